@@ -1,0 +1,39 @@
+"""Command line: ``python -m solutions run <demo>`` and ``python -m solutions run --list``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from solutions import demos
+
+
+def _list(stream) -> None:
+    for name in demos.names():
+        print(f"{name}\t{demos.summary(name)}", file=stream)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m solutions", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run one demo and print what its page shows")
+    run.add_argument("name", nargs="?", help="demo name (see --list)")
+    run.add_argument("--list", action="store_true", help="list the demos, one per line, name first")
+    run.add_argument("--figures", type=Path, metavar="DIR", help="also write the demo's SVG figures into DIR")
+    args = parser.parse_args(argv)
+
+    if args.list:
+        _list(sys.stdout)
+        return 0
+    if args.name not in demos.names():
+        print(f"unknown demo {args.name!r}; the demos are:" if args.name else "name a demo; the demos are:", file=sys.stderr)
+        _list(sys.stderr)
+        return 2
+    for path in demos.run(args.name, args.figures):
+        print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

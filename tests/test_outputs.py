@@ -1,0 +1,96 @@
+"""Every demo's printed output and figures are exactly what the pages include.
+
+Each demo runs through the real command line (``python -m solutions run NAME --figures DIR``);
+its stdout must equal ``docs/outputs/NAME.txt`` byte for byte and each figure the file of the
+same name in ``docs/figures/``. ``pytest --regen`` rewrites them instead.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from solutions import demos
+
+ROOT = Path(__file__).resolve().parents[1]
+OUTPUTS = ROOT / "docs" / "outputs"
+FIGURES = ROOT / "docs" / "figures"
+
+
+def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    return subprocess.run([sys.executable, "-m", "solutions", *args], cwd=cwd, env=env,
+                          capture_output=True, timeout=300)
+
+
+def compare(stored: Path, fresh: bytes, regen: bool) -> None:
+    if regen:
+        stored.parent.mkdir(parents=True, exist_ok=True)
+        stored.write_bytes(fresh)
+        return
+    assert stored.exists(), f"{stored.relative_to(ROOT)} is missing: run `pytest --regen` (or `make regen`)"
+    old = stored.read_bytes()
+    if old != fresh:
+        diff = "".join(difflib.unified_diff(
+            old.decode(errors="replace").splitlines(keepends=True),
+            fresh.decode(errors="replace").splitlines(keepends=True),
+            fromfile=f"stored {stored.relative_to(ROOT)}", tofile="regenerated", n=1))
+        pytest.fail(f"{stored.relative_to(ROOT)} is stale; if the change is intended, "
+                    f"run `pytest --regen` (or `make regen`) and commit.\n{diff[:6000]}", pytrace=False)
+
+
+@pytest.mark.parametrize("name", demos.names())
+def test_demo_output_is_current(name: str, regen: bool, tmp_path: Path) -> None:
+    proc = run_cli("run", name, "--figures", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert proc.stdout.strip(), f"demo {name} printed nothing"
+    compare(OUTPUTS / f"{name}.txt", proc.stdout, regen)
+    for fig in sorted(tmp_path.iterdir()):
+        assert fig.suffix == ".svg", f"demo {name} wrote {fig.name}; figures are SVG"
+        compare(FIGURES / fig.name, fig.read_bytes(), regen)
+
+
+def test_every_stored_file_belongs_to_a_demo_and_a_page() -> None:
+    """No orphan: each stored output has its demo, and each output and figure is used by a page."""
+    pages = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "docs").rglob("*.md"))
+    for out in sorted(OUTPUTS.glob("*.txt")):
+        assert out.stem in demos.names(), f"{out.name} has no demo {out.stem!r}"
+        assert f"docs/outputs/{out.name}" in pages, f"no page includes docs/outputs/{out.name}"
+    for fig in sorted(FIGURES.glob("*.svg")):
+        assert f"figures/{fig.name}" in pages, f"no page shows docs/figures/{fig.name}"
+
+
+def test_list_is_one_demo_per_line_name_first() -> None:
+    proc = run_cli("run", "--list")
+    assert proc.returncode == 0
+    lines = proc.stdout.decode().splitlines()
+    assert [line.split("\t")[0] for line in lines] == demos.names()
+    assert all(len(line.split("\t")) == 2 and line.split("\t")[1] for line in lines)
+
+
+@pytest.mark.parametrize("args", [("run", "no-such-demo"), ("run",)])
+def test_unknown_or_missing_name_lists_demos_and_exits_2(args: tuple[str, ...]) -> None:
+    proc = run_cli(*args)
+    assert proc.returncode == 2
+    err = proc.stderr.decode()
+    assert all(name in err for name in demos.names())
+    assert proc.stdout == b""
+
+
+def test_svg_writer_is_deterministic(tmp_path: Path) -> None:
+    """Same figure twice -> same bytes, with no date in it (what the byte comparison relies on)."""
+    from solutions.plotting import figure, save_svg
+
+    blobs = []
+    for i in range(2):
+        fig, ax = figure()
+        ax.plot([0, 1, 2], [1, 3, 2], label="a")
+        ax.legend()
+        blobs.append(save_svg(fig, tmp_path / f"f{i}.svg").read_bytes())
+    assert blobs[0] == blobs[1]
+    assert b"<dc:date>" not in blobs[0]

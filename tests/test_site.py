@@ -1,0 +1,190 @@
+"""The site itself: a strict build, no external host, and every page in a real browser.
+
+The browser part serves the built site on 127.0.0.1 (a free port) and opens every page in
+Debian's chromium through Playwright: every math element must be typeset by MathJax, no raw
+TeX delimiters may remain in the visible text, no console error may occur, and no request
+may leave 127.0.0.1. A screenshot of the notation page is saved in ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+pytestmark = pytest.mark.xdist_group("site")
+
+# URLs inside third-party bundles that are never requested by this site's pages: Material's
+# lazy fallbacks (a ResizeObserver polyfill for old browsers, mermaid for diagrams we do not
+# use, the GitHub API for a repo_url we do not set) and MathJax's speech-rule-engine data
+# (only fetched if a reader turns speech on in the MathJax menu). The browser test below
+# proves that no page makes any request outside 127.0.0.1.
+THIRD_PARTY_LATENT = re.compile(
+    r"https://(unpkg\.com/(resize-observer-polyfill|mermaid@)|api\.github\.com/|"
+    r"cdn\.jsdelivr\.net/npm/(speech-rule-engine|sre-mathmaps|wicked-good-xpath|mathjax))"
+)
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("site")
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(out)],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, f"mkdocs build --strict failed:\n{proc.stdout}\n{proc.stderr}"
+    assert "WARNING" not in proc.stderr, proc.stderr
+    return out
+
+
+def pages(site: Path) -> list[str]:
+    """Site-relative URL of every page (each ``index.html`` except the 404 page)."""
+    urls = []
+    for html in sorted(site.rglob("index.html")):
+        rel = html.parent.relative_to(site).as_posix()
+        urls.append("" if rel == "." else rel + "/")
+    return urls
+
+
+def test_build_is_strict_and_has_every_page(site: Path) -> None:
+    urls = pages(site)
+    assert "" in urls and "notation/" in urls
+    assert (site / "assets" / "mathjax" / "tex-svg.js").is_file(), "MathJax was not copied into the site"
+
+
+def test_no_external_host_is_referenced(site: Path) -> None:
+    """HTML may link out (<a href>) but loads nothing from outside; CSS/JS name no host."""
+    resource_attr = re.compile(r"<(?!a\b)[a-z]+[^>]*?\s(?:src|href|srcset|poster|data)\s*=\s*[\"']?(https?:)?//", re.I)
+    bad = []
+    for f in site.rglob("*"):
+        if f.suffix not in {".html", ".css", ".js"}:
+            continue
+        text = f.read_text(encoding="utf-8", errors="replace")
+        if f.suffix == ".html":
+            bad += [f"{f.relative_to(site)}: {m.group(0)[:120]}" for m in resource_attr.finditer(text)]
+            continue
+        if f.suffix == ".css":
+            bad += [f"{f.relative_to(site)}: {m.group(0)}" for m in re.finditer(r"(url\(\s*[\"']?|@import\s+[\"']?)(https?:)?//[^)\"' ]+", text)]
+            continue
+        for m in re.finditer(r"[\"'`](https?:)?//[a-z0-9.-]+\.[a-z]{2,}[^\"'`\s]*", text, re.I):
+            url = m.group(0)[1:]
+            if url.startswith("//") or THIRD_PARTY_LATENT.match(url):
+                continue
+            if "assets/javascripts/bundle" in str(f) or "assets/mathjax/" in str(f):
+                # Inside third-party bundles, string literals that are not fetched
+                # (licence texts, XML namespaces, doc links) are allowed; fetched ones
+                # would show up in the browser test.
+                if re.match(r"https?://(www\.w3\.org|www\.mozilla\.org|github\.com|www\.mathjax\.org|"
+                            r"squidfunk\.github\.io|fontawesome\.com|clipboardjs\.com|developer\.mozilla\.org|"
+                            r"snowball\.tartarus\.org|code\.google\.com|www\.apache\.org|en\.wikipedia\.org|bit\.ly)", url):
+                    continue
+            bad.append(f"{f.relative_to(site)}: {url[:120]}")
+    assert not bad, "external hosts referenced:\n" + "\n".join(sorted(set(bad))[:50])
+
+
+@pytest.fixture(scope="session")
+def served(site: Path):
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not shutil.which("chromium") and not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is missing: run `sudo apt-get install -y chromium` "
+                    "(`make test` installs it when run as root).", pytrace=False)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"])
+        yield b
+        b.close()
+
+
+# TeX that MathJax should have consumed: delimiters, or a command such as \eqref{...} outside math.
+RAW_TEX = re.compile(r"\\\(|\\\[|\$\$|\\[a-zA-Z]+\{")
+
+VISIBLE_TEXT_JS = """() => {
+  const body = document.querySelector('.md-content').cloneNode(true);
+  body.querySelectorAll('pre, code, script, style, mjx-container').forEach(e => e.remove());
+  return body.innerText;
+}"""
+
+MATH_JS = """async () => {
+  if (!window.MathJax || !MathJax.startup) return {error: 'MathJax did not load'};
+  await MathJax.startup.promise;
+  const blocks = [...document.querySelectorAll('.arithmatex')];
+  const bare = blocks.filter(b => !b.querySelector('mjx-container')).map(b => b.textContent.slice(0, 80));
+  const merrors = [...document.querySelectorAll('mjx-merror, [data-mjx-error]')].map(e => e.getAttribute('data-mjx-error') || e.textContent);
+  return {count: blocks.length, bare, merrors};
+}"""
+
+
+@pytest.mark.browser
+def test_every_page_in_a_real_browser(site: Path, served: str, browser) -> None:
+    problems: list[str] = []
+    ARTIFACTS.mkdir(exist_ok=True)
+    for url in pages(site):
+        page = browser.new_page()
+        events: list[str] = []
+        page.on("console", lambda m, ev=events: m.type == "error" and ev.append(f"console error: {m.text}"))
+        page.on("pageerror", lambda e, ev=events: ev.append(f"page error: {e}"))
+        page.on("request", lambda r, ev=events: urlparse(r.url).scheme in ("http", "https")
+                and urlparse(r.url).hostname != "127.0.0.1" and ev.append(f"external request: {r.url}"))
+        page.on("requestfailed", lambda r, ev=events: ev.append(f"failed request: {r.url}"))
+        response = page.goto(served + url, wait_until="load")
+        if response is None or response.status != 200:
+            problems.append(f"/{url}: HTTP {response and response.status}")
+        math = page.evaluate(MATH_JS)
+        if "error" in math:
+            problems.append(f"/{url}: {math['error']}")
+        else:
+            problems += [f"/{url}: math not typeset: {b!r}" for b in math["bare"]]
+            problems += [f"/{url}: MathJax error: {e!r}" for e in math["merrors"]]
+        text = page.evaluate(VISIBLE_TEXT_JS)
+        for m in RAW_TEX.finditer(text):
+            problems.append(f"/{url}: raw TeX in visible text: {text[max(0, m.start() - 40): m.end() + 40]!r}")
+        page.wait_for_timeout(50)
+        problems += [f"/{url}: {e}" for e in events]
+        if url == "notation/":
+            page.set_viewport_size({"width": 1280, "height": 900})
+            page.screenshot(path=str(ARTIFACTS / "notation.png"), full_page=True)
+        page.close()
+    assert not problems, "\n".join(problems)
+    assert (ARTIFACTS / "notation.png").stat().st_size > 10_000
+
+
+@pytest.mark.browser
+def test_equation_anchor_lands_on_its_equation(site: Path, served: str, browser) -> None:
+    """A link to #eq-LABEL scrolls to the equation MathJax numbered from \\label{LABEL}."""
+    page = browser.new_page()
+    page.goto(served + "notation/#eq-notation-rnn")
+    page.evaluate("() => MathJax.startup.promise")
+    anchor = page.locator("#eq-notation-rnn")
+    assert anchor.count() == 1
+    tag = page.locator("mjx-container").filter(has_text="")  # numbered display math exists
+    assert page.evaluate("() => document.querySelectorAll('mjx-container[display=\"true\"]').length") >= 1
+    assert tag.count() >= 1
+    page.close()
