@@ -23,6 +23,11 @@ RNN_PARAM_SHAPES: dict[str, tuple[str, ...]] = {
 }
 
 
+def spec_text(spec: Sequence[str]) -> str:
+    """``("T", "B", "I")`` -> ``"(T, B, I)"``, ``("H",)`` -> ``"(H,)"``: a shape spec as written in messages."""
+    return "(" + ", ".join(spec) + ("," if len(spec) == 1 else "") + ")"
+
+
 class Shapes:
     """Binds shape symbols (``"T"``, ``"B"``, ...) to sizes and checks arrays against them.
 
@@ -65,24 +70,12 @@ class Shapes:
         finite : bool
             Reject NaN and infinity (float arrays only).
         """
-        want = "(" + ", ".join(spec) + ("," if len(spec) == 1 else "") + ")"
+        want = spec_text(spec)
         if not isinstance(a, np.ndarray):
             raise ValueError(
                 f"{name} must be a NumPy array of shape {want}; got {type(a).__name__}"
             )
-        if a.ndim != len(spec):
-            raise ValueError(
-                f"{name} must have shape {want} ({len(spec)}-D); got shape {a.shape} ({a.ndim}-D)"
-            )
-        for axis, (sym, size) in enumerate(zip(spec, a.shape)):
-            bound = self.dims.setdefault(sym, size)
-            if bound != size:
-                raise ValueError(
-                    f"{name} must have shape {want} with {sym} = {bound}; "
-                    f"got shape {a.shape} ({sym} = {size} on axis {axis})"
-                )
-            if size == 0:
-                raise ValueError(f"{name} must have shape {want} with {sym} >= 1; got shape {a.shape}")
+        self.bind(name, a.shape, spec)
         if kind == "int":
             if not np.issubdtype(a.dtype, np.integer):
                 raise ValueError(f"{name} must hold integer class ids, shape {want}; got dtype {a.dtype}")
@@ -102,6 +95,28 @@ class Shapes:
             raise ValueError(f"{name} of shape {want} contains NaN or infinity")
         return a
 
+    def bind(self, name: str, shape: tuple[int, ...], spec: Sequence[str]) -> None:
+        """Check a shape's rank and sizes against ``spec``, binding unbound symbols.
+
+        The part of [array][solutions.validate.Shapes.array] that looks only at the shape,
+        shared with the torch tensor checks of ``solutions.torch_ops``.
+        """
+        want = spec_text(spec)
+        shape = tuple(shape)
+        if len(shape) != len(spec):
+            raise ValueError(
+                f"{name} must have shape {want} ({len(spec)}-D); got shape {shape} ({len(shape)}-D)"
+            )
+        for axis, (sym, size) in enumerate(zip(spec, shape)):
+            bound = self.dims.setdefault(sym, size)
+            if bound != size:
+                raise ValueError(
+                    f"{name} must have shape {want} with {sym} = {bound}; "
+                    f"got shape {shape} ({sym} = {size} on axis {axis})"
+                )
+            if size == 0:
+                raise ValueError(f"{name} must have shape {want} with {sym} >= 1; got shape {shape}")
+
     def params(
         self, name: str, params: object, shapes: Mapping[str, Sequence[str]] = RNN_PARAM_SHAPES
     ) -> dict[str, np.ndarray]:
@@ -111,8 +126,7 @@ class Shapes:
         out = {}
         for key, spec in shapes.items():
             if key not in params:
-                want = "(" + ", ".join(spec) + ("," if len(spec) == 1 else "") + ")"
-                raise ValueError(f"{name} is missing key {key!r} (expected an array of shape {want})")
+                raise ValueError(f"{name} is missing key {key!r} (expected an array of shape {spec_text(spec)})")
             out[key] = self.array(f"{name}[{key!r}]", params[key], spec)
         return out
 
