@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from solutions.validate import Shapes
+
 PARAM_NAMES = {"W_ih": "weight_ih", "W_hh": "weight_hh", "b_ih": "bias_ih", "b_hh": "bias_hh"}
 
 
@@ -68,3 +70,33 @@ def rnn_params(rnn: torch.nn.RNN, layer: int = 0, reverse: bool = False, *, as_n
 def to_numpy(t: torch.Tensor) -> np.ndarray:
     """A detached NumPy copy of a tensor."""
     return t.detach().cpu().numpy().copy()
+
+
+def rnn_from_params(params: dict) -> torch.nn.RNN:
+    """A one-layer tanh ``torch.nn.RNN`` holding the given NumPy parameters (the inverse of
+    [rnn_params][solutions.torch_ops.rnn_params]).
+
+    Parameters
+    ----------
+    params : dict
+        ``W_ih`` (H, I), ``W_hh`` (H, H), ``b_ih`` (H,), ``b_hh`` (H,), float32 or float64;
+        other keys are ignored.
+
+    Returns
+    -------
+    rnn : torch.nn.RNN
+        ``input_size=I``, ``hidden_size=H``, time first, in the parameters' dtype, holding
+        copies of them (its gradients are independent of ``params``).
+
+    Raises
+    ------
+    ValueError
+        A missing key, wrong shapes, mixed dtypes or NaN/inf (checked by ``Shapes``).
+    """
+    p = Shapes().params("params", params)
+    H, I = p["W_ih"].shape
+    rnn = torch.nn.RNN(I, H, nonlinearity="tanh").to(torch.from_numpy(p["W_ih"]).dtype)
+    with torch.no_grad():
+        for key, name in PARAM_NAMES.items():
+            getattr(rnn, name + "_l0").copy_(torch.from_numpy(p[key]))
+    return rnn

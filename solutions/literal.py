@@ -1,0 +1,119 @@
+"""The book's BPTT formulas computed literally, as double sums over error terms δ_{t,k}.
+
+NNDL §6.4.1 writes the gradients of a simple RNN as double sums over the error terms
+(误差项) ``δ_{t,k} = ∂L_t/∂z_k``, the error at step ``k`` caused by the loss at step ``t``::
+
+    (6.39)  ∂L/∂U = Σ_{t=1}^{T} Σ_{k=1}^{t} δ_{t,k} h_{k-1}ᵀ
+    (6.40)  ∂L/∂W = Σ_{t=1}^{T} Σ_{k=1}^{t} δ_{t,k} x_kᵀ
+    (6.41)  ∂L/∂b = Σ_{t=1}^{T} Σ_{k=1}^{t} δ_{t,k}
+
+with ``δ_{t,t} = f'(z_t) ⊙ ∂L_t/∂h_t`` and the recursion
+``δ_{t,k} = diag(f'(z_k)) Uᵀ δ_{t,k+1}``. This module evaluates those formulas exactly as
+printed — every ``δ_{t,k}`` separately, ``T(T+1)/2`` of them — so the pages can show that the
+O(T) pass of [rnn_backward][solutions.sequence.rnn_backward] gives the same numbers. It is
+written for reading, not for speed: its cost grows as O(T²).
+
+Code layout as everywhere on the site: one row per example, so the book's column vector
+``δ_{t,k}`` is the row ``delta[t, k, b]`` of example ``b``, ``Uᵀ δ`` is ``δ @ W_hh`` and the
+outer product ``δ xᵀ`` summed over the batch is ``δ.T @ x``. Indices are 0-based: ``x[k]``
+and ``h[k]`` are the book's ``x_{k+1}`` and ``h_{k+1}``, and ``h0`` is the book's ``h_0``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from solutions.sequence import Cache
+from solutions.validate import Shapes, check_cache
+
+
+def _checked(dh: np.ndarray, cache: Cache) -> Cache:
+    x, h0, h, p = check_cache(cache, "rnn_forward")
+    T, B, H = h.shape
+    Shapes(h.dtype, T=T, B=B, H=H).array("dh", dh, ("T", "B", "H"))
+    return x, h0, h, p
+
+
+def error_terms(dh: np.ndarray, cache: Cache) -> np.ndarray:
+    """Every error term ``δ_{t,k} = ∂L_t/∂z_k`` of the book's §6.4.1, by its recursion.
+
+    Parameters
+    ----------
+    dh : ndarray of shape (T, B, H)
+        ``∂L_t/∂h_t`` for every step ``t``: the gradient of the step-``t`` loss with respect
+        to the state of the same step (what the output layer sends down).
+    cache : tuple
+        From [rnn_forward][solutions.sequence.rnn_forward].
+
+    Returns
+    -------
+    delta : ndarray of shape (T, T, B, H)
+        ``delta[t, k]`` is ``δ_{t,k}`` (one row per example) for ``k ≤ t``, and zero for
+        ``k > t`` (the loss at step ``t`` does not depend on later states). Same dtype as
+        ``dh``.
+
+    Raises
+    ------
+    ValueError
+        ``dh`` not shaped like ``h`` (T, B, H), of another dtype, or not finite; ``cache``
+        not the tuple ``rnn_forward`` returns.
+    """
+    x, h0, h, p = _checked(dh, cache)
+    T = h.shape[0]
+    # --8<-- [start:recursion]
+    fprime = 1.0 - h * h                                     # f'(z_k) = 1 - h_k², tanh
+    delta = np.zeros((T,) + h.shape, dtype=h.dtype)          # delta[t, k] = δ_{t,k}
+    for t in range(T):                                       # one loss term L_t at a time
+        delta[t, t] = fprime[t] * dh[t]                      # δ_{t,t} = f'(z_t) ⊙ ∂L_t/∂h_t
+        for k in range(t - 1, -1, -1):                       # back from step t to step 1
+            delta[t, k] = fprime[k] * (delta[t, k + 1] @ p["W_hh"])  # δ_{t,k} = diag(f'(z_k)) Uᵀ δ_{t,k+1}
+    # --8<-- [end:recursion]
+    return delta
+
+
+def double_sum_grads(dh: np.ndarray, cache: Cache) -> dict[str, np.ndarray]:
+    """The gradients (6.39), (6.40), (6.41) of the book as literal double sums over ``δ_{t,k}``.
+
+    The same result as [rnn_backward][solutions.sequence.rnn_backward] (full BPTT), computed
+    the long way: O(T²) error terms from
+    [error_terms][solutions.literal.error_terms], each multiplied into the sum on its own.
+
+    Parameters
+    ----------
+    dh : ndarray of shape (T, B, H)
+        ``∂L_t/∂h_t`` for every step, as for ``rnn_backward``.
+    cache : tuple
+        From [rnn_forward][solutions.sequence.rnn_forward].
+
+    Returns
+    -------
+    grads : dict
+        ``W_hh`` (H, H) = (6.39) ``Σ_t Σ_{k≤t} δ_{t,k} h_{k-1}ᵀ``,
+        ``W_ih`` (H, I) = (6.40) ``Σ_t Σ_{k≤t} δ_{t,k} x_kᵀ``,
+        ``b_ih`` and ``b_hh`` (H,) = (6.41) ``Σ_t Σ_{k≤t} δ_{t,k}``, and, with the same
+        double sum, ``x`` (T, B, I) with ``∂L/∂x_k = Σ_{t≥k} Wᵀ δ_{t,k}`` and ``h0`` (B, H)
+        with ``∂L/∂h_0 = Σ_t Uᵀ δ_{t,1}``. Each example's outer products are summed over the
+        batch. Same dtype as ``dh``.
+
+    Raises
+    ------
+    ValueError
+        As [error_terms][solutions.literal.error_terms].
+    """
+    delta = error_terms(dh, cache)
+    x, h0, h, p = cache
+    T = h.shape[0]
+    # --8<-- [start:sums]
+    g = {name: np.zeros_like(a) for name, a in
+         [("W_hh", p["W_hh"]), ("W_ih", p["W_ih"]), ("b_ih", p["b_ih"]), ("x", x), ("h0", h0)]}
+    for t in range(T):                                 # Σ_{t=1}^{T}
+        for k in range(t + 1):                         #   Σ_{k=1}^{t}
+            h_prev = h0 if k == 0 else h[k - 1]        #     h_{k-1}
+            g["W_hh"] += delta[t, k].T @ h_prev        # (6.39)  δ_{t,k} h_{k-1}ᵀ
+            g["W_ih"] += delta[t, k].T @ x[k]          # (6.40)  δ_{t,k} x_kᵀ
+            g["b_ih"] += delta[t, k].sum(axis=0)       # (6.41)  δ_{t,k}
+            g["x"][k] += delta[t, k] @ p["W_ih"]       # ∂L/∂x_k  += Wᵀ δ_{t,k}
+        g["h0"] += delta[t, 0] @ p["W_hh"]             # ∂L/∂h_0  += Uᵀ δ_{t,1}
+    g["b_hh"] = g["b_ih"].copy()                       # b = b_ih + b_hh: one gradient, two copies
+    # --8<-- [end:sums]
+    return g
