@@ -1,0 +1,299 @@
+"""Bidirectional RNN (双向循环神经网络), forward and backward, one layer or stacked, in NumPy.
+
+Book notation (NNDL, section "双向循环神经网络 (bidirectional RNN)" of "深层循环神经网络")::
+
+    h_t^(1) = f(U^(1) h_{t-1}^(1) + W^(1) x_t + b^(1))     forward direction, t = 1 … T
+    h_t^(2) = f(U^(2) h_{t+1}^(2) + W^(2) x_t + b^(2))     backward direction, t = T … 1
+    h_t     = h_t^(1) ⊕ h_t^(2)                             concatenation
+
+Code notation: PyTorch's names and row layout per direction (``W_ih`` = W, ``W_hh`` = U,
+``b_ih + b_hh`` = b), time first unless ``batch_first``. Both directions run on the one kernel
+[rnn_forward][solutions.sequence.rnn_forward]: the backward direction *is* the forward
+recurrence applied to the time-reversed sequence, and its states are flipped back before the
+concatenation. The backward pass likewise calls [rnn_backward][solutions.sequence.rnn_backward]
+twice. Results equal ``torch.nn.RNN(I, H, num_layers=L, bidirectional=True)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from solutions.sequence import rnn_backward, rnn_forward
+from solutions.validate import RNN_PARAM_SHAPES, Shapes
+
+Params = dict[str, np.ndarray]
+BiCache = tuple  # ("birnn", forward kernel's cache, backward kernel's cache, batch_first)
+StackedCache = tuple  # ("stacked_birnn", [BiCache of each layer], batch_first)
+
+#: Layers >= 1 read the (T, B, 2H) output of the layer below, so their ``W_ih`` is (H, 2H).
+UPPER_PARAM_SHAPES: dict[str, tuple[str, ...]] = {**RNN_PARAM_SHAPES, "W_ih": ("H", "2H")}
+
+
+def _check_batch_first(batch_first: object) -> bool:
+    if not isinstance(batch_first, (bool, np.bool_)):
+        raise ValueError(f"batch_first must be a bool (True or False); got {batch_first!r}")
+    return bool(batch_first)
+
+
+def _seq_spec(batch_first: bool, feature: str) -> tuple[str, str, str]:
+    return ("B", "T", feature) if batch_first else ("T", "B", feature)
+
+
+def _check_states(s: Shapes, name: str, a: object, n: int, sym: str) -> np.ndarray:
+    """``a`` of shape (n, B, H): ``n`` = 2 (one state per direction) times the layers."""
+    if isinstance(a, np.ndarray) and a.ndim == 3 and a.shape[0] != n:
+        bound = "" if sym == str(n) else f" with {sym} = {n}"
+        raise ValueError(
+            f"{name} must have shape ({sym}, B, H){bound}, one (B, H) state per layer and direction "
+            f"in PyTorch's order (layer 0 forward, layer 0 backward, layer 1 forward, …); "
+            f"got shape {a.shape}"
+        )
+    s.dims[sym] = n
+    return s.array(name, a, (sym, "B", "H"))
+
+
+def _check_cache(cache: object, tag: str, producer: str) -> tuple:
+    if not (isinstance(cache, tuple) and len(cache) >= 1 and cache[0] == tag):
+        raise ValueError(f"cache must be the cache returned by {producer}")
+    return cache
+
+
+def birnn_forward(
+    x: np.ndarray,
+    h0: np.ndarray,
+    params_fwd: Params,
+    params_bwd: Params,
+    batch_first: bool = False,
+) -> tuple[np.ndarray, np.ndarray, BiCache]:
+    """One bidirectional RNN layer: the two directions and their concatenation ``h_t^(1) ⊕ h_t^(2)``.
+
+    The forward direction is ``h_t^(1) = tanh(W^(1) x_t + U^(1) h_{t-1}^(1) + b^(1))``, eq. (6.5)
+    with the first parameter set; the backward direction is
+    ``h_t^(2) = tanh(W^(2) x_t + U^(2) h_{t+1}^(2) + b^(2))``, computed as
+    [rnn_forward][solutions.sequence.rnn_forward] on ``x`` reversed in time (NNDL, section
+    "双向循环神经网络 (bidirectional RNN)").
+
+    Parameters
+    ----------
+    x : ndarray of shape (T, B, I), or (B, T, I) if ``batch_first``
+        Inputs.
+    h0 : ndarray of shape (2, B, H)
+        Initial states: ``h0[0]`` is ``h_0^(1)`` (before step 1 of the forward direction),
+        ``h0[1]`` is ``h_{T+1}^(2)`` (before step T of the backward direction).
+    params_fwd, params_bwd : dict
+        ``W_ih`` (H, I), ``W_hh`` (H, H), ``b_ih`` (H,), ``b_hh`` (H,) of each direction, in
+        ``x``'s dtype (PyTorch's ``*_l0`` and ``*_l0_reverse``).
+    batch_first : bool
+        ``x`` and ``out`` are (B, T, ·) instead of (T, B, ·), as in ``torch.nn.RNN``.
+        ``h0`` and ``h_n`` are (2, B, H) either way.
+
+    Returns
+    -------
+    out : ndarray of shape (T, B, 2H), or (B, T, 2H) if ``batch_first``
+        ``out[t] = [h_t^(1) ; h_t^(2)]``: forward states in ``[..., :H]``, backward states in
+        ``[..., H:]``, both indexed by the step ``t`` of the *input* they belong to.
+    h_n : ndarray of shape (2, B, H)
+        Final state of each direction: ``h_n[0] = h_T^(1) = out[T-1, :, :H]`` and
+        ``h_n[1] = h_1^(2) = out[0, :, H:]`` (the backward direction ends at step 1).
+    cache : tuple
+        For [birnn_backward][solutions.bidirectional.birnn_backward].
+
+    Raises
+    ------
+    ValueError
+        ``x`` not 3-D, ``h0`` not (2, B, H), a missing parameter or one of the wrong shape,
+        ``batch_first`` not a bool, mixed dtypes, NaN or infinity.
+    """
+    batch_first = _check_batch_first(batch_first)
+    s = Shapes()
+    s.array("x", x, _seq_spec(batch_first, "I"))
+    _check_states(s, "h0", h0, 2, "2")
+    s.params("params_fwd", params_fwd)
+    s.params("params_bwd", params_bwd)
+    # --8<-- [start:forward]
+    xt = x.swapaxes(0, 1) if batch_first else x                 # (T, B, I), time first
+    h_fwd, cache_fwd = rnn_forward(xt, h0[0], params_fwd)       # h_t^(1), t = 1 … T
+    h_rev, cache_bwd = rnn_forward(xt[::-1], h0[1], params_bwd)  # h_t^(2), t = T … 1: same kernel
+    out = np.concatenate([h_fwd, h_rev[::-1]], axis=2)          # h_t = h_t^(1) ⊕ h_t^(2), flipped back
+    h_n = np.stack([h_fwd[-1], h_rev[-1]])                      # h_T^(1) and h_1^(2) (= out[0, :, H:])
+    # --8<-- [end:forward]
+    if batch_first:
+        out = np.ascontiguousarray(out.swapaxes(0, 1))
+    return out, h_n, ("birnn", cache_fwd, cache_bwd, batch_first)
+
+
+def birnn_backward(dout: np.ndarray, cache: BiCache, dh_n: np.ndarray | None = None) -> dict:
+    """Gradients of one bidirectional layer: BPTT once per direction, then summed into ``x``.
+
+    ``dout`` splits into the two halves of the concatenation; the backward half is flipped in
+    time and fed to [rnn_backward][solutions.sequence.rnn_backward] together with the kernel's
+    cache for the reversed sequence. A gradient on the final states enters at each direction's
+    last step: ``dh_n[0]`` at step T of the forward direction, ``dh_n[1]`` at step 1 of the
+    input (the reversed sequence's last step). Each direction implements (6.39)–(6.41) of the
+    book with its own parameters.
+
+    Parameters
+    ----------
+    dout : ndarray of shape (T, B, 2H), or (B, T, 2H) if the forward pass had ``batch_first``
+        ``∂L/∂out``.
+    cache : tuple
+        From [birnn_forward][solutions.bidirectional.birnn_forward].
+    dh_n : ndarray of shape (2, B, H), optional
+        ``∂L/∂h_n``; ``None`` means the loss does not read ``h_n``.
+
+    Returns
+    -------
+    grads : dict
+        ``x`` shaped like the input ``x``; ``h0`` (2, B, H); ``fwd`` and ``bwd``, each a dict
+        ``W_ih`` (H, I), ``W_hh`` (H, H), ``b_ih`` (H,), ``b_hh`` (H,); all in the input's dtype.
+
+    Raises
+    ------
+    ValueError
+        ``cache`` not from ``birnn_forward``, ``dout`` or ``dh_n`` of the wrong shape or dtype,
+        NaN or infinity.
+    """
+    _, cache_fwd, cache_bwd, batch_first = _check_cache(cache, "birnn", "birnn_forward")
+    h_fwd = cache_fwd[2]
+    T, B, H = h_fwd.shape
+    s = Shapes(h_fwd.dtype, T=T, B=B, H=H, **{"2H": 2 * H})
+    s.array("dout", dout, _seq_spec(batch_first, "2H"))
+    if dh_n is not None:
+        _check_states(s, "dh_n", dh_n, 2, "2")
+    # --8<-- [start:backward]
+    d = dout.swapaxes(0, 1) if batch_first else dout   # (T, B, 2H), time first
+    d_fwd = d[:, :, :H].copy()                         # ∂L/∂h_t^(1), t = 1 … T
+    d_rev = d[::-1, :, H:].copy()                      # ∂L/∂h_t^(2), flipped: t = T … 1
+    if dh_n is not None:
+        d_fwd[-1] += dh_n[0]                           # h_n[0] is the forward kernel's h[T-1]
+        d_rev[-1] += dh_n[1]                           # h_n[1] is the reversed kernel's h[T-1]
+    g_fwd = rnn_backward(d_fwd, cache_fwd)             # BPTT, (6.39)–(6.41), forward parameters
+    g_rev = rnn_backward(d_rev, cache_bwd)             # the same kernel on the reversed sequence
+    dx = g_fwd["x"] + g_rev["x"][::-1]                 # x_t feeds both directions: the sum
+    # --8<-- [end:backward]
+    keys = RNN_PARAM_SHAPES.keys()
+    return {
+        "x": np.ascontiguousarray(dx.swapaxes(0, 1)) if batch_first else dx,
+        "h0": np.stack([g_fwd["h0"], g_rev["h0"]]),
+        "fwd": {k: g_fwd[k] for k in keys},
+        "bwd": {k: g_rev[k] for k in keys},
+    }
+
+
+def stacked_birnn_forward(
+    x: np.ndarray,
+    h0: np.ndarray,
+    layers: Sequence[tuple[Params, Params]],
+    batch_first: bool = False,
+) -> tuple[np.ndarray, np.ndarray, StackedCache]:
+    """``L`` bidirectional layers, each reading the (T, B, 2H) output of the one below.
+
+    Equals ``torch.nn.RNN(I, H, num_layers=L, bidirectional=True)``: layer 0 reads ``x``,
+    layer ``l ≥ 1`` reads ``out`` of layer ``l − 1`` (so its ``W_ih`` is (H, 2H)), and the
+    result is the top layer's ``out`` (NNDL, sections "堆叠循环神经网络" and "双向循环神经网络").
+
+    Parameters
+    ----------
+    x : ndarray of shape (T, B, I), or (B, T, I) if ``batch_first``
+        Inputs.
+    h0 : ndarray of shape (2L, B, H)
+        Initial states in PyTorch's order: ``h0[2l]`` layer ``l`` forward, ``h0[2l+1]`` layer
+        ``l`` backward.
+    layers : sequence of L pairs (params_fwd, params_bwd)
+        Each a dict ``W_ih``, ``W_hh``, ``b_ih``, ``b_hh``; ``W_ih`` is (H, I) in layer 0 and
+        (H, 2H) above it. PyTorch's ``*_l{l}`` and ``*_l{l}_reverse``.
+    batch_first : bool
+        ``x`` and ``out`` are (B, T, ·) instead of (T, B, ·).
+
+    Returns
+    -------
+    out : ndarray of shape (T, B, 2H), or (B, T, 2H) if ``batch_first``
+        The top layer's ``h_t^(1) ⊕ h_t^(2)``.
+    h_n : ndarray of shape (2L, B, H)
+        Every layer's final states, in the order of ``h0``.
+    cache : tuple
+        For [stacked_birnn_backward][solutions.bidirectional.stacked_birnn_backward].
+
+    Raises
+    ------
+    ValueError
+        ``layers`` empty or not pairs of dicts, ``x`` not 3-D, ``h0`` not (2L, B, H), a
+        parameter missing or of the wrong shape (layer ``l ≥ 1``: ``W_ih`` must be (H, 2H)),
+        ``batch_first`` not a bool, mixed dtypes, NaN or infinity.
+    """
+    batch_first = _check_batch_first(batch_first)
+    if not (isinstance(layers, Sequence) and len(layers) >= 1
+            and all(isinstance(p, Sequence) and len(p) == 2 for p in layers)):
+        raise ValueError("layers must be a non-empty list of (params_fwd, params_bwd) pairs, one per layer")
+    L = len(layers)
+    s = Shapes()
+    s.array("x", x, _seq_spec(batch_first, "I"))
+    _check_states(s, "h0", h0, 2 * L, "2L")
+    s.dims["2H"] = 2 * s.dims["H"]
+    for l, pair in enumerate(layers):
+        for d, params in enumerate(pair):
+            s.params(f"layers[{l}][{d}]", params, RNN_PARAM_SHAPES if l == 0 else UPPER_PARAM_SHAPES)
+    # --8<-- [start:stacked]
+    inp = x.swapaxes(0, 1) if batch_first else x        # (T, B, I), time first
+    h_n, caches = [], []
+    for l, (p_fwd, p_bwd) in enumerate(layers):
+        inp, h_n_l, c = birnn_forward(inp, h0[2 * l: 2 * l + 2], p_fwd, p_bwd)  # next input: (T, B, 2H)
+        h_n.append(h_n_l)                               # [layer l forward, layer l backward]
+        caches.append(c)
+    # --8<-- [end:stacked]
+    out = np.ascontiguousarray(inp.swapaxes(0, 1)) if batch_first else inp
+    return out, np.concatenate(h_n), ("stacked_birnn", caches, batch_first)
+
+
+def stacked_birnn_backward(dout: np.ndarray, cache: StackedCache, dh_n: np.ndarray | None = None) -> dict:
+    """Gradients of [stacked_birnn_forward][solutions.bidirectional.stacked_birnn_forward].
+
+    Runs [birnn_backward][solutions.bidirectional.birnn_backward] from the top layer down:
+    the gradient with respect to layer ``l``'s input is the ``dout`` of layer ``l − 1``, and
+    ``dh_n[2l : 2l+2]`` enters layer ``l``.
+
+    Parameters
+    ----------
+    dout : ndarray of shape (T, B, 2H), or (B, T, 2H) if the forward pass had ``batch_first``
+        ``∂L/∂out`` of the top layer.
+    cache : tuple
+        From [stacked_birnn_forward][solutions.bidirectional.stacked_birnn_forward].
+    dh_n : ndarray of shape (2L, B, H), optional
+        ``∂L/∂h_n``; ``None`` means the loss does not read ``h_n``.
+
+    Returns
+    -------
+    grads : dict
+        ``x`` shaped like the input ``x``; ``h0`` (2L, B, H); ``layers``, a list of L dicts
+        ``{"fwd": {...}, "bwd": {...}}`` with ``W_ih``, ``W_hh``, ``b_ih``, ``b_hh`` each.
+
+    Raises
+    ------
+    ValueError
+        ``cache`` not from ``stacked_birnn_forward``, ``dout`` or ``dh_n`` of the wrong shape or
+        dtype, NaN or infinity.
+    """
+    _, caches, batch_first = _check_cache(cache, "stacked_birnn", "stacked_birnn_forward")
+    h_top = caches[-1][1][2]
+    T, B, H = h_top.shape
+    L = len(caches)
+    s = Shapes(h_top.dtype, T=T, B=B, H=H, **{"2H": 2 * H})
+    s.array("dout", dout, _seq_spec(batch_first, "2H"))
+    if dh_n is not None:
+        _check_states(s, "dh_n", dh_n, 2 * L, "2L")
+    # --8<-- [start:stacked-backward]
+    d = dout.swapaxes(0, 1) if batch_first else dout    # (T, B, 2H), time first
+    grads_h0, grads_layers = [None] * L, [None] * L
+    for l in range(L - 1, -1, -1):
+        g = birnn_backward(d, caches[l], None if dh_n is None else dh_n[2 * l: 2 * l + 2])
+        d = g["x"]                                      # ∂L/∂(input of layer l) = dout of layer l−1
+        grads_h0[l] = g["h0"]
+        grads_layers[l] = {"fwd": g["fwd"], "bwd": g["bwd"]}
+    # --8<-- [end:stacked-backward]
+    return {
+        "x": np.ascontiguousarray(d.swapaxes(0, 1)) if batch_first else d,
+        "h0": np.concatenate(grads_h0),
+        "layers": grads_layers,
+    }
