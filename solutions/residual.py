@@ -1,0 +1,239 @@
+"""The residual state update of exercise 6-3, its BPTT, and the norm of ∂h_t/∂h_0.
+
+Book notation (NNDL §6.5, eq. (6.50) in the book): ``h_t = h_{t-1} + g(x_t, h_{t-1}; θ)``.
+Here ``g`` is the simple RNN's step with a scale α in front,
+
+    z_t = U h_{t-1} + W x_t + b        (6.5)
+    h_t = h_{t-1} + α tanh(z_t)        (6.50) with g = α tanh(z_t)
+
+so α = 1 is the book's update and α = 0 freezes the state (``h_t = h_0``). Code notation is
+that of [solutions.sequence][]: ``W_ih`` = W, ``W_hh`` = U, ``b_ih + b_hh`` = b, time first.
+
+The one-step Jacobian is ``∂h_t/∂h_{t-1} = I + α diag(1 − g_t²) U`` with ``g_t = tanh(z_t)``;
+for the plain tanh RNN it is ``diag(1 − h_t²) U``.
+[state_jacobian_norms][solutions.residual.state_jacobian_norms] multiplies these factors
+and returns the spectral norm ``‖∂h_t/∂h_0‖₂`` for every ``t``.
+"""
+
+from __future__ import annotations
+
+import math
+from numbers import Real
+
+import numpy as np
+import torch
+
+from solutions.sequence import rnn_forward
+from solutions.validate import Shapes
+
+Params = dict[str, np.ndarray]
+Cache = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, Params, float]
+
+
+def check_alpha(alpha: object) -> float:
+    """α as a Python float; a ``ValueError`` unless it is a finite real number (not a bool)."""
+    if isinstance(alpha, bool) or not isinstance(alpha, Real) or not math.isfinite(alpha):
+        raise ValueError(f"alpha must be a finite float; got {alpha!r}")
+    return float(alpha)
+
+
+def residual_forward(
+    x: np.ndarray, h0: np.ndarray, params: Params, alpha: float = 1.0
+) -> tuple[np.ndarray, Cache]:
+    """Run the residual update ``h_t = h_{t-1} + α tanh(U h_{t-1} + W x_t + b)``, (6.50).
+
+    Parameters
+    ----------
+    x : ndarray of shape (T, B, I)
+        Inputs, time first.
+    h0 : ndarray of shape (B, H)
+        Initial state.
+    params : dict
+        ``W_ih`` (H, I), ``W_hh`` (H, H), ``b_ih`` (H,), ``b_hh`` (H,), in ``x``'s dtype.
+        Other keys are ignored.
+    alpha : float
+        The scale α of the residual branch; 1.0 is the book's (6.50), 0.0 gives ``h_t = h_0``.
+
+    Returns
+    -------
+    h : ndarray of shape (T, B, H)
+        Every state ``h_1 … h_T``, in ``x``'s dtype.
+    cache : tuple
+        ``(x, h0, h, g, params, alpha)`` with ``g`` (T, B, H) the branch ``tanh(z_t)``, for
+        [residual_backward][solutions.residual.residual_backward].
+
+    Raises
+    ------
+    ValueError
+        Wrong rank or shape, a missing parameter, mixed dtypes, NaN or infinity, or an
+        ``alpha`` that is not a finite number.
+    """
+    s = Shapes()
+    s.array("x", x, ("T", "B", "I"))
+    s.array("h0", h0, ("B", "H"))
+    p = s.params("params", params)
+    a = check_alpha(alpha)
+    T, B, I = x.shape
+    H = h0.shape[1]
+    # --8<-- [start:forward]
+    g = np.empty((T, B, H), dtype=x.dtype)
+    np.matmul(x.reshape(T * B, I), p["W_ih"].T, out=g.reshape(T * B, H))  # W x_t for every t: one GEMM
+    g += p["b_ih"] + p["b_hh"]                                             # + b
+    h = np.empty_like(g)
+    h_prev = h0
+    for t in range(T):
+        g[t] += h_prev @ p["W_hh"].T         # z_t = U h_{t-1} + W x_t + b      (6.5)
+        np.tanh(g[t], out=g[t])              # g_t = tanh(z_t), in place
+        np.multiply(g[t], a, out=h[t])
+        h[t] += h_prev                       # h_t = h_{t-1} + α g_t            (6.50)
+        h_prev = h[t]
+    # --8<-- [end:forward]
+    return h, (x, h0, h, g, p, a)
+
+
+def residual_backward(dh: np.ndarray, cache: Cache) -> dict[str, np.ndarray]:
+    """Backpropagation through time for [residual_forward][solutions.residual.residual_forward].
+
+    The loop carries ``∂L/∂h_{t-1} = ∂L/∂h_t + Uᵀ δ_t`` backwards: the first term is the
+    identity path of (6.50), the second the path through ``g``, with
+    ``δ_t = ∂L/∂z_t = α (1 − g_t²) ⊙ ∂L/∂h_t``. The weight gradients are then (6.39)–(6.41)
+    of the book with these ``δ_t``, one matrix product each.
+
+    Parameters
+    ----------
+    dh : ndarray of shape (T, B, H)
+        ``∂L/∂h_t`` from outside the recurrence (the loss terms) for every step ``t``.
+    cache : tuple
+        From [residual_forward][solutions.residual.residual_forward].
+
+    Returns
+    -------
+    grads : dict
+        ``x`` (T, B, I), ``h0`` (B, H), ``W_ih`` (H, I), ``W_hh`` (H, H), ``b_ih`` (H,),
+        ``b_hh`` (H,), in the input's dtype; ``b_ih`` and ``b_hh`` get the same gradient.
+
+    Raises
+    ------
+    ValueError
+        A cache not made by ``residual_forward``; ``dh`` not shaped like ``h``, of another
+        dtype, or not finite.
+    """
+    if not (isinstance(cache, tuple) and len(cache) == 6):
+        raise ValueError("cache must be the tuple returned by residual_forward")
+    x, h0, h, g, p, a = cache
+    T, B, H = h.shape
+    Shapes(h.dtype, T=T, B=B, H=H).array("dh", dh, ("T", "B", "H"))
+    I = x.shape[2]
+    # --8<-- [start:backward]
+    dz = a * (1.0 - g * g)                      # α g'(z_t) = α (1 − g_t²), for every t at once
+    dh_next = np.zeros((B, H), dtype=h.dtype)   # ∂L/∂h_t arriving from step t+1
+    for t in range(T - 1, -1, -1):
+        dh_t = dh[t] + dh_next                  # ∂L/∂h_t: its own loss term + the future
+        dz[t] *= dh_t                           # δ_t = α g'(z_t) ⊙ ∂L/∂h_t
+        dh_next = dh_t + dz[t] @ p["W_hh"]      # ∂L/∂h_{t-1} = ∂L/∂h_t + Uᵀ δ_t  (identity + branch)
+    d = dz.reshape(T * B, H)
+    dW_hh = d[B:].T @ h[:-1].reshape((T - 1) * B, H) + dz[0].T @ h0  # (6.39) Σ_t δ_t h_{t-1}ᵀ
+    grads = {
+        "x": (d @ p["W_ih"]).reshape(T, B, I),                       # Wᵀ δ_t
+        "h0": dh_next,                                               # ∂L/∂h_0
+        "W_ih": d.T @ x.reshape(T * B, I),                           # (6.40) Σ_t δ_t x_tᵀ
+        "W_hh": dW_hh,
+        "b_ih": d.sum(axis=0),                                       # (6.41) Σ_t δ_t
+    }
+    grads["b_hh"] = grads["b_ih"].copy()
+    # --8<-- [end:backward]
+    return grads
+
+
+def residual_forward_torch(
+    x: torch.Tensor, h0: torch.Tensor, params: dict[str, torch.Tensor], alpha: float = 1.0
+) -> torch.Tensor:
+    """The same update in PyTorch, step by step, for autograd to differentiate (the reference).
+
+    Parameters
+    ----------
+    x : Tensor of shape (T, B, I)
+    h0 : Tensor of shape (B, H)
+    params : dict of Tensor
+        ``W_ih`` (H, I), ``W_hh`` (H, H), ``b_ih`` (H,), ``b_hh`` (H,).
+    alpha : float
+
+    Returns
+    -------
+    h : Tensor of shape (T, B, H)
+        ``h_1 … h_T``, built from differentiable operations only.
+    """
+    a = check_alpha(alpha)
+    hs, h_prev = [], h0
+    for x_t in x:
+        z = x_t @ params["W_ih"].T + params["b_ih"] + h_prev @ params["W_hh"].T + params["b_hh"]
+        h_prev = h_prev + a * torch.tanh(z)
+        hs.append(h_prev)
+    return torch.stack(hs)
+
+
+def state_jacobian_norms(
+    x: np.ndarray, h0: np.ndarray, params: Params, kind: str = "residual", alpha: float = 1.0
+) -> np.ndarray:
+    """Spectral norm ``‖∂h_t/∂h_0‖₂`` for every step ``t`` and every example.
+
+    ``∂h_t/∂h_0 = J_t J_{t-1} … J_1`` (chain rule), with the one-step Jacobian
+
+    * ``kind="plain"`` (tanh RNN, (6.5)): ``J_t = diag(1 − h_t²) U``;
+    * ``kind="residual"`` ((6.50)): ``J_t = I + α diag(1 − g_t²) U``, ``g_t = tanh(z_t)``.
+
+    Examples in a batch do not interact, so each has its own product. The product is
+    rescaled after every step and its scale kept as a logarithm, so it never overflows
+    while the norm itself fits in a float.
+
+    Parameters
+    ----------
+    x : ndarray of shape (T, B, I)
+        Inputs.
+    h0 : ndarray of shape (B, H)
+        Initial state.
+    params : dict
+        ``W_ih`` (H, I), ``W_hh`` (H, H), ``b_ih`` (H,), ``b_hh`` (H,), in ``x``'s dtype.
+    kind : {"plain", "residual"}
+        Which state update.
+    alpha : float
+        Scale α of the residual branch (ignored for ``"plain"``, must still be finite).
+
+    Returns
+    -------
+    norms : ndarray of shape (T, B)
+        ``norms[t-1, b]`` = largest singular value of ``∂h_t/∂h_0`` for example ``b``, in
+        ``x``'s dtype (``inf`` only if the norm itself exceeds the dtype's range).
+
+    Raises
+    ------
+    ValueError
+        As [residual_forward][solutions.residual.residual_forward], or an unknown ``kind``.
+    """
+    if kind not in ("plain", "residual"):
+        raise ValueError(f"kind must be 'plain' or 'residual'; got {kind!r}")
+    a = check_alpha(alpha)
+    if kind == "plain":
+        h, (_, _, _, p) = rnn_forward(x, h0, params)
+        D = 1.0 - h * h                                   # f'(z_t) = 1 − h_t²
+    else:
+        h, (_, _, _, g, p, _) = residual_forward(x, h0, params, a)
+        D = a * (1.0 - g * g)                             # α g'(z_t)
+    T, B, H = h.shape
+    U = p["W_hh"]
+    eye = np.eye(H, dtype=h.dtype)
+    # --8<-- [start:jacobian]
+    P = np.broadcast_to(eye, (B, H, H)).copy()            # ∂h_0/∂h_0 = I, one per example
+    log_scale = np.zeros(B)                               # true product = P · exp(log_scale)
+    log_norms = np.empty((T, B))
+    for t in range(T):
+        JP = D[t][:, :, None] * (U @ P)                   # diag(f'(z_t)) U P
+        P = JP + P if kind == "residual" else JP          # J_t P = (I + α diag(g'_t) U) P  or  diag(f'_t) U P
+        n = np.linalg.norm(P, ord=2, axis=(1, 2))         # spectral norm, per example
+        s = np.where(n > 0, n, 1.0)
+        log_norms[t] = log_scale + np.log(n, where=n > 0, out=np.full(B, -np.inf))
+        P /= s[:, None, None]                             # rescale so the product never overflows
+        log_scale += np.log(s)
+    # --8<-- [end:jacobian]
+    with np.errstate(over="ignore"):
+        return np.exp(log_norms).astype(h.dtype)
