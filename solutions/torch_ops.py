@@ -1,15 +1,207 @@
-"""PyTorch side of the site: taking the parameters out of a ``torch.nn.RNN``.
+"""PyTorch side of the site: a tanh RNN as an autograd operator with a hand-written backward.
+
+[rnn][solutions.torch_ops.rnn] runs ``h_t = tanh(W x_t + U h_{t-1} + b)`` (eq. (6.5) in the
+book) over a sequence; its gradient is BPTT written out by hand in
+[RNNFunction.backward][solutions.torch_ops.RNNFunction.backward], the torch twin of
+[rnn_backward][solutions.sequence.rnn_backward]. [rnn_autograd][solutions.torch_ops.rnn_autograd]
+is the same recurrence in plain torch ops, differentiated by autograd: the reference.
 
 ``torch.nn.RNN`` stores layer ``l``'s weights as ``weight_ih_l{l}``, ``weight_hh_l{l}``,
 ``bias_ih_l{l}``, ``bias_hh_l{l}`` and, when bidirectional, the backward direction's as the
 same names with ``_reverse``. Those are, in the book's letters, ``W``, ``U`` and the two
-halves of ``b``.
+halves of ``b``; [rnn_params][solutions.torch_ops.rnn_params] takes them out.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import torch
+from torch.autograd.function import FunctionCtx, once_differentiable
+
+from solutions.validate import RNN_PARAM_SHAPES, Shapes, spec_text
+
+FLOAT_DTYPES = (torch.float32, torch.float64)
+
+
+class TensorShapes(Shapes):
+    """[Shapes][solutions.validate.Shapes] for torch tensors: same symbols, same messages.
+
+    Every checked tensor must also be float32 or float64 like the first one, live on the
+    first one's device, and hold no NaN or infinity.
+    """
+
+    def __init__(self, **dims: int) -> None:
+        super().__init__(**dims)
+        self.dtype: torch.dtype | None = None
+        self.device: torch.device | None = None
+
+    def array(self, name: str, a: object, spec: Sequence[str]) -> torch.Tensor:  # type: ignore[override]
+        """Check the tensor ``a`` against ``spec`` and return it unchanged.
+
+        Parameters
+        ----------
+        name : str
+            The argument's name, used in the error message.
+        a : object
+            The value to check; must be a ``torch.Tensor``.
+        spec : sequence of str
+            One symbol per axis, e.g. ``("T", "B", "I")``.
+        """
+        want = spec_text(spec)
+        if not isinstance(a, torch.Tensor):
+            raise ValueError(f"{name} must be a torch.Tensor of shape {want}; got {type(a).__name__}")
+        self.bind(name, tuple(a.shape), spec)
+        if a.dtype not in FLOAT_DTYPES:
+            raise ValueError(f"{name} must be float32 or float64 of shape {want}; got dtype {a.dtype}")
+        if self.dtype is None:
+            self.dtype, self.device = a.dtype, a.device
+        elif a.dtype != self.dtype:
+            raise ValueError(f"{name} has dtype {a.dtype} but the other inputs are {self.dtype}; "
+                             "mixed dtypes are not up-cast silently: convert them to one dtype")
+        elif a.device != self.device:
+            raise ValueError(f"{name} is on device {a.device} but the other inputs are on {self.device}; "
+                             "move them to one device")
+        if not bool(torch.isfinite(a).all()):
+            raise ValueError(f"{name} of shape {want} contains NaN or infinity")
+        return a
+
+
+class RNNFunction(torch.autograd.Function):
+    """``h = rnn(x, h0, W_ih, W_hh, b_ih, b_hh)`` with BPTT written by hand as its backward.
+
+    Call it through [rnn][solutions.torch_ops.rnn] (which checks the inputs) or as
+    ``RNNFunction.apply(x, h0, W_ih, W_hh, b_ih, b_hh)``. Neither pass records an autograd
+    graph: ``forward`` runs with gradients disabled, as every ``Function.forward`` does, and
+    ``backward`` is plain tensor arithmetic under ``once_differentiable`` (a second
+    derivative through it raises an error instead of returning a wrong answer).
+    """
+
+    @staticmethod
+    def forward(ctx: FunctionCtx, x: torch.Tensor, h0: torch.Tensor, W_ih: torch.Tensor,
+                W_hh: torch.Tensor, b_ih: torch.Tensor, b_hh: torch.Tensor) -> torch.Tensor:
+        """Every hidden state: ``h[t] = tanh(x[t] @ W_ih.T + h[t-1] @ W_hh.T + b_ih + b_hh)``.
+
+        Parameters
+        ----------
+        ctx : FunctionCtx
+            Where the tensors the backward pass needs are saved.
+        x : Tensor of shape (T, B, I)
+        h0 : Tensor of shape (B, H)
+        W_ih : Tensor of shape (H, I)
+        W_hh : Tensor of shape (H, H)
+        b_ih, b_hh : Tensor of shape (H,)
+
+        Returns
+        -------
+        h : Tensor of shape (T, B, H)
+            ``h_1 … h_T``, as ``torch.nn.RNN`` returns them in ``output``.
+        """
+        T, B, I = x.shape
+        H = h0.shape[1]
+        # --8<-- [start:forward]
+        h = torch.addmm(b_ih + b_hh, x.reshape(T * B, I), W_ih.T).view(T, B, H)  # W x_t + b, all t: one GEMM
+        h_prev = h0
+        for h_t in h.unbind(0):                  # views into h: written in place
+            h_t.addmm_(h_prev, W_hh.T)           # z_t = U h_{t-1} + W x_t + b   (6.5)
+            h_t.tanh_()                          # h_t = tanh(z_t)
+            h_prev = h_t
+        ctx.save_for_backward(x, h0, W_ih, W_hh, h)  # what backward reads; versions are checked
+        # --8<-- [end:forward]
+        return h
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx: FunctionCtx, dh: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
+        """BPTT: the gradients of ``L`` given ``dh = ∂L/∂h`` (eqs. (6.39)–(6.41) in the book).
+
+        Parameters
+        ----------
+        ctx : FunctionCtx
+            Holds ``x``, ``h0``, ``W_ih``, ``W_hh`` and the output ``h``.
+        dh : Tensor of shape (T, B, H)
+            ``∂L/∂h_t`` from outside the recurrence, for every ``t``.
+
+        Returns
+        -------
+        grads : tuple
+            ``∂L/∂x`` (T, B, I), ``∂L/∂h0`` (B, H), ``∂L/∂W_ih`` (H, I), ``∂L/∂W_hh`` (H, H),
+            ``∂L/∂b_ih`` (H,), ``∂L/∂b_hh`` (H,), in ``forward``'s argument order; ``None``
+            for an input that does not require a gradient.
+        """
+        x, h0, W_ih, W_hh, h = ctx.saved_tensors
+        need_x, need_h0, need_W_ih, need_W_hh, need_b_ih, need_b_hh = ctx.needs_input_grad
+        T, B, I = x.shape
+        H = h.shape[2]
+        # --8<-- [start:backward]
+        dz = 1.0 - h * h                         # tanh'(z_t) = 1 - h_t², every t at once
+        g = dh.clone(memory_format=torch.contiguous_format)  # g[t] = ∂L/∂h_t; filled in from t+1 below
+        dz_t, g_t = dz.unbind(0), g.unbind(0)
+        for t in range(T - 1, 0, -1):
+            dz_t[t].mul_(g_t[t])                 # δ_t = f'(z_t) ⊙ ∂L/∂h_t
+            g_t[t - 1].addmm_(dz_t[t], W_hh)     # ∂L/∂h_{t-1} += Uᵀ δ_t
+        dz_t[0].mul_(g_t[0])
+        d = dz.view(T * B, H)
+        dx = (d @ W_ih).view(T, B, I) if need_x else None                         # Wᵀ δ_t
+        dh0 = dz_t[0] @ W_hh if need_h0 else None                                 # Uᵀ δ_1
+        dW_ih = d.T @ x.reshape(T * B, I) if need_W_ih else None                  # (6.40) Σ_t δ_t x_tᵀ
+        dW_hh = (d[B:].T @ h[:-1].reshape((T - 1) * B, H)).addmm_(dz_t[0].T, h0) if need_W_hh else None  # (6.39)
+        db = d.sum(0) if need_b_ih or need_b_hh else None                         # (6.41) Σ_t δ_t
+        # --8<-- [end:backward]
+        return dx, dh0, dW_ih, dW_hh, db if need_b_ih else None, db.clone() if need_b_hh else None
+
+
+def rnn(x: torch.Tensor, h0: torch.Tensor, W_ih: torch.Tensor, W_hh: torch.Tensor,
+        b_ih: torch.Tensor, b_hh: torch.Tensor) -> torch.Tensor:
+    """A tanh RNN over a sequence, differentiable through a hand-written BPTT backward.
+
+    ``h_t = tanh(W x_t + U h_{t-1} + b)``, eq. (6.5) in the book, with ``W = W_ih``,
+    ``U = W_hh``, ``b = b_ih + b_hh``; the gradients are those of
+    [RNNFunction.backward][solutions.torch_ops.RNNFunction.backward].
+
+    Parameters
+    ----------
+    x : Tensor of shape (T, B, I)
+        Inputs, time first (``torch.nn.RNN``'s ``batch_first=False``).
+    h0 : Tensor of shape (B, H)
+        Initial state.
+    W_ih : Tensor of shape (H, I)
+    W_hh : Tensor of shape (H, H)
+    b_ih, b_hh : Tensor of shape (H,)
+        All six float32 or all float64, on one device.
+
+    Returns
+    -------
+    h : Tensor of shape (T, B, H)
+        Every hidden state ``h_1 … h_T``, in the inputs' dtype.
+
+    Raises
+    ------
+    ValueError
+        A non-tensor, wrong rank or shape, mixed dtypes or devices, NaN or infinity.
+    """
+    s = TensorShapes()
+    s.array("x", x, ("T", "B", "I"))
+    s.array("h0", h0, ("B", "H"))
+    for (name, spec), p in zip(RNN_PARAM_SHAPES.items(), (W_ih, W_hh, b_ih, b_hh)):
+        s.array(name, p, spec)
+    return RNNFunction.apply(x, h0, W_ih, W_hh, b_ih, b_hh)
+
+
+def rnn_autograd(x: torch.Tensor, h0: torch.Tensor, W_ih: torch.Tensor, W_hh: torch.Tensor,
+                 b_ih: torch.Tensor, b_hh: torch.Tensor) -> torch.Tensor:
+    """The same recurrence in plain torch ops, for autograd to differentiate (the reference).
+
+    Parameters and return value as for [rnn][solutions.torch_ops.rnn]; no input checks.
+    """
+    # --8<-- [start:autograd]
+    h_prev, hs = h0, []
+    for x_t in x:
+        h_prev = torch.tanh(x_t @ W_ih.T + b_ih + h_prev @ W_hh.T + b_hh)  # (6.5), f = tanh
+        hs.append(h_prev)
+    return torch.stack(hs)
+    # --8<-- [end:autograd]
 
 from solutions.validate import Shapes
 
