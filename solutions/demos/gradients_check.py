@@ -1,0 +1,111 @@
+"""Eqs. (6.39)-(6.41) as literal double sums over δ_{t,k} equal the O(T) BPTT pass and PyTorch."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from solutions.gradcheck import max_abs
+from solutions.literal import double_sum_grads, error_terms
+from solutions.plotting import figure
+from solutions.report import fmt_err, table
+from solutions.sequence import rnn_backward, rnn_forward
+from solutions.torch_ops import rnn_from_params, rnn_params
+
+SEED = 0
+FIG = "gradients-delta.svg"
+
+# gradient key -> (the book's symbol, equation, the double sum as printed)
+FORMULAS = {
+    "W_hh": ("∂L/∂U", "(6.39)", "Σ_t Σ_{k≤t} δ_{t,k} h_{k-1}ᵀ"),
+    "W_ih": ("∂L/∂W", "(6.40)", "Σ_t Σ_{k≤t} δ_{t,k} x_kᵀ"),
+    "b_ih": ("∂L/∂b", "(6.41)", "Σ_t Σ_{k≤t} δ_{t,k}"),
+    "b_hh": ("∂L/∂b", "(6.41)", "Σ_t Σ_{k≤t} δ_{t,k}"),
+    "x": ("∂L/∂x_k", "", "Σ_{t≥k} Wᵀ δ_{t,k}"),
+    "h0": ("∂L/∂h_0", "", "Σ_t Uᵀ δ_{t,1}"),
+}
+
+
+def model(T: int, B: int, I: int, H: int, seed: int, u_scale: float = 1.0):
+    """``(x, h0, params, dh)`` in float64: PyTorch's default initialisation U(−1/√H, 1/√H),
+    the recurrent weight multiplied by ``u_scale``, and a random ``dh[t] = ∂L_t/∂h_t``."""
+    rng = np.random.default_rng(seed)
+    a = 1 / np.sqrt(H)
+    params = {"W_ih": rng.uniform(-a, a, (H, I)), "W_hh": u_scale * rng.uniform(-a, a, (H, H)),
+              "b_ih": rng.uniform(-a, a, H), "b_hh": rng.uniform(-a, a, H)}
+    x = rng.normal(size=(T, B, I))
+    h0 = rng.normal(0, 0.5, (B, H))
+    dh = rng.normal(size=(T, B, H))
+    return x, h0, params, dh
+
+
+def torch_grads(x, h0, params, dh) -> dict[str, np.ndarray]:
+    """Autograd of ``L = Σ_t <dh_t, h_t>``, whose ``∂L_t/∂h_t`` is ``dh_t``."""
+    rnn = rnn_from_params(params)
+    xt = torch.tensor(x, requires_grad=True)
+    h0t = torch.tensor(h0, requires_grad=True)
+    out, _ = rnn(xt, h0t.unsqueeze(0))
+    (out * torch.tensor(dh)).sum().backward()
+    return {**rnn_params(rnn, grad=True), "x": xt.grad.numpy(), "h0": h0t.grad.numpy()}
+
+
+def decay(delta: np.ndarray) -> np.ndarray:
+    """Median over t of ``‖δ_{t,t-s}‖ / ‖δ_{t,t}‖`` for each distance ``s = 0 … T-1``."""
+    T = delta.shape[0]
+    norms = np.linalg.norm(delta, axis=(2, 3))
+    return np.array([np.median([norms[t, t - s] / norms[t, t] for t in range(s, T)]) for s in range(T)])
+
+
+def main():
+    T, B, I, H = 5, 2, 3, 4
+    x, h0, params, dh = model(T, B, I, H, SEED)
+    h, cache = rnn_forward(x, h0, params)
+    literal = double_sum_grads(dh, cache)
+    fast = rnn_backward(dh, cache)
+    auto = torch_grads(x, h0, params, dh)
+    print(f"T = {T} steps, B = {B}, I = {I}, H = {H}, float64, seed {SEED}; the loss is L = Σ_t <g_t, h_t>\n"
+          f"with random g_t, so ∂L_t/∂h_t = g_t (the dh argument of rnn_backward).\n")
+    rows = [(key, sym, eq, formula, fmt_err(max_abs(literal[key], fast[key])),
+             fmt_err(max_abs(literal[key], auto[key])))
+            for key, (sym, eq, formula) in FORMULAS.items()]
+    print(table(["gradient", "book", "eq.", "literal double sum", "|literal - rnn_backward|",
+                 "|literal - torch|"], rows))
+    print(f"\nThe literal sums build T(T+1)/2 = {T * (T + 1) // 2} error terms δ_{{t,k}}; "
+          f"rnn_backward builds T = {T},\nδ_k = Σ_{{t≥k}} δ_{{t,k}}, one per step.")
+
+    # ‖δ_{t,k}‖ on a longer sequence, for the figure and the decay table.
+    T, B, I, H = 20, 1, 4, 8
+    scales = (1.0, 2.0, 4.0)
+    curves = {}
+    for s in scales:
+        x, h0, params, dh = model(T, B, I, H, SEED + 1, u_scale=s)
+        h, cache = rnn_forward(x, h0, params)
+        delta = error_terms(dh, cache)
+        curves[s] = decay(delta)
+        if s == 1.0:
+            heat = np.linalg.norm(delta, axis=(2, 3))
+    dist = (0, 1, 2, 4, 8, 16)
+    print(f"\nHow fast δ_{{t,k}} shrinks with the distance t - k (T = {T}, H = {H}, PyTorch's initialisation,")
+    print("U multiplied by a scale): the median over t of ||δ_{t,k}|| / ||δ_{t,t}||")
+    print(table(["U scale"] + [f"t-k={d}" for d in dist],
+                [[f"x{s:g}"] + [f"{curves[s][d]:.1e}" for d in dist] for s in scales]))
+
+    fig, (ax0, ax1) = figure(1, 2, width=9.0, height=3.8)
+    shown = np.ma.masked_where(np.triu(np.ones((T, T), bool), 1), np.log10(np.maximum(heat, 1e-300)))
+    im = ax0.imshow(shown, origin="lower", cmap="viridis", extent=(0.5, T + 0.5, 0.5, T + 0.5))
+    ax0.grid(False)
+    ticks = [1, 5, 10, 15, 20]
+    ax0.set_xticks(ticks)
+    ax0.set_yticks(ticks)
+    ax0.set_xlabel(r"$k$: the step whose $z_k$ receives the error")
+    ax0.set_ylabel(r"$t$: the step of the loss $\mathcal{L}_t$")
+    ax0.set_title(r"$\log_{10}\|\delta_{t,k}\|$ for $k \leq t$ ($U$ scale x1)")
+    fig.colorbar(im, ax=ax0, shrink=0.85)
+    for s in scales:
+        ax1.semilogy(range(T), curves[s], marker="o", ms=3, label=f"$U$ x{s:g}")
+    ax1.set_xticks(range(0, T, 4))
+    ax1.set_xlabel(r"distance $t - k$")
+    ax1.set_ylabel(r"median over $t$ of $\|\delta_{t,k}\| \, / \, \|\delta_{t,t}\|$")
+    ax1.set_title(r"decay along a row: roughly $\gamma^{t-k}$")
+    ax1.legend()
+    return {FIG: fig}

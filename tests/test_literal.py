@@ -1,0 +1,117 @@
+"""solutions.literal: the book's double sums (6.39)-(6.41) equal the O(T) pass and autograd."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from solutions.literal import double_sum_grads, error_terms
+from solutions.sequence import rnn_backward, rnn_forward
+from solutions.torch_ops import rnn_from_params, rnn_params
+
+SHAPES = [  # (T, B, I, H)
+    (1, 1, 1, 1),
+    (1, 3, 2, 4),
+    (2, 1, 3, 1),
+    (5, 2, 3, 4),
+    (7, 3, 2, 5),
+]
+KEYS = ["W_ih", "W_hh", "b_ih", "b_hh", "x", "h0"]
+
+
+def make(T: int, B: int, I: int, H: int, seed: int = 0, dtype=np.float64):
+    rng = np.random.default_rng(seed)
+    params = {"W_ih": rng.normal(0, 0.7, (H, I)), "W_hh": rng.normal(0, 0.7, (H, H)),
+              "b_ih": rng.normal(0, 0.2, H), "b_hh": rng.normal(0, 0.2, H)}
+    params = {k: v.astype(dtype) for k, v in params.items()}
+    x = rng.normal(size=(T, B, I)).astype(dtype)
+    h0 = rng.normal(0, 0.5, (B, H)).astype(dtype)
+    dh = rng.normal(size=(T, B, H)).astype(dtype)
+    return x, h0, params, dh
+
+
+def autograd(x, h0, params, dh) -> dict[str, np.ndarray]:
+    rnn = rnn_from_params(params)
+    xt, h0t = torch.tensor(x, requires_grad=True), torch.tensor(h0, requires_grad=True)
+    out, _ = rnn(xt, h0t.unsqueeze(0))
+    (out * torch.tensor(dh)).sum().backward()
+    return {**rnn_params(rnn, grad=True), "x": xt.grad.numpy(), "h0": h0t.grad.numpy()}
+
+
+@pytest.mark.parametrize("shape", SHAPES, ids=lambda s: "T{}-B{}-I{}-H{}".format(*s))
+def test_double_sums_equal_rnn_backward_and_autograd(shape) -> None:
+    x, h0, params, dh = make(*shape)
+    _, cache = rnn_forward(x, h0, params)
+    literal = double_sum_grads(dh, cache)
+    fast = rnn_backward(dh, cache)
+    auto = autograd(x, h0, params, dh)
+    assert sorted(literal) == sorted(KEYS)
+    for key in KEYS:
+        assert literal[key].shape == fast[key].shape and literal[key].dtype == np.float64
+        assert np.abs(literal[key] - fast[key]).max() <= 1e-10, key
+        assert np.abs(literal[key] - auto[key]).max() <= 1e-10, key
+
+
+def test_error_terms_are_the_recursion_and_sum_to_the_per_step_error() -> None:
+    """δ_{t,k} = 0 for k > t; δ_{t,t} = f'(z_t) ⊙ dh_t; Σ_t δ_{t,k} W = ∂L/∂x_k of rnn_backward."""
+    T, B, I, H = 6, 2, 3, 4
+    x, h0, params, dh = make(T, B, I, H, seed=1)
+    h, cache = rnn_forward(x, h0, params)
+    delta = error_terms(dh, cache)
+    assert delta.shape == (T, T, B, H)
+    t_idx, k_idx = np.triu_indices(T, 1)
+    assert not delta[t_idx, k_idx].any()
+    for t in range(T):
+        np.testing.assert_array_equal(delta[t, t], (1 - h[t] ** 2) * dh[t])
+        for k in range(t):
+            np.testing.assert_allclose(delta[t, k], (1 - h[k] ** 2) * (delta[t, k + 1] @ params["W_hh"]),
+                                       rtol=0, atol=1e-15)
+    dz = delta.sum(axis=0)  # δ_k = Σ_{t≥k} δ_{t,k}, what rnn_backward carries
+    assert np.abs(dz @ params["W_ih"] - rnn_backward(dh, cache)["x"]).max() <= 1e-12
+
+
+def test_only_the_loss_at_step_t_feeds_delta_t() -> None:
+    """Row t of δ comes from L_t alone: with dh zero except at step t = 3 (0-based 2), only that row is not zero."""
+    T, B, I, H = 4, 2, 3, 3
+    x, h0, params, dh = make(T, B, I, H, seed=2)
+    dh[:2] = 0.0
+    dh[3] = 0.0
+    _, cache = rnn_forward(x, h0, params)
+    delta = error_terms(dh, cache)
+    assert not delta[[0, 1, 3]].any() and delta[2, :3].all()
+
+
+def test_float32_in_float32_out() -> None:
+    x, h0, params, dh = make(4, 2, 3, 5, dtype=np.float32)
+    _, cache = rnn_forward(x, h0, params)
+    literal = double_sum_grads(dh, cache)
+    fast = rnn_backward(dh, cache)
+    assert error_terms(dh, cache).dtype == np.float32
+    for key in KEYS:
+        assert literal[key].dtype == np.float32, key
+        assert np.abs(literal[key] - fast[key]).max() <= 1e-5, key
+
+
+@pytest.mark.parametrize("fn", [error_terms, double_sum_grads])
+@pytest.mark.parametrize("bad, match", [
+    (lambda dh: dh[0], r"dh must have shape \(T, B, H\)"),
+    (lambda dh: dh[:, :1], r"dh must have shape \(T, B, H\) with B = 2"),
+    (lambda dh: dh[:-1], r"dh must have shape \(T, B, H\) with T = 3"),
+    (lambda dh: dh.astype(np.float32), r"dh has dtype float32"),
+    (lambda dh: np.where(dh > 0, np.nan, dh), r"dh of shape \(T, B, H\) contains NaN"),
+    (lambda dh: dh.tolist(), r"dh must be a NumPy array"),
+], ids=["rank", "batch", "steps", "dtype", "nan", "list"])
+def test_bad_dh_raises_naming_it(fn, bad, match) -> None:
+    x, h0, params, dh = make(3, 2, 2, 4)
+    _, cache = rnn_forward(x, h0, params)
+    with pytest.raises(ValueError, match=match):
+        fn(bad(dh), cache)
+
+
+@pytest.mark.parametrize("fn", [error_terms, double_sum_grads])
+def test_bad_cache_raises_naming_it(fn) -> None:
+    x, h0, params, dh = make(3, 2, 2, 4)
+    _, cache = rnn_forward(x, h0, params)
+    with pytest.raises(ValueError, match=r"cache must be the tuple returned by rnn_forward"):
+        fn(dh, cache[:3])
