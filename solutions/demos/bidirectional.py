@@ -1,0 +1,169 @@
+"""Bidirectional RNN in NumPy vs torch.nn.RNN(bidirectional=True): out, h_n, every gradient; where h_n[1] lives."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
+
+from solutions.bidirectional import stacked_birnn_backward, stacked_birnn_forward
+from solutions.gradcheck import max_abs, numeric_grads, rel_error
+from solutions.plotting import figure
+from solutions.report import fmt_err, table
+from solutions.torch_ops import rnn_params, to_numpy
+
+T, B, I, H = 5, 2, 3, 4
+KEYS = ("W_ih", "W_hh", "b_ih", "b_hh")
+
+
+def _case(L: int):
+    """A float64 torch.nn.RNN(bidirectional=True) and the gradients of Σ out ⊙ G + Σ h_n ⊙ G_n."""
+    torch.manual_seed(L)
+    rnn = torch.nn.RNN(I, H, num_layers=L, bidirectional=True, dtype=torch.float64)
+    x = torch.randn(T, B, I, dtype=torch.float64, requires_grad=True)
+    h0 = torch.randn(2 * L, B, H, dtype=torch.float64, requires_grad=True)
+    out, h_n = rnn(x, h0)
+    G, Gn = torch.randn_like(out), torch.randn_like(h_n)
+    ((out * G).sum() + (h_n * Gn).sum()).backward()
+    return rnn, x, h0, out, h_n, G, Gn
+
+
+def _errors(L: int) -> list[float]:
+    rnn, x, h0, out, h_n, G, Gn = _case(L)
+    layers = [(rnn_params(rnn, l), rnn_params(rnn, l, True)) for l in range(L)]
+    o, n, cache = stacked_birnn_forward(to_numpy(x), to_numpy(h0), layers)
+    g = stacked_birnn_backward(to_numpy(G), cache, to_numpy(Gn))
+    errs = [max_abs(o, to_numpy(out)), max_abs(n, to_numpy(h_n)),
+            max_abs(g["x"], to_numpy(x.grad)), max_abs(g["h0"], to_numpy(h0.grad))]
+    for k in KEYS:  # worst over every layer and both directions
+        errs.append(max(max_abs(g["layers"][l][d][k], rnn_params(rnn, l, d == "bwd", grad=True)[k])
+                        for l in range(L) for d in ("fwd", "bwd")))
+    return errs
+
+
+def _finite_difference_error() -> float:
+    """Worst relative error of every gradient of a tiny 2-layer case vs central differences."""
+    rng = np.random.default_rng(0)
+    t, b, i, h = 3, 2, 2, 2
+    x, h0 = rng.standard_normal((t, b, i)), rng.standard_normal((4, b, h))
+    layers = [tuple({"W_ih": rng.standard_normal((h, i if l == 0 else 2 * h)), "W_hh": rng.standard_normal((h, h)),
+                     "b_ih": rng.standard_normal(h), "b_hh": rng.standard_normal(h)} for _ in range(2))
+              for l in range(2)]
+    G, Gn = rng.standard_normal((t, b, 2 * h)), rng.standard_normal((4, b, h))
+
+    def loss() -> float:
+        out, h_n, _ = stacked_birnn_forward(x, h0, layers)
+        return float((out * G).sum() + (h_n * Gn).sum())
+
+    g = stacked_birnn_backward(G, stacked_birnn_forward(x, h0, layers)[2], Gn)
+    pairs = [(g["x"], x), (g["h0"], h0)] + [(g["layers"][l][d][k], layers[l][j][k])
+                                              for l in range(2) for j, d in enumerate(("fwd", "bwd")) for k in KEYS]
+    num = numeric_grads(loss, {str(n): a for n, (_, a) in enumerate(pairs)})
+    return max(rel_error(ours, num[str(n)]) for n, (ours, _) in enumerate(pairs))
+
+
+def _vec(v: np.ndarray) -> str:
+    return "[" + " ".join(f"{a:+.4f}" for a in v) + "]"
+
+
+def _where_is_h_n() -> None:
+    rnn, x, h0, out, h_n, _, _ = _case(1)
+    out, h_n = to_numpy(out), to_numpy(h_n)
+    print(f"\nWhere are the final states? torch.nn.RNN(I={I}, H={H}, bidirectional=True), T = {T}")
+    rows = [
+        ("h_n[0]", "forward, after step T", _vec(h_n[0, 0]), ""),
+        ("out[T-1, b, :H]", "forward half at index T-1", _vec(out[-1, 0, :H]),
+         fmt_err(max_abs(h_n[0], out[-1, :, :H]))),
+        ("h_n[1]", "backward, after step 1", _vec(h_n[1, 0]), ""),
+        ("out[0, b, H:]", "backward half at index 0", _vec(out[0, 0, H:]), fmt_err(max_abs(h_n[1], out[0, :, H:]))),
+        ("out[T-1, b, H:]", "backward half at index T-1 (wrong)", _vec(out[-1, 0, H:]),
+         f"{max_abs(h_n[1], out[-1, :, H:]):.4f}"),
+    ]
+    print(table(["read", "what it is", "value (b = 0)", "max abs diff to h_n, all b"], rows))
+    print("out[T-1, :, H:] is h_T^(2), the backward direction's FIRST step (it has seen only x_T).")
+
+    layers = [(rnn_params(rnn, 0), rnn_params(rnn, 0, True))]
+    ours, _, cache = stacked_birnn_forward(to_numpy(x), to_numpy(h0), layers)
+    h_rev = cache[1][0][2][2]  # the backward kernel's states, in reversed time (T, B, H)
+    unflipped = np.concatenate([ours[:, :, :H], h_rev], axis=2)
+    print(f"\nConcatenating the backward states without flipping them back: max |out − torch| = "
+          f"{max_abs(unflipped, out):.4f}; flipped back: {fmt_err(max_abs(ours, out))}")
+
+
+def _unrolled_figure():
+    """The unrolled bidirectional network: x_t at the bottom, the two directions, out on top."""
+    steps, dx, r = 4, 2.5, 0.42
+    y_x, y_f, y_b, y_o = 0.0, 1.6, 3.2, 4.8
+    blue, red, grey, ink = "#1f5fa8", "#b8433f", "#666666", "#222222"
+    fig, ax = figure(width=8.6, height=4.5)
+    fig.patch.set_facecolor("white")  # a white card, readable on the dark theme too
+    ax.set_facecolor("white")
+    ax.set_axis_off()
+    ax.set_xlim(0.1, dx * (steps + 1) + 0.0)
+    ax.set_ylim(-0.95, 5.55)
+    ax.set_aspect("equal")
+
+    def node(x, y, text, color):
+        c = ax.add_patch(Circle((x, y), r, facecolor="white", edgecolor=color, linewidth=1.8, zorder=3))
+        ax.text(x, y, text, ha="center", va="center", fontsize=12, color=ink, zorder=4)
+        return c
+
+    def box(x, y, w, text, color, fontsize):
+        b = ax.add_patch(FancyBboxPatch((x - w / 2, y - 0.3), w, 0.6, boxstyle="round,pad=0.03",
+                                        facecolor="white", edgecolor=color, linewidth=1.4, zorder=3))
+        ax.text(x, y, text, ha="center", va="center", fontsize=fontsize, color=color if color != ink else ink,
+                zorder=4)
+        return b
+
+    def arrow(a, b, color, rad=0.0):
+        ax.add_patch(FancyArrowPatch(a.get_center() if hasattr(a, "get_center") else _centre(a),
+                                     b.get_center() if hasattr(b, "get_center") else _centre(b),
+                                     patchA=a, patchB=b, shrinkA=1.5, shrinkB=1.5, arrowstyle="-|>",
+                                     mutation_scale=13, color=color, linewidth=1.4,
+                                     connectionstyle=f"arc3,rad={rad}", zorder=2))
+
+    cols = [dx * (t + 1) for t in range(steps)]
+    fwd, bwd = [], []
+    for t, X in enumerate(cols, start=1):
+        xn = node(X, y_x, f"$x_{t}$", grey)
+        fwd.append(node(X, y_f, f"$h^{{(1)}}_{t}$", blue))
+        bwd.append(node(X, y_b, f"$h^{{(2)}}_{t}$", red))
+        on = box(X, y_o, 1.9, f"$h^{{(1)}}_{t} \\oplus h^{{(2)}}_{t}$", ink, 11)
+        ax.text(X, y_o + 0.42, f"out[{t - 1}]", ha="center", va="bottom", fontsize=9.5, color=ink,
+                family="DejaVu Sans Mono")
+        arrow(xn, fwd[-1], grey)                 # W^(1) x_t
+        arrow(xn, bwd[-1], grey, rad=-0.3)       # W^(2) x_t, around the forward node
+        arrow(fwd[-1], on, blue, rad=0.3)        # the forward half of out[t-1]
+        arrow(bwd[-1], on, red)                  # the backward half
+    for a, b in zip(range(steps - 1), range(1, steps)):
+        arrow(fwd[a], fwd[b], blue)              # U^(1): h_{t-1} -> h_t
+        arrow(bwd[b], bwd[a], red)               # U^(2): h_{t+1} -> h_t
+    # initial and final states, with PyTorch's indices
+    left, right = cols[0] - 1.75, cols[-1] + 1.75
+    arrow(box(left, y_f, 1.0, "h0[0]", blue, 10), fwd[0], blue)
+    arrow(fwd[-1], box(right, y_f, 1.1, "h_n[0]", blue, 10), blue)
+    arrow(box(right, y_b, 1.0, "h0[1]", red, 10), bwd[-1], red)
+    arrow(bwd[0], box(left, y_b, 1.1, "h_n[1]", red, 10), red)
+    y_key = y_x - 0.62
+    ax.text(left - 0.55, y_key, "forward direction: t = 1 → T", ha="left", va="top", fontsize=9.5, color=blue)
+    ax.text((cols[0] + cols[-1]) / 2, y_key, f"inputs, T = {steps}", ha="center", va="top", fontsize=9.5, color=grey)
+    ax.text(right + 0.55, y_key, "backward direction: t = T → 1", ha="right", va="top", fontsize=9.5, color=red)
+    return fig
+
+
+def _centre(patch) -> tuple[float, float]:
+    """Centre of a FancyBboxPatch in data coordinates."""
+    return patch.get_x() + patch.get_width() / 2, patch.get_y() + patch.get_height() / 2
+
+
+def main() -> dict:
+    print(f"NumPy (solutions.bidirectional) vs torch.nn.RNN(I={I}, H={H}, num_layers=L, bidirectional=True),")
+    print(f"float64, T = {T}, B = {B}, its own weights; loss = Σ out ⊙ G + Σ h_n ⊙ G_n (gradient into out and h_n).")
+    print("max |NumPy − PyTorch|; parameter rows: worst over every layer and both directions\n")
+    e1, e2 = _errors(1), _errors(2)
+    names = ["out (T, B, 2H)", "h_n (2L, B, H)", "∂L/∂x", "∂L/∂h0"] + [f"∂L/∂{k}" for k in KEYS]
+    print(table(["", "L = 1", "L = 2"], [(n, fmt_err(a), fmt_err(b)) for n, a, b in zip(names, e1, e2)]))
+    print(f"\nFinite differences, L = 2, T = 3, B = I = H = 2, all 18 gradients: "
+          f"max relative error {fmt_err(_finite_difference_error())}")
+    _where_is_h_n()
+    return {"birnn-unrolled.svg": _unrolled_figure()}
