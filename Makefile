@@ -33,11 +33,11 @@ chromium:
 
 ## run every test (outputs, figures, math against torch, the built site in a real browser)
 test: $(STAMP) chromium
-	$(PY) -m pytest -n 2
+	$(PY) -m pytest -n 2 --dist loadgroup
 
 ## rewrite docs/outputs/*.txt and docs/figures/*.svg from the demos
 regen: $(STAMP)
-	$(PY) -m pytest tests/test_outputs.py --regen -n 2
+	$(PY) -m pytest tests/test_outputs.py tests/test_equations.py --regen -n 2
 
 ## NumPy BPTT vs torch.nn.RNN timing table
 bench: $(STAMP)
