@@ -11,8 +11,9 @@ that of [solutions.sequence][]: ``W_ih`` = W, ``W_hh`` = U, ``b_ih + b_hh`` = b,
 
 The one-step Jacobian is ``∂h_t/∂h_{t-1} = I + α diag(1 − g_t²) U`` with ``g_t = tanh(z_t)``;
 for the plain tanh RNN it is ``diag(1 − h_t²) U``.
-[state_jacobian_norms][solutions.residual.state_jacobian_norms] multiplies these factors
-and returns the spectral norm ``‖∂h_t/∂h_0‖₂`` for every ``t``.
+[step_jacobians][solutions.residual.step_jacobians] builds these factors and
+[state_jacobian_norms][solutions.residual.state_jacobian_norms] the spectral norm of their product,
+``‖∂h_t/∂h_0‖₂``, for every ``t``.
 """
 
 from __future__ import annotations
@@ -172,19 +173,64 @@ def residual_forward_torch(
     return torch.stack(hs)
 
 
+def step_jacobians(
+    x: np.ndarray, h0: np.ndarray, params: Params, kind: str = "residual", alpha: float = 1.0
+) -> np.ndarray:
+    """The one-step Jacobians ``J_t = ∂h_t/∂h_{t-1}`` along the trajectory from ``h0``.
+
+    * ``kind="plain"`` (tanh RNN, (6.5)): ``J_t = diag(f'(z_t)) U = diag(1 − h_t²) U``;
+    * ``kind="residual"`` ((6.50)): ``J_t = I + α diag(1 − g_t²) U``, ``g_t = tanh(z_t)``.
+
+    Parameters
+    ----------
+    x : ndarray of shape (T, B, I)
+        Inputs.
+    h0 : ndarray of shape (B, H)
+        Initial state.
+    params : dict
+        ``W_ih`` (H, I), ``W_hh`` (H, H), ``b_ih`` (H,), ``b_hh`` (H,), in ``x``'s dtype.
+    kind : {"plain", "residual"}
+        Which state update.
+    alpha : float
+        Scale α of the residual branch (ignored for ``"plain"``, must still be finite).
+
+    Returns
+    -------
+    J : ndarray of shape (T, B, H, H)
+        ``J[t-1, b]`` = ``∂h_t/∂h_{t-1}`` for example ``b`` (book layout: row ``i`` is
+        ``∂h_{t,i}``), in ``x``'s dtype.
+
+    Raises
+    ------
+    ValueError
+        As [residual_forward][solutions.residual.residual_forward], or an unknown ``kind``.
+    """
+    if kind not in ("plain", "residual"):
+        raise ValueError(f"kind must be 'plain' or 'residual'; got {kind!r}")
+    a = check_alpha(alpha)
+    # --8<-- [start:jacobian]
+    if kind == "plain":
+        h, (_, _, _, p) = rnn_forward(x, h0, params)
+        D = 1.0 - h * h                                   # f'(z_t) = 1 − h_t²
+    else:
+        h, (_, _, _, g, p, _) = residual_forward(x, h0, params, a)
+        D = a * (1.0 - g * g)                             # α g'(z_t) = α (1 − g_t²)
+    J = D[..., None] * p["W_hh"]                          # diag(f'(z_t)) U, for every t and example
+    if kind == "residual":
+        J += np.eye(h.shape[2], dtype=h.dtype)            # I + α diag(g'(z_t)) U
+    # --8<-- [end:jacobian]
+    return J
+
+
 def state_jacobian_norms(
     x: np.ndarray, h0: np.ndarray, params: Params, kind: str = "residual", alpha: float = 1.0
 ) -> np.ndarray:
     """Spectral norm ``‖∂h_t/∂h_0‖₂`` for every step ``t`` and every example.
 
-    ``∂h_t/∂h_0 = J_t J_{t-1} … J_1`` (chain rule), with the one-step Jacobian
-
-    * ``kind="plain"`` (tanh RNN, (6.5)): ``J_t = diag(1 − h_t²) U``;
-    * ``kind="residual"`` ((6.50)): ``J_t = I + α diag(1 − g_t²) U``, ``g_t = tanh(z_t)``.
-
-    Examples in a batch do not interact, so each has its own product. The product is
-    rescaled after every step and its scale kept as a logarithm, so it never overflows
-    while the norm itself fits in a float.
+    ``∂h_t/∂h_0 = J_t J_{t-1} … J_1`` (chain rule) with the one-step Jacobians of
+    [step_jacobians][solutions.residual.step_jacobians]. Examples in a batch do not
+    interact, so each has its own product. The product is rescaled after every step and
+    its scale kept as a logarithm, so it never overflows while the norm fits in a float.
 
     Parameters
     ----------
@@ -210,30 +256,19 @@ def state_jacobian_norms(
     ValueError
         As [residual_forward][solutions.residual.residual_forward], or an unknown ``kind``.
     """
-    if kind not in ("plain", "residual"):
-        raise ValueError(f"kind must be 'plain' or 'residual'; got {kind!r}")
-    a = check_alpha(alpha)
-    if kind == "plain":
-        h, (_, _, _, p) = rnn_forward(x, h0, params)
-        D = 1.0 - h * h                                   # f'(z_t) = 1 − h_t²
-    else:
-        h, (_, _, _, g, p, _) = residual_forward(x, h0, params, a)
-        D = a * (1.0 - g * g)                             # α g'(z_t)
-    T, B, H = h.shape
-    U = p["W_hh"]
-    eye = np.eye(H, dtype=h.dtype)
-    # --8<-- [start:jacobian]
-    P = np.broadcast_to(eye, (B, H, H)).copy()            # ∂h_0/∂h_0 = I, one per example
+    J = step_jacobians(x, h0, params, kind, alpha)
+    T, B, H, _ = J.shape
+    # --8<-- [start:product]
+    P = np.broadcast_to(np.eye(H, dtype=J.dtype), (B, H, H)).copy()  # ∂h_0/∂h_0 = I
     log_scale = np.zeros(B)                               # true product = P · exp(log_scale)
     log_norms = np.empty((T, B))
     for t in range(T):
-        JP = D[t][:, :, None] * (U @ P)                   # diag(f'(z_t)) U P
-        P = JP + P if kind == "residual" else JP          # J_t P = (I + α diag(g'_t) U) P  or  diag(f'_t) U P
+        P = J[t] @ P                                      # ∂h_t/∂h_0 = J_t ∂h_{t-1}/∂h_0
         n = np.linalg.norm(P, ord=2, axis=(1, 2))         # spectral norm, per example
         s = np.where(n > 0, n, 1.0)
         log_norms[t] = log_scale + np.log(n, where=n > 0, out=np.full(B, -np.inf))
         P /= s[:, None, None]                             # rescale so the product never overflows
         log_scale += np.log(s)
-    # --8<-- [end:jacobian]
+    # --8<-- [end:product]
     with np.errstate(over="ignore"):
-        return np.exp(log_norms).astype(h.dtype)
+        return np.exp(log_norms).astype(J.dtype)

@@ -1,0 +1,83 @@
+"""‖∂h_T/∂h_0‖ against T for the plain tanh RNN and the residual update (6.50), with their growth rates."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from solutions.plotting import figure
+from solutions.report import table
+from solutions.residual import residual_forward, state_jacobian_norms, step_jacobians
+from solutions.sequence import rnn_forward
+
+T, I, H = 100, 4, 16
+SEED = 3
+SCALES = (0.5, 1.0, 2.0)      # U = s Q with Q orthogonal: every eigenvalue of U has |λ| = s
+KINDS = ("plain", "residual")
+COLORS = {0.5: "C0", 1.0: "C1", 2.0: "C2"}
+STYLE = {"plain": "--", "residual": "-"}
+
+
+def setup(seed: int = SEED) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(Q, W, x)``: a random orthogonal Q (H, H), W (H, I) with unit-variance W x_t, x (T, 1, I)."""
+    rng = np.random.default_rng(seed)
+    Q, R = np.linalg.qr(rng.standard_normal((H, H)))
+    Q *= np.sign(np.diag(R))                      # Haar-distributed orthogonal matrix
+    W = rng.standard_normal((H, I)) / np.sqrt(I)
+    x = rng.standard_normal((T, 1, I))
+    return Q, W, x
+
+
+def predicted_rate(kind: str, s: float, Q: np.ndarray) -> float:
+    """Linear theory at f' = 1: ρ(U) = s (plain), ρ(I + U) = max_i |1 + s λ_i(Q)| (residual)."""
+    return s if kind == "plain" else float(np.abs(1.0 + s * np.linalg.eigvals(Q)).max())
+
+
+def main() -> dict:
+    Q, W, x = setup()
+    zero = np.zeros(H)
+    h0 = np.zeros((1, H))
+    lam = np.linalg.eigvals(Q)
+    lam_max = lam[np.argmax(np.abs(1.0 + lam))]
+    print(f"H = {H} units, U = s Q with Q a random orthogonal matrix (seed {SEED}); T = {T} steps, B = 1.\n"
+          f"The eigenvalue λ of Q nearest +1 is {lam_max.real:.4f} ± {abs(lam_max.imag):.4f}i: "
+          f"max_i |1 + s λ_i| = 1 + s there.\n")
+    print("A: small activations (x_t = 0, b = 0, h_0 = 0: every z_t = 0, f'(z_t) = 1, J_t is constant).")
+    print("B: driven (x_t ~ N(0, I), W x_t has unit variance, b = 0, h_0 = 0).")
+    print("rate = ||dh_T/dh_0||^(1/T) (spectral norm), the growth per step;")
+    print("gamma = geometric mean over t of ||J_t||, the book's γ along run B (an upper bound on its rate).\n")
+
+    fig, (ax_a, ax_b) = figure(1, 2, width=10.0, height=4.2, sharex=True)
+    steps = np.arange(1, T + 1)
+    rows = []
+    for kind in KINDS:
+        for s in SCALES:
+            params = {"W_ih": W, "W_hh": s * Q, "b_ih": zero, "b_hh": zero}
+            rate = predicted_rate(kind, s, Q)
+            small = state_jacobian_norms(np.zeros_like(x), h0, params, kind)[:, 0]
+            driven = state_jacobian_norms(x, h0, params, kind)[:, 0]
+            J = step_jacobians(x, h0, params, kind)[:, 0]
+            gamma = float(np.exp(np.log(np.linalg.norm(J, ord=2, axis=(1, 2))).mean()))
+            h_T = residual_forward(x, h0, params)[0][-1] if kind == "residual" else rnn_forward(x, h0, params)[0][-1]
+            rows.append((kind, f"{s:g}", f"{rate:.4f}", f"{small[-1] ** (1 / T):.4f}", f"{small[-1]:.3e}",
+                         f"{gamma:.4f}", f"{driven[-1] ** (1 / T):.4f}", f"{driven[-1]:.3e}",
+                         f"{np.linalg.norm(h_T):.2f}"))
+            label = f"{kind}, s = {s:g}"
+            c, ls = COLORS[s], STYLE[kind]
+            ax_a.plot(steps, rate ** steps.astype(float), ls, color=c, lw=1.2, label=label + f" (theory {rate:.3f}$^T$)")
+            every = slice(4, None, 8) if kind == "residual" else slice(0, None, 8)  # markers interleaved
+            ax_a.plot(steps[every], small[every], "o" if kind == "residual" else "s", color=c, ms=3.5,
+                      mfc=c if kind == "residual" else "none")
+            ax_b.plot(steps, driven, ls, color=c, lw=1.5, label=label)
+    print(table(["update", "s", "predicted rate", "A: rate", "A: ||dh_T/dh_0||", "B: gamma", "B: rate",
+                 "B: ||dh_T/dh_0||", "B: ||h_T||"], rows))
+
+    ax_a.set_title("A: small activations: theory (lines), measured (markers)", fontsize=10)
+    ax_b.set_title("B: driven by inputs: measured", fontsize=10)
+    for ax in (ax_a, ax_b):
+        ax.set_yscale("log")
+        ax.set_xlabel("T (steps)")
+        ax.axhline(1.0, color="0.4", lw=0.8)
+    ax_a.set_ylabel(r"$\|\partial h_T / \partial h_0\|_2$")
+    ax_a.legend(fontsize=7.5, loc="upper left")
+    ax_b.legend(fontsize=7.5, loc="lower left")
+    return {"residual-growth.svg": fig}
