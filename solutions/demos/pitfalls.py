@@ -1,0 +1,146 @@
+"""Five wrong BPTT gradients from students' posts: the gradient check catches each, the loss does not."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from solutions import pitfalls
+from solutions.gradcheck import max_abs
+from solutions.pitfalls import PARAM_KEYS, gradient_check, implementation, loss_and_grads
+from solutions.plotting import figure
+from solutions.report import fmt_err, table
+from solutions.sequence import rnn_backward, rnn_forward
+
+SEED, T, B, I, H = 0, 6, 3, 4, 5
+TRUNCATE = 3          # window of the truncated rows
+THRESHOLD = 1e-7      # a correct float64 gradient stays far below it
+STEPS, LR = 50, 0.02  # the SGD run of the "what the loss shows" table
+
+
+def problem(seed: int = SEED, T: int = T, B: int = B, I: int = I, H: int = H) -> tuple:
+    """``x`` (T, B, I), ``h0`` (B, H), ``params`` and targets ``y`` (T, B, H): a teacher RNN's states."""
+    rng = np.random.default_rng(seed)
+
+    def draw() -> dict[str, np.ndarray]:
+        return {"W_ih": 0.3 * rng.standard_normal((H, I)), "W_hh": 0.3 * rng.standard_normal((H, H)),
+                "b_ih": 0.2 * rng.standard_normal(H), "b_hh": 0.2 * rng.standard_normal(H)}
+
+    x = rng.standard_normal((T, B, I))
+    h0 = 0.5 * rng.standard_normal((B, H))
+    teacher, params = draw(), draw()
+    return x, h0, params, rnn_forward(x, h0, teacher)[0]
+
+
+def cases(params: dict[str, np.ndarray]) -> list[tuple[str, str | None, int | None, np.ndarray | None]]:
+    """Rows of the check: (label, variant or None, truncate, global ``ba`` or None for a sequence row)."""
+    b = params["b_ih"] + params["b_hh"]
+    return [
+        ("rnn_backward (correct)", None, None, None),
+        ("forward_without_tanh", "forward_without_tanh", None, None),
+        (f"rnn_backward (correct), truncate={TRUNCATE}", None, TRUNCATE, None),
+        (f"truncated_uses_h_t, truncate={TRUNCATE}", "truncated_uses_h_t", TRUNCATE, None),
+        ("sums_into_wrong_variable", "sums_into_wrong_variable", None, None),
+        ("transposed_outer_product", "transposed_outer_product", None, None),
+        ("rnn_cell_backward (correct)", None, None, b),
+        ("reads_global, global ba = cache's bias", "reads_global", None, b),
+        ("reads_global, stale global ba", "reads_global", None, b + 0.5),
+    ]
+
+
+def _run(variant, truncate, ba, x, h0, params, y):
+    """Forward/backward pair and the inputs of one row (a cell row uses step 1 only)."""
+    cell = ba is not None
+    pitfalls.ba = ba
+    forward, backward = implementation(variant, truncate=truncate, cell=cell)
+    return (forward, backward, x[0], y[0]) if cell else (forward, backward, x, y)
+
+
+def sgd(forward, backward, x, h0, params, y) -> list[float]:
+    """The loss over ``STEPS`` steps of SGD with the gradients ``backward`` returns (stops at NaN/inf)."""
+    p = {k: v.copy() for k, v in params.items()}
+    losses = []
+    for step in range(STEPS + 1):
+        with np.errstate(all="ignore"):
+            try:
+                loss, grads = loss_and_grads(forward, backward, x, h0, p, y)
+            except ValueError:            # rnn_backward refuses a NaN/inf dh
+                loss = float("nan")
+        losses.append(loss)
+        if not np.isfinite(loss):
+            break
+        for k in PARAM_KEYS:
+            p[k] -= LR * grads[k]
+    return losses
+
+
+def _err(e: float) -> str:
+    """A power-of-ten bound for small errors; three decimals for the large ones a bug gives."""
+    return f"{e:.3f}" if e >= 1e-3 else fmt_err(e)
+
+
+def _loss_cells(losses: list[float]) -> list[str]:
+    at = [f"{losses[s]:.3f}" if s < len(losses) and np.isfinite(losses[s]) else "NaN" for s in (0, 10, 25, STEPS)]
+    low, when = min((v, s) for s, v in enumerate(losses) if np.isfinite(v))
+    nan = f"step {len(losses) - 1}" if not np.isfinite(losses[-1]) else "-"
+    return at + [f"{low:.3f} (step {when})", nan]
+
+
+def main() -> dict:
+    x, h0, params, y = problem()
+    print(f"float64, T = {T}, B = {B}, I = {I}, H = {H}, seed {SEED}; cell rows use step 1 only.")
+    print("L = 1/2 sum_t ||h_t - y_t||^2, y_t = a teacher RNN's states; central differences, eps = 1e-6;")
+    print(f"relative error max|g - n| / max(|g| + |n|) per parameter; caught when one exceeds {THRESHOLD:.0e}.\n")
+
+    rows, errors, curves = [], {}, []
+    for label, variant, truncate, ba in cases(params):
+        forward, backward, xs, ys = _run(variant, truncate, ba, x, h0, params, y)
+        err = gradient_check(forward, backward, xs, h0, params, ys, truncate=truncate)
+        errors[label] = err
+        verdict = "caught" if max(err.values()) > THRESHOLD else "passes"
+        rows.append([label, *(_err(err[k]) for k in PARAM_KEYS), verdict])
+        pitfalls.ba = ba
+        curves.append([label, *_loss_cells(sgd(forward, backward, xs, h0, params, ys))])
+    pitfalls.ba = None
+    print(table(["implementation", *PARAM_KEYS, "verdict"], rows))
+
+    print("\nWhere each bug hides (measured on the same problem):")
+    h_lin = implementation("forward_without_tanh")[0](x, h0, params)[0]
+    facts = [
+        ("forward_without_tanh", f"largest state {np.abs(h_lin).max():.2f} (tanh stays inside (-1, 1)): where 1 - h^2 < 0 a step climbs"),
+    ]
+    for name in ("truncated_uses_h_t", "sums_into_wrong_variable"):
+        err = gradient_check(*implementation(name, truncate=1), x, h0, params, y, truncate=1)
+        facts.append((name, f"truncate=1 (inner loop never steps): max error {fmt_err(max(err.values()))}, passes"))
+    h, cache = rnn_forward(x, h0, params)
+    g_ok, g_bad = rnn_backward(h - y, cache), pitfalls.transposed_outer_product(h - y, cache)
+    facts.append(("transposed_outer_product",
+                  f"its W_hh is the right one transposed: max abs diff {fmt_err(max_abs(g_bad['W_hh'], g_ok['W_hh'].T))};"
+                  f" every other gradient: max abs diff {fmt_err(max(max_abs(g_bad[k], g_ok[k]) for k in g_ok if k != 'W_hh'))}"))
+    full = gradient_check(*implementation(None, truncate=TRUNCATE), x, h0, params, y)
+    facts.append((f"(correct, truncate={TRUNCATE})",
+                  f"checked against the FULL loss instead of the windowed one: W_hh error {_err(full['W_hh'])}"
+                  " - a wrong reference, not a bug"))
+    print(table(["variant", "symptom"], facts))
+
+    print(f"\nWhat the loss shows: {STEPS} steps of SGD, learning rate {LR}, from the same start")
+    print(table(["implementation", "step 0", "step 10", "step 25", f"step {STEPS}", "lowest", "NaN from"], curves))
+
+    fig, ax = figure(width=7.5, height=4.6)
+    labels = list(errors)
+    markers = {"W_ih": "o", "W_hh": "s", "b_ih": "^", "b_hh": "v"}
+    for j, k in enumerate(PARAM_KEYS):
+        vals = [max(errors[lab][k], 1e-17) for lab in labels]
+        ax.scatter(vals, np.arange(len(labels)) + (j - 1.5) * 0.12, marker=markers[k], label=k, zorder=3)
+    ax.axvline(THRESHOLD, color="crimson", lw=1.2, ls="--", label=f"threshold {THRESHOLD:.0e}")
+    ax.set_xscale("log")
+    ax.set_xlim(1e-12, 3)
+    ax.set_yticks(np.arange(len(labels)), labels)
+    ax.set_xlabel("relative error vs central finite differences (log scale)")
+    ax.axvspan(1e-12, THRESHOLD, color="tab:green", alpha=0.06)
+    ax.axvspan(THRESHOLD, 3, color="tab:red", alpha=0.06)
+    ax.text(1e-11, len(labels) - 0.45, "passes", color="tab:green")
+    ax.text(2e-7, len(labels) - 0.45, "caught", color="tab:red")
+    ax.set_ylim(len(labels) - 0.3, -0.6)
+    ax.set_title("Gradient check per parameter: every bug lands right of the line", loc="right")
+    ax.legend(loc="center", bbox_to_anchor=(0.66, 0.5), fontsize=8, framealpha=0.9)
+    return {"pitfalls-gradcheck.svg": fig}
