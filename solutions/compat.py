@@ -1,0 +1,207 @@
+"""The deeplearning.ai course layout ("Building your RNN step by step") over our kernels.
+
+The course and the posts this site answers store one example per **column** and put time
+**last**: ``xt`` (n_x, m), ``a_prev`` (n_a, m), ``x`` (n_x, m, T_x), with
+``a_next = tanh(Wax xt + Waa a_prev + ba)`` and ``yt_pred = softmax(Wya a_next + by)``.
+These functions take and return exactly the course's arrays and keys, but compute nothing
+themselves: they transpose to PyTorch's row layout, rename the parameters (``Wax`` → ``W_ih``,
+``Waa`` → ``W_hh``, ``ba[:, 0]`` → ``b_ih``, zeros → ``b_hh``) and call
+[solutions.cell][solutions.cell] and [solutions.sequence][solutions.sequence].
+Only the output softmax, which those kernels do not have, is computed here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from solutions import cell, sequence
+from solutions.validate import Shapes, check_cache
+
+Params = dict[str, np.ndarray]
+
+#: The course's parameters and their shapes (``"1"`` is a literal size of one).
+COURSE_PARAM_SHAPES: dict[str, tuple[str, ...]] = {
+    "Wax": ("n_a", "n_x"),
+    "Waa": ("n_a", "n_a"),
+    "Wya": ("n_y", "n_a"),
+    "ba": ("n_a", "1"),
+    "by": ("n_y", "1"),
+}
+_RECURRENT = ("Wax", "Waa", "ba")
+
+
+def _shapes(dtype: np.dtype | None = None, **dims: int) -> Shapes:
+    """A [Shapes][solutions.validate.Shapes] checker in which the symbol ``"1"`` is the size 1."""
+    return Shapes(dtype, **{"1": 1}, **dims)
+
+
+def _row_params(parameters: Params) -> Params:
+    """The course's checked ``Wax``, ``Waa``, ``ba`` as our ``W_ih``, ``W_hh``, ``b_ih``, ``b_hh``."""
+    return {
+        "W_ih": parameters["Wax"],
+        "W_hh": parameters["Waa"],
+        "b_ih": parameters["ba"][:, 0],
+        "b_hh": np.zeros_like(parameters["ba"][:, 0]),
+    }
+
+
+def _softmax_rows(o: np.ndarray) -> np.ndarray:
+    """Softmax over the last axis, stable (the largest logit is subtracted first)."""
+    e = np.exp(o - o.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def rnn_cell_forward(
+    xt: np.ndarray, a_prev: np.ndarray, parameters: Params
+) -> tuple[np.ndarray, np.ndarray, tuple]:
+    """One step in the course's layout, through [rnn_cell_forward][solutions.cell.rnn_cell_forward].
+
+    Parameters
+    ----------
+    xt : ndarray of shape (n_x, m)
+        Input at this step, one example per column.
+    a_prev : ndarray of shape (n_a, m)
+        Previous hidden state.
+    parameters : dict
+        ``Wax`` (n_a, n_x), ``Waa`` (n_a, n_a), ``Wya`` (n_y, n_a), ``ba`` (n_a, 1),
+        ``by`` (n_y, 1), in ``xt``'s dtype.
+
+    Returns
+    -------
+    a_next : ndarray of shape (n_a, m)
+        ``tanh(Wax xt + Waa a_prev + ba)``: eq. (6.5) of the book, then ``f = tanh``.
+    yt_pred : ndarray of shape (n_y, m)
+        ``softmax(Wya a_next + by)`` over each column.
+    cache : tuple
+        ``(a_next, a_prev, xt, parameters)``, as in the course, for
+        [rnn_cell_backward][solutions.compat.rnn_cell_backward].
+
+    Raises
+    ------
+    ValueError
+        A wrong shape (e.g. ``ba`` not (n_a, 1)), a missing key, mixed dtypes, NaN/inf.
+    """
+    s = _shapes()
+    s.array("xt", xt, ("n_x", "m"))
+    s.array("a_prev", a_prev, ("n_a", "m"))
+    p = s.params("parameters", parameters, COURSE_PARAM_SHAPES)
+    h, _ = cell.rnn_cell_forward(xt.T, a_prev.T, _row_params(p))
+    a_next = np.ascontiguousarray(h.T)
+    yt_pred = _softmax_rows(h @ p["Wya"].T + p["by"][:, 0]).T
+    return a_next, yt_pred, (a_next, a_prev, xt, parameters)
+
+
+def rnn_cell_backward(da_next: np.ndarray, cache: tuple) -> dict[str, np.ndarray]:
+    """Gradients of one step, through [rnn_cell_backward][solutions.cell.rnn_cell_backward].
+
+    Parameters
+    ----------
+    da_next : ndarray of shape (n_a, m)
+        ``∂L/∂a_next``.
+    cache : tuple
+        ``(a_next, a_prev, xt, parameters)`` from
+        [rnn_cell_forward][solutions.compat.rnn_cell_forward].
+
+    Returns
+    -------
+    gradients : dict
+        ``dxt`` (n_x, m), ``da_prev`` (n_a, m), ``dWax`` (n_a, n_x), ``dWaa`` (n_a, n_a),
+        ``dba`` (n_a, 1), in the input's dtype.
+
+    Raises
+    ------
+    ValueError
+        ``da_next`` not shaped like ``a_next``, another dtype, NaN/inf, or a malformed cache.
+    """
+    a_next, a_prev, xt, parameters = check_cache(cache, "compat.rnn_cell_forward")
+    s = _shapes()
+    s.array("cache a_next", a_next, ("n_a", "m"))
+    s.array("cache a_prev", a_prev, ("n_a", "m"))
+    s.array("cache xt", xt, ("n_x", "m"))
+    p = s.params("cache parameters", parameters, {k: COURSE_PARAM_SHAPES[k] for k in _RECURRENT})
+    s.array("da_next", da_next, ("n_a", "m"))
+    g = cell.rnn_cell_backward(da_next.T, (xt.T, a_prev.T, a_next.T, _row_params(p)))
+    return {
+        "dxt": g["x"].T,
+        "da_prev": g["h_prev"].T,
+        "dWax": g["W_ih"],
+        "dWaa": g["W_hh"],
+        "dba": g["b_ih"][:, None],
+    }
+
+
+def rnn_forward(x: np.ndarray, a0: np.ndarray, parameters: Params) -> tuple[np.ndarray, np.ndarray, tuple]:
+    """A whole sequence in the course's layout, through [rnn_forward][solutions.sequence.rnn_forward].
+
+    Parameters
+    ----------
+    x : ndarray of shape (n_x, m, T_x)
+        Inputs, time last.
+    a0 : ndarray of shape (n_a, m)
+        Initial hidden state.
+    parameters : dict
+        ``Wax`` (n_a, n_x), ``Waa`` (n_a, n_a), ``Wya`` (n_y, n_a), ``ba`` (n_a, 1),
+        ``by`` (n_y, 1), in ``x``'s dtype.
+
+    Returns
+    -------
+    a : ndarray of shape (n_a, m, T_x)
+        Every hidden state.
+    y_pred : ndarray of shape (n_y, m, T_x)
+        ``softmax(Wya a_t + by)`` for every ``t``.
+    caches : tuple
+        ``(cache, x)``: as in the course, ``caches[1]`` is ``x``; ``caches[0]`` is the
+        row-layout cache of [rnn_forward][solutions.sequence.rnn_forward] (the course keeps a
+        list of per-step caches there instead), for
+        [rnn_backward][solutions.compat.rnn_backward].
+
+    Raises
+    ------
+    ValueError
+        A wrong shape, a missing key, mixed dtypes, NaN/inf.
+    """
+    s = _shapes()
+    s.array("x", x, ("n_x", "m", "T_x"))
+    s.array("a0", a0, ("n_a", "m"))
+    p = s.params("parameters", parameters, COURSE_PARAM_SHAPES)
+    h, cache = sequence.rnn_forward(np.ascontiguousarray(x.transpose(2, 1, 0)), a0.T, _row_params(p))
+    a = np.ascontiguousarray(h.transpose(2, 1, 0))
+    y_pred = _softmax_rows(h @ p["Wya"].T + p["by"][:, 0]).transpose(2, 1, 0)
+    return a, y_pred, (cache, x)
+
+
+def rnn_backward(da: np.ndarray, caches: tuple) -> dict[str, np.ndarray]:
+    """BPTT in the course's layout, through [rnn_backward][solutions.sequence.rnn_backward].
+
+    Parameters
+    ----------
+    da : ndarray of shape (n_a, m, T_x)
+        ``∂L/∂a_t`` from outside the recurrence, for every step.
+    caches : tuple
+        ``(cache, x)`` from [rnn_forward][solutions.compat.rnn_forward].
+
+    Returns
+    -------
+    gradients : dict
+        ``dx`` (n_x, m, T_x), ``da0`` (n_a, m), ``dWax`` (n_a, n_x), ``dWaa`` (n_a, n_a),
+        ``dba`` (n_a, 1), in the input's dtype.
+
+    Raises
+    ------
+    ValueError
+        ``da`` not shaped like ``a``, another dtype, NaN/inf, or not the caches of
+        [rnn_forward][solutions.compat.rnn_forward].
+    """
+    if not (isinstance(caches, tuple) and len(caches) == 2):
+        raise ValueError("caches must be the (cache, x) tuple returned by compat.rnn_forward")
+    cache = check_cache(caches[0], "compat.rnn_forward")
+    T, B, H = cache[2].shape
+    _shapes(cache[2].dtype, n_a=H, m=B, T_x=T).array("da", da, ("n_a", "m", "T_x"))
+    g = sequence.rnn_backward(da.transpose(2, 1, 0), cache)
+    return {
+        "dx": g["x"].transpose(2, 1, 0),
+        "da0": g["h0"].T,
+        "dWax": g["W_ih"],
+        "dWaa": g["W_hh"],
+        "dba": g["b_ih"][:, None],
+    }
