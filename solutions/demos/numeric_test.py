@@ -1,0 +1,99 @@
+"""One small RNN through four implementations: outputs and all six gradients, float64 and float32."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import torch
+
+from solutions.gradcheck import max_abs, numeric_grads, rel_error
+from solutions.report import fmt_err, table
+from solutions.sequence import rnn_backward, rnn_forward
+from solutions.torch_ops import rnn, rnn_autograd, rnn_params, to_numpy
+
+T, B, I, H, SEED = 4, 3, 5, 6, 0
+NAMES = ("x", "h0", "W_ih", "W_hh", "b_ih", "b_hh")
+Arrays = dict[str, np.ndarray]
+Result = tuple[np.ndarray, Arrays]   # h (T, B, H) and the six gradients of L = Σ h ⊙ G
+
+
+def problem() -> tuple[Arrays, np.ndarray]:
+    """Inputs and parameters (float64) and the upstream gradient ``G = ∂L/∂h`` (T, B, H)."""
+    rng = np.random.default_rng(SEED)
+    shapes = {"x": (T, B, I), "h0": (B, H), "W_ih": (H, I), "W_hh": (H, H), "b_ih": (H,), "b_hh": (H,)}
+    scale = {"x": 1.0, "h0": 1.0, "W_ih": 0.5, "W_hh": 0.5, "b_ih": 0.3, "b_hh": 0.3}
+    return {k: scale[k] * rng.standard_normal(s) for k, s in shapes.items()}, rng.standard_normal((T, B, H))
+
+
+# --8<-- [start:implementations]
+def with_numpy(a: Arrays, G: np.ndarray) -> Result:
+    h, cache = rnn_forward(a["x"], a["h0"], a)             # solutions.sequence
+    return h, rnn_backward(G, cache)
+
+
+def _torch(f: Callable[..., torch.Tensor], a: Arrays, G: np.ndarray) -> Result:
+    args = [torch.tensor(a[k], requires_grad=True) for k in NAMES]
+    h = f(*args)
+    grads = torch.autograd.grad(h, args, torch.from_numpy(G))   # vector-Jacobian product with G
+    return to_numpy(h), {k: to_numpy(g) for k, g in zip(NAMES, grads)}
+
+
+def with_torch_op(a: Arrays, G: np.ndarray) -> Result:
+    return _torch(rnn, a, G)                                # hand-written RNNFunction.backward
+
+
+def with_autograd(a: Arrays, G: np.ndarray) -> Result:
+    return _torch(rnn_autograd, a, G)                       # tanh(x_t W_ihᵀ + …) in torch ops
+
+
+def with_nn_rnn(a: Arrays, G: np.ndarray) -> Result:
+    m = torch.nn.RNN(I, H, dtype=torch.from_numpy(a["x"]).dtype)
+    params = rnn_params(m, as_numpy=False)
+    with torch.no_grad():
+        for k, p in params.items():
+            p.copy_(torch.from_numpy(a[k]))
+    x, h0 = torch.tensor(a["x"], requires_grad=True), torch.tensor(a["h0"], requires_grad=True)
+    h, _ = m(x, h0[None])
+    grads = torch.autograd.grad(h, [x, h0, *params.values()], torch.from_numpy(G))
+    return to_numpy(h), {k: to_numpy(g) for k, g in zip(NAMES, grads)}
+# --8<-- [end:implementations]
+
+
+IMPLEMENTATIONS = {"NumPy rnn_forward/rnn_backward": with_numpy, "torch rnn (hand-written backward)": with_torch_op,
+                   "torch autograd of the recurrence": with_autograd, "torch.nn.RNN": with_nn_rnn}
+
+
+def main() -> None:
+    a64, G = problem()
+    h_ref, g_ref = with_autograd(a64, G)
+    print(f"T = {T}, B = {B}, I = {I}, H = {H}; L = Σ h ⊙ G for a fixed random G (T, B, H), so ∂L/∂h = G")
+    print("max |a − reference| of the output h and of every gradient; "
+          "reference = torch autograd in float64\n")
+    rows = []
+    for dtype in (np.float64, np.float32):
+        a, G_d = {k: v.astype(dtype) for k, v in a64.items()}, G.astype(dtype)
+        for label, f in IMPLEMENTATIONS.items():
+            if dtype is np.float64 and f is with_autograd:
+                rows.append((label, "float64", "reference", *[""] * len(NAMES)))
+                continue
+            h, g = f(a, G_d)
+            assert h.dtype == dtype and all(v.dtype == dtype for v in g.values())
+            rows.append((label, np.dtype(dtype).name, fmt_err(max_abs(h, h_ref)),
+                         *[fmt_err(max_abs(g[k], g_ref[k])) for k in NAMES]))
+    print(table(["implementation", "dtype", "h", *(f"∂{k}" for k in NAMES)], rows))
+
+    # --8<-- [start:finite-differences]
+    a = {k: v.copy() for k, v in a64.items()}
+    num = numeric_grads(lambda: float((rnn_forward(a["x"], a["h0"], a)[0] * G).sum()), a)  # central differences
+    # --8<-- [end:finite-differences]
+    ours = {"NumPy": with_numpy(a64, G)[1], "torch rnn": with_torch_op(a64, G)[1]}
+    print("\nrelative error max|a − b| / max(|a| + |b|) against central finite differences (ε = 1e-6, float64):\n")
+    print(table(["gradient", *ours], [(f"∂{k}", *(fmt_err(rel_error(g[k], num[k])) for g in ours.values()))
+                                      for k in NAMES]))
+
+    # --8<-- [start:gradcheck]
+    args = [torch.tensor(a64[k], requires_grad=True) for k in NAMES]
+    ok = torch.autograd.gradcheck(rnn, args, eps=1e-6, atol=1e-8, rtol=1e-6)
+    # --8<-- [end:gradcheck]
+    print(f"\ntorch.autograd.gradcheck(rnn, six float64 inputs, eps=1e-6, atol=1e-8, rtol=1e-6): {ok}")
