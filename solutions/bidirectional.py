@@ -113,11 +113,12 @@ def birnn_forward(
     s.params("params_fwd", params_fwd)
     s.params("params_bwd", params_bwd)
     # --8<-- [start:forward]
-    xt = x.swapaxes(0, 1) if batch_first else x                 # (T, B, I), time first
-    h_fwd, cache_fwd = rnn_forward(xt, h0[0], params_fwd)       # h_t^(1), t = 1 … T
-    h_rev, cache_bwd = rnn_forward(xt[::-1], h0[1], params_bwd)  # h_t^(2), t = T … 1: same kernel
-    out = np.concatenate([h_fwd, h_rev[::-1]], axis=2)          # h_t = h_t^(1) ⊕ h_t^(2), flipped back
-    h_n = np.stack([h_fwd[-1], h_rev[-1]])                      # h_T^(1) and h_1^(2) (= out[0, :, H:])
+    xt = x.swapaxes(0, 1) if batch_first else x            # (T, B, I)
+    h_fwd, cache_fwd = rnn_forward(xt, h0[0], params_fwd)  # h_t^(1), t = 1 … T
+    # backward direction: the same kernel on x_T … x_1, giving h_T^(2) … h_1^(2)
+    h_rev, cache_bwd = rnn_forward(xt[::-1], h0[1], params_bwd)
+    out = np.concatenate([h_fwd, h_rev[::-1]], axis=2)     # h_t^(1) ⊕ h_t^(2)
+    h_n = np.stack([h_fwd[-1], h_rev[-1]])                 # h_T^(1), h_1^(2)
     # --8<-- [end:forward]
     if batch_first:
         out = np.ascontiguousarray(out.swapaxes(0, 1))
@@ -163,15 +164,15 @@ def birnn_backward(dout: np.ndarray, cache: BiCache, dh_n: np.ndarray | None = N
     if dh_n is not None:
         _check_states(s, "dh_n", dh_n, 2, "2")
     # --8<-- [start:backward]
-    d = dout.swapaxes(0, 1) if batch_first else dout   # (T, B, 2H), time first
-    d_fwd = d[:, :, :H].copy()                         # ∂L/∂h_t^(1), t = 1 … T
-    d_rev = d[::-1, :, H:].copy()                      # ∂L/∂h_t^(2), flipped: t = T … 1
+    d = dout.swapaxes(0, 1) if batch_first else dout  # (T, B, 2H)
+    d_fwd = d[:, :, :H].copy()         # ∂L/∂h_t^(1), t = 1 … T
+    d_rev = d[::-1, :, H:].copy()      # ∂L/∂h_t^(2), flipped: t = T … 1
     if dh_n is not None:
-        d_fwd[-1] += dh_n[0]                           # h_n[0] is the forward kernel's h[T-1]
-        d_rev[-1] += dh_n[1]                           # h_n[1] is the reversed kernel's h[T-1]
-    g_fwd = rnn_backward(d_fwd, cache_fwd)             # BPTT, (6.39)–(6.41), forward parameters
-    g_rev = rnn_backward(d_rev, cache_bwd)             # the same kernel on the reversed sequence
-    dx = g_fwd["x"] + g_rev["x"][::-1]                 # x_t feeds both directions: the sum
+        d_fwd[-1] += dh_n[0]           # h_n[0]: the forward run's last step
+        d_rev[-1] += dh_n[1]           # h_n[1]: the reversed run's last step
+    g_fwd = rnn_backward(d_fwd, cache_fwd)  # BPTT, (6.39)–(6.41)
+    g_rev = rnn_backward(d_rev, cache_bwd)  # same kernel, reversed sequence
+    dx = g_fwd["x"] + g_rev["x"][::-1]      # x_t feeds both directions
     # --8<-- [end:backward]
     keys = RNN_PARAM_SHAPES.keys()
     return {
@@ -236,11 +237,12 @@ def stacked_birnn_forward(
         for d, params in enumerate(pair):
             s.params(f"layers[{l}][{d}]", params, RNN_PARAM_SHAPES if l == 0 else UPPER_PARAM_SHAPES)
     # --8<-- [start:stacked]
-    inp = x.swapaxes(0, 1) if batch_first else x        # (T, B, I), time first
+    inp = x.swapaxes(0, 1) if batch_first else x   # (T, B, I)
     h_n, caches = [], []
     for l, (p_fwd, p_bwd) in enumerate(layers):
-        inp, h_n_l, c = birnn_forward(inp, h0[2 * l: 2 * l + 2], p_fwd, p_bwd)  # next input: (T, B, 2H)
-        h_n.append(h_n_l)                               # [layer l forward, layer l backward]
+        h0_l = h0[2 * l: 2 * l + 2]                # [forward, backward] of layer l
+        inp, h_n_l, c = birnn_forward(inp, h0_l, p_fwd, p_bwd)  # (T, B, 2H)
+        h_n.append(h_n_l)
         caches.append(c)
     # --8<-- [end:stacked]
     out = np.ascontiguousarray(inp.swapaxes(0, 1)) if batch_first else inp
@@ -284,11 +286,12 @@ def stacked_birnn_backward(dout: np.ndarray, cache: StackedCache, dh_n: np.ndarr
     if dh_n is not None:
         _check_states(s, "dh_n", dh_n, 2 * L, "2L")
     # --8<-- [start:stacked-backward]
-    d = dout.swapaxes(0, 1) if batch_first else dout    # (T, B, 2H), time first
+    d = dout.swapaxes(0, 1) if batch_first else dout  # (T, B, 2H)
     grads_h0, grads_layers = [None] * L, [None] * L
     for l in range(L - 1, -1, -1):
-        g = birnn_backward(d, caches[l], None if dh_n is None else dh_n[2 * l: 2 * l + 2])
-        d = g["x"]                                      # ∂L/∂(input of layer l) = dout of layer l−1
+        dh_n_l = None if dh_n is None else dh_n[2 * l: 2 * l + 2]
+        g = birnn_backward(d, caches[l], dh_n_l)
+        d = g["x"]                                 # = dout of layer l − 1
         grads_h0[l] = g["h0"]
         grads_layers[l] = {"fwd": g["fwd"], "bwd": g["bwd"]}
     # --8<-- [end:stacked-backward]

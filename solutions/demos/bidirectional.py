@@ -69,25 +69,26 @@ def _vec(v: np.ndarray) -> str:
 def _where_is_h_n() -> None:
     rnn, x, h0, out, h_n, _, _ = _case(1)
     out, h_n = to_numpy(out), to_numpy(h_n)
-    print(f"\nWhere are the final states? torch.nn.RNN(I={I}, H={H}, bidirectional=True), T = {T}")
+    print(f"\nWhere are the final states? torch.nn.RNN({I}, {H}, bidirectional=True), T = {T}:")
     rows = [
-        ("h_n[0]", "forward, after step T", _vec(h_n[0, 0]), ""),
-        ("out[T-1, b, :H]", "forward half at index T-1", _vec(out[-1, 0, :H]),
-         fmt_err(max_abs(h_n[0], out[-1, :, :H]))),
-        ("h_n[1]", "backward, after step 1", _vec(h_n[1, 0]), ""),
-        ("out[0, b, H:]", "backward half at index 0", _vec(out[0, 0, H:]), fmt_err(max_abs(h_n[1], out[0, :, H:]))),
-        ("out[T-1, b, H:]", "backward half at index T-1 (wrong)", _vec(out[-1, 0, H:]),
-         f"{max_abs(h_n[1], out[-1, :, H:]):.4f}"),
+        ("h_n[0]", _vec(h_n[0, 0]), ""),
+        ("out[T-1, :, :H]", _vec(out[-1, 0, :H]), fmt_err(max_abs(h_n[0], out[-1, :, :H]))),
+        ("h_n[1]", _vec(h_n[1, 0]), ""),
+        ("out[0, :, H:]", _vec(out[0, 0, H:]), fmt_err(max_abs(h_n[1], out[0, :, H:]))),
+        ("out[T-1, :, H:] (wrong)", _vec(out[-1, 0, H:]), f"{max_abs(h_n[1], out[-1, :, H:]):.4f}"),
     ]
-    print(table(["read", "what it is", "value (b = 0)", "max abs diff to h_n, all b"], rows))
-    print("out[T-1, :, H:] is h_T^(2), the backward direction's FIRST step (it has seen only x_T).")
+    print(table(["read", "value (example 0)", "vs h_n"], rows))
+    print("vs h_n: max abs difference to h_n[0] or h_n[1] over the whole batch.")
+    print("h_n[1] = h_1^(2): the backward direction after its last step, having seen")
+    print("x_T … x_1. out[T-1, :, H:] = h_T^(2) is its FIRST step: it has seen x_T only.")
 
     layers = [(rnn_params(rnn, 0), rnn_params(rnn, 0, True))]
     ours, _, cache = stacked_birnn_forward(to_numpy(x), to_numpy(h0), layers)
     h_rev = cache[1][0][2][2]  # the backward kernel's states, in reversed time (T, B, H)
     unflipped = np.concatenate([ours[:, :, :H], h_rev], axis=2)
-    print(f"\nConcatenating the backward states without flipping them back: max |out − torch| = "
-          f"{max_abs(unflipped, out):.4f}; flipped back: {fmt_err(max_abs(ours, out))}")
+    print("\nmax |out − torch| when the backward states are concatenated")
+    print(f"  as they come out of the reversed run:  {max_abs(unflipped, out):.4f}")
+    print(f"  flipped back in time (our code):       {fmt_err(max_abs(ours, out))}")
 
 
 def _unrolled_figure():
@@ -157,13 +158,14 @@ def _centre(patch) -> tuple[float, float]:
 
 
 def main() -> dict:
-    print(f"NumPy (solutions.bidirectional) vs torch.nn.RNN(I={I}, H={H}, num_layers=L, bidirectional=True),")
-    print(f"float64, T = {T}, B = {B}, its own weights; loss = Σ out ⊙ G + Σ h_n ⊙ G_n (gradient into out and h_n).")
-    print("max |NumPy − PyTorch|; parameter rows: worst over every layer and both directions\n")
+    print(f"NumPy solutions.bidirectional vs torch.nn.RNN({I}, {H}, num_layers=L,")
+    print(f"bidirectional=True), float64, T = {T}, B = {B}, the same weights;")
+    print("loss = Σ out ⊙ G + Σ h_n ⊙ G_n, so gradients flow into out and h_n.")
+    print("max |NumPy − PyTorch|; a parameter row is the worst layer and direction.\n")
     e1, e2 = _errors(1), _errors(2)
     names = ["out (T, B, 2H)", "h_n (2L, B, H)", "∂L/∂x", "∂L/∂h0"] + [f"∂L/∂{k}" for k in KEYS]
     print(table(["", "L = 1", "L = 2"], [(n, fmt_err(a), fmt_err(b)) for n, a, b in zip(names, e1, e2)]))
-    print(f"\nFinite differences, L = 2, T = 3, B = I = H = 2, all 18 gradients: "
-          f"max relative error {fmt_err(_finite_difference_error())}")
+    print("\nFinite differences, L = 2, T = 3, B = I = H = 2, all 18 gradients:")
+    print(f"max relative error {fmt_err(_finite_difference_error())}")
     _where_is_h_n()
     return {"birnn-unrolled.svg": _unrolled_figure()}
