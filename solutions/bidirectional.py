@@ -2,9 +2,9 @@
 
 Book notation (NNDL, section "双向循环神经网络 (bidirectional RNN)" of "深层循环神经网络")::
 
-    h_t^(1) = f(U^(1) h_{t-1}^(1) + W^(1) x_t + b^(1))     forward direction, t = 1 … T
-    h_t^(2) = f(U^(2) h_{t+1}^(2) + W^(2) x_t + b^(2))     backward direction, t = T … 1
-    h_t     = h_t^(1) ⊕ h_t^(2)                             concatenation
+    h_t^(1) = f(U^(1) h_{t-1}^(1) + W^(1) x_t + b^(1))   t = 1 … T
+    h_t^(2) = f(U^(2) h_{t+1}^(2) + W^(2) x_t + b^(2))   t = T … 1
+    h_t     = h_t^(1) ⊕ h_t^(2)
 
 Code notation: PyTorch's names and row layout per direction (``W_ih`` = W, ``W_hh`` = U,
 ``b_ih + b_hh`` = b), time first unless ``batch_first``. Both directions run on the one kernel
@@ -77,7 +77,7 @@ def birnn_forward(
 
     Parameters
     ----------
-    x : ndarray of shape (T, B, I), or (B, T, I) if ``batch_first``
+    x : ndarray of shape (T, B, I), or (B, T, I) if batch_first
         Inputs.
     h0 : ndarray of shape (2, B, H)
         Initial states: ``h0[0]`` is ``h_0^(1)`` (before step 1 of the forward direction),
@@ -91,7 +91,7 @@ def birnn_forward(
 
     Returns
     -------
-    out : ndarray of shape (T, B, 2H), or (B, T, 2H) if ``batch_first``
+    out : ndarray of shape (T, B, 2H), or (B, T, 2H) if batch_first
         ``out[t] = [h_t^(1) ; h_t^(2)]``: forward states in ``[..., :H]``, backward states in
         ``[..., H:]``, both indexed by the step ``t`` of the *input* they belong to.
     h_n : ndarray of shape (2, B, H)
@@ -137,7 +137,7 @@ def birnn_backward(dout: np.ndarray, cache: BiCache, dh_n: np.ndarray | None = N
 
     Parameters
     ----------
-    dout : ndarray of shape (T, B, 2H), or (B, T, 2H) if the forward pass had ``batch_first``
+    dout : ndarray of shape (T, B, 2H), or (B, T, 2H) if the forward pass had batch_first
         ``∂L/∂out``.
     cache : tuple
         From [birnn_forward][solutions.bidirectional.birnn_forward].
@@ -197,7 +197,7 @@ def stacked_birnn_forward(
 
     Parameters
     ----------
-    x : ndarray of shape (T, B, I), or (B, T, I) if ``batch_first``
+    x : ndarray of shape (T, B, I), or (B, T, I) if batch_first
         Inputs.
     h0 : ndarray of shape (2L, B, H)
         Initial states in PyTorch's order: ``h0[2l]`` layer ``l`` forward, ``h0[2l+1]`` layer
@@ -210,7 +210,7 @@ def stacked_birnn_forward(
 
     Returns
     -------
-    out : ndarray of shape (T, B, 2H), or (B, T, 2H) if ``batch_first``
+    out : ndarray of shape (T, B, 2H), or (B, T, 2H) if batch_first
         The top layer's ``h_t^(1) ⊕ h_t^(2)``.
     h_n : ndarray of shape (2L, B, H)
         Every layer's final states, in the order of ``h0``.
@@ -258,7 +258,7 @@ def stacked_birnn_backward(dout: np.ndarray, cache: StackedCache, dh_n: np.ndarr
 
     Parameters
     ----------
-    dout : ndarray of shape (T, B, 2H), or (B, T, 2H) if the forward pass had ``batch_first``
+    dout : ndarray of shape (T, B, 2H), or (B, T, 2H) if the forward pass had batch_first
         ``∂L/∂out`` of the top layer.
     cache : tuple
         From [stacked_birnn_forward][solutions.bidirectional.stacked_birnn_forward].
