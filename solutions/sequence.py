@@ -171,7 +171,9 @@ def bptt(
     s.array("y", y, ("T", "B"), kind="int")
     O = params["V"].shape[0]
     if y.min() < 0 or y.max() >= O:
-        raise ValueError(f"y must hold class ids in [0, O) = [0, {O}); got values in [{y.min()}, {y.max()}]")
+        raise ValueError(
+            f"y of shape (T, B) must hold class ids in [0, O) = [0, {O}); got values in [{y.min()}, {y.max()}]"
+        )
     check_truncate(truncate)
     h, cache = rnn_forward(x, h0, params)
     T, B, H = h.shape
