@@ -61,12 +61,14 @@ def error_terms(dh: np.ndarray, cache: Cache) -> np.ndarray:
     x, h0, h, p = _checked(dh, cache)
     T = h.shape[0]
     # --8<-- [start:recursion]
-    fprime = 1.0 - h * h                                     # f'(z_k) = 1 - h_k², tanh
-    delta = np.zeros((T,) + h.shape, dtype=h.dtype)          # delta[t, k] = δ_{t,k}
-    for t in range(T):                                       # one loss term L_t at a time
-        delta[t, t] = fprime[t] * dh[t]                      # δ_{t,t} = f'(z_t) ⊙ ∂L_t/∂h_t
-        for k in range(t - 1, -1, -1):                       # back from step t to step 1
-            delta[t, k] = fprime[k] * (delta[t, k + 1] @ p["W_hh"])  # δ_{t,k} = diag(f'(z_k)) Uᵀ δ_{t,k+1}
+    U = p["W_hh"]
+    fprime = 1.0 - h * h                   # f'(z_k) = 1 - h_k²  (tanh)
+    delta = np.zeros((T, *h.shape), dtype=h.dtype)   # delta[t, k] = δ_{t,k}
+    for t in range(T):                     # one loss term L_t at a time
+        delta[t, t] = fprime[t] * dh[t]    # δ_{t,t} = f'(z_t) ⊙ ∂L_t/∂h_t
+        for k in range(t - 1, -1, -1):     # back from step t to step 1:
+            # δ_{t,k} = diag(f'(z_k)) Uᵀ δ_{t,k+1}
+            delta[t, k] = fprime[k] * (delta[t, k + 1] @ U)
     # --8<-- [end:recursion]
     return delta
 
@@ -104,16 +106,19 @@ def double_sum_grads(dh: np.ndarray, cache: Cache) -> dict[str, np.ndarray]:
     x, h0, h, p = cache
     T = h.shape[0]
     # --8<-- [start:sums]
-    g = {name: np.zeros_like(a) for name, a in
-         [("W_hh", p["W_hh"]), ("W_ih", p["W_ih"]), ("b_ih", p["b_ih"]), ("x", x), ("h0", h0)]}
-    for t in range(T):                                 # Σ_{t=1}^{T}
-        for k in range(t + 1):                         #   Σ_{k=1}^{t}
-            h_prev = h0 if k == 0 else h[k - 1]        #     h_{k-1}
-            g["W_hh"] += delta[t, k].T @ h_prev        # (6.39)  δ_{t,k} h_{k-1}ᵀ
-            g["W_ih"] += delta[t, k].T @ x[k]          # (6.40)  δ_{t,k} x_kᵀ
-            g["b_ih"] += delta[t, k].sum(axis=0)       # (6.41)  δ_{t,k}
-            g["x"][k] += delta[t, k] @ p["W_ih"]       # ∂L/∂x_k  += Wᵀ δ_{t,k}
-        g["h0"] += delta[t, 0] @ p["W_hh"]             # ∂L/∂h_0  += Uᵀ δ_{t,1}
-    g["b_hh"] = g["b_ih"].copy()                       # b = b_ih + b_hh: one gradient, two copies
+    W, U = p["W_ih"], p["W_hh"]
+    dW, dU = np.zeros_like(W), np.zeros_like(U)
+    db, dx, dh0 = np.zeros_like(p["b_ih"]), np.zeros_like(x), np.zeros_like(h0)
+    for t in range(T):                          # Σ_{t=1}^{T}
+        for k in range(t + 1):                  #   Σ_{k=1}^{t}
+            d = delta[t, k]                     #     δ_{t,k}, a row per example
+            h_prev = h0 if k == 0 else h[k - 1] #     h_{k-1}
+            dU += d.T @ h_prev                  # (6.39)  δ_{t,k} h_{k-1}ᵀ
+            dW += d.T @ x[k]                    # (6.40)  δ_{t,k} x_kᵀ
+            db += d.sum(axis=0)                 # (6.41)  δ_{t,k}
+            dx[k] += d @ W                      # ∂L/∂x_k += Wᵀ δ_{t,k}
+        dh0 += delta[t, 0] @ U                  # ∂L/∂h_0 += Uᵀ δ_{t,1}
+    # b = b_ih + b_hh: both get the whole ∂L/∂b
+    g = {"W_ih": dW, "W_hh": dU, "b_ih": db, "b_hh": db.copy(), "x": dx, "h0": dh0}
     # --8<-- [end:sums]
     return g

@@ -16,10 +16,10 @@ TRUNCATE = (2, 4)  # 2 divides T = 6, 4 does not (windows of 4 and 2 steps)
 
 # gradient key -> the book's symbol and equation
 BOOK = {
-    "W_ih": "∂L/∂W   (6.40)",
-    "W_hh": "∂L/∂U   (6.39)",
-    "b_ih": "∂L/∂b   (6.41)",
-    "b_hh": "∂L/∂b   (6.41)",
+    "W_ih": "∂L/∂W (6.40)",
+    "W_hh": "∂L/∂U (6.39)",
+    "b_ih": "∂L/∂b (6.41)",
+    "b_hh": "∂L/∂b (6.41)",
     "V": "∂L/∂V",
     "c": "∂L/∂c",
     "x": "∂L/∂x_t",
@@ -70,8 +70,8 @@ def torch_bptt(x, y, h0, params, truncate=None) -> tuple[float, dict[str, np.nda
 
 def main() -> None:
     x, y, h0, params = model()
-    print(f"A tanh RNN with a softmax output layer: T = {T} steps, B = {B} sequences, I = {I} inputs,\n"
-          f"H = {H} hidden units, O = {O} classes; float64, seed {SEED}.\n")
+    print(f"A tanh RNN with a softmax output layer: T = {T} steps, B = {B} sequences,\n"
+          f"I = {I} inputs, H = {H} hidden units, O = {O} classes; float64, seed {SEED}.\n")
 
     loss, grads = bptt(x, y, h0, params)
     loss_t, grads_t = torch_bptt(x, y, h0, params)
@@ -81,11 +81,12 @@ def main() -> None:
     numeric = numeric_grads(lambda: bptt(x, y, h0, params)[0], inputs)
     rows = [(key, str(grads[key].shape), BOOK[key], fmt_err(max_abs(grads[key], grads_t[key])),
              fmt_err(rel_error(grads[key], numeric[key]))) for key in BOOK]
-    print("Full BPTT: every gradient against PyTorch autograd and central differences (eps = 1e-6)")
-    print(table(["gradient", "shape", "book", "max |bptt - torch|", "rel. error vs finite diff."], rows))
+    print("Full BPTT. vs torch: max |bptt - autograd|; vs finite diff.: relative error")
+    print("against central differences of the loss (eps = 1e-6).")
+    print(table(["gradient", "shape", "book", "vs torch", "vs finite diff."], rows))
 
-    print("\nTruncated BPTT, windows of k steps (PyTorch: h = h.detach() every k steps);")
-    print("change vs full = ||g_truncated - g_full|| / ||g_full|| (Frobenius norms)")
+    print("\nTruncated BPTT, windows of k steps. vs torch: max |bptt - autograd| with")
+    print("h = h.detach() every k steps; change: ||g_truncated - g_full|| / ||g_full||.")
     rows = []
     trunc = {k: (bptt(x, y, h0, params, truncate=k), torch_bptt(x, y, h0, params, truncate=k))
              for k in TRUNCATE}
@@ -99,5 +100,5 @@ def main() -> None:
         rows.append(row)
     headers = ["gradient"]
     for k in TRUNCATE:
-        headers += [f"k={k}: |bptt - torch|", f"k={k}: change vs full"]
+        headers += [f"k={k}: vs torch", f"k={k}: change"]
     print(table(headers, rows))

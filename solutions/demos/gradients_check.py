@@ -15,14 +15,14 @@ from solutions.torch_ops import rnn_from_params, rnn_params
 SEED = 0
 FIG = "gradients-delta.svg"
 
-# gradient key -> (the book's symbol, equation, the double sum as printed)
+# gradient key -> (the book's equation, the double sum as printed)
 FORMULAS = {
-    "W_hh": ("∂L/∂U", "(6.39)", "Σ_t Σ_{k≤t} δ_{t,k} h_{k-1}ᵀ"),
-    "W_ih": ("∂L/∂W", "(6.40)", "Σ_t Σ_{k≤t} δ_{t,k} x_kᵀ"),
-    "b_ih": ("∂L/∂b", "(6.41)", "Σ_t Σ_{k≤t} δ_{t,k}"),
-    "b_hh": ("∂L/∂b", "(6.41)", "Σ_t Σ_{k≤t} δ_{t,k}"),
-    "x": ("∂L/∂x_k", "", "Σ_{t≥k} Wᵀ δ_{t,k}"),
-    "h0": ("∂L/∂h_0", "", "Σ_t Uᵀ δ_{t,1}"),
+    "W_hh": ("(6.39)", "Σ_t Σ_{k≤t} δ_{t,k} h_{k-1}ᵀ"),
+    "W_ih": ("(6.40)", "Σ_t Σ_{k≤t} δ_{t,k} x_kᵀ"),
+    "b_ih": ("(6.41)", "Σ_t Σ_{k≤t} δ_{t,k}"),
+    "b_hh": ("(6.41)", "Σ_t Σ_{k≤t} δ_{t,k}"),
+    "x": ("", "Σ_{t≥k} Wᵀ δ_{t,k}"),
+    "h0": ("", "Σ_t Uᵀ δ_{t,1}"),
 }
 
 
@@ -63,15 +63,15 @@ def main():
     literal = double_sum_grads(dh, cache)
     fast = rnn_backward(dh, cache)
     auto = torch_grads(x, h0, params, dh)
-    print(f"T = {T} steps, B = {B}, I = {I}, H = {H}, float64, seed {SEED}; the loss is L = Σ_t <g_t, h_t>\n"
-          f"with random g_t, so ∂L_t/∂h_t = g_t (the dh argument of rnn_backward).\n")
-    rows = [(key, sym, eq, formula, fmt_err(max_abs(literal[key], fast[key])),
+    print(f"T = {T} steps, B = {B}, I = {I}, H = {H}, float64, seed {SEED}. The loss is\n"
+          f"L = Σ_t <g_t, h_t> with random g_t, so ∂L_t/∂h_t = g_t (rnn_backward's dh).\n"
+          f"Columns: max |literal - rnn_backward| and max |literal - autograd|.\n")
+    rows = [(f"{key} {eq}".strip(), formula, fmt_err(max_abs(literal[key], fast[key])),
              fmt_err(max_abs(literal[key], auto[key])))
-            for key, (sym, eq, formula) in FORMULAS.items()]
-    print(table(["gradient", "book", "eq.", "literal double sum", "|literal - rnn_backward|",
-                 "|literal - torch|"], rows))
-    print(f"\nThe literal sums build T(T+1)/2 = {T * (T + 1) // 2} error terms δ_{{t,k}}; "
-          f"rnn_backward builds T = {T},\nδ_k = Σ_{{t≥k}} δ_{{t,k}}, one per step.")
+            for key, (eq, formula) in FORMULAS.items()]
+    print(table(["gradient", "literal double sum", "vs rnn_backward", "vs torch"], rows))
+    print(f"\nThe literal sums build T(T+1)/2 = {T * (T + 1) // 2} error terms δ_{{t,k}}; rnn_backward\n"
+          f"builds T = {T}, one δ_k = Σ_{{t≥k}} δ_{{t,k}} per step.")
 
     # ‖δ_{t,k}‖ on a longer sequence, for the figure and the decay table.
     T, B, I, H = 20, 1, 4, 8
@@ -85,8 +85,8 @@ def main():
         if s == 1.0:
             heat = np.linalg.norm(delta, axis=(2, 3))
     dist = (0, 1, 2, 4, 8, 16)
-    print(f"\nHow fast δ_{{t,k}} shrinks with the distance t - k (T = {T}, H = {H}, PyTorch's initialisation,")
-    print("U multiplied by a scale): the median over t of ||δ_{t,k}|| / ||δ_{t,t}||")
+    print("\nHow δ_{t,k} shrinks with the distance t - k: the median over t of")
+    print(f"||δ_{{t,k}}|| / ||δ_{{t,t}}|| (T = {T}, H = {H}, PyTorch's init, U scaled)")
     print(table(["U scale"] + [f"t-k={d}" for d in dist],
                 [[f"x{s:g}"] + [f"{curves[s][d]:.1e}" for d in dist] for s in scales]))
 
