@@ -30,7 +30,8 @@ def torch_case(T: int, B: int, I: int, H: int, L: int, batch_first: bool, seed: 
     out, h_n = rnn(x, h0)
     G, Gn = torch.randn_like(out), torch.randn_like(h_n)
     ((out * G).sum() + (h_n * Gn).sum()).backward()
-    return rnn, {k: to_numpy(v) for k, v in dict(x=x, h0=h0, out=out, h_n=h_n, G=G, Gn=Gn).items()}, x, h0
+    arrays = {"x": x, "h0": h0, "out": out, "h_n": h_n, "G": G, "Gn": Gn}
+    return rnn, {k: to_numpy(v) for k, v in arrays.items()}, x, h0
 
 
 def layers_of(rnn: torch.nn.RNN) -> list:
