@@ -1,0 +1,302 @@
+"""solutions.clipping against torch.nn.utils.clip_grad_norm_ / clip_grad_value_ (PyTorch 2.13).
+
+Every comparison runs PyTorch's function on copies of the same arrays, with ``foreach`` both
+on and off. float64 results must agree to 1e-12 relative; float32 ones to 1e-5 relative
+(PyTorch sums float32 powers in float32 in its own order, NumPy in another; the last bits of
+a float32 norm differ), and bit for bit when ``norm_type = inf`` (no sum: the norm is exact,
+so the coefficient arithmetic itself is compared). NaN must come out in the same places.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from solutions.clipping import clip_grad_norm, clip_grad_value, total_norm
+
+NORM_TYPES = [0.5, 1.0, 2.0, 3.0, math.inf]
+DTYPES = [np.float32, np.float64]
+RTOL = {np.float32: 1e-5, np.float64: 1e-12}
+SETTINGS = settings(max_examples=25, deadline=None)
+
+
+def _params(arrays: list[np.ndarray]) -> list[torch.nn.Parameter]:
+    """torch parameters whose ``.grad`` are copies of ``arrays``."""
+    out = []
+    for a in arrays:
+        g = torch.from_numpy(a.copy())
+        p = torch.nn.Parameter(torch.zeros_like(g))
+        p.grad = g
+        out.append(p)
+    return out
+
+
+def torch_norm_clip(arrays, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):
+    """PyTorch's result: (returned norm as float, clipped gradients as NumPy arrays)."""
+    params = _params(arrays)
+    n = torch.nn.utils.clip_grad_norm_(params, max_norm, norm_type, error_if_nonfinite, foreach)
+    return n.item(), [p.grad.numpy() for p in params]
+
+
+def torch_value_clip(arrays, clip_value, foreach=None):
+    params = _params(arrays)
+    torch.nn.utils.clip_grad_value_(params, clip_value, foreach)
+    return [p.grad.numpy() for p in params]
+
+
+def assert_close(ours: np.ndarray | float, theirs: np.ndarray | float, rtol: float) -> None:
+    """Same NaN places, same infinities, finite entries within ``rtol`` (relative)."""
+    a, b = np.asarray(ours, dtype=np.float64), np.asarray(theirs, dtype=np.float64)
+    assert a.shape == b.shape
+    np.testing.assert_array_equal(np.isnan(a), np.isnan(b))
+    fin = np.isfinite(b)
+    np.testing.assert_array_equal(a[~fin & ~np.isnan(b)], b[~fin & ~np.isnan(b)])
+    err = np.abs(a[fin] - b[fin])
+    assert np.all(err <= rtol * np.abs(b[fin])), f"max relative error {np.max(err / np.maximum(np.abs(b[fin]), 1e-300))}"
+
+
+def random_grads(seed: int, dtype, n_arrays: int, scale: float, as_dict: bool):
+    """``n_arrays`` arrays of random shapes (0-D to 3-D), entries ~ scale · N(0, 1)."""
+    rng = np.random.default_rng(seed)
+    arrays = []
+    for _ in range(n_arrays):
+        shape = tuple(rng.integers(1, 5, size=rng.integers(0, 4)))
+        arrays.append(np.asarray(scale * rng.standard_normal(shape), dtype=dtype))
+    if as_dict:
+        return {f"p{i}": a for i, a in enumerate(arrays)}, arrays
+    return arrays, arrays
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("norm_type", NORM_TYPES)
+@SETTINGS
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n_arrays=st.integers(1, 5),
+    scale=st.sampled_from([1e-4, 1e-2, 1.0, 1e2, 1e4]),
+    max_norm=st.sampled_from([0.0, 1e-9, 1e-6, 1e-3, 0.5, 1.0, 7.0, 1e3, 1e9, math.inf]),
+    as_dict=st.booleans(),
+    foreach=st.booleans(),
+)
+def test_clip_grad_norm_equals_torch(dtype, norm_type, seed, n_arrays, scale, max_norm, as_dict, foreach):
+    grads, arrays = random_grads(seed, dtype, n_arrays, scale, as_dict)
+    before = [a.copy() for a in arrays]
+    want_norm, want = torch_norm_clip(before, max_norm, norm_type, foreach=foreach)
+    got_norm = clip_grad_norm(grads, max_norm, norm_type)
+    assert type(got_norm) is float
+    assert_close(got_norm, want_norm, RTOL[dtype])
+    for a, w in zip(arrays, want):
+        assert a.dtype == dtype
+        assert_close(a, w, RTOL[dtype])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@SETTINGS
+@given(seed=st.integers(0, 2**32 - 1), n_arrays=st.integers(1, 5),
+       max_norm=st.floats(1e-8, 1e8), foreach=st.booleans())
+def test_inf_norm_is_bit_identical_to_torch(dtype, seed, n_arrays, max_norm, foreach):
+    """No sum in the inf norm: every bit must match, including the coefficient's rounding."""
+    _, arrays = random_grads(seed, dtype, n_arrays, 1.0, False)
+    want_norm, want = torch_norm_clip(arrays, max_norm, math.inf, foreach=foreach)
+    got_norm = clip_grad_norm(arrays, max_norm, "inf")
+    assert got_norm == want_norm
+    for a, w in zip(arrays, want):
+        np.testing.assert_array_equal(a, w)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("norm_type", NORM_TYPES)
+def test_total_norm_is_the_norm_of_everything_concatenated(dtype, norm_type):
+    _, arrays = random_grads(7, dtype, 4, 1.0, False)
+    flat = np.concatenate([a.ravel() for a in arrays]).astype(np.float64)
+    want = np.abs(flat).max() if norm_type == math.inf else (np.abs(flat) ** norm_type).sum() ** (1 / norm_type)
+    assert total_norm(arrays, norm_type) == pytest.approx(want, rel=RTOL[dtype])
+    assert total_norm({"a": arrays[0]}, norm_type) == pytest.approx(
+        torch.linalg.vector_norm(torch.from_numpy(arrays[0]), norm_type).item(), rel=RTOL[dtype])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_norm_equal_to_max_norm_is_still_scaled_by_the_1e6(dtype):
+    """‖g‖ = max_norm: PyTorch multiplies by max_norm / (max_norm + 1e-6) < 1, and so do we."""
+    g = np.array([3.0, 4.0], dtype=dtype)
+    want_norm, (want,) = torch_norm_clip([g], 5.0)
+    assert clip_grad_norm([g], 5.0) == want_norm == 5.0
+    np.testing.assert_array_equal(g, want)
+    assert np.all(g < np.array([3.0, 4.0], dtype=dtype))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("max_norm", [0.0, 1.0])
+def test_zero_gradients_stay_zero(dtype, max_norm):
+    grads = {"W": np.zeros((3, 2), dtype=dtype), "b": np.zeros(3, dtype=dtype)}
+    assert clip_grad_norm(grads, max_norm) == 0.0
+    assert all(np.array_equal(g, np.zeros_like(g)) for g in grads.values())
+    assert torch_norm_clip(list(grads.values()), max_norm)[0] == 0.0
+
+
+@pytest.mark.parametrize("empty", [{}, []])
+def test_no_gradients_give_norm_zero_like_torch(empty):
+    assert clip_grad_norm(empty, 1.0) == 0.0 == torch.nn.utils.clip_grad_norm_([], 1.0).item()
+    assert total_norm(empty) == 0.0
+    assert clip_grad_value(empty, 1.0) is None
+
+
+def nonfinite_cases(dtype):
+    """(name, arrays) with NaN, ±inf, both, and sums of squares that overflow."""
+    big = 1e20 if dtype == np.float32 else 1e200
+    return [
+        ("nan", [np.array([1.0, np.nan, -2.0], dtype), np.array([[0.5, 3.0]], dtype)]),
+        ("+inf", [np.array([1.0, np.inf, -2.0], dtype), np.array([[0.5, 3.0]], dtype)]),
+        ("-inf", [np.array([0.0, 1.0], dtype), np.array([-np.inf], dtype)]),
+        ("inf and nan", [np.array([np.inf, 2.0], dtype), np.array([np.nan, 0.0], dtype)]),
+        ("overflowing squares", [np.array([big, -big, 1.0], dtype), np.array([2.0], dtype)]),
+        ("only nan", [np.array([np.nan], dtype)]),
+    ]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("norm_type", NORM_TYPES)
+@pytest.mark.parametrize("case", range(6))
+@pytest.mark.parametrize("max_norm", [1.0, math.inf])
+def test_nonfinite_gradients_like_torch(dtype, norm_type, case, max_norm):
+    """NaN/inf inside the gradients: same norm, NaN in the same places, same values elsewhere."""
+    _, arrays = nonfinite_cases(dtype)[case]
+    for foreach in (True, False):
+        want_norm, want = torch_norm_clip(arrays, max_norm, norm_type, foreach=foreach)
+        ours = [a.copy() for a in arrays]
+        got_norm = clip_grad_norm(ours, max_norm, norm_type)
+        assert_close(got_norm, want_norm, RTOL[dtype])
+        for a, w in zip(ours, want):
+            assert_close(a, w, RTOL[dtype])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_nan_norm_makes_every_gradient_nan(dtype):
+    grads = {"W": np.ones((2, 2), dtype), "b": np.array([np.nan, 0.0], dtype)}
+    assert math.isnan(clip_grad_norm(grads, 1.0))
+    assert np.isnan(grads["W"]).all() and np.isnan(grads["b"]).all()
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", range(6))
+def test_error_if_nonfinite_raises_like_torch_and_leaves_grads(dtype, case):
+    name, arrays = nonfinite_cases(dtype)[case]
+    ours = [a.copy() for a in arrays]
+    with pytest.raises(RuntimeError, match="non-finite"):
+        torch_norm_clip(arrays, 1.0, 2.0, error_if_nonfinite=True)
+    with pytest.raises(RuntimeError, match="non-finite"):
+        clip_grad_norm(ours, 1.0, error_if_nonfinite=True)
+    with pytest.raises(RuntimeError, match="non-finite"):
+        total_norm(ours, error_if_nonfinite=True)
+    for a, b in zip(ours, arrays):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_error_if_nonfinite_is_silent_on_finite_norms(dtype):
+    g = np.array([3.0, 4.0], dtype)
+    assert clip_grad_norm([g], 1.0, error_if_nonfinite=True) == 5.0
+    assert np.allclose(g, [0.6, 0.8], rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@SETTINGS
+@given(seed=st.integers(0, 2**32 - 1), n_arrays=st.integers(1, 5),
+       clip_value=st.sampled_from([0.0, 1e-6, 0.1, 1.0, 3.5, 1e6, math.inf]),
+       as_dict=st.booleans(), foreach=st.booleans(), with_nonfinite=st.booleans())
+def test_clip_grad_value_is_bit_identical_to_torch(dtype, seed, n_arrays, clip_value, as_dict, foreach,
+                                                  with_nonfinite):
+    grads, arrays = random_grads(seed, dtype, n_arrays, 2.0, as_dict)
+    if with_nonfinite:
+        arrays[0].reshape(-1)[:3] = np.array([np.nan, np.inf, -np.inf], dtype)[: arrays[0].size]
+    want = torch_value_clip(arrays, clip_value, foreach)
+    assert clip_grad_value(grads, clip_value) is None
+    for a, w in zip(arrays, want):
+        assert a.dtype == dtype
+        np.testing.assert_array_equal(a, w)  # NaN == NaN here
+        assert np.all(np.isnan(a) | (np.abs(a) <= clip_value))
+
+
+def test_one_array_like_a_single_tensor():
+    g = np.array([[6.0, 8.0]])
+    assert clip_grad_norm(g, 1.0) == 10.0
+    assert np.allclose(g, [[0.6, 0.8]])
+    clip_grad_value(g, 0.7)
+    assert np.allclose(g, [[0.6, 0.7]])
+
+
+@pytest.mark.parametrize("bad", [-1.0, -1e-12, math.nan, -math.inf, "1", None, True])
+def test_bad_max_norm(bad):
+    g = np.ones(3)
+    with pytest.raises(ValueError, match="max_norm"):
+        clip_grad_norm([g], bad)
+    np.testing.assert_array_equal(g, np.ones(3))
+
+
+@pytest.mark.parametrize("bad", [-1.0, math.nan, -math.inf, "0.1", None])
+def test_bad_clip_value(bad):
+    with pytest.raises(ValueError, match="clip_value"):
+        clip_grad_value([np.ones(3)], bad)
+
+
+@pytest.mark.parametrize("bad", [0, 0.0, -1.0, math.nan, -math.inf, "two", None, True])
+def test_bad_norm_type(bad):
+    with pytest.raises(ValueError, match="norm_type"):
+        clip_grad_norm([np.ones(3)], 1.0, bad)
+    with pytest.raises(ValueError, match="norm_type"):
+        total_norm([np.ones(3)], bad)
+
+
+@pytest.mark.parametrize(("grads", "match"), [
+    ({"W": np.ones(2), "b": [1.0, 2.0]}, r"grads\['b'\] must be a float NumPy array"),
+    ({"W": np.ones(2), "b": np.float64(1.0)}, r"grads\['b'\] must be a float NumPy array"),
+    ([np.ones(2), np.arange(3)], r"grads\[1\] must be float32 or float64 .* int64"),
+    ({"W": np.ones(2, dtype=np.float16)}, r"grads\['W'\] must be float32 or float64"),
+    ({"W": np.ones(2), "b": np.ones(2, np.float32)}, r"grads\['b'\] has dtype float32 .* float64"),
+    ((np.ones(2), "x"), r"grads\[1\] must be a float NumPy array"),
+    (np.ones(3).tolist(), r"grads\[0\] must be a float NumPy array"),
+    ({1, 2}, "grads must be a dict or list"),
+    (None, "grads must be a dict or list"),
+])
+def test_bad_grads_name_the_key(grads, match):
+    with pytest.raises(ValueError, match=match):
+        clip_grad_norm(grads, 1.0)
+    with pytest.raises(ValueError, match=match):
+        clip_grad_value(grads, 1.0)
+
+
+def test_read_only_gradient_is_named():
+    g = np.ones(3)
+    g.flags.writeable = False
+    with pytest.raises(ValueError, match=r"grads\['W'\] is read-only"):
+        clip_grad_norm({"W": g}, 1.0)
+
+
+def test_empty_array_with_inf_norm_raises_like_torch():
+    arrays = [np.ones(2), np.zeros((0, 3))]
+    with pytest.raises(RuntimeError, match="empty tensor"):
+        torch_norm_clip(arrays, 1.0, math.inf)
+    with pytest.raises(ValueError, match="empty array"):
+        clip_grad_norm(arrays, 1.0, math.inf)
+    want_norm = torch_norm_clip(arrays, 1.0, 2.0)[0]
+    assert clip_grad_norm(arrays, 1.0, 2.0) == want_norm == math.sqrt(2.0)
+
+
+def test_clip_value_overflowing_float32_raises_like_torch():
+    with pytest.raises(RuntimeError, match="overflow"):
+        torch_value_clip([np.ones(2, np.float32)], 1e300)
+    with pytest.raises(ValueError, match="clip_value .* overflows float32"):
+        clip_grad_value([np.ones(2, np.float32)], 1e300)
+    g = np.array([1e300, -1e301])
+    clip_grad_value([g], 1e300)
+    np.testing.assert_array_equal(g, [1e300, -1e300])
+
+
+def test_error_if_nonfinite_must_be_bool():
+    with pytest.raises(ValueError, match="error_if_nonfinite"):
+        clip_grad_norm([np.ones(2)], 1.0, error_if_nonfinite="yes")
