@@ -41,12 +41,12 @@ Forward = Callable[[np.ndarray, np.ndarray, Params], tuple[np.ndarray, tuple]]
 Backward = Callable[[np.ndarray, tuple], dict[str, np.ndarray]]
 NextDelta = Callable[..., np.ndarray]
 
-#: The parameters whose gradients the check compares.
 PARAM_KEYS = ("W_ih", "W_hh", "b_ih", "b_hh")
+"""The parameters whose gradients the check compares."""
 
-#: The module-level bias that [reads_global][solutions.pitfalls.reads_global] reads by mistake,
-#: like a ``ba`` left behind by an earlier cell of a notebook. Shape (H,); ``None`` until set.
 ba: np.ndarray | None = None
+"""The module-level bias, shape (H,), that [reads_global][solutions.pitfalls.reads_global] reads by
+mistake, like a ``ba`` left behind by an earlier cell of a notebook; ``None`` until set."""
 
 
 def forward_without_tanh(x: np.ndarray, h0: np.ndarray, params: Params) -> tuple[np.ndarray, tuple]:
@@ -82,17 +82,18 @@ def forward_without_tanh(x: np.ndarray, h0: np.ndarray, params: Params) -> tuple
     h_prev = h0
     for t in range(x.shape[0]):
         # --8<-- [start:forward_without_tanh]
-        h[t] = x[t] @ p["W_ih"].T + h_prev @ p["W_hh"].T + (p["b_ih"] + p["b_hh"])  # BUG: z_t, no tanh
+        # BUG: h_t = z_t, the tanh is missing
+        h[t] = x[t] @ p["W_ih"].T + h_prev @ p["W_hh"].T + (p["b_ih"] + p["b_hh"])
         # --8<-- [end:forward_without_tanh]
         h_prev = h[t]
     return h, (x, h0, h, p)
 
 
 # --8<-- [start:next_delta]
-def next_delta(delta: np.ndarray, t: int, k: int, dh: np.ndarray, h: np.ndarray, hp: np.ndarray,
-               W_hh: np.ndarray) -> np.ndarray:
-    """The right step of the double sum: ``δ_{t,k−1} = f'(z_{k−1}) ⊙ Uᵀ δ_{t,k}``, ``hp[k] = h_{k−1}``."""
-    return (1.0 - hp[k] ** 2) * (delta @ W_hh)
+def next_delta(delta: np.ndarray, t: int, k: int, dh: np.ndarray,
+               h: np.ndarray, hp: np.ndarray, W_hh: np.ndarray) -> np.ndarray:
+    """The right step: ``δ_{t,k−1} = f'(z_{k−1}) ⊙ Uᵀ δ_{t,k}``."""
+    return (1.0 - hp[k] ** 2) * (delta @ W_hh)     # hp[k] = h_{k-1}
 # --8<-- [end:next_delta]
 
 
@@ -146,21 +147,23 @@ def double_sum_backward(
     T, B, H = h.shape
     Shapes(h.dtype, T=T, B=B, H=H).array("dh", dh, ("T", "B", "H"))
     w = check_truncate(truncate) or T
-    hp = np.concatenate([h0[None], h[:-1]])                  # hp[k] = h_{k-1}
+    hp = np.concatenate([h0[None], h[:-1]])          # hp[k] = h_{k-1}
     g = {"x": np.zeros_like(x), "h0": np.zeros_like(h0), "W_ih": np.zeros_like(p["W_ih"]),
          "W_hh": np.zeros_like(p["W_hh"]), "b_ih": np.zeros_like(p["b_ih"])}
-    for t in range(T):                                       # the loss term L_t
-        start = t // w * w                                   # first step of t's window
-        delta = (1.0 - h[t] ** 2) * dh[t]                    # δ_{t,t} = f'(z_t) ⊙ ∂L_t/∂h_t
-        for k in range(t, start - 1, -1):                    # k = t, t-1, ..., start
-            g["W_ih"] += delta.T @ x[k]                      # (6.40) δ_{t,k} x_kᵀ
-            g["W_hh"] += outer(delta, hp[k])                 # (6.39) δ_{t,k} h_{k-1}ᵀ
-            g["b_ih"] += delta.sum(axis=0)                   # (6.41) δ_{t,k}
-            g["x"][k] += delta @ p["W_ih"]
+    # --8<-- [start:double_sum]
+    for t in range(T):                          # one loss term L_t
+        start = t // w * w                      # first step of t's window
+        delta = (1.0 - h[t] ** 2) * dh[t]       # δ_{t,t} = f'(z_t) ⊙ ∂L_t/∂h_t
+        for k in range(t, start - 1, -1):       # k = t, t-1, ..., start
+            g["W_ih"] += delta.T @ x[k]         # (6.40) δ_{t,k} x_kᵀ
+            g["W_hh"] += outer(delta, hp[k])    # (6.39) δ_{t,k} h_{k-1}ᵀ
+            g["b_ih"] += delta.sum(axis=0)      # (6.41) δ_{t,k}
+            g["x"][k] += delta @ p["W_ih"]      # Wᵀ δ_{t,k}
             if k == 0:
-                g["h0"] += delta @ p["W_hh"]
-            elif k > start:
-                delta = step(delta, t, k, dh, h, hp, p["W_hh"])   # δ_{t,k-1}
+                g["h0"] += delta @ p["W_hh"]    # Uᵀ δ_{t,1}
+            elif k > start:                     # δ_{t,k-1}:
+                delta = step(delta, t, k, dh, h, hp, p["W_hh"])
+    # --8<-- [end:double_sum]
     g["b_hh"] = g["b_ih"].copy()
     return g
 
@@ -191,7 +194,8 @@ def truncated_uses_h_t(dh: np.ndarray, cache: tuple, truncate: int | None = None
     """
     # --8<-- [start:truncated_uses_h_t]
     def wrong_step(delta, t, k, dh, h, hp, W_hh):
-        return (1.0 - h[t] ** 2) * (delta @ W_hh)      # BUG: h[t] is the outer loop's h_t; right: hp[k] = h_{k-1}
+        # BUG: h[t] is the outer loop's h_t; right: hp[k] = h_{k-1}
+        return (1.0 - h[t] ** 2) * (delta @ W_hh)
     # --8<-- [end:truncated_uses_h_t]
     return double_sum_backward(dh, cache, truncate, step=wrong_step)
 
@@ -223,7 +227,8 @@ def sums_into_wrong_variable(dh: np.ndarray, cache: tuple, truncate: int | None 
     """
     # --8<-- [start:sums_into_wrong_variable]
     def wrong_step(delta, t, k, dh, h, hp, W_hh):
-        return (1.0 - hp[k] ** 2) * (delta @ W_hh + dh[k - 1])   # BUG: + dh[k-1] belongs to L_{k-1}, not L_t
+        # BUG: dh[k-1] = ∂L_{k-1}/∂h_{k-1} belongs to L_{k-1}, not to L_t
+        return (1.0 - hp[k] ** 2) * (delta @ W_hh + dh[k - 1])
     # --8<-- [end:sums_into_wrong_variable]
     return double_sum_backward(dh, cache, truncate, step=wrong_step)
 
@@ -253,7 +258,8 @@ def transposed_outer_product(dh: np.ndarray, cache: tuple, truncate: int | None 
     """
     # --8<-- [start:transposed_outer_product]
     def wrong_outer(delta, h_prev):
-        return h_prev.T @ delta                       # BUG: Σ_b h_{k-1} δᵀ = (∂L/∂U)ᵀ; right: delta.T @ h_prev
+        # BUG: h_{k-1} δᵀ = (δ h_{k-1}ᵀ)ᵀ; right: delta.T @ h_prev
+        return h_prev.T @ delta
     # --8<-- [end:transposed_outer_product]
     return double_sum_backward(dh, cache, truncate, outer=wrong_outer)
 
@@ -283,7 +289,8 @@ def reads_global(dh: np.ndarray, cache: tuple) -> dict[str, np.ndarray]:
     grads = rnn_cell_backward(dh, cache)                 # every other gradient: the correct kernel
     x, h_prev, _, p = cache
     # --8<-- [start:reads_global]
-    z = x @ p["W_ih"].T + h_prev @ p["W_hh"].T + ba      # BUG: `ba` is the module's global, not the cache's bias
+    # BUG: `ba` is the module's global, not the bias in the cache
+    z = x @ p["W_ih"].T + h_prev @ p["W_hh"].T + ba
     grads["b_ih"] = ((1.0 - np.tanh(z) ** 2) * dh).sum(axis=0)
     # --8<-- [end:reads_global]
     grads["b_hh"] = grads["b_ih"].copy()
@@ -298,7 +305,6 @@ class Pitfall(NamedTuple):
     mimics: Callable
 
 
-#: name -> (wrong function, one-line description, the correct function with the same signature).
 PITFALLS: dict[str, Pitfall] = {
     "forward_without_tanh": Pitfall(
         forward_without_tanh, "forward forgets tanh, backward keeps its derivative 1 - h^2", rnn_forward),
@@ -311,6 +317,7 @@ PITFALLS: dict[str, Pitfall] = {
     "reads_global": Pitfall(
         reads_global, "cell backward reads a global ba instead of the cache's bias", rnn_cell_backward),
 }
+"""name -> (wrong function, one-line description, the correct function with the same signature)."""
 
 
 def implementation(name: str | None, *, truncate: int | None = None, cell: bool = False) -> tuple[Forward, Backward]:

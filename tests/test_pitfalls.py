@@ -12,7 +12,12 @@ from hypothesis import strategies as st
 from solutions import pitfalls
 from solutions.cell import rnn_cell_backward, rnn_cell_forward
 from solutions.gradcheck import max_abs
-from solutions.pitfalls import PITFALLS, double_sum_backward, gradient_check, implementation
+from solutions.pitfalls import (
+    PITFALLS,
+    double_sum_backward,
+    gradient_check,
+    implementation,
+)
 from solutions.sequence import rnn_backward, rnn_forward
 
 CAUGHT = 1e-3   # a bug's relative error is at least this

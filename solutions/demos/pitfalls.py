@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 
 from solutions import pitfalls
 from solutions.gradcheck import max_abs
-from solutions.pitfalls import PARAM_KEYS, gradient_check, implementation, loss_and_grads
+from solutions.pitfalls import (
+    PARAM_KEYS,
+    gradient_check,
+    implementation,
+    loss_and_grads,
+)
 from solutions.plotting import figure
 from solutions.report import fmt_err, table
 from solutions.sequence import rnn_backward, rnn_forward
@@ -15,6 +22,7 @@ SEED, T, B, I, H = 0, 6, 3, 4, 5
 TRUNCATE = 3          # window of the truncated rows
 THRESHOLD = 1e-7      # a correct float64 gradient stays far below it
 STEPS, LR = 50, 0.02  # the SGD run of the "what the loss shows" table
+SHOWN = ("W_ih", "W_hh", "b_ih")
 
 
 def problem(seed: int = SEED, T: int = T, B: int = B, I: int = I, H: int = H) -> tuple:
@@ -35,15 +43,15 @@ def cases(params: dict[str, np.ndarray]) -> list[tuple[str, str | None, int | No
     """Rows of the check: (label, variant or None, truncate, global ``ba`` or None for a sequence row)."""
     b = params["b_ih"] + params["b_hh"]
     return [
-        ("rnn_backward (correct)", None, None, None),
+        ("correct", None, None, None),
         ("forward_without_tanh", "forward_without_tanh", None, None),
-        (f"rnn_backward (correct), truncate={TRUNCATE}", None, TRUNCATE, None),
+        (f"correct, truncate={TRUNCATE}", None, TRUNCATE, None),
         (f"truncated_uses_h_t, truncate={TRUNCATE}", "truncated_uses_h_t", TRUNCATE, None),
         ("sums_into_wrong_variable", "sums_into_wrong_variable", None, None),
         ("transposed_outer_product", "transposed_outer_product", None, None),
-        ("rnn_cell_backward (correct)", None, None, b),
-        ("reads_global, global ba = cache's bias", "reads_global", None, b),
-        ("reads_global, stale global ba", "reads_global", None, b + 0.5),
+        ("correct cell", None, None, b),
+        ("reads_global, ba = bias", "reads_global", None, b),
+        ("reads_global, ba stale", "reads_global", None, b + 0.5),
     ]
 
 
@@ -79,17 +87,38 @@ def _err(e: float) -> str:
 
 
 def _loss_cells(losses: list[float]) -> list[str]:
-    at = [f"{losses[s]:.3f}" if s < len(losses) and np.isfinite(losses[s]) else "NaN" for s in (0, 10, 25, STEPS)]
+    at = [f"{losses[s]:.3f}" if s < len(losses) and np.isfinite(losses[s]) else "NaN" for s in (0, 10, STEPS)]
     low, when = min((v, s) for s, v in enumerate(losses) if np.isfinite(v))
-    nan = f"step {len(losses) - 1}" if not np.isfinite(losses[-1]) else "-"
-    return at + [f"{low:.3f} (step {when})", nan]
+    return at + [f"{low:.3f} ({when})"]
+
+
+def symptoms(x, h0, params, y, nan_step: int) -> list[tuple[str, str]]:
+    """One measured line per bug on what it looks like from outside the gradient check."""
+    h_lin = implementation("forward_without_tanh")[0](x, h0, params)[0]
+    facts = [("forward_without_tanh", (f"largest state {np.abs(h_lin).max():.2f}, outside tanh's (-1, 1);"
+                                      f" where 1-h^2 < 0, SGD climbs: the loss is NaN at step {nan_step}"))]
+    for name in ("truncated_uses_h_t", "sums_into_wrong_variable"):
+        err = max(gradient_check(*implementation(name, truncate=1), x, h0, params, y, truncate=1).values())
+        facts.append((name, f"with truncate=1 the inner loop never steps: max error {fmt_err(err)}, passes"))
+    h, cache = rnn_forward(x, h0, params)
+    right, wrong = rnn_backward(h - y, cache), pitfalls.transposed_outer_product(h - y, cache)
+    transposed = max_abs(wrong["W_hh"], right["W_hh"].T)
+    others = max(max_abs(wrong[k], right[k]) for k in right if k != "W_hh")
+    facts.append(("transposed_outer_product", (f"its W_hh is the right one transposed (max abs diff"
+                                              f" {fmt_err(transposed)}); every other gradient: {fmt_err(others)}")))
+    full = gradient_check(*implementation(None, truncate=TRUNCATE), x, h0, params, y)
+    facts.append((f"correct, truncate={TRUNCATE}", ("checked against the FULL loss, not the windowed one:"
+                                                 f" W_hh error {_err(full['W_hh'])}; a wrong reference, not a bug")))
+    return facts
 
 
 def main() -> dict:
     x, h0, params, y = problem()
-    print(f"float64, T = {T}, B = {B}, I = {I}, H = {H}, seed {SEED}; cell rows use step 1 only.")
-    print("L = 1/2 sum_t ||h_t - y_t||^2, y_t = a teacher RNN's states; central differences, eps = 1e-6;")
-    print(f"relative error max|g - n| / max(|g| + |n|) per parameter; caught when one exceeds {THRESHOLD:.0e}.\n")
+    print(f"float64, T = {T}, B = {B}, I = {I}, H = {H}, seed {SEED}; cell rows: step 1 only.")
+    print("L = 1/2 sum_t ||h_t - y_t||^2 with y_t a teacher RNN's states.")
+    print("Relative error max|g - n| / max(|g| + |n|) against central differences")
+    print(f"(eps = 1e-6), per parameter; caught when one exceeds {THRESHOLD:.0e}.")
+    print("b_hh gets b_ih's gradient (only their sum enters), so its column is left out.\n")
 
     rows, errors, curves = [], {}, []
     for label, variant, truncate, ba in cases(params):
@@ -97,33 +126,19 @@ def main() -> dict:
         err = gradient_check(forward, backward, xs, h0, params, ys, truncate=truncate)
         errors[label] = err
         verdict = "caught" if max(err.values()) > THRESHOLD else "passes"
-        rows.append([label, *(_err(err[k]) for k in PARAM_KEYS), verdict])
-        pitfalls.ba = ba
-        curves.append([label, *_loss_cells(sgd(forward, backward, xs, h0, params, ys))])
+        rows.append([label, *(_err(err[k]) for k in SHOWN), verdict])
+        curves.append(sgd(forward, backward, xs, h0, params, ys))
     pitfalls.ba = None
-    print(table(["implementation", *PARAM_KEYS, "verdict"], rows))
+    print(table(["implementation", *SHOWN, "verdict"], rows))
 
-    print("\nWhere each bug hides (measured on the same problem):")
-    h_lin = implementation("forward_without_tanh")[0](x, h0, params)[0]
-    facts = [
-        ("forward_without_tanh", f"largest state {np.abs(h_lin).max():.2f} (tanh stays inside (-1, 1)): where 1 - h^2 < 0 a step climbs"),
-    ]
-    for name in ("truncated_uses_h_t", "sums_into_wrong_variable"):
-        err = gradient_check(*implementation(name, truncate=1), x, h0, params, y, truncate=1)
-        facts.append((name, f"truncate=1 (inner loop never steps): max error {fmt_err(max(err.values()))}, passes"))
-    h, cache = rnn_forward(x, h0, params)
-    g_ok, g_bad = rnn_backward(h - y, cache), pitfalls.transposed_outer_product(h - y, cache)
-    facts.append(("transposed_outer_product",
-                  f"its W_hh is the right one transposed: max abs diff {fmt_err(max_abs(g_bad['W_hh'], g_ok['W_hh'].T))};"
-                  f" every other gradient: max abs diff {fmt_err(max(max_abs(g_bad[k], g_ok[k]) for k in g_ok if k != 'W_hh'))}"))
-    full = gradient_check(*implementation(None, truncate=TRUNCATE), x, h0, params, y)
-    facts.append((f"(correct, truncate={TRUNCATE})",
-                  f"checked against the FULL loss instead of the windowed one: W_hh error {_err(full['W_hh'])}"
-                  " - a wrong reference, not a bug"))
-    print(table(["variant", "symptom"], facts))
+    print("\nWhere each bug hides, measured on the same problem:")
+    nan_step = len(curves[list(errors).index("forward_without_tanh")]) - 1
+    for name, text in symptoms(x, h0, params, y, nan_step):
+        print(textwrap.fill(text, 76, initial_indent=f"- {name}: ", subsequent_indent="    "))
 
-    print(f"\nWhat the loss shows: {STEPS} steps of SGD, learning rate {LR}, from the same start")
-    print(table(["implementation", "step 0", "step 10", "step 25", f"step {STEPS}", "lowest", "NaN from"], curves))
+    print(f"\nWhat the loss shows: {STEPS} steps of SGD, learning rate {LR}, same start")
+    print(table(["implementation", "step 0", "step 10", f"step {STEPS}", "lowest (step)"],
+                [[label, *_loss_cells(c)] for label, c in zip(errors, curves)]))
 
     fig, ax = figure(width=7.5, height=4.6)
     labels = list(errors)
