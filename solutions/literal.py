@@ -1,7 +1,7 @@
 """The book's BPTT formulas computed literally, as double sums over error terms δ_{t,k}.
 
 NNDL §6.4.1 writes the gradients of a simple RNN as double sums over the error terms
-(误差项) ``δ_{t,k} = ∂L_t/∂z_k``, the error at step ``k`` caused by the loss at step ``t``::
+(误差项) ``δ_{t,k} = ∂L_t/∂z_k``, the error at step ``k`` caused by the loss at step ``t``:
 
     (6.39)  ∂L/∂U = Σ_{t=1}^{T} Σ_{k=1}^{t} δ_{t,k} h_{k-1}ᵀ
     (6.40)  ∂L/∂W = Σ_{t=1}^{T} Σ_{k=1}^{t} δ_{t,k} x_kᵀ
