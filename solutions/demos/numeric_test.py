@@ -60,35 +60,38 @@ def with_nn_rnn(a: Arrays, G: np.ndarray) -> Result:
 # --8<-- [end:implementations]
 
 
-IMPLEMENTATIONS = {"NumPy rnn_forward/rnn_backward": with_numpy, "torch rnn (hand-written backward)": with_torch_op,
-                   "torch autograd of the recurrence": with_autograd, "torch.nn.RNN": with_nn_rnn}
+IMPLEMENTATIONS = {"NumPy": with_numpy, "torch_ops": with_torch_op, "autograd": with_autograd,
+                   "nn.RNN": with_nn_rnn}
 
 
 def main() -> None:
     a64, G = problem()
     h_ref, g_ref = with_autograd(a64, G)
-    print(f"T = {T}, B = {B}, I = {I}, H = {H}; L = Σ h ⊙ G for a fixed random G (T, B, H), so ∂L/∂h = G")
-    print("max |a − reference| of the output h and of every gradient; "
-          "reference = torch autograd in float64\n")
-    rows = []
+    print(f"T = {T}, B = {B}, I = {I}, H = {H}; L = Σ h ⊙ G for a fixed random G, so ∂L/∂h = G")
+    print("  NumPy     = solutions.sequence rnn_forward + rnn_backward")
+    print("  torch_ops = solutions.torch_ops.rnn (RNNFunction, hand-written backward)")
+    print("  autograd  = solutions.torch_ops.rnn_autograd, differentiated by autograd")
+    print("  nn.RNN    = torch.nn.RNN holding the same weights (via rnn_params)")
     for dtype in (np.float64, np.float32):
+        print(f"\n{np.dtype(dtype).name}: max |a − reference|, reference = autograd in float64\n")
         a, G_d = {k: v.astype(dtype) for k, v in a64.items()}, G.astype(dtype)
+        rows = []
         for label, f in IMPLEMENTATIONS.items():
             if dtype is np.float64 and f is with_autograd:
-                rows.append((label, "float64", "reference", *[""] * len(NAMES)))
+                rows.append((label, "ref.", *[""] * len(NAMES)))
                 continue
             h, g = f(a, G_d)
             assert h.dtype == dtype and all(v.dtype == dtype for v in g.values())
-            rows.append((label, np.dtype(dtype).name, fmt_err(max_abs(h, h_ref)),
-                         *[fmt_err(max_abs(g[k], g_ref[k])) for k in NAMES]))
-    print(table(["implementation", "dtype", "h", *(f"∂{k}" for k in NAMES)], rows))
+            rows.append((label, fmt_err(max_abs(h, h_ref)), *[fmt_err(max_abs(g[k], g_ref[k])) for k in NAMES]))
+        print(table(["", "h", *(f"∂{k}" for k in NAMES)], rows))
 
     # --8<-- [start:finite-differences]
     a = {k: v.copy() for k, v in a64.items()}
     num = numeric_grads(lambda: float((rnn_forward(a["x"], a["h0"], a)[0] * G).sum()), a)  # central differences
     # --8<-- [end:finite-differences]
-    ours = {"NumPy": with_numpy(a64, G)[1], "torch rnn": with_torch_op(a64, G)[1]}
-    print("\nrelative error max|a − b| / max(|a| + |b|) against central finite differences (ε = 1e-6, float64):\n")
+    ours = {"NumPy": with_numpy(a64, G)[1], "torch_ops": with_torch_op(a64, G)[1]}
+    print("\nfloat64: relative error max|a − b| / max(|a| + |b|) against central")
+    print("finite differences (ε = 1e-6)\n")
     print(table(["gradient", *ours], [(f"∂{k}", *(fmt_err(rel_error(g[k], num[k])) for g in ours.values()))
                                       for k in NAMES]))
 
@@ -96,4 +99,4 @@ def main() -> None:
     args = [torch.tensor(a64[k], requires_grad=True) for k in NAMES]
     ok = torch.autograd.gradcheck(rnn, args, eps=1e-6, atol=1e-8, rtol=1e-6)
     # --8<-- [end:gradcheck]
-    print(f"\ntorch.autograd.gradcheck(rnn, six float64 inputs, eps=1e-6, atol=1e-8, rtol=1e-6): {ok}")
+    print(f"\ntorch.autograd.gradcheck(rnn, 6 float64 inputs, eps=1e-6, atol=1e-8, rtol=1e-6): {ok}")

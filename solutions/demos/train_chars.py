@@ -14,14 +14,14 @@ H, SEED, LR, STEPS = 32, 0, 0.02, 600
 def main() -> dict:
     x, y, h0, params, vocab = char_task(H, SEED)
     T, B, V = x.shape
-    print(f"{B} sentences, one per batch column, padded with '.' to {T + 1} characters; "
-          f"vocabulary of V = {V} characters")
-    print(f"RNN: I = {V} one-hot inputs, H = {H} tanh units, O = {V} softmax outputs; "
-          f"full-batch SGD, lr = {LR}, {STEPS} steps, seed {SEED}\n")
+    print(f"{B} sentences, one per batch column, padded with '.' to {T + 1} characters;")
+    print(f"vocabulary of V = {V} characters: T = {T} steps, B = {B}")
+    print(f"RNN: I = {V} one-hot inputs, H = {H} tanh units, O = {V} softmax outputs")
+    print(f"full-batch plain SGD, lr = {LR}, {STEPS} steps, initial weights seed {SEED}\n")
     trained, losses = sgd_train(x, y, h0, params, LR, STEPS, log_every=100)
     per_char = losses / T
     marks = [0, 50, 100, 200, 300, 400, 500, STEPS - 1]
-    print("loss per character L/T (nats; ln V = {:.3f} is a uniform guess):".format(np.log(V)))
+    print(f"loss per character L/T (nats; a uniform guess is ln V = {np.log(V):.3f}):")
     print(table(["step", "L/T"], [(s + 1, f"{per_char[s]:.4f}") for s in marks]))
     print("\ngreedy samples, starting from each sentence's first character:")
     rows = [(s[0], repr(greedy_sample(params, vocab, s[0], T + 1)), repr(greedy_sample(trained, vocab, s[0], T + 1)))

@@ -15,10 +15,11 @@ H, SEED, LR, STEPS = 32, 0, 0.02, 300
 def main() -> dict:
     x, y, h0, params, vocab = char_task(H, SEED, np.float64)
     T, B, V = x.shape
-    print(f"float64; T = {T}, B = {B}, V = {V}, H = {H}; the same initial weights (seed {SEED}); "
-          f"full-batch SGD, lr = {LR}, {STEPS} steps")
-    print("NumPy: solutions.sequence.bptt + θ -= lr·∂L/∂θ")
-    print("PyTorch: torch.nn.RNN + nn.Linear + F.cross_entropy(reduction='sum')/B + torch.optim.SGD\n")
+    print(f"float64; T = {T}, B = {B}, V = {V}, H = {H}; the same initial weights (seed {SEED});")
+    print(f"full-batch plain SGD, lr = {LR}, {STEPS} steps")
+    print("  NumPy:   solutions.sequence.bptt, then θ -= lr·∂L/∂θ")
+    print("  PyTorch: torch.nn.RNN + nn.Linear, F.cross_entropy(reduction='sum') / B,")
+    print("           loss.backward(), torch.optim.SGD\n")
     p_np, l_np = sgd_train(x, y, h0, params, LR, STEPS, log_every=100)
     p_t, l_t = torch_sgd_train(x, y, h0, params, LR, STEPS, log_every=100)
     diff = np.abs(l_np - l_t)
@@ -27,8 +28,8 @@ def main() -> dict:
                 [(s + 1, f"{l_np[s]:.6f}", f"{l_t[s]:.6f}", fmt_err(diff[s])) for s in marks]))
     print(f"\nmax |L_numpy − L_torch| over {STEPS} steps: {fmt_err(diff.max())}")
     print(f"max |L_numpy − L_torch| / L_numpy:        {fmt_err((diff / l_np).max())}")
-    print("max |θ_numpy − θ_torch| after training:  "
-          + ", ".join(f"{k} {fmt_err(max_abs(p_np[k], p_t[k]))}" for k in PARAM_KEYS))
+    print("max |θ_numpy − θ_torch| after training:")
+    print("  " + ", ".join(f"{k} {fmt_err(max_abs(p_np[k], p_t[k]))}" for k in PARAM_KEYS))
 
     steps = np.arange(1, STEPS + 1)
     fig, (ax, ax_d) = figure(2, 1, height=5.0, sharex=True, height_ratios=[2, 1])
