@@ -78,15 +78,16 @@ def residual_forward(
     H = h0.shape[1]
     # --8<-- [start:forward]
     g = np.empty((T, B, H), dtype=x.dtype)
-    np.matmul(x.reshape(T * B, I), p["W_ih"].T, out=g.reshape(T * B, H))  # W x_t for every t: one GEMM
-    g += p["b_ih"] + p["b_hh"]                                             # + b
+    Wx = g.reshape(T * B, H)
+    np.matmul(x.reshape(T * B, I), p["W_ih"].T, out=Wx)  # W x_t for every t: one GEMM
+    Wx += p["b_ih"] + p["b_hh"]                          # + b
     h = np.empty_like(g)
     h_prev = h0
     for t in range(T):
-        g[t] += h_prev @ p["W_hh"].T         # z_t = U h_{t-1} + W x_t + b      (6.5)
-        np.tanh(g[t], out=g[t])              # g_t = tanh(z_t), in place
+        g[t] += h_prev @ p["W_hh"].T     # z_t = U h_{t-1} + W x_t + b   (6.5)
+        np.tanh(g[t], out=g[t])          # g_t = f(z_t), in place
         np.multiply(g[t], a, out=h[t])
-        h[t] += h_prev                       # h_t = h_{t-1} + α g_t            (6.50)
+        h[t] += h_prev                   # h_t = h_{t-1} + α g_t         (6.50)
         h_prev = h[t]
     # --8<-- [end:forward]
     return h, (x, h0, h, g, p, a)
@@ -126,20 +127,20 @@ def residual_backward(dh: np.ndarray, cache: Cache) -> dict[str, np.ndarray]:
     Shapes(h.dtype, T=T, B=B, H=H).array("dh", dh, ("T", "B", "H"))
     I = x.shape[2]
     # --8<-- [start:backward]
-    dz = a * (1.0 - g * g)                      # α g'(z_t) = α (1 − g_t²), for every t at once
+    dz = a * (1.0 - g * g)                  # α f'(z_t) = α (1 − g_t²), all t at once
     dh_next = np.zeros((B, H), dtype=h.dtype)   # ∂L/∂h_t arriving from step t+1
     for t in range(T - 1, -1, -1):
-        dh_t = dh[t] + dh_next                  # ∂L/∂h_t: its own loss term + the future
-        dz[t] *= dh_t                           # δ_t = α g'(z_t) ⊙ ∂L/∂h_t
-        dh_next = dh_t + dz[t] @ p["W_hh"]      # ∂L/∂h_{t-1} = ∂L/∂h_t + Uᵀ δ_t  (identity + branch)
-    d = dz.reshape(T * B, H)
-    dW_hh = d[B:].T @ h[:-1].reshape((T - 1) * B, H) + dz[0].T @ h0  # (6.39) Σ_t δ_t h_{t-1}ᵀ
+        dh_t = dh[t] + dh_next              # ∂L/∂h_t: own loss term + the future
+        dz[t] *= dh_t                       # δ_t = α f'(z_t) ⊙ ∂L/∂h_t
+        dh_next = dh_t + dz[t] @ p["W_hh"]  # ∂L/∂h_{t-1} = ∂L/∂h_t + Uᵀ δ_t
+    d = dz.reshape(T * B, H)                #   (identity path + through g)
+    h_prev = h[:-1].reshape((T - 1) * B, H)
     grads = {
-        "x": (d @ p["W_ih"]).reshape(T, B, I),                       # Wᵀ δ_t
-        "h0": dh_next,                                               # ∂L/∂h_0
-        "W_ih": d.T @ x.reshape(T * B, I),                           # (6.40) Σ_t δ_t x_tᵀ
-        "W_hh": dW_hh,
-        "b_ih": d.sum(axis=0),                                       # (6.41) Σ_t δ_t
+        "x": (d @ p["W_ih"]).reshape(T, B, I),          # Wᵀ δ_t
+        "h0": dh_next,                                  # ∂L/∂h_0
+        "W_ih": d.T @ x.reshape(T * B, I),              # (6.40) Σ_t δ_t x_tᵀ
+        "W_hh": d[B:].T @ h_prev + dz[0].T @ h0,        # (6.39) Σ_t δ_t h_{t-1}ᵀ
+        "b_ih": d.sum(axis=0),                          # (6.41) Σ_t δ_t
     }
     grads["b_hh"] = grads["b_ih"].copy()
     # --8<-- [end:backward]
@@ -211,13 +212,13 @@ def step_jacobians(
     # --8<-- [start:jacobian]
     if kind == "plain":
         h, (_, _, _, p) = rnn_forward(x, h0, params)
-        D = 1.0 - h * h                                   # f'(z_t) = 1 − h_t²
+        D = 1.0 - h * h                        # f'(z_t) = 1 − h_t²
     else:
         h, (_, _, _, g, p, _) = residual_forward(x, h0, params, a)
-        D = a * (1.0 - g * g)                             # α g'(z_t) = α (1 − g_t²)
-    J = D[..., None] * p["W_hh"]                          # diag(f'(z_t)) U, for every t and example
+        D = a * (1.0 - g * g)                  # α f'(z_t) = α (1 − g_t²)
+    J = D[..., None] * p["W_hh"]               # diag(f'(z_t)) U, every t and example
     if kind == "residual":
-        J += np.eye(h.shape[2], dtype=h.dtype)            # I + α diag(g'(z_t)) U
+        J += np.eye(h.shape[2], dtype=h.dtype) # I + α diag(f'(z_t)) U
     # --8<-- [end:jacobian]
     return J
 
@@ -260,14 +261,14 @@ def state_jacobian_norms(
     T, B, H, _ = J.shape
     # --8<-- [start:product]
     P = np.broadcast_to(np.eye(H, dtype=J.dtype), (B, H, H)).copy()  # ∂h_0/∂h_0 = I
-    log_scale = np.zeros(B)                               # true product = P · exp(log_scale)
+    log_scale = np.zeros(B)                    # true product = P · exp(log_scale)
     log_norms = np.empty((T, B))
     for t in range(T):
-        P = J[t] @ P                                      # ∂h_t/∂h_0 = J_t ∂h_{t-1}/∂h_0
-        n = np.linalg.norm(P, ord=2, axis=(1, 2))         # spectral norm, per example
+        P = J[t] @ P                           # ∂h_t/∂h_0 = J_t ∂h_{t-1}/∂h_0
+        n = np.linalg.norm(P, ord=2, axis=(1, 2))     # spectral norm, per example
         s = np.where(n > 0, n, 1.0)
         log_norms[t] = log_scale + np.log(n, where=n > 0, out=np.full(B, -np.inf))
-        P /= s[:, None, None]                             # rescale so the product never overflows
+        P /= s[:, None, None]                  # rescale: the product never overflows
         log_scale += np.log(s)
     # --8<-- [end:product]
     with np.errstate(over="ignore"):

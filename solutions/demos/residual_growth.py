@@ -38,17 +38,14 @@ def main() -> dict:
     h0 = np.zeros((1, H))
     lam = np.linalg.eigvals(Q)
     lam_max = lam[np.argmax(np.abs(1.0 + lam))]
-    print(f"H = {H} units, U = s Q with Q a random orthogonal matrix (seed {SEED}); T = {T} steps, B = 1.\n"
-          f"The eigenvalue λ of Q nearest +1 is {lam_max.real:.4f} ± {abs(lam_max.imag):.4f}i: "
-          f"max_i |1 + s λ_i| = 1 + s there.\n")
-    print("A: small activations (x_t = 0, b = 0, h_0 = 0: every z_t = 0, f'(z_t) = 1, J_t is constant).")
-    print("B: driven (x_t ~ N(0, I), W x_t has unit variance, b = 0, h_0 = 0).")
-    print("rate = ||dh_T/dh_0||^(1/T) (spectral norm), the growth per step;")
-    print("gamma = geometric mean over t of ||J_t||, the book's γ along run B (an upper bound on its rate).\n")
-
-    fig, (ax_a, ax_b) = figure(1, 2, width=10.0, height=4.2, sharex=True)
+    imag = "" if abs(lam_max.imag) < 5e-5 else f" ± {abs(lam_max.imag):.4f}i"
+    print(f"H = {H} units, U = s Q, Q a random orthogonal matrix (seed {SEED}); T = {T}, B = 1.\n"
+          f"Eigenvalue of Q nearest +1: λ = {lam_max.real:.4f}{imag}; at s = 1, max |1 + s λ_i| = "
+          f"{np.abs(1 + lam_max):.4f}.")
+    print("rate = ||dh_T/dh_0||^(1/T), the growth per step (spectral norm).\n")
+    fig, (ax_a, ax_b) = figure(1, 2, width=9.0, height=4.4, sharex=True)
     steps = np.arange(1, T + 1)
-    rows = []
+    rows_a, rows_b = [], []
     for kind in KINDS:
         for s in SCALES:
             params = {"W_ih": W, "W_hh": s * Q, "b_ih": zero, "b_hh": zero}
@@ -57,19 +54,26 @@ def main() -> dict:
             driven = state_jacobian_norms(x, h0, params, kind)[:, 0]
             J = step_jacobians(x, h0, params, kind)[:, 0]
             gamma = float(np.exp(np.log(np.linalg.norm(J, ord=2, axis=(1, 2))).mean()))
-            h_T = residual_forward(x, h0, params)[0][-1] if kind == "residual" else rnn_forward(x, h0, params)[0][-1]
-            rows.append((kind, f"{s:g}", f"{rate:.4f}", f"{small[-1] ** (1 / T):.4f}", f"{small[-1]:.3e}",
-                         f"{gamma:.4f}", f"{driven[-1] ** (1 / T):.4f}", f"{driven[-1]:.3e}",
-                         f"{np.linalg.norm(h_T):.2f}"))
+            forward = residual_forward if kind == "residual" else rnn_forward
+            h_T = forward(x, h0, params)[0][-1, 0]
+            rows_a.append((kind, f"{s:g}", f"{rate:.4f}", f"{small[-1] ** (1 / T):.4f}", f"{small[-1]:.3e}"))
+            rows_b.append((kind, f"{s:g}", f"{gamma:.4f}", f"{driven[-1] ** (1 / T):.4f}", f"{driven[-1]:.3e}",
+                           f"{np.linalg.norm(h_T):.1f}"))
             label = f"{kind}, s = {s:g}"
             c, ls = COLORS[s], STYLE[kind]
-            ax_a.plot(steps, rate ** steps.astype(float), ls, color=c, lw=1.2, label=label + f" (theory {rate:.3f}$^T$)")
+            ax_a.plot(steps, rate ** steps.astype(float), ls, color=c, lw=1.2,
+                      label=label + f" (theory {rate:.3g}$^T$)")
             every = slice(4, None, 8) if kind == "residual" else slice(0, None, 8)  # markers interleaved
             ax_a.plot(steps[every], small[every], "o" if kind == "residual" else "s", color=c, ms=3.5,
                       mfc=c if kind == "residual" else "none")
             ax_b.plot(steps, driven, ls, color=c, lw=1.5, label=label)
-    print(table(["update", "s", "predicted rate", "A: rate", "A: ||dh_T/dh_0||", "B: gamma", "B: rate",
-                 "B: ||dh_T/dh_0||", "B: ||h_T||"], rows))
+    print("A: small activations. x_t = 0, b = 0, h_0 = 0, so every z_t = 0, f'(z_t) = 1,\n"
+          "   and J_t is the constant U (plain) or I + U (residual).")
+    print(table(["update", "s", "predicted rate", "measured rate", "||dh_T/dh_0||"], rows_a))
+    print("\nB: driven. x_t ~ N(0, I), W x_t of unit variance, b = 0, h_0 = 0.\n"
+          "   gamma = geometric mean of ||J_t|| over the run: the book's γ, an upper bound\n"
+          "   on the rate.")
+    print(table(["update", "s", "gamma", "measured rate", "||dh_T/dh_0||", "||h_T||"], rows_b))
 
     ax_a.set_title("A: small activations: theory (lines), measured (markers)", fontsize=10)
     ax_b.set_title("B: driven by inputs: measured", fontsize=10)
@@ -78,6 +82,6 @@ def main() -> dict:
         ax.set_xlabel("T (steps)")
         ax.axhline(1.0, color="0.4", lw=0.8)
     ax_a.set_ylabel(r"$\|\partial h_T / \partial h_0\|_2$")
-    ax_a.legend(fontsize=7.5, loc="upper left")
-    ax_b.legend(fontsize=7.5, loc="lower left")
+    ax_a.legend(fontsize=8, loc="upper left")
+    ax_b.legend(fontsize=8, loc="lower left")
     return {"residual-growth.svg": fig}
