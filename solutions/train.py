@@ -17,7 +17,7 @@ import torch
 
 from solutions.cell import rnn_cell_forward
 from solutions.sequence import bptt
-from solutions.torch_ops import rnn_params, to_numpy
+from solutions.torch_ops import rnn_from_params, rnn_params, to_numpy
 
 Params = dict[str, np.ndarray]
 PARAM_KEYS = ("W_ih", "W_hh", "b_ih", "b_hh", "V", "c")
@@ -186,14 +186,12 @@ def torch_sgd_train(x: np.ndarray, y: np.ndarray, h0: np.ndarray, params: Params
     """
     _check_run(lr, steps)
     bptt(x[:1], y[:1], h0, params)  # the same input checks as sgd_train (one cheap step)
-    T, B, I = x.shape
+    T, B, _ = x.shape
     O, H = params["V"].shape
     # --8<-- [start:torch]
-    rnn = torch.nn.RNN(I, H, dtype=torch.from_numpy(x).dtype)          # tanh, time first
+    rnn = rnn_from_params(params)                                      # tanh, time first, same W, U, b
     out = torch.nn.Linear(H, O, dtype=rnn.weight_hh_l0.dtype)          # o_t = V h_t + c
-    with torch.no_grad():                                              # same initial weights
-        for k, p in rnn_params(rnn, as_numpy=False).items():
-            p.copy_(torch.from_numpy(params[k]))
+    with torch.no_grad():                                              # same V, c
         out.weight.copy_(torch.from_numpy(params["V"]))
         out.bias.copy_(torch.from_numpy(params["c"]))
     opt = torch.optim.SGD([*rnn.parameters(), *out.parameters()], lr=lr)

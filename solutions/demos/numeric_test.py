@@ -10,7 +10,7 @@ import torch
 from solutions.gradcheck import max_abs, numeric_grads, rel_error
 from solutions.report import fmt_err, table
 from solutions.sequence import rnn_backward, rnn_forward
-from solutions.torch_ops import rnn, rnn_autograd, rnn_params, to_numpy
+from solutions.torch_ops import rnn, rnn_autograd, rnn_from_params, rnn_params, to_numpy
 
 T, B, I, H, SEED = 4, 3, 5, 6, 0
 NAMES = ("x", "h0", "W_ih", "W_hh", "b_ih", "b_hh")
@@ -48,11 +48,8 @@ def with_autograd(a: Arrays, G: np.ndarray) -> Result:
 
 
 def with_nn_rnn(a: Arrays, G: np.ndarray) -> Result:
-    m = torch.nn.RNN(I, H, dtype=torch.from_numpy(a["x"]).dtype)
-    params = rnn_params(m, as_numpy=False)
-    with torch.no_grad():
-        for k, p in params.items():
-            p.copy_(torch.from_numpy(a[k]))
+    m = rnn_from_params(a)                                  # W_ih, W_hh, b_ih, b_hh copied in
+    params = rnn_params(m, as_numpy=False)                  # the Parameters, to collect gradients
     x, h0 = torch.tensor(a["x"], requires_grad=True), torch.tensor(a["h0"], requires_grad=True)
     h, _ = m(x, h0[None])
     grads = torch.autograd.grad(h, [x, h0, *params.values()], torch.from_numpy(G))
@@ -71,7 +68,7 @@ def main() -> None:
     print("  NumPy     = solutions.sequence rnn_forward + rnn_backward")
     print("  torch_ops = solutions.torch_ops.rnn (RNNFunction, hand-written backward)")
     print("  autograd  = solutions.torch_ops.rnn_autograd, differentiated by autograd")
-    print("  nn.RNN    = torch.nn.RNN holding the same weights (via rnn_params)")
+    print("  nn.RNN    = torch.nn.RNN holding the same weights (rnn_from_params)")
     for dtype in (np.float64, np.float32):
         print(f"\n{np.dtype(dtype).name}: max |a − reference|, reference = autograd in float64\n")
         a, G_d = {k: v.astype(dtype) for k, v in a64.items()}, G.astype(dtype)
