@@ -82,6 +82,10 @@ def main() -> dict:
         ax.set_xlabel("T (steps)")
         ax.axhline(1.0, color="0.4", lw=0.8)
     ax_a.set_ylabel(r"$\|\partial h_T / \partial h_0\|_2$")
+    ax_a.set_ylim(1e-35, 1e70)                      # room for the legend above the curves
+    ax_a.set_yticks([10.0**k for k in range(-30, 70, 10)])
+    ax_b.set_ylim(1e-52, 1e10)
+    ax_b.set_yticks([10.0**k for k in range(-50, 10, 10)])
     ax_a.legend(fontsize=8, loc="upper left")
     ax_b.legend(fontsize=8, loc="lower left")
     return {"residual-growth.svg": fig}
