@@ -144,8 +144,9 @@ def _total_norm(arrays: list[np.ndarray], p: float, error_if_nonfinite: bool) ->
         raise ValueError("grads holds an empty array: its inf norm is undefined (PyTorch raises too)")
     with np.errstate(over="ignore", invalid="ignore"):
         # --8<-- [start:total]
-        norms = np.array([_vector_norm(g, p) for g in arrays], dtype=arrays[0].dtype)  # ‖g_i‖_p each
-        total = _vector_norm(norms, p)                       # ‖(‖g_1‖, ‖g_2‖, …)‖_p = ‖g‖_p of all
+        dtype = arrays[0].dtype                                       # float32 stays float32
+        norms = np.array([_vector_norm(g, p) for g in arrays], dtype)  # ‖g_i‖_p, each array
+        total = _vector_norm(norms, p)             # ‖(‖g_1‖_p, ‖g_2‖_p, …)‖_p = ‖g‖_p
         # --8<-- [end:total]
     if error_if_nonfinite and not np.isfinite(total):
         raise RuntimeError(
@@ -204,10 +205,10 @@ def clip_grad_norm(
     t = arrays[0].dtype.type  # PyTorch computes the coefficient in the gradients' dtype
     with np.errstate(over="ignore", invalid="ignore"):
         # --8<-- [start:clip]
-        coef = t(m) * (t(1) / (total + t(EPS)))   # max_norm / (total_norm + 1e-6), as torch: reciprocal, then ×
-        coef = np.minimum(coef, t(1))             # clamp at 1 (NaN stays NaN)
+        coef = t(m) * (t(1) / (total + t(EPS)))  # max_norm / (total_norm + 1e-6)
+        coef = np.minimum(coef, t(1))            # clamped at 1; NaN stays NaN
         for g in arrays:
-            g *= coef                             # always multiplied, also by exactly 1
+            g *= coef                            # always, also by exactly 1
         # --8<-- [end:clip]
     return float(total)
 
@@ -242,5 +243,5 @@ def clip_grad_value(grads: Grads, clip_value: float) -> None:
         raise ValueError(f"clip_value = {clip_value!r} overflows {arrays[0].dtype} (PyTorch raises too)")
     # --8<-- [start:value]
     for g in arrays:
-        np.clip(g, t(-c), t(c), out=g)   # each element into [−c, c]; NaN stays NaN
+        np.clip(g, t(-c), t(c), out=g)  # each entry into [−c, c]; NaN stays NaN
     # --8<-- [end:value]

@@ -71,8 +71,8 @@ def train(mode: str, batches: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.n
             norm = total_norm(g)
             if mode == "value":
                 clip_grad_value(g, CLIP_VALUE)
-        if not math.isfinite(norm):                       # NaN/inf: this gradient is useless
-            raise FloatingPointError(f"{mode}: gradient norm {norm} at step {step + 1}")
+        if not math.isfinite(norm):                       # NaN/inf: a useless step
+            raise FloatingPointError(f"‖g‖ = {norm} at step {step + 1}")
         for k in PARAM_KEYS:
             params[k] -= LR * g[k]                        # θ ← θ − η g
         # --8<-- [end:loop]
@@ -108,27 +108,28 @@ def plot(results: dict[str, tuple[np.ndarray, np.ndarray]], spike: int):
 def main() -> dict:
     batches = recall_batches()
     results = {mode: train(mode, batches) for mode in RUNS}
-    print(f"Task: output the token seen {DELAY} steps earlier ({K} tokens, T = {T}, batch {B}, a fresh "
-          f"batch each step).\nModel: tanh RNN, H = {H}, U = {U_SCALE} × orthogonal (every singular value "
-          f"{U_SCALE} > 1/γ = 1);\nplain SGD, η = {LR}, {STEPS} steps; the same initial weights and batches "
-          "for the three runs.")
+    print(f"Task: output the token seen {DELAY} steps earlier ({K} tokens, T = {T}, batch {B},\n"
+          f"  a fresh batch each step).\nModel: tanh RNN, H = {H}, U = {U_SCALE} × orthogonal\n"
+          f"  (all singular values {U_SCALE} > 1/γ = 1); plain SGD, η = {LR}, {STEPS} steps;\n"
+          "  the same initial weights and batches for all runs.")
     rows = []
     for step in [1, 2, 4, 6, 8, 10, 15, 20, 30, 50, 75, 100, 125, STEPS]:
         rows.append([step] + [f"{results[m][0][step - 1]:.3f}" for m in RUNS]
                     + [f"{results[m][1][step - 1]:.3g}" for m in RUNS])
-    print(f"Runs: none = no clipping; value = clip_grad_value(g, {CLIP_VALUE}); norm = clip_grad_norm(g, "
-          f"{MAX_NORM}).\nL/T = loss per time step before the update; ‖g‖ = gradient norm before clipping.\n")
+    print(f"Runs: none = no clipping; value = clip_grad_value(g, {CLIP_VALUE});\n"
+          f"  norm = clip_grad_norm(g, {MAX_NORM}).\n"
+          "L/T = loss per time step before the update; ‖g‖ = gradient norm before clipping.\n")
     print(table(["step"] + [f"L/T {m}" for m in RUNS] + [f"‖g‖ {m}" for m in RUNS], rows))
     losses, norms = results["none"]
     spike = int(np.argmax(norms > SPIKE * norms[0])) + 1
     peak = int(np.argmax(norms)) + 1
     best = int(np.argmin(losses[:spike])) + 1
-    print(f"\nno clipping: ‖g‖ first exceeds {SPIKE:g} × its step-1 value ({norms[0]:.3g}) at step {spike} "
-          f"({norms[spike - 1]:.3g});\n  it peaks at {norms[peak - 1]:.3g} at step {peak}. The loss per time "
-          f"step, down to {losses[best - 1]:.3f} at step {best},\n  never again falls below "
-          f"{losses[spike:].min():.3f} after step {spike} (chance: ln {K} = {math.log(K):.3f}).")
+    print(f"\nno clipping: ‖g‖ first exceeds {SPIKE:g} × its step-1 value ({norms[0]:.3g}) at step "
+          f"{spike} ({norms[spike - 1]:.3g});\n  it peaks at {norms[peak - 1]:.3g} at step {peak}. "
+          f"The loss per time step, down to\n  {losses[best - 1]:.3f} at step {best}, never again falls "
+          f"below {losses[spike:].min():.3f} after step {spike}\n  (chance: ln {K} = {math.log(K):.3f}).")
     for mode in ("value", "norm"):
         losses, norms = results[mode]
-        print(f"{RUNS[mode]}: largest ‖g‖ {norms.max():.3g}; loss per time step {losses[-1]:.3f} "
-              f"after {STEPS} steps.")
+        print(f"{RUNS[mode]}: largest ‖g‖ {norms.max():.3g}; loss per time step "
+              f"{losses[-1]:.3f} after {STEPS} steps.")
     return {"clipping-train.svg": plot(results, spike)}
