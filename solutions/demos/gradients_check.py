@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from solutions.gradcheck import max_abs
+from solutions.gradcheck import max_abs, numeric_grads, rel_error
 from solutions.literal import double_sum_grads, error_terms
 from solutions.plotting import figure
 from solutions.report import fmt_err, table
@@ -70,6 +70,10 @@ def main():
              fmt_err(max_abs(literal[key], auto[key])))
             for key, (eq, formula) in FORMULAS.items()]
     print(table(["gradient", "literal double sum", "vs rnn_backward", "vs torch"], rows))
+    numeric = numeric_grads(lambda: float((rnn_forward(x, h0, params)[0] * dh).sum()),
+                            {**params, "x": x, "h0": h0})
+    print("\nRelative error of the literal sums against central differences of L (eps = 1e-6):")
+    print(table(list(FORMULAS), [[fmt_err(rel_error(literal[k], numeric[k])) for k in FORMULAS]]))
     print(f"\nThe literal sums build T(T+1)/2 = {T * (T + 1) // 2} error terms δ_{{t,k}}; rnn_backward\n"
           f"builds T = {T}, one δ_k = Σ_{{t≥k}} δ_{{t,k}} per step.")
 
