@@ -185,7 +185,7 @@ def test_nan_norm_makes_every_gradient_nan(dtype):
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("case", range(6))
 def test_error_if_nonfinite_raises_like_torch_and_leaves_grads(dtype, case):
-    name, arrays = nonfinite_cases(dtype)[case]
+    _, arrays = nonfinite_cases(dtype)[case]
     ours = [a.copy() for a in arrays]
     with pytest.raises(RuntimeError, match="non-finite"):
         torch_norm_clip(arrays, 1.0, 2.0, error_if_nonfinite=True)
