@@ -23,7 +23,7 @@ def expected_header() -> list[str]:
             + [f"{n} / {bench.BASELINE}" for n in names if n != bench.BASELINE])
 
 
-def test_table_on_tiny_shapes_has_one_row_per_shape_and_thread_count() -> None:
+def test_table_on_tiny_problems_has_one_row_per_size_and_thread_count() -> None:
     results, limited = bench.run(shapes=[(3, 2, 4, 5), (1, 1, 1, 1)], thread_counts=[1, 2], repeats=1)
     text = bench.render(results, 1, limited)
     assert text.splitlines()[0].startswith("machine: ") and "cores" in text.splitlines()[0]
@@ -58,7 +58,7 @@ def test_threads_are_restored_and_checked() -> None:
         bench.time_all(bench.make_problem(1, 1, 1, 1), repeats=0)
 
 
-def test_stored_table_names_the_machine_both_shapes_and_every_implementation() -> None:
+def test_stored_table_names_the_machine_both_sizes_and_every_implementation() -> None:
     assert STORED.exists(), "run `python -m solutions.bench --write docs/benchmarks/rnn.txt`"
     text = STORED.read_text(encoding="utf-8")
     first = text.splitlines()[0]
