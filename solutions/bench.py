@@ -37,11 +37,11 @@ from solutions.report import machine, table
 from solutions.sequence import rnn_backward, rnn_forward
 from solutions.torch_ops import rnn
 
-#: (T, B, I, H) of the issue's two problems: a short wide one and a long narrow one.
 SHAPES: tuple[tuple[int, int, int, int], ...] = ((100, 32, 64, 128), (1000, 8, 32, 64))
+"""(T, B, I, H) of the two problems timed: a short wide one and a long narrow one."""
 
-#: The implementation every other one is compared with.
 BASELINE = "torch.nn.RNN"
+"""The implementation every other one is compared with."""
 
 
 @dataclass(frozen=True)
@@ -124,12 +124,12 @@ def torch_op(p: Problem) -> Callable[[], object]:
     return step
 
 
-#: name -> setup function; the setup's callable runs one forward + backward pass.
 IMPLEMENTATIONS: dict[str, Callable[[Problem], Callable[[], object]]] = {
     "NumPy": numpy_bptt,
     "torch_ops.rnn": torch_op,
     BASELINE: torch_rnn,
 }
+"""Name -> setup function; the callable it returns runs one forward + backward pass."""
 
 
 def _openblas() -> tuple[Callable[[], int], Callable[[int], None]] | None:
@@ -218,7 +218,8 @@ def time_all(
     return {name: statistics.median(s) for name, s in samples.items()}
 
 
-Row = tuple[tuple[int, int, int, int], int]  # ((T, B, I, H), threads)
+Row = tuple[tuple[int, int, int, int], int]
+"""A table row's key: ``((T, B, I, H), threads)``."""
 
 
 def run(

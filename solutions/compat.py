@@ -19,7 +19,6 @@ from solutions.validate import Shapes, check_cache
 
 Params = dict[str, np.ndarray]
 
-#: The course's parameters and their shapes (``"1"`` is a literal size of one).
 COURSE_PARAM_SHAPES: dict[str, tuple[str, ...]] = {
     "Wax": ("n_a", "n_x"),
     "Waa": ("n_a", "n_a"),
@@ -27,6 +26,7 @@ COURSE_PARAM_SHAPES: dict[str, tuple[str, ...]] = {
     "ba": ("n_a", "1"),
     "by": ("n_y", "1"),
 }
+"""The course's parameters and their shapes (``"1"`` is a literal size of one)."""
 _RECURRENT = ("Wax", "Waa", "ba")
 
 
