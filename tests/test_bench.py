@@ -41,7 +41,7 @@ def test_table_on_tiny_problems_has_one_row_per_size_and_thread_count() -> None:
         ratios = [float(c.rstrip("x")) for c in r[2 + n:]]
         assert all(c.endswith("x") for c in r[2 + n:]) and len(ratios) == n - 1
         others = [t for i, t in enumerate(ms) if i != base]
-        for ratio, t in zip(ratios, others):  # the ms are rounded to 0.01, the ratios to 0.01
+        for ratio, t in zip(ratios, others, strict=True):  # the ms are rounded to 0.01, the ratios to 0.01
             lo, hi = (t - 0.005) / (ms[base] + 0.005), (t + 0.005) / max(ms[base] - 0.005, 1e-9)
             assert lo - 0.005 <= ratio <= hi + 0.005, (ratio, t, ms[base])
 

@@ -76,7 +76,7 @@ def rows(ours: dict[str, object], published: dict[str, object]) -> list[list[str
     for name, ref in published.items():
         mine = np.ravel(ours[name])
         ref = np.ravel(ref)
-        for i, (a, b) in enumerate(zip(mine, ref)):
+        for i, (a, b) in enumerate(zip(mine, ref, strict=True)):
             label = name if mine.size == 1 else f"{name}[{i}]"
             out.append([label, f"{a:#.12g}", repr(float(b)), fmt_err(max(abs(a - b), ROUNDING))])
     return out
