@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
-from solutions import demos
+# Demos run single-threaded: the same summation order on every machine (so the stored outputs
+# stay byte-identical) and no BLAS/OpenMP threads fighting each other on a busy 2-core box.
+# Set before NumPy and PyTorch are imported; an explicit setting in the environment wins.
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+from solutions import demos  # noqa: E402
 
 
 def _list(stream) -> None:
