@@ -107,6 +107,7 @@ def test_every_page_in_a_real_browser(site: Path, served: str, browser) -> None:
         page.on("request", lambda r, ev=events: urlparse(r.url).scheme in ("http", "https")
                 and urlparse(r.url).hostname != "127.0.0.1" and ev.append(f"external request: {r.url}"))
         page.on("requestfailed", lambda r, ev=events: ev.append(f"failed request: {r.url}"))
+        page.on("response", lambda r, ev=events: r.status >= 400 and ev.append(f"HTTP {r.status}: {r.url}"))
         response = page.goto(served + url, wait_until="load")
         if response is None or response.status != 200:
             problems.append(f"/{url}: HTTP {response and response.status}")
@@ -142,3 +143,33 @@ def test_equation_anchor_lands_on_its_equation(site: Path, served: str, browser)
     assert page.evaluate("() => document.querySelectorAll('mjx-container[display=\"true\"]').length") >= 1
     assert tag.count() >= 1
     page.close()
+
+
+EXERCISE_HEADINGS = {
+    "": ["6-1P", "6-2", "6-2P", "Pitfalls", "6-3", "Gradient clipping", "Bidirectional RNN", "Notation crosswalk"],
+    "zh/": ["6-1P", "6-2", "6-2P", "6-3", "梯度截断", "双向循环神经网络", "符号对照"],
+}
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lang", ["", "zh/"])
+def test_print_page_prints_every_exercise_to_pdf(served: str, browser, lang: str) -> None:
+    """The one-page edition, printed to PDF by Chromium with math typeset, holds every exercise."""
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    page = browser.new_page()
+    page.goto(served + lang + "print/", wait_until="load")
+    math = page.evaluate(MATH_JS)
+    assert "error" not in math and not math["bare"] and not math["merrors"] and not math["unresolved"], math
+    assert math["count"] > 100, "the print page should hold the math of every exercise page"
+    pdf = page.pdf(format="A4", print_background=False)
+    page.close()
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / f"print-{lang.strip('/') or 'en'}.pdf").write_bytes(pdf)
+    reader = PdfReader(BytesIO(pdf))
+    text = "\n".join(p.extract_text() or "" for p in reader.pages)
+    assert len(reader.pages) > 20
+    missing = [h for h in EXERCISE_HEADINGS[lang] if h not in text]
+    assert not missing, f"the printed PDF lacks {missing}"
