@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -39,15 +40,62 @@ def root() -> Path:
     return ROOT
 
 
-@pytest.fixture(scope="session")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("site")
+def _build(out: Path) -> str:
+    """``mkdocs build --strict`` into ``out``; returns "" on success, else the log."""
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(out)],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, f"mkdocs build --strict failed:\n{proc.stdout}\n{proc.stderr}"
-    assert "WARNING" not in proc.stderr, proc.stderr
-    return out
+    if proc.returncode != 0 or "WARNING" in proc.stderr:
+        return f"mkdocs build --strict failed:\n{proc.stdout}\n{proc.stderr}"
+    return ""
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The built site, built once per test run even when pytest-xdist runs several workers.
+
+    The first worker to get here builds it into a folder shared by the run's workers (named
+    after xdist's run id); the others wait for its ``.done`` or ``.failed`` marker.
+    """
+    run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    if run_id is None:
+        out = tmp_path_factory.mktemp("site")
+        log = _build(out)
+        assert not log, log
+        return out
+    shared = tmp_path_factory.getbasetemp().parent / f"site-{run_id}"
+    done, failed = shared.with_suffix(".done"), shared.with_suffix(".failed")
+    try:
+        os.close(os.open(shared.with_suffix(".lock"), os.O_CREAT | os.O_EXCL))
+        log = _build(shared)
+        (failed if log else done).write_text(log or "ok", encoding="utf-8")
+    except FileExistsError:
+        deadline = time.monotonic() + 900
+        while not (done.exists() or failed.exists()):
+            assert time.monotonic() < deadline, "timed out waiting for another worker's site build"
+            time.sleep(0.5)
+    assert not failed.exists(), failed.read_text(encoding="utf-8")
+    return shared
+
+
+def site_pages() -> list[str]:
+    """Every page the site must have, from the sources: ``""``, ``"notation/"``, ``"zh/notation/"``…
+
+    Computed without building, so that tests can be parametrized per page (and spread over
+    pytest-xdist workers); ``test_site.py`` checks the build produced exactly these.
+    """
+    import yaml
+
+    config = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
+    excluded = {line.strip().lstrip("/") for line in config.get("exclude_docs", "").splitlines() if line.strip()}
+    urls = []
+    for md in sorted((ROOT / "docs").rglob("*.md")):
+        rel = md.relative_to(ROOT / "docs").as_posix()
+        if rel in excluded or rel.endswith(".zh.md"):
+            continue
+        url = "" if rel == "index.md" else rel[:-3].removesuffix("/index") + "/"
+        urls += [url, "zh/" + url]
+    return urls
 
 
 @pytest.fixture(scope="session")

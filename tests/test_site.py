@@ -13,10 +13,10 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from conftest import site_pages
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
-pytestmark = pytest.mark.xdist_group("site")
 
 # URLs inside third-party bundles that are never requested by this site's pages: Material's
 # lazy fallbacks (a ResizeObserver polyfill for old browsers, mermaid for diagrams we do not
@@ -29,8 +29,8 @@ THIRD_PARTY_LATENT = re.compile(
 )
 
 
-def pages(site: Path) -> list[str]:
-    """Site-relative URL of every page (each ``index.html`` except the 404 page)."""
+def built_pages(site: Path) -> list[str]:
+    """Site-relative URL of every built page (each ``index.html``; the 404 page has none)."""
     urls = []
     for html in sorted(site.rglob("index.html")):
         rel = html.parent.relative_to(site).as_posix()
@@ -39,8 +39,8 @@ def pages(site: Path) -> list[str]:
 
 
 def test_build_is_strict_and_has_every_page(site: Path) -> None:
-    urls = pages(site)
-    assert "" in urls and "notation/" in urls
+    urls = built_pages(site)
+    assert sorted(urls) == sorted(site_pages()), "the built pages differ from docs/*.md (+ zh twins)"
     assert (site / "assets" / "mathjax" / "tex-svg.js").is_file(), "MathJax was not copied into the site"
 
 
@@ -96,39 +96,41 @@ MATH_JS = """async () => {
 
 
 @pytest.mark.browser
-def test_every_page_in_a_real_browser(site: Path, served: str, browser) -> None:
+@pytest.mark.parametrize("url", site_pages(), ids=lambda u: "/" + u)
+def test_page_in_a_real_browser(site: Path, served: str, browser, url: str) -> None:
+    """Open the page in Chromium: math typeset, no raw TeX, no console error, nothing external."""
     problems: list[str] = []
-    ARTIFACTS.mkdir(exist_ok=True)
-    for url in pages(site):
-        page = browser.new_page()
-        events: list[str] = []
-        page.on("console", lambda m, ev=events: m.type == "error" and ev.append(f"console error: {m.text}"))
-        page.on("pageerror", lambda e, ev=events: ev.append(f"page error: {e}"))
-        page.on("request", lambda r, ev=events: urlparse(r.url).scheme in ("http", "https")
-                and urlparse(r.url).hostname != "127.0.0.1" and ev.append(f"external request: {r.url}"))
-        page.on("requestfailed", lambda r, ev=events: ev.append(f"failed request: {r.url}"))
-        page.on("response", lambda r, ev=events: r.status >= 400 and ev.append(f"HTTP {r.status}: {r.url}"))
-        response = page.goto(served + url, wait_until="load")
-        if response is None or response.status != 200:
-            problems.append(f"/{url}: HTTP {response and response.status}")
-        math = page.evaluate(MATH_JS)
-        if "error" in math:
-            problems.append(f"/{url}: {math['error']}")
-        else:
-            problems += [f"/{url}: math not typeset: {b!r}" for b in math["bare"]]
-            problems += [f"/{url}: MathJax error: {e!r}" for e in math["merrors"]]
-            problems += [f"/{url}: unresolved \\eqref: {e!r}" for e in math["unresolved"]]
-        text = page.evaluate(VISIBLE_TEXT_JS)
-        for m in RAW_TEX.finditer(text):
-            problems.append(f"/{url}: raw TeX in visible text: {text[max(0, m.start() - 40): m.end() + 40]!r}")
-        page.wait_for_timeout(50)
-        problems += [f"/{url}: {e}" for e in events]
-        if url == "notation/":
-            page.set_viewport_size({"width": 1280, "height": 900})
-            page.screenshot(path=str(ARTIFACTS / "notation.png"), full_page=True)
-        page.close()
-    assert not problems, "\n".join(problems)
-    assert (ARTIFACTS / "notation.png").stat().st_size > 10_000
+    page = browser.new_page()
+    events: list[str] = []
+    page.on("console", lambda m: m.type == "error" and events.append(f"console error: {m.text}"))
+    page.on("pageerror", lambda e: events.append(f"page error: {e}"))
+    page.on("request", lambda r: urlparse(r.url).scheme in ("http", "https")
+            and urlparse(r.url).hostname != "127.0.0.1" and events.append(f"external request: {r.url}"))
+    page.on("requestfailed", lambda r: events.append(f"failed request: {r.url}"))
+    page.on("response", lambda r: r.status >= 400 and events.append(f"HTTP {r.status}: {r.url}"))
+    response = page.goto(served + url, wait_until="load")
+    if response is None or response.status != 200:
+        problems.append(f"HTTP {response and response.status}")
+    math = page.evaluate(MATH_JS)
+    if "error" in math:
+        problems.append(math["error"])
+    else:
+        problems += [f"math not typeset: {b!r}" for b in math["bare"]]
+        problems += [f"MathJax error: {e!r}" for e in math["merrors"]]
+        problems += [f"unresolved \\eqref: {e!r}" for e in math["unresolved"]]
+    text = page.evaluate(VISIBLE_TEXT_JS)
+    for m in RAW_TEX.finditer(text):
+        problems.append(f"raw TeX in visible text: {text[max(0, m.start() - 40): m.end() + 40]!r}")
+    page.wait_for_timeout(50)
+    problems += events
+    if url in ("notation/", "zh/notation/"):
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.set_viewport_size({"width": 1280, "height": 900})
+        shot = ARTIFACTS / ("notation.png" if url == "notation/" else "notation-zh.png")
+        page.screenshot(path=str(shot), full_page=True)
+        assert shot.stat().st_size > 10_000
+    page.close()
+    assert not problems, f"/{url}:\n" + "\n".join(problems)
 
 
 @pytest.mark.browser

@@ -1,0 +1,78 @@
+"""The zh-CN edition: every English page has its Chinese twin with the same equation anchors,
+the language switcher links the twins, and search finds Chinese words."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+sys.path.insert(0, str(ROOT / "hooks"))
+from equation_anchors import LABEL  # noqa: E402
+
+SNIPPET_ONLY = {"equation-anchors.md"}
+ID = re.compile(r'\sid="(eq-[^"]+)"')
+
+
+def english_sources() -> list[Path]:
+    return sorted(p for p in DOCS.rglob("*.md")
+                  if not p.name.endswith(".zh.md") and p.name not in SNIPPET_ONLY)
+
+
+@pytest.mark.parametrize("page", english_sources(), ids=lambda p: p.relative_to(DOCS).as_posix())
+def test_every_english_page_has_a_chinese_twin_with_the_same_labels(page: Path) -> None:
+    twin = page.with_name(page.name[:-3] + ".zh.md")
+    assert twin.exists(), f"{twin.relative_to(ROOT)} is missing: every page has a zh-CN edition"
+    en, zh = page.read_text(encoding="utf-8"), twin.read_text(encoding="utf-8")
+    assert LABEL.findall(en) == LABEL.findall(zh), f"{twin.name}: equation labels differ from {page.name}"
+    assert re.search(r"[\u4e00-\u9fff]", zh), f"{twin.name} holds no Chinese text"
+    # Generated outputs and figures are shared, not duplicated: the twin includes the same files.
+    shared = re.compile(r"(docs/outputs/[\w.-]+|figures/[\w.-]+\.svg|docs/benchmarks/[\w.-]+)")
+    assert sorted(set(shared.findall(en))) == sorted(set(shared.findall(zh))), \
+        f"{twin.name} must include the same generated outputs and figures as {page.name}"
+
+
+def test_built_twins_have_identical_equation_anchors(site: Path) -> None:
+    en_pages = [p for p in site.rglob("index.html") if not p.relative_to(site).as_posix().startswith("zh/")]
+    assert len(en_pages) > 3
+    for page in en_pages:
+        rel = page.relative_to(site)
+        zh = site / "zh" / rel
+        assert zh.exists(), f"zh/{rel.as_posix()} was not built"
+        en_ids = ID.findall(page.read_text(encoding="utf-8"))
+        zh_ids = ID.findall(zh.read_text(encoding="utf-8"))
+        assert en_ids == zh_ids, f"{rel.as_posix()}: equation anchors differ between English and Chinese"
+
+
+def test_no_generated_file_is_duplicated_for_the_chinese_edition() -> None:
+    assert not list((DOCS / "outputs").glob("*.zh.*")) and not list((DOCS / "figures").glob("*.zh.*"))
+
+
+@pytest.mark.browser
+def test_language_switcher_links_each_page_to_its_twin(served: str, browser) -> None:
+    page = browser.new_page()
+    page.goto(served + "notation/")
+    links = page.eval_on_selector_all("a[hreflang]", "els => els.map(e => [e.hreflang, e.href])")
+    assert dict(links).get("zh", "").endswith("/zh/notation/"), links
+    page.goto(served + "zh/notation/")
+    links = dict(page.eval_on_selector_all("a[hreflang]", "els => els.map(e => [e.hreflang, e.href])"))
+    assert links.get("en", "").rstrip("/").endswith("/notation"), links
+    assert page.locator("h1").first.inner_text() == "符号对照"
+    page.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("query, expect", [("梯度截断", "zh/"), ("时序反向传播", "zh/")])
+def test_chinese_search_finds_chinese_words(served: str, browser, query: str, expect: str) -> None:
+    page = browser.new_page()
+    page.goto(served + "zh/")
+    page.click("label.md-header__button[for=__search]") if page.locator("label.md-header__button[for=__search]").is_visible() else None
+    page.fill("input.md-search__input", query)
+    page.wait_for_selector(".md-search-result__item", timeout=15000)
+    hrefs = page.eval_on_selector_all(".md-search-result__item a", "els => els.map(e => e.href)")
+    assert hrefs and all(expect in h for h in hrefs), hrefs
+    page.close()
