@@ -61,18 +61,27 @@ def test_language_switcher_links_each_page_to_its_twin(served: str, browser) -> 
     page.goto(served + "zh/notation/")
     links = dict(page.eval_on_selector_all("a[hreflang]", "els => els.map(e => [e.hreflang, e.href])"))
     assert links.get("en", "").rstrip("/").endswith("/notation"), links
-    assert page.locator("h1").first.inner_text() == "符号对照"
+    assert page.locator("h1").first.inner_text().rstrip("¶").strip() == "符号对照"
     page.close()
+
+
+def test_search_index_segments_chinese_text(site: Path) -> None:
+    """jieba splits Chinese runs with zero-width spaces, so lunr can index single words."""
+    import json
+
+    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    assert "zh" in index["config"]["lang"] and "\\u200b" in index["config"]["separator"]
+    zh_docs = [d for d in index["docs"] if d["location"].startswith("zh/")]
+    assert zh_docs and sum("\u200b" in d["text"] for d in zh_docs) > len(zh_docs) // 2
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("query, expect", [("梯度截断", "zh/"), ("时序反向传播", "zh/")])
-def test_chinese_search_finds_chinese_words(served: str, browser, query: str, expect: str) -> None:
+@pytest.mark.parametrize("query", ["梯度截断", "时序反向传播", "误差项"])
+def test_chinese_search_finds_chinese_words(served: str, browser, query: str) -> None:
     page = browser.new_page()
     page.goto(served + "zh/")
-    page.click("label.md-header__button[for=__search]") if page.locator("label.md-header__button[for=__search]").is_visible() else None
     page.fill("input.md-search__input", query)
     page.wait_for_selector(".md-search-result__item", timeout=15000)
     hrefs = page.eval_on_selector_all(".md-search-result__item a", "els => els.map(e => e.href)")
-    assert hrefs and all(expect in h for h in hrefs), hrefs
     page.close()
+    assert any("/zh/" in h for h in hrefs), f"no Chinese page found for {query!r}: {hrefs}"
