@@ -33,7 +33,7 @@ chromium:
 
 ## run every test (outputs, figures, math against torch, the built site in a real browser)
 test: $(STAMP) chromium
-	$(PY) -m pytest -n 2
+	$(PY) -m pytest -n 2 --dist worksteal
 
 ## rewrite docs/outputs/*.txt and docs/figures/*.svg from the demos
 regen: $(STAMP)
