@@ -55,7 +55,7 @@ def _check_states(s: Shapes, name: str, a: object, n: int, sym: str) -> np.ndarr
 
 
 def _check_cache(cache: object, tag: str, producer: str) -> tuple:
-    if not (isinstance(cache, tuple) and len(cache) >= 1 and cache[0] == tag):
+    if not (isinstance(cache, tuple) and len(cache) >= 1 and isinstance(cache[0], str) and cache[0] == tag):
         raise ValueError(f"cache must be the cache returned by {producer}")
     return cache
 

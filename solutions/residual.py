@@ -120,8 +120,9 @@ def residual_backward(dh: np.ndarray, cache: Cache) -> dict[str, np.ndarray]:
         A cache not made by ``residual_forward``; ``dh`` not shaped like ``h``, of another
         dtype, or not finite.
     """
-    if not (isinstance(cache, tuple) and len(cache) == 6):
-        raise ValueError("cache must be the tuple returned by residual_forward")
+    if not (isinstance(cache, tuple) and len(cache) == 6
+            and all(isinstance(c, np.ndarray) for c in cache[:4]) and isinstance(cache[4], dict)):
+        raise ValueError("cache must be the tuple returned by residual_forward: (x, h0, h, g, params, alpha)")
     x, h0, h, g, p, a = cache
     T, B, H = h.shape
     Shapes(h.dtype, T=T, B=B, H=H).array("dh", dh, ("T", "B", "H"))

@@ -142,6 +142,7 @@ def check_truncate(truncate: object) -> int | None:
 
 def check_cache(cache: object, producer: str) -> tuple:
     """The 4-tuple ``(x, h_prev_or_h0, h, params)`` that ``producer`` returned."""
-    if not (isinstance(cache, tuple) and len(cache) == 4):
-        raise ValueError(f"cache must be the tuple returned by {producer}")
+    if not (isinstance(cache, tuple) and len(cache) == 4
+            and all(isinstance(a, np.ndarray) for a in cache[:3]) and isinstance(cache[3], Mapping)):
+        raise ValueError(f"cache must be the tuple returned by {producer}: (x, h_prev, h, params)")
     return cache
