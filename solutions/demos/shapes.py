@@ -38,5 +38,5 @@ def main() -> None:
     print(table(["PyTorch", "shape", "book", "deeplearning.ai", "CS231n"], rows))
     x = torch.zeros(5, 2, I)  # (T, B, I): time first
     out, h_n = rnn(x)
-    print(f"\nx {tuple(x.shape)} = (T, B, I) -> output {tuple(out.shape)} = (T, B, H), every h_t;"
-          f" h_n {tuple(h_n.shape)} = (layers x directions, B, H)")
+    print(f"\nx {tuple(x.shape)} = (T, B, I)  ->  output {tuple(out.shape)} = (T, B, H), every h_t")
+    print(f"{'':>16}h_n {tuple(h_n.shape)} = (layers x directions, B, H), the last h_t")
