@@ -264,19 +264,20 @@ def render(results: dict[Row, dict[str, float]], repeats: int, limited: str) -> 
     each one's time divided by the baseline's."""
     names = list(next(iter(results.values())))
     others = [n for n in names if n != BASELINE]
-    headers = (["T, B, I, H", "threads"] + [f"{n} (ms)" for n in names]
-               + [f"{n} / {BASELINE}" for n in others])
+    headers = ["T,B,I,H", "thr"] + names
     rows = []
     for (shape, n), sec in results.items():
-        rows.append([", ".join(map(str, shape)), n]
-                    + [f"{1e3 * sec[name]:.2f}" for name in names]
-                    + [f"{sec[name] / sec[BASELINE]:.2f}x" for name in others])
+        rows.append([",".join(map(str, shape)), n]
+                    + [f"{1e3 * sec[name]:.2f} ms" + ("" if name == BASELINE else f" ({sec[name] / sec[BASELINE]:.2f}x)")
+                       for name in names])
     return (
         f"machine: {machine()}\n"
-        "float32 on CPU, one process; one pass = forward + backward with every gradient (x, h0, weights, biases).\n"
-        "NumPy = solutions.sequence rnn_forward + rnn_backward.\n"
-        f"Median ms per pass over {repeats} interleaved rounds; each round times the 2nd of 2 back-to-back passes.\n"
-        f"Threads set by {limited}.\n\n"
+        "float32 on CPU, one process; one pass = forward + backward with every\n"
+        "gradient (x, h0, weights, biases). NumPy = solutions.sequence rnn_forward +\n"
+        f"rnn_backward. (0.50x) = time / {BASELINE}'s time. thr = threads, set by\n"
+        f"{limited}.\n"
+        f"Median ms per pass over {repeats} interleaved rounds; each round times\n"
+        "the 2nd of 2 back-to-back passes.\n\n"
         + table(headers, rows) + "\n"
     )
 
