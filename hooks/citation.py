@@ -34,20 +34,26 @@ def entries(config) -> str:
     year = str(cff["date-released"])[:4]
     base = (config.get("site_url") or "").rstrip("/")
 
-    def entry(key: str, title: str, path: str) -> str:
-        fields = [("author", authors), ("title", title), ("year", year), ("version", str(cff["version"]))]
+    def tex(text: str) -> str:
+        return text.replace("&", r"\&").replace("%", r"\%")
+
+    def entry(key: str, title: str, path: str, part_of: bool) -> str:
+        fields = [("author", authors), ("title", "{" + tex(title) + "}"), ("year", year),
+                  ("version", str(cff["version"]))]
+        if part_of:
+            fields.append(("howpublished", f"Page of the site ``{tex(cff['title'])}''"))
         if base:
             fields.append(("url", f"{base}/{path}"))
-        fields.append(("note", "Worked solutions to 《神经网络与深度学习》 (Qiu Xipeng, 2020), chapter 6"))
-        body = ",\n".join(f"  {k:<8}= {{{v}}}" for k, v in fields)
+        fields.append(("note", "Solutions to 《神经网络与深度学习》 (Qiu Xipeng, 2020), ch. 6"))
+        body = ",\n".join(f"  {k:<12} = {{{v}}}" for k, v in fields)
         return f"@misc{{{key},\n{body}\n}}"
 
-    blocks = [entry("nndl-bptt-site", "{" + cff["title"] + "}", "")]
+    blocks = [entry("nndl-bptt-site", cff["title"], "", part_of=False)]
     for title, src in _flatten(config["nav"], []):
         if src in SKIP or src.startswith("api/") or not src.endswith(".md"):
             continue
         stem = src[:-3]
-        blocks.append(entry(f"nndl-bptt-{stem}", f"{{{title}}}, in: {{{cff['title']}}}", f"{stem}/"))
+        blocks.append(entry(f"nndl-bptt-{stem}", title, f"{stem}/", part_of=True))
     return "\n\n".join(blocks)
 
 
