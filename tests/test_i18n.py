@@ -81,7 +81,7 @@ def test_chinese_search_finds_chinese_words(served: str, browser, query: str) ->
     page = browser.new_page()
     page.goto(served + "zh/")
     page.fill("input.md-search__input", query)
-    page.wait_for_selector(".md-search-result__item", timeout=15000)
+    page.wait_for_selector(".md-search-result__item", timeout=60000)
     hrefs = page.eval_on_selector_all(".md-search-result__item a", "els => els.map(e => e.href)")
     page.close()
     assert any("/zh/" in h for h in hrefs), f"no Chinese page found for {query!r}: {hrefs}"
