@@ -55,6 +55,7 @@ def test_no_generated_file_is_duplicated_for_the_chinese_edition() -> None:
 @pytest.mark.browser
 def test_language_switcher_links_each_page_to_its_twin(served: str, browser) -> None:
     page = browser.new_page()
+    page.set_default_timeout(120_000)  # a busy 2-core CI machine can be slow
     page.goto(served + "notation/")
     links = page.eval_on_selector_all("a[hreflang]", "els => els.map(e => [e.hreflang, e.href])")
     assert dict(links).get("zh", "").endswith("/zh/notation/"), links
@@ -79,6 +80,7 @@ def test_search_index_segments_chinese_text(site: Path) -> None:
 @pytest.mark.parametrize("query", ["梯度截断", "时序反向传播", "误差项"])
 def test_chinese_search_finds_chinese_words(served: str, browser, query: str) -> None:
     page = browser.new_page()
+    page.set_default_timeout(120_000)  # a busy 2-core CI machine can be slow
     page.goto(served + "zh/")
     page.fill("input.md-search__input", query)
     page.wait_for_selector(".md-search-result__item", timeout=60000)

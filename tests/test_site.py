@@ -101,6 +101,7 @@ def test_page_in_a_real_browser(site: Path, served: str, browser, url: str) -> N
     """Open the page in Chromium: math typeset, no raw TeX, no console error, nothing external."""
     problems: list[str] = []
     page = browser.new_page()
+    page.set_default_timeout(120_000)  # a busy 2-core CI machine can be slow
     events: list[str] = []
     page.on("console", lambda m: m.type == "error" and events.append(f"console error: {m.text}"))
     page.on("pageerror", lambda e: events.append(f"page error: {e}"))
@@ -168,6 +169,7 @@ def check_print_page(page, url: str) -> list[str]:
 def test_equation_anchor_lands_on_its_equation(site: Path, served: str, browser) -> None:
     """A link to #eq-LABEL scrolls to the equation MathJax numbered from \\label{LABEL}."""
     page = browser.new_page()
+    page.set_default_timeout(120_000)  # a busy 2-core CI machine can be slow
     page.goto(served + "notation/#eq-notation-rnn")
     page.evaluate("() => MathJax.startup.promise")
     anchor = page.locator("#eq-notation-rnn")
