@@ -1,8 +1,10 @@
-"""Command line: ``python -m solutions run <demo>`` and ``python -m solutions run --list``."""
+"""Command line: ``python -m solutions run <demo>``, ``run --list`` and ``run --all --outputs DIR``."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
 import sys
 from pathlib import Path
@@ -28,10 +30,25 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("name", nargs="?", help="demo name (see --list)")
     run.add_argument("--list", action="store_true", help="list the demos, one per line, name first")
     run.add_argument("--figures", type=Path, metavar="DIR", help="also write the demo's SVG figures into DIR")
+    run.add_argument("--all", action="store_true",
+                     help="run every demo in one process: outputs to DIR/<name>.txt (needs --outputs), "
+                          "figures to FIGURES/<name>/")
+    run.add_argument("--outputs", type=Path, metavar="DIR", help="with --all: where the printed outputs go")
     args = parser.parse_args(argv)
 
     if args.list:
         _list(sys.stdout)
+        return 0
+    if args.all:
+        if args.outputs is None or args.name:
+            parser.error("--all takes no demo name and needs --outputs DIR")
+        args.outputs.mkdir(parents=True, exist_ok=True)
+        for name in demos.names():
+            print(f"running {name}", file=sys.stderr)
+            buf = io.StringIO()
+            with contextlib.redirect_stdout(buf):
+                demos.run(name, args.figures / name if args.figures else None)
+            (args.outputs / f"{name}.txt").write_text(buf.getvalue(), encoding="utf-8")
         return 0
     if args.name not in demos.names():
         print(f"unknown demo {args.name!r}; the demos are:" if args.name else "name a demo; the demos are:", file=sys.stderr)

@@ -50,32 +50,50 @@ def _build(out: Path) -> str:
     return ""
 
 
-@pytest.fixture(scope="session")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The built site, built once per test run even when pytest-xdist runs several workers.
-
-    The first worker to get here builds it into a folder shared by the run's workers (named
-    after xdist's run id); the others wait for its ``.done`` or ``.failed`` marker.
-    """
+def once_per_run(tmp_path_factory: pytest.TempPathFactory, name: str, make) -> Path:
+    """A folder made by ``make(folder) -> error log or ""`` once per test run, even when
+    pytest-xdist runs several workers: the first worker to get here makes it in a folder shared
+    by the run's workers (named after xdist's run id); the others wait for its ``.done`` or
+    ``.failed`` marker. Fails every caller with the log if making it failed."""
     run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID")
     if run_id is None:
-        out = tmp_path_factory.mktemp("site")
-        log = _build(out)
+        out = tmp_path_factory.mktemp(name)
+        log = make(out)
         assert not log, log
         return out
-    shared = tmp_path_factory.getbasetemp().parent / f"site-{run_id}"
+    shared = tmp_path_factory.getbasetemp().parent / f"{name}-{run_id}"
     done, failed = shared.with_suffix(".done"), shared.with_suffix(".failed")
     try:
         os.close(os.open(shared.with_suffix(".lock"), os.O_CREAT | os.O_EXCL))
-        log = _build(shared)
+        log = make(shared)
         (failed if log else done).write_text(log or "ok", encoding="utf-8")
     except FileExistsError:
         deadline = time.monotonic() + 900
         while not (done.exists() or failed.exists()):
-            assert time.monotonic() < deadline, "timed out waiting for another worker's site build"
+            assert time.monotonic() < deadline, f"timed out waiting for another worker's {name}"
             time.sleep(0.5)
     assert not failed.exists(), failed.read_text(encoding="utf-8")
     return shared
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The built site (``mkdocs build --strict``), built once per test run."""
+    return once_per_run(tmp_path_factory, "site", _build)
+
+
+def _run_all_demos(out: Path) -> str:
+    """``python -m solutions run --all``: every demo's output and figures into ``out``."""
+    proc = subprocess.run([sys.executable, "-m", "solutions", "run", "--all", "--outputs", str(out / "outputs"),
+                           "--figures", str(out / "figures")], cwd=ROOT, capture_output=True, timeout=900,
+                          env={**os.environ, "PYTHONHASHSEED": "0"})
+    return "" if proc.returncode == 0 else f"run --all failed:\n{proc.stderr.decode(errors='replace')}"
+
+
+@pytest.fixture(scope="session")
+def demo_outputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every demo run once per test run, in one process (one import of NumPy/PyTorch/matplotlib)."""
+    return once_per_run(tmp_path_factory, "demos", _run_all_demos)
 
 
 def site_pages() -> list[str]:

@@ -1,8 +1,10 @@
 """Every demo's printed output and figures are exactly what the pages include.
 
-Each demo runs through the real command line (``python -m solutions run NAME --figures DIR``);
-its stdout must equal ``docs/outputs/NAME.txt`` byte for byte and each figure the file of the
-same name in ``docs/figures/``. ``pytest --regen`` rewrites them instead.
+All demos run once per test run through the real command line, in one process
+(``python -m solutions run --all --outputs DIR --figures DIR``, the ``demo_outputs`` fixture);
+each one's output must equal ``docs/outputs/NAME.txt`` byte for byte and each figure the file
+of the same name in ``docs/figures/``. ``pytest --regen`` rewrites them instead. Single demos
+(``python -m solutions run NAME``) are checked to print the same bytes as well.
 """
 
 from __future__ import annotations
@@ -45,14 +47,29 @@ def compare(stored: Path, fresh: bytes, regen: bool) -> None:
 
 
 @pytest.mark.parametrize("name", demos.names())
-def test_demo_output_is_current(name: str, regen: bool, tmp_path: Path) -> None:
-    proc = run_cli("run", name, "--figures", str(tmp_path))
-    assert proc.returncode == 0, proc.stderr.decode()
-    assert proc.stdout.strip(), f"demo {name} printed nothing"
-    compare(OUTPUTS / f"{name}.txt", proc.stdout, regen)
-    for fig in sorted(tmp_path.iterdir()):
+def test_demo_output_is_current(name: str, regen: bool, demo_outputs: Path) -> None:
+    printed = (demo_outputs / "outputs" / f"{name}.txt").read_bytes()
+    assert printed.strip(), f"demo {name} printed nothing"
+    compare(OUTPUTS / f"{name}.txt", printed, regen)
+    figures = demo_outputs / "figures" / name
+    for fig in sorted(figures.iterdir()) if figures.exists() else []:
         assert fig.suffix == ".svg", f"demo {name} wrote {fig.name}; figures are SVG"
         compare(FIGURES / fig.name, fig.read_bytes(), regen)
+
+
+@pytest.mark.parametrize("name", ["shapes", "clipping-train"])
+def test_one_demo_on_its_own_prints_the_same_bytes(name: str, tmp_path: Path) -> None:
+    """``python -m solutions run NAME`` (what each page tells readers to run) prints the stored file."""
+    proc = run_cli("run", name, "--figures", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert proc.stdout == (OUTPUTS / f"{name}.txt").read_bytes()
+    for fig in tmp_path.iterdir():
+        assert fig.read_bytes() == (FIGURES / fig.name).read_bytes()
+
+
+def test_run_all_needs_an_output_folder() -> None:
+    proc = run_cli("run", "--all")
+    assert proc.returncode == 2 and b"--outputs" in proc.stderr
 
 
 def test_every_stored_file_belongs_to_a_demo_and_a_page() -> None:
