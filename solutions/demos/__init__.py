@@ -3,8 +3,10 @@
 A demo is a module ``solutions/demos/<name>.py`` (``-`` in the name is ``_`` in the module)
 whose docstring's first line is its one-line summary and whose ``main()`` prints exactly
 what its page shows and returns its figures as ``{file name: matplotlib Figure}`` (or
-nothing). The printed text is stored as ``docs/outputs/<name>.txt`` and the figures as
-``docs/figures/<file name>``; ``tests/test_outputs.py`` re-runs every demo and compares bytes.
+nothing), or a ``solutions.report.Result(figures, values)`` whose ``values`` are named texts
+that pages insert into prose (``{{ value("name", "key") }}``). The printed text is stored as
+``docs/outputs/<name>.txt``, the values as ``docs/outputs/<name>.values.json`` and the figures
+as ``docs/figures/<file name>``; ``tests/test_outputs.py`` re-runs every demo and compares bytes.
 Progress on long runs goes to stderr, so it never reaches the stored output.
 """
 
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import json
 import pkgutil
 from pathlib import Path
 from types import ModuleType
@@ -37,13 +40,28 @@ def summary(name: str) -> str:
     return (ast.get_docstring(ast.parse(source)) or "").strip().splitlines()[0]
 
 
-def run(name: str, figures_dir: Path | None = None) -> list[Path]:
-    """Run demo ``name`` (its output goes to stdout); save its figures under ``figures_dir``."""
-    from solutions.plotting import save_svg  # matplotlib only when a demo runs
+def values_json(values: dict[str, str]) -> str:
+    """The stored form of a demo's values: sorted keys, UTF-8 text, two-space indent, final newline."""
+    return json.dumps(dict(values), ensure_ascii=False, sort_keys=True, indent=2) + "\n"
 
-    figures = load(name).main() or {}
+
+def run(name: str, figures_dir: Path | None = None, values_file: Path | None = None) -> list[Path]:
+    """Run demo ``name`` (its output goes to stdout); save its figures under ``figures_dir`` and,
+    if it returns values, write them to ``values_file`` (see ``values_json``). Returns the files written."""
+    from solutions.plotting import save_svg  # matplotlib only when a demo runs
+    from solutions.report import Result
+
+    returned = load(name).main()
+    result = returned if isinstance(returned, Result) else Result(figures=returned or {})
+    for key, text in result.values.items():
+        if not (isinstance(key, str) and isinstance(text, str)):
+            raise TypeError(f"demo {name}: values must map str to str, got {key!r}: {text!r}")
     written = []
-    for file_name, fig in figures.items():
+    for file_name, fig in result.figures.items():
         if figures_dir is not None:
             written.append(save_svg(fig, Path(figures_dir) / file_name))
+    if values_file is not None and result.values:
+        Path(values_file).parent.mkdir(parents=True, exist_ok=True)
+        Path(values_file).write_text(values_json(result.values), encoding="utf-8", newline="\n")
+        written.append(Path(values_file))
     return written
