@@ -1,0 +1,202 @@
+"""The recursive network of NNDL §6.8.1: on the left-branching chain it is the simple RNN."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from solutions.recursive import chain, chain_leaves, chain_params, check_tree, tree_forward
+from solutions.sequence import rnn_forward
+
+
+def _rnn_case(rng: np.random.Generator, T: int, B: int, M: int, D: int, scale: float = 0.5):
+    x = rng.standard_normal((T, B, M))
+    h0 = rng.standard_normal((B, D))
+    params = {"W_ih": scale * rng.standard_normal((D, M)), "W_hh": scale * rng.standard_normal((D, D)),
+              "b_ih": rng.standard_normal(D), "b_hh": rng.standard_normal(D)}
+    return x, h0, params
+
+
+def _chain_error(x, h0, params) -> float:
+    """max |tree_forward on chain(T) - rnn_forward| over every step and example."""
+    T, B, _ = x.shape
+    h, _ = rnn_forward(x, h0, params)
+    W, b = chain_params(params)
+    err = 0.0
+    for n in range(B):
+        states = tree_forward(chain(T), chain_leaves(h0[n], x[:, n]), W, b)
+        assert len(states) == T
+        err = max(err, float(np.abs(np.stack(list(states.values())) - h[:, n]).max()))
+    return err
+
+
+@pytest.mark.parametrize("T", [1, 2, 3, 7, 50, 200])
+def test_chain_equals_rnn_forward(T: int) -> None:
+    x, h0, params = _rnn_case(np.random.default_rng(T), T, B=3, M=3, D=4)
+    assert _chain_error(x, h0, params) <= 1e-12
+
+
+@settings(max_examples=25, deadline=None)
+@given(T=st.integers(1, 12), B=st.integers(1, 3), M=st.integers(1, 5), D=st.integers(1, 5),
+       seed=st.integers(0, 2**32 - 1))
+def test_chain_equals_rnn_forward_any_shape(T: int, B: int, M: int, D: int, seed: int) -> None:
+    x, h0, params = _rnn_case(np.random.default_rng(seed), T, B, M, D)
+    assert _chain_error(x, h0, params) <= 1e-12
+
+
+def test_chain_split_of_W_is_U_then_W_in() -> None:
+    """W = [U | W_in]: the first D columns read the left child (the state), the rest x_t."""
+    rng = np.random.default_rng(0)
+    _, _, params = _rnn_case(rng, 1, 1, M=2, D=3)
+    W, b = chain_params(params)
+    assert W.shape == (3, 5)
+    np.testing.assert_array_equal(W[:, :3], params["W_hh"])
+    np.testing.assert_array_equal(W[:, 3:], params["W_ih"])
+    np.testing.assert_array_equal(b, params["b_ih"] + params["b_hh"])
+
+
+def test_chain_structure_and_state_keys() -> None:
+    assert chain(1) == (0, 1)
+    assert chain(3) == (((0, 1), 2), 3)
+    rng = np.random.default_rng(1)
+    W, b = rng.standard_normal((2, 5)), rng.standard_normal(2)
+    states = tree_forward(chain(3), chain_leaves(rng.standard_normal(2), rng.standard_normal((3, 3))), W, b)
+    assert list(states) == [(0, 1), ((0, 1), 2), (((0, 1), 2), 3)]  # post-order: h_1, h_2, h_3
+
+
+def test_general_tree_matches_a_hand_computation() -> None:
+    """A balanced tree, D = M, children combined by the book's formula."""
+    rng = np.random.default_rng(2)
+    D = 3
+    leaves = [rng.standard_normal(D) for _ in range(4)]
+    W, b = rng.standard_normal((D, 2 * D)), rng.standard_normal(D)
+    tree = ((0, 1), (2, 3))
+    states = tree_forward(tree, leaves, W, b)
+    f = lambda l, r: np.tanh(W @ np.concatenate([l, r]) + b)  # noqa: E731
+    a, c = f(leaves[0], leaves[1]), f(leaves[2], leaves[3])
+    np.testing.assert_allclose(states[(0, 1)], a, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(states[(2, 3)], c, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(states[tree], f(a, c), rtol=0, atol=1e-15)
+    assert list(states) == [(0, 1), (2, 3), tree]
+
+
+def test_long_chain_needs_no_recursion() -> None:
+    T = 3000  # deeper than Python's default recursion limit
+    rng = np.random.default_rng(3)
+    x, h0, params = _rnn_case(rng, T, 1, M=2, D=2)
+    assert _chain_error(x, h0, params) <= 1e-12
+
+
+def test_float32_stays_float32() -> None:
+    rng = np.random.default_rng(4)
+    W, b = rng.standard_normal((2, 3)).astype(np.float32), rng.standard_normal(2).astype(np.float32)
+    leaves = chain_leaves(rng.standard_normal(2).astype(np.float32), rng.standard_normal((2, 1)).astype(np.float32))
+    assert all(h.dtype == np.float32 for h in tree_forward(chain(2), leaves, W, b).values())
+
+
+# ---- bad input: a ValueError naming the argument ----------------------------------------
+
+def _good():
+    rng = np.random.default_rng(5)
+    D, M = 3, 2
+    return chain(2), chain_leaves(rng.standard_normal(D), rng.standard_normal((2, M))), \
+        rng.standard_normal((D, D + M)), rng.standard_normal(D)
+
+
+@pytest.mark.parametrize("tree, match", [
+    (0, r"^tree must be nested 2-tuples"),
+    ([[0, 1], 2], r"^tree must be nested 2-tuples"),
+    (((0, 1, 2),), r"^tree: every internal node must be a 2-tuple"),
+    (((0, 1), 2, 2), r"^tree: every internal node must be a 2-tuple"),
+    (((0, 1), 3), r"^tree: leaf index 3 is out of range"),
+    (((0, -1), 2), r"^tree: leaf index -1 is out of range"),
+    (((0, 1), 1), r"^tree: leaf index 1 appears twice"),
+    ((0, 1), r"^tree does not use leaves \[2\]"),
+    (((0, True), 2), r"^tree: a node must be a leaf index"),
+    (((0, 1.0), 2), r"^tree: a node must be a leaf index"),
+    (((0, [1]), 2), r"^tree: a node must be a leaf index"),
+])
+def test_malformed_tree(tree, match) -> None:
+    _, leaves, W, b = _good()
+    with pytest.raises(ValueError, match=match):
+        tree_forward(tree, leaves, W, b)
+
+
+def test_numpy_integer_indices_are_leaf_indices() -> None:
+    tree, leaves, W, b = _good()
+    same = ((np.int64(0), np.int32(1)), np.int16(2))
+    a, c = tree_forward(tree, leaves, W, b), tree_forward(same, leaves, W, b)
+    np.testing.assert_array_equal(list(a.values())[-1], list(c.values())[-1])
+
+
+def test_wrong_leaf_sizes_name_the_leaf_and_the_shape() -> None:
+    tree, leaves, W, b = _good()
+    with pytest.raises(ValueError, match=r"^leaves\[0\] is a left child, so it must have shape \(D,\) = \(3,\)"):
+        tree_forward(tree, [leaves[1], leaves[1], leaves[2]], W, b)
+    with pytest.raises(ValueError, match=r"^leaves\[2\] is a right child, so it must have shape \(M,\) = \(2,\)"):
+        tree_forward(tree, [leaves[0], leaves[1], leaves[0]], W, b)
+    with pytest.raises(ValueError, match=r"^leaves\[1\] must be a 1-D array"):
+        tree_forward(tree, [leaves[0], leaves[1][None], leaves[2]], W, b)
+    with pytest.raises(ValueError, match=r"^leaves must be a list"):
+        tree_forward(tree, np.zeros(3), W, b)
+
+
+def test_subtree_on_the_right_needs_M_equal_D() -> None:
+    _, leaves, W, b = _good()  # D = 3, M = 2
+    rng = np.random.default_rng(6)
+    four = [leaves[0], leaves[1], leaves[0].copy(), rng.standard_normal(2)]
+    with pytest.raises(ValueError, match=r"^tree: the subtree \(2, 3\) is a right child"):
+        tree_forward(((0, 1), (2, 3)), four, W, b)
+
+
+@pytest.mark.parametrize("W, match", [
+    (np.zeros((3, 3)), r"^W must be an array of shape \(D, D \+ M\) with M >= 1; got \(3, 3\)"),
+    (np.zeros((3, 5, 1)), r"^W must be an array of shape \(D, D \+ M\)"),
+    ([[0.0] * 5] * 3, r"^W must be an array of shape \(D, D \+ M\) with M >= 1; got list"),
+    (np.zeros((3, 5), dtype=np.float32), r"dtype"),
+    (np.full((3, 5), np.nan), r"^W of shape \(D, D\+M\) contains NaN"),
+    (np.zeros((4, 6)), r"^b must have shape \(D,\) with D = 4"),
+])
+def test_bad_W(W, match) -> None:
+    tree, leaves, _, b = _good()
+    with pytest.raises(ValueError, match=match):
+        tree_forward(tree, leaves, W, b)
+
+
+@pytest.mark.parametrize("b, match", [
+    (np.zeros(2), r"^b must have shape \(D,\) with D = 3"),
+    (np.zeros((3, 1)), r"^b must have shape \(D,\)"),
+    (np.zeros(3, dtype=np.float32), r"^b has dtype float32"),
+    ([0.0, 0.0, 0.0], r"^b must be a NumPy array of shape \(D,\)"),
+])
+def test_bad_b(b, match) -> None:
+    tree, leaves, W, _ = _good()
+    with pytest.raises(ValueError, match=match):
+        tree_forward(tree, leaves, W, b)
+
+
+def test_bad_leaf_values() -> None:
+    tree, leaves, W, b = _good()
+    with pytest.raises(ValueError, match=r"^leaves\[1\] of shape \(M,\) contains NaN"):
+        tree_forward(tree, [leaves[0], np.full(2, np.nan), leaves[2]], W, b)
+    with pytest.raises(ValueError, match=r"^leaves\[2\] has dtype float32"):
+        tree_forward(tree, [leaves[0], leaves[1], leaves[2].astype(np.float32)], W, b)
+
+
+@pytest.mark.parametrize("T", [0, -1, 2.0, True, "3"])
+def test_bad_chain_length(T) -> None:
+    with pytest.raises(ValueError, match=r"^T must be an integer >= 1"):
+        chain(T)
+
+
+def test_bad_chain_leaves() -> None:
+    with pytest.raises(ValueError, match=r"^h0 must have shape \(D,\)"):
+        chain_leaves(np.zeros((1, 3)), np.zeros((2, 2)))
+    with pytest.raises(ValueError, match=r"^x must have shape \(T, M\)"):
+        chain_leaves(np.zeros(3), np.zeros(2))
+
+
+def test_check_tree_returns_post_order() -> None:
+    assert check_tree(((0, 1), (2, 3)), 4) == [(0, 1), (2, 3), ((0, 1), (2, 3))]
