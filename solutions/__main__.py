@@ -1,4 +1,9 @@
-"""Command line: ``python -m solutions run <demo>``, ``run --list`` and ``run --all --outputs DIR``."""
+"""Command line: ``python -m solutions run <demo>``, ``run --list`` and ``run --all --outputs DIR``.
+
+``run --all --outputs DIR`` writes each demo's printed output to ``DIR/<name>.txt`` and, for a
+demo that returns values (``solutions.report.Result``), those to ``DIR/<name>.values.json``;
+``run NAME --values FILE`` writes one demo's values to FILE.
+"""
 
 from __future__ import annotations
 
@@ -33,28 +38,32 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--all", action="store_true",
                      help="run every demo in one process: outputs to DIR/<name>.txt (needs --outputs), "
                           "figures to FIGURES/<name>/")
-    run.add_argument("--outputs", type=Path, metavar="DIR", help="with --all: where the printed outputs go")
+    run.add_argument("--outputs", type=Path, metavar="DIR",
+                     help="with --all: where the printed outputs (and values, <name>.values.json) go")
+    run.add_argument("--values", type=Path, metavar="FILE",
+                     help="write the demo's named values (what pages insert into prose) as JSON to FILE")
     args = parser.parse_args(argv)
 
     if args.list:
         _list(sys.stdout)
         return 0
     if args.all:
-        if args.outputs is None or args.name:
-            parser.error("--all takes no demo name and needs --outputs DIR")
+        if args.outputs is None or args.name or args.values:
+            parser.error("--all takes no demo name and no --values, and needs --outputs DIR")
         args.outputs.mkdir(parents=True, exist_ok=True)
         for name in demos.names():
             print(f"running {name}", file=sys.stderr)
             buf = io.StringIO()
             with contextlib.redirect_stdout(buf):
-                demos.run(name, args.figures / name if args.figures else None)
+                demos.run(name, args.figures / name if args.figures else None,
+                          args.outputs / f"{name}.values.json")
             (args.outputs / f"{name}.txt").write_text(buf.getvalue(), encoding="utf-8")
         return 0
     if args.name not in demos.names():
         print(f"unknown demo {args.name!r}; the demos are:" if args.name else "name a demo; the demos are:", file=sys.stderr)
         _list(sys.stderr)
         return 2
-    for path in demos.run(args.name, args.figures):
+    for path in demos.run(args.name, args.figures, args.values):
         print(f"wrote {path}", file=sys.stderr)
     return 0
 

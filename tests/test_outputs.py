@@ -2,8 +2,10 @@
 
 All demos run once per test run through the real command line, in one process
 (``python -m solutions run --all --outputs DIR --figures DIR``, the ``demo_outputs`` fixture);
-each one's output must equal ``docs/outputs/NAME.txt`` byte for byte and each figure the file
-of the same name in ``docs/figures/``. ``pytest --regen`` rewrites them instead. Single demos
+each one's output must equal ``docs/outputs/NAME.txt`` byte for byte, its values (what pages
+insert with ``{{ value("NAME", "key") }}``) ``docs/outputs/NAME.values.json``, and each figure
+the file of the same name in ``docs/figures/``. ``pytest --regen`` rewrites them instead (and
+deletes a stored values file whose demo returns no values any more). Single demos
 (``python -m solutions run NAME``) are checked to print the same bytes as well.
 """
 
@@ -51,6 +53,15 @@ def test_demo_output_is_current(name: str, regen: bool, demo_outputs: Path) -> N
     printed = (demo_outputs / "outputs" / f"{name}.txt").read_bytes()
     assert printed.strip(), f"demo {name} printed nothing"
     compare(OUTPUTS / f"{name}.txt", printed, regen)
+    fresh_values, stored_values = demo_outputs / "outputs" / f"{name}.values.json", OUTPUTS / f"{name}.values.json"
+    if fresh_values.exists():
+        compare(stored_values, fresh_values.read_bytes(), regen)
+    elif stored_values.exists():
+        if regen:
+            stored_values.unlink()
+        else:
+            pytest.fail(f"{stored_values.relative_to(ROOT)} is stored but demo {name} returns no values; "
+                        f"run `pytest --regen` (or `make regen`) to delete it", pytrace=False)
     figures = demo_outputs / "figures" / name
     for fig in sorted(figures.iterdir()) if figures.exists() else []:
         assert fig.suffix == ".svg", f"demo {name} wrote {fig.name}; figures are SVG"
@@ -60,11 +71,16 @@ def test_demo_output_is_current(name: str, regen: bool, demo_outputs: Path) -> N
 @pytest.mark.parametrize("name", ["shapes", "clipping-train"])
 def test_one_demo_on_its_own_prints_the_same_bytes(name: str, tmp_path: Path) -> None:
     """``python -m solutions run NAME`` (what each page tells readers to run) prints the stored file."""
-    proc = run_cli("run", name, "--figures", str(tmp_path))
+    values = tmp_path / "values" / f"{name}.values.json"
+    proc = run_cli("run", name, "--figures", str(tmp_path / "figures"), "--values", str(values))
     assert proc.returncode == 0, proc.stderr.decode()
     assert proc.stdout == (OUTPUTS / f"{name}.txt").read_bytes()
-    for fig in tmp_path.iterdir():
+    for fig in (tmp_path / "figures").iterdir():
         assert fig.read_bytes() == (FIGURES / fig.name).read_bytes()
+    stored_values = OUTPUTS / values.name
+    assert values.exists() == stored_values.exists()
+    if values.exists():
+        assert values.read_bytes() == stored_values.read_bytes()
 
 
 def test_run_all_needs_an_output_folder() -> None:
@@ -78,6 +94,10 @@ def test_every_stored_file_belongs_to_a_demo_and_a_page() -> None:
     for out in sorted(OUTPUTS.glob("*.txt")):
         assert out.stem in demos.names(), f"{out.name} has no demo {out.stem!r}"
         assert f"docs/outputs/{out.name}" in pages, f"no page includes docs/outputs/{out.name}"
+    for values in sorted(OUTPUTS.glob("*.values.json")):
+        demo = values.name.removesuffix(".values.json")
+        assert demo in demos.names(), f"{values.name} has no demo {demo!r}"
+    assert not [p for p in OUTPUTS.iterdir() if p.suffix not in (".txt", ".json")], "stray files in docs/outputs"
     for fig in sorted(FIGURES.glob("*.svg")):
         assert f"figures/{fig.name}" in pages, f"no page shows docs/figures/{fig.name}"
 
