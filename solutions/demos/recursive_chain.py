@@ -1,0 +1,89 @@
+"""The recursive network on a left-branching chain equals the simple RNN: tree_forward vs rnn_forward."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.patches import Circle, FancyArrowPatch
+
+from solutions.plotting import figure
+from solutions.recursive import chain, chain_leaves, chain_params, tree_forward
+from solutions.report import claim, table
+from solutions.sequence import rnn_forward
+
+D, M, B = 4, 3, 3           # state size, input size, sequences per T
+LENGTHS = (1, 2, 3, 10, 50, 200)
+TOL = 1e-12
+
+
+def _case(T: int):
+    rng = np.random.default_rng(T)
+    x, h0 = rng.standard_normal((T, B, M)), rng.standard_normal((B, D))
+    params = {"W_ih": 0.5 * rng.standard_normal((D, M)), "W_hh": 0.5 * rng.standard_normal((D, D)),
+              "b_ih": rng.standard_normal(D), "b_hh": rng.standard_normal(D)}
+    return x, h0, params
+
+
+# --8<-- [start:check]
+def chain_error(T: int) -> tuple[int, float]:
+    """Internal nodes of chain(T), and max |state of node t − h_t of rnn_forward| over t and the batch."""
+    x, h0, params = _case(T)
+    h, _ = rnn_forward(x, h0, params)           # (T, B, D): the simple RNN, (6.5)
+    W, b = chain_params(params)                 # W = [U | W_in] = [W_hh | W_ih], b = b_ih + b_hh
+    err, nodes = 0.0, 0
+    for n in range(B):                          # tree_forward takes one sequence at a time
+        states = tree_forward(chain(T), chain_leaves(h0[n], x[:, n]), W, b)
+        nodes = len(states)
+        h_tree = np.stack(list(states.values()))   # post-order on the chain: h_1, ..., h_T
+        err = max(err, float(np.abs(h_tree - h[:, n]).max()))
+    return nodes, err
+# --8<-- [end:check]
+
+
+def _figure(T: int = 4):
+    fig, ax = figure(width=6.4, height=4.8)
+    fig.patch.set_facecolor("white")
+    ax.set_facecolor("white")
+    ax.set_axis_off()
+    ax.set_aspect("equal")
+    blue, grey, ink, r = "#1f5fa8", "#666666", "#222222", 0.36
+    pos = {("h", 0): (0.0, 0.0)}
+    for t in range(1, T + 1):
+        pos[("h", t)] = (1.25 * t, 1.0 * t)        # node t: up and to the right of node t-1
+        pos[("x", t)] = (1.25 * t + 1.0, 1.0 * (t - 1))
+    nodes = {}
+    for (kind, t), (cx, cy) in pos.items():
+        leaf = kind == "x" or t == 0
+        nodes[kind, t] = ax.add_patch(Circle((cx, cy), r, facecolor="white", edgecolor=grey if kind == "x" else blue,
+                                             linewidth=2.0, linestyle="--" if leaf else "-", zorder=3))
+        ax.text(cx, cy, f"${kind}_{t}$", ha="center", va="center", fontsize=15, color=ink, zorder=4)
+    for t in range(1, T + 1):
+        for child, color, label, dx in ((("h", t - 1), blue, "$U$", -0.42), (("x", t), grey, "$W_{in}$", 0.55)):
+            a, b = nodes[child], nodes["h", t]
+            ax.add_patch(FancyArrowPatch(a.center, b.center, patchA=a, patchB=b, arrowstyle="-|>",
+                                         mutation_scale=16, color=color, linewidth=1.8, zorder=2))
+            mx, my = (a.center[0] + b.center[0]) / 2, (a.center[1] + b.center[1]) / 2
+            if t == T:
+                ax.text(mx + dx, my, label, ha="center", va="center", fontsize=14, color=color)
+    ax.text(-0.45, T - 0.2, "every internal node:\n$h = \\tanh(W\\,[h_{left};\\,h_{right}] + b)$\n"
+            "$W = [\\,U \\mid W_{in}\\,]$\ndashed: leaves", ha="left", va="top", fontsize=13.5, color=ink, linespacing=1.6)
+    ax.set_xlim(-0.6, 1.25 * T + 1.6)
+    ax.set_ylim(-0.6, T + 0.55)
+    return fig
+
+
+def main() -> dict:
+    print("The recursive network of §6.8.1, h = tanh(W [h_left; h_right] + b), on the")
+    print("left-branching chain (((h_0, x_1), x_2), …, x_T): node t = (node t-1, x_t).")
+    print("W = [U | W_in] = [W_hh | W_ih] of shape (D, D + M), b = b_ih + b_hh;")
+    print(f"D = {D}, M = {M}, float64, {B} random sequences per T, weights drawn per T.\n")
+    print("The chain for T = 3 (solutions.recursive.chain(3)):")
+    print(f"  {chain(3)!r}  =  (((h_0, x_1), x_2), x_3)\n")
+    rows = []
+    for T in LENGTHS:
+        nodes, err = chain_error(T)
+        assert nodes == T
+        rows.append((str(T), str(nodes), claim(err, TOL, what=f"chain vs RNN, T = {T}")))
+    print(table(["T", "internal nodes", "max |node t − h_t|"], rows))
+    print("\nnode t − h_t: tree_forward's state of internal node t minus")
+    print("solutions.sequence.rnn_forward's h_t, over t = 1 … T and every sequence.")
+    return {"recursive-chain.svg": _figure()}
