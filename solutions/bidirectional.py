@@ -17,15 +17,39 @@ twice. Results equal ``torch.nn.RNN(I, H, num_layers=L, bidirectional=True)``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 
-from solutions.sequence import rnn_backward, rnn_forward
-from solutions.validate import RNN_PARAM_SHAPES, Shapes
+from solutions import sequence
+from solutions.sequence import RnnCache
+from solutions.validate import RNN_PARAM_SHAPES, Params, Shapes, check_cache
 
-Params = dict[str, np.ndarray]
-BiCache = tuple  # ("birnn", forward kernel's cache, backward kernel's cache, batch_first)
-StackedCache = tuple  # ("stacked_birnn", [BiCache of each layer], batch_first)
+
+class BiCache(NamedTuple):
+    """What [birnn_forward][solutions.bidirectional.birnn_forward] keeps for
+    [birnn_backward][solutions.bidirectional.birnn_backward]."""
+
+    PRODUCER = "solutions.bidirectional.birnn_forward"
+
+    fwd: RnnCache
+    """The forward direction's kernel cache."""
+    bwd: RnnCache
+    """The backward direction's kernel cache, for the time-reversed sequence."""
+    batch_first: bool
+    """Whether ``x`` and ``out`` were (B, T, ·)."""
+
+
+class StackedCache(NamedTuple):
+    """What [stacked_birnn_forward][solutions.bidirectional.stacked_birnn_forward] keeps for
+    [stacked_birnn_backward][solutions.bidirectional.stacked_birnn_backward]."""
+
+    PRODUCER = "solutions.bidirectional.stacked_birnn_forward"
+
+    layers: list[BiCache]
+    """One [BiCache][solutions.bidirectional.BiCache] per layer, bottom first (each time first)."""
+    batch_first: bool
+    """Whether ``x`` and ``out`` were (B, T, ·)."""
 
 #: Layers >= 1 read the (T, B, 2H) output of the layer below, so their ``W_ih`` is (H, 2H).
 UPPER_PARAM_SHAPES: dict[str, tuple[str, ...]] = {**RNN_PARAM_SHAPES, "W_ih": ("H", "2H")}
@@ -52,12 +76,6 @@ def _check_states(s: Shapes, name: str, a: object, n: int, sym: str) -> np.ndarr
         )
     s.dims[sym] = n
     return s.array(name, a, (sym, "B", "H"))
-
-
-def _check_cache(cache: object, tag: str, producer: str) -> tuple:
-    if not (isinstance(cache, tuple) and len(cache) >= 1 and isinstance(cache[0], str) and cache[0] == tag):
-        raise ValueError(f"cache must be the cache returned by {producer}")
-    return cache
 
 
 def birnn_forward(
@@ -97,7 +115,7 @@ def birnn_forward(
     h_n : ndarray of shape (2, B, H)
         Final state of each direction: ``h_n[0] = h_T^(1) = out[T-1, :, :H]`` and
         ``h_n[1] = h_1^(2) = out[0, :, H:]`` (the backward direction ends at step 1).
-    cache : tuple
+    cache : BiCache
         For [birnn_backward][solutions.bidirectional.birnn_backward].
 
     Raises
@@ -110,19 +128,30 @@ def birnn_forward(
     s = Shapes()
     s.array("x", x, _seq_spec(batch_first, "I"))
     _check_states(s, "h0", h0, 2, "2")
-    s.params("params_fwd", params_fwd)
-    s.params("params_bwd", params_bwd)
-    # --8<-- [start:forward]
+    p_fwd = s.params("params_fwd", params_fwd)
+    p_bwd = s.params("params_bwd", params_bwd)
     xt = x.swapaxes(0, 1) if batch_first else x            # (T, B, I)
-    h_fwd, cache_fwd = rnn_forward(xt, h0[0], params_fwd)  # h_t^(1), t = 1 … T
+    out, h_n, cache = _forward(xt, h0, p_fwd, p_bwd)
+    if batch_first:
+        out = np.ascontiguousarray(out.swapaxes(0, 1))
+    return out, h_n, cache._replace(batch_first=batch_first)
+
+
+def _forward(xt: np.ndarray, h0: np.ndarray, p_fwd: Params, p_bwd: Params) -> tuple[np.ndarray, np.ndarray, BiCache]:
+    """[birnn_forward][solutions.bidirectional.birnn_forward]'s kernel, time first, no checks.
+
+    ``out`` and ``h_n`` are new arrays, not views of the kernel states the cache holds.
+    """
+    # --8<-- [start:forward]
+    h_fwd = sequence._forward(xt, h0[0], p_fwd)            # h_t^(1), t = 1 … T
     # backward direction: the same kernel on x_T … x_1, giving h_T^(2) … h_1^(2)
-    h_rev, cache_bwd = rnn_forward(xt[::-1], h0[1], params_bwd)
+    x_rev = xt[::-1]
+    h_rev = sequence._forward(x_rev, h0[1], p_bwd)
     out = np.concatenate([h_fwd, h_rev[::-1]], axis=2)     # h_t^(1) ⊕ h_t^(2)
     h_n = np.stack([h_fwd[-1], h_rev[-1]])                 # h_T^(1), h_1^(2)
     # --8<-- [end:forward]
-    if batch_first:
-        out = np.ascontiguousarray(out.swapaxes(0, 1))
-    return out, h_n, ("birnn", cache_fwd, cache_bwd, batch_first)
+    cache = BiCache(RnnCache(xt, h0[0], h_fwd, p_fwd), RnnCache(x_rev, h0[1], h_rev, p_bwd), False)
+    return out, h_n, cache
 
 
 def birnn_backward(dout: np.ndarray, cache: BiCache, dh_n: np.ndarray | None = None) -> dict:
@@ -139,7 +168,7 @@ def birnn_backward(dout: np.ndarray, cache: BiCache, dh_n: np.ndarray | None = N
     ----------
     dout : ndarray of shape (T, B, 2H), or (B, T, 2H) if the forward pass had batch_first
         ``∂L/∂out``.
-    cache : tuple
+    cache : BiCache
         From [birnn_forward][solutions.bidirectional.birnn_forward].
     dh_n : ndarray of shape (2, B, H), optional
         ``∂L/∂h_n``; ``None`` means the loss does not read ``h_n``.
@@ -156,27 +185,34 @@ def birnn_backward(dout: np.ndarray, cache: BiCache, dh_n: np.ndarray | None = N
         ``cache`` not from ``birnn_forward``, ``dout`` or ``dh_n`` of the wrong shape or dtype,
         NaN or infinity.
     """
-    _, cache_fwd, cache_bwd, batch_first = _check_cache(cache, "birnn", "birnn_forward")
-    h_fwd = cache_fwd[2]
-    T, B, H = h_fwd.shape
-    s = Shapes(h_fwd.dtype, T=T, B=B, H=H, **{"2H": 2 * H})
-    s.array("dout", dout, _seq_spec(batch_first, "2H"))
+    c = check_cache(cache, BiCache)
+    T, B, H = c.fwd.h.shape
+    s = Shapes(c.fwd.h.dtype, T=T, B=B, H=H, **{"2H": 2 * H})
+    s.array("dout", dout, _seq_spec(c.batch_first, "2H"))
     if dh_n is not None:
         _check_states(s, "dh_n", dh_n, 2, "2")
+    g = _backward(dout.swapaxes(0, 1) if c.batch_first else dout, c, dh_n)
+    if c.batch_first:
+        g["x"] = np.ascontiguousarray(g["x"].swapaxes(0, 1))
+    return g
+
+
+def _backward(d: np.ndarray, cache: BiCache, dh_n: np.ndarray | None) -> dict:
+    """[birnn_backward][solutions.bidirectional.birnn_backward]'s kernel, time first, no checks."""
+    H = cache.fwd.h.shape[2]
     # --8<-- [start:backward]
-    d = dout.swapaxes(0, 1) if batch_first else dout  # (T, B, 2H)
     d_fwd = d[:, :, :H].copy()         # ∂L/∂h_t^(1), t = 1 … T
     d_rev = d[::-1, :, H:].copy()      # ∂L/∂h_t^(2), flipped: t = T … 1
     if dh_n is not None:
         d_fwd[-1] += dh_n[0]           # h_n[0]: the forward run's last step
         d_rev[-1] += dh_n[1]           # h_n[1]: the reversed run's last step
-    g_fwd = rnn_backward(d_fwd, cache_fwd)  # BPTT, (6.39)–(6.41)
-    g_rev = rnn_backward(d_rev, cache_bwd)  # same kernel, reversed sequence
+    g_fwd = sequence._backward(d_fwd, cache.fwd, None)  # BPTT, (6.39)–(6.41)
+    g_rev = sequence._backward(d_rev, cache.bwd, None)  # same kernel, reversed sequence
     dx = g_fwd["x"] + g_rev["x"][::-1]      # x_t feeds both directions
     # --8<-- [end:backward]
     keys = RNN_PARAM_SHAPES.keys()
     return {
-        "x": np.ascontiguousarray(dx.swapaxes(0, 1)) if batch_first else dx,
+        "x": dx,
         "h0": np.stack([g_fwd["h0"], g_rev["h0"]]),
         "fwd": {k: g_fwd[k] for k in keys},
         "bwd": {k: g_rev[k] for k in keys},
@@ -214,7 +250,7 @@ def stacked_birnn_forward(
         The top layer's ``h_t^(1) ⊕ h_t^(2)``.
     h_n : ndarray of shape (2L, B, H)
         Every layer's final states, in the order of ``h0``.
-    cache : tuple
+    cache : StackedCache
         For [stacked_birnn_backward][solutions.bidirectional.stacked_birnn_backward].
 
     Raises
@@ -233,20 +269,19 @@ def stacked_birnn_forward(
     s.array("x", x, _seq_spec(batch_first, "I"))
     _check_states(s, "h0", h0, 2 * L, "2L")
     s.dims["2H"] = 2 * s.dims["H"]
-    for l, pair in enumerate(layers):
-        for d, params in enumerate(pair):
-            s.params(f"layers[{l}][{d}]", params, RNN_PARAM_SHAPES if l == 0 else UPPER_PARAM_SHAPES)
+    checked = [[s.params(f"layers[{l}][{d}]", params, RNN_PARAM_SHAPES if l == 0 else UPPER_PARAM_SHAPES)
+                for d, params in enumerate(pair)] for l, pair in enumerate(layers)]
     # --8<-- [start:stacked]
     inp = x.swapaxes(0, 1) if batch_first else x   # (T, B, I)
     h_n, caches = [], []
-    for l, (p_fwd, p_bwd) in enumerate(layers):
+    for l, (p_fwd, p_bwd) in enumerate(checked):
         h0_l = h0[2 * l: 2 * l + 2]                # [forward, backward] of layer l
-        inp, h_n_l, c = birnn_forward(inp, h0_l, p_fwd, p_bwd)  # (T, B, 2H)
+        inp, h_n_l, c = _forward(inp, h0_l, p_fwd, p_bwd)  # (T, B, 2H)
         h_n.append(h_n_l)
         caches.append(c)
     # --8<-- [end:stacked]
     out = np.ascontiguousarray(inp.swapaxes(0, 1)) if batch_first else inp
-    return out, np.concatenate(h_n), ("stacked_birnn", caches, batch_first)
+    return out, np.concatenate(h_n), StackedCache(caches, batch_first)
 
 
 def stacked_birnn_backward(dout: np.ndarray, cache: StackedCache, dh_n: np.ndarray | None = None) -> dict:
@@ -260,7 +295,7 @@ def stacked_birnn_backward(dout: np.ndarray, cache: StackedCache, dh_n: np.ndarr
     ----------
     dout : ndarray of shape (T, B, 2H), or (B, T, 2H) if the forward pass had batch_first
         ``∂L/∂out`` of the top layer.
-    cache : tuple
+    cache : StackedCache
         From [stacked_birnn_forward][solutions.bidirectional.stacked_birnn_forward].
     dh_n : ndarray of shape (2L, B, H), optional
         ``∂L/∂h_n``; ``None`` means the loss does not read ``h_n``.
@@ -277,8 +312,11 @@ def stacked_birnn_backward(dout: np.ndarray, cache: StackedCache, dh_n: np.ndarr
         ``cache`` not from ``stacked_birnn_forward``, ``dout`` or ``dh_n`` of the wrong shape or
         dtype, NaN or infinity.
     """
-    _, caches, batch_first = _check_cache(cache, "stacked_birnn", "stacked_birnn_forward")
-    h_top = caches[-1][1][2]
+    c = check_cache(cache, StackedCache)
+    if not c.layers:
+        raise ValueError("cache is a malformed StackedCache: cache.layers is empty")
+    caches, batch_first = c.layers, c.batch_first
+    h_top = caches[-1].fwd.h
     T, B, H = h_top.shape
     L = len(caches)
     s = Shapes(h_top.dtype, T=T, B=B, H=H, **{"2H": 2 * H})
@@ -290,7 +328,7 @@ def stacked_birnn_backward(dout: np.ndarray, cache: StackedCache, dh_n: np.ndarr
     grads_h0, grads_layers = [None] * L, [None] * L
     for l in range(L - 1, -1, -1):
         dh_n_l = None if dh_n is None else dh_n[2 * l: 2 * l + 2]
-        g = birnn_backward(d, caches[l], dh_n_l)
+        g = _backward(d, caches[l], dh_n_l)
         d = g["x"]                                 # = dout of layer l − 1
         grads_h0[l] = g["h0"]
         grads_layers[l] = {"fwd": g["fwd"], "bwd": g["bwd"]}

@@ -11,15 +11,34 @@ so ``W_ih`` is the book's ``W`` (H, I), ``W_hh`` is the book's ``U`` (H, H) and
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
-from solutions.validate import Shapes, check_cache
-
-Params = dict[str, np.ndarray]
-Cache = tuple[np.ndarray, np.ndarray, np.ndarray, Params]
+from solutions.validate import Params, Shapes, check_cache, check_inputs
 
 
-def rnn_cell_forward(x: np.ndarray, h_prev: np.ndarray, params: Params) -> tuple[np.ndarray, Cache]:
+class CellCache(NamedTuple):
+    """What [rnn_cell_forward][solutions.cell.rnn_cell_forward] keeps for
+    [rnn_cell_backward][solutions.cell.rnn_cell_backward].
+
+    ``h`` is the cache's own copy of the returned state, so editing that state in place
+    (``h *= 0.5``) does not change the gradients.
+    """
+
+    PRODUCER = "solutions.cell.rnn_cell_forward"
+
+    x: np.ndarray
+    """(B, I), the input ``x_t``."""
+    h_prev: np.ndarray
+    """(B, H), the previous state ``h_{t-1}``."""
+    h: np.ndarray
+    """(B, H), the new state ``h_t = tanh(z_t)``; ``1 − h_t²`` is ``tanh'(z_t)``."""
+    params: Params
+    """``W_ih``, ``W_hh``, ``b_ih``, ``b_hh``."""
+
+
+def rnn_cell_forward(x: np.ndarray, h_prev: np.ndarray, params: Params) -> tuple[np.ndarray, CellCache]:
     """One RNN step: eq. (6.5) in the book followed by ``h = tanh(z)``.
 
     Parameters
@@ -36,33 +55,36 @@ def rnn_cell_forward(x: np.ndarray, h_prev: np.ndarray, params: Params) -> tuple
     -------
     h : ndarray of shape (B, H)
         New hidden state ``h_t``, same dtype as ``x``.
-    cache : tuple
-        ``(x, h_prev, h, params)`` for [rnn_cell_backward][solutions.cell.rnn_cell_backward].
+    cache : CellCache
+        For [rnn_cell_backward][solutions.cell.rnn_cell_backward].
 
     Raises
     ------
     ValueError
         Wrong shape or rank, a missing key, mixed dtypes, or NaN/inf in any input.
     """
-    s = Shapes()
-    s.array("x", x, ("B", "I"))
-    s.array("h_prev", h_prev, ("B", "H"))
-    p = s.params("params", params)
+    _, p = check_inputs(x, h_prev, params, x_spec=("B", "I"), h0_name="h_prev")
+    h = _forward(x, h_prev, p)
+    return h, CellCache(x, h_prev, h.copy(), p)
+
+
+def _forward(x: np.ndarray, h_prev: np.ndarray, p: Params) -> np.ndarray:
+    """[rnn_cell_forward][solutions.cell.rnn_cell_forward] without the input checks."""
     # --8<-- [start:forward]
     z = x @ p["W_ih"].T + h_prev @ p["W_hh"].T + (p["b_ih"] + p["b_hh"])  # z_t = W x_t + U h_{t-1} + b  (6.5)
     h = np.tanh(z)                                                         # h_t = f(z_t)
     # --8<-- [end:forward]
-    return h, (x, h_prev, h, p)
+    return h
 
 
-def rnn_cell_backward(dh: np.ndarray, cache: Cache) -> dict[str, np.ndarray]:
+def rnn_cell_backward(dh: np.ndarray, cache: CellCache) -> dict[str, np.ndarray]:
     """Gradients of one RNN step, given ``dL/dh`` at its output.
 
     Parameters
     ----------
     dh : ndarray of shape (B, H)
         ``∂L/∂h_t``, the upstream gradient at this step's output.
-    cache : tuple
+    cache : CellCache
         From [rnn_cell_forward][solutions.cell.rnn_cell_forward].
 
     Returns
@@ -75,11 +97,18 @@ def rnn_cell_backward(dh: np.ndarray, cache: Cache) -> dict[str, np.ndarray]:
     Raises
     ------
     ValueError
-        ``dh`` not shaped like ``h``, of another dtype, or not finite.
+        ``dh`` not shaped like ``h``, of another dtype, or not finite; ``cache`` not a
+        ``CellCache``.
     """
-    x, h_prev, h, p = check_cache(cache, "rnn_cell_forward")
-    B, H = h.shape
-    Shapes(h.dtype, B=B, H=H).array("dh", dh, ("B", "H"))
+    c = check_cache(cache, CellCache)
+    B, H = c.h.shape
+    Shapes(c.h.dtype, B=B, H=H).array("dh", dh, ("B", "H"))
+    return _backward(dh, c)
+
+
+def _backward(dh: np.ndarray, cache: CellCache) -> dict[str, np.ndarray]:
+    """[rnn_cell_backward][solutions.cell.rnn_cell_backward] without the checks."""
+    x, h_prev, h, p = cache.x, cache.h_prev, cache.h, cache.params
     # --8<-- [start:backward]
     dz = dh * (1.0 - h * h)          # δ = f'(z) ⊙ ∂L/∂h,  tanh' = 1 - h²
     grads = {

@@ -12,12 +12,41 @@ Only the output softmax, which those kernels do not have, is computed here.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from solutions import cell, sequence
-from solutions.validate import Shapes, check_cache
+from solutions.validate import Params, Shapes, check_cache
 
-Params = dict[str, np.ndarray]
+
+class CourseCellCache(NamedTuple):
+    """The course's step cache ``(a_next, a_prev, xt, parameters)``, by position as in the
+    course and by name here; ``a_next`` is the cache's own copy of the returned state."""
+
+    PRODUCER = "solutions.compat.rnn_cell_forward"
+
+    a_next: np.ndarray
+    """(n_a, m)."""
+    a_prev: np.ndarray
+    """(n_a, m)."""
+    xt: np.ndarray
+    """(n_x, m)."""
+    parameters: Params
+    """The course's ``Wax``, ``Waa``, ``Wya``, ``ba``, ``by``."""
+
+
+class CourseCaches(NamedTuple):
+    """The course's ``caches = (caches, x)`` of a whole sequence: ``caches[1]`` is ``x`` as in
+    the course; ``caches[0]`` is the row-layout [RnnCache][solutions.sequence.RnnCache]
+    (the course keeps a list of per-step caches there instead)."""
+
+    PRODUCER = "solutions.compat.rnn_forward"
+
+    cache: sequence.RnnCache
+    """The row-layout cache of [rnn_forward][solutions.sequence.rnn_forward]."""
+    x: np.ndarray
+    """(n_x, m, T_x), the course's input."""
 
 COURSE_PARAM_SHAPES: dict[str, tuple[str, ...]] = {
     "Wax": ("n_a", "n_x"),
@@ -72,7 +101,7 @@ def rnn_cell_forward(
         ``tanh(Wax xt + Waa a_prev + ba)``: eq. (6.5) of the book, then ``f = tanh``.
     yt_pred : ndarray of shape (n_y, m)
         ``softmax(Wya a_next + by)`` over each column.
-    cache : tuple
+    cache : CourseCellCache
         ``(a_next, a_prev, xt, parameters)``, as in the course, for
         [rnn_cell_backward][solutions.compat.rnn_cell_backward].
 
@@ -85,10 +114,10 @@ def rnn_cell_forward(
     s.array("xt", xt, ("n_x", "m"))
     s.array("a_prev", a_prev, ("n_a", "m"))
     p = s.params("parameters", parameters, COURSE_PARAM_SHAPES)
-    h, _ = cell.rnn_cell_forward(xt.T, a_prev.T, _row_params(p))
+    h = cell._forward(xt.T, a_prev.T, _row_params(p))
     a_next = np.ascontiguousarray(h.T)
     yt_pred = _softmax_rows(h @ p["Wya"].T + p["by"][:, 0]).T
-    return a_next, yt_pred, (a_next, a_prev, xt, parameters)
+    return a_next, yt_pred, CourseCellCache(a_next.copy(), a_prev, xt, parameters)
 
 
 def rnn_cell_backward(da_next: np.ndarray, cache: tuple) -> dict[str, np.ndarray]:
@@ -98,7 +127,7 @@ def rnn_cell_backward(da_next: np.ndarray, cache: tuple) -> dict[str, np.ndarray
     ----------
     da_next : ndarray of shape (n_a, m)
         ``∂L/∂a_next``.
-    cache : tuple
+    cache : CourseCellCache
         ``(a_next, a_prev, xt, parameters)`` from
         [rnn_cell_forward][solutions.compat.rnn_cell_forward].
 
@@ -113,14 +142,15 @@ def rnn_cell_backward(da_next: np.ndarray, cache: tuple) -> dict[str, np.ndarray
     ValueError
         ``da_next`` not shaped like ``a_next``, another dtype, NaN/inf, or a malformed cache.
     """
-    a_next, a_prev, xt, parameters = check_cache(cache, "compat.rnn_cell_forward")
+    c = check_cache(cache, CourseCellCache)
+    a_next, a_prev, xt, parameters = c.a_next, c.a_prev, c.xt, c.parameters
     s = _shapes()
     s.array("cache a_next", a_next, ("n_a", "m"))
     s.array("cache a_prev", a_prev, ("n_a", "m"))
     s.array("cache xt", xt, ("n_x", "m"))
     p = s.params("cache parameters", parameters, {k: COURSE_PARAM_SHAPES[k] for k in _RECURRENT})
     s.array("da_next", da_next, ("n_a", "m"))
-    g = cell.rnn_cell_backward(da_next.T, (xt.T, a_prev.T, a_next.T, _row_params(p)))
+    g = cell._backward(da_next.T, cell.CellCache(xt.T, a_prev.T, a_next.T, _row_params(p)))
     return {
         "dxt": g["x"].T,
         "da_prev": g["h_prev"].T,
@@ -149,7 +179,7 @@ def rnn_forward(x: np.ndarray, a0: np.ndarray, parameters: Params) -> tuple[np.n
         Every hidden state.
     y_pred : ndarray of shape (n_y, m, T_x)
         ``softmax(Wya a_t + by)`` for every ``t``.
-    caches : tuple
+    caches : CourseCaches
         ``(cache, x)``: as in the course, ``caches[1]`` is ``x``; ``caches[0]`` is the
         row-layout cache of [rnn_forward][solutions.sequence.rnn_forward] (the course keeps a
         list of per-step caches there instead), for
@@ -164,10 +194,11 @@ def rnn_forward(x: np.ndarray, a0: np.ndarray, parameters: Params) -> tuple[np.n
     s.array("x", x, ("n_x", "m", "T_x"))
     s.array("a0", a0, ("n_a", "m"))
     p = s.params("parameters", parameters, COURSE_PARAM_SHAPES)
-    h, cache = sequence.rnn_forward(np.ascontiguousarray(x.transpose(2, 1, 0)), a0.T, _row_params(p))
+    x_rows, h0, p_rows = np.ascontiguousarray(x.transpose(2, 1, 0)), a0.T, _row_params(p)
+    h = sequence._forward(x_rows, h0, p_rows)      # h itself is never returned: a is a transposed copy
     a = np.ascontiguousarray(h.transpose(2, 1, 0))
     y_pred = _softmax_rows(h @ p["Wya"].T + p["by"][:, 0]).transpose(2, 1, 0)
-    return a, y_pred, (cache, x)
+    return a, y_pred, CourseCaches(sequence.RnnCache(x_rows, h0, h, p_rows), x)
 
 
 def rnn_backward(da: np.ndarray, caches: tuple) -> dict[str, np.ndarray]:
@@ -177,7 +208,7 @@ def rnn_backward(da: np.ndarray, caches: tuple) -> dict[str, np.ndarray]:
     ----------
     da : ndarray of shape (n_a, m, T_x)
         ``∂L/∂a_t`` from outside the recurrence, for every step.
-    caches : tuple
+    caches : CourseCaches
         ``(cache, x)`` from [rnn_forward][solutions.compat.rnn_forward].
 
     Returns
@@ -192,12 +223,10 @@ def rnn_backward(da: np.ndarray, caches: tuple) -> dict[str, np.ndarray]:
         ``da`` not shaped like ``a``, another dtype, NaN/inf, or not the caches of
         [rnn_forward][solutions.compat.rnn_forward].
     """
-    if not (isinstance(caches, tuple) and len(caches) == 2):
-        raise ValueError("caches must be the (cache, x) tuple returned by compat.rnn_forward")
-    cache = check_cache(caches[0], "compat.rnn_forward")
-    T, B, H = cache[2].shape
-    _shapes(cache[2].dtype, n_a=H, m=B, T_x=T).array("da", da, ("n_a", "m", "T_x"))
-    g = sequence.rnn_backward(da.transpose(2, 1, 0), cache)
+    cache = check_cache(caches, CourseCaches, "caches").cache
+    T, B, H = cache.h.shape
+    _shapes(cache.h.dtype, n_a=H, m=B, T_x=T).array("da", da, ("n_a", "m", "T_x"))
+    g = sequence._backward(da.transpose(2, 1, 0), cache, None)
     return {
         "dx": g["x"].transpose(2, 1, 0),
         "da0": g["h0"].T,

@@ -23,18 +23,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from solutions.sequence import Cache
+from solutions.sequence import RnnCache
 from solutions.validate import Shapes, check_cache
 
 
-def _checked(dh: np.ndarray, cache: Cache) -> Cache:
-    x, h0, h, p = check_cache(cache, "rnn_forward")
-    T, B, H = h.shape
-    Shapes(h.dtype, T=T, B=B, H=H).array("dh", dh, ("T", "B", "H"))
-    return x, h0, h, p
+def _checked(dh: np.ndarray, cache: RnnCache) -> RnnCache:
+    c = check_cache(cache, RnnCache)
+    T, B, H = c.h.shape
+    Shapes(c.h.dtype, T=T, B=B, H=H).array("dh", dh, ("T", "B", "H"))
+    return c
 
 
-def error_terms(dh: np.ndarray, cache: Cache) -> np.ndarray:
+def error_terms(dh: np.ndarray, cache: RnnCache) -> np.ndarray:
     """Every error term ``δ_{t,k} = ∂L_t/∂z_k`` of the book's §6.4.1, by its recursion.
 
     Parameters
@@ -58,7 +58,8 @@ def error_terms(dh: np.ndarray, cache: Cache) -> np.ndarray:
         ``dh`` not shaped like ``h`` (T, B, H), of another dtype, or not finite; ``cache``
         not the tuple ``rnn_forward`` returns.
     """
-    x, h0, h, p = _checked(dh, cache)
+    c = _checked(dh, cache)
+    h, p = c.h, c.params
     T = h.shape[0]
     # --8<-- [start:recursion]
     U = p["W_hh"]
@@ -73,7 +74,7 @@ def error_terms(dh: np.ndarray, cache: Cache) -> np.ndarray:
     return delta
 
 
-def double_sum_grads(dh: np.ndarray, cache: Cache) -> dict[str, np.ndarray]:
+def double_sum_grads(dh: np.ndarray, cache: RnnCache) -> dict[str, np.ndarray]:
     """The gradients (6.39), (6.40), (6.41) of the book as literal double sums over ``δ_{t,k}``.
 
     The same result as [rnn_backward][solutions.sequence.rnn_backward] (full BPTT), computed
@@ -103,7 +104,7 @@ def double_sum_grads(dh: np.ndarray, cache: Cache) -> dict[str, np.ndarray]:
         As [error_terms][solutions.literal.error_terms].
     """
     delta = error_terms(dh, cache)
-    x, h0, h, p = cache
+    x, h0, h, p = cache.x, cache.h0, cache.h, cache.params
     T = h.shape[0]
     # --8<-- [start:sums]
     W, U = p["W_ih"], p["W_hh"]

@@ -33,10 +33,8 @@ import numpy as np
 
 from solutions.cell import rnn_cell_backward, rnn_cell_forward
 from solutions.gradcheck import numeric_grads, rel_error
-from solutions.sequence import rnn_backward, rnn_forward
-from solutions.validate import Shapes, check_cache, check_truncate
-
-Params = dict[str, np.ndarray]
+from solutions.sequence import RnnCache, rnn_backward, rnn_forward
+from solutions.validate import Params, Shapes, check_cache, check_truncate
 Forward = Callable[[np.ndarray, np.ndarray, Params], tuple[np.ndarray, tuple]]
 Backward = Callable[[np.ndarray, tuple], dict[str, np.ndarray]]
 NextDelta = Callable[..., np.ndarray]
@@ -86,7 +84,7 @@ def forward_without_tanh(x: np.ndarray, h0: np.ndarray, params: Params) -> tuple
         h[t] = x[t] @ p["W_ih"].T + h_prev @ p["W_hh"].T + (p["b_ih"] + p["b_hh"])
         # --8<-- [end:forward_without_tanh]
         h_prev = h[t]
-    return h, (x, h0, h, p)
+    return h, RnnCache(x, h0, h.copy(), p)
 
 
 # --8<-- [start:next_delta]
@@ -143,7 +141,8 @@ def double_sum_backward(
     grads : dict
         ``x`` (T, B, I), ``h0`` (B, H), ``W_ih`` (H, I), ``W_hh`` (H, H), ``b_ih`` (H,), ``b_hh`` (H,).
     """
-    x, h0, h, p = check_cache(cache, "rnn_forward")
+    c = check_cache(cache, RnnCache)
+    x, h0, h, p = c.x, c.h0, c.h, c.params
     T, B, H = h.shape
     Shapes(h.dtype, T=T, B=B, H=H).array("dh", dh, ("T", "B", "H"))
     w = check_truncate(truncate) or T
@@ -287,7 +286,7 @@ def reads_global(dh: np.ndarray, cache: tuple) -> dict[str, np.ndarray]:
         Keys and shapes of [rnn_cell_backward][solutions.cell.rnn_cell_backward]'s result.
     """
     grads = rnn_cell_backward(dh, cache)                 # every other gradient: the correct kernel
-    x, h_prev, _, p = cache
+    x, h_prev, p = cache.x, cache.h_prev, cache.params
     # --8<-- [start:reads_global]
     # BUG: `ba` is the module's global, not the bias in the cache
     z = x @ p["W_ih"].T + h_prev @ p["W_hh"].T + ba

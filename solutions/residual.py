@@ -20,15 +20,34 @@ from __future__ import annotations
 
 import math
 from numbers import Real
+from typing import NamedTuple
 
 import numpy as np
 import torch
 
-from solutions.sequence import rnn_forward
-from solutions.validate import Shapes
+from solutions import sequence
+from solutions.validate import Params, Shapes, check_cache, check_inputs
 
-Params = dict[str, np.ndarray]
-Cache = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, Params, float]
+
+class ResidualCache(NamedTuple):
+    """What [residual_forward][solutions.residual.residual_forward] keeps for
+    [residual_backward][solutions.residual.residual_backward] (its own arrays: editing the
+    returned ``h`` in place does not change the gradients)."""
+
+    PRODUCER = "solutions.residual.residual_forward"
+
+    x: np.ndarray
+    """(T, B, I), the inputs."""
+    h0: np.ndarray
+    """(B, H), the initial state."""
+    h: np.ndarray
+    """(T, B, H), every state ``h_1 … h_T`` (a copy of the returned one)."""
+    g: np.ndarray
+    """(T, B, H), the branch ``g_t = tanh(z_t)``."""
+    params: Params
+    """``W_ih``, ``W_hh``, ``b_ih``, ``b_hh``."""
+    alpha: float
+    """The scale α."""
 
 
 def check_alpha(alpha: object) -> float:
@@ -40,7 +59,7 @@ def check_alpha(alpha: object) -> float:
 
 def residual_forward(
     x: np.ndarray, h0: np.ndarray, params: Params, alpha: float = 1.0
-) -> tuple[np.ndarray, Cache]:
+) -> tuple[np.ndarray, ResidualCache]:
     """Run the residual update ``h_t = h_{t-1} + α tanh(U h_{t-1} + W x_t + b)``, (6.50).
 
     Parameters
@@ -59,9 +78,8 @@ def residual_forward(
     -------
     h : ndarray of shape (T, B, H)
         Every state ``h_1 … h_T``, in ``x``'s dtype.
-    cache : tuple
-        ``(x, h0, h, g, params, alpha)`` with ``g`` (T, B, H) the branch ``tanh(z_t)``, for
-        [residual_backward][solutions.residual.residual_backward].
+    cache : ResidualCache
+        For [residual_backward][solutions.residual.residual_backward].
 
     Raises
     ------
@@ -69,11 +87,14 @@ def residual_forward(
         Wrong rank or shape, a missing parameter, mixed dtypes, NaN or infinity, or an
         ``alpha`` that is not a finite number.
     """
-    s = Shapes()
-    s.array("x", x, ("T", "B", "I"))
-    s.array("h0", h0, ("B", "H"))
-    p = s.params("params", params)
+    _, p = check_inputs(x, h0, params)
     a = check_alpha(alpha)
+    h, g = _forward(x, h0, p, a)
+    return h, ResidualCache(x, h0, h.copy(), g, p, a)
+
+
+def _forward(x: np.ndarray, h0: np.ndarray, p: Params, a: float) -> tuple[np.ndarray, np.ndarray]:
+    """[residual_forward][solutions.residual.residual_forward]'s kernel: ``(h, g)``, no checks."""
     T, B, I = x.shape
     H = h0.shape[1]
     # --8<-- [start:forward]
@@ -90,10 +111,10 @@ def residual_forward(
         h[t] += h_prev                   # h_t = h_{t-1} + α g_t         (6.50)
         h_prev = h[t]
     # --8<-- [end:forward]
-    return h, (x, h0, h, g, p, a)
+    return h, g
 
 
-def residual_backward(dh: np.ndarray, cache: Cache) -> dict[str, np.ndarray]:
+def residual_backward(dh: np.ndarray, cache: ResidualCache) -> dict[str, np.ndarray]:
     """Backpropagation through time for [residual_forward][solutions.residual.residual_forward].
 
     The loop carries ``∂L/∂h_{t-1} = ∂L/∂h_t + Uᵀ δ_t`` backwards: the first term is the
@@ -105,7 +126,7 @@ def residual_backward(dh: np.ndarray, cache: Cache) -> dict[str, np.ndarray]:
     ----------
     dh : ndarray of shape (T, B, H)
         ``∂L/∂h_t`` from outside the recurrence (the loss terms) for every step ``t``.
-    cache : tuple
+    cache : ResidualCache
         From [residual_forward][solutions.residual.residual_forward].
 
     Returns
@@ -120,10 +141,8 @@ def residual_backward(dh: np.ndarray, cache: Cache) -> dict[str, np.ndarray]:
         A cache not made by ``residual_forward``; ``dh`` not shaped like ``h``, of another
         dtype, or not finite.
     """
-    if not (isinstance(cache, tuple) and len(cache) == 6
-            and all(isinstance(c, np.ndarray) for c in cache[:4]) and isinstance(cache[4], dict)):
-        raise ValueError("cache must be the tuple returned by residual_forward: (x, h0, h, g, params, alpha)")
-    x, h0, h, g, p, a = cache
+    c = check_cache(cache, ResidualCache)
+    x, h0, h, g, p, a = c.x, c.h0, c.h, c.g, c.params, c.alpha
     T, B, H = h.shape
     Shapes(h.dtype, T=T, B=B, H=H).array("dh", dh, ("T", "B", "H"))
     I = x.shape[2]
@@ -209,13 +228,14 @@ def step_jacobians(
     """
     if kind not in ("plain", "residual"):
         raise ValueError(f"kind must be 'plain' or 'residual'; got {kind!r}")
+    _, p = check_inputs(x, h0, params)
     a = check_alpha(alpha)
     # --8<-- [start:jacobian]
     if kind == "plain":
-        h, (_, _, _, p) = rnn_forward(x, h0, params)
+        h = sequence._forward(x, h0, p)        # the tanh RNN's states
         D = 1.0 - h * h                        # f'(z_t) = 1 − h_t²
     else:
-        h, (_, _, _, g, p, _) = residual_forward(x, h0, params, a)
+        h, g = _forward(x, h0, p, a)           # the residual states and branch
         D = a * (1.0 - g * g)                  # α f'(z_t) = α (1 − g_t²)
     J = D[..., None] * p["W_hh"]               # diag(f'(z_t)) U, every t and example
     if kind == "residual":

@@ -11,16 +11,46 @@ gradient is then one matrix product over all steps at once.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
-from solutions.validate import Shapes, check_cache, check_truncate
+from solutions.cell import CellCache, rnn_cell_backward, rnn_cell_forward
+from solutions.validate import Params, Shapes, check_cache, check_inputs, check_truncate
 
-Params = dict[str, np.ndarray]
-Cache = tuple[np.ndarray, np.ndarray, np.ndarray, Params]
+#: The recurrent parameters, whose gradients every backward function returns.
+PARAM_KEYS = ("W_ih", "W_hh", "b_ih", "b_hh")
 
 
-def rnn_forward(x: np.ndarray, h0: np.ndarray, params: Params) -> tuple[np.ndarray, Cache]:
+class RnnCache(NamedTuple):
+    """What [rnn_forward][solutions.sequence.rnn_forward] keeps for
+    [rnn_backward][solutions.sequence.rnn_backward].
+
+    The pattern every model of the package follows (the residual, bidirectional, LSTM and GRU
+    caches imitate it): a ``typing.NamedTuple`` whose ``PRODUCER`` names the function that
+    makes it, checked by [check_cache][solutions.validate.check_cache] and read by field
+    name. ``h`` is the cache's own copy of the returned states, so editing those in place
+    (``h *= 0.5``) does not change the gradients.
+    """
+
+    PRODUCER = "solutions.sequence.rnn_forward"
+
+    x: np.ndarray
+    """(T, B, I), the inputs."""
+    h0: np.ndarray
+    """(B, H), the initial state."""
+    h: np.ndarray
+    """(T, B, H), every state ``h_1 … h_T``; ``1 − h_t²`` is ``tanh'(z_t)``."""
+    params: Params
+    """``W_ih``, ``W_hh``, ``b_ih``, ``b_hh`` (the caller's arrays, not copies)."""
+
+
+def rnn_forward(x: np.ndarray, h0: np.ndarray, params: Params) -> tuple[np.ndarray, RnnCache]:
     """Run the RNN over a sequence: ``h_t = tanh(W x_t + U h_{t-1} + b)``, eq. (6.5).
+
+    The same numbers as the loop of cells [rnn_forward_loop][solutions.sequence.rnn_forward_loop]
+    (a test ties the two together), computed faster: the input term ``W x_t`` of every step is
+    one matrix product before the loop, and each step writes into the output in place.
 
     Parameters
     ----------
@@ -35,49 +65,54 @@ def rnn_forward(x: np.ndarray, h0: np.ndarray, params: Params) -> tuple[np.ndarr
     Returns
     -------
     h : ndarray of shape (T, B, H)
-        Every hidden state ``h_1 … h_T`` (what ``torch.nn.RNN`` returns as ``output``).
-    cache : tuple
-        ``(x, h0, h, params)`` for [rnn_backward][solutions.sequence.rnn_backward].
+        Every hidden state ``h_1 … h_T`` (what ``torch.nn.RNN`` returns as ``output``); yours
+        to edit in place.
+    cache : RnnCache
+        For [rnn_backward][solutions.sequence.rnn_backward].
 
     Raises
     ------
     ValueError
         Wrong rank or shape, a missing parameter, mixed dtypes, NaN or infinity.
     """
-    s = Shapes()
-    s.array("x", x, ("T", "B", "I"))
-    s.array("h0", h0, ("B", "H"))
-    p = s.params("params", params)
+    _, p = check_inputs(x, h0, params)
+    h = _forward(x, h0, p)
+    return h, RnnCache(x, h0, h.copy(), p)
+
+
+def _forward(x: np.ndarray, h0: np.ndarray, p: Params) -> np.ndarray:
+    """[rnn_forward][solutions.sequence.rnn_forward]'s kernel: no checks, no copy."""
     T, B, I = x.shape
     H = h0.shape[1]
     # --8<-- [start:forward]
     h = np.empty((T, B, H), dtype=x.dtype)
-    Wx = h.reshape(T * B, H)
-    np.matmul(x.reshape(T * B, I), p["W_ih"].T, out=Wx)  # W x_t for every t: one GEMM
-    Wx += p["b_ih"] + p["b_hh"]                          # + b
-    Uh = np.empty((B, H), dtype=x.dtype)
+    np.matmul(x.reshape(T * B, I), p["W_ih"].T, out=h.reshape(T * B, H))  # W x_t, all t: one GEMM
+    h += p["b_ih"] + p["b_hh"]                   # + b
+    U_T = p["W_hh"].T                            # Uᵀ for the row layout, taken once
+    Uh = np.empty((B, H), dtype=x.dtype)         # U h_{t-1}, one buffer for every step
     h_prev = h0
-    for t in range(T):
-        np.matmul(h_prev, p["W_hh"].T, out=Uh)           # U h_{t-1}
-        h[t] += Uh                                       # z_t = U h_{t-1} + W x_t + b   (6.5)
-        np.tanh(h[t], out=h[t])                          # h_t = tanh(z_t), in place
-        h_prev = h[t]
+    for h_t in h:                                # h_t: row t of h, written in place
+        np.matmul(h_prev, U_T, out=Uh)           # U h_{t-1}
+        h_t += Uh                                # z_t = U h_{t-1} + W x_t + b   (6.5)
+        np.tanh(h_t, out=h_t)                    # h_t = tanh(z_t)
+        h_prev = h_t
     # --8<-- [end:forward]
-    return h, (x, h0, h, p)
+    return h
 
 
-def rnn_backward(dh: np.ndarray, cache: Cache, truncate: int | None = None) -> dict[str, np.ndarray]:
+def rnn_backward(dh: np.ndarray, cache: RnnCache, truncate: int | None = None) -> dict[str, np.ndarray]:
     """Backpropagation through time for [rnn_forward][solutions.sequence.rnn_forward].
 
     Implements (6.39), (6.40) and (6.41) of the book in their O(T) form: the loop carries
     ``∂L/∂h_{t-1} = Uᵀ δ_t`` backwards, and ``δ_t = tanh'(z_t) ⊙ (dh_t + Uᵀ δ_{t+1})``
-    collects ``Σ_{t'≥t} δ_{t',t}`` for every step at once.
+    collects ``Σ_{t'≥t} δ_{t',t}`` for every step at once. The same numbers as the loop of
+    cell backward steps [rnn_backward_loop][solutions.sequence.rnn_backward_loop].
 
     Parameters
     ----------
     dh : ndarray of shape (T, B, H)
         ``∂L/∂h_t`` from outside the recurrence (the loss terms) for every step ``t``.
-    cache : tuple
+    cache : RnnCache
         From [rnn_forward][solutions.sequence.rnn_forward].
     truncate : int, optional
         Truncated BPTT with windows of ``truncate`` steps: the state entering steps
@@ -93,33 +128,145 @@ def rnn_backward(dh: np.ndarray, cache: Cache, truncate: int | None = None) -> d
     Raises
     ------
     ValueError
-        ``dh`` not shaped like ``h``, another dtype, NaN/inf, or ``truncate`` < 1.
+        ``cache`` not an ``RnnCache``, ``dh`` not shaped like ``h``, another dtype, NaN/inf,
+        or ``truncate`` < 1.
     """
-    x, h0, h, p = check_cache(cache, "rnn_forward")
+    c = check_cache(cache, RnnCache)
+    T, B, H = c.h.shape
+    Shapes(c.h.dtype, T=T, B=B, H=H).array("dh", dh, ("T", "B", "H"))
+    return _backward(dh, c, check_truncate(truncate))
+
+
+def _backward(dh: np.ndarray, cache: RnnCache, truncate: int | None) -> dict[str, np.ndarray]:
+    """[rnn_backward][solutions.sequence.rnn_backward]'s kernel: no checks."""
+    x, h0, h, p = cache.x, cache.h0, cache.h, cache.params
     T, B, H = h.shape
-    Shapes(h.dtype, T=T, B=B, H=H).array("dh", dh, ("T", "B", "H"))
-    k = check_truncate(truncate)
     I = x.shape[2]
+    k = truncate or T                  # window length; T: one window, full BPTT
     # --8<-- [start:backward]
-    dz = 1.0 - h * h                   # tanh'(z_t) = 1 - h_t², for every t at once
-    dh_next = np.zeros((B, H), dtype=h.dtype)   # ∂L/∂h_t arriving from step t+1
+    dz = np.multiply(h, h)             # h_t², every t at once
+    np.subtract(1.0, dz, out=dz)       # tanh'(z_t) = 1 − h_t², in place
+    U = p["W_hh"]
+    dh_next = np.zeros((B, H), dtype=h.dtype)  # ∂L/∂h_t: the part from step t+1, then all of it
     for t in range(T - 1, -1, -1):
-        dz[t] *= dh[t] + dh_next       # δ_t = f'(z_t) ⊙ (∂L_t/∂h_t + Uᵀ δ_{t+1})
-        if k is not None and t > 0 and t % k == 0:
-            dh_next[:] = 0.0           # truncated: h_{t-1} enters this window as a constant
+        dz_t = dz[t]
+        dh_next += dh[t]               # ∂L/∂h_t = ∂L_t/∂h_t + Uᵀ δ_{t+1}
+        dz_t *= dh_next                # δ_t = f'(z_t) ⊙ ∂L/∂h_t
+        if t > 0 and t % k == 0:
+            dh_next.fill(0.0)          # truncated: h_{t-1} enters this window as a constant
         else:
-            np.matmul(dz[t], p["W_hh"], out=dh_next)   # ∂L/∂h_{t-1} = Uᵀ δ_t
-    d = dz.reshape(T * B, H)
-    dW_hh = d[B:].T @ h[:-1].reshape((T - 1) * B, H) + dz[0].T @ h0  # (6.39) Σ_t δ_t h_{t-1}ᵀ
+            np.matmul(dz_t, U, out=dh_next)    # ∂L/∂h_{t-1} = Uᵀ δ_t
+    d = dz.reshape(T * B, H)           # every δ_t, one row per step and example
+    dW_hh = d[B:].T @ h[:-1].reshape((T - 1) * B, H)   # (6.39) Σ_t δ_t h_{t-1}ᵀ, t ≥ 2
+    dW_hh += dz[0].T @ h0                               #        + δ_1 h_0ᵀ
     grads = {
-        "x": (d @ p["W_ih"]).reshape(T, B, I),                       # Wᵀ δ_t
-        "h0": dh_next,                                               # Uᵀ δ_1
-        "W_ih": d.T @ x.reshape(T * B, I),                           # (6.40) Σ_t δ_t x_tᵀ
+        "x": (d @ p["W_ih"]).reshape(T, B, I),         # Wᵀ δ_t
+        "h0": dh_next,                                 # Uᵀ δ_1
+        "W_ih": d.T @ x.reshape(T * B, I),             # (6.40) Σ_t δ_t x_tᵀ
         "W_hh": dW_hh,
-        "b_ih": d.sum(axis=0),                                       # (6.41) Σ_t δ_t
+        "b_ih": d.sum(axis=0),                         # (6.41) Σ_t δ_t
     }
     grads["b_hh"] = grads["b_ih"].copy()
     # --8<-- [end:backward]
+    return grads
+
+
+class LoopCache(NamedTuple):
+    """What [rnn_forward_loop][solutions.sequence.rnn_forward_loop] keeps: one cell cache per step."""
+
+    PRODUCER = "solutions.sequence.rnn_forward_loop"
+
+    steps: list[CellCache]
+    """``steps[t]`` is the [CellCache][solutions.cell.CellCache] of step ``t`` (0-based)."""
+
+
+def rnn_forward_loop(x: np.ndarray, h0: np.ndarray, params: Params) -> tuple[np.ndarray, LoopCache]:
+    """The reference: a sequence is a loop of cells, [rnn_cell_forward][solutions.cell.rnn_cell_forward] at every step.
+
+    Written for reading (CS231n's ``rnn_forward``); [rnn_forward][solutions.sequence.rnn_forward]
+    computes the same states faster, and a test requires the two to agree.
+
+    Parameters
+    ----------
+    x : ndarray of shape (T, B, I)
+        Inputs, time first.
+    h0 : ndarray of shape (B, H)
+        Initial state.
+    params : dict
+        ``W_ih`` (H, I), ``W_hh`` (H, H), ``b_ih`` (H,), ``b_hh`` (H,), in ``x``'s dtype.
+
+    Returns
+    -------
+    h : ndarray of shape (T, B, H)
+        Every hidden state ``h_1 … h_T``.
+    cache : LoopCache
+        For [rnn_backward_loop][solutions.sequence.rnn_backward_loop].
+
+    Raises
+    ------
+    ValueError
+        As [rnn_forward][solutions.sequence.rnn_forward].
+    """
+    _, p = check_inputs(x, h0, params)
+    # --8<-- [start:loop-forward]
+    h_t, hs, steps = h0, [], []
+    for x_t in x:                                      # t = 1 … T
+        h_t, step = rnn_cell_forward(x_t, h_t, p)      # h_t = tanh(W x_t + U h_{t-1} + b)
+        hs.append(h_t)
+        steps.append(step)
+    # --8<-- [end:loop-forward]
+    return np.stack(hs), LoopCache(steps)
+
+
+def rnn_backward_loop(dh: np.ndarray, cache: LoopCache, truncate: int | None = None) -> dict[str, np.ndarray]:
+    """The reference BPTT: [rnn_cell_backward][solutions.cell.rnn_cell_backward] at every step, last to first.
+
+    Each step's ``∂L/∂h_t`` is its own loss term plus what step ``t+1`` sends back; the
+    parameters are shared by every step, so their gradients are summed over the steps —
+    (6.39)–(6.41) of the book. Same arguments and result as
+    [rnn_backward][solutions.sequence.rnn_backward], which a test ties to this.
+
+    Parameters
+    ----------
+    dh : ndarray of shape (T, B, H)
+        ``∂L/∂h_t`` from outside the recurrence for every step ``t``.
+    cache : LoopCache
+        From [rnn_forward_loop][solutions.sequence.rnn_forward_loop].
+    truncate : int, optional
+        Window length of truncated BPTT, as for ``rnn_backward``.
+
+    Returns
+    -------
+    grads : dict
+        ``x`` (T, B, I), ``h0`` (B, H), ``W_ih``, ``W_hh``, ``b_ih``, ``b_hh``.
+
+    Raises
+    ------
+    ValueError
+        ``cache`` not a ``LoopCache``, ``dh`` not (T, B, H) in the cache's dtype, NaN/inf, or
+        ``truncate`` < 1.
+    """
+    c = check_cache(cache, LoopCache)
+    if not c.steps:
+        raise ValueError("cache is a malformed LoopCache: cache.steps is empty")
+    T = len(c.steps)
+    B, H = c.steps[0].h.shape
+    Shapes(c.steps[0].h.dtype, T=T, B=B, H=H).array("dh", dh, ("T", "B", "H"))
+    k = check_truncate(truncate) or T
+    # --8<-- [start:loop-backward]
+    grads = {key: np.zeros_like(c.steps[0].params[key]) for key in PARAM_KEYS}
+    dx = []
+    dh_next = np.zeros_like(dh[0])                     # nothing comes back from step T+1
+    for t in range(T - 1, -1, -1):
+        g = rnn_cell_backward(dh[t] + dh_next, c.steps[t])  # ∂L/∂h_t: own loss + the future
+        for key in PARAM_KEYS:
+            grads[key] += g[key]                       # W, U, b are shared by every step
+        dx.append(g["x"])
+        dh_next = g["h_prev"]                          # ∂L/∂h_{t-1} = Uᵀ δ_t
+        if t > 0 and t % k == 0:
+            dh_next = np.zeros_like(dh_next)           # truncated: the window starts here
+    grads["x"], grads["h0"] = np.stack(dx[::-1]), dh_next
+    # --8<-- [end:loop-backward]
     return grads
 
 
@@ -164,20 +311,18 @@ def bptt(
         Wrong shapes, ``y`` out of range or not integer, missing keys, mixed dtypes, NaN/inf,
         ``truncate`` < 1.
     """
-    s = Shapes()
-    s.array("x", x, ("T", "B", "I"))
-    s.array("h0", h0, ("B", "H"))
-    s.params("params", params, {"V": ("O", "H"), "c": ("O",)})
+    s, p = check_inputs(x, h0, params)
+    p.update(s.params("params", params, {"V": ("O", "H"), "c": ("O",)}))
     s.array("y", y, ("T", "B"), kind="int")
     O = params["V"].shape[0]
     if y.min() < 0 or y.max() >= O:
         raise ValueError(
             f"y of shape (T, B) must hold class ids in [0, O) = [0, {O}); got values in [{y.min()}, {y.max()}]"
         )
-    check_truncate(truncate)
-    h, cache = rnn_forward(x, h0, params)
+    k = check_truncate(truncate)
+    h = _forward(x, h0, p)             # checked once above; h stays inside, so no copy
     T, B, H = h.shape
-    V, c = params["V"], params["c"]
+    V, c = p["V"], p["c"]
     # --8<-- [start:output]
     o = h @ V.T + c                                    # o_t = V h_t + c
     o -= o.max(axis=2, keepdims=True)                  # stable softmax
@@ -187,7 +332,7 @@ def bptt(
     do = np.exp(log_p)
     do[t_idx, b_idx, y] -= 1.0
     do /= B                                            # ∂L/∂o_t = (softmax(o_t) − onehot(y_t)) / B
-    grads = rnn_backward(do @ V, cache, truncate)      # ∂L/∂h_t = Vᵀ ∂L/∂o_t, then BPTT
+    grads = _backward(do @ V, RnnCache(x, h0, h, p), k)  # ∂L/∂h_t = Vᵀ ∂L/∂o_t, then BPTT
     grads["V"] = do.reshape(T * B, -1).T @ h.reshape(T * B, H)
     grads["c"] = do.sum(axis=(0, 1))
     # --8<-- [end:output]

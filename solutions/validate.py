@@ -8,9 +8,18 @@ Each check raises a ``ValueError`` that names the argument and the expected shap
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+import types
+import typing
+from collections.abc import Callable, Mapping, Sequence
+from numbers import Integral, Real
 
 import numpy as np
+
+C = typing.TypeVar("C", bound=tuple)
+
+#: The parameters of a model: PyTorch's names (``W_ih``, ``W_hh``, ``b_ih``, ``b_hh``, …) to arrays.
+Params = dict[str, np.ndarray]
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -44,6 +53,8 @@ class Shapes:
     def __init__(self, dtype: np.dtype | None = None, **dims: int) -> None:
         self.dims: dict[str, int] = dict(dims)
         self.dtype = None if dtype is None else np.dtype(dtype)
+        #: Which argument bound each symbol, named in the error when a later one disagrees.
+        self.source: dict[str, str] = {}
 
     def array(
         self,
@@ -110,10 +121,13 @@ class Shapes:
         for axis, (sym, size) in enumerate(zip(spec, shape)):
             bound = self.dims.setdefault(sym, size)
             if bound != size:
+                source = self.source.get(sym)
+                origin = f"; {sym} = {bound} was set by {source}" if source else ""
                 raise ValueError(
                     f"{name} must have shape {want} with {sym} = {bound}; "
-                    f"got shape {shape} ({sym} = {size} on axis {axis})"
+                    f"got shape {shape} ({sym} = {size} on axis {axis}{origin})"
                 )
+            self.source.setdefault(sym, name)
             if size == 0:
                 raise ValueError(f"{name} must have shape {want} with {sym} >= 1; got shape {shape}")
 
@@ -140,9 +154,146 @@ def check_truncate(truncate: object) -> int | None:
     return int(truncate)
 
 
-def check_cache(cache: object, producer: str) -> tuple:
-    """The 4-tuple ``(x, h_prev_or_h0, h, params)`` that ``producer`` returned."""
-    if not (isinstance(cache, tuple) and len(cache) == 4
-            and all(isinstance(a, np.ndarray) for a in cache[:3]) and isinstance(cache[3], Mapping)):
-        raise ValueError(f"cache must be the tuple returned by {producer}: (x, h_prev, h, params)")
+def check_inputs(
+    x: object,
+    h0: object,
+    params: object,
+    *,
+    x_spec: Sequence[str] = ("T", "B", "I"),
+    h0_name: str = "h0",
+    shapes: Mapping[str, Sequence[str]] = RNN_PARAM_SHAPES,
+) -> tuple[Shapes, Params]:
+    """The one input check of a recurrent model's public forward function.
+
+    Checks ``x`` against ``x_spec``, ``h0`` against ``(B, H)`` and every parameter against
+    ``shapes``, all in one dtype and finite; the sizes bound on the way (``T``, ``B``, ``I``,
+    ``H``) stay in the returned checker, e.g. for ``alpha`` or a target ``y``. Public
+    functions call this once and pass the checked values to the unchecked kernels
+    (``_forward`` functions), so that no input is checked twice and none is skipped.
+
+    Parameters
+    ----------
+    x : object
+        The inputs; ``x_spec`` ``(T, B, I)`` for a sequence, ``(B, I)`` for one step.
+    h0 : object
+        The initial (or previous) state, ``(B, H)``.
+    params : object
+        A dict with at least the keys of ``shapes``; other keys are ignored.
+    x_spec : sequence of str
+        The shape of ``x``.
+    h0_name : str
+        The state's argument name in messages (``"h_prev"`` for a cell).
+    shapes : mapping
+        Parameter name to shape spec; by default ``W_ih`` (H, I), ``W_hh`` (H, H),
+        ``b_ih`` (H,), ``b_hh`` (H,).
+
+    Returns
+    -------
+    shapes : Shapes
+        The checker with the bound sizes.
+    params : dict
+        Only the checked entries of ``params`` (the same arrays, not copies).
+
+    Raises
+    ------
+    ValueError
+        Naming the argument: not an array, wrong rank or size, a missing key, mixed dtypes,
+        NaN or infinity.
+    """
+    s = Shapes()
+    s.array("x", x, x_spec)
+    s.array(h0_name, h0, ("B", "H"))
+    return s, s.params("params", params, shapes)
+
+
+def check_cache(cache: object, CacheType: type[C], name: str = "cache") -> C:
+    """``cache`` if it is a well-formed ``CacheType``, else a ``ValueError`` naming ``name``.
+
+    Every model keeps what its backward pass needs in a ``typing.NamedTuple`` (e.g.
+    [RnnCache][solutions.sequence.RnnCache]) whose class attribute ``PRODUCER`` names the
+    function that makes it. The backward function calls this first, then reads fields by
+    name (``cache.h0``). A cache of another type (another model's, a plain tuple, ``None``)
+    or one whose fields have the wrong types (built by hand, edited) is rejected here rather
+    than failing later with an unrelated message.
+
+    The field types come from the NamedTuple's annotations: ``np.ndarray`` fields must be
+    arrays, ``Params`` (dict) fields dicts of arrays, ``float``/``int``/``bool``/``str``
+    fields those types, NamedTuple fields are checked recursively, ``tuple[X, ...]`` and
+    ``list[X]`` fields item by item, and ``X | None`` may be ``None``.
+
+    Parameters
+    ----------
+    cache : object
+        What the caller passed as the cache.
+    CacheType : type
+        The ``typing.NamedTuple`` class expected.
+    name : str
+        The argument's name, used in the error message.
+
+    Returns
+    -------
+    cache : CacheType
+        The same object.
+
+    Raises
+    ------
+    ValueError
+        ``cache`` not a ``CacheType``, or one of its fields of the wrong type.
+    """
+    producer = getattr(CacheType, "PRODUCER", CacheType.__name__)
+    if not isinstance(cache, CacheType):
+        raise ValueError(
+            f"{name} must be the {CacheType.__name__} returned by {producer}; got {type(cache).__name__}"
+        )
+    for field, ok, want in _field_checks(CacheType):
+        value = getattr(cache, field)
+        if not ok(value):
+            raise ValueError(
+                f"{name} is a malformed {CacheType.__name__}: {name}.{field} must be {want}, "
+                f"got {type(value).__name__}; pass the cache {producer} returned, unchanged"
+            )
     return cache
+
+
+@functools.cache
+def _field_checks(CacheType: type) -> tuple[tuple[str, Callable[[object], bool], str], ...]:
+    """``(field, test, description)`` for every field of a NamedTuple class, from its annotations."""
+    hints = typing.get_type_hints(CacheType)
+    return tuple((f, *_check_for(hints.get(f, object))) for f in CacheType._fields)
+
+
+def _check_for(tp: object) -> tuple[Callable[[object], bool], str]:
+    """A test for values of the annotation ``tp`` and its description in messages."""
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin in (typing.Union, types.UnionType):
+        parts = [_check_for(a) for a in args if a is not type(None)]
+        nullable = type(None) in args
+        return (lambda v: (nullable and v is None) or any(ok(v) for ok, _ in parts),
+                " or ".join([w for _, w in parts] + (["None"] if nullable else [])))
+    if tp is np.ndarray:
+        return (lambda v: isinstance(v, np.ndarray)), "a NumPy array"
+    if origin in (dict, Mapping) or tp in (dict, Mapping):
+        return (lambda v: isinstance(v, Mapping) and all(isinstance(a, np.ndarray) for a in v.values()),
+                "a dict of NumPy arrays")
+    if isinstance(tp, type) and issubclass(tp, tuple) and hasattr(tp, "_fields"):
+        def nested(v: object, tp: type = tp) -> bool:
+            try:
+                check_cache(v, tp)
+            except ValueError:
+                return False
+            return True
+        return nested, f"a {tp.__name__}"
+    if origin in (tuple, list, Sequence):
+        item_ok, item_want = _check_for(args[0]) if args else ((lambda v: True), "anything")
+        container = list if origin is list else tuple
+        return (lambda v: isinstance(v, container) and all(item_ok(i) for i in v),
+                f"a {container.__name__} of {item_want}")
+    if tp is bool:
+        return (lambda v: isinstance(v, (bool, np.bool_))), "a bool"
+    if tp is int:
+        return (lambda v: isinstance(v, Integral) and not isinstance(v, bool)), "an int"
+    if tp is float:
+        return (lambda v: isinstance(v, Real) and not isinstance(v, bool)), "a float"
+    if isinstance(tp, type) and tp is not object:
+        return (lambda v: isinstance(v, tp)), f"a {tp.__name__}"
+    return (lambda v: True), "anything"

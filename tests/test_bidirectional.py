@@ -202,10 +202,10 @@ def test_birnn_backward_rejects() -> None:
         birnn_backward(out, cache, h_n[:1])
     with pytest.raises(ValueError, match=r"dh_n must have shape \(2, B, H\) with H = 4"):
         birnn_backward(out, cache, h_n[:, :, :2])
-    with pytest.raises(ValueError, match="cache must be the cache returned by birnn_forward"):
+    with pytest.raises(ValueError, match=r"cache must be the BiCache returned by solutions.bidirectional.birnn_forward"):
         birnn_backward(out, (1, 2, 3, 4))
     _, _, stacked_cache = stacked_birnn_forward(x, h0, [(pf, pb)])
-    with pytest.raises(ValueError, match="cache must be the cache returned by birnn_forward"):
+    with pytest.raises(ValueError, match=r"cache must be the BiCache returned by solutions.bidirectional.birnn_forward"):
         birnn_backward(out, stacked_cache)
     _, _, bf_cache = birnn_forward(x.swapaxes(0, 1).copy(), h0, pf, pb, batch_first=True)
     with pytest.raises(ValueError, match=r"dout must have shape \(B, T, 2H\) with B = 2"):
@@ -230,7 +230,7 @@ def test_stacked_rejects() -> None:
         stacked_birnn_backward(out, cache, h_n[:2])
     with pytest.raises(ValueError, match=r"dout must have shape \(T, B, 2H\) with T = 3"):
         stacked_birnn_backward(out[:2], cache)
-    with pytest.raises(ValueError, match="cache must be the cache returned by stacked_birnn_forward"):
+    with pytest.raises(ValueError, match=r"cache must be the StackedCache returned by solutions.bidirectional.stacked_birnn_forward"):
         stacked_birnn_backward(out, birnn_forward(x, h0[:2], *layers[0])[2])
 
 

@@ -98,5 +98,5 @@ def test_bad_upstream_gradient_names_dh(dh: np.ndarray, words: list[str]) -> Non
 
 
 def test_bad_cache() -> None:
-    with pytest.raises(ValueError, match="cache must be the tuple returned by rnn_cell_forward"):
+    with pytest.raises(ValueError, match=r"cache must be the CellCache returned by solutions.cell.rnn_cell_forward"):
         rnn_cell_backward(np.zeros((2, 4)), ("not", "a cache"))

@@ -55,7 +55,8 @@ def test_cell_forward_reproduces_the_course() -> None:
                                       0.89433073, 0.88371261, 0.40821569, -0.99446565])) <= 5e-9
     assert np.max(np.abs(yt_pred[1] - [0.0617, 0.9972, 0.9895, 0.8253, 0.8099, 0.9891, 0.9262, 0.9997, 0.9953,
                                        0.0052])) <= 5e-5
-    assert cache[0] is a_next and cache[1] is d["a_prev"] and cache[2] is d["xt"]
+    assert np.array_equal(cache[0], a_next) and cache[0] is not a_next  # the cache keeps its own copy
+    assert cache[1] is d["a_prev"] and cache[2] is d["xt"]
 
 
 def test_cell_backward_reproduces_the_course() -> None:

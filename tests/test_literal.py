@@ -113,5 +113,5 @@ def test_bad_dh_raises_naming_it(fn, bad, match) -> None:
 def test_bad_cache_raises_naming_it(fn) -> None:
     x, h0, params, dh = make(3, 2, 2, 4)
     _, cache = rnn_forward(x, h0, params)
-    with pytest.raises(ValueError, match=r"cache must be the tuple returned by rnn_forward"):
+    with pytest.raises(ValueError, match=r"cache must be the RnnCache returned by solutions.sequence.rnn_forward"):
         fn(dh, cache[:3])

@@ -167,7 +167,7 @@ def test_bad_backward_inputs() -> None:
         residual_backward(dh.astype(np.float32), cache)
     with pytest.raises(ValueError, match=r"dh of shape \(T, B, H\) contains NaN"):
         residual_backward(np.full_like(dh, np.nan), cache)
-    with pytest.raises(ValueError, match=r"cache must be the tuple returned by residual_forward"):
+    with pytest.raises(ValueError, match=r"cache must be the ResidualCache returned by solutions.residual.residual_forward"):
         residual_backward(dh, rnn_forward(x, h0, params)[1])
     with pytest.raises(ValueError, match=r"kind must be 'plain' or 'residual'"):
         state_jacobian_norms(x, h0, params, kind="lstm")

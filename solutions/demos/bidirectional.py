@@ -84,7 +84,7 @@ def _where_is_h_n() -> None:
 
     layers = [(rnn_params(rnn, 0), rnn_params(rnn, 0, True))]
     ours, _, cache = stacked_birnn_forward(to_numpy(x), to_numpy(h0), layers)
-    h_rev = cache[1][0][2][2]  # the backward kernel's states, in reversed time (T, B, H)
+    h_rev = cache.layers[0].bwd.h  # the backward kernel's states, in reversed time (T, B, H)
     unflipped = np.concatenate([ours[:, :, :H], h_rev], axis=2)
     print("\nmax |out − torch| when the backward states are concatenated")
     print(f"  as they come out of the reversed run:  {max_abs(unflipped, out):.4f}")
