@@ -20,6 +20,7 @@ import numpy as np
 import torch
 from torch.autograd.function import FunctionCtx, once_differentiable
 
+from solutions.params import PARAM_NAMES
 from solutions.validate import RNN_PARAM_SHAPES, Shapes, spec_text
 
 FLOAT_DTYPES = (torch.float32, torch.float64)
@@ -109,7 +110,9 @@ class RNNFunction(torch.autograd.Function):
             h_prev = h_t
         ctx.save_for_backward(x, h0, W_ih, W_hh, h)  # what backward reads; versions are checked
         # --8<-- [end:forward]
-        return h
+        # The caller gets a fresh tensor of its own, as torch.nn.RNN's output is: editing it in
+        # place (F.dropout(h, inplace=True), h *= 0.5) neither fails nor changes the saved h.
+        return h.clone()
 
     @staticmethod
     @once_differentiable
@@ -202,10 +205,6 @@ def rnn_autograd(x: torch.Tensor, h0: torch.Tensor, W_ih: torch.Tensor, W_hh: to
         hs.append(h_prev)
     return torch.stack(hs)
     # --8<-- [end:autograd]
-
-from solutions.validate import Shapes
-
-PARAM_NAMES = {"W_ih": "weight_ih", "W_hh": "weight_hh", "b_ih": "bias_ih", "b_hh": "bias_hh"}
 
 
 def rnn_params(rnn: torch.nn.RNN, layer: int = 0, reverse: bool = False, *, as_numpy: bool = True,

@@ -16,10 +16,11 @@ import numpy as np
 import torch
 
 from solutions.cell import rnn_cell_forward
+from solutions.params import random_params
 from solutions.sequence import bptt
 from solutions.torch_ops import rnn_from_params, rnn_params, to_numpy
+from solutions.validate import Params
 
-Params = dict[str, np.ndarray]
 PARAM_KEYS = ("W_ih", "W_hh", "b_ih", "b_hh", "V", "c")
 
 #: The toy corpus: a few short sentences (one in pinyin), each starting with its own letter,
@@ -59,28 +60,6 @@ def char_data(sentences: Sequence[str], dtype: type = np.float64) -> tuple[np.nd
     return x, ids[1:].astype(np.int64), vocab
 
 
-def init_params(I: int, H: int, O: int, seed: int, dtype: type = np.float64) -> Params:
-    """Uniform ``(−1/√H, 1/√H)`` weights, the initialisation of ``torch.nn.RNN`` and ``nn.Linear``.
-
-    Parameters
-    ----------
-    I, H, O : int
-        Input, hidden and output sizes.
-    seed : int
-        Seed of ``numpy.random.default_rng``.
-    dtype : numpy float type
-
-    Returns
-    -------
-    params : dict
-        ``W_ih`` (H, I), ``W_hh`` (H, H), ``b_ih`` (H,), ``b_hh`` (H,), ``V`` (O, H), ``c`` (O,).
-    """
-    rng = np.random.default_rng(seed)
-    shapes = {"W_ih": (H, I), "W_hh": (H, H), "b_ih": (H,), "b_hh": (H,), "V": (O, H), "c": (O,)}
-    k = 1.0 / np.sqrt(H)
-    return {name: rng.uniform(-k, k, size=s).astype(dtype) for name, s in shapes.items()}
-
-
 @contextmanager
 def _one_thread() -> Iterator[None]:
     """Run torch on one thread: fastest for tiny matrices, and no spin-waiting on busy cores."""
@@ -101,7 +80,9 @@ def char_task(H: int = 32, seed: int = 0, dtype: type = np.float64,
     H : int
         Hidden size.
     seed : int
-        Seed of the initial weights ([init_params][solutions.train.init_params]).
+        Seed of the initial weights: ``U(−1/√H, 1/√H)``, the initialisation of
+        ``torch.nn.RNN`` and ``nn.Linear`` ([random_params][solutions.params.random_params]
+        with ``init="uniform"``).
     dtype : numpy float type
     sentences : sequence of str
         The corpus, one sentence per batch column.
@@ -120,7 +101,8 @@ def char_task(H: int = 32, seed: int = 0, dtype: type = np.float64,
     """
     x, y, vocab = char_data(sentences, dtype)
     V = len(vocab)
-    return x, y, np.zeros((x.shape[1], H), dtype=dtype), init_params(V, H, V, seed, dtype), vocab
+    params = random_params(seed, V, H, V, init="uniform", dtype=dtype)
+    return x, y, np.zeros((x.shape[1], H), dtype=dtype), params, vocab
 
 
 def _check_run(lr: object, steps: object) -> None:

@@ -6,22 +6,17 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from solutions.params import PARAM_NAMES
+from solutions.params import random_params as package_random_params
+
 KEYS = ("W_ih", "W_hh", "b_ih", "b_hh")
 
 
 def random_params(rng: np.random.Generator, I: int, H: int, O: int | None = None,
                   dtype: type = np.float64) -> dict[str, np.ndarray]:
-    """``W_ih`` (H, I), ``W_hh`` (H, H), ``b_ih``, ``b_hh`` (H,) [, ``V`` (O, H), ``c`` (O,)]."""
-    p = {
-        "W_ih": rng.normal(0, 0.6, (H, I)),
-        "W_hh": rng.normal(0, 0.6, (H, H)),
-        "b_ih": rng.normal(0, 0.3, H),
-        "b_hh": rng.normal(0, 0.3, H),
-    }
-    if O is not None:
-        p["V"] = rng.normal(0, 0.6, (O, H))
-        p["c"] = rng.normal(0, 0.3, O)
-    return {k: v.astype(dtype) for k, v in p.items()}
+    """``W_ih`` (H, I), ``W_hh`` (H, H) ~ N(0, 0.6²), ``b_ih``, ``b_hh`` (H,) ~ N(0, 0.3²)
+    [, ``V`` (O, H), ``c`` (O,)]: the package's one factory with the tests' scales."""
+    return package_random_params(rng, I, H, O, std=0.6, bias_std=0.3, dtype=dtype)
 
 
 def leaves(arrays: dict[str, np.ndarray]) -> dict[str, torch.Tensor]:
@@ -66,7 +61,7 @@ def nn_rnn(x: np.ndarray, h0: np.ndarray, params: dict, dh: np.ndarray) -> tuple
     T, B, I = x.shape
     H = h0.shape[1]
     rnn = torch.nn.RNN(I, H, dtype=torch.float64)
-    names = {"W_ih": "weight_ih_l0", "W_hh": "weight_hh_l0", "b_ih": "bias_ih_l0", "b_hh": "bias_hh_l0"}
+    names = {k: name + "_l0" for k, name in PARAM_NAMES.items()}
     with torch.no_grad():
         for k, name in names.items():
             getattr(rnn, name).copy_(torch.tensor(params[k]))

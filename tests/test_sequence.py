@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from solutions.gradcheck import numeric_grads, rel_error
-from solutions.sequence import bptt, rnn_backward, rnn_forward
+from solutions.sequence import bptt, rnn_backward, rnn_backward_loop, rnn_forward, rnn_forward_loop
 from tests import rnn_reference as ref
 
 SHAPES = [(1, 1, 1, 1), (1, 3, 2, 4), (5, 1, 3, 2), (4, 2, 3, 1), (6, 3, 4, 5)]  # (T, B, I, H)
@@ -64,6 +64,23 @@ def test_rnn_forward_backward_any_shape(T: int, B: int, I: int, H: int, seed: in
        truncate=st.none() | st.integers(1, 7))
 def test_bptt_any_shape(T: int, B: int, I: int, H: int, O: int, seed: int, truncate: int | None) -> None:
     check_bptt(T, B, I, H, O, seed, truncate)
+
+
+@settings(max_examples=25, deadline=None)
+@given(T=dims, B=dims, I=dims, H=dims, seed=st.integers(0, 2**16), truncate=st.none() | st.integers(1, 7),
+       f32=st.booleans())
+def test_fast_path_equals_the_loop_of_cells(T: int, B: int, I: int, H: int, seed: int, truncate: int | None,
+                                            f32: bool) -> None:
+    """rnn_forward/rnn_backward compute what the readable loop of cells computes."""
+    x, h0, params, dh, _ = inputs(T, B, I, H, seed=seed, dtype=np.float32 if f32 else np.float64)
+    h, cache = rnn_forward(x, h0, params)
+    h_loop, cache_loop = rnn_forward_loop(x, h0, params)
+    tol = 1e-5 if f32 else 1e-12
+    assert h.dtype == h_loop.dtype and np.max(np.abs(h - h_loop)) <= tol
+    fast, loop = rnn_backward(dh, cache, truncate), rnn_backward_loop(dh, cache_loop, truncate)
+    assert set(fast) == set(loop) == {"x", "h0", *ref.KEYS}
+    scale = max(1.0, *(float(np.max(np.abs(g))) for g in loop.values()))
+    assert ref.max_err(fast, loop) <= tol * scale
 
 
 @pytest.mark.parametrize("k", [1, 2, 3, 4, 5, 6, 9])  # T = 6: k divides T (1, 2, 3, 6), does not (4, 5), k > T (9)
@@ -133,6 +150,8 @@ def bad_case(case: str):
         "x not 3-D": (rnn_forward, (x[0], h0, rnn), ["x", "(T, B, I)", "3-D"]),
         "h0 not (B, H)": (rnn_forward, (x, h0[:1], rnn), ["h0", "(B, H)", "B = 2"]),
         "h0 1-D": (rnn_forward, (x, h0[0], rnn), ["h0", "(B, H)"]),
+        "h0 wider than the weights": (rnn_forward, (x, np.zeros((2, 6)), rnn),
+                                      ["params['W_ih']", "(H, I)", "H = 6", "H = 6 was set by h0"]),
         "W_hh not square": (rnn_forward, (x, h0, {**rnn, "W_hh": rnn["W_hh"][:, :4]}), ["W_hh", "(H, H)", "H = 5"]),
         "W_ih wrong input size": (rnn_forward, (x, h0, {**rnn, "W_ih": rnn["W_ih"][:, :2]}), ["W_ih", "(H, I)", "I = 3"]),
         "b_hh wrong length": (rnn_forward, (x, h0, {**rnn, "b_hh": rnn["b_hh"][:4]}), ["b_hh", "(H,)", "H = 5"]),
@@ -168,7 +187,7 @@ def bad_case(case: str):
 
 
 @pytest.mark.parametrize("case", [
-    "x not 3-D", "h0 not (B, H)", "h0 1-D", "W_hh not square", "W_ih wrong input size", "b_hh wrong length",
+    "x not 3-D", "h0 not (B, H)", "h0 1-D", "h0 wider than the weights", "W_hh not square", "W_ih wrong input size", "b_hh wrong length",
     "missing key", "params not a dict", "NaN in x", "inf in h0", "NaN in a parameter", "mixed dtypes", "x a list",
     "dh not shaped like h", "dh missing a step", "NaN in dh", "dh float32", "cache not a cache", "truncate 0",
     "truncate float", "truncate bool", "truncate negative", "y wrong shape", "y 1-D", "y out of range",

@@ -232,3 +232,27 @@ def test_rnn_params_bad_arguments(make, kwargs: dict, match: str) -> None:
 def test_rnn_function_apply_is_the_same_operator() -> None:
     args = inputs(3, 2, 2, 3)
     assert torch.equal(RNNFunction.apply(*args), rnn(*args))
+
+
+@pytest.mark.parametrize("edit", ["dropout", "mul_"])
+def test_output_edited_in_place_behaves_like_nn_rnn(edit: str) -> None:
+    """``F.dropout(h, inplace=True)`` on the output works as on ``torch.nn.RNN``'s output, and the
+    gradient is that of the edited output (the saved states are not the returned tensor)."""
+    args = inputs(4, 2, 3, 5)
+    G = torch.randn(4, 2, 5, dtype=torch.float64, generator=torch.Generator().manual_seed(3))
+    mask = (torch.rand(4, 2, 5, generator=torch.Generator().manual_seed(4)) > 0.5).double() * 2.0
+
+    def edited(f):
+        h = f(*args)
+        if edit == "dropout":
+            torch.manual_seed(5)
+            h = torch.nn.functional.dropout(h, 0.5, training=True, inplace=True)
+        else:
+            h.mul_(mask)
+        return h.detach(), torch.autograd.grad(h, args, G)
+
+    h, grads = edited(rnn)
+    h_ref, grads_ref = edited(rnn_autograd)
+    assert (h - h_ref).abs().max() <= 1e-12
+    for name, a, b in zip(NAMES, grads, grads_ref):
+        assert (a - b).abs().max() <= 1e-10, name

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from solutions.train import (PARAM_KEYS, SENTENCES, char_data, char_task, greedy_sample, init_params,
+from solutions.train import (PARAM_KEYS, SENTENCES, char_data, char_task, greedy_sample,
                              sgd_train, torch_sgd_train)
 
 
@@ -22,9 +22,11 @@ def test_numpy_and_torch_loss_curves_agree_to_1e_8_in_float64() -> None:
 
 def test_float32_training_stays_float32() -> None:
     x, y, h0, params, _ = char_task(H=8, seed=1, dtype=np.float32)
+    before = {k: params[k].copy() for k in PARAM_KEYS}
     trained, losses = sgd_train(x, y, h0, params, lr=0.02, steps=3)
     assert all(trained[k].dtype == np.float32 for k in PARAM_KEYS)
-    assert all(params[k] is not trained[k] for k in PARAM_KEYS)  # the input dict is not modified
+    assert all(np.array_equal(params[k], before[k]) for k in PARAM_KEYS)   # the input is not modified
+    assert all(not np.array_equal(trained[k], before[k]) for k in PARAM_KEYS)  # but training moved it
 
 
 def test_char_model_loss_decreases_and_it_learns_the_sentences() -> None:
@@ -45,11 +47,13 @@ def test_char_data_shapes_and_targets() -> None:
     assert y[:, 0].tolist() == [2, 0, 0] and y[:, 1].tolist() == [1, 0, 0]
 
 
-def test_init_params_shapes_and_range() -> None:
-    p = init_params(5, 4, 3, seed=0)
-    assert {k: v.shape for k, v in p.items()} == {"W_ih": (4, 5), "W_hh": (4, 4), "b_ih": (4,), "b_hh": (4,),
-                                                 "V": (3, 4), "c": (3,)}
-    assert all(np.abs(v).max() <= 0.5 for v in p.values())
+def test_char_task_initialisation_is_torchs_uniform() -> None:
+    x, _, h0, p, vocab = char_task(H=4, seed=0)
+    V = len(vocab)
+    assert {k: v.shape for k, v in p.items()} == {"W_ih": (4, V), "W_hh": (4, 4), "b_ih": (4,), "b_hh": (4,),
+                                                 "V": (V, 4), "c": (V,)}
+    assert all(np.abs(v).max() <= 0.5 for v in p.values())            # U(−1/√H, 1/√H), H = 4
+    assert not h0.any() and x.shape[2] == V
 
 
 @pytest.mark.parametrize("kwargs, match", [
