@@ -443,7 +443,7 @@ def lstm_forward(
     h, c, cache = lstm._forward(np.ascontiguousarray(x.transpose(2, 1, 0)), a0.T, np.zeros_like(a0.T),
                                 _lstm_row_params(p, n_a))
     y = _softmax_rows(h @ p["Wy"].T + p["by"][:, 0])
-    cols = lambda a: np.ascontiguousarray(a.transpose(2, 1, 0))  # noqa: E731  (T, m, n) -> (n, m, T)
+    cols = lambda a: np.ascontiguousarray(a.transpose(2, 1, 0))  # (T, m, n) -> (n, m, T), a copy
     return cols(h), cols(y), cols(c), CourseLSTMCaches(cache, x)
 
 

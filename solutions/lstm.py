@@ -109,7 +109,7 @@ def lstm_forward(
 
 def _forward(x: np.ndarray, h0: np.ndarray, c0: np.ndarray, p: Params) -> tuple[np.ndarray, np.ndarray, LSTMCache]:
     """[lstm_forward][solutions.lstm.lstm_forward] without the input checks."""
-    T, B, I = x.shape
+    T, B, _ = x.shape
     H = h0.shape[1]
     dt = x.dtype
     # σ(z) = (1 + tanh(z/2)) / 2: halving the rows of the three σ gates (exact, a power of two)
@@ -147,7 +147,7 @@ def _forward(x: np.ndarray, h0: np.ndarray, c0: np.ndarray, p: Params) -> tuple[
         np.multiply(o, tanh_c, out=h[t])        # h_t = o_t ⊙ tanh(c_t)
         # --8<-- [end:forward-state]
         h_prev, c_prev = h[t], c[t]
-    rows = lambda a: np.ascontiguousarray(a.transpose(0, 2, 1))  # noqa: E731  (T, H, B) -> (T, B, H), a copy
+    rows = lambda a: np.ascontiguousarray(a.transpose(0, 2, 1))  # (T, H, B) -> (T, B, H), a copy
     return rows(h), rows(c), LSTMCache(x, h0, c0, h, c, gates, p)
 
 
