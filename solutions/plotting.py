@@ -3,10 +3,15 @@
 matplotlib writes random element ids and a date into SVGs by default; a fixed
 ``svg.hashsalt`` and ``metadata={"Date": None}`` remove both, so the tests can compare
 regenerated figures byte for byte.
+
+Figures are saved with a transparent background (``savefig.transparent``): on the site's light
+scheme they sit on the white page, and the dark scheme shows them inverted with their hues kept
+(docs/stylesheets/extra.css), so no figure is a white box on a dark page.
 """
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import matplotlib
@@ -23,6 +28,7 @@ STYLE = {
     "axes.grid": True,
     "grid.alpha": 0.3,
     "figure.dpi": 100,
+    "savefig.transparent": True,
 }
 
 
@@ -41,3 +47,12 @@ def save_svg(fig: Figure, path: Path) -> Path:
         fig.savefig(path, format="svg", metadata={"Date": None})
     plt.close(fig)
     return path
+
+
+def svg_text(fig: Figure) -> str:
+    """``fig`` as SVG text, exactly what :func:`save_svg` writes; closes ``fig``."""
+    buf = io.StringIO()
+    with plt.rc_context(STYLE):
+        fig.savefig(buf, format="svg", metadata={"Date": None})
+    plt.close(fig)
+    return buf.getvalue()

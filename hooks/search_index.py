@@ -1,0 +1,85 @@
+"""MkDocs hook: one search index per edition, with the TeX turned into plain text.
+
+mkdocs-static-i18n builds the English and the zh-CN edition into one ``search/search_index.json``,
+so English queries returned Chinese pages and the reverse. After the last build this splits it:
+
+* ``search/search_index.json`` — the English pages only;
+* ``zh/search/search_index.json`` — the Chinese pages, their locations relative to ``zh/``;
+
+and every zh-CN page's ``__config.base`` (where Material's search looks for its index and
+resolves result links) points at ``zh/`` instead of the site root.
+
+Search previews showed raw LaTeX (``\\[ \\begin{equation} \\frac{…``): displayed equations are
+dropped from the index text and inline math becomes plain text (``\\boldsymbol h_{t-1}`` →
+``h_t-1``, ``\\delta`` → ``δ``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+from mkdocs.plugins import event_priority
+
+ZH = "zh/"
+DISPLAY = re.compile(r"\\\[.*?\\\]|\$\$.*?\$\$|\\begin\{(equation|align|gather|multline)\*?\}.*?\\end\{\1\*?\}", re.S)
+INLINE = re.compile(r"\\\((.*?)\\\)", re.S)
+SYMBOLS = {
+    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "Delta": "Δ", "epsilon": "ε",
+    "varepsilon": "ε", "eta": "η", "theta": "θ", "lambda": "λ", "mu": "μ", "sigma": "σ",
+    "tau": "τ", "phi": "φ", "varphi": "φ", "omega": "ω", "rho": "ρ", "partial": "∂",
+    "nabla": "∇", "odot": "⊙", "oplus": "⊕", "otimes": "⊗", "cdot": "·", "times": "×",
+    "top": "ᵀ", "intercal": "ᵀ", "sum": "Σ", "prod": "Π", "le": "≤", "leq": "≤", "ge": "≥",
+    "geq": "≥", "ne": "≠", "neq": "≠", "approx": "≈", "to": "→", "rightarrow": "→",
+    "leftarrow": "←", "infty": "∞", "in": "∈", "ldots": "…", "dots": "…", "cdots": "⋯",
+    "lVert": "‖", "rVert": "‖", "Vert": "‖", "|": "‖", "lvert": "|", "rvert": "|", "mid": "|",
+    "sqrt": "√", "pm": "±", "prime": "′", "quad": " ", "qquad": " ", ",": " ", ";": " ", "!": "",
+}
+COMMAND = re.compile(r"\\([A-Za-z]+|[|,;!])")
+TEX_LEFT = re.compile(r"\\[A-Za-z]+|\\[\[\]()]")
+
+
+def plain_math(tex: str) -> str:
+    """Inline TeX as readable text: known symbols as Unicode, other commands and braces dropped."""
+    text = COMMAND.sub(lambda m: SYMBOLS.get(m.group(1), ""), tex)
+    text = re.sub(r"[{}]", "", text).replace("~", " ")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def plain(text: str) -> str:
+    text = DISPLAY.sub(" ", text)
+    text = INLINE.sub(lambda m: plain_math(m.group(1)), text)
+    return re.sub(r"[ \t]{2,}", " ", text)
+
+
+def on_post_page(output: str, page, config, **kwargs) -> str:
+    """A zh-CN page's Material ``base`` points at the zh/ root (its own search index)."""
+    if not page.url.startswith(ZH):
+        return output
+    depth = page.url[len(ZH):].count("/")
+    zh_root = "/".join([".."] * depth) or "."
+    return re.sub(r'("base": )"[^"]*"', lambda m: f'{m.group(1)}"{zh_root}"', output, count=1)
+
+
+@event_priority(-200)  # after mkdocs-static-i18n (-100) has written the index of both editions
+def on_post_build(config, **kwargs) -> None:
+    site = Path(config["site_dir"])
+    path = site / "search" / "search_index.json"
+    if not path.exists():
+        return
+    index = json.loads(path.read_text(encoding="utf-8"))
+    en, zh = [], []
+    for doc in index["docs"]:
+        doc = {**doc, "title": plain(doc.get("title", "")), "text": plain(doc.get("text", ""))}
+        if doc["location"].startswith(ZH):
+            zh.append({**doc, "location": doc["location"][len(ZH):]})
+        else:
+            en.append(doc)
+    if not zh:  # a single-language build (or this hook ran before the zh-CN edition existed)
+        return
+    path.write_text(json.dumps({**index, "docs": en}, ensure_ascii=False), encoding="utf-8")
+    zh_path = site / "zh" / "search" / "search_index.json"
+    os.makedirs(zh_path.parent, exist_ok=True)
+    zh_path.write_text(json.dumps({**index, "docs": zh}, ensure_ascii=False), encoding="utf-8")
