@@ -244,3 +244,25 @@ def test_cache_type_is_a_named_tuple_read_by_field() -> None:
     x, h0, params, *_ = inputs(2, 1, 1, 2)
     _, cache = gru_forward(x, h0, params)
     assert isinstance(cache, GRUCache) and cache.reset_after is True and cache.hs.shape == (3, 1, 2)
+
+
+@pytest.mark.parametrize("kind, module", [("rnn", torch.nn.RNN), ("lstm", torch.nn.LSTM), ("gru", torch.nn.GRU)])
+def test_digit_sum_models_are_torch_nn_modules_one_per_seed(kind: str, module: type) -> None:
+    """solutions.digit_sum trains several seeds in one graph; each copy is the torch.nn module."""
+    from solutions import digit_sum as ds
+
+    p = ds.init_params(kind, 4, seeds=[3, 4], forget_bias=2.0 if kind == "lstm" else None)
+    digits, labels = ds.make_data(6, 5, np.random.default_rng(0))
+    hs = ds.states(kind, p, digits)
+    counts = ds.accuracy_counts(kind, p, digits, labels)
+    for s in range(2):
+        m = module(10, 4, dtype=torch.float64)
+        with torch.no_grad():
+            for k, name in NAMES.items():
+                getattr(m, name).copy_(p[k][s])
+        out, _ = m(torch.nn.functional.one_hot(torch.as_tensor(digits.T), 10).double())
+        assert max(float((hs[t][s] - out[t]).abs().max()) for t in range(6)) <= 1e-12
+        o = out[-1] @ p["V"][s].T + p["c"][s]
+        assert int((o.argmax(dim=1).numpy() == labels).sum()) == counts[s]
+    if kind == "lstm":
+        assert torch.all(p["b_ih"][:, 4:8] + p["b_hh"][:, 4:8] == 2.0)

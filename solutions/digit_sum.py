@@ -1,0 +1,141 @@
+"""The course's digit-sum task (数字求和) and small torch models trained on it, several seeds at once.
+
+The task (from the course's lab on long-range dependencies): a sequence of ``L`` digits
+``d_1 … d_L``; only the first two matter, the other ``L − 2`` are distractors; the answer is
+``d_1 + d_2``, one of 19 classes (0 … 18), read from the last hidden state ``h_L`` by a linear
+layer ``o = V h_L + c``. To remember ``d_1, d_2`` the state must carry them across ``L − 2``
+steps, so the gradient that teaches it has to cross them too.
+
+The models are the simple RNN (tanh), the LSTM and the GRU in PyTorch's layouts and gate orders
+(the same functions as ``torch.nn.RNN``/``LSTM``/``GRU``, ``tests/test_gru.py`` checks), written
+with batched matrix products so that ``S`` independently initialised copies (one per seed) train
+in one graph: every parameter has a leading seed axis, the loss is the sum of the copies'
+losses, and Adam's update is element-wise, so each copy trains exactly as it would alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+
+CLASSES = 19
+"""``d_1 + d_2`` ranges over 0 … 18."""
+
+GATES = {"rnn": 1, "lstm": 4, "gru": 3}
+"""Blocks of ``H`` rows in ``W_ih``/``W_hh``: one per gate (PyTorch's orders: i, f, g, o and r, z, n)."""
+
+KEYS = ("W_ih", "W_hh", "b_ih", "b_hh", "V", "c")
+
+
+def make_data(L: int, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` sequences of ``L`` uniform random digits (int array (n, L)) and their labels ``d_1 + d_2`` (n,)."""
+    if L < 2:
+        raise ValueError(f"L must be >= 2 (two digits to add); got {L}")
+    digits = rng.integers(0, 10, size=(n, L))
+    return digits, digits[:, 0] + digits[:, 1]
+
+
+def init_params(kind: str, H: int, seeds: Sequence[int], forget_bias: float | None = None) -> dict[str, torch.Tensor]:
+    """PyTorch's default initialisation, U(−1/√H, 1/√H) for every weight and bias, one copy per seed.
+
+    Parameters
+    ----------
+    kind : {"rnn", "lstm", "gru"}
+    H : int
+        Hidden size.
+    seeds : sequence of int
+        One NumPy seed per copy.
+    forget_bias : float, optional
+        LSTM only: set the forget gate's *effective* bias ``b_if + b_hf`` to this value
+        (``b_if`` = it, ``b_hf`` = 0), as NNDL §6.6 advises (1 or 2).
+
+    Returns
+    -------
+    dict of float64 tensors with a leading seed axis ``S``: ``W_ih`` (S, gH, 10), ``W_hh``
+    (S, gH, H), ``b_ih``, ``b_hh`` (S, gH), ``V`` (S, 19, H), ``c`` (S, 19); ``g`` = gates.
+    """
+    g = GATES[kind]
+    k = 1.0 / np.sqrt(H)
+    shapes = {"W_ih": (g * H, 10), "W_hh": (g * H, H), "b_ih": (g * H,), "b_hh": (g * H,),
+              "V": (CLASSES, H), "c": (CLASSES,)}
+    out = {key: [] for key in KEYS}
+    for seed in seeds:
+        rng = np.random.default_rng(seed)
+        p = {key: rng.uniform(-k, k, shape) for key, shape in shapes.items()}
+        if forget_bias is not None:
+            if kind != "lstm":
+                raise ValueError(f"forget_bias is for kind='lstm'; got kind={kind!r}")
+            p["b_ih"][H:2 * H] = forget_bias
+            p["b_hh"][H:2 * H] = 0.0
+        for key in KEYS:
+            out[key].append(p[key])
+    return {key: torch.tensor(np.stack(v), dtype=torch.float64, requires_grad=True) for key, v in out.items()}
+
+
+def states(kind: str, p: dict[str, torch.Tensor], digits: np.ndarray) -> list[torch.Tensor]:
+    """Every hidden state ``h_1 … h_L`` (each (S, n, H)) of the ``S`` copies on one-hot ``digits`` (n, L).
+
+    ``h_0`` (and ``c_0``) are zero. The input product ``W_ih x_t`` of a one-hot ``x_t`` is the
+    column of ``W_ih`` for digit ``d_t``: a lookup, done for every step at once.
+    """
+    S, gH, _ = p["W_ih"].shape
+    H = p["W_hh"].shape[2]
+    n, L = digits.shape
+    gi = (p["W_ih"].transpose(1, 2)[:, torch.as_tensor(digits.T)]
+          + p["b_ih"][:, None, None]).unbind(1)              # L tensors (S, n, gH): W x_t + b_ih
+    W_hh_T, b_hh = p["W_hh"].transpose(1, 2), p["b_hh"][:, None]
+    h = torch.zeros(S, n, H, dtype=torch.float64)
+    c = torch.zeros_like(h)
+    out = []
+    for t in range(L):
+        a, u = gi[t], torch.baddbmm(b_hh, h, W_hh_T)
+        if kind == "rnn":
+            h = torch.tanh(a + u)                                   # h_t = tanh(W x_t + U h_{t-1} + b)
+        elif kind == "lstm":
+            i, f, g, o = (a + u).split(H, dim=2)
+            c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)   # c_t = f ⊙ c_{t-1} + i ⊙ c̃
+            h = torch.sigmoid(o) * torch.tanh(c)                          # h_t = o ⊙ tanh(c_t)
+        else:
+            ar, az, an = a.split(H, dim=2)
+            ur, uz, un = u.split(H, dim=2)
+            r, z = torch.sigmoid(ar + ur), torch.sigmoid(az + uz)
+            cand = torch.tanh(an + r * un)                          # n_t (torch.nn.GRU's reset-after form)
+            h = (1 - z) * cand + z * h                              # h_t = (1 − z) ⊙ n_t + z ⊙ h_{t-1}
+        out.append(h)
+    return out
+
+
+def logits(p: dict[str, torch.Tensor], h: torch.Tensor) -> torch.Tensor:
+    """``o = V h + c`` for every copy: (S, n, 19)."""
+    return torch.baddbmm(p["c"][:, None], h, p["V"].transpose(1, 2))
+
+
+def loss_of(o: torch.Tensor, labels: np.ndarray) -> torch.Tensor:
+    """Sum over the copies of each copy's mean cross-entropy."""
+    S, n, C = o.shape
+    y = torch.as_tensor(labels).repeat(S)
+    return torch.nn.functional.cross_entropy(o.reshape(S * n, C), y, reduction="sum") / n
+
+
+def train(kind: str, L: int, H: int, seeds: Sequence[int], steps: int, batch: int, lr: float,
+          forget_bias: float | None = None, data_seed: int = 0) -> dict[str, torch.Tensor]:
+    """Adam on fresh batches (the same batches for every copy), float64; returns the trained parameters."""
+    p = init_params(kind, H, seeds, forget_bias)
+    opt = torch.optim.Adam(p.values(), lr=lr)
+    rng = np.random.default_rng(data_seed)
+    for _ in range(steps):
+        digits, labels = make_data(L, batch, rng)
+        opt.zero_grad()
+        loss = loss_of(logits(p, states(kind, p, digits)[-1]), labels)
+        loss.backward()
+        opt.step()
+    return p
+
+
+def accuracy_counts(kind: str, p: dict[str, torch.Tensor], digits: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """How many of the sequences each copy answers right: int array (S,)."""
+    with torch.no_grad():
+        pred = logits(p, states(kind, p, digits)[-1]).argmax(dim=2).numpy()
+    return (pred == labels[None]).sum(axis=1)
