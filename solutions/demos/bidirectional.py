@@ -9,11 +9,13 @@ from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 from solutions.bidirectional import stacked_birnn_backward, stacked_birnn_forward
 from solutions.gradcheck import max_abs, numeric_grads, rel_error
 from solutions.plotting import figure
-from solutions.report import fmt_err, table
+from solutions.report import claim, fmt, table
 from solutions.torch_ops import rnn_params, to_numpy
 
 T, B, I, H = 5, 2, 3, 4
 KEYS = ("W_ih", "W_hh", "b_ih", "b_hh")
+TOL = 1e-12     # float64 agreement with torch (max abs. error), checked with a factor 100 to spare
+TOL_FD = 1e-6   # relative error against central differences
 
 
 def _case(L: int):
@@ -63,7 +65,7 @@ def _finite_difference_error() -> float:
 
 
 def _vec(v: np.ndarray) -> str:
-    return "[" + " ".join(f"{a:+.4f}" for a in v) + "]"
+    return "[" + " ".join(fmt(a, "+.4f") for a in v) + "]"
 
 
 def _where_is_h_n() -> None:
@@ -72,13 +74,13 @@ def _where_is_h_n() -> None:
     print(f"\nWhere are the final states? torch.nn.RNN({I}, {H}, bidirectional=True), T = {T}:")
     rows = [
         ("h_n[0]", _vec(h_n[0, 0]), ""),
-        ("out[T-1, :, :H]", _vec(out[-1, 0, :H]), fmt_err(max_abs(h_n[0], out[-1, :, :H]))),
+        ("out[T-1, :, :H]", _vec(out[-1, 0, :H]), claim(max_abs(h_n[0], out[-1, :, :H]), 0.0, what="h_n[0]")),
         ("h_n[1]", _vec(h_n[1, 0]), ""),
-        ("out[0, :, H:]", _vec(out[0, 0, H:]), fmt_err(max_abs(h_n[1], out[0, :, H:]))),
-        ("out[T-1, :, H:] (wrong)", _vec(out[-1, 0, H:]), f"{max_abs(h_n[1], out[-1, :, H:]):.4f}"),
+        ("out[0, :, H:]", _vec(out[0, 0, H:]), claim(max_abs(h_n[1], out[0, :, H:]), 0.0, what="h_n[1]")),
+        ("out[T-1, :, H:] (wrong)", _vec(out[-1, 0, H:]), fmt(max_abs(h_n[1], out[-1, :, H:]), ".4f")),
     ]
     print(table(["read", "value (example 0)", "vs h_n"], rows))
-    print("vs h_n: max abs difference to h_n[0] or h_n[1] over the whole batch.")
+    print("vs h_n: max abs difference to h_n[0] or h_n[1] over the whole batch (0: bit for bit).")
     print("h_n[1] = h_1^(2): the backward direction after its last step, having seen")
     print("x_T … x_1. out[T-1, :, H:] = h_T^(2) is its FIRST step: it has seen x_T only.")
 
@@ -87,8 +89,8 @@ def _where_is_h_n() -> None:
     h_rev = cache.layers[0].bwd.h  # the backward kernel's states, in reversed time (T, B, H)
     unflipped = np.concatenate([ours[:, :, :H], h_rev], axis=2)
     print("\nmax |out − torch| when the backward states are concatenated")
-    print(f"  as they come out of the reversed run:  {max_abs(unflipped, out):.4f}")
-    print(f"  flipped back in time (our code):       {fmt_err(max_abs(ours, out))}")
+    print(f"  as they come out of the reversed run:  {fmt(max_abs(unflipped, out), '.4f')}")
+    print(f"  flipped back in time (our code):       {claim(max_abs(ours, out), TOL, what='flipped')}")
 
 
 def _unrolled_figure():
@@ -161,11 +163,13 @@ def main() -> dict:
     print(f"NumPy solutions.bidirectional vs torch.nn.RNN({I}, {H}, num_layers=L,")
     print(f"bidirectional=True), float64, T = {T}, B = {B}, the same weights;")
     print("loss = Σ out ⊙ G + Σ h_n ⊙ G_n, so gradients flow into out and h_n.")
-    print("max |NumPy − PyTorch|; a parameter row is the worst layer and direction.\n")
+    print("max |NumPy − PyTorch| ≤ bound (checked with a factor 100 to spare);")
+    print("a parameter row is the worst layer and direction.\n")
     e1, e2 = _errors(1), _errors(2)
     names = ["out (T, B, 2H)", "h_n (2L, B, H)", "∂L/∂x", "∂L/∂h0"] + [f"∂L/∂{k}" for k in KEYS]
-    print(table(["", "L = 1", "L = 2"], [(n, fmt_err(a), fmt_err(b)) for n, a, b in zip(names, e1, e2)]))
+    print(table(["", "L = 1", "L = 2"], [(n, claim(a, TOL, what=f"{n}, L = 1"), claim(b, TOL, what=f"{n}, L = 2"))
+                                           for n, a, b in zip(names, e1, e2)]))
     print("\nFinite differences, L = 2, T = 3, B = I = H = 2, all 18 gradients:")
-    print(f"max relative error {fmt_err(_finite_difference_error())}")
+    print(f"max relative error {claim(_finite_difference_error(), TOL_FD, what='finite differences')}")
     _where_is_h_n()
     return {"birnn-unrolled.svg": _unrolled_figure()}

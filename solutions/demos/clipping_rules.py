@@ -7,7 +7,7 @@ import torch
 
 from solutions.clipping import clip_grad_norm, clip_grad_value, total_norm
 from solutions.gradcheck import rel_error
-from solutions.report import fmt_err, table
+from solutions.report import claim, fmt, table
 
 Grads = dict[str, np.ndarray]
 
@@ -58,13 +58,13 @@ def threshold_table(tau: float, norms: list[float], unit: float) -> tuple[str, f
     rows, worst = [], 0.0
     for norm in norms:
         g = {k: v * (norm / 5.0) for k, v in direction.items()}
-        row = [f"{total_norm(g) / unit:.7f}"]
+        row = [fmt(total_norm(g) / unit, ".7f")]
         for rule in RULES.values():
             out = copy(g)
             rule(out, tau)
             kept = all(np.array_equal(out[k], g[k]) for k in g)
-            row.append(f"{total_norm(out) / unit:.7f}" + (" kept" if kept else ""))
-        row.append(f"{float(out['b'][0] / g['b'][0]):.7f}")
+            row.append(fmt(total_norm(out) / unit, ".7f") + (" kept" if kept else ""))
+        row.append(fmt(float(out['b'][0] / g['b'][0]), ".8f"))  # 5 / (10 + 1e-6) = 0.49999995: 8 decimals
         theirs = torch_clip(g, tau)
         worst = max([worst] + [rel_error(out[k], theirs[k]) for k in g])
         rows.append(row)
@@ -73,7 +73,7 @@ def threshold_table(tau: float, norms: list[float], unit: float) -> tuple[str, f
 
 def vec(a: np.ndarray, spec: str = "g") -> str:
     """``[0.6, 0.8]``: a short vector, each entry formatted with ``spec``."""
-    return "[" + ", ".join(format(float(v), spec) for v in a.ravel()) + "]"
+    return "[" + ", ".join(fmt(float(v), spec) for v in a.ravel()) + "]"
 
 
 def nonfinite_table() -> str:
@@ -111,8 +111,8 @@ def scope_table() -> str:
         g = copy(g0)
         rule(g, 1.0)
         share = total_norm([g["b"]]) ** 2 / total_norm(g) ** 2
-        rows.append([name, vec(g["W"], ".2f"), vec(g["b"], ".2f"), f"{total_norm(g):.4f}",
-                     f"{share:.1%}", f"{cosine(g, g0):.4f}"])
+        rows.append([name, vec(g["W"], ".2f"), vec(g["b"], ".2f"), fmt(total_norm(g), ".4f"),
+                     fmt(share, ".1%"), fmt(cosine(g, g0), ".4f")])
     return table(["clipped to 1", "g_W", "g_b", "‖g‖", "b's share", "cos"], rows)
 
 
@@ -125,7 +125,7 @@ def main() -> None:
     text, worst_small = threshold_table(1e-6, [0.5e-6, 1e-6, 1e-5], 1e-6)
     print(text)
     print("\n   PyTorch column: solutions.clipping.clip_grad_norm; against\n"
-          f"   torch.nn.utils.clip_grad_norm_ on every row: relative error {fmt_err(max(worst_5, worst_small))}")
+          f"   torch.nn.utils.clip_grad_norm_ on every row: relative error {claim(max(worst_5, worst_small), 1e-12, what='vs torch')}")
     print("\n2. A NaN or an infinity in g_b, with g_W = [3, 4] and τ = 1.\n")
     print(nonfinite_table())
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from solutions import compat
-from solutions.report import fmt_err, table
+from solutions.report import claim, fmt, table
 
 # The published reference values of the test cells of the deeplearning.ai notebook
 # "Building your Recurrent Neural Network - Step by Step" (Sequence Models, week 1), as the
@@ -44,7 +44,9 @@ OLDER_CELL_BACKWARD = {
     "dba[4]": [0.80517166],
 }
 
-ROUNDING = 1e-15  # differences below this are float64 rounding, shown as "< 1e-14" on every CPU
+TOL = 1e-12      # a value published to full float64 precision: |ours - published| ≤ TOL (factor 100 to spare)
+DIGITS = 10      # ours, to this many significant digits (checked to survive a relative 1e-13 change)
+REL = 1e-13      # float64 rounding of these short computations is ~1e-15 relative on any CPU
 
 
 def cell_draws() -> dict[str, np.ndarray]:
@@ -71,25 +73,37 @@ def params_of(d: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 
 def rows(ours: dict[str, object], published: dict[str, object]) -> list[list[str]]:
-    """One row per number: name, ours to 12 significant digits, the published value, |difference|."""
+    """One row per number: name, ours to 10 significant digits, the published value, and how they agree:
+    ``≤ 1e-12`` for a value published to full float64 precision, else ``= to d decimals`` when ours
+    rounded to the published d decimals is the published number (raises if it is not)."""
     out = []
     for name, ref in published.items():
         mine = np.ravel(ours[name])
         ref = np.ravel(ref)
         for i, (a, b) in enumerate(zip(mine, ref, strict=True)):
             label = name if mine.size == 1 else f"{name}[{i}]"
-            out.append([label, f"{a:#.12g}", repr(float(b)), fmt_err(max(abs(a - b), ROUNDING))])
+            published = repr(float(b))
+            digits = published.lstrip("-0.").replace(".", "")
+            if len(digits) >= 15:                               # all of float64's digits
+                agree = claim(abs(a - b), TOL, what=label)
+            else:
+                d = len(published.split(".")[1])
+                if fmt(a, f".{d}f", rel=REL) != f"{b:.{d}f}":
+                    raise ValueError(f"{label}: ours {a!r} does not round to the published {published}")
+                agree = f"= to {d} decimals"
+            out.append([label, fmt(a, f"#.{DIGITS}g", rel=REL), published, agree])
     return out
 
 
 def show(title: str, ours: dict[str, object], published: dict[str, object], source: str = "course") -> None:
     print(f"\n{title}")
-    print(table(["quantity", "ours", source, "abs. difference"], rows(ours, published)))
+    print(table(["quantity", "ours", source, "agreement"], rows(ours, published)))
 
 
 def main() -> None:
     print("Each course test through solutions.compat: np.random.seed(1), then the test's draws in its order.")
-    print("A difference below 1e-15 is float64 rounding and is shown as < 1e-14.")
+    print("Agreement: ours rounded to the decimals a value was published with equals it;")
+    print("a value published with all float64 digits differs from ours by at most 1e-12.")
 
     d = cell_draws()
     a_next, yt_pred, _ = compat.rnn_cell_forward(d["xt"], d["a_prev"], params_of(d))

@@ -8,12 +8,14 @@ import torch
 from solutions.gradcheck import max_abs, numeric_grads, rel_error
 from solutions.literal import double_sum_grads, error_terms
 from solutions.plotting import figure
-from solutions.report import fmt_err, table
+from solutions.report import claim, fmt, table
 from solutions.sequence import rnn_backward, rnn_forward
 from solutions.torch_ops import rnn_from_params, rnn_params
 
 SEED = 0
 FIG = "gradients-delta.svg"
+TOL = 1e-12     # float64 agreement: max |literal - other|, checked with a factor 100 to spare
+TOL_FD = 1e-6   # relative error against central differences (eps = 1e-6)
 
 # gradient key -> (the book's equation, the double sum as printed)
 FORMULAS = {
@@ -65,15 +67,17 @@ def main():
     auto = torch_grads(x, h0, params, dh)
     print(f"T = {T} steps, B = {B}, I = {I}, H = {H}, float64, seed {SEED}. The loss is\n"
           f"L = Σ_t <g_t, h_t> with random g_t, so ∂L_t/∂h_t = g_t (rnn_backward's dh).\n"
-          f"Columns: max |literal - rnn_backward| and max |literal - autograd|.\n")
-    rows = [(f"{key} {eq}".strip(), formula, fmt_err(max_abs(literal[key], fast[key])),
-             fmt_err(max_abs(literal[key], auto[key])))
+          f"Columns: max |literal - rnn_backward| and max |literal - autograd|, each\n"
+          f"checked against the stated bound with a factor 100 to spare.\n")
+    rows = [(f"{key} {eq}".strip(), formula, claim(max_abs(literal[key], fast[key]), TOL, what=f"{key} vs rnn_backward"),
+             claim(max_abs(literal[key], auto[key]), TOL, what=f"{key} vs torch"))
             for key, (eq, formula) in FORMULAS.items()]
     print(table(["gradient", "literal double sum", "vs rnn_backward", "vs torch"], rows))
     numeric = numeric_grads(lambda: float((rnn_forward(x, h0, params)[0] * dh).sum()),
                             {**params, "x": x, "h0": h0})
     print("\nRelative error of the literal sums against central differences of L (eps = 1e-6):")
-    print(table(list(FORMULAS), [[fmt_err(rel_error(literal[k], numeric[k])) for k in FORMULAS]]))
+    print(table(list(FORMULAS), [[claim(rel_error(literal[k], numeric[k]), TOL_FD, what=f"{k} vs finite differences")
+                                  for k in FORMULAS]]))
     print(f"\nThe literal sums build T(T+1)/2 = {T * (T + 1) // 2} error terms δ_{{t,k}}; rnn_backward\n"
           f"builds T = {T}, one δ_k = Σ_{{t≥k}} δ_{{t,k}} per step.")
 
@@ -92,7 +96,7 @@ def main():
     print("\nHow δ_{t,k} shrinks with the distance t - k: the median over t of")
     print(f"||δ_{{t,k}}|| / ||δ_{{t,t}}|| (T = {T}, H = {H}, PyTorch's init, U scaled)")
     print(table(["U scale"] + [f"t-k={d}" for d in dist],
-                [[f"x{s:g}"] + [f"{curves[s][d]:.1e}" for d in dist] for s in scales]))
+                [[f"x{s:g}"] + [fmt(curves[s][d], ".1e") for d in dist] for s in scales]))
 
     fig, (ax0, ax1) = figure(1, 2, width=9.0, height=3.8)
     shown = np.ma.masked_where(np.triu(np.ones((T, T), bool), 1), np.log10(np.maximum(heat, 1e-300)))

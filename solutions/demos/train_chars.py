@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from solutions.plotting import figure
-from solutions.report import table
+from solutions.report import fmt, round_sig, table
 from solutions.train import SENTENCES, char_task, greedy_sample, sgd_train
 
 H, SEED, LR, STEPS = 32, 0, 0.02, 600
+REL = 1e-7  # a printed loss must survive this relative change (600 steps of float64 SGD)
 
 
 def main() -> dict:
@@ -21,15 +22,15 @@ def main() -> dict:
     trained, losses = sgd_train(x, y, h0, params, LR, STEPS, log_every=100)
     per_char = losses / T
     marks = [0, 50, 100, 200, 300, 400, 500, STEPS - 1]
-    print(f"loss per character L/T (nats; a uniform guess is ln V = {np.log(V):.3f}):")
-    print(table(["step", "L/T"], [(s + 1, f"{per_char[s]:.4f}") for s in marks]))
+    print(f"loss per character L/T (nats; a uniform guess is ln V = {fmt(np.log(V), '.3f')}):")
+    print(table(["step", "L/T"], [(s + 1, fmt(per_char[s], ".4f", rel=REL)) for s in marks]))
     print("\ngreedy samples, starting from each sentence's first character:")
     rows = [(s[0], repr(greedy_sample(params, vocab, s[0], T + 1)), repr(greedy_sample(trained, vocab, s[0], T + 1)))
             for s in SENTENCES]
     print(table(["first", "before training", "after training"], rows))
 
     fig, ax = figure(height=3.4)
-    ax.semilogy(np.arange(1, STEPS + 1), per_char, lw=1.2, color="C0")
+    ax.semilogy(np.arange(1, STEPS + 1), round_sig(per_char), lw=1.2, color="C0")  # 4 digits: same on any CPU
     ax.axhline(np.log(V), color="0.5", ls="--", lw=0.8, label=f"uniform guess, ln {V}")
     ax.set_ylim(0.5 * per_char.min(), 2 * per_char.max())
     ax.set_xlabel("SGD step")
