@@ -1,7 +1,7 @@
 """Shared fixtures and the ``--regen`` option.
 
-``pytest --regen`` rewrites the stored demo outputs (docs/outputs/*.txt) and figures
-(docs/figures/*.svg) instead of failing on a difference.
+``pytest --regen`` rewrites the stored demo outputs (docs/outputs/*.txt, *.values.json) and
+figures (docs/figures/*.svg) instead of failing on a difference.
 """
 
 from __future__ import annotations
@@ -82,18 +82,29 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return once_per_run(tmp_path_factory, "site", _build)
 
 
-def _run_all_demos(out: Path) -> str:
-    """``python -m solutions run --all``: every demo's output and figures into ``out``."""
+# What selects the CPU code paths (and so the last bits of float64 results): NumPy's SIMD dispatch,
+# OpenBLAS's GEMM kernel, PyTorch's kernels and MKL's. The demos' default run unsets them all, so a
+# machine that exports one (some set OPENBLAS_CORETYPE=Haswell) runs what a reader's machine runs;
+# tests/test_cpu_settings.py sets them to other values and requires the same bytes.
+CPU_VARIABLES = ("NPY_DISABLE_CPU_FEATURES", "OPENBLAS_CORETYPE", "ATEN_CPU_CAPABILITY", "MKL_CBWR")
+
+
+def run_all_demos(out: Path, cpu: dict[str, str] | None = None) -> str:
+    """``python -m solutions run --all``: every demo's output, values and figures into ``out``, with
+    the CPU variables set to ``cpu`` (the others unset); returns "" or the error log."""
+    env = {k: v for k, v in os.environ.items() if k not in CPU_VARIABLES}
+    env.update(cpu or {}, PYTHONHASHSEED="0")
     proc = subprocess.run([sys.executable, "-m", "solutions", "run", "--all", "--outputs", str(out / "outputs"),
                            "--figures", str(out / "figures")], cwd=ROOT, capture_output=True, timeout=900,
-                          env={**os.environ, "PYTHONHASHSEED": "0"})
+                          env=env)
     return "" if proc.returncode == 0 else f"run --all failed:\n{proc.stderr.decode(errors='replace')}"
 
 
 @pytest.fixture(scope="session")
 def demo_outputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Every demo run once per test run, in one process (one import of NumPy/PyTorch/matplotlib)."""
-    return once_per_run(tmp_path_factory, "demos", _run_all_demos)
+    """Every demo run once per test run, in one process (one import of NumPy/PyTorch/matplotlib),
+    with the CPU variables unset (the default code paths)."""
+    return once_per_run(tmp_path_factory, "demos", run_all_demos)
 
 
 def site_pages() -> list[str]:
@@ -136,6 +147,19 @@ class _QuietServer(http.server.ThreadingHTTPServer):
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args) -> None:
         pass
+
+    def send_error(self, code, message=None, explain=None) -> None:
+        """Like a static host: every missing path gets the site's /404.html (status 404)."""
+        page = Path(self.directory) / "404.html"
+        if code != 404 or not page.exists():
+            return super().send_error(code, message, explain)
+        body = page.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
 
 
 @pytest.fixture(scope="session")

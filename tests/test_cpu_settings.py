@@ -1,0 +1,126 @@
+"""Every demo prints and draws the same bytes whatever code paths the CPU selects.
+
+NumPy picks SIMD code for ``exp``, ``tanh``, ``log`` at run time (AVX-512, AVX2 or its baseline),
+OpenBLAS picks a GEMM kernel per CPU, PyTorch and MKL pick their own: each gives other last bits
+of a float64 result. The demos print claims against stated tolerances (``report.claim``), numbers
+that refuse to sit next to a rounding boundary (``report.fmt``) and figures drawn from rounded
+data, so that their bytes do not depend on those bits. These tests prove it on the machine they
+run on: ``python -m solutions run --all`` runs once more under each CPU setting below, in a
+subprocess whose environment sets or unsets every variable of ``conftest.CPU_VARIABLES`` (NumPy
+reads ``NPY_DISABLE_CPU_FEATURES`` at import), and every output, values file and figure must equal
+the default run's (``demo_outputs``, itself compared with the stored files by test_outputs.py)
+byte for byte, with the same set of files both ways.
+
+The settings (a setting the CPU cannot run is skipped, with the reason):
+
+- ``baseline``: an older x86-64 CPU. NumPy's dispatched AVX2/AVX-512 code off, OpenBLAS's
+  Sandybridge kernels, PyTorch's default (non-AVX) kernels, MKL's compatible code path.
+- ``avx512``: where the CPU has AVX-512 (F, BW, DQ, VL): OpenBLAS's SkylakeX kernels, PyTorch's
+  AVX-512 kernels, MKL's AVX-512 path.
+- ``avx2``: an AVX2 laptop. NumPy's AVX-512 code off, OpenBLAS's Haswell kernels, PyTorch's AVX2
+  kernels, MKL's AVX2 path. Run only where the CPU has no AVX-512 (there it is the third
+  setting); on an AVX-512 machine ``avx512`` is, to keep the suite short.
+
+On ARM (e.g. Apple Silicon) none of these variables select anything: the tests skip, and the
+outputs agree by the same construction.
+"""
+
+from __future__ import annotations
+
+import difflib
+import platform
+from pathlib import Path
+
+import pytest
+
+from conftest import run_all_demos
+
+NPY_DISPATCHED_ABOVE_AVX2 = ("X86_V4", "AVX512_ICL", "AVX512_SPR")
+NPY_DISPATCHED_ABOVE_BASELINE = ("X86_V4", "X86_V3", "AVX512_ICL", "AVX512_SPR")
+
+
+def cpu_flags() -> set[str]:
+    """The flags of the first CPU in /proc/cpuinfo (empty where there is none)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+def npy_disable(features: tuple[str, ...]) -> str:
+    """The features among ``features`` that this NumPy dispatches (it refuses to disable others)."""
+    from numpy._core import _multiarray_umath as umath
+
+    return " ".join(f for f in features if f in umath.__cpu_dispatch__)
+
+
+AVX512 = {"avx512f", "avx512bw", "avx512dq", "avx512vl"}
+
+
+def settings() -> dict[str, tuple[dict[str, str] | None, str]]:
+    """Setting name -> (the CPU variables to set, or None when this CPU cannot run it; why not)."""
+    flags = cpu_flags()
+    x86 = platform.machine().lower() in ("x86_64", "amd64")
+    return {
+        "baseline": ({"NPY_DISABLE_CPU_FEATURES": npy_disable(NPY_DISPATCHED_ABOVE_BASELINE),
+                      "OPENBLAS_CORETYPE": "Sandybridge", "ATEN_CPU_CAPABILITY": "default",
+                      "MKL_CBWR": "COMPATIBLE"} if x86 and "avx" in flags else None,
+                     "needs an x86-64 CPU with AVX (OpenBLAS's Sandybridge kernels)"),
+        "avx512": ({"OPENBLAS_CORETYPE": "SkylakeX", "ATEN_CPU_CAPABILITY": "avx512", "MKL_CBWR": "AVX512"}
+                   if x86 and AVX512 <= flags else None,
+                   "needs a CPU with AVX-512 F/BW/DQ/VL"),
+        "avx2": ({"NPY_DISABLE_CPU_FEATURES": npy_disable(NPY_DISPATCHED_ABOVE_AVX2),
+                  "OPENBLAS_CORETYPE": "Haswell", "ATEN_CPU_CAPABILITY": "avx2", "MKL_CBWR": "AVX2"}
+                 if x86 and {"avx2", "fma"} <= flags and not AVX512 <= flags else None,
+                 "runs where the CPU has AVX2 but no AVX-512 (on AVX-512 machines avx512 is the third setting)"),
+    }
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` by relative path: outputs/*.txt, outputs/*.values.json, figures/*/*.svg."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def differences(default: dict[str, bytes], other: dict[str, bytes], setting: str) -> list[str]:
+    """One message per file that is missing on either side or differs, with a short diff."""
+    out = []
+    for name in sorted(set(default) | set(other)):
+        if name not in other:
+            out.append(f"{name}: written by the default run, not under {setting}")
+        elif name not in default:
+            out.append(f"{name}: written under {setting}, not by the default run")
+        elif default[name] != other[name]:
+            diff = "".join(difflib.unified_diff(
+                default[name].decode(errors="replace").splitlines(keepends=True),
+                other[name].decode(errors="replace").splitlines(keepends=True),
+                fromfile=f"default/{name}", tofile=f"{setting}/{name}", n=0))
+            out.append(f"{name} differs:\n{diff[:1500]}")
+    return out
+
+
+@pytest.mark.parametrize("setting", list(settings()))
+def test_every_demo_gives_the_same_bytes_under_another_cpu_setting(setting: str, demo_outputs: Path,
+                                                                 tmp_path: Path) -> None:
+    env, why_not = settings()[setting]
+    if env is None:
+        pytest.skip(f"CPU setting {setting} {why_not}; this CPU: {platform.machine()}")
+    log = run_all_demos(tmp_path, env)
+    assert not log, f"under {setting} ({env}):\n{log}"
+    default, other = files(demo_outputs), files(tmp_path)
+    assert default, "the default run wrote nothing"
+    diffs = differences(default, other, setting)
+    assert not diffs, (f"{len(diffs)} of {len(default)} files differ under {setting} ({env}); a demo must print "
+                       f"claims (report.claim), fmt()-checked numbers and figures of rounded data:\n\n"
+                       + "\n".join(diffs))
+
+
+def test_settings_set_or_unset_every_cpu_variable() -> None:
+    """Each setting names only CPU variables; the rest are unset by run_all_demos (checked here)."""
+    from conftest import CPU_VARIABLES
+
+    for name, (env, _) in settings().items():
+        assert env is None or set(env) <= set(CPU_VARIABLES), name
