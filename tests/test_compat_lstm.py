@@ -208,3 +208,26 @@ def test_bad_input_raises_value_error_naming_the_argument(case: str) -> None:
     with pytest.raises(ValueError) as err:
         fn(*args)
     assert all(w in str(err.value) for w in words), str(err.value)
+
+
+# --- the pitfalls demo's literal implementation --------------------------------------------------------
+
+def test_pitfalls_literal_code_is_correct_and_every_mistake_shows() -> None:
+    from solutions.demos import lstm_pitfalls as pit
+
+    d = cell_draws()
+    _, _, cache = pit.literal_cell_forward(d["xt"], d["a_prev"], d["c_prev"], d["parameters"])
+    _, _, _, ccache = compat.lstm_cell_forward(d["xt"], d["a_prev"], d["c_prev"], d["parameters"])
+    ours = compat.lstm_cell_backward(d["da_next"], d["dc_next"], ccache)
+    right = pit.literal_cell_backward(d["da_next"], d["dc_next"], cache)
+    assert course.max_diff(right, ours) <= 1e-12
+    printed = lambda g: np.array(pit.pick(g, CELL_BACKWARD))  # noqa: E731
+    for mistake in list(pit.CELL_MISTAKES)[1:]:
+        wrong = pit.literal_cell_backward(d["da_next"], d["dc_next"], cache, mistake)
+        assert np.max(np.abs(printed(wrong) - printed(right))) > 1e-5, mistake
+    d = sequence_draws(zero_output_layer=True)
+    _, _, _, caches = compat.lstm_forward(d["x"], d["a0"], d["parameters"])
+    assert course.max_diff(pit.literal_backward(d["da"], d["x"], d["a0"], d["parameters"]),
+                           compat.lstm_backward(d["da"], caches)) <= 1e-12
+    older = pit.literal_backward(d["da"], d["x"], d["a0"], d["parameters"], "neither")
+    assert course.max_diff(older, course.without_carry(d["da"], caches)) <= 1e-12
