@@ -14,6 +14,7 @@ halves of ``b``; [rnn_params][solutions.torch_ops.rnn_params] takes them out.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -64,7 +65,8 @@ class TensorShapes(Shapes):
         elif a.device != self.device:
             raise ValueError(f"{name} is on device {a.device} but the other inputs are on {self.device}; "
                              "move them to one device")
-        if not bool(torch.isfinite(a).all()):
+        # NaN propagates into min and max, ±inf is one of them: one pass, no temporary the size of a
+        if a.numel() and not all(math.isfinite(float(v)) for v in torch.aminmax(a.detach())):
             raise ValueError(f"{name} of shape {want} contains NaN or infinity")
         return a
 
@@ -103,9 +105,10 @@ class RNNFunction(torch.autograd.Function):
         H = h0.shape[1]
         # --8<-- [start:forward]
         h = torch.addmm(b_ih + b_hh, x.reshape(T * B, I), W_ih.T).view(T, B, H)  # W x_t + b, all t: one GEMM
+        U_T = W_hh.T.contiguous()                # Uᵀ laid out once: a transposed view is a slower GEMM
         h_prev = h0
         for h_t in h.unbind(0):                  # views into h: written in place
-            h_t.addmm_(h_prev, W_hh.T)           # z_t = U h_{t-1} + W x_t + b   (6.5)
+            h_t.addmm_(h_prev, U_T)              # z_t = U h_{t-1} + W x_t + b   (6.5)
             h_t.tanh_()                          # h_t = tanh(z_t)
             h_prev = h_t
         ctx.save_for_backward(x, h0, W_ih, W_hh, h)  # what backward reads; versions are checked
@@ -138,13 +141,13 @@ class RNNFunction(torch.autograd.Function):
         T, B, I = x.shape
         H = h.shape[2]
         # --8<-- [start:backward]
-        dz = 1.0 - h * h                         # tanh'(z_t) = 1 - h_t², every t at once
-        g = dh.clone(memory_format=torch.contiguous_format)  # g[t] = ∂L/∂h_t; filled in from t+1 below
-        dz_t, g_t = dz.unbind(0), g.unbind(0)
+        dz = torch.square(h).neg_().add_(1.0)   # tanh'(z_t) = 1 - h_t², every t at once
+        dz_t, dh_t = dz.unbind(0), dh.unbind(0)
+        g, buf = dh_t[T - 1], torch.empty_like(dz_t[0])  # g = ∂L/∂h_t, loss term + what step t+1 sends
         for t in range(T - 1, 0, -1):
-            dz_t[t].mul_(g_t[t])                 # δ_t = f'(z_t) ⊙ ∂L/∂h_t
-            g_t[t - 1].addmm_(dz_t[t], W_hh)     # ∂L/∂h_{t-1} += Uᵀ δ_t
-        dz_t[0].mul_(g_t[0])
+            dz_t[t].mul_(g)                      # δ_t = f'(z_t) ⊙ ∂L/∂h_t
+            g = torch.addmm(dh_t[t - 1], dz_t[t], W_hh, out=buf)  # ∂L/∂h_{t-1} = dh_{t-1} + Uᵀ δ_t
+        dz_t[0].mul_(g)
         d = dz.view(T * B, H)
         dx = (d @ W_ih).view(T, B, I) if need_x else None                         # Wᵀ δ_t
         dh0 = dz_t[0] @ W_hh if need_h0 else None                                 # Uᵀ δ_1
