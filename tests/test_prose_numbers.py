@@ -126,10 +126,11 @@ DEFINITION_BEFORE = re.compile(
 
 def number_value(token: str) -> float | None:
     """The number a flagged token states (``2×10⁴`` -> 20000.0, ``1e-12``, ``0.02``), or None."""
-    t = token.translate(SUP).replace("−", "-").replace("\\times", "×").replace(" ", "").replace(",", "")
+    t = re.sub(r"[⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+", lambda m: "^" + m.group(0).translate(SUP), token)
+    t = t.replace("−", "-").replace("\\times", "×").replace(" ", "").replace(",", "")
     t = re.sub(r"^(?:≈|≃|∼|~|about|roughly|around|nearly|almost|approximately|some|约|大约|近|将近|\\approx"
                r"|\\simeq|\\sim)\{?", "", t, flags=re.I)
-    m = re.fullmatch(r"(?:(\d+(?:\.\d+)?)[×x*])?10\^?\{?([-+]?\d+)\}?", t)
+    m = re.fullmatch(r"(?:(\d+(?:\.\d+)?)[×x*])?10\^\{?([-+]?\d+)\}?", t)
     if m:
         return float(m.group(1) or 1) * 10.0 ** int(m.group(2))
     m = re.match(r"[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?", t)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from solutions.plotting import figure
-from solutions.report import fmt, round_sig, table
+from solutions.report import Result, fmt, round_sig, table
 from solutions.train import SENTENCES, char_task, greedy_sample, sgd_train
 
 H, SEED, LR, STEPS = 32, 0, 0.02, 600
 REL = 1e-7  # a printed loss must survive this relative change (600 steps of float64 SGD)
 
 
-def main() -> dict:
+def main() -> Result:
     x, y, h0, params, vocab = char_task(H, SEED)
     T, B, V = x.shape
     print(f"{B} sentences, one per batch column, padded with '.' to {T + 1} characters;")
@@ -37,4 +37,5 @@ def main() -> dict:
     ax.set_ylabel("loss per character L/T (nats)")
     ax.set_title("Next-character prediction: NumPy BPTT, plain SGD")
     ax.legend()
-    return {"train-chars-loss.svg": fig}
+    return Result(figures={"train-chars-loss.svg": fig},
+                  values={"final-loss": fmt(per_char[-1], ".4f", rel=REL)})
