@@ -92,7 +92,7 @@ def _forward(x: np.ndarray, h0: np.ndarray, p: Params) -> np.ndarray:
     Uh = np.empty((B, H), dtype=x.dtype)         # U h_{t-1}, one buffer for every step
     h_prev = h0
     for h_t in h:                                # h_t: row t of h, written in place
-        np.matmul(h_prev, U_T, out=Uh)           # U h_{t-1}
+        np.dot(h_prev, U_T, out=Uh)              # U h_{t-1}
         h_t += Uh                                # z_t = U h_{t-1} + W x_t + b   (6.5)
         np.tanh(h_t, out=h_t)                    # h_t = tanh(z_t)
         h_prev = h_t
@@ -155,7 +155,7 @@ def _backward(dh: np.ndarray, cache: RnnCache, truncate: int | None) -> dict[str
         if t > 0 and t % k == 0:
             dh_next.fill(0.0)          # truncated: h_{t-1} enters this window as a constant
         else:
-            np.matmul(dz_t, U, out=dh_next)    # ∂L/∂h_{t-1} = Uᵀ δ_t
+            np.dot(dz_t, U, out=dh_next)       # ∂L/∂h_{t-1} = Uᵀ δ_t
     d = dz.reshape(T * B, H)           # every δ_t, one row per step and example
     dW_hh = d[B:].T @ h[:-1].reshape((T - 1) * B, H)   # (6.39) Σ_t δ_t h_{t-1}ᵀ, t ≥ 2
     dW_hh += dz[0].T @ h0                               #        + δ_1 h_0ᵀ

@@ -81,19 +81,20 @@ class Shapes:
         finite : bool
             Reject NaN and infinity (float arrays only).
         """
-        want = spec_text(spec)
         if not isinstance(a, np.ndarray):
             raise ValueError(
-                f"{name} must be a NumPy array of shape {want}; got {type(a).__name__}"
+                f"{name} must be a NumPy array of shape {spec_text(spec)}; got {type(a).__name__}"
             )
         self.bind(name, a.shape, spec)
         if kind == "int":
             if not np.issubdtype(a.dtype, np.integer):
-                raise ValueError(f"{name} must hold integer class ids, shape {want}; got dtype {a.dtype}")
+                raise ValueError(
+                    f"{name} must hold integer class ids, shape {spec_text(spec)}; got dtype {a.dtype}"
+                )
             return a
         if a.dtype not in FLOAT_DTYPES:
             raise ValueError(
-                f"{name} must be float32 or float64 of shape {want}; got dtype {a.dtype}"
+                f"{name} must be float32 or float64 of shape {spec_text(spec)}; got dtype {a.dtype}"
             )
         if self.dtype is None:
             self.dtype = a.dtype
@@ -103,7 +104,7 @@ class Shapes:
                 "mixed dtypes are not up-cast silently: convert them to one dtype"
             )
         if finite and not np.isfinite(a).all():
-            raise ValueError(f"{name} of shape {want} contains NaN or infinity")
+            raise ValueError(f"{name} of shape {spec_text(spec)} contains NaN or infinity")
         return a
 
     def bind(self, name: str, shape: tuple[int, ...], spec: Sequence[str]) -> None:
@@ -112,15 +113,15 @@ class Shapes:
         The part of [array][solutions.validate.Shapes.array] that looks only at the shape,
         shared with the torch tensor checks of ``solutions.torch_ops``.
         """
-        want = spec_text(spec)
         shape = tuple(shape)
         if len(shape) != len(spec):
             raise ValueError(
-                f"{name} must have shape {want} ({len(spec)}-D); got shape {shape} ({len(shape)}-D)"
+                f"{name} must have shape {spec_text(spec)} ({len(spec)}-D); got shape {shape} ({len(shape)}-D)"
             )
         for axis, (sym, size) in enumerate(zip(spec, shape)):
             bound = self.dims.setdefault(sym, size)
             if bound != size:
+                want = spec_text(spec)
                 source = self.source.get(sym)
                 origin = f"; {sym} = {bound} was set by {source}" if source else ""
                 raise ValueError(
@@ -129,7 +130,7 @@ class Shapes:
                 )
             self.source.setdefault(sym, name)
             if size == 0:
-                raise ValueError(f"{name} must have shape {want} with {sym} >= 1; got shape {shape}")
+                raise ValueError(f"{name} must have shape {spec_text(spec)} with {sym} >= 1; got shape {shape}")
 
     def params(
         self, name: str, params: object, shapes: Mapping[str, Sequence[str]] = RNN_PARAM_SHAPES
