@@ -21,9 +21,11 @@ What is flagged (a "result")
     time (``10 s``, ``3 minutes``, ``2 ms``: timings never appear in prose; link the benchmark
     page). In math (``\\(…\\)``, ``$…$``, ``\\[…\\]``, ``$$…$$``), which is mostly definition and
     derivation: only what follows ``\\approx``/``\\sim``/``\\simeq``/``≈``, powers of ten
-    (``10^{-48}``, ``2\\times 10^4``) and percentages. Plain integers are not flagged (counts,
+    (``10^{-48}``, ``2\\times 10^4``), percentages and decimals of three or more significant
+    digits (``r = 0.113``; ``α = 0.1`` and ``(1 + 0.01)`` read as parameters). Plain integers are not flagged (counts,
     sizes, steps, years, chapter numbers): a hand-typed integer result such as "T = 646" is not
-    caught unless it is approximate ("T ≈ 646").
+    caught unless it is approximate ("T ≈ 646"). Approximately 0 or 1 ("the gate ≈ 1", "接近 1")
+    is an idealisation, not a measurement, and is not flagged.
 
 What is allowed (a "definition")
     - equation numbers ``(6.40)``, ``eqs. (6.39)–(6.41)``, ``式(6.40)``; section, figure, table
@@ -115,6 +117,7 @@ MATH_PATTERNS = {
     "approximate number (math)": re.compile(rf"(?:\\approx|\\simeq|\\sim|≈)\s*\{{?\s*[-−]?\s*\\?(?:{SCI}|{NUM})"),
     "power of ten (math)": re.compile(SCI),
     "percentage (math)": re.compile(rf"{NUM}\s*\\?%"),
+    "decimal number (math)": re.compile(r"(?<![\d.])\d+\.\d+(?![\d.])"),
 }
 # Definitions: a decimal (or other flagged token) preceded or surrounded by these is allowed.
 DEFINITION_BEFORE = re.compile(
@@ -127,7 +130,8 @@ DEFINITION_BEFORE = re.compile(
 def number_value(token: str) -> float | None:
     """The number a flagged token states (``2×10⁴`` -> 20000.0, ``1e-12``, ``0.02``), or None."""
     t = re.sub(r"[⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+", lambda m: "^" + m.group(0).translate(SUP), token)
-    t = t.replace("−", "-").replace("\\times", "×").replace(" ", "").replace(",", "")
+    t = t.replace("−", "-").replace("\\times", "×").replace(",", "")
+    t = re.sub(r"\s+", "", t)
     t = re.sub(r"^(?:≈|≃|∼|~|about|roughly|around|nearly|almost|approximately|some|约|大约|近|将近|\\approx"
                r"|\\simeq|\\sim)\{?", "", t, flags=re.I)
     m = re.fullmatch(r"(?:(\d+(?:\.\d+)?)[×x*])?10\^\{?([-+]?\d+)\}?", t)
@@ -154,6 +158,12 @@ def flagged(text: str, math: list[str]) -> list[tuple[str, str]]:
                     continue                                   # (6.40), §6.5, Python 3.11, 2.13.0
                 if kind == "decimal number" and re.match(r"[\d]*[-–][\dA-Za-z]", source[m.end():m.end() + 3]):
                     continue                                   # ranges of section numbers 6.1–6.3
+                if kind.startswith("approximate") and number_value(m.group(0)) in (0.0, 1.0):
+                    continue                                   # "the gate ≈ 1": a limit, not a measurement
+                if kind == "decimal number (math)" and len(m.group(0).replace(".", "").lstrip("0")) < 3:
+                    continue                                   # α = 0.1, (1 + 0.01): parameters
+                if kind == "decimal number (math)" and re.search(r"\\(?:tag|eqref|ref)\{[^}]*$", before):
+                    continue
                 taken.append((m.start(), m.end()))
                 out.append((kind, m.group(0).strip()))
     return out

@@ -206,4 +206,5 @@ def prose_values(x, h0, params, errors, curves, nan_step: int) -> dict[str, str]
         "correct-cell-loss": cells["correct cell"][2],
         "stale-error": _err(errors["reads_global, ba stale"]["b_ih"]),
         "steps": str(STEPS),
+        "full-loss-error": _err(gradient_check(*implementation(None, truncate=TRUNCATE), x, h0, params, y)["W_hh"]),
     }
