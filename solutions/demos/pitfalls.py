@@ -172,10 +172,10 @@ def main() -> Result:
     ax.set_title("Gradient check per parameter: every bug lands right of the line", loc="right")
     ax.legend(loc="center", bbox_to_anchor=(0.66, 0.5), fontsize=8, framealpha=0.9)
     return Result(figures={"pitfalls-gradcheck.svg": fig},
-                  values=prose_values(x, h0, params, errors, dict(zip(errors, curves)), nan_step))
+                  values=prose_values(x, h0, params, y, errors, dict(zip(errors, curves)), nan_step))
 
 
-def prose_values(x, h0, params, errors, curves, nan_step: int) -> dict[str, str]:
+def prose_values(x, h0, params, y, errors, curves, nan_step: int) -> dict[str, str]:
     """The numbers the page's prose quotes, formatted as the tables print them."""
     cells = {label: _loss_cells(c) for label, c in curves.items()}   # step 0, 10, STEPS, lowest (step)
     caught = [e for err in errors.values() for e in err.values() if e > THRESHOLD]
