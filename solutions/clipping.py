@@ -1,16 +1,23 @@
 """Gradient clipping (梯度截断, NNDL ch. 7) on NumPy gradients, by PyTorch's rules.
 
-Three functions, the NumPy twins of ``torch.nn.utils``' ``get_total_norm``,
-``clip_grad_norm_`` and ``clip_grad_value_`` (PyTorch 2.13), applied to a dict or list of
-gradient arrays, which they modify in place:
+The NumPy twins of ``torch.nn.utils``' clipping functions (PyTorch 2.13), with its names,
+arguments, defaults and arithmetic, applied to a dict or list of gradient arrays (PyTorch's
+``.grad`` tensors), which the functions ending in ``_`` modify in place:
 
-* [total_norm][solutions.clipping.total_norm]: the p-norm of all gradients taken together,
-  computed as PyTorch does — the norm of each array in that array's dtype, then the norm
-  of those norms;
-* [clip_grad_norm][solutions.clipping.clip_grad_norm]: multiply every array by
-  ``min(max_norm / (total_norm + 1e-6), 1)``, always, and return the norm before clipping;
-* [clip_grad_value][solutions.clipping.clip_grad_value]: clamp every element into
+* [get_total_norm][solutions.clipping.get_total_norm]: the p-norm of all gradients taken
+  together, computed as PyTorch does — the norm of each array in that array's dtype, then the
+  norm of those norms;
+* [clip_grads_with_norm_][solutions.clipping.clip_grads_with_norm_]: multiply every array by
+  ``min(max_norm / (total_norm + 1e-6), 1)``, always, for a ``total_norm`` you computed;
+* [clip_grad_norm_][solutions.clipping.clip_grad_norm_]: the two above in one call; returns
+  the norm before clipping;
+* [clip_grad_value_][solutions.clipping.clip_grad_value_]: clamp every element into
   ``[−clip_value, clip_value]``.
+
+[total_norm][solutions.clipping.total_norm], [clip_grad_norm][solutions.clipping.clip_grad_norm]
+and [clip_grad_value][solutions.clipping.clip_grad_value] are the earlier names of
+``get_total_norm``, ``clip_grad_norm_`` and ``clip_grad_value_``, kept as aliases (the same
+functions) so that existing code keeps working.
 
 Unlike the rest of the package these functions accept NaN and infinity inside the gradients
 and treat them as PyTorch does (a NaN total norm turns every gradient into NaN), because a
@@ -101,7 +108,7 @@ def _vector_norm(a: np.ndarray, p: float) -> np.floating:
     return np.power(np.power(np.abs(a), t(p)).sum(dtype=a.dtype), t(1) / t(p))
 
 
-def total_norm(grads: Grads, norm_type: float | str = 2.0, error_if_nonfinite: bool = False) -> float:
+def get_total_norm(grads: Grads, norm_type: float | str = 2.0, error_if_nonfinite: bool = False) -> float:
     """The p-norm of all gradients together, as ``torch.nn.utils.get_total_norm``.
 
     Computed as PyTorch computes it: the norm of each array, in that array's dtype, then the
@@ -157,15 +164,59 @@ def _total_norm(arrays: list[np.ndarray], p: float, error_if_nonfinite: bool) ->
     return total
 
 
-def clip_grad_norm(
+def clip_grads_with_norm_(grads: Grads, max_norm: float, total_norm: float) -> None:
+    """Scale all gradients by ``min(max_norm / (total_norm + 1e-6), 1)``, in place.
+
+    The rule of ``torch.nn.utils.clip_grads_with_norm_``, for a ``total_norm`` computed
+    beforehand (usually by [get_total_norm][solutions.clipping.get_total_norm], perhaps over
+    more gradients than the ones clipped here). The coefficient is computed in the gradients'
+    dtype and applied always, also when it is exactly 1. A NaN ``total_norm`` makes every
+    gradient NaN; an infinite one zeroes the finite entries and turns infinite ones into NaN
+    — as in PyTorch.
+
+    Parameters
+    ----------
+    grads : dict or list of ndarray, any shapes, or one ndarray
+        float32 or float64, all the same dtype; modified in place. NaN/inf allowed.
+    max_norm : float
+        The largest norm allowed, ``>= 0`` (``inf``: never clip).
+    total_norm : float
+        The norm to clip by; NaN and infinity allowed (see above).
+
+    Raises
+    ------
+    ValueError
+        ``max_norm`` negative or NaN, ``total_norm`` not a real number, or bad ``grads``
+        (see [get_total_norm][solutions.clipping.get_total_norm]).
+    """
+    arrays = _arrays(grads)
+    m = _check_bound("max_norm", max_norm)
+    if isinstance(total_norm, (bool, np.bool_)) or not isinstance(total_norm, (int, float, np.integer, np.floating)):
+        raise ValueError(f"total_norm must be a real number (NaN and inf allowed); got {total_norm!r}")
+    if arrays:
+        _clip(arrays, m, arrays[0].dtype.type(total_norm))
+
+
+def _clip(arrays: list[np.ndarray], m: float, total: np.floating) -> None:
+    t = arrays[0].dtype.type  # PyTorch computes the coefficient in the gradients' dtype
+    with np.errstate(over="ignore", invalid="ignore"):
+        # --8<-- [start:clip]
+        coef = t(m) * (t(1) / (total + t(EPS)))  # max_norm / (total_norm + 1e-6)
+        coef = np.minimum(coef, t(1))            # clamped at 1; NaN stays NaN
+        for g in arrays:
+            g *= coef                            # always, also by exactly 1
+        # --8<-- [end:clip]
+
+
+def clip_grad_norm_(
     grads: Grads, max_norm: float, norm_type: float | str = 2.0, error_if_nonfinite: bool = False
 ) -> float:
     """Rescale all gradients together so that their norm is at most ``max_norm``, in place.
 
-    The rule of ``torch.nn.utils.clip_grad_norm_``: every array is multiplied by
-    ``min(max_norm / (total_norm + 1e-6), 1)`` — always, also when that is 1 — where
-    ``total_norm`` is [total_norm][solutions.clipping.total_norm] of all arrays together. This
-    is clipping by norm (the book's ch. 7, 梯度截断) with PyTorch's two details: ``+ 1e-6``
+    The rule of ``torch.nn.utils.clip_grad_norm_``: [get_total_norm][solutions.clipping.get_total_norm]
+    followed by [clip_grads_with_norm_][solutions.clipping.clip_grads_with_norm_] with that
+    norm — every array is multiplied by ``min(max_norm / (total_norm + 1e-6), 1)``, always.
+    This is clipping by norm (the book's ch. 7, 梯度截断) with PyTorch's two details: ``+ 1e-6``
     and a coefficient clamped at 1. A NaN total norm therefore makes every gradient NaN, and an
     infinite one zeroes the finite entries and turns infinite ones into NaN — as in PyTorch.
 
@@ -190,7 +241,7 @@ def clip_grad_norm(
     ------
     ValueError
         ``max_norm`` negative or NaN, a bad ``norm_type``, or bad ``grads`` (see
-        [total_norm][solutions.clipping.total_norm]).
+        [get_total_norm][solutions.clipping.get_total_norm]).
     RuntimeError
         ``error_if_nonfinite`` is set and the total norm is NaN or infinite.
     """
@@ -200,20 +251,12 @@ def clip_grad_norm(
     if not isinstance(error_if_nonfinite, (bool, np.bool_)):
         raise ValueError(f"error_if_nonfinite must be True or False; got {error_if_nonfinite!r}")
     total = _total_norm(arrays, p, bool(error_if_nonfinite))
-    if not arrays:
-        return float(total)
-    t = arrays[0].dtype.type  # PyTorch computes the coefficient in the gradients' dtype
-    with np.errstate(over="ignore", invalid="ignore"):
-        # --8<-- [start:clip]
-        coef = t(m) * (t(1) / (total + t(EPS)))  # max_norm / (total_norm + 1e-6)
-        coef = np.minimum(coef, t(1))            # clamped at 1; NaN stays NaN
-        for g in arrays:
-            g *= coef                            # always, also by exactly 1
-        # --8<-- [end:clip]
+    if arrays:
+        _clip(arrays, m, total)
     return float(total)
 
 
-def clip_grad_value(grads: Grads, clip_value: float) -> None:
+def clip_grad_value_(grads: Grads, clip_value: float) -> None:
     """Clamp every gradient element into ``[−clip_value, clip_value]``, in place.
 
     The rule of ``torch.nn.utils.clip_grad_value_`` (clipping by value, the book's ch. 7,
@@ -232,7 +275,8 @@ def clip_grad_value(grads: Grads, clip_value: float) -> None:
     Raises
     ------
     ValueError
-        ``clip_value`` negative, NaN or overflowing the dtype; bad ``grads``.
+        ``clip_value`` negative or NaN (PyTorch then clamps every entry to ``clip_value``,
+        silently), or overflowing the dtype; bad ``grads``.
     """
     arrays = _arrays(grads)
     c = _check_bound("clip_value", clip_value)
@@ -245,3 +289,14 @@ def clip_grad_value(grads: Grads, clip_value: float) -> None:
     for g in arrays:
         np.clip(g, t(-c), t(c), out=g)  # each entry into [−c, c]; NaN stays NaN
     # --8<-- [end:value]
+
+
+total_norm = get_total_norm
+"""Alias of [get_total_norm][solutions.clipping.get_total_norm] (this module's earlier name)."""
+
+clip_grad_norm = clip_grad_norm_
+"""Alias of [clip_grad_norm_][solutions.clipping.clip_grad_norm_] (this module's earlier name;
+PyTorch's own ``clip_grad_norm`` is a deprecated alias of ``clip_grad_norm_`` too)."""
+
+clip_grad_value = clip_grad_value_
+"""Alias of [clip_grad_value_][solutions.clipping.clip_grad_value_] (this module's earlier name)."""

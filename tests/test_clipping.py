@@ -17,7 +17,8 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from solutions.clipping import clip_grad_norm, clip_grad_value, total_norm
+from solutions import clipping
+from solutions.clipping import clip_grad_norm_, clip_grad_value_, clip_grads_with_norm_, get_total_norm
 
 NORM_TYPES = [0.5, 1.0, 2.0, 3.0, math.inf]
 DTYPES = [np.float32, np.float64]
@@ -87,7 +88,7 @@ def test_clip_grad_norm_equals_torch(dtype, norm_type, seed, n_arrays, scale, ma
     grads, arrays = random_grads(seed, dtype, n_arrays, scale, as_dict)
     before = [a.copy() for a in arrays]
     want_norm, want = torch_norm_clip(before, max_norm, norm_type, foreach=foreach)
-    got_norm = clip_grad_norm(grads, max_norm, norm_type)
+    got_norm = clip_grad_norm_(grads, max_norm, norm_type)
     assert type(got_norm) is float
     assert_close(got_norm, want_norm, RTOL[dtype])
     for a, w in zip(arrays, want):
@@ -103,7 +104,7 @@ def test_inf_norm_is_bit_identical_to_torch(dtype, seed, n_arrays, max_norm, for
     """No sum in the inf norm: every bit must match, including the coefficient's rounding."""
     _, arrays = random_grads(seed, dtype, n_arrays, 1.0, False)
     want_norm, want = torch_norm_clip(arrays, max_norm, math.inf, foreach=foreach)
-    got_norm = clip_grad_norm(arrays, max_norm, "inf")
+    got_norm = clip_grad_norm_(arrays, max_norm, "inf")
     assert got_norm == want_norm
     for a, w in zip(arrays, want):
         np.testing.assert_array_equal(a, w)
@@ -115,8 +116,8 @@ def test_total_norm_is_the_norm_of_everything_concatenated(dtype, norm_type):
     _, arrays = random_grads(7, dtype, 4, 1.0, False)
     flat = np.concatenate([a.ravel() for a in arrays]).astype(np.float64)
     want = np.abs(flat).max() if norm_type == math.inf else (np.abs(flat) ** norm_type).sum() ** (1 / norm_type)
-    assert total_norm(arrays, norm_type) == pytest.approx(want, rel=RTOL[dtype])
-    assert total_norm({"a": arrays[0]}, norm_type) == pytest.approx(
+    assert get_total_norm(arrays, norm_type) == pytest.approx(want, rel=RTOL[dtype])
+    assert get_total_norm({"a": arrays[0]}, norm_type) == pytest.approx(
         torch.linalg.vector_norm(torch.from_numpy(arrays[0]), norm_type).item(), rel=RTOL[dtype])
 
 
@@ -125,7 +126,7 @@ def test_norm_equal_to_max_norm_is_still_scaled_by_the_1e6(dtype):
     """‖g‖ = max_norm: PyTorch multiplies by max_norm / (max_norm + 1e-6) < 1, and so do we."""
     g = np.array([3.0, 4.0], dtype=dtype)
     want_norm, (want,) = torch_norm_clip([g], 5.0)
-    assert clip_grad_norm([g], 5.0) == want_norm == 5.0
+    assert clip_grad_norm_([g], 5.0) == want_norm == 5.0
     np.testing.assert_array_equal(g, want)
     assert np.all(g < np.array([3.0, 4.0], dtype=dtype))
 
@@ -134,16 +135,16 @@ def test_norm_equal_to_max_norm_is_still_scaled_by_the_1e6(dtype):
 @pytest.mark.parametrize("max_norm", [0.0, 1.0])
 def test_zero_gradients_stay_zero(dtype, max_norm):
     grads = {"W": np.zeros((3, 2), dtype=dtype), "b": np.zeros(3, dtype=dtype)}
-    assert clip_grad_norm(grads, max_norm) == 0.0
+    assert clip_grad_norm_(grads, max_norm) == 0.0
     assert all(np.array_equal(g, np.zeros_like(g)) for g in grads.values())
     assert torch_norm_clip(list(grads.values()), max_norm)[0] == 0.0
 
 
 @pytest.mark.parametrize("empty", [{}, []])
 def test_no_gradients_give_norm_zero_like_torch(empty):
-    assert clip_grad_norm(empty, 1.0) == 0.0 == torch.nn.utils.clip_grad_norm_([], 1.0).item()
-    assert total_norm(empty) == 0.0
-    assert clip_grad_value(empty, 1.0) is None
+    assert clip_grad_norm_(empty, 1.0) == 0.0 == torch.nn.utils.clip_grad_norm_([], 1.0).item()
+    assert get_total_norm(empty) == 0.0
+    assert clip_grad_value_(empty, 1.0) is None
 
 
 def nonfinite_cases(dtype):
@@ -169,7 +170,7 @@ def test_nonfinite_gradients_like_torch(dtype, norm_type, case, max_norm):
     for foreach in (True, False):
         want_norm, want = torch_norm_clip(arrays, max_norm, norm_type, foreach=foreach)
         ours = [a.copy() for a in arrays]
-        got_norm = clip_grad_norm(ours, max_norm, norm_type)
+        got_norm = clip_grad_norm_(ours, max_norm, norm_type)
         assert_close(got_norm, want_norm, RTOL[dtype])
         for a, w in zip(ours, want):
             assert_close(a, w, RTOL[dtype])
@@ -178,7 +179,7 @@ def test_nonfinite_gradients_like_torch(dtype, norm_type, case, max_norm):
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_nan_norm_makes_every_gradient_nan(dtype):
     grads = {"W": np.ones((2, 2), dtype), "b": np.array([np.nan, 0.0], dtype)}
-    assert math.isnan(clip_grad_norm(grads, 1.0))
+    assert math.isnan(clip_grad_norm_(grads, 1.0))
     assert np.isnan(grads["W"]).all() and np.isnan(grads["b"]).all()
 
 
@@ -190,9 +191,9 @@ def test_error_if_nonfinite_raises_like_torch_and_leaves_grads(dtype, case):
     with pytest.raises(RuntimeError, match="non-finite"):
         torch_norm_clip(arrays, 1.0, 2.0, error_if_nonfinite=True)
     with pytest.raises(RuntimeError, match="non-finite"):
-        clip_grad_norm(ours, 1.0, error_if_nonfinite=True)
+        clip_grad_norm_(ours, 1.0, error_if_nonfinite=True)
     with pytest.raises(RuntimeError, match="non-finite"):
-        total_norm(ours, error_if_nonfinite=True)
+        get_total_norm(ours, error_if_nonfinite=True)
     for a, b in zip(ours, arrays):
         np.testing.assert_array_equal(a, b)
 
@@ -200,7 +201,7 @@ def test_error_if_nonfinite_raises_like_torch_and_leaves_grads(dtype, case):
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_error_if_nonfinite_is_silent_on_finite_norms(dtype):
     g = np.array([3.0, 4.0], dtype)
-    assert clip_grad_norm([g], 1.0, error_if_nonfinite=True) == 5.0
+    assert clip_grad_norm_([g], 1.0, error_if_nonfinite=True) == 5.0
     assert np.allclose(g, [0.6, 0.8], rtol=1e-6)
 
 
@@ -215,7 +216,7 @@ def test_clip_grad_value_is_bit_identical_to_torch(dtype, seed, n_arrays, clip_v
     if with_nonfinite:
         arrays[0].reshape(-1)[:3] = np.array([np.nan, np.inf, -np.inf], dtype)[: arrays[0].size]
     want = torch_value_clip(arrays, clip_value, foreach)
-    assert clip_grad_value(grads, clip_value) is None
+    assert clip_grad_value_(grads, clip_value) is None
     for a, w in zip(arrays, want):
         assert a.dtype == dtype
         np.testing.assert_array_equal(a, w)  # NaN == NaN here
@@ -224,9 +225,9 @@ def test_clip_grad_value_is_bit_identical_to_torch(dtype, seed, n_arrays, clip_v
 
 def test_one_array_like_a_single_tensor():
     g = np.array([[6.0, 8.0]])
-    assert clip_grad_norm(g, 1.0) == 10.0
+    assert clip_grad_norm_(g, 1.0) == 10.0
     assert np.allclose(g, [[0.6, 0.8]])
-    clip_grad_value(g, 0.7)
+    clip_grad_value_(g, 0.7)
     assert np.allclose(g, [[0.6, 0.7]])
 
 
@@ -234,22 +235,22 @@ def test_one_array_like_a_single_tensor():
 def test_bad_max_norm(bad):
     g = np.ones(3)
     with pytest.raises(ValueError, match="max_norm"):
-        clip_grad_norm([g], bad)
+        clip_grad_norm_([g], bad)
     np.testing.assert_array_equal(g, np.ones(3))
 
 
 @pytest.mark.parametrize("bad", [-1.0, math.nan, -math.inf, "0.1", None])
 def test_bad_clip_value(bad):
     with pytest.raises(ValueError, match="clip_value"):
-        clip_grad_value([np.ones(3)], bad)
+        clip_grad_value_([np.ones(3)], bad)
 
 
 @pytest.mark.parametrize("bad", [0, 0.0, -1.0, math.nan, -math.inf, "two", None, True])
 def test_bad_norm_type(bad):
     with pytest.raises(ValueError, match="norm_type"):
-        clip_grad_norm([np.ones(3)], 1.0, bad)
+        clip_grad_norm_([np.ones(3)], 1.0, bad)
     with pytest.raises(ValueError, match="norm_type"):
-        total_norm([np.ones(3)], bad)
+        get_total_norm([np.ones(3)], bad)
 
 
 @pytest.mark.parametrize(("grads", "match"), [
@@ -265,16 +266,16 @@ def test_bad_norm_type(bad):
 ])
 def test_bad_grads_name_the_key(grads, match):
     with pytest.raises(ValueError, match=match):
-        clip_grad_norm(grads, 1.0)
+        clip_grad_norm_(grads, 1.0)
     with pytest.raises(ValueError, match=match):
-        clip_grad_value(grads, 1.0)
+        clip_grad_value_(grads, 1.0)
 
 
 def test_read_only_gradient_is_named():
     g = np.ones(3)
     g.flags.writeable = False
     with pytest.raises(ValueError, match=r"grads\['W'\] is read-only"):
-        clip_grad_norm({"W": g}, 1.0)
+        clip_grad_norm_({"W": g}, 1.0)
 
 
 def test_empty_array_with_inf_norm_raises_like_torch():
@@ -282,21 +283,75 @@ def test_empty_array_with_inf_norm_raises_like_torch():
     with pytest.raises(RuntimeError, match="empty tensor"):
         torch_norm_clip(arrays, 1.0, math.inf)
     with pytest.raises(ValueError, match="empty array"):
-        clip_grad_norm(arrays, 1.0, math.inf)
+        clip_grad_norm_(arrays, 1.0, math.inf)
     want_norm = torch_norm_clip(arrays, 1.0, 2.0)[0]
-    assert clip_grad_norm(arrays, 1.0, 2.0) == want_norm == math.sqrt(2.0)
+    assert clip_grad_norm_(arrays, 1.0, 2.0) == want_norm == math.sqrt(2.0)
 
 
 def test_clip_value_overflowing_float32_raises_like_torch():
     with pytest.raises(RuntimeError, match="overflow"):
         torch_value_clip([np.ones(2, np.float32)], 1e300)
     with pytest.raises(ValueError, match="clip_value .* overflows float32"):
-        clip_grad_value([np.ones(2, np.float32)], 1e300)
+        clip_grad_value_([np.ones(2, np.float32)], 1e300)
     g = np.array([1e300, -1e301])
-    clip_grad_value([g], 1e300)
+    clip_grad_value_([g], 1e300)
     np.testing.assert_array_equal(g, [1e300, -1e300])
 
 
 def test_error_if_nonfinite_must_be_bool():
     with pytest.raises(ValueError, match="error_if_nonfinite"):
-        clip_grad_norm([np.ones(2)], 1.0, error_if_nonfinite="yes")
+        clip_grad_norm_([np.ones(2)], 1.0, error_if_nonfinite="yes")
+
+
+def test_old_names_are_aliases_of_the_torch_names() -> None:
+    assert clipping.total_norm is get_total_norm
+    assert clipping.clip_grad_norm is clip_grad_norm_
+    assert clipping.clip_grad_value is clip_grad_value_
+
+
+def torch_split_clip(arrays, max_norm, total):
+    """``torch.nn.utils.clip_grads_with_norm_`` with a given total norm (a tensor of the grads' dtype)."""
+    params = _params(arrays)
+    t = torch.tensor(total, dtype=params[0].grad.dtype) if params else torch.tensor(total)
+    torch.nn.utils.clip_grads_with_norm_(params, max_norm, t)
+    return [p.grad.numpy() for p in params]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@SETTINGS
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n_arrays=st.integers(1, 5),
+    scale=st.sampled_from([1e-2, 1.0, 1e2]),
+    max_norm=st.sampled_from([0.0, 1e-6, 0.5, 1.0, 7.0, math.inf]),
+    extra=st.sampled_from([0.0, 1.0, 10.0, math.inf, math.nan]),
+)
+def test_split_api_equals_torch_and_clip_grad_norm_(dtype, seed, n_arrays, scale, max_norm, extra):
+    """get_total_norm + clip_grads_with_norm_ is clip_grad_norm_, bit for bit, and clip_grads_with_norm_
+    with a norm taken over more gradients (``extra``) equals torch's."""
+    grads, arrays = random_grads(seed, dtype, n_arrays, scale, as_dict=False)
+    whole = [a.copy() for a in arrays]
+    norm = get_total_norm(arrays)
+    assert type(norm) is float
+    clip_grads_with_norm_(arrays, max_norm, norm)
+    assert clip_grad_norm_(whole, max_norm) == norm
+    for a, w in zip(arrays, whole):
+        np.testing.assert_array_equal(a, w)
+    more = [a.copy() for a in whole]
+    total = float(np.hypot(norm, extra))
+    want = torch_split_clip(more, max_norm, total)
+    clip_grads_with_norm_(more, max_norm, total)
+    for a, w in zip(more, want):
+        assert a.dtype == dtype
+        assert_close(a, w, RTOL[dtype])
+
+
+def test_clip_grads_with_norm_rejects_bad_arguments() -> None:
+    g = [np.ones(3)]
+    with pytest.raises(ValueError, match="total_norm must be a real number"):
+        clip_grads_with_norm_(g, 1.0, "2.0")
+    with pytest.raises(ValueError, match="total_norm must be a real number"):
+        clip_grads_with_norm_(g, 1.0, True)
+    with pytest.raises(ValueError, match="max_norm must be a number >= 0"):
+        clip_grads_with_norm_(g, -1.0, 2.0)
+    clip_grads_with_norm_([], 1.0, 5.0)  # nothing to clip, as in torch
