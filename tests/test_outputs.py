@@ -83,6 +83,23 @@ def test_one_demo_on_its_own_prints_the_same_bytes(name: str, tmp_path: Path) ->
         assert values.read_bytes() == stored_values.read_bytes()
 
 
+def test_every_stored_figure_is_drawn_by_exactly_one_demo(regen: bool, demo_outputs: Path) -> None:
+    """Figures compared both ways: a stored figure that no demo draws any more is stale too
+    (``pytest --regen`` deletes it), and no two demos write the same file."""
+    drawn: dict[str, list[str]] = {}
+    for fig in sorted((demo_outputs / "figures").glob("*/*.svg")):
+        drawn.setdefault(fig.name, []).append(fig.parent.name)
+    shared = {name: who for name, who in drawn.items() if len(who) > 1}
+    assert not shared, f"figures written by more than one demo: {shared}"
+    orphans = sorted(p.name for p in FIGURES.glob("*.svg") if p.name not in drawn)
+    if regen:
+        for name in orphans:
+            (FIGURES / name).unlink()
+        return
+    assert not orphans, (f"docs/figures has figures no demo draws: {orphans}; remove them (and their "
+                         f"page references) or run `pytest --regen`")
+
+
 def test_run_all_needs_an_output_folder() -> None:
     proc = run_cli("run", "--all")
     assert proc.returncode == 2 and b"--outputs" in proc.stderr
