@@ -6,7 +6,7 @@ import numpy as np
 
 from solutions.demos.residual_growth import setup
 from solutions.plotting import figure
-from solutions.report import table
+from solutions.report import fmt, table
 from solutions.residual import state_jacobian_norms
 
 H = 16
@@ -39,12 +39,12 @@ def main() -> dict:
             measured[j] = state_jacobian_norms(np.zeros((T, 1, W.shape[1])), h0, params, alpha=a)[-1, 0]
         predicted = np.array([(1.0 + rule(int(T))) ** T for T in Ts])
         assert np.allclose(measured, predicted, rtol=1e-9)   # the linear theory is exact here
-        rows.append([name] + [f"{measured[list(Ts).index(T)]:.4g}" for T in SHOWN])
+        rows.append([name] + [fmt(measured[list(Ts).index(T)], ".4g", rel=1e-6) for T in SHOWN])
         ax.plot(Ts, predicted, "-", color=f"C{i}", lw=1.2, label=f"{name}: (1 + α)$^T$")
-        ax.plot(Ts, measured, "o", color=f"C{i}", ms=4)
+        ax.plot(Ts, [float(f"{v:.3g}") for v in measured], "o", color=f"C{i}", ms=4)  # 3 digits: same on every CPU
     print("||dh_T/dh_0|| (measured; equal to the prediction to 1e-9):")
     print(table(["scale"] + [f"T = {T}" for T in SHOWN], rows))
-    print(f"\n(1 + 1/T)^T -> e = {np.e:.4f}: with α = 1/T it stays bounded for every length.")
+    print(f"\n(1 + 1/T)^T -> e = {fmt(np.e, '.4f')}: with α = 1/T it stays bounded for every length.")
     ax.axhline(np.e, color="0.4", lw=0.8, ls=":", label="e = lim (1 + 1/T)$^T$")
     ax.set_ylim(0.5, 1e25)                 # α = 1 leaves the plot at T ≈ 80 (2^T; see residual-growth)
     ax.set_xscale("log")

@@ -1,0 +1,92 @@
+"""solutions.tbptt: the per-window trainer against rnn_backward(truncate=) and torch with detach()."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from solutions.sequence import bptt
+from solutions.tbptt import PARAM_KEYS, TBPTT, full_bptt_bytes, window_grads
+
+T, B, I, H, O = 12, 3, 4, 5, 3
+
+
+def problem(seed: int = 0):
+    rng = np.random.default_rng(seed)
+    params = {"W_ih": rng.normal(0, 0.5, (H, I)), "W_hh": rng.normal(0, 0.5, (H, H)),
+              "b_ih": rng.normal(0, 0.1, H), "b_hh": rng.normal(0, 0.1, H),
+              "V": rng.normal(0, 0.5, (O, H)), "c": rng.normal(0, 0.1, O)}
+    return rng.normal(size=(T, B, I)), rng.integers(0, O, (T, B)), rng.normal(0, 0.5, (B, H)), params
+
+
+@pytest.mark.parametrize("ell", [1, 2, 3, 4, 5, 12, 20])
+def test_windows_at_lr_0_add_up_to_rnn_backward_truncate(ell: int) -> None:
+    """TBPTT(ℓ, ℓ) with lr = 0: the windows' gradients and losses sum to bptt(..., truncate=ℓ)."""
+    x, y, h0, params = problem()
+    p, updates = TBPTT(ell, lr=0.0).train(x, y, h0, params)
+    loss, ref = bptt(x, y, h0, params, truncate=ell)
+    assert len(updates) == -(-T // ell)
+    assert sum(u.loss for u in updates) == pytest.approx(loss, rel=1e-12)
+    for k in PARAM_KEYS:
+        np.testing.assert_allclose(sum(u.grads[k] for u in updates), ref[k], rtol=1e-10, atol=1e-13)
+        np.testing.assert_array_equal(p[k], params[k])
+
+
+def test_updates_between_windows_match_a_hand_written_loop() -> None:
+    """With lr > 0 each window sees the parameters the previous windows left, and the carried state."""
+    x, y, h0, params = problem(1)
+    ell, lr = 4, 0.05
+    p, updates = TBPTT(ell, lr=lr).train(x, y, h0, params)
+    q = {k: v.copy() for k, v in params.items()}
+    h = h0
+    from solutions.sequence import rnn_forward
+    for s, u in zip(range(0, T, ell), updates):
+        loss, g = bptt(x[s:s + ell], y[s:s + ell], h, q)          # one window, its own BPTT
+        assert u.loss == pytest.approx(loss, rel=1e-12)
+        h = rnn_forward(x[s:s + ell], h, q)[0][-1]                # state before the update, carried
+        for k in PARAM_KEYS:
+            q[k] = q[k] - lr * g[k]
+    for k in PARAM_KEYS:
+        np.testing.assert_allclose(p[k], q[k], rtol=1e-10, atol=1e-13)
+
+
+@pytest.mark.parametrize("k1,k2", [(1, 3), (2, 5), (3, 3), (4, 8), (5, 7)])
+def test_k1_k2_against_torch_detach(k1: int, k2: int) -> None:
+    """TBPTT(k1, k2) at lr = 0: each update's gradient is autograd's on the last k2 steps, detached state."""
+    x, y, h0, params = problem(2)
+    _, updates = TBPTT(k1, k2, lr=0.0).train(x, y, h0, params)
+    tp = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
+    for u in updates:
+        prev = updates[updates.index(u) - 1].end if updates.index(u) else 0
+        start, end = max(0, prev + k1 - k2), u.end
+        new = end - prev
+        with torch.no_grad():                         # the state entering the window: a constant
+            h = torch.tensor(h0)
+            for t in range(start):
+                h = torch.tanh(torch.tensor(x[t]) @ tp["W_ih"].T + tp["b_ih"] + h @ tp["W_hh"].T + tp["b_hh"])
+        loss = 0
+        for t in range(start, end):
+            h = torch.tanh(torch.tensor(x[t]) @ tp["W_ih"].T + tp["b_ih"] + h @ tp["W_hh"].T + tp["b_hh"])
+            if t >= end - new:
+                o = h @ tp["V"].T + tp["c"]
+                loss = loss + torch.nn.functional.cross_entropy(o, torch.tensor(y[t]))
+        grads = torch.autograd.grad(loss, [tp[k] for k in PARAM_KEYS])
+        assert u.loss == pytest.approx(float(loss.detach()), rel=1e-12)
+        for k, g in zip(PARAM_KEYS, grads):
+            np.testing.assert_allclose(u.grads[k], g.numpy(), rtol=1e-10, atol=1e-13)
+
+
+def test_memory_is_the_window_not_the_sequence() -> None:
+    x, y, h0, params = problem()
+    _, updates = TBPTT(4).train(x, y, h0, params)
+    assert max(u.cache_bytes for u in updates) == full_bptt_bytes(4, B, I, H, O)
+    cache_bytes = window_grads(x, y, h0, params, T)[3]
+    assert cache_bytes == full_bptt_bytes(T, B, I, H, O)
+
+
+@pytest.mark.parametrize("kwargs", [dict(k1=0), dict(k1=2, k2=1), dict(k1=True), dict(k1=2, lr=-1.0),
+                                    dict(k1=2, lr=float("nan")), dict(k1=2.0)])
+def test_bad_arguments_are_value_errors(kwargs) -> None:
+    with pytest.raises(ValueError):
+        TBPTT(**kwargs)
