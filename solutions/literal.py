@@ -13,6 +13,11 @@ printed — every ``δ_{t,k}`` separately, ``T(T+1)/2`` of them — so the pages
 O(T) pass of [rnn_backward][solutions.sequence.rnn_backward] gives the same numbers. It is
 written for reading, not for speed: its cost grows as O(T²).
 
+It is the package's one double-sum engine: the recursion takes its step, and the sum of
+(6.39) its outer product, as arguments (defaults: the right ones,
+[next_delta][solutions.literal.next_delta] and [outer_hh][solutions.literal.outer_hh]), so
+that [solutions.pitfalls][] can swap in the students' wrong ones.
+
 Code layout as everywhere on the site: one row per example, so the book's column vector
 ``δ_{t,k}`` is the row ``delta[t, k, b]`` of example ``b``, ``Uᵀ δ`` is ``δ @ W_hh`` and the
 outer product ``δ xᵀ`` summed over the batch is ``δ.T @ x``. Indices are 0-based: ``x[k]``
@@ -21,10 +26,30 @@ and ``h[k]`` are the book's ``x_{k+1}`` and ``h_{k+1}``, and ``h0`` is the book'
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from solutions.sequence import RnnCache
-from solutions.validate import Shapes, check_cache
+from solutions.validate import Shapes, check_cache, check_truncate
+
+#: ``step(delta, t, k, dh, h, hp, W_hh) -> δ_{t,k−1}``: one step of the recursion, all (B, H).
+Step = Callable[..., np.ndarray]
+#: ``outer(delta, h_prev) -> (H, H)``: one term of (6.39).
+Outer = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+# --8<-- [start:next_delta]
+def next_delta(delta: np.ndarray, t: int, k: int, dh: np.ndarray,
+               h: np.ndarray, hp: np.ndarray, W_hh: np.ndarray) -> np.ndarray:
+    """The right step: ``δ_{t,k−1} = f'(z_{k−1}) ⊙ Uᵀ δ_{t,k}``."""
+    return (1.0 - hp[k] ** 2) * (delta @ W_hh)     # hp[k] = h_{k-1}, f'(z_{k-1}) = 1 - h_{k-1}²
+# --8<-- [end:next_delta]
+
+
+def outer_hh(delta: np.ndarray, h_prev: np.ndarray) -> np.ndarray:
+    """The right outer product of (6.39): ``δ_{t,k} h_{k−1}ᵀ`` summed over the batch, shape (H, H)."""
+    return delta.T @ h_prev
 
 
 def _checked(dh: np.ndarray, cache: RnnCache) -> RnnCache:
@@ -34,7 +59,8 @@ def _checked(dh: np.ndarray, cache: RnnCache) -> RnnCache:
     return c
 
 
-def error_terms(dh: np.ndarray, cache: RnnCache) -> np.ndarray:
+def error_terms(dh: np.ndarray, cache: RnnCache, truncate: int | None = None, *,
+                step: Step = next_delta) -> np.ndarray:
     """Every error term ``δ_{t,k} = ∂L_t/∂z_k`` of the book's §6.4.1, by its recursion.
 
     Parameters
@@ -42,51 +68,68 @@ def error_terms(dh: np.ndarray, cache: RnnCache) -> np.ndarray:
     dh : ndarray of shape (T, B, H)
         ``∂L_t/∂h_t`` for every step ``t``: the gradient of the step-``t`` loss with respect
         to the state of the same step (what the output layer sends down).
-    cache : tuple
+    cache : RnnCache
         From [rnn_forward][solutions.sequence.rnn_forward].
+    truncate : int, optional
+        Truncated BPTT with windows of ``truncate`` steps, as in
+        [rnn_backward][solutions.sequence.rnn_backward]: the recursion from ``L_t`` stops at
+        the first step of ``t``'s window. ``None`` (default): full BPTT.
+    step : callable
+        ``step(delta, t, k, dh, h, hp, W_hh) -> δ_{t,k−1}``, each of shape (B, H), where
+        ``hp`` (T, B, H) holds ``h_{k−1}`` at index ``k``; default
+        [next_delta][solutions.literal.next_delta].
 
     Returns
     -------
     delta : ndarray of shape (T, T, B, H)
-        ``delta[t, k]`` is ``δ_{t,k}`` (one row per example) for ``k ≤ t``, and zero for
-        ``k > t`` (the loss at step ``t`` does not depend on later states). Same dtype as
-        ``dh``.
+        ``delta[t, k]`` is ``δ_{t,k}`` (one row per example) for ``k ≤ t`` in ``t``'s
+        window, and zero otherwise (the loss at step ``t`` does not depend on later states).
+        Same dtype as ``dh``.
 
     Raises
     ------
     ValueError
         ``dh`` not shaped like ``h`` (T, B, H), of another dtype, or not finite; ``cache``
-        not the tuple ``rnn_forward`` returns.
+        not an ``RnnCache``; ``truncate`` < 1.
     """
     c = _checked(dh, cache)
-    h, p = c.h, c.params
+    w = check_truncate(truncate) or len(c.h)
+    h, U = c.h, c.params["W_hh"]
     T = h.shape[0]
-    # --8<-- [start:recursion]
-    U = p["W_hh"]
-    fprime = 1.0 - h * h                   # f'(z_k) = 1 - h_k²  (tanh)
+    hp = np.concatenate([c.h0[None], h[:-1]])     # hp[k] = h_{k-1}
     delta = np.zeros((T, *h.shape), dtype=h.dtype)   # delta[t, k] = δ_{t,k}
-    for t in range(T):                     # one loss term L_t at a time
-        delta[t, t] = fprime[t] * dh[t]    # δ_{t,t} = f'(z_t) ⊙ ∂L_t/∂h_t
-        for k in range(t - 1, -1, -1):     # back from step t to step 1:
-            # δ_{t,k} = diag(f'(z_k)) Uᵀ δ_{t,k+1}
-            delta[t, k] = fprime[k] * (delta[t, k + 1] @ U)
+    # --8<-- [start:recursion]
+    for t in range(T):                          # one loss term L_t at a time
+        start = t // w * w                      # first step of t's window (0: full BPTT)
+        delta[t, t] = (1.0 - h[t] ** 2) * dh[t]   # δ_{t,t} = f'(z_t) ⊙ ∂L_t/∂h_t
+        for k in range(t, start, -1):           # back from step t to the window's first:
+            # δ_{t,k-1} = diag(f'(z_{k-1})) Uᵀ δ_{t,k}
+            delta[t, k - 1] = step(delta[t, k], t, k, dh, h, hp, U)
     # --8<-- [end:recursion]
     return delta
 
 
-def double_sum_grads(dh: np.ndarray, cache: RnnCache) -> dict[str, np.ndarray]:
+def double_sum_grads(dh: np.ndarray, cache: RnnCache, truncate: int | None = None, *,
+                     step: Step = next_delta, outer: Outer = outer_hh) -> dict[str, np.ndarray]:
     """The gradients (6.39), (6.40), (6.41) of the book as literal double sums over ``δ_{t,k}``.
 
-    The same result as [rnn_backward][solutions.sequence.rnn_backward] (full BPTT), computed
-    the long way: O(T²) error terms from
+    The same result as [rnn_backward][solutions.sequence.rnn_backward] (with the same
+    ``truncate``), computed the long way: O(T²) error terms from
     [error_terms][solutions.literal.error_terms], each multiplied into the sum on its own.
 
     Parameters
     ----------
     dh : ndarray of shape (T, B, H)
         ``∂L_t/∂h_t`` for every step, as for ``rnn_backward``.
-    cache : tuple
+    cache : RnnCache
         From [rnn_forward][solutions.sequence.rnn_forward].
+    truncate : int, optional
+        Window length of truncated BPTT; ``None`` (default) is full BPTT.
+    step : callable
+        The recursion's step, passed to [error_terms][solutions.literal.error_terms].
+    outer : callable
+        ``outer(delta, h_prev) -> (H, H)``, the term of (6.39); default
+        [outer_hh][solutions.literal.outer_hh].
 
     Returns
     -------
@@ -103,7 +146,7 @@ def double_sum_grads(dh: np.ndarray, cache: RnnCache) -> dict[str, np.ndarray]:
     ValueError
         As [error_terms][solutions.literal.error_terms].
     """
-    delta = error_terms(dh, cache)
+    delta = error_terms(dh, cache, truncate, step=step)
     x, h0, h, p = cache.x, cache.h0, cache.h, cache.params
     T = h.shape[0]
     # --8<-- [start:sums]
@@ -114,7 +157,7 @@ def double_sum_grads(dh: np.ndarray, cache: RnnCache) -> dict[str, np.ndarray]:
         for k in range(t + 1):                  #   Σ_{k=1}^{t}
             d = delta[t, k]                     #     δ_{t,k}, a row per example
             h_prev = h0 if k == 0 else h[k - 1] #     h_{k-1}
-            dU += d.T @ h_prev                  # (6.39)  δ_{t,k} h_{k-1}ᵀ
+            dU += outer(d, h_prev)              # (6.39)  δ_{t,k} h_{k-1}ᵀ
             dW += d.T @ x[k]                    # (6.40)  δ_{t,k} x_kᵀ
             db += d.sum(axis=0)                 # (6.41)  δ_{t,k}
             dx[k] += d @ W                      # ∂L/∂x_k += Wᵀ δ_{t,k}

@@ -53,22 +53,52 @@ def test_double_sums_equal_rnn_backward_and_autograd(shape) -> None:
         assert np.abs(literal[key] - auto[key]).max() <= 1e-10, key
 
 
-def test_error_terms_are_the_recursion_and_sum_to_the_per_step_error() -> None:
-    """δ_{t,k} = 0 for k > t; δ_{t,t} = f'(z_t) ⊙ dh_t; Σ_t δ_{t,k} W = ∂L/∂x_k of rnn_backward."""
+def autograd_error_terms(x, h0, params, dh) -> np.ndarray:
+    """δ_{t,k} = ∂L_t/∂z_k with L_t = ⟨dh_t, h_t⟩, by torch autograd (z_k's .grad), one t at a time."""
+    T, B, _ = x.shape
+    out = np.zeros((T, T, B, h0.shape[1]))
+    for t in range(T):
+        p = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
+        h, zs = torch.tensor(h0), []
+        for k in range(t + 1):
+            z = torch.tensor(x[k]) @ p["W_ih"].T + p["b_ih"] + h @ p["W_hh"].T + p["b_hh"]
+            z.retain_grad()
+            zs.append(z)
+            h = torch.tanh(z)
+        (h * torch.tensor(dh[t])).sum().backward()
+        for k, z in enumerate(zs):
+            out[t, k] = z.grad.numpy()
+    return out
+
+
+def test_error_terms_are_dL_t_dz_k_and_sum_to_the_per_step_error() -> None:
+    """δ_{t,k} = ∂L_t/∂z_k (autograd), zero for k > t; Σ_t δ_{t,k} W = ∂L/∂x_k of rnn_backward."""
     T, B, I, H = 6, 2, 3, 4
     x, h0, params, dh = make(T, B, I, H, seed=1)
-    h, cache = rnn_forward(x, h0, params)
+    _, cache = rnn_forward(x, h0, params)
     delta = error_terms(dh, cache)
     assert delta.shape == (T, T, B, H)
     t_idx, k_idx = np.triu_indices(T, 1)
     assert not delta[t_idx, k_idx].any()
-    for t in range(T):
-        np.testing.assert_array_equal(delta[t, t], (1 - h[t] ** 2) * dh[t])
-        for k in range(t):
-            np.testing.assert_allclose(delta[t, k], (1 - h[k] ** 2) * (delta[t, k + 1] @ params["W_hh"]),
-                                       rtol=0, atol=1e-15)
+    assert np.abs(delta - autograd_error_terms(x, h0, params, dh)).max() <= 1e-12
     dz = delta.sum(axis=0)  # δ_k = Σ_{t≥k} δ_{t,k}, what rnn_backward carries
     assert np.abs(dz @ params["W_ih"] - rnn_backward(dh, cache)["x"]).max() <= 1e-12
+
+
+@pytest.mark.parametrize("truncate", [1, 2, 4])
+def test_truncated_error_terms_keep_only_each_window(truncate) -> None:
+    """With windows of k steps, δ_{t,j} is the full one for j in t's window and zero before it;
+    the double sums then equal truncated rnn_backward."""
+    T = 6
+    x, h0, params, dh = make(T, 2, 3, 4, seed=3)
+    _, cache = rnn_forward(x, h0, params)
+    full, cut = error_terms(dh, cache), error_terms(dh, cache, truncate)
+    for t in range(T):
+        start = t // truncate * truncate
+        np.testing.assert_array_equal(cut[t, start:], full[t, start:])
+        assert not cut[t, :start].any()
+    literal, fast = double_sum_grads(dh, cache, truncate), rnn_backward(dh, cache, truncate)
+    assert max(np.abs(literal[k] - fast[k]).max() for k in KEYS) <= 1e-12
 
 
 def test_only_the_loss_at_step_t_feeds_delta_t() -> None:

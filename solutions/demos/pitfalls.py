@@ -7,13 +7,8 @@ import textwrap
 import numpy as np
 
 from solutions import pitfalls
-from solutions.gradcheck import max_abs
-from solutions.pitfalls import (
-    PARAM_KEYS,
-    gradient_check,
-    implementation,
-    loss_and_grads,
-)
+from solutions.gradcheck import PARAM_KEYS, gradient_check, loss_and_grads, max_abs
+from solutions.pitfalls import implementation
 from solutions.plotting import figure
 from solutions.report import Result, claim, fmt, table
 from solutions.sequence import rnn_backward, rnn_forward
@@ -60,8 +55,7 @@ def cases(params: dict[str, np.ndarray]) -> list[tuple[str, str | None, int | No
 def _run(variant, truncate, ba, x, h0, params, y):
     """Forward/backward pair and the inputs of one row (a cell row uses step 1 only)."""
     cell = ba is not None
-    pitfalls.ba = ba
-    forward, backward = implementation(variant, truncate=truncate, cell=cell)
+    forward, backward = implementation(variant, truncate=truncate, cell=cell, ba=ba)
     return (forward, backward, x[0], y[0]) if cell else (forward, backward, x, y)
 
 
@@ -140,7 +134,6 @@ def main() -> Result:
         verdict = "caught" if max(err.values()) > THRESHOLD else "passes"
         rows.append([label, *(_err(err[k], f"{label} {k}") for k in SHOWN), verdict])
         curves.append(sgd(forward, backward, xs, h0, params, ys))
-    pitfalls.ba = None
     print(table(["implementation", *SHOWN, "verdict"], rows))
 
     print("\nWhere each bug hides, measured on the same problem:")
