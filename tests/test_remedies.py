@@ -1,0 +1,72 @@
+"""solutions.remedies: the batched model is (6.50) run by run, runs do not interact, divergence stops a run."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from solutions.remedies import Remedy, Task, batches, forward, init_params, step_matrix, train
+from solutions.residual import residual_forward_torch
+
+TASK = Task(K=3, T=6, B=2, delay=2)
+H = 4
+
+
+@pytest.mark.parametrize("alpha", [1.0, 0.3])
+def test_forward_is_the_residual_update_of_each_run(alpha: float) -> None:
+    remedy = Remedy("t", alpha=alpha)
+    p = init_params(TASK, remedy, H, [3, 4])
+    x, _ = batches(TASK, [3, 4], 1)
+    h = forward(p, x[0], remedy)                                   # (T, N, B, H)
+    for n in range(2):
+        ref = residual_forward_torch(x[0][:, n], torch.zeros(TASK.B, H, dtype=torch.float64),
+                                     {"W_ih": p["W"][n], "W_hh": p["U"][n], "b_ih": p["b"][n],
+                                      "b_hh": torch.zeros(H, dtype=torch.float64)}, alpha)
+        torch.testing.assert_close(h[:, n], ref, rtol=1e-13, atol=1e-13)
+
+
+def test_leaky_layernorm_and_gate_updates() -> None:
+    x, _ = batches(TASK, [0], 1)
+    leaky = Remedy("leaky", beta=0.25)
+    p = init_params(TASK, leaky, H, [0])
+    h = forward(p, x[0], leaky)
+    g = torch.tanh(x[0][0] @ p["W"][0].T + p["b"][0])
+    torch.testing.assert_close(h[0, 0], 0.25 * g[0])               # h_1 = (1 − β)·0 + β tanh(z_1)
+    ln = Remedy("ln", layernorm=True)
+    h = forward(init_params(TASK, ln, H, [0]), x[0], ln)
+    torch.testing.assert_close(h.mean(-1), torch.zeros_like(h.mean(-1)), atol=1e-12, rtol=0)
+    gate = Remedy("gate", gate=True)
+    pg = init_params(TASK, gate, H, [0])
+    assert {"W_u", "U_u", "b_u"} <= set(pg)
+    assert torch.isfinite(forward(pg, x[0], gate)).all()
+
+
+@pytest.mark.parametrize("remedy", [Remedy("none"), Remedy("clip", max_norm=0.5), Remedy("gate", gate=True),
+                                    Remedy("decay", weight_decay=0.1)])
+def test_runs_do_not_interact(remedy: Remedy) -> None:
+    """Training seeds [0, 1] together gives run 1 exactly what training seed 1 alone gives."""
+    both = train(remedy, TASK, H, [0, 1], steps=6, lr=0.5)
+    one = train(remedy, TASK, H, [1], steps=6, lr=0.5)
+    np.testing.assert_allclose(both.loss[1], one.loss[0], rtol=1e-12, equal_nan=True)
+    np.testing.assert_allclose(both.norm[1], one.norm[0], rtol=1e-12, equal_nan=True)
+    assert both.diverged_at[1] == one.diverged_at[0] and both.exploded_at[1] == one.exploded_at[0]
+
+
+def test_a_diverging_run_is_stopped_and_nothing_after_is_recorded() -> None:
+    run = train(Remedy("none"), TASK, H, [0, 1, 2], steps=8, lr=5.0, explode_at=1.0, scale=3.0)
+    assert (run.diverged_at > 0).all()
+    for n, s in enumerate(run.diverged_at):
+        assert np.isfinite(run.loss[n, :s]).all() and np.isnan(run.loss[n, s:]).all()
+        assert run.norm[n, s - 1] > 1.0                          # the step that stopped it
+    clipped = train(Remedy("clip", max_norm=0.1), TASK, H, [0, 1, 2], steps=8, lr=5.0, explode_at=1.0, scale=3.0)
+    assert (clipped.exploded_at > 0).any() and np.isfinite(clipped.loss[:, -1]).all()   # clipped: goes on
+
+
+def test_step_matrix_is_j_minus_i_at_small_activations() -> None:
+    U = np.random.default_rng(0).standard_normal((1, H, H))
+    np.testing.assert_allclose(step_matrix(Remedy(alpha=0.5), U), 0.5 * U)
+    np.testing.assert_allclose(step_matrix(Remedy(beta=0.1), U), 0.1 * (U - np.eye(H)))
+    disc = init_params(TASK, Remedy(disc_radius=0.5), H, [0])["U"].detach().numpy()
+    mu = np.linalg.eigvals(step_matrix(Remedy(disc_radius=0.5), disc))
+    np.testing.assert_allclose(np.abs(1.0 + mu), 0.5, rtol=1e-12)   # every |1 + αλ| = r
