@@ -17,8 +17,16 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# Hypothesis: on CI (env CI set) the examples are derived from each test's name and nothing is
+# stored, so every CI run tests the same cases; locally each run explores new ones (and keeps
+# failures in .hypothesis/). HYPOTHESIS_PROFILE=ci or =explore picks one explicitly.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "explore"))
 CHROMIUM = "/usr/bin/chromium"
 
 
