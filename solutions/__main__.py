@@ -12,6 +12,7 @@ import contextlib
 import io
 import os
 import sys
+import traceback
 from pathlib import Path
 
 # Demos run single-threaded: the same summation order on every machine (so the stored outputs
@@ -51,14 +52,22 @@ def main(argv: list[str] | None = None) -> int:
         if args.outputs is None or args.name or args.values:
             parser.error("--all takes no demo name and no --values, and needs --outputs DIR")
         args.outputs.mkdir(parents=True, exist_ok=True)
+        failed = []
         for name in demos.names():
             print(f"running {name}", file=sys.stderr)
             buf = io.StringIO()
-            with contextlib.redirect_stdout(buf):
-                demos.run(name, args.figures / name if args.figures else None,
-                          args.outputs / f"{name}.values.json")
+            try:
+                with contextlib.redirect_stdout(buf):
+                    demos.run(name, args.figures / name if args.figures else None,
+                              args.outputs / f"{name}.values.json")
+            except Exception:  # report it, run the other demos, exit 1 at the end
+                print(f"demo {name} failed:\n{traceback.format_exc()}", file=sys.stderr)
+                failed.append(name)
+                continue
             (args.outputs / f"{name}.txt").write_text(buf.getvalue(), encoding="utf-8")
-        return 0
+        if failed:
+            print(f"FAILED demos: {', '.join(failed)}", file=sys.stderr)
+        return 1 if failed else 0
     if args.name not in demos.names():
         print(f"unknown demo {args.name!r}; the demos are:" if args.name else "name a demo; the demos are:", file=sys.stderr)
         _list(sys.stderr)

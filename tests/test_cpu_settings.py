@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import difflib
 import platform
+import re
 from pathlib import Path
 
 import pytest
@@ -109,13 +110,24 @@ def test_every_demo_gives_the_same_bytes_under_another_cpu_setting(setting: str,
     if env is None:
         pytest.skip(f"CPU setting {setting} {why_not}; this CPU: {platform.machine()}")
     log = run_all_demos(tmp_path, env)
-    assert not log, f"under {setting} ({env}):\n{log}"
     default, other = files(demo_outputs), files(tmp_path)
     assert default, "the default run wrote nothing"
     diffs = differences(default, other, setting)
-    assert not diffs, (f"{len(diffs)} of {len(default)} files differ under {setting} ({env}); a demo must print "
-                       f"claims (report.claim), fmt()-checked numbers and figures of rounded data:\n\n"
-                       + "\n".join(diffs))
+    failures = failed_demos(log)
+    assert not (diffs or log), (
+        f"under {setting} ({env}): {len(failures)} demo(s) failed, {len(diffs)} of {len(default)} files differ. "
+        f"A demo must print claims (report.claim), fmt()-checked numbers and figures of rounded data "
+        f"(report.round_sig):\n\n" + "\n".join(failures + diffs) + ("" if failures or not log else log[-3000:]))
+
+
+def failed_demos(log: str) -> list[str]:
+    """``demo NAME failed: <last line of its traceback>`` for each demo ``run --all`` reports."""
+    out = []
+    for block in re.split(r"^(?=demo [\w-]+ failed:)", log, flags=re.M)[1:]:
+        lines = [line for line in block.splitlines() if line.strip() and not line.startswith("running ")]
+        last = next((line for line in reversed(lines) if not line.startswith(("FAILED demos", " "))), "")
+        out.append(f"{lines[0]} {last}")
+    return out
 
 
 def test_settings_set_or_unset_every_cpu_variable() -> None:
