@@ -264,3 +264,17 @@ def test_prose_states_no_hand_typed_result(page: str) -> None:
 def test_the_rule_on_examples(text: str, expected: list[str]) -> None:
     prose, math = prose_and_math(text)
     assert sorted(f"{k}: {t!r}" for k, t in flagged(prose, math)) == sorted(expected)
+
+
+def test_every_inserted_value_is_stored() -> None:
+    """Each ``{{ value("demo", "key") }}`` names a stored value (the build fails otherwise; this says which)."""
+    import json
+
+    missing = []
+    for page in pages():
+        for demo, key in re.findall(r"value\(\s*[\"']([\w-]+)[\"']\s*,\s*[\"']([^\"']+)[\"']\s*\)",
+                                    (DOCS / page).read_text(encoding="utf-8")):
+            path = DOCS / "outputs" / f"{demo}.values.json"
+            if not path.exists() or key not in json.loads(path.read_text(encoding="utf-8")):
+                missing.append(f"docs/{page}: value({demo!r}, {key!r})")
+    assert not missing, "values that no demo stored:\n  " + "\n  ".join(missing)
