@@ -201,6 +201,8 @@ def main() -> Result:
         ax.set_yscale("log")
         ax.set_xlabel("training step")
         ax.set_xlim(0, STEPS)
+    ax_loss.set_ylim(0.02, 5.0)        # fixed limits: autoscaling takes logs of the data, and the
+    ax_norm.set_ylim(0.5, 500.0)       # layout would move by a last bit between CPUs
     ax_loss.set_ylabel("loss per time step, median over runs")
     ax_norm.set_ylabel("‖g‖₂ before clipping, median over runs")
     ax_loss.set_title("loss", fontsize=10)
