@@ -12,8 +12,8 @@ import numpy as np
 
 from solutions.validate import Params
 
-#: Our names to ``torch.nn.RNN``'s, without the ``_l{layer}`` (and ``_reverse``) suffix.
 PARAM_NAMES: dict[str, str] = {"W_ih": "weight_ih", "W_hh": "weight_hh", "b_ih": "bias_ih", "b_hh": "bias_hh"}
+"""Our names to ``torch.nn.RNN``'s, without the ``_l{layer}`` (and ``_reverse``) suffix."""
 
 INITS = ("normal", "uniform")
 

@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from solutions import compat
-from solutions.demos.course_numbers import cell_draws, params_of, sequence_draws
+from solutions import course_reference as course
+from solutions.course_reference import cell_draws, params_of, sequence_draws
 from tests.rnn_reference import leaves
 
 # (n_x, m, T_x, n_a, n_y)
@@ -45,16 +46,27 @@ def assert_close(ours: dict, ref: dict, tol: float) -> None:
         assert np.max(np.abs(ours[k] - ref[k])) <= tol, k
 
 
-# --- the course's published reference values -------------------------------------------------
+# --- the course's published reference values (solutions.course_reference says where each is printed) ---
+
+def test_draws_are_the_seeded_global_stream_without_touching_it() -> None:
+    """The draws equal np.random.seed(1) + randn in the test cells' order, and leave the global state alone."""
+    state = np.random.get_state()
+    d = cell_draws()
+    assert np.array_equal(np.random.get_state()[1], state[1])
+    np.random.seed(1)
+    expected = [np.random.randn(*a.shape) for a in d.values()]
+    np.random.set_state(state)
+    assert all(np.array_equal(a, b) for a, b in zip(d.values(), expected))
+    assert list(d) == ["xt", "a_prev", "Wax", "Waa", "Wya", "ba", "by", "da_next"]
+    assert list(sequence_draws(waa_first=True))[:4] == ["x", "a0", "Waa", "Wax"]
+
 
 def test_cell_forward_reproduces_the_course() -> None:
     d = cell_draws()
     a_next, yt_pred, cache = compat.rnn_cell_forward(d["xt"], d["a_prev"], params_of(d))
     assert a_next.shape == (5, 10) and yt_pred.shape == (2, 10)
-    assert np.max(np.abs(a_next[4] - [-0.97683053, 0.99993218, 0.9999085, 0.99720415, 0.96532437, 0.24615069,
-                                      0.89433073, 0.88371261, 0.40821569, -0.99446565])) <= 5e-9
-    assert np.max(np.abs(yt_pred[1] - [0.0617, 0.9972, 0.9895, 0.8253, 0.8099, 0.9891, 0.9262, 0.9997, 0.9953,
-                                       0.0052])) <= 5e-5
+    assert np.max(np.abs(a_next[4] - course.CELL_FORWARD["a_next[4]"])) <= 5e-9
+    assert np.max(np.abs(yt_pred[1] - course.CELL_FORWARD["yt_pred[1]"])) <= 5e-5
     assert np.array_equal(cache[0], a_next) and cache[0] is not a_next  # the cache keeps its own copy
     assert cache[1] is d["a_prev"] and cache[2] is d["xt"]
 
@@ -62,14 +74,15 @@ def test_cell_forward_reproduces_the_course() -> None:
 def test_cell_backward_reproduces_the_course() -> None:
     d = cell_draws()
     _, _, cache = compat.rnn_cell_forward(d["xt"], d["a_prev"], params_of(d))
-    g = compat.rnn_cell_backward(np.random.randn(5, 10), cache)
+    g = compat.rnn_cell_backward(d["da_next"], cache)
     assert {k: v.shape for k, v in g.items()} == {"dxt": (3, 10), "da_prev": (5, 10), "dWax": (5, 3),
                                                   "dWaa": (5, 5), "dba": (5, 1)}
-    assert g["dxt"][1][2] == pytest.approx(-1.3872130506020928, abs=1e-14)
-    assert g["da_prev"][2][3] == pytest.approx(-0.1523994937739543, abs=1e-14)
-    assert g["dWax"][3][1] == pytest.approx(0.41077282493545836, abs=1e-14)
-    assert g["dWaa"][1][2] == pytest.approx(1.1503450668497135, abs=1e-14)
-    assert g["dba"][4][0] == pytest.approx(0.20023491, abs=5e-9)
+    want = course.CELL_BACKWARD
+    assert g["dxt"][1][2] == pytest.approx(want["dxt[1][2]"], abs=1e-14)
+    assert g["da_prev"][2][3] == pytest.approx(want["da_prev[2][3]"], abs=1e-14)
+    assert g["dWax"][3][1] == pytest.approx(want["dWax[3][1]"], abs=1e-14)
+    assert g["dWaa"][1][2] == pytest.approx(want["dWaa[1][2]"], abs=1e-14)
+    assert g["dba"][4][0] == pytest.approx(want["dba[4]"][0], abs=5e-9)
 
 
 def test_rnn_forward_reproduces_the_course() -> None:
@@ -77,36 +90,38 @@ def test_rnn_forward_reproduces_the_course() -> None:
     a, y_pred, caches = compat.rnn_forward(d["x"], d["a0"], params_of(d))
     assert a.shape == (5, 10, 4) and y_pred.shape == (2, 10, 4)
     assert isinstance(caches, tuple) and len(caches) == 2 and caches[1] is d["x"]
-    assert np.max(np.abs(a[4][1] - [-0.99999375, 0.77911235, -0.99861469, -0.99833267])) <= 5e-9
-    assert np.max(np.abs(y_pred[1][3] - [0.79560373, 0.86224861, 0.11118257, 0.81515947])) <= 5e-9
-    assert np.max(np.abs(caches[1][1][3] - [-1.1425182, -0.34934272, -0.20889423, 0.58662319])) <= 5e-9
+    want = course.RNN_FORWARD
+    assert np.max(np.abs(a[4][1] - want["a[4][1]"])) <= 5e-9
+    assert np.max(np.abs(y_pred[1][3] - want["y_pred[1][3]"])) <= 5e-9
+    assert np.max(np.abs(caches[1][1][3] - want["caches[1][1][3]"])) <= 5e-9
 
 
 def test_rnn_backward_reproduces_the_course() -> None:
     d = sequence_draws(waa_first=False)
     _, _, caches = compat.rnn_forward(d["x"], d["a0"], params_of(d))
-    g = compat.rnn_backward(np.random.randn(5, 10, 4), caches)
+    g = compat.rnn_backward(d["da"], caches)
     assert {k: v.shape for k, v in g.items()} == {"dx": (3, 10, 4), "da0": (5, 10), "dWax": (5, 3),
                                                   "dWaa": (5, 5), "dba": (5, 1)}
-    assert np.max(np.abs(g["dx"][1][2] - [-2.07101689, -0.59255627, 0.02466855, 0.01483317])) <= 5e-9
-    assert g["da0"][2][3] == pytest.approx(-0.3149423751266506, abs=1e-14)
-    assert g["dWax"][3][1] == pytest.approx(11.264104496527771, abs=1e-13)
-    assert g["dWaa"][1][2] == pytest.approx(2.303333126579893, abs=1e-14)
-    assert g["dba"][4][0] == pytest.approx(-0.74747722, abs=5e-9)
+    want = course.RNN_BACKWARD
+    assert np.max(np.abs(g["dx"][1][2] - want["dx[1][2]"])) <= 5e-9
+    assert g["da0"][2][3] == pytest.approx(want["da0[2][3]"], abs=1e-14)
+    assert g["dWax"][3][1] == pytest.approx(want["dWax[3][1]"], abs=1e-13)
+    assert g["dWaa"][1][2] == pytest.approx(want["dWaa[1][2]"], abs=1e-14)
+    assert g["dba"][4][0] == pytest.approx(want["dba[4]"][0], abs=5e-9)
 
 
 def test_the_older_values_come_from_a_stale_ba() -> None:
     """The older reference values: the cell test with the ba the rnn_forward test draws."""
     stale_ba = sequence_draws(waa_first=True)["ba"]
     d = cell_draws()
-    da_next = np.random.randn(5, 10)
     _, _, cache = compat.rnn_cell_forward(d["xt"], d["a_prev"], {**params_of(d), "ba": stale_ba})
-    g = compat.rnn_cell_backward(da_next, cache)
-    assert g["dxt"][1][2] == pytest.approx(-0.4605641030588796, abs=1e-14)
-    assert g["da_prev"][2][3] == pytest.approx(0.08429686538067724, abs=1e-14)
-    assert g["dWax"][3][1] == pytest.approx(0.39308187392193034, abs=1e-14)
-    assert g["dWaa"][1][2] == pytest.approx(-0.28483955786960663, abs=1e-14)
-    assert g["dba"][4][0] == pytest.approx(0.80517166, abs=5e-9)
+    g = compat.rnn_cell_backward(d["da_next"], cache)
+    want = course.OLDER_CELL_BACKWARD
+    assert g["dxt"][1][2] == pytest.approx(want["dxt[1][2]"], abs=1e-14)
+    assert g["da_prev"][2][3] == pytest.approx(want["da_prev[2][3]"], abs=1e-14)
+    assert g["dWax"][3][1] == pytest.approx(want["dWax[3][1]"], abs=1e-14)
+    assert g["dWaa"][1][2] == pytest.approx(want["dWaa[1][2]"], abs=1e-14)
+    assert g["dba"][4][0] == pytest.approx(want["dba[4]"][0], abs=5e-9)
 
 
 # --- torch autograd in the course's layout ---------------------------------------------------
@@ -186,3 +201,15 @@ def test_bad_input_raises_value_error_naming_the_argument(case: str) -> None:
     with pytest.raises(ValueError) as err:
         fn(*args)
     assert all(w in str(err.value) for w in words), str(err.value)
+
+
+def test_the_course_values_have_their_provenance_in_the_repository(root) -> None:
+    """No module points to a file outside the repository for the course's values; the module that
+    holds them names the notebook and where each set is printed."""
+    for path in (root / "solutions").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert "shared/reference" not in text and "/work/" not in text, path
+    doc = course.__doc__
+    assert "Building your Recurrent Neural Network - Step by Step" in doc and "Sequence Models" in doc
+    for name in ("CELL_FORWARD", "CELL_BACKWARD", "OLDER_CELL_BACKWARD", "RNN_FORWARD", "RNN_BACKWARD"):
+        assert f"[{name}]" in doc, name
