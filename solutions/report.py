@@ -33,7 +33,7 @@ def _tol_text(tol: float) -> str:
     """``1e-12`` for powers of ten, else the shortest ``g`` form (``2e-05``, ``0.001`` → ``1e-03``)."""
     exp = math.log10(tol)
     if exp == round(exp):
-        return f"1e{int(round(exp)):+03d}"
+        return f"1e{round(exp):+03d}"
     return f"{tol:g}"
 
 
@@ -149,21 +149,11 @@ class Result(NamedTuple):
     values: Mapping[str, str] = MappingProxyType({})
 
 
-def fmt_err(e: float) -> str:
-    """Deprecated (its power of ten flips between CPUs): use ``claim(err, tol)``."""
-    e = float(e)
-    if e == 0.0:
-        return "0"
-    if not math.isfinite(e):
-        return str(e)
-    return f"< 1e{math.floor(math.log10(e)) + 1:+03d}"
-
-
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     """A Markdown-style pipe table, columns padded to their widest cell."""
     cells = [[str(c) for c in headers]] + [[str(c) for c in r] for r in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    line = lambda r: "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |"  # noqa: E731
+    line = lambda r: "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |"
     sep = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
     return "\n".join([line(cells[0]), sep] + [line(r) for r in cells[1:]])
 

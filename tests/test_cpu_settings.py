@@ -33,7 +33,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import run_all_demos
 
 NPY_DISPATCHED_ABOVE_AVX2 = ("X86_V4", "AVX512_ICL", "AVX512_SPR")
@@ -123,7 +122,7 @@ def test_every_demo_gives_the_same_bytes_under_another_cpu_setting(setting: str,
 def failed_demos(log: str) -> list[str]:
     """``demo NAME failed: <last line of its traceback>`` for each demo ``run --all`` reports."""
     out = []
-    for block in re.split(r"^(?=demo [\w-]+ failed:)", log, flags=re.M)[1:]:
+    for block in re.split(r"^(?=demo [\w-]+ failed:)", log, flags=re.MULTILINE)[1:]:
         lines = [line for line in block.splitlines() if line.strip() and not line.startswith("running ")]
         last = next((line for line in reversed(lines) if not line.startswith(("FAILED demos", " "))), "")
         out.append(f"{lines[0]} {last}")

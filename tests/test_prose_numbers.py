@@ -60,20 +60,20 @@ NUM = r"\d+(?:[.,]\d+)*"  # 1, 1.118, 10,000
 
 # --- stripping -------------------------------------------------------------------------------
 
-FENCE = re.compile(r"^([ \t]*)(`{3,}|~{3,})[^\n]*\n.*?^\1?[ \t]*\2[ \t]*$", re.M | re.S)
-FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.S)
-COMMENT = re.compile(r"<!--.*?-->", re.S)
-SNIPPET = re.compile(r"^.*--8<--.*$", re.M)
-MACRO = re.compile(r"\{\{.*?\}\}", re.S)
-INLINE_CODE = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)", re.S)
+FENCE = re.compile(r"^([ \t]*)(`{3,}|~{3,})[^\n]*\n.*?^\1?[ \t]*\2[ \t]*$", re.MULTILINE | re.DOTALL)
+FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.DOTALL)
+COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+SNIPPET = re.compile(r"^.*--8<--.*$", re.MULTILINE)
+MACRO = re.compile(r"\{\{.*?\}\}", re.DOTALL)
+INLINE_CODE = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)", re.DOTALL)
 ATTRS = re.compile(r"\{[:#.][^}\n]*\}")
 LINK_TARGET = re.compile(r"(\]\s*)\((?:[^()\s]|\([^()]*\))*(?:\s+\"[^\"]*\")?\)")
-REF_DEF = re.compile(r"^\s*\[[^\]]+\]:\s*\S+.*$", re.M)
-URL = re.compile(r"(?:https?|ftp)://\S+|doi:\S+|arXiv:\s*\d+\.\d+(?:v\d+)?|\b10\.\d{4,9}/\S+", re.I)
+REF_DEF = re.compile(r"^\s*\[[^\]]+\]:\s*\S+.*$", re.MULTILINE)
+URL = re.compile(r"(?:https?|ftp)://\S+|doi:\S+|arXiv:\s*\d+\.\d+(?:v\d+)?|\b10\.\d{4,9}/\S+", re.IGNORECASE)
 HTML_ATTR_TEXT = re.compile(r"\b(?:alt|title|aria-label)\s*=\s*\"([^\"]*)\"")
 HTML_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
-MATH = re.compile(r"\$\$.*?\$\$|\\\[.*?\\\]|\\\(.*?\\\)|(?<![\\$])\$(?!\s)[^$\n]+?(?<!\s)\$", re.S)
-API = re.compile(r"^:::.*$", re.M)
+MATH = re.compile(r"\$\$.*?\$\$|\\\[.*?\\\]|\\\(.*?\\\)|(?<![\\$])\$(?!\s)[^$\n]+?(?<!\s)\$", re.DOTALL)
+API = re.compile(r"^:::.*$", re.MULTILINE)
 
 
 def prose_and_math(text: str) -> tuple[str, list[str]]:
@@ -109,7 +109,7 @@ TEXT_PATTERNS = {
     "factor": re.compile(rf"{NUM}\s*(?:×|倍)(?![\d⁰¹²³⁴⁵⁶⁷⁸⁹]|\s*10)"
                          rf"|{NUM}\s*times\s+(?:as|larger|smaller|faster|slower|more|less|bigger|higher|lower)\b"
                          rf"|{NUM}-fold"),
-    "orders of magnitude": re.compile(rf"(?:{NUM}|{WORD_NUMBER})\s*(?:orders? of magnitude|个?数量级)", re.I),
+    "orders of magnitude": re.compile(rf"(?:{NUM}|{WORD_NUMBER})\s*(?:orders? of magnitude|个?数量级)", re.IGNORECASE),
     "time": re.compile(rf"{NUM}\s*(?:ms|µs|μs|ns|s|sec|seconds?|minutes?|min|hours?|毫秒|微秒|秒|分钟|小时)(?![A-Za-z])"),
     "decimal number": re.compile(r"(?<![\d.])\d+\.\d+(?![\d.])"),
 }
@@ -124,7 +124,7 @@ DEFINITION_BEFORE = re.compile(
     r"(?:\(|（|eqs?\.\s*\(?|equations?\s*\(?|式\s*\(?|公式\s*\(?|§\s*|sections?\s+|figures?\s+|fig\.\s*|tables?\s+"
     r"|algorithms?\s+|chapters?\s+|第\s*|图\s*|表\s*|节\s*|算法\s*"
     r"|python\s*[≥>=]*\s*|numpy\s*|pytorch\s*|torch\s*|mathjax\s*|mkdocs\s*|matplotlib\s*|cff\s*|version\s*|v)$",
-    re.I)
+    re.IGNORECASE)
 
 
 def number_value(token: str) -> float | None:
@@ -133,7 +133,7 @@ def number_value(token: str) -> float | None:
     t = t.replace("−", "-").replace("\\times", "×").replace(",", "")
     t = re.sub(r"\s+", "", t)
     t = re.sub(r"^(?:≈|≃|∼|~|about|roughly|around|nearly|almost|approximately|some|约|大约|近|将近|\\approx"
-               r"|\\simeq|\\sim)\{?", "", t, flags=re.I)
+               r"|\\simeq|\\sim)\{?", "", t, flags=re.IGNORECASE)
     m = re.fullmatch(r"(?:(\d+(?:\.\d+)?)[×x*])?10\^\{?([-+]?\d+)\}?", t)
     if m:
         return float(m.group(1) or 1) * 10.0 ** int(m.group(2))
