@@ -287,8 +287,9 @@ def _check_for(tp: object) -> tuple[Callable[[object], bool], str]:
     if origin in (tuple, list, Sequence):
         item_ok, item_want = _check_for(args[0]) if args else ((lambda v: True), "anything")
         container = list if origin is list else tuple
+        item = item_want.removeprefix("a ").removeprefix("an ")
         return (lambda v: isinstance(v, container) and all(item_ok(i) for i in v),
-                f"a {container.__name__} of {item_want}")
+                f"a {container.__name__} of {item} items")
     if tp is bool:
         return (lambda v: isinstance(v, (bool, np.bool_))), "a bool"
     if tp is int:
