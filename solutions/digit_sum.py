@@ -15,6 +15,7 @@ losses, and Adam's update is element-wise, so each copy trains exactly as it wou
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -27,6 +28,15 @@ GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 """Blocks of ``H`` rows in ``W_ih``/``W_hh``: one per gate (PyTorch's orders: i, f, g, o and r, z, n)."""
 
 KEYS = ("W_ih", "W_hh", "b_ih", "b_hh", "V", "c")
+
+# The scaled-down training setup shared by the digit-sum and gated-gradients demos.
+H = 32            #: hidden units
+SEEDS = (0, 1, 2)  #: one independently initialised copy per seed
+STEPS = 300       #: Adam steps, each on a fresh batch
+BATCH = 32        #: sequences per step
+LR = 0.03         #: Adam's learning rate
+TEST = 1000       #: test sequences per length (the same for every model)
+GRID = 2.0**-20   #: parameters are rounded to multiples of this after every step (see ``train``)
 
 
 def make_data(L: int, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -80,7 +90,7 @@ def states(kind: str, p: dict[str, torch.Tensor], digits: np.ndarray) -> list[to
     ``h_0`` (and ``c_0``) are zero. The input product ``W_ih x_t`` of a one-hot ``x_t`` is the
     column of ``W_ih`` for digit ``d_t``: a lookup, done for every step at once.
     """
-    S, gH, _ = p["W_ih"].shape
+    S = p["W_ih"].shape[0]
     H = p["W_hh"].shape[2]
     n, L = digits.shape
     gi = (p["W_ih"].transpose(1, 2)[:, torch.as_tensor(digits.T)]
@@ -120,8 +130,17 @@ def loss_of(o: torch.Tensor, labels: np.ndarray) -> torch.Tensor:
 
 
 def train(kind: str, L: int, H: int, seeds: Sequence[int], steps: int, batch: int, lr: float,
-          forget_bias: float | None = None, data_seed: int = 0) -> dict[str, torch.Tensor]:
-    """Adam on fresh batches (the same batches for every copy), float64; returns the trained parameters."""
+          forget_bias: float | None = None, data_seed: int = 0, grid: float | None = GRID) -> dict[str, torch.Tensor]:
+    """Adam on fresh batches (the same batches for every copy), float64; returns the trained parameters.
+
+    Training a network is chaotic: a difference in the last bit — which another CPU's
+    ``exp``/``tanh``/GEMM kernels make — can grow until another seed escapes its plateau at
+    another step, and the final accuracy differs by several per cent. So after every step each
+    parameter is rounded to a multiple of ``grid`` (2⁻²⁰ ≈ 1e-6: a fixed-point format with 20
+    fractional bits, exact in float64): two CPUs whose updates differ in the last bits round to
+    the same grid point unless a value lies within that difference of a rounding edge, so
+    every CPU follows the same trajectory. ``grid=None`` trains without rounding.
+    """
     p = init_params(kind, H, seeds, forget_bias)
     opt = torch.optim.Adam(p.values(), lr=lr)
     rng = np.random.default_rng(data_seed)
@@ -131,6 +150,10 @@ def train(kind: str, L: int, H: int, seeds: Sequence[int], steps: int, batch: in
         loss = loss_of(logits(p, states(kind, p, digits)[-1]), labels)
         loss.backward()
         opt.step()
+        if grid is not None:
+            with torch.no_grad():
+                for v in p.values():
+                    v.copy_(torch.round(v / grid) * grid)
     return p
 
 
@@ -139,3 +162,17 @@ def accuracy_counts(kind: str, p: dict[str, torch.Tensor], digits: np.ndarray, l
     with torch.no_grad():
         pred = logits(p, states(kind, p, digits)[-1]).argmax(dim=2).numpy()
     return (pred == labels[None]).sum(axis=1)
+
+
+@functools.cache
+def trained(kind: str, L: int, forget_bias: float | None = None) -> dict[str, torch.Tensor]:
+    """The copies of ``kind`` trained on length ``L`` with the shared setup (``H``, ``SEEDS``,
+    ``STEPS``, ``BATCH``, ``LR``); cached, so demos run in one process train each model once."""
+    torch.set_num_threads(1)
+    p = train(kind, L, H, SEEDS, STEPS, BATCH, LR, forget_bias, data_seed=L)
+    return {k: v.detach() for k, v in p.items()}
+
+
+def test_set(L: int) -> tuple[np.ndarray, np.ndarray]:
+    """The fixed test sequences of length ``L`` (``TEST`` of them) and their labels."""
+    return make_data(L, TEST, np.random.default_rng(10_000 + L))
