@@ -8,6 +8,7 @@ from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 
 from solutions.bidirectional import stacked_birnn_backward, stacked_birnn_forward
 from solutions.gradcheck import max_abs, numeric_grads, rel_error
+from solutions.params import random_params
 from solutions.plotting import figure
 from solutions.report import claim, fmt, table
 from solutions.torch_ops import rnn_params, to_numpy
@@ -48,8 +49,7 @@ def _finite_difference_error() -> float:
     rng = np.random.default_rng(0)
     t, b, i, h = 3, 2, 2, 2
     x, h0 = rng.standard_normal((t, b, i)), rng.standard_normal((4, b, h))
-    layers = [tuple({"W_ih": rng.standard_normal((h, i if l == 0 else 2 * h)), "W_hh": rng.standard_normal((h, h)),
-                     "b_ih": rng.standard_normal(h), "b_hh": rng.standard_normal(h)} for _ in range(2))
+    layers = [tuple(random_params(rng, i if l == 0 else 2 * h, h, std=1.0, bias_std=1.0) for _ in range(2))
               for l in range(2)]
     G, Gn = rng.standard_normal((t, b, 2 * h)), rng.standard_normal((4, b, h))
 

@@ -6,6 +6,7 @@ import numpy as np
 import torch
 
 from solutions.gradcheck import max_abs, numeric_grads, rel_error
+from solutions.params import random_params
 from solutions.report import Result, claim, fmt, table
 from solutions.sequence import bptt
 from solutions.torch_ops import rnn_from_params, rnn_params
@@ -32,14 +33,7 @@ BOOK = {
 def model(seed: int = SEED) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
     """A small float64 RNN with a softmax output layer: ``(x, y, h0, params)``."""
     rng = np.random.default_rng(seed)
-    params = {
-        "W_ih": rng.normal(0, 0.5, (H, I)),
-        "W_hh": rng.normal(0, 0.5, (H, H)),
-        "b_ih": rng.normal(0, 0.1, H),
-        "b_hh": rng.normal(0, 0.1, H),
-        "V": rng.normal(0, 0.5, (O, H)),
-        "c": rng.normal(0, 0.1, O),
-    }
+    params = random_params(rng, I, H, O)             # weights N(0, 0.5²), biases N(0, 0.1²)
     x = rng.normal(size=(T, B, I))
     h0 = rng.normal(0, 0.5, (B, H))
     y = rng.integers(0, O, (T, B))

@@ -7,6 +7,7 @@ import torch
 
 from solutions.gradcheck import max_abs, numeric_grads, rel_error
 from solutions.literal import double_sum_grads, error_terms
+from solutions.params import random_params
 from solutions.plotting import figure
 from solutions.report import claim, fmt, table
 from solutions.sequence import rnn_backward, rnn_forward
@@ -32,9 +33,8 @@ def model(T: int, B: int, I: int, H: int, seed: int, u_scale: float = 1.0):
     """``(x, h0, params, dh)`` in float64: PyTorch's default initialisation U(−1/√H, 1/√H),
     the recurrent weight multiplied by ``u_scale``, and a random ``dh[t] = ∂L_t/∂h_t``."""
     rng = np.random.default_rng(seed)
-    a = 1 / np.sqrt(H)
-    params = {"W_ih": rng.uniform(-a, a, (H, I)), "W_hh": u_scale * rng.uniform(-a, a, (H, H)),
-              "b_ih": rng.uniform(-a, a, H), "b_hh": rng.uniform(-a, a, H)}
+    params = random_params(rng, I, H, init="uniform")
+    params["W_hh"] *= u_scale
     x = rng.normal(size=(T, B, I))
     h0 = rng.normal(0, 0.5, (B, H))
     dh = rng.normal(size=(T, B, H))

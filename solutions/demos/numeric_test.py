@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 from solutions.gradcheck import max_abs, numeric_grads, rel_error
+from solutions.params import random_params
 from solutions.report import claim, table
 from solutions.sequence import rnn_backward, rnn_forward
 from solutions.torch_ops import rnn, rnn_autograd, rnn_from_params, rnn_params, to_numpy
@@ -25,9 +26,9 @@ Result = tuple[np.ndarray, Arrays]   # h (T, B, H) and the six gradients of L = 
 def problem() -> tuple[Arrays, np.ndarray]:
     """Inputs and parameters (float64) and the upstream gradient ``G = ∂L/∂h`` (T, B, H)."""
     rng = np.random.default_rng(SEED)
-    shapes = {"x": (T, B, I), "h0": (B, H), "W_ih": (H, I), "W_hh": (H, H), "b_ih": (H,), "b_hh": (H,)}
-    scale = {"x": 1.0, "h0": 1.0, "W_ih": 0.5, "W_hh": 0.5, "b_ih": 0.3, "b_hh": 0.3}
-    return {k: scale[k] * rng.standard_normal(s) for k, s in shapes.items()}, rng.standard_normal((T, B, H))
+    x, h0 = rng.standard_normal((T, B, I)), rng.standard_normal((B, H))
+    params = random_params(rng, I, H, std=0.5, bias_std=0.3)
+    return {"x": x, "h0": h0, **params}, rng.standard_normal((T, B, H))
 
 
 # --8<-- [start:implementations]

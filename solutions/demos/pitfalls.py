@@ -8,6 +8,7 @@ import numpy as np
 
 from solutions import pitfalls
 from solutions.gradcheck import PARAM_KEYS, gradient_check, loss_and_grads, max_abs
+from solutions.params import random_params
 from solutions.pitfalls import implementation
 from solutions.plotting import figure
 from solutions.report import Result, claim, fmt, table
@@ -26,13 +27,9 @@ def problem(seed: int = SEED, T: int = T, B: int = B, I: int = I, H: int = H) ->
     """``x`` (T, B, I), ``h0`` (B, H), ``params`` and targets ``y`` (T, B, H): a teacher RNN's states."""
     rng = np.random.default_rng(seed)
 
-    def draw() -> dict[str, np.ndarray]:
-        return {"W_ih": 0.3 * rng.standard_normal((H, I)), "W_hh": 0.3 * rng.standard_normal((H, H)),
-                "b_ih": 0.2 * rng.standard_normal(H), "b_hh": 0.2 * rng.standard_normal(H)}
-
     x = rng.standard_normal((T, B, I))
     h0 = 0.5 * rng.standard_normal((B, H))
-    teacher, params = draw(), draw()
+    teacher, params = (random_params(rng, I, H, std=0.3, bias_std=0.2) for _ in range(2))
     return x, h0, params, rnn_forward(x, h0, teacher)[0]
 
 

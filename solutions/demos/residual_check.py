@@ -6,6 +6,7 @@ import numpy as np
 import torch
 
 from solutions.gradcheck import max_abs, numeric_grads, rel_error
+from solutions.params import random_params
 from solutions.report import claim, table
 from solutions.residual import residual_backward, residual_forward, residual_forward_torch
 
@@ -20,8 +21,7 @@ BOOK = {"W_ih": "∂L/∂W", "W_hh": "∂L/∂U", "b_ih": "∂L/∂b", "b_hh": "
 def model(seed: int = SEED) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], np.ndarray]:
     """``(x, h0, params, c)``: a small float64 problem with the loss ``L = Σ_t c_t · h_t``."""
     rng = np.random.default_rng(seed)
-    params = {"W_ih": rng.normal(0, 0.5, (H, I)), "W_hh": rng.normal(0, 0.5, (H, H)),
-              "b_ih": rng.normal(0, 0.1, H), "b_hh": rng.normal(0, 0.1, H)}
+    params = random_params(rng, I, H)                # weights N(0, 0.5²), biases N(0, 0.1²)
     return rng.normal(size=(T, B, I)), rng.normal(0, 0.5, (B, H)), params, rng.normal(size=(T, B, H))
 
 
