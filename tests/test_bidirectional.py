@@ -15,6 +15,7 @@ from solutions.bidirectional import (
     stacked_birnn_forward,
 )
 from solutions.gradcheck import max_abs, numeric_grads, rel_error
+from solutions.params import random_params
 from solutions.torch_ops import rnn_params, to_numpy
 
 KEYS = ("W_ih", "W_hh", "b_ih", "b_hh")
@@ -108,10 +109,8 @@ def test_finite_differences_two_layers() -> None:
     T, B, I, H = 3, 2, 2, 2
     x = rng.standard_normal((T, B, I))
     h0 = rng.standard_normal((4, B, H))
-    layers = [tuple({"W_ih": rng.standard_normal((H, I if l == 0 else 2 * H)) * 0.7,
-                     "W_hh": rng.standard_normal((H, H)) * 0.7,
-                     "b_ih": rng.standard_normal(H) * 0.3, "b_hh": rng.standard_normal(H) * 0.3}
-                    for _ in range(2)) for l in range(2)]
+    layers = [tuple(random_params(rng, I if l == 0 else 2 * H, H, std=0.7, bias_std=0.3) for _ in range(2))
+              for l in range(2)]
     G = rng.standard_normal((T, B, 2 * H))
     Gn = rng.standard_normal((4, B, H))
 
@@ -151,8 +150,7 @@ def test_float32_in_float32_out(batch_first: bool) -> None:
 
 def good(L: int = 1, T: int = 3, B: int = 2, I: int = 3, H: int = 4):
     rng = np.random.default_rng(0)
-    layers = [tuple({"W_ih": rng.standard_normal((H, I if l == 0 else 2 * H)), "W_hh": rng.standard_normal((H, H)),
-                     "b_ih": rng.standard_normal(H), "b_hh": rng.standard_normal(H)} for _ in range(2))
+    layers = [tuple(random_params(rng, I if l == 0 else 2 * H, H, std=1.0, bias_std=1.0) for _ in range(2))
               for l in range(L)]
     return rng.standard_normal((T, B, I)), rng.standard_normal((2 * L, B, H)), layers
 

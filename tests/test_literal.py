@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from solutions.literal import double_sum_grads, error_terms
+from solutions.params import random_params
 from solutions.sequence import rnn_backward, rnn_forward
 from solutions.torch_ops import rnn_from_params, rnn_params
 
@@ -22,9 +23,7 @@ KEYS = ["W_ih", "W_hh", "b_ih", "b_hh", "x", "h0"]
 
 def make(T: int, B: int, I: int, H: int, seed: int = 0, dtype=np.float64):
     rng = np.random.default_rng(seed)
-    params = {"W_ih": rng.normal(0, 0.7, (H, I)), "W_hh": rng.normal(0, 0.7, (H, H)),
-              "b_ih": rng.normal(0, 0.2, H), "b_hh": rng.normal(0, 0.2, H)}
-    params = {k: v.astype(dtype) for k, v in params.items()}
+    params = random_params(rng, I, H, std=0.7, bias_std=0.2, dtype=dtype)
     x = rng.normal(size=(T, B, I)).astype(dtype)
     h0 = rng.normal(0, 0.5, (B, H)).astype(dtype)
     dh = rng.normal(size=(T, B, H)).astype(dtype)

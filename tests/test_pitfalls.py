@@ -13,6 +13,7 @@ from solutions import pitfalls
 from solutions.cell import rnn_cell_forward
 from solutions.gradcheck import gradient_check, max_abs
 from solutions.literal import double_sum_grads
+from solutions.params import random_params
 from solutions.pitfalls import PITFALLS, implementation
 from solutions.sequence import rnn_backward, rnn_forward
 from tests import rnn_reference as ref
@@ -26,8 +27,7 @@ SHAPES = [(0, 5, 2, 3, 4), (1, 7, 3, 4, 3), (2, 4, 1, 2, 5)]
 
 def problem(seed: int, T: int, B: int, I: int, H: int):
     rng = np.random.default_rng(seed)
-    params = {"W_ih": 0.4 * rng.standard_normal((H, I)), "W_hh": 0.4 * rng.standard_normal((H, H)),
-              "b_ih": 0.2 * rng.standard_normal(H), "b_hh": 0.2 * rng.standard_normal(H)}
+    params = random_params(rng, I, H, std=0.4, bias_std=0.2)
     x = rng.standard_normal((T, B, I))
     h0 = 0.5 * rng.standard_normal((B, H))
     y = rng.uniform(-0.8, 0.8, (T, B, H))

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from solutions.gradcheck import max_abs, numeric_grads, rel_error
+from solutions.params import random_params
 from solutions.residual import (
     residual_backward,
     residual_forward,
@@ -24,8 +25,7 @@ KEYS = ("x", "h0", "W_ih", "W_hh", "b_ih", "b_hh")
 def case(T: int, B: int, I: int, H: int, seed: int = 0, dtype=np.float64, scale: float = 0.5):
     """``(x, h0, params, dh)`` drawn from a fixed seed."""
     rng = np.random.default_rng(seed)
-    params = {"W_ih": rng.normal(0, scale, (H, I)), "W_hh": rng.normal(0, scale, (H, H)),
-              "b_ih": rng.normal(0, 0.1, H), "b_hh": rng.normal(0, 0.1, H)}
+    params = random_params(rng, I, H, std=scale, bias_std=0.1)
     x, h0, dh = rng.normal(size=(T, B, I)), rng.normal(0, 0.5, (B, H)), rng.normal(size=(T, B, H))
     cast = lambda a: a.astype(dtype)  # noqa: E731
     return cast(x), cast(h0), {k: cast(v) for k, v in params.items()}, cast(dh)
