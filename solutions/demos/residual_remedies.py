@@ -76,6 +76,12 @@ def main() -> Result:
             raise FragileNumber(f"{key}: a run ends too close to the 'learned' edge {edge:.3f}")
         learned = f"{int((final < edge).sum())}/{N}"
         final_text = "?" if key in CHAOTIC else median_or_dash(final, ".2f")
+        if key in LINEAR:
+            values[f"{key}-outside-before"] = str(outside(run.eig_before))
+            values[f"{key}-rho-before"] = median_or_dash(rho(run.eig_before), ".2f", 1e-6)
+        if key in LINEAR and key not in CHAOTIC and ok.any():
+            values[f"{key}-outside-after"] = str(outside(run.eig_after[ok]))
+            values[f"{key}-rho-after"] = median_or_dash(rho(run.eig_after[ok]), ".2f")
         if key in LINEAR and key not in CHAOTIC:
             after = (outside(run.eig_after[ok]), median_or_dash(rho(run.eig_after[ok]), ".2f"))
             eig = f"{outside(run.eig_before)} → {after[0] if ok.any() else '—'}"
