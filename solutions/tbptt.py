@@ -197,6 +197,37 @@ class TBPTT:
         return p, updates
 
 
+def tbptt_train(x: np.ndarray, y: np.ndarray, h0: np.ndarray, params: Params, k1: int,
+                k2: int | None = None, lr: float = 0.1) -> tuple[Params, list[Update]]:
+    """One pass of truncated BPTT(k1, k2) with SGD over a long sequence: ``TBPTT(k1, k2, lr).train(...)``.
+
+    The entry point for timing (``make bench``): one call makes ``ceil(T / k1)`` updates, each a
+    forward pass over at most ``k2`` steps, a backward pass over them and an SGD step; the time
+    per update is the call's time divided by ``len(updates)``. Full BPTT with one update is
+    ``k1 = k2 = T``.
+
+    Parameters
+    ----------
+    x : ndarray of shape (T, B, I)
+    y : integer ndarray of shape (T, B)
+    h0 : ndarray of shape (B, H)
+    params : dict
+        ``W_ih``, ``W_hh``, ``b_ih``, ``b_hh``, ``V``, ``c`` (not modified).
+    k1, k2 : int
+        Steps between updates and steps backpropagated (``k2 ≥ k1``; default ``k1``).
+    lr : float
+        Learning rate.
+
+    Returns
+    -------
+    params : dict
+        After the last update.
+    updates : list of Update
+        One per update.
+    """
+    return TBPTT(k1, k2, lr).train(x, y, h0, params)
+
+
 def full_bptt_bytes(T: int, B: int, I: int, H: int, O: int, itemsize: int = 8) -> int:
     """Bytes full BPTT holds for its one backward pass over ``T`` steps (the same accounting as
     [window_grads][solutions.tbptt.window_grads]: the cache ``x``, ``h0``, ``h`` and the

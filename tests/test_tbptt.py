@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from solutions.sequence import bptt
-from solutions.tbptt import PARAM_KEYS, TBPTT, full_bptt_bytes, window_grads
+from solutions.tbptt import PARAM_KEYS, TBPTT, full_bptt_bytes, tbptt_train, window_grads
 
 T, B, I, H, O = 12, 3, 4, 5, 3
 
@@ -90,3 +90,12 @@ def test_memory_is_the_window_not_the_sequence() -> None:
 def test_bad_arguments_are_value_errors(kwargs) -> None:
     with pytest.raises(ValueError):
         TBPTT(**kwargs)
+
+
+def test_tbptt_train_is_the_trainer_and_full_bptt_is_one_window() -> None:
+    x, y, h0, params = problem(3)
+    p, updates = tbptt_train(x, y, h0, params, T, lr=0.1)
+    loss, g = bptt(x, y, h0, params)
+    assert len(updates) == 1 and updates[0].loss == pytest.approx(loss, rel=1e-12)
+    for k in PARAM_KEYS:
+        np.testing.assert_allclose(p[k], params[k] - 0.1 * g[k], rtol=1e-12, atol=1e-14)
