@@ -39,9 +39,10 @@ test: $(STAMP) chromium
 regen: $(STAMP)
 	$(PY) -m pytest tests/test_outputs.py tests/test_equations.py --regen -n 2
 
-## NumPy BPTT vs torch.nn.RNN timing table
+## timing tables (NumPy kernels vs torch.nn.RNN/LSTM/GRU and their GEMM floor) into docs/benchmarks/rnn.txt;
+## the one output that differs by machine: run it on a quiet machine
 bench: $(STAMP)
-	$(PY) -m solutions.bench
+	$(PY) -m solutions.bench --write docs/benchmarks/rnn.txt
 
 clean:
 	rm -rf site $(VENV) .pytest_cache

@@ -1,74 +1,184 @@
-"""solutions.bench: the table's structure on tiny shapes, thread limits restored, the stored table."""
+"""solutions.bench: the machinery on tiny shapes (nothing here is timed against a target).
+
+The tables' structure and arithmetic, the floors doing the same products as the kernels, the
+thread limits restored, the child process's environment (CPU-forcing variables removed and
+named, the wait policy set), the header naming what timings depend on, and the stored table.
+"""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
+from threadpoolctl import threadpool_info
 
 from solutions import bench
 
 ROOT = Path(__file__).resolve().parents[1]
 STORED = ROOT / "docs" / "benchmarks" / "rnn.txt"
+TINY = [(3, 2, 4, 5), (1, 1, 1, 1)]
 
 
 def table_rows(text: str) -> list[list[str]]:
     return [[c.strip() for c in line.strip().strip("|").split("|")] for line in text.splitlines() if line.startswith("|")]
 
 
-def expected_header() -> list[str]:
-    return ["T,B,I,H", "thr"] + list(bench.IMPLEMENTATIONS)
+def tables(text: str) -> dict[str, list[list[str]]]:
+    """Title line -> that table's rows (header, separator, body)."""
+    out: dict[str, list[list[str]]] = {}
+    title = None
+    for line in text.splitlines():
+        if line.startswith("|") and title is not None:
+            out.setdefault(title, []).append([c.strip() for c in line.strip().strip("|").split("|")])
+        elif line and not line.startswith("|"):
+            title = line
+    return out
 
 
-def parse_cell(cell: str) -> tuple[float, float | None]:
-    """``"12.45 ms (0.65x)"`` -> (12.45, 0.65); the baseline's ``"19.06 ms"`` -> (19.06, None)."""
-    ms, _, ratio = cell.partition(" ms")
-    ratio = ratio.strip()
-    return float(ms), (float(ratio.strip("()").rstrip("x")) if ratio else None)
+def blas_threads() -> list[int]:
+    return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
 
 
-def test_table_on_tiny_problems_has_one_row_per_size_and_thread_count() -> None:
-    results, limited = bench.run(shapes=[(3, 2, 4, 5), (1, 1, 1, 1)], thread_counts=[1, 2], repeats=1)
-    text = bench.render(results, 1, limited)
-    assert text.splitlines()[0].startswith("machine: ") and "cores" in text.splitlines()[0]
-    assert "over 1 interleaved rounds" in text
-    rows = table_rows(text)
-    assert rows[0] == expected_header()
-    assert set(rows[1][0]) == {"-"}  # the separator line
+@pytest.fixture(scope="module")
+def tiny_text() -> str:
+    result = bench.run(["rnn"], shapes=TINY, thread_counts=[1, 2], repeats=2)
+    return bench.render(result)
+
+
+def test_rnn_table_on_tiny_problems_has_one_line_per_size_thread_count_and_implementation(tiny_text: str) -> None:
+    suite = bench.suites()["rnn"]
+    rows = tables(tiny_text)[f"{suite.name} (baseline {suite.baseline})"]
+    assert rows[0] == ["T,B,I,H", "thr", "implementation", "ms", "spread", f"/ {suite.baseline}", "floor/time"]
+    assert set(rows[1][0]) == {"-"}
     body = rows[2:]
-    assert [(r[0], r[1]) for r in body] == [("3,2,4,5", "1"), ("3,2,4,5", "2"), ("1,1,1,1", "1"), ("1,1,1,1", "2")]
-    base = list(bench.IMPLEMENTATIONS).index(bench.BASELINE)
-    for r in body:
-        cells = [parse_cell(c) for c in r[2:]]
-        assert len(cells) == len(bench.IMPLEMENTATIONS)
-        ms = [t for t, _ in cells]
-        assert all(t > 0 for t in ms)
-        assert cells[base][1] is None and all(q is not None for i, (_, q) in enumerate(cells) if i != base)
-        others = [(q, t) for i, (t, q) in enumerate(cells) if i != base]
-        for ratio, t in others:  # the ms are rounded to 0.01, the ratios to 0.01
-            lo, hi = (t - 0.005) / (ms[base] + 0.005), (t + 0.005) / max(ms[base] - 0.005, 1e-9)
-            assert lo - 0.005 <= ratio <= hi + 0.005, (ratio, t, ms[base])
+    names = list(suite.timed)
+    assert names == ["NumPy", "torch_ops.rnn", "torch.nn.RNN", "NumPy GEMMs", "torch GEMMs"]
+    expected = [(",".join(map(str, s)), str(n), name) for s in TINY for n in (1, 2) for name in names]
+    assert [tuple(r[:3]) for r in body] == expected
+    for block in range(0, len(body), len(names)):
+        lines = {r[2]: r for r in body[block:block + len(names)]}
+        ms = {name: float(r[3]) for name, r in lines.items()}
+        assert all(t > 0 for t in ms.values())
+        assert lines[suite.baseline][5] == "1.00x"
+        for name, r in lines.items():
+            assert r[4].endswith("%") and float(r[4][:-1]) >= 0
+            ratio = float(r[5].rstrip("x"))
+            assert ratio == pytest.approx(ms[name] / ms[suite.baseline], rel=0.02, abs=0.011)
+            floor = suite.floor_of.get(name)
+            if floor is None:
+                assert r[6] == "-"
+            else:
+                assert float(r[6].rstrip("%")) == pytest.approx(100 * ms[floor] / ms[name], rel=0.02, abs=1)
 
 
-def test_threads_are_restored_and_checked() -> None:
-    before = torch.get_num_threads()
-    with bench.threads(1) as limited:
-        assert torch.get_num_threads() == 1 and "torch.set_num_threads" in limited
-    assert torch.get_num_threads() == before
-    with pytest.raises(ValueError, match="threads must be an integer >= 1"):
-        with bench.threads(0):
-            pass
+def test_header_names_machine_blas_kernel_simd_torch_capability_and_thread_policy(tiny_text: str) -> None:
+    lines = tiny_text.splitlines()
+    assert lines[0].startswith("machine: ") and "cores" in lines[0]
+    head = "\n".join(lines[:16])
+    for needle in ("NumPy BLAS", "NumPy SIMD: baseline", "dispatch", "PyTorch: CPU capability",
+                   torch.backends.cpu.get_cpu_capability(), "CPU variables:", "OMP_WAIT_POLICY=",
+                   "torch.set_num_threads", "threadpoolctl", "over 2 interleaved rounds"):
+        assert needle in head, needle
+    blas = [i for i in threadpool_info() if i["user_api"] == "blas"]
+    if blas and blas[0].get("architecture"):
+        assert f"kernel {blas[0]['architecture']}" in head
+
+
+def test_child_environment_removes_cpu_forcing_variables_and_sets_the_wait_policy() -> None:
+    env = bench.child_env({"OPENBLAS_CORETYPE": "Haswell", "ATEN_CPU_CAPABILITY": "default", "PATH": "/bin"})
+    assert "OPENBLAS_CORETYPE" not in env and "ATEN_CPU_CAPABILITY" not in env and env["PATH"] == "/bin"
+    assert env["OMP_WAIT_POLICY"] == "PASSIVE"
+    assert "OPENBLAS_CORETYPE=Haswell" in env["SOLUTIONS_BENCH_REMOVED"]
+    kept = bench.child_env({"OPENBLAS_CORETYPE": "Haswell"}, keep=True)
+    assert kept["OPENBLAS_CORETYPE"] == "Haswell" and kept["SOLUTIONS_BENCH_REMOVED"] == ""
+
+
+def test_command_line_runs_in_a_child_that_reports_what_it_removed() -> None:
+    env = {k: v for k, v in os.environ.items() if k not in bench.CPU_ENV and not k.startswith("SOLUTIONS_BENCH")}
+    env["OPENBLAS_CORETYPE"] = "Haswell"
+    out = subprocess.run(
+        [sys.executable, "-m", "solutions.bench", "--suite", "rnn", "--shape", "2,1,2,3", "--threads", "1",
+         "--repeats", "1"], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300, check=True,
+    ).stdout
+    assert "removed for this run: OPENBLAS_CORETYPE=Haswell" in out
+    assert "OMP_WAIT_POLICY=PASSIVE" in out
+    assert [r[:3] for r in table_rows(out)[2:]][0] == ["2,1,2,3", "1", "NumPy"]
+
+
+def test_threads_are_limited_inside_and_restored_after() -> None:
+    before_torch, before_blas = torch.get_num_threads(), blas_threads()
+    with bench.threads(1):
+        assert torch.get_num_threads() == 1
+        assert all(n == 1 for n in blas_threads())
+    assert torch.get_num_threads() == before_torch and blas_threads() == before_blas
+    for bad in (0, 1.5, True):
+        with pytest.raises(ValueError, match="threads must be an integer >= 1"):
+            with bench.threads(bad):
+                pass
     with pytest.raises(ValueError, match="repeats must be an integer >= 1"):
         bench.time_all(bench.make_problem(1, 1, 1, 1), repeats=0)
+    with pytest.raises(ValueError, match="suite must be one of"):
+        bench.run(["nope"])
 
 
-def test_stored_table_names_the_machine_both_sizes_and_every_implementation() -> None:
-    assert STORED.exists(), "run `python -m solutions.bench --write docs/benchmarks/rnn.txt`"
+@pytest.mark.parametrize("gates", [1, 3, 4])
+def test_floors_compute_the_kernels_products(gates: int) -> None:
+    """Both floors run the same products: the first one (all input projections) equals NumPy's."""
+    p = bench.make_problem(4, 3, 2, 5, gates=gates)
+    assert p.sizes == (4, 3, 2, 5, gates) and p.params["W_hh"].shape == (gates * 5, 5)
+    for setup in bench.FLOORS.values():
+        setup(p)()
+
+
+def test_every_suite_runs_or_says_what_is_missing() -> None:
+    for key, suite in bench.suites().items():
+        assert set(suite.floor_of) <= set(suite.implementations) and suite.baseline in suite.implementations
+        if suite.missing:
+            assert "solutions." in suite.missing
+            assert f"{suite.name}: not timed: {suite.missing}" in bench.render(bench.Result(1))
+            continue
+        p = bench.make_problem(3, 2, 4, 5, gates=suite.gates)
+        for setup in suite.implementations.values():
+            setup(p)()  # one forward + backward pass, every gradient
+
+
+def test_timing_samples_interleave_and_count() -> None:
+    calls: list[str] = []
+    impls = {name: (lambda p, name=name: (lambda: calls.append(name))) for name in "abc"}
+    samples = bench.time_all(bench.make_problem(1, 1, 1, 1), impls, repeats=3, warmup=0, min_seconds=0)
+    assert {k: len(v) for k, v in samples.items()} == {"a": 3, "b": 3, "c": 3}
+    firsts = calls[::2][:3]  # the untimed pass of each turn, first round
+    assert firsts == ["a", "b", "c"] and calls[6:8] == ["b", "b"]  # round 2 starts one place later
+    def slow(p: bench.Problem):  # one call of 5 ms holds 4 updates: 1.25 ms per update
+        def step() -> None:
+            time.sleep(0.005)
+        step.units = 4
+        return step
+    per_update = bench.time_all(bench.make_problem(1, 1, 1, 1), {"s": slow}, repeats=1, warmup=0)["s"][0]
+    assert 0.005 / 4 <= per_update < 0.005
+    t = bench.Timing.of([1.0, 2.0, 3.0, 4.0, 5.0])
+    assert t.median == 3.0 and t.spread == pytest.approx(2.0 / 3.0)
+
+
+def test_stored_table_names_the_machine_every_suite_shape_and_implementation() -> None:
+    assert STORED.exists(), "run `make bench` (python -m solutions.bench --write docs/benchmarks/rnn.txt)"
     text = STORED.read_text(encoding="utf-8")
     first = text.splitlines()[0]
     assert first.startswith("machine: ") and "cores" in first and "NumPy" in first and "PyTorch" in first
-    rows = table_rows(text)
-    assert rows[0] == expected_header(), "the stored table is stale: re-run the benchmark with --write"
-    shapes = {r[0] for r in rows[2:]}
-    assert shapes == {",".join(map(str, s)) for s in bench.SHAPES}
+    assert "NumPy BLAS" in text and "NumPy SIMD" in text and "OMP_WAIT_POLICY" in text
+    found = tables(text)
+    for key, suite in bench.suites().items():
+        title = f"{suite.name} (baseline {suite.baseline})"
+        if title not in found:
+            assert not np.any([title in t for t in found]), title
+            assert f"{suite.name}: not timed" in text, f"{title}: stale table, re-run `make bench`"
+            continue
+        rows = found[title][2:]
+        assert {r[0] for r in rows} == {",".join(map(str, s)) for s in suite.shapes}, f"{title}: stale shapes"
+        assert {r[2] for r in rows} == set(suite.timed), f"{title}: stale implementations"
