@@ -7,6 +7,16 @@ Book notation (NNDL §6.4.1): ``z_t = U h_{t-1} + W x_t + b`` (6.5), ``h_t = tan
 The backward pass is the O(T) form of BPTT: instead of the double sums of (6.39)–(6.41),
 it carries ``∂L/∂h_k`` backwards once, so that ``dz[k] = Σ_{t≥k} δ_{t,k}``; every weight
 gradient is then one matrix product over all steps at once.
+
+A sequence is a loop of cells: [rnn_forward_loop][solutions.sequence.rnn_forward_loop] and
+[rnn_backward_loop][solutions.sequence.rnn_backward_loop] say so literally, calling
+[rnn_cell_forward][solutions.cell.rnn_cell_forward] and
+[rnn_cell_backward][solutions.cell.rnn_cell_backward] at every step, and are the readable
+reference that a test ties to the fast pair. The fast pair computes the same numbers with
+the input terms of all steps in one matrix product, states written in place, and no
+allocation inside the time loop. Public functions check their inputs once; the kernels
+``_forward`` and ``_backward`` behind them do not check, for internal callers that already
+did (``bptt``, the bidirectional layer).
 """
 
 from __future__ import annotations
