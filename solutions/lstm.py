@@ -16,7 +16,9 @@ the first axis, one example per row.
 
 Speed: the input projections ``W x_t`` of all steps are one matrix product before the loop,
 the weight gradients one product each after it; inside the loops only the ``T`` products with
-``U`` remain, written in place.
+``U`` remain, written in place. The loops keep every state as a column per example, ``(H, B)``
+(the book's layout), so that each gate is a contiguous block of rows; the arrays returned are
+in rows, ``(T, B, H)``, as ``torch.nn.LSTM`` returns them.
 """
 
 from __future__ import annotations

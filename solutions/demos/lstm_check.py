@@ -31,7 +31,7 @@ def torch_reference(x, h0, c0, params, dh, dh_n, dc_n):
             getattr(m, PARAM_NAMES[k] + "_l0").copy_(torch.tensor(params[k], dtype=torch.float64))
     t = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in (("x", x), ("h0", h0), ("c0", c0))}
     out, (h_n, c_n) = m(t["x"], (t["h0"][None], t["c0"][None]))
-    f64 = lambda a: torch.tensor(a, dtype=torch.float64)  # noqa: E731
+    f64 = lambda a: torch.tensor(a, dtype=torch.float64)
     ((out * f64(dh)).sum() + (h_n[0] * f64(dh_n)).sum() + (c_n[0] * f64(dc_n)).sum()).backward()
     grads = {k: v.grad.numpy() for k, v in t.items()}
     grads.update({k: getattr(m, PARAM_NAMES[k] + "_l0").grad.numpy() for k in KEYS})
@@ -54,6 +54,7 @@ def jacobian_check(x, h0, c0, params) -> float:
     worst = 0.0
     for b in range(B):
         h, c = torch.tensor(h0[b]), torch.tensor(c0[b])
+        o = None                                          # o_{t-1}, set by the step before
         for t in range(T):
             x_t = torch.tensor(x[t, b])
             if t > 0:

@@ -155,7 +155,7 @@ def compare(title: str, ours: dict[str, np.ndarray], published: dict[str, str], 
 def _torch_sequence(x, a0, c0, parameters, da, dc_next=None):
     """The notebook's forward (Γ_f, Γ_u, c̃, Γ_o on [a_prev; x_t]) in torch float64 and the gradients
     of Σ ⟨da_t, a_t⟩ (+ ⟨dc_next, c_T⟩) over the first T = da.shape[2] steps, named as in the notebook."""
-    leaf = lambda a: torch.tensor(a, dtype=torch.float64, requires_grad=True)  # noqa: E731
+    leaf = lambda a: torch.tensor(a, dtype=torch.float64, requires_grad=True)
     t = {k: leaf(v) for k, v in parameters.items() if k[0] in "Wb" and k[1] in "fico"}
     xs, a, c = leaf(x), leaf(a0), leaf(c0)
     a_t, c_t, loss = a, c, 0.0

@@ -5,7 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from solutions import compat
-from solutions.demos.lstm_course import CELL_BACKWARD, NEWER_BACKWARD, cell_draws, sequence_draws
+from solutions.demos.lstm_course import (
+    CELL_BACKWARD,
+    NEWER_BACKWARD,
+    cell_draws,
+    sequence_draws,
+)
 from solutions.report import claim, fmt, table
 
 # Each mistake, as the wrong line a student writes in the notebook's lstm_cell_backward (column
@@ -49,11 +54,11 @@ def literal_cell_backward(da_next, dc_next, cache, mistake: str = "correct") -> 
     tc = c_next if mistake == "c for tanh c" else np.tanh(c_next)
     dc = {"no dc_next": ot * (1 - tc**2) * da_next, "no da in dc": dc_next}.get(mistake, dc_next + ot * (1 - tc**2) * da_next)
     if mistake == "1-s² for σ'":
-        d_sig = lambda s: 1 - s**2  # noqa: E731
+        d_sig = lambda s: 1 - s**2
     elif mistake == "no σ'":
-        d_sig = lambda s: 1.0  # noqa: E731
+        d_sig = lambda s: 1.0
     else:
-        d_sig = lambda s: s * (1 - s)  # noqa: E731
+        d_sig = lambda s: s * (1 - s)
     dot = da_next * tc * d_sig(ot)
     dcct = dc * it * (1.0 if mistake == "no σ'" else 1 - cct**2)
     dit = dc * cct * d_sig(it)
