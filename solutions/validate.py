@@ -3,7 +3,13 @@
 Each check raises a ``ValueError`` that names the argument and the expected shape, e.g.
 ``x must have shape (T, B, I); got shape (3, 4)``. Shapes are written with symbols
 (``T``, ``B``, ``I``, ``H``, ...) that are bound on first use and must agree afterwards, so
-``h0`` of shape ``(B, H)`` is checked against the ``B`` read off ``x``.
+``h0`` of shape ``(B, H)`` is checked against the ``B`` read off ``x``; when a later argument
+disagrees, the message also names the argument that set the size.
+
+One way to do each check: [check_inputs][solutions.validate.check_inputs] is the input check
+of every recurrent model's public forward function (internal calls skip it and call the
+unchecked kernels), and [check_cache][solutions.validate.check_cache] the one check of every
+model's ``typing.NamedTuple`` cache, so that backward functions read fields by name.
 """
 
 from __future__ import annotations
