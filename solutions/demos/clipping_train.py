@@ -7,7 +7,7 @@ import sys
 
 import numpy as np
 
-from solutions.clipping import clip_grad_norm, clip_grad_value, total_norm
+from solutions.clipping import clip_grad_norm_, clip_grad_value_, get_total_norm
 from solutions.plotting import figure
 from solutions.report import FragileNumber, Result, fmt, table
 from solutions.sequence import bptt
@@ -77,11 +77,11 @@ def train(mode: str, seed: int, max_norm: float = MAX_NORM) -> tuple[np.ndarray,
         loss, grads = bptt(x, y, h0, params)              # L and ∂L/∂θ by BPTT
         g = {k: grads[k] for k in PARAM_KEYS}             # the parameters' gradients
         if mode == "norm":
-            norm = clip_grad_norm(g, max_norm)            # returns ‖g‖ before clipping
+            norm = clip_grad_norm_(g, max_norm)           # returns ‖g‖ before clipping
         else:
-            norm = total_norm(g)
+            norm = get_total_norm(g)
             if mode == "value":
-                clip_grad_value(g, CLIP_VALUE)
+                clip_grad_value_(g, CLIP_VALUE)
         if not math.isfinite(norm):                       # NaN/inf: a useless step
             break
         for k in PARAM_KEYS:
