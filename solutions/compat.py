@@ -195,8 +195,8 @@ def rnn_forward(x: np.ndarray, a0: np.ndarray, parameters: Params) -> tuple[np.n
     s.array("a0", a0, ("n_a", "m"))
     p = s.params("parameters", parameters, COURSE_PARAM_SHAPES)
     x_rows, h0, p_rows = np.ascontiguousarray(x.transpose(2, 1, 0)), a0.T, _row_params(p)
-    h = sequence._forward(x_rows, h0, p_rows)      # h itself is never returned: a is a transposed copy
-    a = np.ascontiguousarray(h.transpose(2, 1, 0))
+    h = sequence._forward(x_rows, h0, p_rows)      # kept by the cache; the caller gets a copy
+    a = h.transpose(2, 1, 0).copy()                # a copy even where the transpose is contiguous (m = T_x = 1)
     y_pred = _softmax_rows(h @ p["Wya"].T + p["by"][:, 0]).transpose(2, 1, 0)
     return a, y_pred, CourseCaches(sequence.RnnCache(x_rows, h0, h, p_rows), x)
 

@@ -96,10 +96,16 @@ def _forwards():
         a, y, c = compat.rnn_forward(x.transpose(2, 1, 0).copy(), h0.T.copy(), course)
         return [a, y], lambda: compat.rnn_backward(dh.transpose(2, 1, 0), c)
 
+    def course_seq_one_step():                  # T_x = m = 1: the transposed states are contiguous
+        x1, a1 = x[:1, :1].transpose(2, 1, 0).copy(), h0[:1].T.copy() + 1.0
+        a, y, c = compat.rnn_forward(x1, a1, course)
+        return [a, y], lambda: compat.rnn_backward(np.ones_like(a), c)
+
     return {"rnn_forward": seq, "rnn_forward truncated": seq_truncated, "rnn_forward_loop": loop,
             "rnn_cell_forward": one_cell, "residual_forward": res, "birnn_forward": birnn(False),
             "birnn_forward batch_first": birnn(True), "stacked_birnn_forward": stacked,
-            "compat.rnn_cell_forward": course_cell, "compat.rnn_forward": course_seq}
+            "compat.rnn_cell_forward": course_cell, "compat.rnn_forward": course_seq,
+            "compat.rnn_forward one step, one example": course_seq_one_step}
 
 
 FORWARDS = _forwards()
