@@ -96,7 +96,7 @@ def main() -> Result:
             y = [quantised_log10(v) for v in curves[stage, name]]
             ax.plot(d, np.power(10.0, y), style, markersize=3, label=name)
         ax.set_yscale("log")
-        ax.set_ylim(1e-8, 1e1)
+        ax.set_ylim(1e-12, 1e1)
         ax.set_xlabel("T − k (steps back)")
         ax.set_ylabel("‖∂L_T/∂h_k‖ / ‖∂L_T/∂h_T‖")
         ax.set_title(f"{'at initialisation' if stage == 'init' else 'after training'} (median of {S} seeds)",
