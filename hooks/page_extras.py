@@ -62,3 +62,38 @@ def on_post_template(output: str, template_name: str, config, **kwargs) -> str:
         _english_404 = output
         return output
     return _english_404 or output
+
+
+HEADING = re.compile(r'<h([1-6]) id="([^"]+)"(.*?)</h\1>', re.S)
+
+
+def on_page_content(html: str, page, **kwargs) -> str:
+    """Heading ids unique on the page: the print edition includes every page, and the zh-CN pages
+    give their headings explicit ids (``{#the-exercise}``) that the toc extension does not
+    deduplicate. The n-th repeat of ``x`` becomes ``x_n`` (as the toc extension does for its own
+    ids), in the heading, its permalink and the page's table of contents."""
+    seen: dict[str, int] = {}
+
+    def rename(anchor: str) -> str:
+        n = seen.get(anchor, 0)
+        seen[anchor] = n + 1
+        return anchor if n == 0 else f"{anchor}_{n}"
+
+    def fix(m: re.Match) -> str:
+        level, anchor, rest = m.groups()
+        new = rename(anchor)
+        if new == anchor:
+            return m.group(0)
+        return f'<h{level} id="{new}"' + rest.replace(f'href="#{anchor}"', f'href="#{new}"') + f"</h{level}>"
+
+    html = HEADING.sub(fix, html)
+    if any(n > 1 for n in seen.values()):
+        seen.clear()
+
+        def walk(items) -> None:
+            for item in items:
+                item.id = rename(item.id)
+                walk(item.children)
+
+        walk(page.toc)
+    return html

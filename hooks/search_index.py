@@ -79,6 +79,11 @@ def on_post_build(config, **kwargs) -> None:
             en.append(doc)
     if not zh:  # a single-language build (or this hook ran before the zh-CN edition existed)
         return
+    # mkdocs-static-i18n drops the zh-CN entries that equal English ones (the API pages, whose
+    # docstrings are English in both editions): give the zh-CN index its own copies back.
+    have = {d["location"] for d in zh}
+    zh += [d for d in en if d["location"] not in have and d["location"].startswith("api/")
+           and (site / ZH / d["location"].split("#")[0]).exists()]
     path.write_text(json.dumps({**index, "docs": en}, ensure_ascii=False), encoding="utf-8")
     zh_path = site / "zh" / "search" / "search_index.json"
     os.makedirs(zh_path.parent, exist_ok=True)

@@ -70,10 +70,64 @@ def test_search_index_segments_chinese_text(site: Path) -> None:
     """jieba splits Chinese runs with zero-width spaces, so lunr can index single words."""
     import json
 
-    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    index = json.loads((site / "zh" / "search" / "search_index.json").read_text(encoding="utf-8"))
     assert "zh" in index["config"]["lang"] and "\\u200b" in index["config"]["separator"]
-    zh_docs = [d for d in index["docs"] if d["location"].startswith("zh/")]
+    zh_docs = [d for d in index["docs"] if not d["location"].startswith("api/")]  # docstrings are English
     assert zh_docs and sum("\u200b" in d["text"] for d in zh_docs) > len(zh_docs) // 2
+
+
+def test_each_edition_has_its_own_search_index_without_tex(site: Path) -> None:
+    """hooks/search_index.py: English pages in search/, Chinese ones in zh/search/, no LaTeX in previews."""
+    import json
+
+    tex = re.compile(r"\\[\[\]()]|\\(begin|end|frac|boldsymbol|mathcal|operatorname|partial|delta|top|left|right)\b")
+    en = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))["docs"]
+    zh = json.loads((site / "zh" / "search" / "search_index.json").read_text(encoding="utf-8"))["docs"]
+    assert len(en) > 20 and len(zh) > 20
+    assert not [d["location"] for d in en if d["location"].startswith("zh/")]
+    assert not [d["location"] for d in zh if d["location"].startswith("zh/")], "zh locations are relative to zh/"
+    for d in zh:
+        target = site / "zh" / d["location"].split("#")[0] / "index.html"
+        assert target.exists() or (site / "zh" / d["location"].split("#")[0]).is_file(), d["location"]
+    for d in en + zh:
+        for field in ("title", "text"):
+            m = tex.search(d[field])
+            assert m is None, f"TeX in the search index ({d['location']}): {d[field][max(0, m.start() - 40):m.end() + 40]!r}"
+
+
+def test_zh_footer_is_chinese(site: Path) -> None:
+    zh = (site / "zh" / "index.html").read_text(encoding="utf-8")
+    en = (site / "index.html").read_text(encoding="utf-8")
+    footer = re.compile(r'<div class="md-copyright__highlight">(.*?)</div>', re.S)
+    assert re.search(r"[\u4e00-\u9fff]", footer.search(zh).group(1)), "the zh-CN footer is not in Chinese"
+    assert not re.search(r"[\u4e00-\u9fff]{4}", footer.search(en).group(1).split("《")[0])
+
+
+@pytest.mark.browser
+def test_language_switch_keeps_the_anchor(served: str, browser) -> None:
+    page = browser.new_page()
+    page.set_default_timeout(120_000)
+    page.goto(served + "bptt/#eq-bptt-W")
+    with page.expect_navigation():
+        page.evaluate("() => document.querySelector('a[hreflang=\"zh\"]').click()")
+    assert page.url.endswith("/zh/bptt/#eq-bptt-W"), page.url
+    page.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("start, query", [("notation/", "clipping"), ("zh/notation/", "clipping"),
+                                          ("zh/", "梯度")])
+def test_each_edition_searches_only_its_own_pages(served: str, browser, start: str, query: str) -> None:
+    page = browser.new_page()
+    page.set_default_timeout(120_000)
+    page.goto(served + start)
+    page.fill("input.md-search__input", query)
+    page.wait_for_selector(".md-search-result__item", timeout=60000)
+    hrefs = page.eval_on_selector_all(".md-search-result__item a", "els => els.map(e => e.href)")
+    page.close()
+    zh = start.startswith("zh/")
+    wrong = [h for h in hrefs if ("/zh/" in h) != zh]
+    assert hrefs and not wrong, f"{'zh-CN' if zh else 'English'} search for {query!r} found other pages: {wrong}"
 
 
 @pytest.mark.browser

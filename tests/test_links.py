@@ -67,3 +67,17 @@ def test_every_internal_link_and_anchor_resolves(site: Path) -> None:
                 if not fragment.startswith("mjx-"):
                     broken.append(f"{page.relative_to(site)}: {link} -> no id {fragment!r} in {target.relative_to(site)}")
     assert not broken, f"{len(broken)} broken internal links:\n" + "\n".join(sorted(set(broken))[:60])
+
+
+def test_ids_are_unique_on_every_page(site: Path) -> None:
+    """No page repeats an id (the print editions include every page; hooks/page_extras.py renames repeats)."""
+    import collections
+
+    dupes = []
+    for page in sorted(site.rglob("*.html")):
+        ids = re.findall(r'\sid="([^"]+)"', page.read_text(encoding="utf-8", errors="replace"))
+        # (ids starting "__" are the line anchors of code blocks, which mkdocstrings highlights one
+        # block at a time on the API pages, so that each restarts at __span-0-1: left alone)
+        dupes += [f"{page.relative_to(site)}: {i}" for i, n in collections.Counter(ids).items()
+                  if n > 1 and not i.startswith("__")]
+    assert not dupes, "repeated ids:\n" + "\n".join(dupes[:40])

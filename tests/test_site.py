@@ -140,8 +140,47 @@ def test_page_in_a_real_browser(site: Path, served: str, browser, url: str) -> N
         shot = ARTIFACTS / ("notation.png" if url == "notation/" else "notation-zh.png")
         page.screenshot(path=str(shot), full_page=True)
         assert shot.stat().st_size > 10_000
+    problems += [f"desktop: code block scrolls sideways: {t!r}" for t in page.evaluate(CODE_SCROLLS_JS)]
+    problems += [f"figure does not open full size (no lightbox link): {src}" for src in page.evaluate(NO_LIGHTBOX_JS)]
+    if not url.endswith("print/"):
+        problems += check_phone_width(page)
     page.close()
     assert not problems, f"/{url}:\n" + "\n".join(problems)
+
+
+CODE_SCROLLS_JS = """() => [...document.querySelectorAll('.md-content pre > code')]
+  .filter(c => c.scrollWidth > c.clientWidth + 1).map(c => c.textContent.slice(0, 60))"""
+
+NO_LIGHTBOX_JS = """() => [...document.querySelectorAll('.md-content img')]
+  .filter(i => !i.closest('a.glightbox')).map(i => i.getAttribute('src'))"""
+
+# At 390 px: each displayed equation (scaled by docs/javascripts/site.js) within its column and
+# its number on screen; the page itself does not scroll sideways.
+PHONE_JS = """async () => {
+  await MathJax.startup.promise;
+  window.fitEquations();
+  const width = document.documentElement.clientWidth, out = [];
+  if (document.documentElement.scrollWidth > width + 1)
+    out.push('the page scrolls sideways: ' + document.documentElement.scrollWidth + ' px');
+  for (const d of document.querySelectorAll('.md-content div.arithmatex')) {
+    if (!d.querySelector('mjx-container[display="true"]')) continue;
+    const text = d.querySelector('mjx-assistive-mml, mjx-container').textContent.slice(0, 50);
+    if (d.scrollWidth > d.clientWidth + 1) out.push('equation wider than the column: ' + text);
+    for (const tag of d.querySelectorAll('[id^="mjx-eqn:"]')) {
+      const r = tag.getBoundingClientRect();
+      if (r.right > width + 1 || r.left < -1) out.push('equation number off screen: ' + tag.id);
+    }
+  }
+  for (const t of document.querySelectorAll('.md-content .md-typeset__table, .md-content pre > code'))
+    if (t.scrollWidth > t.clientWidth + 1) out.push('scrolls sideways: ' + t.textContent.slice(0, 50));
+  return out;
+}"""
+
+
+def check_phone_width(page) -> list[str]:
+    """The page at 390×844 (a phone): nothing but the page itself scrolls, every equation number shows."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    return [f"390 px: {p}" for p in page.evaluate(PHONE_JS)]
 
 
 # The h1 of every page the one-page print edition must hold, per language.
@@ -183,3 +222,65 @@ def test_equation_anchor_lands_on_its_equation(site: Path, served: str, browser)
     assert page.locator("#eq-bptt-W").count() == 1
     assert page.evaluate("() => window.scrollY") > 500, "the link did not scroll to the equation"
     page.close()
+
+
+def figure_pages(site: Path) -> list[str]:
+    """English pages that show a figure (the zh-CN pages show the same files)."""
+    return sorted(url for url in built_pages(site) if not url.startswith(("zh/", "print/")) and "figures/" in
+                  (site / url / "index.html").read_text(encoding="utf-8"))
+
+
+@pytest.mark.browser
+def test_every_figure_opens_full_size_on_a_phone(site: Path, served: str, browser) -> None:
+    """Tapping a figure opens it in the lightbox (mkdocs-glightbox), on a phone at its own size, far
+    wider than the column of a 390 px screen (the reader pans it sideways)."""
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.set_default_timeout(120_000)
+    problems, count = [], 0
+    for url in figure_pages(site):
+        page.goto(served + url)
+        for i in range(page.locator(".md-content a.glightbox img").count()):
+            img = page.locator(".md-content a.glightbox img").nth(i)
+            img.scroll_into_view_if_needed()
+            inline = img.bounding_box()["width"]
+            img.click()
+            big = page.locator(".glightbox-container .gslide.current .gslide-image img")
+            big.wait_for(state="visible")
+            page.wait_for_timeout(400)  # the opening effect
+            box = big.bounding_box()
+            natural = big.evaluate("i => i.naturalWidth")
+            count += 1
+            if box is None or box["width"] < 0.97 * min(natural, 2 * inline):
+                problems.append(f"/{url}: figure {i} opened {box and box['width']:.0f} px wide, "
+                                f"{inline:.0f} px in the column, {natural} px its own size")
+            page.keyboard.press("Escape")
+            page.locator(".glightbox-container").wait_for(state="detached")
+    page.close()
+    assert count >= 5, f"only {count} figures found"
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("path, heading, links", [
+    ("no/such/page/", "Page not found", ["", "cite/", "zh/"]),
+    ("zh/no/such/page/", "页面不存在", ["zh/", "zh/cite/", ""]),
+])
+def test_404_page_speaks_the_readers_language_and_links_work(served: str, browser, path: str, heading: str,
+                                                              links: list[str]) -> None:
+    """One /404.html for every missing path (as a static host serves it): English, or Chinese under /zh/."""
+    page = browser.new_page()
+    page.set_default_timeout(120_000)
+    errors: list[str] = []
+    page.on("console", lambda m: m.type == "error" and "404" not in m.text and errors.append(m.text))
+    response = page.goto(served + path)
+    assert response is not None and response.status == 404
+    visible = [h.inner_text().rstrip("¶").strip() for h in page.locator(".md-content h1").all() if h.is_visible()]
+    assert visible == [heading], visible
+    hrefs = page.eval_on_selector_all(".md-content a", "els => els.filter(e => e.offsetParent).map(e => e.href)")
+    assert [h[len(served):] for h in hrefs] == links, hrefs
+    for href in hrefs:
+        assert page.request.get(href).status == 200, href
+    assert page.evaluate("() => getComputedStyle(document.querySelector('.md-header')).position") != "static", \
+        "the theme's stylesheet did not load on the 404 page"
+    page.close()
+    assert not errors, errors

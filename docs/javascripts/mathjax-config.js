@@ -22,6 +22,8 @@
     options: {
       ignoreHtmlClass: ".*|",
       processHtmlClass: "arithmatex",
+      // a click on an equation shows it enlarged (equations scaled down to fit a phone)
+      menuOptions: { settings: { zoom: "Click", zscale: "200%" } },
     },
   };
 })();
