@@ -75,7 +75,7 @@ def test_one_demo_on_its_own_prints_the_same_bytes(name: str, tmp_path: Path) ->
     proc = run_cli("run", name, "--figures", str(tmp_path / "figures"), "--values", str(values))
     assert proc.returncode == 0, proc.stderr.decode()
     assert proc.stdout == (OUTPUTS / f"{name}.txt").read_bytes()
-    for fig in (tmp_path / "figures").iterdir():
+    for fig in (tmp_path / "figures").glob("*"):
         assert fig.read_bytes() == (FIGURES / fig.name).read_bytes()
     stored_values = OUTPUTS / values.name
     assert values.exists() == stored_values.exists()
