@@ -18,7 +18,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from solutions import clipping
-from solutions.clipping import clip_grad_norm_, clip_grad_value_, clip_grads_with_norm_, get_total_norm
+from solutions.clipping import (
+    clip_grad_norm_,
+    clip_grad_value_,
+    clip_grads_with_norm_,
+    get_total_norm,
+)
 
 NORM_TYPES = [0.5, 1.0, 2.0, 3.0, math.inf]
 DTYPES = [np.float32, np.float64]
@@ -329,7 +334,7 @@ def torch_split_clip(arrays, max_norm, total):
 def test_split_api_equals_torch_and_clip_grad_norm_(dtype, seed, n_arrays, scale, max_norm, extra):
     """get_total_norm + clip_grads_with_norm_ is clip_grad_norm_, bit for bit, and clip_grads_with_norm_
     with a norm taken over more gradients (``extra``) equals torch's."""
-    grads, arrays = random_grads(seed, dtype, n_arrays, scale, as_dict=False)
+    _, arrays = random_grads(seed, dtype, n_arrays, scale, as_dict=False)
     whole = [a.copy() for a in arrays]
     norm = get_total_norm(arrays)
     assert type(norm) is float

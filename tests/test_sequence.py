@@ -8,7 +8,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from solutions.gradcheck import numeric_grads, rel_error
-from solutions.sequence import bptt, rnn_backward, rnn_backward_loop, rnn_forward, rnn_forward_loop
+from solutions.sequence import (
+    bptt,
+    rnn_backward,
+    rnn_backward_loop,
+    rnn_forward,
+    rnn_forward_loop,
+)
 from tests import rnn_reference as ref
 
 SHAPES = [(1, 1, 1, 1), (1, 3, 2, 4), (5, 1, 3, 2), (4, 2, 3, 1), (6, 3, 4, 5)]  # (T, B, I, H)

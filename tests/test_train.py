@@ -5,8 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from solutions.train import (PARAM_KEYS, SENTENCES, char_data, char_task, greedy_sample,
-                             sgd_train, torch_sgd_train)
+from solutions.train import (
+    PARAM_KEYS,
+    SENTENCES,
+    char_data,
+    char_task,
+    greedy_sample,
+    sgd_train,
+    torch_sgd_train,
+)
 
 
 def test_numpy_and_torch_loss_curves_agree_to_1e_8_in_float64() -> None:
@@ -23,7 +30,7 @@ def test_numpy_and_torch_loss_curves_agree_to_1e_8_in_float64() -> None:
 def test_float32_training_stays_float32() -> None:
     x, y, h0, params, _ = char_task(H=8, seed=1, dtype=np.float32)
     before = {k: params[k].copy() for k in PARAM_KEYS}
-    trained, losses = sgd_train(x, y, h0, params, lr=0.02, steps=3)
+    trained, _ = sgd_train(x, y, h0, params, lr=0.02, steps=3)
     assert all(trained[k].dtype == np.float32 for k in PARAM_KEYS)
     assert all(np.array_equal(params[k], before[k]) for k in PARAM_KEYS)   # the input is not modified
     assert all(not np.array_equal(trained[k], before[k]) for k in PARAM_KEYS)  # but training moved it
