@@ -13,6 +13,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from solutions.params import random_params
 from solutions.sequence import rnn_backward, rnn_forward
 from solutions.torch_ops import RNNFunction, rnn, rnn_autograd, rnn_params, to_numpy
 
@@ -21,12 +22,12 @@ SHAPES = [(1, 1, 1, 1), (1, 2, 3, 4), (5, 3, 4, 6), (7, 1, 2, 1), (4, 2, 1, 5)] 
 
 
 def inputs(T: int, B: int, I: int, H: int, dtype=torch.float64, seed: int = 0) -> list[torch.Tensor]:
-    """x, h0, W_ih, W_hh, b_ih, b_hh, drawn from a seed, each requiring grad."""
-    g = torch.Generator().manual_seed(seed)
-    shapes = [(T, B, I), (B, H), (H, I), (H, H), (H,), (H,)]
-    scale = [1.0, 1.0, 0.6, 0.6, 0.3, 0.3]
-    return [(torch.randn(*s, generator=g, dtype=torch.float64) * c).to(dtype).requires_grad_()
-            for s, c in zip(shapes, scale)]
+    """x, h0, W_ih, W_hh, b_ih, b_hh, drawn from a seed (parameters by the package's one factory),
+    each requiring grad."""
+    rng = np.random.default_rng(seed)
+    x, h0 = rng.standard_normal((T, B, I)), rng.standard_normal((B, H))
+    p = random_params(rng, I, H, std=0.6, bias_std=0.3)
+    return [torch.tensor(a).to(dtype).requires_grad_() for a in (x, h0, *(p[k] for k in NAMES[2:]))]
 
 
 def grads_of(f, args: list[torch.Tensor], G: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
