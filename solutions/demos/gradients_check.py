@@ -9,7 +9,7 @@ from solutions.gradcheck import max_abs, numeric_grads, rel_error
 from solutions.literal import double_sum_grads, error_terms
 from solutions.params import random_params
 from solutions.plotting import figure
-from solutions.report import claim, fmt, table
+from solutions.report import claim, fmt, round_sig, table
 from solutions.sequence import rnn_backward, rnn_forward
 from solutions.torch_ops import rnn_from_params, rnn_params
 
@@ -99,7 +99,7 @@ def main():
                 [[f"x{s:g}"] + [fmt(curves[s][d], ".1e") for d in dist] for s in scales]))
 
     fig, (ax0, ax1) = figure(1, 2, width=9.0, height=3.8)
-    shown = np.ma.masked_where(np.triu(np.ones((T, T), bool), 1), np.log10(np.maximum(heat, 1e-300)))
+    shown = np.ma.masked_where(np.triu(np.ones((T, T), bool), 1), np.log10(np.maximum(round_sig(heat), 1e-300)))
     im = ax0.imshow(shown, origin="lower", cmap="viridis", extent=(0.5, T + 0.5, 0.5, T + 0.5))
     ax0.grid(False)
     ticks = [1, 5, 10, 15, 20]
@@ -110,7 +110,7 @@ def main():
     ax0.set_title(r"$\log_{10}\|\delta_{t,k}\|$ for $k \leq t$ ($U$ scale x1)")
     fig.colorbar(im, ax=ax0, shrink=0.85)
     for s in scales:
-        ax1.semilogy(range(T), curves[s], marker="o", ms=3, label=f"$U$ x{s:g}")
+        ax1.semilogy(range(T), round_sig(curves[s]), marker="o", ms=3, label=f"$U$ x{s:g}")  # 4 digits: any CPU
     ax1.set_xticks(range(0, T, 4))
     ax1.set_xlabel(r"distance $t - k$")
     ax1.set_ylabel(r"median over $t$ of $\|\delta_{t,k}\| \, / \, \|\delta_{t,t}\|$")
