@@ -151,12 +151,12 @@ def flagged(text: str, math: list[str]) -> list[tuple[str, str]]:
                 if any(a < m.end() and m.start() < b for a, b in taken):
                     continue                                   # already reported as a stronger kind
                 before = source[max(0, m.start() - 20):m.start()]
-                if kind == "decimal number" and (DEFINITION_BEFORE.search(before)
+                if kind.startswith("decimal number") and (DEFINITION_BEFORE.search(before)
                                                  or re.match(r"\.\d", source[m.end():m.end() + 2])
                                                  or re.match(r"[)）]", source[m.end():m.end() + 1])
                                                  and re.search(r"[(（]\s*$", before)):
                     continue                                   # (6.40), §6.5, Python 3.11, 2.13.0
-                if kind == "decimal number" and re.match(r"[\d]*[-–][\dA-Za-z]", source[m.end():m.end() + 3]):
+                if kind.startswith("decimal number") and re.match(r"[\d]*[-–][\dA-Za-z]", source[m.end():m.end() + 3]):
                     continue                                   # ranges of section numbers 6.1–6.3
                 if kind.startswith("approximate") and number_value(m.group(0)) in (0.0, 1.0):
                     continue                                   # "the gate ≈ 1": a limit, not a measurement
