@@ -198,7 +198,7 @@ def forward(p: dict[str, torch.Tensor], x: torch.Tensor, remedy: Remedy) -> torc
 
 def train(remedy: Remedy, task: Task = Task(), H: int = 16, seeds=range(8), steps: int = 100,
           lr: float = 1.0, explode_at: float = 100.0, loss_max: float = 10.0, scale: float = 1.0,
-          log: str = "") -> Runs:
+          log: str = "", perturb: float = 0.0) -> Runs:
     """Train one remedy over several seeds with SGD (float64, one thread); see the module docstring.
 
     Parameters
@@ -221,6 +221,9 @@ def train(remedy: Remedy, task: Task = Task(), H: int = 16, seeds=range(8), step
         Initial ``U`` entries ``N(0, scale²/H)``.
     log : str
         Tag for progress lines on stderr ("" for none).
+    perturb : float
+        Multiply the initial ``W`` by ``1 + perturb``: a tiny change that measures how sensitive
+        (chaotic) the training is.
 
     Returns
     -------
@@ -230,6 +233,9 @@ def train(remedy: Remedy, task: Task = Task(), H: int = 16, seeds=range(8), step
     N = len(seeds)
     x_all, y_all = batches(task, seeds, steps)
     p = init_params(task, remedy, H, seeds, scale)
+    if perturb:
+        with torch.no_grad():
+            p["W"].mul_(1.0 + perturb)
     names = list(p)
     eig_before = np.linalg.eigvals(step_matrix(remedy, p["U"].detach().numpy()))
     loss_rec = np.full((N, steps), np.nan)
