@@ -181,18 +181,20 @@ def forward(p: dict[str, torch.Tensor], x: torch.Tensor, remedy: Remedy) -> torc
     if remedy.gate:
         Wux = torch.einsum("nhk,tnbk->tnbh", p["W_u"], x) + p["b_u"][None, :, None, :]
     hs = []
+    # --8<-- [start:update]
     for t in range(T):
         g = torch.tanh(Wx[t] + torch.bmm(h, p["U"].transpose(1, 2)))          # tanh(z_t)
         if remedy.gate:
             u = torch.sigmoid(Wux[t] + torch.bmm(h, p["U_u"].transpose(1, 2)))
-            h = u * h + (1.0 - u) * g
+            h = u * h + (1.0 - u) * g                                         # GRU-style gate
         elif remedy.beta is not None:
-            h = (1.0 - remedy.beta) * h + remedy.beta * g
+            h = (1.0 - remedy.beta) * h + remedy.beta * g                     # leaky update
         else:
             h = h + remedy.alpha * g                                          # (6.50)
             if remedy.layernorm:
-                h = torch.nn.functional.layer_norm(h, (H,))
+                h = torch.nn.functional.layer_norm(h, (H,))               # h_t = LN(h_{t-1} + α g_t)
         hs.append(h)
+    # --8<-- [end:update]
     return torch.stack(hs)
 
 
