@@ -36,7 +36,7 @@ def tables(text: str) -> dict[str, list[list[str]]]:
     for line in text.splitlines():
         if line.startswith("|") and title is not None:
             out.setdefault(title, []).append([c.strip() for c in line.strip().strip("|").split("|")])
-        elif line and not line.startswith("|"):
+        elif "(baseline " in line and not line.startswith("|"):
             title = line
     return out
 
