@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from solutions.notebooks import pages
+from solutions.notebooks import ROOT, pages, tests
 
 LINK_TEXT = {
     "en": "Download this exercise as a Jupyter notebook",
@@ -34,11 +34,84 @@ def _key(page) -> str:
     return re.sub(r"(\.zh)?\.md$", "", src)
 
 
+REPRODUCE = re.compile(r"((?:Reproduce(?: with)?:?|本地复现：)\s*`python -m solutions run ([\w-]+)`)")
+FENCE = re.compile(r"^(?P<indent> *)```python\n(?P<body>(?:(?P=indent)--8<-- \"solutions/[^\"]+\"\n)+)(?P=indent)```\n", re.M)
+INCLUDE = re.compile(r'--8<-- "(solutions/[\w/]+\.py):([\w-]+)"')
+DEF = re.compile(r"^([ \t]*)(?:async[ \t]+)?(def|class)[ \t]+(\w+)", re.M)
+
+
+def _named_tests(markdown: str, lang: str, repo: str) -> str:
+    """Each "Reproduce: `python -m solutions run NAME`" names the tests that check NAME's result."""
+    checks = tests()
+
+    def add(m: re.Match) -> str:
+        files = checks.get(m.group(2), []) + ["tests/test_outputs.py"]
+        links = ", ".join(f"[`{f}`]({repo}/blob/main/{f})" if repo else f"`{f}`" for f in files)
+        return m.group(1) + (f" (checked by {links})" if lang == "en" else f"（由 {links} 检验）")
+
+    return REPRODUCE.sub(add, markdown)
+
+
+def _owner(path: str, section: str) -> tuple[str, str] | None:
+    """``(module, public name)`` that the snippet section ``section`` of ``path`` belongs to: the
+    function or class around its start marker; for a private helper (``_backward``), the public
+    function that calls it."""
+    try:
+        source = (ROOT / path).read_text(encoding="utf-8")
+    except OSError:
+        return None
+    start = source.find(f"--8<-- [start:{section}]")
+    if start < 0:
+        return None
+    module = path[:-3].replace("/", ".")
+    defs = [m for m in DEF.finditer(source) if m.start() < start and m.group(1) == ""]
+    if not defs:
+        return (module, "")
+    name = defs[-1].group(3)
+    if name.startswith("_"):
+        callers = [m.group(3) for m in DEF.finditer(source) if m.group(1) == "" and not m.group(3).startswith("_")
+                   and re.search(rf"\b{re.escape(name)}\(", source[m.end(): _next_def(source, m.end())])]
+        name = callers[0] if callers else ""
+    return (module, name)
+
+
+def _next_def(source: str, pos: int) -> int:
+    m = re.compile(r"^(def|class|async def)\s", re.M).search(source, pos)
+    return m.start() if m else len(source)
+
+
+def _snippet_captions(markdown: str, lang: str) -> str:
+    """Under each code block pulled from solutions/: the file and the function, linked to its API entry."""
+    def caption(m: re.Match) -> str:
+        owners = []
+        for path, section in INCLUDE.findall(m.group("body")):
+            owner = _owner(path, section)
+            if owner and (path, owner) not in owners:
+                owners.append((path, owner))
+        if not owners:
+            return m.group(0)
+        parts = []
+        for path, (module, name) in owners:
+            documented = not module.startswith("solutions.demos") and (ROOT / "docs" / "api" /
+                                                                        f"{module.split('.')[-1]}.md").exists()
+            target = f"{module}.{name}" if name else module
+            label = f"`{name or module}`"
+            parts.append(f"`{path}`" + (", " if lang == "en" else "，") +
+                         (f"[{label}][{target}]" if documented else label))
+        text = ("From " if lang == "en" else "代码来自 ") + ("; " if lang == "en" else "；").join(parts)
+        return m.group(0) + f"\n{m.group('indent')}{text}\n{m.group('indent')}{{: .snippet-source }}\n\n"
+
+    return FENCE.sub(caption, markdown)
+
+
 def on_page_markdown(markdown: str, page, config, **kwargs) -> str:
+    lang = "zh" if page.file.src_uri.endswith(".zh.md") else "en"
+    if not page.file.src_uri.startswith("print"):
+        markdown = _named_tests(markdown, lang, (config.get("repo_url") or "").rstrip("/"))
+        markdown = _snippet_captions(markdown, lang)
     key = _key(page)
     if key not in pages():
         return markdown
-    lang = "zh" if page.file.src_uri.endswith(".zh.md") else "en"
     link = f'[{LINK_TEXT[lang]}](notebooks/{key}.ipynb){{ download="{key}.ipynb" }}\n{{: .notebook-link }}'
     m = H1.search(markdown)
     if m is None:

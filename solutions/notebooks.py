@@ -61,10 +61,19 @@ def display_figures(result):
 
 
 @functools.cache
-def pages() -> dict[str, dict]:
-    """``solutions/pages.toml``: page key (``bptt`` for docs/bptt.md) -> prefix, title, demos."""
+def _data() -> dict:
     with PAGES_FILE.open("rb") as f:
         return tomllib.load(f)
+
+
+def pages() -> dict[str, dict]:
+    """``solutions/pages.toml``: page key (``bptt`` for docs/bptt.md) -> prefix, title, demos."""
+    return {k: v for k, v in _data().items() if k != "tests"}
+
+
+def tests() -> dict[str, list[str]]:
+    """``[tests]`` of ``solutions/pages.toml``: demo -> the test files that check what it shows."""
+    return {k: [v] if isinstance(v, str) else list(v) for k, v in _data().get("tests", {}).items()}
 
 
 def repo_url() -> str:
