@@ -22,10 +22,13 @@ What is flagged (a "result")
     page). In math (``\\(…\\)``, ``$…$``, ``\\[…\\]``, ``$$…$$``), which is mostly definition and
     derivation: only what follows ``\\approx``/``\\sim``/``\\simeq``/``≈``, powers of ten
     (``10^{-48}``, ``2\\times 10^4``), percentages and decimals of three or more significant
-    digits (``r = 0.113``; ``α = 0.1`` and ``(1 + 0.01)`` read as parameters). Plain integers are not flagged (counts,
-    sizes, steps, years, chapter numbers): a hand-typed integer result such as "T = 646" is not
-    caught unless it is approximate ("T ≈ 646"). Approximately 0 or 1 ("the gate ≈ 1", "接近 1")
-    is an idealisation, not a measurement, and is not flagged.
+    digits (``r = 0.113``; ``α = 0.1`` and ``(1 + 0.01)`` read as parameters). Approximately 0
+    or 1 ("the gate ≈ 1", "接近 1") is an idealisation, not a measurement, and is not flagged.
+
+    Known limits: plain integers are not flagged (counts, sizes, steps, years, chapter numbers),
+    so a hand-typed integer result such as "T = 646" is caught only when it is approximate
+    ("T ≈ 646"); nor are numbers in words ("within ten steps"); and a result that happens to
+    equal a parameter of the page's demo passes.
 
 What is allowed (a "definition")
     - equation numbers ``(6.40)``, ``eqs. (6.39)–(6.41)``, ``式(6.40)``; section, figure, table
