@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -148,20 +147,23 @@ def test_every_suite_runs_or_says_what_is_missing() -> None:
             setup(p)()  # one forward + backward pass, every gradient
 
 
-def test_timing_samples_interleave_and_count() -> None:
+def test_timing_samples_interleave_count_and_divide_by_updates(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
     impls = {name: (lambda p, name=name: (lambda: calls.append(name))) for name in "abc"}
     samples = bench.time_all(bench.make_problem(1, 1, 1, 1), impls, repeats=3, warmup=0, min_seconds=0)
     assert {k: len(v) for k, v in samples.items()} == {"a": 3, "b": 3, "c": 3}
     firsts = calls[::2][:3]  # the untimed pass of each turn, first round
     assert firsts == ["a", "b", "c"] and calls[6:8] == ["b", "b"]  # round 2 starts one place later
-    def slow(p: bench.Problem):  # one call of 5 ms holds 4 updates: 1.25 ms per update
+    clock = [0.0]  # a fake clock: every call of the step below takes exactly 1 s and holds 4 updates
+    monkeypatch.setattr(bench.time, "perf_counter", lambda: clock[0])
+
+    def four_updates(p: bench.Problem):
         def step() -> None:
-            time.sleep(0.005)
+            clock[0] += 1.0
         step.units = 4
         return step
-    per_update = bench.time_all(bench.make_problem(1, 1, 1, 1), {"s": slow}, repeats=1, warmup=0)["s"][0]
-    assert 0.005 / 4 <= per_update < 0.005
+    per_update = bench.time_all(bench.make_problem(1, 1, 1, 1), {"s": four_updates}, repeats=2, warmup=1)["s"]
+    assert per_update == [0.25, 0.25]
     t = bench.Timing.of([1.0, 2.0, 3.0, 4.0, 5.0])
     assert t.median == 3.0 and t.spread == pytest.approx(2.0 / 3.0)
 
