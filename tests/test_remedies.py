@@ -70,3 +70,24 @@ def test_step_matrix_is_j_minus_i_at_small_activations() -> None:
     disc = init_params(TASK, Remedy(disc_radius=0.5), H, [0])["U"].detach().numpy()
     mu = np.linalg.eigvals(step_matrix(Remedy(disc_radius=0.5), disc))
     np.testing.assert_allclose(np.abs(1.0 + mu), 0.5, rtol=1e-12)   # every |1 + αλ| = r
+
+
+def test_the_nonnormal_example_of_step_3() -> None:
+    """residual-disc part 3: ‖U‖ = 2 and ρ(U) = 0.3 by construction, yet ρ(diag(f') U) > 1."""
+    from solutions.demos.residual_disc import nonnormal_example
+
+    U, fp = nonnormal_example()
+    assert np.linalg.norm(U, 2) == pytest.approx(2.0, rel=1e-14)
+    assert np.abs(np.linalg.eigvals(U)).max() == pytest.approx(0.3, rel=1e-12)
+    assert np.abs(np.linalg.eigvals(fp[:, None] * U)).max() > 1.0
+    assert 0.0 < fp.min() and fp.max() <= 1.0                     # f' = tanh' takes values in (0, 1]
+
+
+def test_orthogonal_eigenvalues_outside_the_disc_are_those_with_theta_below_2pi_over_3() -> None:
+    from solutions.demos.residual_disc import haar_orthogonal
+
+    lam = np.linalg.eigvals(haar_orthogonal(np.random.default_rng(0), 40))
+    np.testing.assert_allclose(np.abs(lam), 1.0, rtol=1e-12)
+    theta = np.angle(lam)
+    np.testing.assert_allclose(np.abs(1 + lam), 2 * np.abs(np.cos(theta / 2)), atol=1e-12)
+    assert ((np.abs(1 + lam) > 1) == (np.abs(theta) < 2 * np.pi / 3)).all()
