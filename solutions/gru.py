@@ -179,7 +179,7 @@ def gru_forward(
             np.multiply(r, h_prev, out=hn[t])          # r_t ⊙ h_{t-1}
             np.matmul(hn[t], W_hn_T, out=tmp)
             n += tmp
-            np.tanh(n, out=n)                          # h̃_t = tanh(W_h x_t + U_h (r_t ⊙ h_{t-1}) + b_h)
+            np.tanh(n, out=n)                          # h̃_t = tanh(W_h x_t + U_h (r_t ⊙ h_{t-1}) + b_h), b_h in g
             np.subtract(h_prev, n, out=tmp)
             tmp *= z
             np.add(n, tmp, out=hs[t + 1])              # h_t = z_t ⊙ h_{t-1} + (1 − z_t) ⊙ h̃_t
