@@ -261,7 +261,7 @@ def test_digit_sum_models_are_torch_nn_modules_one_per_seed(kind: str, module: t
             for k, name in NAMES.items():
                 getattr(m, name).copy_(p[k][s])
         out, _ = m(torch.nn.functional.one_hot(torch.as_tensor(digits.T), 10).double())
-        assert max(float((hs[t][s] - out[t]).abs().max()) for t in range(6)) <= 1e-12
+        assert max(float((hs[t][s] - out[t]).abs().max().detach()) for t in range(6)) <= 1e-12
         o = out[-1] @ p["V"][s].T + p["c"][s]
         assert int((o.argmax(dim=1).numpy() == labels).sum()) == counts[s]
     if kind == "lstm":
