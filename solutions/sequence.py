@@ -331,20 +331,55 @@ def bptt(
         )
     k = check_truncate(truncate)
     h = _forward(x, h0, p)             # checked once above; h stays inside, so no copy
+    # --8<-- [start:bptt-call]
+    loss, do, grads_out = softmax_loss(h, y, p["V"], p["c"])   # output layer and loss
+    grads = _backward(do @ p["V"], RnnCache(x, h0, h, p), k)  # ∂L/∂h_t = Vᵀ ∂L/∂o_t, then BPTT
+    grads.update(grads_out)                                    # ∂L/∂V, ∂L/∂c
+    # --8<-- [end:bptt-call]
+    return loss, grads
+
+
+def softmax_loss(
+    h: np.ndarray, y: np.ndarray, V: np.ndarray, c: np.ndarray, steps: np.ndarray | None = None
+) -> tuple[float, np.ndarray, dict[str, np.ndarray]]:
+    """The softmax output layer and its loss: ``o_t = V h_t + c``, ``L = Σ_t mean_b −log p_t[y_t]``.
+
+    Unchecked (internal): [bptt][solutions.sequence.bptt] and
+    [solutions.tbptt.window_grads][] validate their inputs and call it.
+
+    Parameters
+    ----------
+    h : ndarray of shape (T, B, H)
+        States.
+    y : integer ndarray of shape (T, B)
+        Class ids in ``[0, O)``.
+    V : ndarray of shape (O, H)
+    c : ndarray of shape (O,)
+    steps : ndarray of shape (T,), optional
+        A 0/1 weight per step: only steps with weight 1 contribute a loss (default: all).
+
+    Returns
+    -------
+    loss : float
+        ``L``.
+    do : ndarray of shape (T, B, O)
+        ``∂L/∂o_t = w_t (softmax(o_t) − onehot(y_t)) / B``.
+    grads : dict
+        ``V`` (O, H) and ``c`` (O,).
+    """
     T, B, H = h.shape
-    V, c = p["V"], p["c"]
     # --8<-- [start:output]
     o = h @ V.T + c                                    # o_t = V h_t + c
     o -= o.max(axis=2, keepdims=True)                  # stable softmax
     log_p = o - np.log(np.exp(o).sum(axis=2, keepdims=True))
     t_idx, b_idx = np.indices((T, B))
-    loss = -log_p[t_idx, b_idx, y].sum() / B           # L = Σ_t mean_b −log p_t[y_t]
+    w = np.ones((T, 1)) if steps is None else np.asarray(steps, dtype=h.dtype).reshape(T, 1)
+    loss = -(log_p[t_idx, b_idx, y] * w).sum() / B     # L = Σ_t mean_b −log p_t[y_t]
     do = np.exp(log_p)
     do[t_idx, b_idx, y] -= 1.0
-    do /= B                                            # ∂L/∂o_t = (softmax(o_t) − onehot(y_t)) / B
-    grads = _backward(do @ V, RnnCache(x, h0, h, p), k)  # ∂L/∂h_t = Vᵀ ∂L/∂o_t, then BPTT
-    grads["V"] = do.reshape(T * B, -1).T @ h.reshape(T * B, H)
-    grads["c"] = do.sum(axis=(0, 1))
+    do *= w[:, :, None] / B                            # ∂L/∂o_t = (softmax(o_t) − onehot(y_t)) / B
+    dV = do.reshape(T * B, -1).T @ h.reshape(T * B, H)  # ∂L/∂V = Σ_t ∂L/∂o_t h_tᵀ
+    dc = do.sum(axis=(0, 1))                           # ∂L/∂c = Σ_t ∂L/∂o_t
     # --8<-- [end:output]
-    return float(loss), grads
+    return float(loss), do, {"V": dV, "c": dc}
 

@@ -30,10 +30,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from solutions.sequence import rnn_backward, rnn_forward
-from solutions.validate import Shapes
+from solutions.sequence import rnn_backward, rnn_forward, softmax_loss
+from solutions.validate import Params, Shapes
 
-Params = dict[str, np.ndarray]
 PARAM_KEYS = ("W_ih", "W_hh", "b_ih", "b_hh", "V", "c")
 
 
@@ -83,27 +82,18 @@ def window_grads(x: np.ndarray, y: np.ndarray, h_start: np.ndarray, params: Para
         The window's states (a new array; ``h[-1]`` is carried into the next window).
     nbytes : int
         Bytes of the arrays held for the backward pass: every array of the forward cache
-        except the parameters, plus the output-layer probabilities.
+        except the parameters, plus the output layer's softmax (as ``∂L/∂o``, (S, B, O)).
     """
     S, Bn = y.shape
     h, cache = rnn_forward(x, h_start, params)
     # --8<-- [start:window]
-    o = h @ params["V"].T + params["c"]                # o_t = V h_t + c, every step of the window
-    o -= o.max(axis=2, keepdims=True)
-    log_p = o - np.log(np.exp(o).sum(axis=2, keepdims=True))
-    p = np.exp(log_p)                                  # softmax(o_t)
-    t_idx, b_idx = np.indices((S, Bn))
-    mask = np.zeros((S, 1, 1))
-    mask[S - n_loss:] = 1.0                            # losses of the newest n_loss steps only
-    loss = -(log_p[t_idx, b_idx, y] * mask[:, :, 0]).sum() / Bn
-    do = p.copy()
-    do[t_idx, b_idx, y] -= 1.0
-    do *= mask / Bn                                    # ∂L/∂o_t
+    steps = np.zeros(S)
+    steps[S - n_loss:] = 1.0                           # losses of the newest n_loss steps only
+    loss, do, grads_out = softmax_loss(h, y, params["V"], params["c"], steps)
     grads = rnn_backward(do @ params["V"], cache)      # BPTT inside the window; h_start is a constant
-    grads["V"] = do.reshape(S * Bn, -1).T @ h.reshape(S * Bn, -1)
-    grads["c"] = do.sum(axis=(0, 1))
+    grads.update(grads_out)
     # --8<-- [end:window]
-    nbytes = sum(a.nbytes for a in cache if isinstance(a, np.ndarray)) + p.nbytes
+    nbytes = sum(a.nbytes for a in cache if isinstance(a, np.ndarray)) + do.nbytes
     return float(loss), {k: grads[k] for k in PARAM_KEYS}, h.copy(), nbytes
 
 
