@@ -60,8 +60,8 @@ def main(argv: list[str] | None = None) -> int:
                 with contextlib.redirect_stdout(buf):
                     demos.run(name, args.figures / name if args.figures else None,
                               args.outputs / f"{name}.values.json")
-            except Exception:  # report it, run the other demos, exit 1 at the end
-                print(f"demo {name} failed:\n{traceback.format_exc()}", file=sys.stderr)
+            except Exception as e:  # report it, run the other demos, exit 1 at the end
+                print(f"demo {name} failed: {type(e).__name__}: {e}\n{traceback.format_exc()}", file=sys.stderr)
                 failed.append(name)
                 continue
             (args.outputs / f"{name}.txt").write_text(buf.getvalue(), encoding="utf-8")
