@@ -26,7 +26,10 @@ process started with ``OMP_WAIT_POLICY=PASSIVE`` (idle OpenMP workers sleep at o
 idle workers already yield the CPU), and with every variable that forces a CPU code path
 (``OPENBLAS_CORETYPE``, ``ATEN_CPU_CAPABILITY``, ``NPY_DISABLE_CPU_FEATURES``, ``MKL_CBWR``, ...)
 removed, so that each library runs with its own kernel choice; the header lists what was
-removed. ``--keep-env`` keeps them (and the header names them).
+removed. ``--keep-env`` keeps them (and the header names them). The price of the passive
+policy is a wake-up of a sleeping worker at every parallel region of PyTorch; its benefit is
+that no thread spins at a barrier waiting for a thread the operating system has paused, which
+on a busy machine turns a two-thread row into noise. ``--omp-wait-policy default`` compares.
 
 To add an implementation, add an entry to a suite's ``implementations``: a name and a function
 that takes a [Problem][solutions.bench.Problem] and returns a no-argument callable doing one
@@ -80,8 +83,6 @@ CPU_ENV: tuple[str, ...] = (
 )
 """Environment variables that force a CPU code path; removed for the run unless ``--keep-env``."""
 
-POLICY_ENV: dict[str, str] = {"OMP_WAIT_POLICY": "PASSIVE"}
-"""Set in the child process: PyTorch's idle OpenMP workers sleep instead of spinning."""
 
 _CHILD = "SOLUTIONS_BENCH_CHILD"      # set in the child's environment: do not re-launch
 _REMOVED = "SOLUTIONS_BENCH_REMOVED"  # what the parent removed, for the header
@@ -661,12 +662,16 @@ def render(result: Result) -> str:
 
 # ---------------------------------------------------------------- command line
 
-def child_env(environ: dict[str, str], keep: bool = False) -> dict[str, str]:
+def child_env(environ: dict[str, str], keep: bool = False, wait: str = "PASSIVE") -> dict[str, str]:
     """The child process's environment: CPU-forcing variables removed (unless ``keep``), the
-    thread policy set, and a note of what was removed for the header."""
+    thread policy set (``wait``: ``OMP_WAIT_POLICY``, or ``"default"`` to leave libgomp's own),
+    and a note of what was removed for the header."""
     env = dict(environ)
     removed = [] if keep else [f"{k}={env.pop(k)}" for k in CPU_ENV if k in env]
-    env.update(POLICY_ENV)
+    if wait == "default":
+        env.pop("OMP_WAIT_POLICY", None)
+    else:
+        env["OMP_WAIT_POLICY"] = wait
     env[_REMOVED] = " ".join(removed)
     env[_CHILD] = "1"
     return env
@@ -693,13 +698,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="thread count of the rows (repeatable; default 1 and 2)")
     parser.add_argument("--keep-env", action="store_true",
                         help="keep variables that force CPU code paths (OPENBLAS_CORETYPE, ...)")
+    parser.add_argument("--omp-wait-policy", choices=("PASSIVE", "ACTIVE", "default"), default="PASSIVE",
+                        help="OMP_WAIT_POLICY of the child (default PASSIVE; 'default' = libgomp's spin-then-sleep)")
     parser.add_argument("--in-process", action="store_true",
                         help="run here instead of in a child process with the thread policy's environment")
     args = parser.parse_args(argv)
     if os.environ.get(_CHILD) != "1" and not args.in_process:
         # NumPy, OpenBLAS and libgomp read these variables when they load: a fresh process.
         cmd = [sys.executable, "-m", "solutions.bench", *argv]
-        return subprocess.run(cmd, env=child_env(dict(os.environ), args.keep_env), check=False).returncode
+        return subprocess.run(cmd, env=child_env(dict(os.environ), args.keep_env, args.omp_wait_policy), check=False).returncode
     result = run(args.suite, args.shape, args.threads or THREADS, args.repeats)
     text = render(result)
     print(text, end="")

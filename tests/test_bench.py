@@ -94,6 +94,7 @@ def test_child_environment_removes_cpu_forcing_variables_and_sets_the_wait_polic
     assert "OPENBLAS_CORETYPE" not in env and "ATEN_CPU_CAPABILITY" not in env and env["PATH"] == "/bin"
     assert env["OMP_WAIT_POLICY"] == "PASSIVE"
     assert "OPENBLAS_CORETYPE=Haswell" in env["SOLUTIONS_BENCH_REMOVED"]
+    assert "OMP_WAIT_POLICY" not in bench.child_env({"OMP_WAIT_POLICY": "ACTIVE"}, wait="default")
     kept = bench.child_env({"OPENBLAS_CORETYPE": "Haswell"}, keep=True)
     assert kept["OPENBLAS_CORETYPE"] == "Haswell" and kept["SOLUTIONS_BENCH_REMOVED"] == ""
 
