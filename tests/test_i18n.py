@@ -122,7 +122,7 @@ def test_each_edition_searches_only_its_own_pages(served: str, browser, start: s
     page.set_default_timeout(120_000)
     page.goto(served + start)
     page.fill("input.md-search__input", query)
-    page.wait_for_selector(".md-search-result__item", timeout=60000)
+    page.wait_for_selector(".md-search-result__item", timeout=120_000)  # a busy machine builds the index slowly
     hrefs = page.eval_on_selector_all(".md-search-result__item a", "els => els.map(e => e.href)")
     page.close()
     zh = start.startswith("zh/")

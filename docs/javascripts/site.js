@@ -18,14 +18,16 @@
         need = Math.max(need, svg.getBoundingClientRect().width, parseFloat(getComputedStyle(svg).minWidth) || 0);
       }
       if (avail > 0 && need > avail + 1) {
-        var scale = Math.floor((avail / need) * 1000) / 1000;
-        c.style.fontSize = (scale * 100).toFixed(1) + "%";
-        c.classList.add("eq-shrunk");
-        // one correction step: rounding inside MathJax's em-based sizes
-        if (c.scrollWidth > avail + 1) {
-          scale = scale * avail / c.scrollWidth;
-          c.style.fontSize = (scale * 100).toFixed(1) + "%";
+        // scale down; part of the width (padding, the tag's gap) does not scale with the font,
+        // so correct a few times until it fits
+        var scale = avail / need;
+        for (var i = 0; i < 6; i++) {
+          c.style.fontSize = (Math.floor(scale * 1000) / 10) + "%";
+          var w = c.scrollWidth;
+          if (w <= avail) break;
+          scale = scale * (avail - 2) / w;
         }
+        c.classList.add("eq-shrunk");
       }
     });
     document.documentElement.setAttribute("data-eq-fitted", "1");
