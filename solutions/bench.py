@@ -17,19 +17,22 @@ same library are the *floor*: the time a pass cannot beat without faster matrix 
 ``floor/time`` is how much of the implementation's time that is (100 % = nothing but GEMMs).
 Ratios against PyTorch move with the CPU and its BLAS kernels; the floor fraction travels.
 
-**Thread policy.** ``thr = n`` gives both libraries ``n`` threads:
-``torch.set_num_threads(n)`` for PyTorch (its OpenMP pool and MKL) and ``threadpoolctl`` for
-NumPy's BLAS. With default settings the two pools fight in one process: PyTorch's OpenMP
-workers spin for a while after every parallel call and take the second core from OpenBLAS
-(and from PyTorch's own next call on a busy machine). The benchmark therefore runs in a child
-process started with ``OMP_WAIT_POLICY=PASSIVE`` (idle OpenMP workers sleep at once; OpenBLAS's
-idle workers already yield the CPU), and with every variable that forces a CPU code path
-(``OPENBLAS_CORETYPE``, ``ATEN_CPU_CAPABILITY``, ``NPY_DISABLE_CPU_FEATURES``, ``MKL_CBWR``, ...)
-removed, so that each library runs with its own kernel choice; the header lists what was
-removed. ``--keep-env`` keeps them (and the header names them). The price of the passive
-policy is a wake-up of a sleeping worker at every parallel region of PyTorch; its benefit is
-that no thread spins at a barrier waiting for a thread the operating system has paused, which
-on a busy machine turns a two-thread row into noise. ``--omp-wait-policy default`` compares.
+**Thread policy.** ``thr = n`` gives the library being timed ``n`` threads and the other one
+thread: ``torch.set_num_threads`` for PyTorch (its OpenMP pool and MKL), ``threadpoolctl`` for
+NumPy's BLAS, switched before each implementation's untimed warm-up pass (the library of an
+implementation is PyTorch when its name starts with ``torch``). With default settings two
+pools in one process fight: PyTorch's OpenMP workers spin for a while after every parallel
+call (libgomp's default wait policy), OpenBLAS's workers yield-spin after theirs, and either
+takes the second core from the other library's next call. With the other library at one
+thread it has no workers to wake, and the warm-up pass outlasts the spin of the previous turn;
+each library keeps its own default wait policy, as its users have it
+(``--omp-wait-policy PASSIVE`` or ``ACTIVE`` overrides libgomp's for a comparison). The
+benchmark runs in a child process started without any variable that forces a CPU code path
+(``OPENBLAS_CORETYPE``, ``ATEN_CPU_CAPABILITY``, ``NPY_DISABLE_CPU_FEATURES``, ``MKL_CBWR``, ...),
+so that each library runs with its own kernel choice; the header lists what was removed.
+``--keep-env`` keeps them (and the header names them). On a busy machine a two-thread row is
+noise whatever the policy: a thread waits at every parallel call for a thread that the
+operating system has paused. The header's load average and the spread column show it.
 
 To add an implementation, add an entry to a suite's ``implementations``: a name and a function
 that takes a [Problem][solutions.bench.Problem] and returns a no-argument callable doing one
@@ -53,7 +56,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from threadpoolctl import threadpool_info, threadpool_limits
+from threadpoolctl import ThreadpoolController, threadpool_info, threadpool_limits
 
 from solutions.report import machine, table
 from solutions.sequence import rnn_backward, rnn_forward
@@ -401,6 +404,11 @@ def suites() -> dict[str, Suite]:
 
 # ---------------------------------------------------------------- threads and timing
 
+def library(name: str) -> str:
+    """``"torch"`` for an implementation whose name starts with ``torch``, else ``"numpy"``."""
+    return "torch" if name.startswith("torch") else "numpy"
+
+
 @contextmanager
 def threads(n: int) -> Iterator[None]:
     """Run the block with ``n`` threads for PyTorch and for NumPy's BLAS; restore them after.
@@ -425,6 +433,7 @@ def time_all(
     repeats: int = 15,
     warmup: int = 2,
     min_seconds: float = 2e-3,
+    n_threads: int = 1,
 ) -> dict[str, list[float]]:
     """Seconds per forward + backward pass of each implementation, in interleaved rounds.
 
@@ -445,6 +454,10 @@ def time_all(
         Untimed rounds first (allocator, BLAS threads, torch's lazy init).
     min_seconds : float
         Shortest sample: tiny problems time several passes per sample.
+    n_threads : int
+        Above 1: before each turn, the implementation's [library][solutions.bench.library] gets
+        ``n_threads`` threads and the other library 1 (call inside
+        [threads][solutions.bench.threads], which restores them).
 
     Returns
     -------
@@ -457,11 +470,16 @@ def time_all(
         raise ValueError(f"warmup must be an integer >= 0; got {warmup!r}")
     steps = {name: setup(problem) for name, setup in (implementations or IMPLEMENTATIONS).items()}
     names = list(steps)
+    blas = ThreadpoolController().select(user_api="blas") if n_threads > 1 else None
     passes = dict.fromkeys(names, 1)
     samples: dict[str, list[float]] = {name: [] for name in names}
     for r in range(warmup + repeats):
         for name in names[r % len(names):] + names[:r % len(names)]:
             step, k = steps[name], passes[name]
+            if blas is not None:  # this library n_threads, the other one 1: no idle pool to fight
+                mine = library(name)
+                torch.set_num_threads(n_threads if mine == "torch" else 1)
+                blas.limit(limits=n_threads if mine == "numpy" else 1)
             step()
             t0 = time.perf_counter()
             for _ in range(k):
@@ -538,7 +556,7 @@ def run(
             for n in thread_counts:
                 print(f"{suite.name}: T, B, I, H = {tuple(shape)} with {n} thread(s) ...", file=sys.stderr)
                 with threads(n):
-                    samples = time_all(problem, suite.timed, repeats)
+                    samples = time_all(problem, suite.timed, repeats, n_threads=n)
                 rows[(tuple(shape), n)] = {name: Timing.of(s) for name, s in samples.items()}
     _load(result)
     return result
@@ -618,10 +636,10 @@ def header(repeats: int, load: Sequence[float] = ()) -> str:
         f"NumPy SIMD: {numpy_simd()}\n"
         f"PyTorch: {torch_info()}\n"
         f"CPU variables: {environment_note()}\n"
-        "threads: thr = n gives both libraries n: torch.set_num_threads(n), threadpoolctl for\n"
-        f"  NumPy's BLAS; OMP_WAIT_POLICY={wait}"
-        + (" (idle OpenMP workers sleep at once, not spin).\n" if wait == "PASSIVE" else ".\n")
-        + "float32 on CPU, one process; one pass = forward + backward with every gradient\n"
+        "threads: thr = n gives the library being timed n threads and the other one 1\n"
+        "  (torch.set_num_threads; threadpoolctl for NumPy's BLAS), switched before each\n"
+        f"  implementation's untimed warm-up pass; OMP_WAIT_POLICY={wait}.\n"
+        "float32 on CPU, one process; one pass = forward + backward with every gradient\n"
         "(x, initial state(s), weights, biases). NumPy = the solutions module's *_forward +\n"
         "*_backward. GEMMs = the same matrix products timed alone in that library (the floor).\n"
         f"ms = median per pass over {repeats} interleaved rounds; spread = interquartile range /\n"
@@ -662,14 +680,15 @@ def render(result: Result) -> str:
 
 # ---------------------------------------------------------------- command line
 
-def child_env(environ: dict[str, str], keep: bool = False, wait: str = "PASSIVE") -> dict[str, str]:
+def child_env(environ: dict[str, str], keep: bool = False, wait: str = "default") -> dict[str, str]:
     """The child process's environment: CPU-forcing variables removed (unless ``keep``), the
     thread policy set (``wait``: ``OMP_WAIT_POLICY``, or ``"default"`` to leave libgomp's own),
     and a note of what was removed for the header."""
     env = dict(environ)
     removed = [] if keep else [f"{k}={env.pop(k)}" for k in CPU_ENV if k in env]
     if wait == "default":
-        env.pop("OMP_WAIT_POLICY", None)
+        if "OMP_WAIT_POLICY" in env:
+            removed.append(f"OMP_WAIT_POLICY={env.pop('OMP_WAIT_POLICY')}")
     else:
         env["OMP_WAIT_POLICY"] = wait
     env[_REMOVED] = " ".join(removed)
@@ -698,8 +717,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="thread count of the rows (repeatable; default 1 and 2)")
     parser.add_argument("--keep-env", action="store_true",
                         help="keep variables that force CPU code paths (OPENBLAS_CORETYPE, ...)")
-    parser.add_argument("--omp-wait-policy", choices=("PASSIVE", "ACTIVE", "default"), default="PASSIVE",
-                        help="OMP_WAIT_POLICY of the child (default PASSIVE; 'default' = libgomp's spin-then-sleep)")
+    parser.add_argument("--omp-wait-policy", choices=("PASSIVE", "ACTIVE", "default"), default="default",
+                        help="OMP_WAIT_POLICY of the child (default: unset, libgomp's spin-then-sleep)")
     parser.add_argument("--in-process", action="store_true",
                         help="run here instead of in a child process with the thread policy's environment")
     args = parser.parse_args(argv)

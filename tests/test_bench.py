@@ -92,9 +92,10 @@ def test_header_names_machine_blas_kernel_simd_torch_capability_and_thread_polic
 def test_child_environment_removes_cpu_forcing_variables_and_sets_the_wait_policy() -> None:
     env = bench.child_env({"OPENBLAS_CORETYPE": "Haswell", "ATEN_CPU_CAPABILITY": "default", "PATH": "/bin"})
     assert "OPENBLAS_CORETYPE" not in env and "ATEN_CPU_CAPABILITY" not in env and env["PATH"] == "/bin"
-    assert env["OMP_WAIT_POLICY"] == "PASSIVE"
+    assert "OMP_WAIT_POLICY" not in env  # libgomp's own default unless --omp-wait-policy
+    assert bench.child_env({}, wait="PASSIVE")["OMP_WAIT_POLICY"] == "PASSIVE"
     assert "OPENBLAS_CORETYPE=Haswell" in env["SOLUTIONS_BENCH_REMOVED"]
-    assert "OMP_WAIT_POLICY" not in bench.child_env({"OMP_WAIT_POLICY": "ACTIVE"}, wait="default")
+    assert "OMP_WAIT_POLICY=ACTIVE" in bench.child_env({"OMP_WAIT_POLICY": "ACTIVE"})["SOLUTIONS_BENCH_REMOVED"]
     kept = bench.child_env({"OPENBLAS_CORETYPE": "Haswell"}, keep=True)
     assert kept["OPENBLAS_CORETYPE"] == "Haswell" and kept["SOLUTIONS_BENCH_REMOVED"] == ""
 
@@ -107,7 +108,7 @@ def test_command_line_runs_in_a_child_that_reports_what_it_removed() -> None:
          "--repeats", "1"], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300, check=True,
     ).stdout
     assert "removed for this run: OPENBLAS_CORETYPE=Haswell" in out
-    assert "OMP_WAIT_POLICY=PASSIVE" in out
+    assert "OMP_WAIT_POLICY=unset" in out
     assert [r[:3] for r in table_rows(out)[2:]][0] == ["2,1,2,3", "1", "NumPy"]
 
 
@@ -125,6 +126,23 @@ def test_threads_are_limited_inside_and_restored_after() -> None:
         bench.time_all(bench.make_problem(1, 1, 1, 1), repeats=0)
     with pytest.raises(ValueError, match="suite must be one of"):
         bench.run(["nope"])
+
+
+def test_two_thread_rows_give_the_timed_library_the_threads_and_the_other_one() -> None:
+    seen: list[tuple[str, int, list[int]]] = []
+
+    def probe(name: str):
+        return lambda p: (lambda: seen.append((name, torch.get_num_threads(), blas_threads())))
+    impls = {name: probe(name) for name in ("NumPy", "torch_ops.rnn", "torch GEMMs", "TBPTT(20)")}
+    assert [bench.library(n) for n in impls] == ["numpy", "torch", "torch", "numpy"]
+    before_torch, before_blas = torch.get_num_threads(), blas_threads()
+    with bench.threads(2):
+        bench.time_all(bench.make_problem(1, 1, 1, 1), impls, repeats=1, warmup=0, n_threads=2)
+    assert torch.get_num_threads() == before_torch and blas_threads() == before_blas
+    for name, torch_n, blas_n in seen:
+        mine = bench.library(name)
+        assert torch_n == (2 if mine == "torch" else 1), name
+        assert all(b == (2 if mine == "numpy" else 1) for b in blas_n), name
 
 
 @pytest.mark.parametrize("gates", [1, 3, 4])
