@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import re
 import functools
 import sys
 import tomllib
@@ -109,6 +110,7 @@ def build(key: str):
     for name in info["demos"]:
         module = name.replace("-", "_")
         doc, code = _split_docstring((ROOT / "solutions" / "demos" / f"{module}.py").read_text(encoding="utf-8"))
+        code = re.sub(r"^[ \t]*# --8<-- \[(start|end):[\w-]+\][ \t]*\n", "", code, flags=re.M)  # snippet markers
         cells.append(v4.new_markdown_cell(
             f"## `{name}`\n\n{doc}\n\nThe code of `solutions/demos/{module}.py` "
             f"(`python -m solutions run {name}` runs the same):"))
