@@ -35,9 +35,10 @@ chromium:
 test: $(STAMP) chromium
 	$(PY) -m pytest -n 2 --dist worksteal
 
-## rewrite docs/outputs/*.txt and docs/figures/*.svg from the demos
+## rewrite docs/outputs/*, docs/figures/*.svg, the anchor list, then the notebooks (which print those outputs)
 regen: $(STAMP)
 	$(PY) -m pytest tests/test_outputs.py tests/test_equations.py --regen -n 2
+	$(PY) -m pytest tests/test_notebooks.py --regen -n 2
 
 ## timing tables (NumPy kernels vs torch.nn.RNN/LSTM/GRU and their GEMM floor) into docs/benchmarks/rnn.txt;
 ## the one output that differs by machine: run it on a quiet machine
