@@ -100,12 +100,14 @@ def _forward(x: np.ndarray, h0: np.ndarray, p: Params) -> np.ndarray:
     h += p["b_ih"] + p["b_hh"]                   # + b
     U_T = p["W_hh"].T                            # Uᵀ for the row layout, taken once
     Uh = np.empty((B, H), dtype=x.dtype)         # U h_{t-1}, one buffer for every step
+    # --8<-- [start:recurrence]
     h_prev = h0
     for h_t in h:                                # h_t: row t of h, written in place
         np.dot(h_prev, U_T, out=Uh)              # U h_{t-1}
         h_t += Uh                                # z_t = U h_{t-1} + W x_t + b   (6.5)
         np.tanh(h_t, out=h_t)                    # h_t = tanh(z_t)
         h_prev = h_t
+    # --8<-- [end:recurrence]
     # --8<-- [end:forward]
     return h
 
@@ -154,10 +156,12 @@ def _backward(dh: np.ndarray, cache: RnnCache, truncate: int | None) -> dict[str
     I = x.shape[2]
     k = truncate or T                  # window length; T: one window, full BPTT
     # --8<-- [start:backward]
+    # --8<-- [start:delta-recursion]
     dz = np.multiply(h, h)             # h_t², every t at once
     np.subtract(1.0, dz, out=dz)       # tanh'(z_t) = 1 − h_t², in place
     U = p["W_hh"]
     dh_next = np.zeros((B, H), dtype=h.dtype)  # ∂L/∂h_t: the part from step t+1, then all of it
+    # --8<-- [start:delta-loop]
     for t in range(T - 1, -1, -1):
         dz_t = dz[t]
         dh_next += dh[t]               # ∂L/∂h_t = ∂L_t/∂h_t + Uᵀ δ_{t+1}
@@ -166,6 +170,9 @@ def _backward(dh: np.ndarray, cache: RnnCache, truncate: int | None) -> dict[str
             dh_next.fill(0.0)          # truncated: h_{t-1} enters this window as a constant
         else:
             np.dot(dz_t, U, out=dh_next)       # ∂L/∂h_{t-1} = Uᵀ δ_t
+    # --8<-- [end:delta-loop]
+    # --8<-- [end:delta-recursion]
+    # --8<-- [start:param-grads]
     d = dz.reshape(T * B, H)           # every δ_t, one row per step and example
     dW_hh = d[B:].T @ h[:-1].reshape((T - 1) * B, H)   # (6.39) Σ_t δ_t h_{t-1}ᵀ, t ≥ 2
     dW_hh += dz[0].T @ h0                               #        + δ_1 h_0ᵀ
@@ -177,6 +184,7 @@ def _backward(dh: np.ndarray, cache: RnnCache, truncate: int | None) -> dict[str
         "b_ih": d.sum(axis=0),                         # (6.41) Σ_t δ_t
     }
     grads["b_hh"] = grads["b_ih"].copy()
+    # --8<-- [end:param-grads]
     # --8<-- [end:backward]
     return grads
 
