@@ -47,7 +47,7 @@ def forward_without_tanh(x: np.ndarray, h0: np.ndarray, params: Params) -> tuple
     [rnn_backward][solutions.sequence.rnn_backward], fed this cache) still multiplies by its
     derivative ``1 − h_t²``. Symptom: no error, shapes fine, the loss even falls for a while;
     ``h`` leaves (−1, 1) and every gradient is off. Fix: ``h_t = tanh(z_t)``, as in
-    ``sequence.py``'s forward loop (``np.tanh(h[t], out=h[t])``).
+    ``sequence.py``'s forward loop (``np.tanh(h_t, out=h_t)``).
 
     Parameters
     ----------
