@@ -81,8 +81,8 @@ def _where_is_h_n() -> None:
     ]
     print(table(["read", "value (example 0)", "vs h_n"], rows))
     print("vs h_n: max abs difference to h_n[0] or h_n[1] over the whole batch (0: bit for bit).")
-    print("h_n[1] = h_1^(2): the backward direction after its last step, having seen")
-    print("x_T … x_1. out[T-1, :, H:] = h_T^(2) is its FIRST step: it has seen x_T only.")
+    print("h_n[1] = ←h_1: the backward direction after its last step, having seen")
+    print("x_T … x_1. out[T-1, :, H:] = ←h_T is its FIRST step: it has seen x_T only.")
 
     layers = [(rnn_params(rnn, 0), rnn_params(rnn, 0, True))]
     ours, _, cache = stacked_birnn_forward(to_numpy(x), to_numpy(h0), layers)
@@ -129,18 +129,18 @@ def _unrolled_figure():
     fwd, bwd = [], []
     for t, X in enumerate(cols, start=1):
         xn = node(X, y_x, f"$x_{t}$", grey)
-        fwd.append(node(X, y_f, f"$h^{{(1)}}_{t}$", blue))
-        bwd.append(node(X, y_b, f"$h^{{(2)}}_{t}$", red))
-        on = box(X, y_o, 1.9, f"$h^{{(1)}}_{t} \\oplus h^{{(2)}}_{t}$", ink, 11)
+        fwd.append(node(X, y_f, f"$\\overrightarrow{{h}}_{t}$", blue))
+        bwd.append(node(X, y_b, f"$\\overleftarrow{{h}}_{t}$", red))
+        on = box(X, y_o, 1.9, f"$\\overrightarrow{{h}}_{t} \\oplus \\overleftarrow{{h}}_{t}$", ink, 11)
         ax.text(X, y_o + 0.42, f"out[{t - 1}]", ha="center", va="bottom", fontsize=9.5, color=ink,
                 family="DejaVu Sans Mono")
-        arrow(xn, fwd[-1], grey)                 # W^(1) x_t
-        arrow(xn, bwd[-1], grey, rad=-0.3)       # W^(2) x_t, around the forward node
+        arrow(xn, fwd[-1], grey)                 # W→ x_t (forward direction)
+        arrow(xn, bwd[-1], grey, rad=-0.3)       # W← x_t (backward direction), around the forward node
         arrow(fwd[-1], on, blue, rad=0.3)        # the forward half of out[t-1]
         arrow(bwd[-1], on, red)                  # the backward half
     for a, b in zip(range(steps - 1), range(1, steps)):
-        arrow(fwd[a], fwd[b], blue)              # U^(1): h_{t-1} -> h_t
-        arrow(bwd[b], bwd[a], red)               # U^(2): h_{t+1} -> h_t
+        arrow(fwd[a], fwd[b], blue)              # U→: h_{t-1} -> h_t
+        arrow(bwd[b], bwd[a], red)               # U←: h_{t+1} -> h_t
     # initial and final states, with PyTorch's indices
     left, right = cols[0] - 1.75, cols[-1] + 1.75
     arrow(box(left, y_f, 1.0, "h0[0]", blue, 10), fwd[0], blue)
