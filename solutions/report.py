@@ -23,6 +23,8 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
+import numpy as np
+
 
 class FragileNumber(ValueError):
     """A number whose printed digits could differ on another CPU (it lies next to a rounding
@@ -131,6 +133,32 @@ def round_sig(values, digits: int = 4):
     scale = 10.0 ** (digits - 1 - exp)
     out[finite] = np.round(a[finite] * scale) / scale
     return out
+
+
+#: The chaos test of training demos: a set of runs is *chaotic* when multiplying the initial
+#: weights by ``1 + PERTURB`` moves some final loss by more than ``10 × SENSITIVE`` (relative),
+#: so its digits differ between CPUs. Only counts are printed for such runs, and a count is
+#: refused when a run ends within ``CHAOS_MARGIN`` (relative) of the count's edge.
+PERTURB, SENSITIVE, CHAOS_MARGIN = 1e-13, 1e-4, 0.05
+
+
+def require_chaotic(name: str, final: Sequence[float], again: Sequence[float]) -> None:
+    """Raise ``ValueError`` unless the rerun ``again`` (weights × ``1 + PERTURB``) moved some
+    final loss of ``final`` by more than ``10 × SENSITIVE``: a row is only called chaotic (and
+    printed as a count) when it is measured to be."""
+    a, b = (np.asarray(v, dtype=float) for v in (final, again))
+    change = float(np.nanmax(np.abs(a - b) / a))
+    if not change > 10 * SENSITIVE:
+        raise ValueError(f"{name}: listed as chaotic, but a {PERTURB:g} change moved its losses by {change:.2g} only")
+
+
+def count_below(name: str, final: Sequence[float], edge: float, margin: float = CHAOS_MARGIN) -> int:
+    """How many of ``final`` lie below ``edge``; ``FragileNumber`` if any lies within a relative
+    ``margin`` of it (another CPU could put it on the other side)."""
+    f = np.asarray(final, dtype=float)
+    if np.any(np.abs(f / edge - 1.0) < margin):
+        raise FragileNumber(f"{name}: a run ends within {margin:.0%} of the edge {edge:.4g}")
+    return int((f < edge).sum())
 
 
 class Result(NamedTuple):
