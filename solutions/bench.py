@@ -178,7 +178,7 @@ def numpy_gru(p: Problem) -> Callable[[], object]:
 def _torch_module(cls: type[torch.nn.RNNBase], p: Problem) -> Callable[[], object]:
     """``cls(I, H)`` holding the problem's weights: forward, then ``output.backward(dh)`` into
     ``x``, the initial state(s) and every weight."""
-    T, B, I, H, _ = p.sizes
+    _, _, I, H, _ = p.sizes
     m = cls(I, H, dtype=torch.from_numpy(p.x).dtype)
     with torch.no_grad():
         for key, name in (("W_ih", "weight_ih_l0"), ("W_hh", "weight_hh_l0"),

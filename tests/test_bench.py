@@ -155,7 +155,7 @@ def test_floors_compute_the_kernels_products(gates: int) -> None:
 
 
 def test_every_suite_runs_or_says_what_is_missing() -> None:
-    for key, suite in bench.suites().items():
+    for suite in bench.suites().values():
         assert set(suite.floor_of) <= set(suite.implementations) and suite.baseline in suite.implementations
         if suite.missing:
             assert "solutions." in suite.missing
@@ -194,7 +194,7 @@ def test_stored_table_names_the_machine_every_suite_shape_and_implementation() -
     assert first.startswith("machine: ") and "cores" in first and "NumPy" in first and "PyTorch" in first
     assert "NumPy BLAS" in text and "NumPy SIMD" in text and "OMP_WAIT_POLICY" in text
     found = tables(text)
-    for key, suite in bench.suites().items():
+    for suite in bench.suites().values():
         title = f"{suite.name} (baseline {suite.baseline})"
         if title not in found:
             assert not np.any([title in t for t in found]), title
