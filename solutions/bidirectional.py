@@ -1,10 +1,11 @@
 """Bidirectional RNN (双向循环神经网络), forward and backward, one layer or stacked, in NumPy.
 
-Book notation (NNDL, section "双向循环神经网络 (bidirectional RNN)" of "深层循环神经网络")::
+Book notation (NNDL, section "双向循环神经网络 (bidirectional RNN)" of "深层循环神经网络"), with
+the book's direction superscripts (1) and (2) written as arrows, → forward and ← backward::
 
-    h_t^(1) = f(U^(1) h_{t-1}^(1) + W^(1) x_t + b^(1))   t = 1 … T
-    h_t^(2) = f(U^(2) h_{t+1}^(2) + W^(2) x_t + b^(2))   t = T … 1
-    h_t     = h_t^(1) ⊕ h_t^(2)
+    →h_t = f(→U →h_{t-1} + →W x_t + →b)   t = 1 … T
+    ←h_t = f(←U ←h_{t+1} + ←W x_t + ←b)   t = T … 1
+    h_t  = →h_t ⊕ ←h_t
 
 Code notation: PyTorch's names and row layout per direction (``W_ih`` = W, ``W_hh`` = U,
 ``b_ih + b_hh`` = b), time first unless ``batch_first``. Both directions run on the one kernel
@@ -85,11 +86,11 @@ def birnn_forward(
     params_bwd: Params,
     batch_first: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, BiCache]:
-    """One bidirectional RNN layer: the two directions and their concatenation ``h_t^(1) ⊕ h_t^(2)``.
+    """One bidirectional RNN layer: the two directions and their concatenation ``→h_t ⊕ ←h_t``.
 
-    The forward direction is ``h_t^(1) = tanh(W^(1) x_t + U^(1) h_{t-1}^(1) + b^(1))``, eq. (6.5)
+    The forward direction is ``→h_t = tanh(→W x_t + →U →h_{t-1} + →b)``, eq. (6.5)
     with the first parameter set; the backward direction is
-    ``h_t^(2) = tanh(W^(2) x_t + U^(2) h_{t+1}^(2) + b^(2))``, computed as
+    ``←h_t = tanh(←W x_t + ←U ←h_{t+1} + ←b)``, computed as
     [rnn_forward][solutions.sequence.rnn_forward] on ``x`` reversed in time (NNDL, section
     "双向循环神经网络 (bidirectional RNN)").
 
@@ -98,8 +99,8 @@ def birnn_forward(
     x : ndarray of shape (T, B, I), or (B, T, I) if batch_first
         Inputs.
     h0 : ndarray of shape (2, B, H)
-        Initial states: ``h0[0]`` is ``h_0^(1)`` (before step 1 of the forward direction),
-        ``h0[1]`` is ``h_{T+1}^(2)`` (before step T of the backward direction).
+        Initial states: ``h0[0]`` is ``→h_0`` (before step 1 of the forward direction),
+        ``h0[1]`` is ``←h_{T+1}`` (before step T of the backward direction).
     params_fwd, params_bwd : dict
         ``W_ih`` (H, I), ``W_hh`` (H, H), ``b_ih`` (H,), ``b_hh`` (H,) of each direction, in
         ``x``'s dtype (PyTorch's ``*_l0`` and ``*_l0_reverse``).
@@ -110,11 +111,11 @@ def birnn_forward(
     Returns
     -------
     out : ndarray of shape (T, B, 2H), or (B, T, 2H) if batch_first
-        ``out[t] = [h_t^(1) ; h_t^(2)]``: forward states in ``[..., :H]``, backward states in
+        ``out[t] = [→h_t ; ←h_t]``: forward states in ``[..., :H]``, backward states in
         ``[..., H:]``, both indexed by the step ``t`` of the *input* they belong to.
     h_n : ndarray of shape (2, B, H)
-        Final state of each direction: ``h_n[0] = h_T^(1) = out[T-1, :, :H]`` and
-        ``h_n[1] = h_1^(2) = out[0, :, H:]`` (the backward direction ends at step 1).
+        Final state of each direction: ``h_n[0] = →h_T = out[T-1, :, :H]`` and
+        ``h_n[1] = ←h_1 = out[0, :, H:]`` (the backward direction ends at step 1).
     cache : BiCache
         For [birnn_backward][solutions.bidirectional.birnn_backward].
 
@@ -143,12 +144,12 @@ def _forward(xt: np.ndarray, h0: np.ndarray, p_fwd: Params, p_bwd: Params) -> tu
     ``out`` and ``h_n`` are new arrays, not views of the kernel states the cache holds.
     """
     # --8<-- [start:forward]
-    h_fwd = sequence._forward(xt, h0[0], p_fwd)            # h_t^(1), t = 1 … T
-    # backward direction: the same kernel on x_T … x_1, giving h_T^(2) … h_1^(2)
+    h_fwd = sequence._forward(xt, h0[0], p_fwd)            # →h_t, t = 1 … T
+    # backward direction: the same kernel on x_T … x_1, giving ←h_T … ←h_1
     x_rev = xt[::-1]
     h_rev = sequence._forward(x_rev, h0[1], p_bwd)
-    out = np.concatenate([h_fwd, h_rev[::-1]], axis=2)     # h_t^(1) ⊕ h_t^(2)
-    h_n = np.stack([h_fwd[-1], h_rev[-1]])                 # h_T^(1), h_1^(2)
+    out = np.concatenate([h_fwd, h_rev[::-1]], axis=2)     # →h_t ⊕ ←h_t
+    h_n = np.stack([h_fwd[-1], h_rev[-1]])                 # →h_T, ←h_1
     # --8<-- [end:forward]
     cache = BiCache(RnnCache(xt, h0[0], h_fwd, p_fwd), RnnCache(x_rev, h0[1], h_rev, p_bwd), False)
     return out, h_n, cache
@@ -201,8 +202,8 @@ def _backward(d: np.ndarray, cache: BiCache, dh_n: np.ndarray | None) -> dict:
     """[birnn_backward][solutions.bidirectional.birnn_backward]'s kernel, time first, no checks."""
     H = cache.fwd.h.shape[2]
     # --8<-- [start:backward]
-    d_fwd = d[:, :, :H].copy()         # ∂L/∂h_t^(1), t = 1 … T
-    d_rev = d[::-1, :, H:].copy()      # ∂L/∂h_t^(2), flipped: t = T … 1
+    d_fwd = d[:, :, :H].copy()         # ∂L/∂→h_t, t = 1 … T
+    d_rev = d[::-1, :, H:].copy()      # ∂L/∂←h_t, flipped: t = T … 1
     if dh_n is not None:
         d_fwd[-1] += dh_n[0]           # h_n[0]: the forward run's last step
         d_rev[-1] += dh_n[1]           # h_n[1]: the reversed run's last step
@@ -247,7 +248,7 @@ def stacked_birnn_forward(
     Returns
     -------
     out : ndarray of shape (T, B, 2H), or (B, T, 2H) if batch_first
-        The top layer's ``h_t^(1) ⊕ h_t^(2)``.
+        The top layer's ``→h_t ⊕ ←h_t``.
     h_n : ndarray of shape (2L, B, H)
         Every layer's final states, in the order of ``h0``.
     cache : StackedCache
