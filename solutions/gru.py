@@ -235,31 +235,23 @@ def gru_backward(dh: np.ndarray, cache: GRUCache, dh_n: np.ndarray | None = None
     if c.reset_after:
         # --8<-- [start:backward]
         dGh = np.empty((T, B, 3 * H), dtype=hs.dtype)   # ∂L/∂(W_h· h_{t-1} + b_h·), blocks r, z, n
+        # The factors that do not depend on δh_t, for every t at once:
+        kn = (1.0 - z) * (1.0 - n * n)                  # (1 − z_t) ⊙ (1 − n_t²)
+        kz = (h_prev - n) * (z * (1.0 - z))             # (h_{t-1} − n_t) ⊙ z_t (1 − z_t)
+        kr = hn * (r * (1.0 - r))                       # (W_hn h_{t-1} + b_hn) ⊙ r_t (1 − r_t)
         zd = np.empty((B, H), dtype=hs.dtype)
-        tmp = np.empty((B, H), dtype=hs.dtype)
         for t in range(T - 1, -1, -1):
-            r, z, n = G[t, :, :H], G[t, :, H:2 * H], G[t, :, 2 * H:]
-            ar, az, an = dG[t, :, :H], dG[t, :, H:2 * H], dG[t, :, 2 * H:]
+            an = dG[t, :, 2 * H:]
             dht = carry
             dht += dh[t]                                  # δh_t = ∂L_t/∂h_t + carried from t+1
-            np.multiply(dht, z, out=zd)                   # z_t ⊙ δh_t: the direct path to h_{t-1}
-            np.subtract(dht, zd, out=an)                  # ∂L/∂n_t = (1 − z_t) ⊙ δh_t
-            np.multiply(n, n, out=tmp)
-            np.subtract(1.0, tmp, out=tmp)
-            an *= tmp                                     # a^n = (1 − n_t²) ⊙ ∂L/∂n_t
-            np.subtract(h_prev[t], n, out=az)
-            az *= dht                                     # ∂L/∂z_t = (h_{t-1} − n_t) ⊙ δh_t
-            np.subtract(1.0, z, out=tmp)
-            tmp *= z
-            az *= tmp                                     # a^z = z_t (1 − z_t) ⊙ ∂L/∂z_t
-            np.multiply(an, hn[t], out=ar)                # ∂L/∂r_t = (W_hn h_{t-1} + b_hn) ⊙ a^n
-            np.subtract(1.0, r, out=tmp)
-            tmp *= r
-            ar *= tmp                                     # a^r = r_t (1 − r_t) ⊙ ∂L/∂r_t
-            dGh[t, :, :2 * H] = dG[t, :, :2 * H]
-            np.multiply(an, r, out=dGh[t, :, 2 * H:])     # ∂L/∂(W_hn h_{t-1} + b_hn) = r_t ⊙ a^n
-            carry = np.matmul(dGh[t], W_hh)               # W_hhᵀ (…): the paths through r, z, n
-            carry += zd                                   # δh_{t-1} (without its own dh) 
+            np.multiply(dht, kn[t], out=an)               # a^n = (1 − n_t²) ⊙ (1 − z_t) ⊙ δh_t
+            np.multiply(dht, kz[t], out=dGh[t, :, H:2 * H])   # a^z = z_t (1 − z_t) ⊙ (h_{t-1} − n_t) ⊙ δh_t
+            np.multiply(an, kr[t], out=dGh[t, :, :H])     # a^r = r_t (1 − r_t) ⊙ (W_hn h_{t-1} + b_hn) ⊙ a^n
+            np.multiply(an, r[t], out=dGh[t, :, 2 * H:])  # ∂L/∂(W_hn h_{t-1} + b_hn) = r_t ⊙ a^n
+            np.multiply(dht, z[t], out=zd)                # z_t ⊙ δh_t: the direct path to h_{t-1}
+            np.dot(dGh[t], W_hh, out=carry)               # W_hhᵀ (…): the paths through r, z, n
+            carry += zd                                   # δh_{t-1} (without its own dh)
+        dG[:, :, :2 * H] = dGh[:, :, :2 * H]              # a^r, a^z
         d, dGh = dG.reshape(T * B, 3 * H), dGh.reshape(T * B, 3 * H)
         grads = {
             "x": (d @ p["W_ih"]).reshape(T, B, I),                   # W_ihᵀ a_t
