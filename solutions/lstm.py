@@ -124,15 +124,16 @@ def _forward(x: np.ndarray, h0: np.ndarray, c0: np.ndarray, p: Params) -> tuple[
     tanh_c = np.empty((H, B), dtype=dt)
     Uh = np.empty((4 * H, B), dtype=dt)
     ig = np.empty((H, B), dtype=dt)
+    xT = np.ascontiguousarray(x.transpose(0, 2, 1))            # (T, I, B): x_t as columns
     # --8<-- [start:forward-input]
-    gates = np.matmul(p["W_ih"] * half, x.transpose(0, 2, 1))  # W_* x_t for every t: (T, 4H, B)
+    gates = np.matmul(p["W_ih"] * half, xT)                     # W_* x_t for every t: (T, 4H, B)
     gates += (p["b_ih"] + p["b_hh"])[:, None] * half             # + b_*  (b = b_ih + b_hh)
     # --8<-- [end:forward-input]
     h_prev, c_prev = np.ascontiguousarray(h0.T), c0.T
     for t in range(T):
         z = gates[t]
         # --8<-- [start:forward-gates]
-        np.matmul(W_hh, h_prev, out=Uh)
+        np.dot(W_hh, h_prev, out=Uh)
         z += Uh                                 # z_t = W x_t + U h_{t-1} + b   (σ rows halved)
         np.tanh(z, out=z)                       # c̃_t = tanh(z_c); tanh(z/2) for i, f, o
         z[:2 * H] *= 0.5
@@ -214,18 +215,23 @@ def _backward(
     dZ = np.empty((T, 4, H, B), dtype=dt)       # δz_t of every step: δz_i, δz_f, δz_c, δz_o
     # --8<-- [start:backward-local]
     # The factors that do not depend on the carried gradients, for every t at once:
-    tanh_c = np.tanh(c)
-    np.multiply(g, i * (1 - i), out=dZ[:, 0])                # δz_i = δc_t ⊙ c̃_t ⊙ i_t(1 − i_t)
-    np.multiply(c0.T, f[0] * (1 - f[0]), out=dZ[0, 1])       # δz_f = δc_t ⊙ c_{t-1} ⊙ f_t(1 − f_t)
-    np.multiply(c[:-1], f[1:] * (1 - f[1:]), out=dZ[1:, 1])
+    dZ_all = dZ.reshape(T, 4 * H, B)                         # the same memory, gates stacked
+    np.multiply(gates, np.subtract(1, gates, out=dZ_all), out=dZ_all)   # a_t(1 − a_t) = σ'(z_a), a = i, f, o
+    dZ[:, 0] *= g                                            # δz_i = δc_t ⊙ c̃_t ⊙ i_t(1 − i_t)
+    dZ[0, 1] *= c0.T                                         # δz_f = δc_t ⊙ c_{t-1} ⊙ f_t(1 − f_t)
+    dZ[1:, 1] *= c[:-1]
     np.multiply(i, 1 - g * g, out=dZ[:, 2])                  # δz_c = δc_t ⊙ i_t ⊙ (1 − c̃_t²)
-    np.multiply(tanh_c, o * (1 - o), out=dZ[:, 3])           # δz_o = δh_t ⊙ tanh(c_t) ⊙ o_t(1 − o_t)
-    h_to_c = o * (1 - tanh_c * tanh_c)                       # ∂h_t/∂c_t = o_t ⊙ (1 − tanh²(c_t))
+    tanh_c = np.tanh(c)
+    dZ[:, 3] *= tanh_c                                       # δz_o = δh_t ⊙ tanh(c_t) ⊙ o_t(1 − o_t)
+    h_to_c = np.multiply(tanh_c, tanh_c, out=tanh_c)
+    np.subtract(1, h_to_c, out=h_to_c)
+    h_to_c *= o                                              # ∂h_t/∂c_t = o_t ⊙ (1 − tanh²(c_t))
     # --8<-- [end:backward-local]
     dh_t, dc_t = np.empty((H, B), dtype=dt), np.empty((H, B), dtype=dt)
+    dh = dh.transpose(0, 2, 1).copy()            # (T, H, B): columns, as in the loop
     for t in range(T - 1, -1, -1):
         # --8<-- [start:backward-step]
-        np.add(dh[t].T, dh_next, out=dh_t)        # δh_t = ∂L_t/∂h_t + U^T δz_{t+1}
+        np.add(dh[t], dh_next, out=dh_t)          # δh_t = ∂L_t/∂h_t + U^T δz_{t+1}
         np.multiply(dh_t, h_to_c[t], out=dc_t)
         dc_t += dc_next                           # δc_t = δh_t ⊙ ∂h_t/∂c_t + f_{t+1} ⊙ δc_{t+1}
         np.multiply(dc_t, f[t], out=dc_next)      # f_t ⊙ δc_t: carried to c_{t-1}
