@@ -148,7 +148,7 @@ def gru_forward(
         for t in range(T):
             h_prev, rz, n = hs[t], g[t, :, :2 * H], g[t, :, 2 * H:]
             # --8<-- [start:forward]
-            np.matmul(h_prev, W_hh_T, out=gh)          # U_r h_{t-1}, U_z h_{t-1} (halved), W_hn h_{t-1}
+            np.dot(h_prev, W_hh_T, out=gh)             # U_r h_{t-1}, U_z h_{t-1} (halved), W_hn h_{t-1}
             rz += gh[:, :2 * H]
             np.tanh(rz, out=rz)
             rz *= 0.5
@@ -170,14 +170,14 @@ def gru_forward(
         for t in range(T):
             h_prev, rz, n = hs[t], g[t, :, :2 * H], g[t, :, 2 * H:]
             # --8<-- [start:forward-book]
-            np.matmul(h_prev, W_rz_T, out=gh)          # U_r h_{t-1}, U_z h_{t-1} (halved)
+            np.dot(h_prev, W_rz_T, out=gh)             # U_r h_{t-1}, U_z h_{t-1} (halved)
             rz += gh
             np.tanh(rz, out=rz)
             rz *= 0.5
             rz += 0.5                                  # r_t, z_t = σ(W x_t + U h_{t-1} + b)
             r, z = rz[:, :H], rz[:, H:]
             np.multiply(r, h_prev, out=hn[t])          # r_t ⊙ h_{t-1}
-            np.matmul(hn[t], W_hn_T, out=tmp)
+            np.dot(hn[t], W_hn_T, out=tmp)
             n += tmp
             np.tanh(n, out=n)                          # h̃_t = tanh(W_h x_t + U_h (r_t ⊙ h_{t-1}) + b_h), b_h in g
             np.subtract(h_prev, n, out=tmp)
@@ -273,10 +273,10 @@ def gru_backward(dh: np.ndarray, cache: GRUCache, dh_n: np.ndarray | None = None
             dht = dh[t] + carry                       # δh_t
             an = dG[t, :, 2 * H:]
             np.multiply(dht, dn_pre[t], out=an)       # a^h = (1 − z_t) ⊙ (1 − h̃_t²) ⊙ δh_t
-            np.matmul(an, W_hn, out=drh)              # ∂L/∂(r_t ⊙ h_{t-1}) = U_hᵀ a^h
+            np.dot(an, W_hn, out=drh)                 # ∂L/∂(r_t ⊙ h_{t-1}) = U_hᵀ a^h
             np.multiply(drh, kr[t], out=dG[t, :, :H])          # a^r = σ'(r) ⊙ h_{t-1} ⊙ U_hᵀ a^h
             np.multiply(dht, kz[t], out=dG[t, :, H:2 * H])     # a^z = σ'(z) ⊙ (h_{t-1} − h̃_t) ⊙ δh_t
-            np.matmul(dG[t, :, :2 * H], W_rz, out=carry)       # U_rᵀ a^r + U_zᵀ a^z
+            np.dot(dG[t, :, :2 * H], W_rz, out=carry)          # U_rᵀ a^r + U_zᵀ a^z
             carry += dht * z[t]                                # + z_t ⊙ δh_t
             carry += drh * r[t]                                # + r_t ⊙ U_hᵀ a^h
         d = dG.reshape(T * B, 3 * H)
