@@ -237,7 +237,7 @@ def _backward(
         np.multiply(dc_t, f[t], out=dc_next)      # f_t ⊙ δc_t: carried to c_{t-1}
         dZ[t, :3] *= dc_t                         # δz_i, δz_f, δz_c: δc_t times their factors
         dZ[t, 3] *= dh_t                          # δz_o: δh_t times its factor
-        np.matmul(W_hh_T, dZ[t].reshape(4 * H, B), out=dh_next)   # U^T δz_t: carried to h_{t-1}
+        np.dot(W_hh_T, dZ[t].reshape(4 * H, B), out=dh_next)      # U^T δz_t: carried to h_{t-1}
         # --8<-- [end:backward-step]
     dz = dZ.reshape(T, 4 * H, B).transpose(0, 2, 1)    # (T, B, 4H): one row per example
     # --8<-- [start:backward-params]
