@@ -145,17 +145,18 @@ def gru_forward(
     # --8<-- [end:forward-input]
     if reset_after:
         gh = np.empty((B, 3 * H), dtype=dt)
+        gh_rz, gh_n, g_rz, g_n = gh[:, :2 * H], gh[:, 2 * H:], g[:, :, :2 * H], g[:, :, 2 * H:]   # views, once
         for t in range(T):
-            h_prev, rz, n = hs[t], g[t, :, :2 * H], g[t, :, 2 * H:]
+            h_prev, rz, n, hn_t = hs[t], g_rz[t], g_n[t], hn[t]
             # --8<-- [start:forward]
             np.dot(h_prev, W_hh_T, out=gh)             # U_r h_{t-1}, U_z h_{t-1} (halved), W_hn h_{t-1}
-            rz += gh[:, :2 * H]
+            rz += gh_rz
             np.tanh(rz, out=rz)
             rz *= 0.5
             rz += 0.5                                  # r_t, z_t = σ(W x_t + U h_{t-1} + b)
             r, z = rz[:, :H], rz[:, H:]
-            np.add(gh[:, 2 * H:], b_hn, out=hn[t])     # W_hn h_{t-1} + b_hn
-            np.multiply(r, hn[t], out=tmp)
+            np.add(gh_n, b_hn, out=hn_t)               # W_hn h_{t-1} + b_hn
+            np.multiply(r, hn_t, out=tmp)
             n += tmp
             np.tanh(n, out=n)                          # n_t = tanh(W_in x_t + b_in + r_t ⊙ (W_hn h_{t-1} + b_hn))
             np.subtract(h_prev, n, out=tmp)
