@@ -185,7 +185,28 @@ def browser():
         b.close()
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Start the slowest test (the print edition, printed to PDF) first, so that under
-    pytest-xdist it overlaps the many short tests instead of running alone at the end."""
-    items.sort(key=lambda item: 0 if "print/" in item.nodeid else 1)
+# The slow tests, slowest first: the first demo-output test (it makes the default run of every
+# demo), every demo under the other CPU settings, the print edition printed to PDF, the executed
+# notebooks.
+SLOWEST_FIRST = ("test_outputs.py::test_demo_output_is_current", "test_cpu_settings.py::test_every_demo",
+                 "print/", "test_notebooks.py::test_notebook_is")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Put the slow tests at the head of both halves of the run.
+
+    pytest-xdist's ``worksteal`` gives each of the two workers one contiguous half of this list
+    and later moves tests from the tail of a busy worker's queue to an idle one. So the slow
+    tests are dealt alternately to the start of each half: both workers begin with them, they
+    overlap each other and the short tests, and none is left to run alone at the end.
+    """
+    def rank(item: pytest.Item) -> int:
+        return next((i for i, key in enumerate(SLOWEST_FIRST) if key in item.nodeid), len(SLOWEST_FIRST))
+
+    ranked = sorted(items, key=rank)
+    outputs = [item for item in ranked if rank(item) == 0]     # the first makes the default run,
+    slow = outputs[:1] + [item for item in ranked if 0 < rank(item) < len(SLOWEST_FIRST)]
+    rest = [item for item in ranked if rank(item) == len(SLOWEST_FIRST)] + outputs[1:]  # the rest read it
+    a, b = slow[0::2], slow[1::2]
+    cut = max(0, len(items) // 2 - len(a))
+    items[:] = a + rest[:cut] + b + rest[cut:]

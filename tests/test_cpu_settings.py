@@ -103,12 +103,15 @@ def differences(default: dict[str, bytes], other: dict[str, bytes], setting: str
 
 
 @pytest.mark.parametrize("setting", list(settings()))
-def test_every_demo_gives_the_same_bytes_under_another_cpu_setting(setting: str, demo_outputs: Path,
+def test_every_demo_gives_the_same_bytes_under_another_cpu_setting(setting: str, request: pytest.FixtureRequest,
                                                                  tmp_path: Path) -> None:
     env, why_not = settings()[setting]
     if env is None:
         pytest.skip(f"CPU setting {setting} {why_not}; this CPU: {platform.machine()}")
     log = run_all_demos(tmp_path, env)
+    # The default run is asked for only now, so that it runs on another worker meanwhile
+    # instead of this worker waiting for it first.
+    demo_outputs = request.getfixturevalue("demo_outputs")
     default, other = files(demo_outputs), files(tmp_path)
     assert default, "the default run wrote nothing"
     diffs = differences(default, other, setting)

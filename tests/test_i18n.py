@@ -151,8 +151,6 @@ def test_chinese_search_finds_chinese_words(served: str, browser, query: str) ->
     page = browser.new_page()
     page.set_default_timeout(120_000)  # a busy 2-core CI machine can be slow
     page.goto(served + "zh/")
-    page.fill("input.md-search__input", query)
-    page.wait_for_selector(".md-search-result__item", timeout=60000)
-    hrefs = page.eval_on_selector_all(".md-search-result__item a", "els => els.map(e => e.href)")
+    hrefs = search(page, query)
     page.close()
     assert any("/zh/" in h for h in hrefs), f"no Chinese page found for {query!r}: {hrefs}"
