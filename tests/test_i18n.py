@@ -114,12 +114,15 @@ def test_language_switch_keeps_the_anchor(served: str, browser) -> None:
     page.close()
 
 
-def search(page, query: str, seconds: int = 180) -> list[str]:
+def search(page, query: str, seconds: int = 240) -> list[str]:
     """The result links for ``query``. A query typed while the search worker still builds its index
-    can go unanswered, so it is typed again every few seconds (a busy machine builds slowly)."""
+    can go unanswered, so it is typed again every few seconds (a busy machine builds slowly); and if
+    the worker has not answered within a minute (e.g. its index request was dropped on a loaded
+    machine), the page is reloaded, which starts a new worker."""
     import time
 
     deadline = time.monotonic() + seconds
+    reload_at = time.monotonic() + 60
     while True:
         page.fill("input.md-search__input", "")
         page.type("input.md-search__input", query, delay=20)
@@ -129,6 +132,9 @@ def search(page, query: str, seconds: int = 180) -> list[str]:
         except Exception:
             if time.monotonic() > deadline:
                 raise
+            if time.monotonic() > reload_at:
+                page.reload()
+                reload_at = time.monotonic() + 60
 
 
 @pytest.mark.browser
