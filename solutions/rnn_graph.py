@@ -306,8 +306,8 @@ def unrolled_paths(g: RnnGraph, N: int) -> Unrolled:
         for t in range(N + 1):
             row: dict[str, float] = {}
             for v in order:
-                cands = [best[t - d][u] + 1 for u, d in into[v] if d <= t and t - d < t] if t else []
-                cands += [row[u] + 1 for u, d in into[v] if d == 0 and u in row]
+                cands = [best[t - d][u] + 1 for u, d in into[v] if 0 < d <= t]     # from an earlier step
+                cands += [row[u] + 1 for u, d in into[v] if d == 0]              # from this step (u is earlier in order)
                 cands = [c for c in cands if math.isfinite(c)]
                 if t == 0 and v in start:
                     cands.append(0)

@@ -48,6 +48,10 @@ def test_path_count_predicts_the_measured_slope_near_the_linear_regime(gain, see
     # the order the page states: skip decays slowest, then DT(S), stacked and simple, DT fastest
     assert slopes["skip"] > slopes["dt-s"] > slopes["simple"] > slopes["dt"]
     assert slopes["stacked"] > slopes["dt"]
+    # inputs of std 1 (tanh′ < 1): every slope steeper, the same order
+    bent = {arch: fitted_slope(gradient_reach(arch, gain, seed=seed, input_std=1.0), 5, 30) for arch in ARCHS}
+    assert all(bent[arch] < slopes[arch] for arch in ARCHS), bent
+    assert bent["skip"] > bent["dt-s"] > bent["simple"] > bent["dt"] and bent["stacked"] > bent["dt"]
 
 
 def test_renewal_slope_special_cases() -> None:

@@ -67,7 +67,8 @@ def main() -> None:
         rows.append(_row(f"skip, Δ = {d}", lambda x, h0, p, d=d: skip_forward(x, h0, p, d), skip_backward,
                          lambda x, h0, p, d=d: skip_forward_torch(x, h0, p, d), seed=20 + d, skip=True))
     # --8<-- [end:check]
-    print(table(["model", "parameter arrays", "max |h − h_torch|", "max |grad − autograd|", "rel. error vs FD"], rows))
+    print(table(["model", "arrays", "h: torch", "grads: autograd", "grads: FD"], rows))
+    print("arrays: parameter arrays; h, grads: max abs. difference; FD: relative error.")
     x, h0, p, dh, dh_n = _case(0, m=1)
     h, cache = dt_forward(x, h0, p, 1)
     h_rnn, c_rnn = rnn_forward(x, h0, p)

@@ -146,7 +146,8 @@ def main() -> Result:
             conv.append((label, str(n), f"{u.longest[n]}/{n}", f"{n}/{u.shortest[n]}",
                          str(max(D - measures(g).recurrent_depth * i for i, D in enumerate(u.io_longest[: n + 1])
                                  if D is not None))))
-    print(table(["structure", "n", "D(n)/n → d_r", "n/d(n) → s", "max D*(n') − n'·d_r, n' ≤ n"], conv))
-    print("\nD(n), d(n): longest and shortest path from step 0 to step n; D*(n): longest from an input")
-    print("at step 0 to an output at step n (solutions.rnn_graph.unrolled_paths).")
+    print(table(["structure", "n", "D(n)/n", "n/d(n)", "d_f(n)"], conv))
+    print("\nD(n), d(n): longest and shortest path from step 0 to step n (→ n·d_r and n/s);")
+    print("d_f(n) = max over n' ≤ n of D*(n') − n'·d_r, D*(n') the longest path from an input at")
+    print("step 0 to an output at step n' (→ d_f). solutions.rnn_graph.unrolled_paths.")
     return Result(figures=figures, values=values)
