@@ -49,7 +49,7 @@ def test_built_twins_have_identical_equation_anchors(site: Path) -> None:
 
 
 def test_no_output_is_duplicated_and_every_figure_has_its_chinese_labels() -> None:
-    """Outputs are shared; a figure drawn by the rules of solutions/plotting.py has a Chinese
+    """Outputs are shared; a figure drawn by the rules of solutions/publish/plotting.py has a Chinese
     variant ``x.zh.svg`` beside ``x.svg`` (mkdocs-static-i18n serves it as ``zh/figures/x.svg``)."""
     assert not list((DOCS / "outputs").glob("*.zh.*"))
     figures = {p.name for p in (DOCS / "figures").glob("*.svg")}

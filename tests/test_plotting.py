@@ -1,4 +1,4 @@
-"""The figure rules of solutions/plotting.py: each check must catch the figure that breaks it."""
+"""The figure rules of solutions/publish/plotting.py: each check must catch the figure that breaks it."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from solutions import plotting
-from solutions.plotting import VARIANTS, FigureTooSmall, Style, figure, min_font_pt, render
+from solutions.publish import plotting
+from solutions.publish.plotting import VARIANTS, FigureTooSmall, Style, figure, min_font_pt, render
 
 
 def _line(label: str, *, fontsize: float | None = None, width: float = plotting.PHONE_WIDTH, log: bool = False):

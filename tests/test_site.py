@@ -207,7 +207,7 @@ def figure_label_sizes(page, site: Path) -> list[tuple[str, str, float, str]]:
     """``(scheme, figure file, px, text)``: the smallest glyph of every figure shown at the page's
     width, as rendered — its size in the SVG (pt, read from the drawing by
     ``plotting.svg_glyph_sizes``) times the image's rendered CSS px per pt."""
-    from solutions.plotting import svg_glyph_sizes, svg_width_pt
+    from solutions.publish.plotting import svg_glyph_sizes, svg_width_pt
 
     out = []
     for scheme in ("default", "slate"):
@@ -224,7 +224,7 @@ def figure_label_sizes(page, site: Path) -> list[tuple[str, str, float, str]]:
 def check_figures_on_phone(page, site: Path) -> list[str]:
     """At 390 px, in both schemes: every figure shown (one per scheme), every glyph of it at least
     9 CSS px as rendered, and a caption under it (issue 23 §3)."""
-    from solutions.plotting import MIN_LABEL_PX
+    from solutions.publish.plotting import MIN_LABEL_PX
 
     imgs = page.evaluate(FIGURES_JS, "default")
     problems = [f"390 px: figure without a caption: {i['src']}" for i in imgs if not i["caption"]]

@@ -3,9 +3,9 @@
 A demo is a module ``solutions/demos/<name>.py`` (``-`` in the name is ``_`` in the module)
 whose docstring's first line is its one-line summary and whose ``main()`` prints exactly
 what its page shows and returns its figures as ``{file name: draw}`` (or nothing), or a
-``solutions.report.Result(figures, values)`` whose ``values`` are named texts that pages insert
+``solutions.publish.report.Result(figures, values)`` whose ``values`` are named texts that pages insert
 into prose (``{{ value("name", "key") }}``). ``draw(style)`` returns a matplotlib Figure drawn
-in ``style``'s language and colour scheme (the rules: ``solutions/plotting.py``). The printed
+in ``style``'s language and colour scheme (the rules: ``solutions/publish/plotting.py``). The printed
 text is stored as ``docs/outputs/<name>.txt``, the values as ``docs/outputs/<name>.values.json``
 and each figure as ``docs/figures/<file name>`` and its variants (``x.zh.svg``, ``x.dark.svg``,
 ``x.dark.zh.svg``); ``tests/test_outputs.py`` re-runs every demo and compares bytes.
@@ -50,8 +50,8 @@ def values_json(values: dict[str, str]) -> str:
 def run(name: str, figures_dir: Path | None = None, values_file: Path | None = None) -> list[Path]:
     """Run demo ``name`` (its output goes to stdout); save its figures under ``figures_dir`` and,
     if it returns values, write them to ``values_file`` (see ``values_json``). Returns the files written."""
-    from solutions.plotting import save_svg  # matplotlib only when a demo runs
-    from solutions.report import Result
+    from solutions.publish.plotting import save_svg  # matplotlib only when a demo runs
+    from solutions.publish.report import Result
 
     returned = load(name).main()
     result = returned if isinstance(returned, Result) else Result(figures=returned or {})

@@ -7,9 +7,9 @@ from functools import partial
 
 import numpy as np
 
-from solutions import digit_sum as ds
-from solutions.plotting import Style, figure
-from solutions.report import Result, fmt, table
+from solutions.experiments import digit_sum as ds
+from solutions.publish.plotting import Style, figure
+from solutions.publish.report import Result, fmt, table
 
 LENGTHS = (5, 10, 20, 35)
 MODELS = (("RNN", "rnn", None), ("LSTM", "lstm", 2.0), ("GRU", "gru", None))

@@ -9,8 +9,8 @@ import torch
 import torch.nn.functional as F
 from matplotlib.patches import Rectangle
 
-from solutions.plotting import MATH_PT, Style, figure
-from solutions.report import Result, table
+from solutions.publish.plotting import MATH_PT, Style, figure
+from solutions.publish.report import Result, table
 from solutions.torch_ops import rnn
 
 T, M, D = 10, 2, 3          # steps, input size, hidden (= output) size

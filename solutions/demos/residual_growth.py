@@ -6,8 +6,8 @@ from functools import partial
 
 import numpy as np
 
-from solutions.plotting import MATH_PT, Style, figure
-from solutions.report import Result, fmt, table
+from solutions.publish.plotting import MATH_PT, Style, figure
+from solutions.publish.report import Result, fmt, table
 from solutions.residual import residual_forward, state_jacobian_norms, step_jacobians
 from solutions.sequence import rnn_forward
 

@@ -7,9 +7,9 @@ from functools import partial
 
 import numpy as np
 
-from solutions.plotting import Style, figure
-from solutions.remedies import Remedy, Task, train
-from solutions.report import (
+from solutions.publish.plotting import Style, figure
+from solutions.experiments.remedies import Remedy, Task, train
+from solutions.publish.report import (
     CHAOS_MARGIN,
     PERTURB,
     SENSITIVE,

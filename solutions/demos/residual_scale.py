@@ -7,8 +7,8 @@ from functools import partial
 import numpy as np
 
 from solutions.demos.residual_growth import setup
-from solutions.plotting import MATH_PT, Style, figure
-from solutions.report import fmt, table
+from solutions.publish.plotting import MATH_PT, Style, figure
+from solutions.publish.report import fmt, table
 from solutions.residual import state_jacobian_norms
 
 H = 16

@@ -1,6 +1,6 @@
 """Rebuild ``fonts/NotoSansSC-subset.otf``, the CJK font the Chinese figures are drawn with.
 
-Figures are drawn with text as paths (``solutions/plotting.py``), so a reader's fonts never
+Figures are drawn with text as paths (``solutions/publish/plotting.py``), so a reader's fonts never
 matter; what matters is that the *drawing machine* has the same glyphs, or the bytes of the SVGs
 differ. DejaVu Sans (shipped inside matplotlib) has no CJK glyphs, so the repository ships this
 font and ``plotting`` loads it with ``font_manager.addfont`` by file path.

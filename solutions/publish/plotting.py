@@ -276,7 +276,7 @@ def check_svg(svg: str, name: str = "figure") -> float:
         raise FigureTooSmall(
             f"{name}: {len(small)} text(s) below {floor:.2f} pt, the smallest size that renders at "
             f"{MIN_LABEL_PX:g} px on a 390 px phone for a {width_in:.2f} in wide figure: {shown}. "
-            f"Use larger fonts, a narrower figure, or fewer panels per row (solutions/plotting.py).")
+            f"Use larger fonts, a narrower figure, or fewer panels per row (solutions/publish/plotting.py).")
     smallest = min((size for _, size in sizes), default=floor)
     return smallest * CSS_PX_PER_PT * min(1.0, PHONE_COLUMN_PX / (96 * width_in))
 
