@@ -34,12 +34,13 @@ PATH_TOL = {"simple": 0.02, "stacked": 0.02, "dt": 0.02, "dt-s": 0.05, "skip": 0
 
 
 @settings(max_examples=4, deadline=None)
-@given(gain=st.floats(0.35, 0.65), seed=st.integers(0, 1000))
-@example(gain=0.5, seed=0)           # the page's setting
+@given(gain=st.floats(0.35, 0.75), seed=st.integers(0, 1000))
+@example(gain=0.5, seed=0)           # the page's settings
+@example(gain=0.7, seed=0)
 @example(gain=0.625, seed=136)       # DT(S) 0.033 away from the prediction: broke a tolerance of 0.03
 def test_path_count_predicts_the_measured_slope_near_the_linear_regime(gain, seed) -> None:
     """The page's claim: with inputs of std 0.1, orthogonal·γ weights, H = 32, T = 40, the fitted
-    slope of log10‖∂L_T/∂h_k‖ is within PATH_TOL of renewal_slope, for γ in [0.35, 0.65]."""
+    slope of log10‖∂L_T/∂h_k‖ is within PATH_TOL of renewal_slope, for γ in [0.35, 0.75]."""
     torch.set_num_threads(1)
     slopes = {}
     for arch in ARCHS:
@@ -114,7 +115,7 @@ def test_a_short_run_is_a_prefix_of_a_longer_one() -> None:
     cfg = {"arch": "dt-s", "lr": 3e-3, "seed": 0}
     short, longer = adding.run(cfg, steps=100), adding.run(cfg, steps=200)
     assert short["eval_step"] == [100] and longer["eval_step"] == [100, 200]
-    assert short["eval_mse"][0] == longer["eval_mse"][0]
+    assert short["dev_mse"][0] == longer["dev_mse"][0] and short["test_mse"][0] == longer["test_mse"][0]
 
 
 def test_adding_batches() -> None:

@@ -15,7 +15,7 @@ from solutions.deep_rnn import (
     skip_forward_torch,
 )
 from solutions.gradcheck import max_abs, numeric_grads, rel_error
-from solutions.report import claim, table
+from solutions.publish.report import claim, table
 from solutions.sequence import rnn_backward, rnn_forward
 
 T, B, I, H = 6, 3, 4, 5

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from fractions import Fraction
 
 from matplotlib.patches import Circle, FancyArrowPatch
 from matplotlib.path import Path
 
-from solutions.plotting import figure
-from solutions.report import Result, table
+from solutions.publish.plotting import Style, figure
+from solutions.publish.report import Result, table
 from solutions.rnn_graph import RnnGraph, architecture, measures, rnn_graph, unrolled_paths
 
 #: (row label, architecture name, k, figure file or None)
@@ -50,7 +51,7 @@ def _levels(g: RnnGraph) -> dict[str, int]:
     return level
 
 
-def _draw(g: RnnGraph):
+def _draw(s: Style, g: RnnGraph):
     """The cyclic graph: nodes bottom (x) to top (y), delay-0 edges straight up, delayed edges as
     arcs on the right labelled with their delay; the measures are computed from exactly this graph."""
     level = _levels(g)
@@ -58,15 +59,15 @@ def _draw(g: RnnGraph):
     fig, ax = figure(width=2.6, height=0.95 * rows + 0.4)
     ax.set_axis_off()
     ax.set_aspect("equal")
-    ink, blue, red, r = "#222222", "#1f5fa8", "#b2182b", 0.3
+    ink, blue, red, grey, r = s.c("ink"), s.c("blue"), s.c("red"), s.c("grey"), 0.3
     by_row: dict[int, list[str]] = {}
     for v in g.nodes:
         by_row.setdefault(level[v], []).append(v)
     pos = {v: (1.2 * (i - (len(vs) - 1) / 2), 1.0 * lv) for lv, vs in by_row.items() for i, v in enumerate(vs)}
     circles = {}
     for v, (cx, cy) in pos.items():
-        edge = "#888888" if v in g.inputs + g.outputs else blue
-        circles[v] = ax.add_patch(Circle((cx, cy), r, facecolor="white", edgecolor=edge, linewidth=1.8, zorder=3))
+        edge = grey if v in g.inputs + g.outputs else blue
+        circles[v] = ax.add_patch(Circle((cx, cy), r, facecolor=s.c("paper"), edgecolor=edge, linewidth=1.8, zorder=3))
         ax.text(cx, cy, _tex(v), ha="center", va="center", fontsize=13, color=ink, zorder=4)
     seen: dict[tuple[str, str, int], int] = {}
     loops: dict[str, int] = {}
@@ -91,7 +92,7 @@ def _draw(g: RnnGraph):
                                          linewidth=1.4, zorder=2))
             tip = 0.25 * a[0] + 0.75 * (ux + r + L)        # the curve's rightmost point
             ax.text(tip + 0.13, uy, str(d), ha="center", va="center", fontsize=11, color=red,
-                    bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none"}, zorder=5)
+                    bbox={"boxstyle": "round,pad=0.1", "facecolor": s.c("paper"), "edgecolor": "none"}, zorder=5)
         else:                           # back down to a lower node, bulging right
             bend = 0.5 + 0.25 * i
             ax.add_patch(FancyArrowPatch((ux + r * 0.9, uy - r * 0.4), (vx + r * 0.9, vy + r * 0.4),
@@ -99,7 +100,7 @@ def _draw(g: RnnGraph):
                                          connectionstyle=f"arc3,rad=-{bend}", zorder=2))
             mx = max(ux, vx) + r * 0.9 + 0.5 * abs(uy - vy) * bend + 0.05
             ax.text(mx, (uy + vy) / 2, str(d), ha="center", va="center", fontsize=11, color=red,
-                    bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none"}, zorder=5)
+                    bbox={"boxstyle": "round,pad=0.15", "facecolor": s.c("paper"), "edgecolor": "none"}, zorder=5)
     xs = [p[0] for p in pos.values()]
     ax.set_xlim(min(xs) - 0.7, max(xs) + 1.6)
     ax.set_ylim(-0.5, rows - 0.5)
@@ -120,7 +121,7 @@ def main() -> Result:
         values[f"{key}-dr"], values[f"{key}-df"], values[f"{key}-s"] = (
             _text(m.recurrent_depth), _text(m.feedforward_depth), _text(m.skip_coefficient))
         if fig_name:
-            figures[fig_name] = _draw(g)
+            figures[fig_name] = functools.partial(_draw, g=g)
     print(table(["structure", "edges", "d_r", "d_f", "s"], rows))
 
     print("\nBidirectional RNN (§6.7.2): its backward chain reads h_{t+1}, a delay of −1, which the")
@@ -131,10 +132,10 @@ def main() -> Result:
     except ValueError as e:
         print(f"  rnn_graph(...) -> ValueError: {e}")
     fwd = measures(architecture("simple"))
-    print("Each direction alone, read in its own time order, is the simple RNN's graph:")
+    print("Each chain alone, read in its own time order, is the simple RNN's graph:")
     print(f"  d_r = {_text(fwd.recurrent_depth)}, d_f = {_text(fwd.feedforward_depth)}, "
-          f"s = {_text(fwd.skip_coefficient)} for either direction; joining the two at y_t adds no cycle")
-    print("  and no longer x→y path, so none of the three measures grows.")
+          f"s = {_text(fwd.skip_coefficient)} for either chain; joining the two at y_t adds no cycle,")
+    print(f"  and the path x_t → y_t keeps {_text(fwd.feedforward_depth)} edges.")
 
     print("\nThe measures are limits of the unrolled graph; the finite unrolling approaches them:")
     conv = []

@@ -14,8 +14,8 @@ from solutions.experiments.depth import (
     skip_slope,
     state_node,
 )
-from solutions.plotting import figure
-from solutions.report import Result, fmt, round_sig, table
+from solutions.publish.plotting import Style, figure
+from solutions.publish.report import Result, fmt, round_sig, table
 from solutions.rnn_graph import measures
 
 T, B, I, H = 40, 8, 8, 32
@@ -57,21 +57,21 @@ def main() -> Result:
     print("paths: ½·log10 ρ, ρ the root of Σ γ^(2ℓ) ρ^(−d) = 1 over the cycles (ℓ edges, delay d)")
     print("through the state: every path counted, tanh′ = 1, paths uncorrelated")
     print("(solutions.experiments.depth.renewal_slope). Both ignore tanh′ < 1, which σ = 1 brings in.")
-    return Result(figures={"deep-rnn-reach.svg": _figure(curves)}, values=values)
+    return Result(figures={"deep-rnn-reach.svg": lambda s: _figure(s, curves)}, values=values)
 
 
-def _figure(curves: dict[str, np.ndarray]):
-    fig, ax = figure(width=6.0, height=4.2)
+def _figure(s: Style, curves: dict[str, np.ndarray]):
+    fig, ax = figure(height=3.8)
     n = np.arange(T - 1, -1, -1)
-    styles = {"simple": ("#222222", "o"), "stacked": ("#7f7f7f", "s"), "dt": ("#b2182b", "v"),
-              "dt-s": ("#ef8a62", "^"), "skip": ("#1f5fa8", "D")}
+    styles = {"simple": ("ink", "o"), "stacked": ("grey", "s"), "dt": ("red", "v"),
+              "dt-s": ("orange", "^"), "skip": ("blue", "D")}
     for arch, reach in curves.items():
         color, marker = styles[arch]
-        ax.plot(n, round_sig(reach), color=color, marker=marker, markersize=3.5, linewidth=1.6,
+        ax.plot(n, round_sig(reach), color=s.c(color), marker=marker, markersize=3.5, linewidth=1.6,
                 markevery=4, label=NAMES[arch])
-    ax.set_xlabel("n = T − k (steps back)", fontsize=12)
-    ax.set_ylabel("log10 ‖∂L_T/∂h_k‖", fontsize=12)
-    ax.tick_params(labelsize=11)
-    ax.set_title("γ = 0.5, inputs σ = 0.1", fontsize=12)
-    ax.legend(fontsize=10.5, loc="lower left")
+    ax.set_xlabel(s.t("n = T − k (steps back)", "n = T − k（回溯步数）"), fontsize=11)
+    ax.set_ylabel("log10 ‖∂L_T/∂h_k‖", fontsize=11)
+    ax.tick_params(labelsize=10)
+    ax.set_title(s.t("γ = 0.5, inputs σ = 0.1", "γ = 0.5，输入 σ = 0.1"), fontsize=11)
+    ax.legend(fontsize=10, loc="lower left")
     return fig

@@ -13,7 +13,8 @@ numbers (recurrent part plus the output layer) closest to the simple RNN's at ``
 (``WIDTH``); Adam with learning rates ``LRS``, gradient norm clipped at ``CLIP``, batches of
 ``BATCH`` fresh sequences, ``STEPS`` steps; seeds ``SEEDS``, each with its own data stream and
 initialisation (``numpy.random.default_rng([seed, 0])`` for the weights, ``[seed, 1]`` for the
-data); the same 500 held-out sequences for every run. Float64 NumPy, the kernels of
+data); every run is evaluated on the same 500 dev sequences (which choose each structure's
+learning rate) and the same 500 test sequences (which only report). Float64 NumPy, the kernels of
 [solutions.deep_rnn][] and [solutions.sequence][] (tested against autograd).
 """
 
@@ -27,7 +28,7 @@ from solutions import sequence
 from solutions.clipping import clip_grad_norm_
 from solutions.deep_rnn import dt_backward, dt_forward, skip_backward, skip_forward
 from solutions.experiments.depth import ARCHS, DEPTH, SKIP, count_params, init_params
-from solutions.report import fmt
+from solutions.publish.report import fmt
 
 T = 20
 I = 2
@@ -35,7 +36,8 @@ BATCH = 32
 STEPS = 2000
 EVAL_EVERY = 100
 EVAL_N = 500
-EVAL_SEED = 20161205
+DEV_SEED = 20161205     # the held-out sequences that choose the learning rate
+TEST_SEED = 20170806    # other held-out sequences, only for reporting
 LRS = (1e-3, 3e-3, 1e-2, 3e-2)
 SEEDS = (0, 1, 2)
 CLIP = 1.0
@@ -118,8 +120,9 @@ def run(config: dict, steps: int | None = None) -> dict:
 
     Adam (β = 0.9, 0.999, ε = 1e-8, bias-corrected, as ``torch.optim.Adam``) on the gradients of
     the NumPy kernels, clipped to norm ``CLIP`` by [clip_grad_norm_][solutions.clipping.clip_grad_norm_].
-    Returns ``{"width", "params", "eval_step", "eval_mse"}``: the held-out MSE every
-    ``EVAL_EVERY`` steps (``nan`` once it is not finite).
+    Returns ``{"width", "params", "eval_step", "dev_mse", "test_mse"}``: the MSE on the ``EVAL_N``
+    dev sequences (which choose the learning rate) and on ``EVAL_N`` other test sequences (which
+    only report), every ``EVAL_EVERY`` steps (``nan`` once it is not finite).
     """
     arch, lr, seed = config["arch"], config["lr"], config["seed"]
     H = WIDTH[arch]
@@ -129,8 +132,9 @@ def run(config: dict, steps: int | None = None) -> dict:
     p["V"], p["c"] = init_rng.uniform(-k, k, size=(1, H)), init_rng.uniform(-k, k, size=(1,))
     m1 = {key: np.zeros_like(v) for key, v in p.items()}
     m2 = {key: np.zeros_like(v) for key, v in p.items()}
-    x_eval, y_eval = batch(np.random.default_rng(EVAL_SEED), EVAL_N)
-    record = {"width": H, "params": total_params(arch, H), "eval_step": [], "eval_mse": []}
+    held_out = {"dev_mse": batch(np.random.default_rng(DEV_SEED), EVAL_N),
+                "test_mse": batch(np.random.default_rng(TEST_SEED), EVAL_N)}
+    record = {"width": H, "params": total_params(arch, H), "eval_step": [], "dev_mse": [], "test_mse": []}
     with np.errstate(all="ignore"):
         for step in range(1, (STEPS if steps is None else steps) + 1):
             x, y = batch(data_rng, BATCH)
@@ -141,13 +145,14 @@ def run(config: dict, steps: int | None = None) -> dict:
                 m2[key] = 0.999 * m2[key] + 0.001 * g * g
                 p[key] = p[key] - lr * (m1[key] / (1 - 0.9 ** step)) / (np.sqrt(m2[key] / (1 - 0.999 ** step)) + 1e-8)
             if step % EVAL_EVERY == 0:
-                mse = float(np.mean((_forward_backward(arch, p, x_eval, None) - y_eval) ** 2))
                 record["eval_step"].append(step)
-                record["eval_mse"].append(mse if math.isfinite(mse) else float("nan"))
+                for key, (x_h, y_h) in held_out.items():
+                    mse = float(np.mean((_forward_backward(arch, p, x_h, None) - y_h) ** 2))
+                    record[key].append(mse if math.isfinite(mse) else float("nan"))
     return record
 
 
 def fingerprint(config: dict, record: dict, replay_steps: int) -> str:
-    """One line: the configuration and the held-out MSE at each evaluation within ``replay_steps``."""
-    vals = [fmt(v, ".4g", rel=1e-6) for s, v in zip(record["eval_step"], record["eval_mse"]) if s <= replay_steps]
+    """One line: the configuration and the dev-set MSE at each evaluation within ``replay_steps``."""
+    vals = [fmt(v, ".4g", rel=1e-6) for s, v in zip(record["eval_step"], record["dev_mse"]) if s <= replay_steps]
     return f"{config['arch']} lr={config['lr']:g} seed={config['seed']} H={record['width']}: " + " ".join(vals)
