@@ -27,7 +27,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from solutions.validate import Shapes
+from solutions.validate import Shapes, check_int
 
 #: A tree: a leaf index (``int``) or a 2-tuple of trees, e.g. ``((0, 1), 2)``.
 Tree = int | tuple
@@ -184,8 +184,7 @@ def chain(T: int) -> tuple:
     ValueError
         ``T`` is not an integer >= 1.
     """
-    if isinstance(T, bool) or not isinstance(T, (int, np.integer)) or T < 1:
-        raise ValueError(f"T must be an integer >= 1; got {T!r}")
+    check_int("T", T)
     # --8<-- [start:chain]
     tree: Tree = 0                      # leaf 0 is h_0
     for t in range(1, int(T) + 1):

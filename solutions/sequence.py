@@ -32,10 +32,7 @@ from typing import NamedTuple
 import numpy as np
 
 from solutions.cell import CellCache, rnn_cell_backward, rnn_cell_forward
-from solutions.validate import Params, Shapes, check_cache, check_inputs, check_truncate
-
-#: The recurrent parameters, whose gradients every backward function returns.
-PARAM_KEYS = ("W_ih", "W_hh", "b_ih", "b_hh")
+from solutions.validate import OUTPUT_PARAM_SHAPES, PARAM_KEYS, Params, Shapes, check_cache, check_inputs, check_truncate
 
 
 class RnnCache(NamedTuple):
@@ -358,7 +355,7 @@ def bptt(
         ``truncate`` < 1.
     """
     s, p = check_inputs(x, h0, params)
-    p.update(s.params("params", params, {"V": ("O", "H"), "c": ("O",)}))
+    p.update(s.params("params", params, OUTPUT_PARAM_SHAPES))
     s.array("y", y, ("T", "B"), kind="int")
     O = params["V"].shape[0]
     if y.min() < 0 or y.max() >= O:
