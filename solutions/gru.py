@@ -151,12 +151,10 @@ def gru_forward(
     tmp = np.empty((B, H), dtype=dt)
     g = np.empty((T, B, 3 * H), dtype=dt)
     b_hn = p["b_hh"][2 * H:]
-    # --8<-- [start:forward-input]
     np.matmul(x.reshape(T * B, I), np.ascontiguousarray((p["W_ih"] * half[:, None]).T),
               out=g.reshape(T * B, 3 * H))           # W_r x_t, W_z x_t, W_h x_t for every t: one GEMM
     g += p["b_ih"] * half                            # + b_ir, b_iz, b_in
     g[:, :, :2 * H] += p["b_hh"][:2 * H] * 0.5       # + b_hr, b_hz (b_hn: see below)
-    # --8<-- [end:forward-input]
     if reset_after:
         gh = np.empty((B, 3 * H), dtype=dt)
         gh_rz, gh_n, g_rz, g_n = gh[:, :2 * H], gh[:, 2 * H:], g[:, :, :2 * H], g[:, :, 2 * H:]   # views, once
@@ -184,7 +182,6 @@ def gru_forward(
         gh = np.empty((B, 2 * H), dtype=dt)
         for t in range(T):
             h_prev, rz, n = hs[t], g[t, :, :2 * H], g[t, :, 2 * H:]
-            # --8<-- [start:forward-book]
             np.dot(h_prev, W_rz_T, out=gh)             # U_r h_{t-1}, U_z h_{t-1} (halved)
             rz += gh
             np.tanh(rz, out=rz)
@@ -198,7 +195,6 @@ def gru_forward(
             np.subtract(h_prev, n, out=tmp)
             tmp *= z
             np.add(n, tmp, out=hs[t + 1])              # h_t = z_t ⊙ h_{t-1} + (1 − z_t) ⊙ h̃_t
-            # --8<-- [end:forward-book]
     return hs[1:].copy(), GRUCache(x, hs, g, hn, p, reset_after)
 
 
@@ -248,7 +244,6 @@ def gru_backward(dh: np.ndarray, cache: GRUCache, dh_n: np.ndarray | None = None
     dG = np.empty((T, B, 3 * H), dtype=hs.dtype)     # ∂L/∂(pre-activations): a^r, a^z, a^n
     carry = np.zeros((B, H), dtype=hs.dtype) if dh_n is None else dh_n.copy()
     if c.reset_after:
-        # --8<-- [start:backward]
         dGh = np.empty((T, B, 3 * H), dtype=hs.dtype)   # ∂L/∂(W_h· h_{t-1} + b_h·), blocks r, z, n
         # The factors that do not depend on δh_t, for every t at once:
         kn = (1.0 - z) * (1.0 - n * n)                  # (1 − z_t) ⊙ (1 − n_t²)
@@ -276,10 +271,8 @@ def gru_backward(dh: np.ndarray, cache: GRUCache, dh_n: np.ndarray | None = None
             "b_ih": d.sum(axis=0),                                   # Σ_t a_t
             "b_hh": dGh.sum(axis=0),                                 # Σ_t a^h_t
         }
-        # --8<-- [end:backward]
     else:
         W_rz, W_hn = W_hh[:2 * H], W_hh[2 * H:]
-        # --8<-- [start:backward-book]
         dn_pre = (1.0 - z) * (1.0 - n * n)            # (1 − z_t)(1 − h̃_t²)
         kz = (h_prev - n) * (z * (1.0 - z))           # (h_{t-1} − h̃_t) ⊙ σ'(z)
         kr = h_prev * (r * (1.0 - r))                 # h_{t-1} ⊙ σ'(r)
@@ -306,7 +299,6 @@ def gru_backward(dh: np.ndarray, cache: GRUCache, dh_n: np.ndarray | None = None
             "b_ih": d.sum(axis=0),                                   # Σ_t a_t
         }
         grads["b_hh"] = grads["b_ih"].copy()
-        # --8<-- [end:backward-book]
     return grads
 
 

@@ -140,14 +140,11 @@ def _forward(x: np.ndarray, h0: np.ndarray, c0: np.ndarray, p: Params) -> tuple[
     Uh = np.empty((4 * H, B), dtype=dt)
     ig = np.empty((H, B), dtype=dt)
     xT = np.ascontiguousarray(x.transpose(0, 2, 1))            # (T, I, B): x_t as columns
-    # --8<-- [start:forward-input]
     gates = np.matmul(p["W_ih"] * half, xT)                     # W_* x_t for every t: (T, 4H, B)
     gates += (p["b_ih"] + p["b_hh"])[:, None] * half             # + b_*  (b = b_ih + b_hh)
-    # --8<-- [end:forward-input]
     h_prev, c_prev = np.ascontiguousarray(h0.T), c0.T
     for t in range(T):
         z = gates[t]
-        # --8<-- [start:forward-gates]
         np.dot(W_hh, h_prev, out=Uh)
         z += Uh                                 # z_t = W x_t + U h_{t-1} + b   (σ rows halved)
         np.tanh(z, out=z)                       # c̃_t = tanh(z_c); tanh(z/2) for i, f, o
@@ -156,14 +153,11 @@ def _forward(x: np.ndarray, h0: np.ndarray, c0: np.ndarray, p: Params) -> tuple[
         z[3 * H:] *= 0.5
         z[3 * H:] += 0.5                        # o_t = σ(z_o)
         i, f, g, o = z[:H], z[H:2 * H], z[2 * H:3 * H], z[3 * H:]
-        # --8<-- [end:forward-gates]
-        # --8<-- [start:forward-state]
         np.multiply(f, c_prev, out=c[t])
         np.multiply(i, g, out=ig)
         c[t] += ig                              # c_t = f_t ⊙ c_{t-1} + i_t ⊙ c̃_t
         np.tanh(c[t], out=tanh_c)
         np.multiply(o, tanh_c, out=h[t])        # h_t = o_t ⊙ tanh(c_t)
-        # --8<-- [end:forward-state]
         h_prev, c_prev = h[t], c[t]
     rows = lambda a: np.ascontiguousarray(a.transpose(0, 2, 1))  # (T, H, B) -> (T, B, H), a copy
     return rows(h), rows(c), LSTMCache(x, h0, c0, h, c, gates, p)
@@ -228,7 +222,6 @@ def _backward(
     G = gates.reshape(T, 4, H, B)
     i, f, g, o = G[:, 0], G[:, 1], G[:, 2], G[:, 3]
     dZ = np.empty((T, 4, H, B), dtype=dt)       # δz_t of every step: δz_i, δz_f, δz_c, δz_o
-    # --8<-- [start:backward-local]
     # The factors that do not depend on the carried gradients, for every t at once:
     dZ_all = dZ.reshape(T, 4 * H, B)                         # the same memory, gates stacked
     np.multiply(gates, np.subtract(1, gates, out=dZ_all), out=dZ_all)   # a_t(1 − a_t) = σ'(z_a), a = i, f, o
@@ -241,21 +234,19 @@ def _backward(
     h_to_c = np.multiply(tanh_c, tanh_c, out=tanh_c)
     np.subtract(1, h_to_c, out=h_to_c)
     h_to_c *= o                                              # ∂h_t/∂c_t = o_t ⊙ (1 − tanh²(c_t))
-    # --8<-- [end:backward-local]
     dh_t, dc_t = np.empty((H, B), dtype=dt), np.empty((H, B), dtype=dt)
     dh = dh.transpose(0, 2, 1).copy()            # (T, H, B): columns, as in the loop
     for t in range(T - 1, -1, -1):
         # --8<-- [start:backward-step]
-        np.add(dh[t], dh_next, out=dh_t)          # δh_t = ∂L_t/∂h_t + U^T δz_{t+1}
+        np.add(dh[t], dh_next, out=dh_t)          # (L8) δh_t = ∂L_t/∂h_t + U^T δz_{t+1}
         np.multiply(dh_t, h_to_c[t], out=dc_t)
-        dc_t += dc_next                           # δc_t = δh_t ⊙ ∂h_t/∂c_t + f_{t+1} ⊙ δc_{t+1}
+        dc_t += dc_next                           # (L6) δc_t = δh_t ⊙ ∂h_t/∂c_t + f_{t+1} ⊙ δc_{t+1}
         np.multiply(dc_t, f[t], out=dc_next)      # f_t ⊙ δc_t: carried to c_{t-1}
         dZ[t, :3] *= dc_t                         # δz_i, δz_f, δz_c: δc_t times their factors
         dZ[t, 3] *= dh_t                          # δz_o: δh_t times its factor
         np.dot(W_hh_T, dZ[t].reshape(4 * H, B), out=dh_next)      # U^T δz_t: carried to h_{t-1}
         # --8<-- [end:backward-step]
     dz = dZ.reshape(T, 4 * H, B).transpose(0, 2, 1)    # (T, B, 4H): one row per example
-    # --8<-- [start:backward-params]
     d = dz.reshape(T * B, 4 * H)                                                     # a copy, in rows
     grads = {
         "x": (d @ p["W_ih"]).reshape(T, B, I),                                       # W^T δz_t
@@ -266,7 +257,6 @@ def _backward(
         "b_ih": d.sum(axis=0),                                                       # Σ_t δz_t
     }
     grads["b_hh"] = grads["b_ih"].copy()
-    # --8<-- [end:backward-params]
     return grads
 
 
