@@ -143,7 +143,7 @@ def _forward(xt: np.ndarray, h0: np.ndarray, p_fwd: Params, p_bwd: Params) -> tu
 
     ``out`` and ``h_n`` are new arrays, not views of the kernel states the cache holds.
     """
-    # --8<-- [start:forward]
+    # --8<-- [start:forward] birnn_forward
     h_fwd = sequence._forward(xt, h0[0], p_fwd)            # →h_t, t = 1 … T
     # backward direction: the same kernel on x_T … x_1, giving ←h_T … ←h_1
     x_rev = xt[::-1]
@@ -201,7 +201,7 @@ def birnn_backward(dout: np.ndarray, cache: BiCache, dh_n: np.ndarray | None = N
 def _backward(d: np.ndarray, cache: BiCache, dh_n: np.ndarray | None) -> dict:
     """[birnn_backward][solutions.bidirectional.birnn_backward]'s kernel, time first, no checks."""
     H = cache.fwd.h.shape[2]
-    # --8<-- [start:backward]
+    # --8<-- [start:backward] birnn_backward
     d_fwd = d[:, :, :H].copy()         # ∂L/∂→h_t, t = 1 … T
     d_rev = d[::-1, :, H:].copy()      # ∂L/∂←h_t, flipped: t = T … 1
     if dh_n is not None:
@@ -272,7 +272,7 @@ def stacked_birnn_forward(
     s.dims["2H"] = 2 * s.dims["H"]
     checked = [[s.params(f"layers[{l}][{d}]", params, RNN_PARAM_SHAPES if l == 0 else UPPER_PARAM_SHAPES)
                 for d, params in enumerate(pair)] for l, pair in enumerate(layers)]
-    # --8<-- [start:stacked]
+    # --8<-- [start:stacked] stacked_birnn_forward
     inp = x.swapaxes(0, 1) if batch_first else x   # (T, B, I)
     h_n, caches = [], []
     for l, (p_fwd, p_bwd) in enumerate(checked):
@@ -324,7 +324,7 @@ def stacked_birnn_backward(dout: np.ndarray, cache: StackedCache, dh_n: np.ndarr
     s.array("dout", dout, _seq_spec(batch_first, "2H"))
     if dh_n is not None:
         _check_states(s, "dh_n", dh_n, 2 * L, "2L")
-    # --8<-- [start:stacked-backward]
+    # --8<-- [start:stacked-backward] stacked_birnn_backward
     d = dout.swapaxes(0, 1) if batch_first else dout  # (T, B, 2H)
     grads_h0, grads_layers = [None] * L, [None] * L
     for l in range(L - 1, -1, -1):

@@ -109,7 +109,7 @@ def rnn_cell_backward(dh: np.ndarray, cache: CellCache) -> dict[str, np.ndarray]
 def _backward(dh: np.ndarray, cache: CellCache) -> dict[str, np.ndarray]:
     """[rnn_cell_backward][solutions.cell.rnn_cell_backward] without the checks."""
     x, h_prev, h, p = cache.x, cache.h_prev, cache.h, cache.params
-    # --8<-- [start:backward]
+    # --8<-- [start:backward] rnn_cell_backward
     dz = dh * (1.0 - h * h)          # δ = f'(z) ⊙ ∂L/∂h,  tanh' = 1 - h²
     grads = {
         "x": dz @ p["W_ih"],         # ∂L/∂x      = Wᵀ δ      (rows: δ W)

@@ -160,7 +160,7 @@ def gru_forward(
         gh_rz, gh_n, g_rz, g_n = gh[:, :2 * H], gh[:, 2 * H:], g[:, :, :2 * H], g[:, :, 2 * H:]   # views, once
         for t in range(T):
             h_prev, rz, n, hn_t = hs[t], g_rz[t], g_n[t], hn[t]
-            # --8<-- [start:forward]
+            # --8<-- [start:forward] gru_forward
             np.dot(h_prev, W_hh_T, out=gh)             # U_r h_{t-1}, U_z h_{t-1} (halved), W_hn h_{t-1}
             rz += gh_rz
             np.tanh(rz, out=rz)
@@ -363,7 +363,7 @@ def gru_cell_forward(
     H = h_prev.shape[1]
     r_, z_, n_ = slice(0, H), slice(H, 2 * H), slice(2 * H, 3 * H)   # PyTorch's blocks: reset, update, candidate
     W_ih, W_hh, b_ih, b_hh = p["W_ih"], p["W_hh"], p["b_ih"], p["b_hh"]
-    # --8<-- [start:cell-forward]
+    # --8<-- [start:cell-forward] gru_cell_forward
     a = x @ W_ih.T + b_ih                                          # W_* x_t + b_i*, the blocks r, z, n
     r = sigmoid(a[:, r_] + h_prev @ W_hh[r_].T + b_hh[r_])         # (Gr1) r_t = σ(W_r x_t + U_r h_{t-1} + b_r)
     z = sigmoid(a[:, z_] + h_prev @ W_hh[z_].T + b_hh[z_])         # (Gr1) z_t = σ(W_z x_t + U_z h_{t-1} + b_z)
@@ -406,7 +406,7 @@ def gru_cell_backward(dh: np.ndarray, cache: GRUCellCache) -> dict[str, np.ndarr
     x, h_prev, r, z, n, u, p, reset_after = k
     W_hh = p["W_hh"]
     r_, z_, n_ = slice(0, H), slice(H, 2 * H), slice(2 * H, 3 * H)
-    # --8<-- [start:cell-backward]
+    # --8<-- [start:cell-backward] gru_cell_backward
     dn = (1 - z) * dh                        # (Gr6) ∂L/∂h̃_t = (1 − z_t) ⊙ δ_t
     dz = (h_prev - n) * dh                   # (Gr6) ∂L/∂z_t = (h_{t-1} − h̃_t) ⊙ δ_t
     d_n = (1 - n * n) * dn                   # (Gr7) δ^h_t, through tanh
@@ -482,7 +482,7 @@ def gru_forward_loop(
         As [gru_forward][solutions.gru.gru_forward].
     """
     p = _check_inputs(x, h0, params, reset_after)
-    # --8<-- [start:loop-forward]
+    # --8<-- [start:loop-forward] gru_forward_loop
     h_t, hs, steps = h0, [], []
     for x_t in x:                                                   # t = 1 … T
         h_t, step = gru_cell_forward(x_t, h_t, p, reset_after)      # (Gr1)–(Gr4)
@@ -529,7 +529,7 @@ def gru_backward_loop(dh: np.ndarray, cache: GRULoopCache, dh_n: np.ndarray | No
     s.array("dh", dh, ("T", "B", "H"))
     if dh_n is not None:
         s.array("dh_n", dh_n, ("B", "H"))
-    # --8<-- [start:loop-backward]
+    # --8<-- [start:loop-backward] gru_backward_loop
     grads = {key: np.zeros_like(c.steps[0].params[key]) for key in GRU_PARAM_SHAPES}
     dx = []
     dh_next = np.zeros_like(dh[0]) if dh_n is None else dh_n   # what reaches h_T from beyond step T

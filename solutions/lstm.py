@@ -237,7 +237,7 @@ def _backward(
     dh_t, dc_t = np.empty((H, B), dtype=dt), np.empty((H, B), dtype=dt)
     dh = dh.transpose(0, 2, 1).copy()            # (T, H, B): columns, as in the loop
     for t in range(T - 1, -1, -1):
-        # --8<-- [start:backward-step]
+        # --8<-- [start:backward-step] lstm_backward
         np.add(dh[t], dh_next, out=dh_t)          # (L8) δh_t = ∂L_t/∂h_t + U^T δz_{t+1}
         np.multiply(dh_t, h_to_c[t], out=dc_t)
         dc_t += dc_next                           # (L6) δc_t = δh_t ⊙ ∂h_t/∂c_t + f_{t+1} ⊙ δc_{t+1}
@@ -329,7 +329,7 @@ def lstm_cell_forward(
     """
     _, p = _check_inputs(x, h_prev, c_prev, params, x_spec=("B", "I"), step=True)
     H = h_prev.shape[1]
-    # --8<-- [start:cell-forward]
+    # --8<-- [start:cell-forward] lstm_cell_forward
     z = x @ p["W_ih"].T + h_prev @ p["W_hh"].T + (p["b_ih"] + p["b_hh"])  # (L1) z_* = W_* x_t + U_* h_{t-1} + b_*
     i = sigmoid(z[:, 0 * H:1 * H])     # (L1) input gate      i_t = σ(z_i)
     f = sigmoid(z[:, 1 * H:2 * H])     # (L1) forget gate     f_t = σ(z_f)
@@ -374,7 +374,7 @@ def lstm_cell_backward(dh: np.ndarray, dc: np.ndarray, cache: LSTMCellCache) -> 
     s.array("dh", dh, ("B", "H"))
     s.array("dc", dc, ("B", "H"))
     x, h_prev, c_prev, i, f, g, o, tanh_c, p = k
-    # --8<-- [start:cell-backward]
+    # --8<-- [start:cell-backward] lstm_cell_backward
     dc = dh * o * (1 - tanh_c**2) + dc     # (L6) δc_t = δh_t ⊙ o_t ⊙ (1 − tanh² c_t) + f_{t+1} ⊙ δc_{t+1}
     d_o = dh * tanh_c * o * (1 - o)        # (L5) δ_o = δh_t ⊙ tanh(c_t) ⊙ o_t(1 − o_t)
     d_f = dc * c_prev * f * (1 - f)        # (L7) δ_f = δc_t ⊙ c_{t-1} ⊙ f_t(1 − f_t)
@@ -433,7 +433,7 @@ def lstm_forward_loop(
         As [lstm_forward][solutions.lstm.lstm_forward].
     """
     _, p = _check_inputs(x, h0, c0, params)
-    # --8<-- [start:loop-forward]
+    # --8<-- [start:loop-forward] lstm_forward_loop
     h_t, c_t, hs, cs, steps = h0, c0, [], [], []
     for x_t in x:                                              # t = 1 … T
         h_t, c_t, step = lstm_cell_forward(x_t, h_t, c_t, p)   # (L1)–(L3)
@@ -488,7 +488,7 @@ def lstm_backward_loop(
     for name, extra in (("dh_n", dh_n), ("dc_n", dc_n)):
         if extra is not None:
             s.array(name, extra, ("B", "H"))
-    # --8<-- [start:loop-backward]
+    # --8<-- [start:loop-backward] lstm_backward_loop
     grads = {key: np.zeros_like(c.steps[0].params[key]) for key in LSTM_PARAM_SHAPES}
     dx = []
     dh_next = np.zeros_like(dh[0]) if dh_n is None else dh_n   # what reaches h_T from beyond step T
