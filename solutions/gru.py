@@ -321,9 +321,10 @@ class GRUCellCache(NamedTuple):
     """The update gate ``z_t``."""
     n: np.ndarray
     """The candidate ``h̃_t`` (PyTorch's ``n_t``)."""
-    u: np.ndarray
-    """Where the two forms differ: ``U_h h_{t-1} + b_hn``, what ``r_t`` multiplies
-    (``reset_after=True``, Gr4), or ``r_t ⊙ h_{t-1}``, what ``U_h`` multiplies (``False``, Gr2)."""
+    u: np.ndarray | None
+    """``u_t = U_h h_{t-1} + b_hn``, what ``r_t`` multiplies in PyTorch's form (Gr4); ``None`` in the book's."""
+    s: np.ndarray | None
+    """``s_t = r_t ⊙ h_{t-1}``, what ``U_h`` multiplies in the book's form (Gr2); ``None`` in PyTorch's."""
     params: Params
     """``W_ih``, ``W_hh``, ``b_ih``, ``b_hh``."""
     reset_after: bool
@@ -367,15 +368,16 @@ def gru_cell_forward(
     a = x @ W_ih.T + b_ih                                          # W_* x_t + b_i*, the blocks r, z, n
     r = sigmoid(a[:, r_] + h_prev @ W_hh[r_].T + b_hh[r_])         # (Gr1) r_t = σ(W_r x_t + U_r h_{t-1} + b_r)
     z = sigmoid(a[:, z_] + h_prev @ W_hh[z_].T + b_hh[z_])         # (Gr1) z_t = σ(W_z x_t + U_z h_{t-1} + b_z)
+    u = s = None
     if reset_after:
-        u = h_prev @ W_hh[n_].T + b_hh[n_]                         # U_h h_{t-1} + b_hn
-        n = np.tanh(a[:, n_] + r * u)                              # (Gr4) n_t = tanh(W_h x_t + b_in + r_t ⊙ (U_h h_{t-1} + b_hn))
+        u = h_prev @ W_hh[n_].T + b_hh[n_]                         # u_t = U_h h_{t-1} + b_hn
+        n = np.tanh(a[:, n_] + r * u)                              # (Gr4) n_t = tanh(W_h x_t + b_in + r_t ⊙ u_t)
     else:
-        u = r * h_prev                                             # r_t ⊙ h_{t-1}
-        n = np.tanh(a[:, n_] + u @ W_hh[n_].T + b_hh[n_])          # (Gr2) h̃_t = tanh(W_h x_t + U_h (r_t ⊙ h_{t-1}) + b_h)
+        s = r * h_prev                                             # s_t = r_t ⊙ h_{t-1}
+        n = np.tanh(a[:, n_] + s @ W_hh[n_].T + b_hh[n_])          # (Gr2) h̃_t = tanh(W_h x_t + U_h s_t + b_h)
     h = z * h_prev + (1 - z) * n                                   # (Gr3) h_t = z_t ⊙ h_{t-1} + (1 − z_t) ⊙ h̃_t
     # --8<-- [end:cell-forward]
-    return h, GRUCellCache(x, h_prev, r, z, n, u, p, bool(reset_after))
+    return h, GRUCellCache(x, h_prev, r, z, n, u, s, p, bool(reset_after))
 
 
 def gru_cell_backward(dh: np.ndarray, cache: GRUCellCache) -> dict[str, np.ndarray]:
@@ -384,7 +386,7 @@ def gru_cell_backward(dh: np.ndarray, cache: GRUCellCache) -> dict[str, np.ndarr
     Parameters
     ----------
     dh : ndarray of shape (B, H)
-        ``δ_t = ∂L/∂h_t``, everything that reaches ``h_t`` (its loss term and step ``t+1``).
+        ``δ^h_t = ∂L/∂h_t``, everything that reaches ``h_t`` (its loss term and step ``t+1``).
     cache : GRUCellCache
         From [gru_cell_forward][solutions.gru.gru_cell_forward].
 
@@ -403,37 +405,37 @@ def gru_cell_backward(dh: np.ndarray, cache: GRUCellCache) -> dict[str, np.ndarr
     k = check_cache(cache, GRUCellCache)
     B, H = k.h_prev.shape
     Shapes(k.h_prev.dtype, B=B, H=H).array("dh", dh, ("B", "H"))
-    x, h_prev, r, z, n, u, p, reset_after = k
+    x, h_prev, r, z, n, u, s, p, reset_after = k
     W_hh = p["W_hh"]
     r_, z_, n_ = slice(0, H), slice(H, 2 * H), slice(2 * H, 3 * H)
     # --8<-- [start:cell-backward] gru_cell_backward
-    dn = (1 - z) * dh                        # (Gr6) ∂L/∂h̃_t = (1 − z_t) ⊙ δ_t
-    dz = (h_prev - n) * dh                   # (Gr6) ∂L/∂z_t = (h_{t-1} − h̃_t) ⊙ δ_t
-    d_n = (1 - n * n) * dn                   # (Gr7) δ^h_t, through tanh
+    dn = (1 - z) * dh                        # (Gr6) ∂L/∂h̃_t = (1 − z_t) ⊙ δ^h_t
+    dz = (h_prev - n) * dh                   # (Gr6) ∂L/∂z_t = (h_{t-1} − h̃_t) ⊙ δ^h_t
+    d_n = (1 - n * n) * dn                   # (Gr7) δ^h̃_t, through tanh
     d_z = z * (1 - z) * dz                   # (Gr7) δ^z_t, through σ
     if reset_after:
-        d_u = r * d_n                        # (Gr9) ∂L/∂u_t = r_t ⊙ δ^h_t,  u_t = U_h h_{t-1} + b_hn
-        d_r = r * (1 - r) * u * d_n          # (Gr9) δ^r_t = σ'(r) ⊙ u_t ⊙ δ^h_t
+        d_u = r * d_n                        # (Gr9) ∂L/∂u_t = r_t ⊙ δ^h̃_t
+        d_r = r * (1 - r) * u * d_n          # (Gr9) δ^r_t = r_t(1 − r_t) ⊙ u_t ⊙ δ^h̃_t
         d_a = np.concatenate([d_r, d_z, d_n], axis=1)   # errors of W_* x_t + b_i*, blocks r, z, n
         d_b = np.concatenate([d_r, d_z, d_u], axis=1)   # errors of U_* h_{t-1} + b_h*
         grads = {
             "x": d_a @ p["W_ih"],                        # Σ_* W_*ᵀ δ^*_t
-            "h_prev": z * dh + d_b @ W_hh,               # (Gr10) z_t ⊙ δ_t + U_rᵀ δ^r_t + U_zᵀ δ^z_t + U_hᵀ (r_t ⊙ δ^h_t)
+            "h_prev": z * dh + d_b @ W_hh,               # (Gr10) z_t ⊙ δ^h_t + U_rᵀ δ^r_t + U_zᵀ δ^z_t + U_hᵀ (r_t ⊙ δ^h̃_t)
             "W_ih": d_a.T @ x,                           # (Gr11) δ^*_t x_tᵀ
-            "W_hh": d_b.T @ h_prev,                      # (Gr11), (Gr12) δ^r_t h_{t-1}ᵀ, δ^z_t h_{t-1}ᵀ, (r_t ⊙ δ^h_t) h_{t-1}ᵀ
+            "W_hh": d_b.T @ h_prev,                      # (Gr11), (Gr12) δ^r_t h_{t-1}ᵀ, δ^z_t h_{t-1}ᵀ, (r_t ⊙ δ^h̃_t) h_{t-1}ᵀ
             "b_ih": d_a.sum(axis=0),                     # (Gr11) δ^*_t
-            "b_hh": d_b.sum(axis=0),                     # (Gr11), (Gr12): b_hn gets r_t ⊙ δ^h_t
+            "b_hh": d_b.sum(axis=0),                     # (Gr11), (Gr12): b_hn gets r_t ⊙ δ^h̃_t
         }
     else:
-        ds = d_n @ W_hh[n_]                  # ∂L/∂u_t = U_hᵀ δ^h_t,  u_t = r_t ⊙ h_{t-1}
-        d_r = r * (1 - r) * h_prev * ds      # (Gr8) δ^r_t = σ'(r) ⊙ h_{t-1} ⊙ U_hᵀ δ^h_t
+        ds = d_n @ W_hh[n_]                  # ∂L/∂s_t = U_hᵀ δ^h̃_t
+        d_r = r * (1 - r) * h_prev * ds      # (Gr8) δ^r_t = r_t(1 − r_t) ⊙ h_{t-1} ⊙ U_hᵀ δ^h̃_t
         d_a = np.concatenate([d_r, d_z, d_n], axis=1)   # errors of every pre-activation, blocks r, z, h
         grads = {
             "x": d_a @ p["W_ih"],                                        # Σ_* W_*ᵀ δ^*_t
-            "h_prev": z * dh + d_r @ W_hh[r_] + d_z @ W_hh[z_] + r * ds,  # (Gr10) z_t ⊙ δ_t + U_rᵀ δ^r_t + U_zᵀ δ^z_t + r_t ⊙ U_hᵀ δ^h_t
+            "h_prev": z * dh + d_r @ W_hh[r_] + d_z @ W_hh[z_] + r * ds,  # (Gr10) z_t ⊙ δ^h_t + U_rᵀ δ^r_t + U_zᵀ δ^z_t + r_t ⊙ U_hᵀ δ^h̃_t
             "W_ih": d_a.T @ x,                                           # (Gr11) δ^*_t x_tᵀ
             "W_hh": np.concatenate([d_r.T @ h_prev, d_z.T @ h_prev,      # (Gr11) δ^r_t h_{t-1}ᵀ, δ^z_t h_{t-1}ᵀ
-                                    d_n.T @ u]),                         # (Gr12) δ^h_t (r_t ⊙ h_{t-1})ᵀ
+                                    d_n.T @ s]),                         # (Gr12) δ^h̃_t s_tᵀ, s_t = r_t ⊙ h_{t-1}
             "b_ih": d_a.sum(axis=0),                                     # (Gr11) δ^*_t
         }
         grads["b_hh"] = grads["b_ih"].copy()                             # only b_ih + b_hh enters
@@ -495,7 +497,7 @@ def gru_forward_loop(
 def gru_backward_loop(dh: np.ndarray, cache: GRULoopCache, dh_n: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """The reference BPTT: [gru_cell_backward][solutions.gru.gru_cell_backward] at every step, last to first.
 
-    Each step's ``δ_t`` is its own loss term plus what step ``t+1`` sends back (Gr5); the
+    Each step's ``δ^h_t`` is its own loss term plus what step ``t+1`` sends back (Gr5); the
     parameters are shared by every step, so their gradients are summed over the steps (Gr11).
     Same arguments and result as [gru_backward][solutions.gru.gru_backward], which a test ties
     to this.
@@ -534,7 +536,7 @@ def gru_backward_loop(dh: np.ndarray, cache: GRULoopCache, dh_n: np.ndarray | No
     dx = []
     dh_next = np.zeros_like(dh[0]) if dh_n is None else dh_n   # what reaches h_T from beyond step T
     for t in range(T - 1, -1, -1):
-        g = gru_cell_backward(dh[t] + dh_next, c.steps[t])     # (Gr5) δ_t = ∂L_t/∂h_t + (∂h_{t+1}/∂h_t)ᵀ δ_{t+1}
+        g = gru_cell_backward(dh[t] + dh_next, c.steps[t])     # (Gr5) δ^h_t = ∂L_t/∂h_t + (∂h_{t+1}/∂h_t)ᵀ δ^h_{t+1}
         for key in GRU_PARAM_SHAPES:
             grads[key] += g[key]                               # (Gr11): shared by every step, summed
         dx.append(g["x"])

@@ -121,7 +121,7 @@ def test_bad_caches_and_cell_inputs_name_the_argument() -> None:
 # that carries its number.
 EQUATION_LINES = {
     "gru-gates": "z = sigmoid(a[:, z_]",
-    "gru-cand": "n = np.tanh(a[:, n_] + u @ W_hh[n_].T",
+    "gru-cand": "n = np.tanh(a[:, n_] + s @ W_hh[n_].T",
     "gru-h": "h = z * h_prev + (1 - z) * n",
     "gru-cand-torch": "n = np.tanh(a[:, n_] + r * u)",
     "gru-total": "g = gru_cell_backward(dh[t] + dh_next",
@@ -131,7 +131,7 @@ EQUATION_LINES = {
     "gru-dr-torch": "d_r = r * (1 - r) * u * d_n",
     "gru-back": '"h_prev": z * dh + d_b @ W_hh',
     "gru-params": '"W_ih": d_a.T @ x',
-    "gru-Uh": "d_n.T @ u",
+    "gru-Uh": "d_n.T @ s",
 }
 
 
