@@ -147,9 +147,16 @@ EQUATION_LINES = {
 
 
 def equation_numbers(page: str, prefix: str) -> dict[str, str]:
-    """label -> its number as the page shows it, e.g. ``lstm-cell`` -> ``(L2)`` (labels in page order)."""
-    labels = re.findall(r"\\label\{([^}]*)\}", (ROOT / "docs" / page).read_text(encoding="utf-8"))
-    return {label: f"({prefix}{n})" for n, label in enumerate(labels, start=1)}
+    """label -> its number as the page shows it, e.g. ``lstm-cell`` -> ``(L2)``: the n-th ``equation``
+    environment without ``\\tag``, ``\\notag`` or ``\\nonumber`` is prefix + n (as the site numbers them)."""
+    text = (ROOT / "docs" / page).read_text(encoding="utf-8")
+    numbers, n = {}, 0
+    for block in re.findall(r"\\begin\{equation\}(.*?)\\end\{equation\}", text, re.S):
+        if re.search(r"\\(tag|notag|nonumber)\b", block):
+            continue
+        n += 1
+        numbers.update({label: f"({prefix}{n})" for label in re.findall(r"\\label\{([^}]*)\}", block)})
+    return numbers
 
 
 def test_code_comments_carry_the_pages_equation_numbers() -> None:
