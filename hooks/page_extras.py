@@ -1,9 +1,9 @@
-"""MkDocs hook: what each exercise page gets from ``solutions/pages.toml``, and the 404 page.
+"""MkDocs hook: what each exercise page gets from ``solutions/publish/pages.toml``, and the 404 page.
 
 * ``<meta name="eq-prefix" content="B">`` in the page's head: docs/javascripts/mathjax-config.js
   numbers the page's equations (B1), (B2) … so that they cannot be mistaken for the book's (6.39).
 * Under the page's title, a link to download the page's notebook (``notebooks/<page>.ipynb``,
-  written by ``python -m solutions.notebooks`` and executed by tests/test_notebooks.py).
+  written by ``python -m solutions.publish.notebooks`` and executed by tests/test_notebooks.py).
 * After each "Reproduce: `python -m solutions run NAME`", the test files that check NAME's result.
 * Under each code block pulled from ``solutions/``, a caption naming the file and the function,
   linked to its API entry: the name is written after the section's start marker in the source.
@@ -25,7 +25,7 @@ import re
 
 from mkdocs.exceptions import PluginError
 
-from solutions.notebooks import ROOT, pages, tests
+from solutions.publish.notebooks import ROOT, pages, tests
 
 LINK_TEXT = {
     "en": "Download this exercise as a Jupyter notebook",
@@ -85,8 +85,8 @@ def _snippet_captions(markdown: str, lang: str) -> str:
         shown: dict[str, list[str]] = {}             # file -> its names, in order of first appearance
         for path, section in INCLUDE.findall(m.group("body")):
             module, names = _owners(path, section)
-            documented = not module.startswith("solutions.demos") and (ROOT / "docs" / "api" /
-                                                                        f"{module.split('.')[-1]}.md").exists()
+            api_page = ROOT / "docs" / "api" / (module.removeprefix("solutions.").replace(".", "/") + ".md")
+            documented = not module.startswith("solutions.demos") and api_page.exists()
             for name in names:
                 link = f"[`{name}`][{module}.{name}]" if documented else f"`{name}`"
                 if link not in shown.setdefault(path, []):
