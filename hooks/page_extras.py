@@ -133,34 +133,40 @@ def on_post_template(output: str, template_name: str, config, **kwargs) -> str:
 
 
 HEADING = re.compile(r'<h([1-6]) id="([^"]+)"(.*?)</h\1>', re.S)
+HEADING_ID = re.compile(r'<h[1-6] id="([^"]+)"')
 
 
 def on_page_content(html: str, page, **kwargs) -> str:
-    """Heading ids unique on the page: the print edition includes every page, and the zh-CN pages
-    give their headings explicit ids (``{#the-exercise}``) that the toc extension does not
-    deduplicate. The n-th repeat of ``x`` becomes ``x_n`` (as the toc extension does for its own
-    ids), in the heading, its permalink and the page's table of contents."""
-    seen: dict[str, int] = {}
-
-    def rename(anchor: str) -> str:
-        n = seen.get(anchor, 0)
-        seen[anchor] = n + 1
-        return anchor if n == 0 else f"{anchor}_{n}"
+    """Heading ids unique on the page: the print edition includes every page, and the pages give
+    some headings explicit ids (``{#the-exercise}``) that the toc extension does not deduplicate.
+    A repeat of ``x`` becomes ``x_n`` with the first ``n`` no other heading uses (the toc extension
+    names its own repeats the same way), in the heading, its permalink and the page's table of
+    contents."""
+    used = set(HEADING_ID.findall(html))
+    seen: set[str] = set()
+    renamed: dict[str, list[str]] = {}      # id -> the new id of each of its headings, in order
 
     def fix(m: re.Match) -> str:
         level, anchor, rest = m.groups()
-        new = rename(anchor)
-        if new == anchor:
+        if anchor not in seen:
+            seen.add(anchor)
+            renamed.setdefault(anchor, []).append(anchor)
             return m.group(0)
+        n = 1
+        while f"{anchor}_{n}" in used:
+            n += 1
+        new = f"{anchor}_{n}"
+        used.add(new)
+        renamed[anchor].append(new)
         return f'<h{level} id="{new}"' + rest.replace(f'href="#{anchor}"', f'href="#{new}"') + f"</h{level}>"
 
     html = HEADING.sub(fix, html)
-    if any(n > 1 for n in seen.values()):
-        seen.clear()
+    if any(len(ids) > 1 for ids in renamed.values()):
+        queues = {anchor: iter(ids) for anchor, ids in renamed.items()}
 
         def walk(items) -> None:
             for item in items:
-                item.id = rename(item.id)
+                item.id = next(queues.get(item.id, iter(())), item.id)
                 walk(item.children)
 
         walk(page.toc)
