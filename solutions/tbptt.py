@@ -162,7 +162,7 @@ class TBPTT:
         p = {k: params[k].copy() for k in MODEL_KEYS}
         kept = {0: h0.copy()}                   # states a later backward pass starts from
         updates = []
-        # --8<-- [start:train]
+        # --8<-- [start:train] TBPTT
         for end in range(self.k1, T + self.k1, self.k1):
             end = min(end, T)                   # the last window may be shorter
             prev = updates[-1].end if updates else 0

@@ -107,7 +107,7 @@ class RNNFunction(torch.autograd.Function):
         """
         T, B, I = x.shape
         H = h0.shape[1]
-        # --8<-- [start:forward]
+        # --8<-- [start:forward] RNNFunction
         h = torch.addmm(b_ih + b_hh, x.reshape(T * B, I), W_ih.T).view(T, B, H)  # W x_t + b, all t: one GEMM
         U_T = W_hh.T.contiguous()                # Uᵀ laid out once: a transposed view is a slower GEMM
         h_prev = h0
@@ -144,7 +144,7 @@ class RNNFunction(torch.autograd.Function):
         need_x, need_h0, need_W_ih, need_W_hh, need_b_ih, need_b_hh = ctx.needs_input_grad
         T, B, I = x.shape
         H = h.shape[2]
-        # --8<-- [start:backward]
+        # --8<-- [start:backward] RNNFunction
         dz = torch.square(h).neg_().add_(1.0)   # tanh'(z_t) = 1 - h_t², every t at once
         dz_t, dh_t = dz.unbind(0), dh.unbind(0)
         g, buf = dh_t[T - 1], torch.empty_like(dz_t[0])  # g = ∂L/∂h_t, loss term + what step t+1 sends
@@ -205,7 +205,7 @@ def rnn_autograd(x: torch.Tensor, h0: torch.Tensor, W_ih: torch.Tensor, W_hh: to
 
     Parameters and return value as for [rnn][solutions.torch_ops.rnn]; no input checks.
     """
-    # --8<-- [start:autograd]
+    # --8<-- [start:autograd] rnn_autograd
     h_prev, hs = h0, []
     for x_t in x:
         h_prev = torch.tanh(x_t @ W_ih.T + b_ih + h_prev @ W_hh.T + b_hh)  # (6.5), f = tanh

@@ -145,7 +145,7 @@ def sgd_train(x: np.ndarray, y: np.ndarray, h0: np.ndarray, params: Params, lr: 
     p = {k: params[k].copy() for k in MODEL_KEYS}
     losses = np.empty(steps)
     for step in range(steps):
-        # --8<-- [start:sgd]
+        # --8<-- [start:sgd] sgd_train
         loss, grads = bptt(x, y, h0, p)          # L and every ∂L/∂θ by BPTT
         for k in MODEL_KEYS:
             p[k] -= lr * grads[k]                # θ ← θ − η ∂L/∂θ
@@ -168,7 +168,7 @@ def torch_sgd_train(x: np.ndarray, y: np.ndarray, h0: np.ndarray, params: Params
     bptt(x[:1], y[:1], h0, params)  # the same input checks as sgd_train (one cheap step)
     T, B, _ = x.shape
     O, H = params["V"].shape
-    # --8<-- [start:torch]
+    # --8<-- [start:torch] torch_sgd_train
     rnn = rnn_from_params(params)                                      # tanh, time first, same W, U, b
     out = torch.nn.Linear(H, O, dtype=rnn.weight_hh_l0.dtype)          # o_t = V h_t + c
     with torch.no_grad():                                              # same V, c
@@ -180,7 +180,7 @@ def torch_sgd_train(x: np.ndarray, y: np.ndarray, h0: np.ndarray, params: Params
     losses = np.empty(steps)
     with _one_thread():
         for step in range(steps):
-            # --8<-- [start:torch-step]
+            # --8<-- [start:torch-step] torch_sgd_train
             opt.zero_grad()
             h, _ = rnn(xt, h0t)                                        # (T, B, H)
             loss = torch.nn.functional.cross_entropy(
