@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from solutions.sequence import bptt
-from solutions.tbptt import PARAM_KEYS, TBPTT, full_bptt_bytes, tbptt_train, window_grads
+from solutions.tbptt import TBPTT, full_bptt_bytes, window_grads
+from solutions.validate import MODEL_KEYS
 
 T, B, I, H, O = 12, 3, 4, 5, 3
 
@@ -28,7 +29,7 @@ def test_windows_at_lr_0_add_up_to_rnn_backward_truncate(ell: int) -> None:
     loss, ref = bptt(x, y, h0, params, truncate=ell)
     assert len(updates) == -(-T // ell)
     assert sum(u.loss for u in updates) == pytest.approx(loss, rel=1e-12)
-    for k in PARAM_KEYS:
+    for k in MODEL_KEYS:
         np.testing.assert_allclose(sum(u.grads[k] for u in updates), ref[k], rtol=1e-10, atol=1e-13)
         np.testing.assert_array_equal(p[k], params[k])
 
@@ -45,9 +46,9 @@ def test_updates_between_windows_match_a_hand_written_loop() -> None:
         loss, g = bptt(x[s:s + ell], y[s:s + ell], h, q)          # one window, its own BPTT
         assert u.loss == pytest.approx(loss, rel=1e-12)
         h = rnn_forward(x[s:s + ell], h, q)[0][-1]                # state before the update, carried
-        for k in PARAM_KEYS:
+        for k in MODEL_KEYS:
             q[k] = q[k] - lr * g[k]
-    for k in PARAM_KEYS:
+    for k in MODEL_KEYS:
         np.testing.assert_allclose(p[k], q[k], rtol=1e-10, atol=1e-13)
 
 
@@ -71,9 +72,9 @@ def test_k1_k2_against_torch_detach(k1: int, k2: int) -> None:
             if t >= end - new:
                 o = h @ tp["V"].T + tp["c"]
                 loss = loss + torch.nn.functional.cross_entropy(o, torch.tensor(y[t]))
-        grads = torch.autograd.grad(loss, [tp[k] for k in PARAM_KEYS])
+        grads = torch.autograd.grad(loss, [tp[k] for k in MODEL_KEYS])
         assert u.loss == pytest.approx(float(loss.detach()), rel=1e-12)
-        for k, g in zip(PARAM_KEYS, grads):
+        for k, g in zip(MODEL_KEYS, grads):
             np.testing.assert_allclose(u.grads[k], g.numpy(), rtol=1e-10, atol=1e-13)
 
 
@@ -92,10 +93,10 @@ def test_bad_arguments_are_value_errors(kwargs) -> None:
         TBPTT(**kwargs)
 
 
-def test_tbptt_train_is_the_trainer_and_full_bptt_is_one_window() -> None:
+def test_full_bptt_is_one_window_and_one_update() -> None:
     x, y, h0, params = problem(3)
-    p, updates = tbptt_train(x, y, h0, params, T, lr=0.1)
+    p, updates = TBPTT(T, lr=0.1).train(x, y, h0, params)
     loss, g = bptt(x, y, h0, params)
     assert len(updates) == 1 and updates[0].loss == pytest.approx(loss, rel=1e-12)
-    for k in PARAM_KEYS:
+    for k in MODEL_KEYS:
         np.testing.assert_allclose(p[k], params[k] - 0.1 * g[k], rtol=1e-12, atol=1e-14)
