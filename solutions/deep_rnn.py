@@ -35,13 +35,7 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from solutions.validate import RNN_PARAM_SHAPES, Params, Shapes, check_cache, check_inputs
-
-
-def _check_int(name: str, value: object, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}; got {value!r}")
-    return int(value)
+from solutions.validate import RNN_PARAM_SHAPES, Params, Shapes, check_cache, check_inputs, check_int
 
 
 def dt_param_shapes(m: int, shortcut: bool = False) -> dict[str, tuple[str, ...]]:
@@ -56,7 +50,7 @@ def dt_param_shapes(m: int, shortcut: bool = False) -> dict[str, tuple[str, ...]
         ``m`` < 1, ``shortcut`` not a bool, or a shortcut with ``m = 1`` (it would be a second
         ``U``).
     """
-    m = _check_int("m", m, 1)
+    m = check_int("m", m, 1)
     if not isinstance(shortcut, (bool, np.bool_)):
         raise ValueError(f"shortcut must be a bool; got {shortcut!r}")
     if shortcut and m < 2:
@@ -86,8 +80,8 @@ def random_deep_params(
     """Random parameters for [dt_forward][solutions.deep_rnn.dt_forward] or, with ``skip=True``,
     [skip_forward][solutions.deep_rnn.skip_forward]: weights ``N(0, std²)``, biases
     ``N(0, bias_std²)``, drawn key by key in the order of the shape dict."""
-    _check_int("I", I, 1)
-    _check_int("H", H, 1)
+    check_int("I", I, 1)
+    check_int("H", H, 1)
     shapes = SKIP_PARAM_SHAPES if skip else dt_param_shapes(m, shortcut)
     rng = np.random.default_rng(rng)
     size = {"H": H, "I": I}
@@ -148,7 +142,7 @@ def dt_forward(
     m = int(m)
     T, B, _ = x.shape
     H = h0.shape[1]
-    # --8<-- [start:dt-forward]
+    # --8<-- [start:dt-forward] dt_forward
     g = np.empty((m, T, B, H), dtype=x.dtype)       # g[l-1, t-1] = gˡ_t
     h_prev = h0
     for t in range(T):
@@ -205,7 +199,7 @@ def dt_backward(dh: np.ndarray, cache: DtCache, dh_n: np.ndarray | None = None) 
     m, T, B, H = g.shape
     dh = _check_dh(dh, dh_n, g.dtype, T, B, H)
     h_prev = np.concatenate([h0[None], g[m - 1, :-1]])   # h_{t-1} for t = 1 … T
-    # --8<-- [start:dt-backward]
+    # --8<-- [start:dt-backward] dt_backward
     delta = np.empty_like(g)                   # delta[l-1, t-1] = δˡ_t = ∂L/∂zˡ_t
     dh_next = np.zeros((B, H), dtype=g.dtype)  # what step t+1 sends back to h_t
     for t in range(T - 1, -1, -1):
@@ -218,7 +212,7 @@ def dt_backward(dh: np.ndarray, cache: DtCache, dh_n: np.ndarray | None = None) 
         if shortcut:
             dh_next += delta[m - 1, t] @ p["W_sc"]              #   + U_scᵀ δᵐ_t
     # --8<-- [end:dt-backward]
-    # --8<-- [start:dt-grads]
+    # --8<-- [start:dt-grads] dt_backward
     rows = lambda a: a.reshape(T * B, -1)      # noqa: E731  (steps and examples as rows)
     d1 = rows(delta[0])
     grads = {
@@ -283,9 +277,9 @@ def skip_forward(x: np.ndarray, h0: np.ndarray, params: Params, skip: int = 2) -
         As [dt_forward][solutions.deep_rnn.dt_forward], or ``skip`` not an integer ≥ 2.
     """
     _, p = check_inputs(x, h0, params, shapes=SKIP_PARAM_SHAPES)
-    d = _check_int("skip", skip, 2)
+    d = check_int("skip", skip, 2)
     T, B, _ = x.shape
-    # --8<-- [start:skip-forward]
+    # --8<-- [start:skip-forward] skip_forward
     h = np.empty((T, B, h0.shape[1]), dtype=x.dtype)
     state = lambda t: h[t] if t >= 0 else h0   # noqa: E731  (h[t] holds h_{t+1}; before the sequence: h_0)
     for t in range(T):
@@ -326,7 +320,7 @@ def skip_backward(dh: np.ndarray, cache: SkipCache, dh_n: np.ndarray | None = No
     x, h0, h, p, d = c.x, c.h0, c.h, c.params, c.skip
     T, B, H = h.shape
     dh_total = _check_dh(dh, dh_n, h.dtype, T, B, H)   # grows as later steps send their parts back
-    # --8<-- [start:skip-backward]
+    # --8<-- [start:skip-backward] skip_backward
     delta = np.empty_like(h)
     dh0 = np.zeros((B, H), dtype=h.dtype)
     for t in range(T - 1, -1, -1):              # dh_total[t] is complete: every reader of h_t is later

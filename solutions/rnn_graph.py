@@ -45,6 +45,8 @@ from collections.abc import Iterable
 from fractions import Fraction
 from typing import NamedTuple
 
+from solutions.validate import check_int
+
 #: An edge: (source node, destination node, delay in steps).
 Edge = tuple[str, str, int]
 
@@ -116,8 +118,7 @@ def rnn_graph(
         u, v, d = e
         if u not in names or v not in names:
             raise ValueError(f"edge {e!r} names a node that is not in inputs, hidden or outputs")
-        if isinstance(d, bool) or not isinstance(d, int) or d < 0:
-            raise ValueError(f"edge {e!r}: the delay must be an integer >= 0 (steps back in time)")
+        check_int(f"edge {e!r}: the delay (steps back in time)", d, 0)
         if v in ins:
             raise ValueError(f"edge {e!r} enters input node {v!r}; inputs have no incoming edges")
         if u in outs:
@@ -209,7 +210,7 @@ def max_cycle_ratio(g: RnnGraph, num: str, den: str) -> Fraction | None:
     val = lambda kind, d: 1 if kind == "length" else d  # noqa: E731
     a = [val(num, d) for _, _, d in g.edges]
     b = [val(den, d) for _, _, d in g.edges]
-    # --8<-- [start:ratio]
+    # --8<-- [start:ratio] max_cycle_ratio
     lam, best = Fraction(0), None
     while True:
         weighted = [(u, v, a[i] - lam * b[i]) for i, (u, v, _) in enumerate(g.edges)]
@@ -247,7 +248,7 @@ def feedforward_depth(g: RnnGraph, d_r: Fraction | None = None) -> Fraction | No
         The graph's recurrent depth, if already computed.
     """
     d_r = recurrent_depth(g) if d_r is None else d_r
-    # --8<-- [start:feedforward]
+    # --8<-- [start:feedforward] feedforward_depth
     w = [(u, v, 1 - d_r * d) for u, v, d in g.edges]   # an edge's length minus its share of n·d_r
     dist: dict[str, Fraction] = {v: Fraction(0) for v in g.inputs}
     for _ in range(len(g.nodes) - 1):
@@ -293,8 +294,7 @@ def unrolled_paths(g: RnnGraph, N: int) -> Unrolled:
     -------
     Unrolled
     """
-    if isinstance(N, bool) or not isinstance(N, int) or N < 0:
-        raise ValueError(f"N must be an integer >= 0; got {N!r}")
+    N = check_int("N", N, 0)
     order = _step_order(g)
     into: dict[str, list[tuple[str, int]]] = {v: [] for v in g.nodes}
     for u, v, d in g.edges:
@@ -357,8 +357,7 @@ def architecture(name: str, k: int = 2) -> RnnGraph:
     ValueError
         An unknown ``name``, or ``k`` out of range.
     """
-    if isinstance(k, bool) or not isinstance(k, int) or k < (2 if name == "skip" else 1):
-        raise ValueError(f"k must be an integer >= {2 if name == 'skip' else 1} for {name!r}; got {k!r}")
+    k = check_int(f"k of {name!r}", k, 2 if name == "skip" else 1)
     chain = lambda names: [(a, b, 0) for a, b in zip(names, names[1:])]  # noqa: E731
     if name == "simple":
         return rnn_graph(["x"], ["h"], ["y"], [("x", "h", 0), ("h", "h", 1), ("h", "y", 0)])

@@ -161,8 +161,8 @@ def test_unrolling_of_the_simple_rnn_by_hand() -> None:
 
 
 @pytest.mark.parametrize("args, match", [
-    ((["x"], ["h"], ["y"], [("x", "h", -1)]), "delay must be an integer >= 0"),
-    ((["x"], ["h"], ["y"], [("x", "h", 1.0)]), "delay must be an integer >= 0"),
+    ((["x"], ["h"], ["y"], [("x", "h", -1)]), r"the delay \(steps back in time\) must be an integer >= 0"),
+    ((["x"], ["h"], ["y"], [("x", "h", 1.0)]), r"the delay \(steps back in time\) must be an integer >= 0"),
     ((["x"], ["h"], ["y"], [("x", "q", 0)]), "names a node"),
     ((["x"], ["h"], ["y"], [("h", "x", 1)]), "enters input node"),
     ((["x"], ["h"], ["y"], [("y", "h", 1)]), "leaves output node"),
@@ -178,7 +178,7 @@ def test_bad_graphs_are_rejected(args, match) -> None:
 def test_bad_arguments() -> None:
     with pytest.raises(ValueError, match="num and den"):
         max_cycle_ratio(architecture("simple"), "length", "length")
-    with pytest.raises(ValueError, match="k must be an integer >= 2"):
+    with pytest.raises(ValueError, match="k of 'skip' must be an integer >= 2"):
         architecture("skip", 1)
     with pytest.raises(ValueError, match="k must be >= 2"):
         architecture("deep-transition-shortcut", 1)

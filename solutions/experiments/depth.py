@@ -125,7 +125,7 @@ def gradient_reach(arch: str, gain: float, *, T: int = 40, B: int = 8, I: int = 
     x = torch.tensor(rng.normal(0.0, input_std, size=(T, B, I)), requires_grad=True)  # so the states track gradients
     u = torch.tensor(rng.normal(size=H))
     u = u / u.norm()
-    # --8<-- [start:reach]
+    # --8<-- [start:reach] gradient_reach
     steps = states(arch, x, params)
     for parts in steps:
         for h in parts:
