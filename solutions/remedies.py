@@ -243,10 +243,10 @@ def train(remedy: Remedy, task: Task = Task(), H: int = 16, seeds=range(8), step
     N = len(seeds)
     x_all, y_all = batches(task, seeds, steps)
     p = init_params(task, remedy, H, seeds)
-    eta = torch.as_tensor(np.broadcast_to(np.asarray(lr, dtype=np.float64), (N,)).copy())
+    eta = torch.tensor(np.broadcast_to(np.asarray(lr, dtype=np.float64), (N,)))
     if np.any(np.asarray(perturb) != 0):
         with torch.no_grad():
-            p["W"].mul_(1.0 + torch.as_tensor(np.broadcast_to(np.asarray(perturb, dtype=np.float64), (N,)))
+            p["W"].mul_(1.0 + torch.tensor(np.broadcast_to(np.asarray(perturb, dtype=np.float64), (N,)))
                         .reshape(N, 1, 1))
     names = list(p)
     eig_before = np.linalg.eigvals(step_matrix(remedy, p["U"].detach().numpy()))

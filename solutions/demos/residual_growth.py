@@ -26,6 +26,7 @@ REL = 1e-6                    # printed digits must survive this relative change
 MEMORY_T = (1, 10, 100, 1000)  # steps at which the state's size is shown (memory capacity)
 GRAD_T = (10, 100, 1000)       # lengths at which the weight gradient is measured
 WINDOW = 10                    # truncated BPTT window for the weight gradient
+SPAN = 100                     # run B read in windows of SPAN steps: growth per step vs saturation
 
 
 def coarse(a: np.ndarray) -> np.ndarray:
@@ -87,6 +88,8 @@ def main() -> Result:
     steps = np.arange(1, T + 1)
     steps_b = np.arange(1, T_B + 1)
     rows_a, rows_b, rows_m, rows_g = [], [], [], []
+    rows_w = [[f"{a + 1}-{a + SPAN}"] for a in range(0, T_B, SPAN)]
+    rows_s = []
     e = np.random.default_rng(SEED + 1).standard_normal(H)
     e /= np.linalg.norm(e)                     # L_T = eᵀ h_T: a fixed unit direction
     values = {"det": f(det, ".0f"), "window": str(WINDOW)}
@@ -114,6 +117,15 @@ def main() -> Result:
             values.update({f"{key}-norm-b{t}": v for t, v in zip(SHOWN_B, rows_b[-1][3:])})
             values.update({f"{key}-h{t}": v for t, v in zip(MEMORY_T, rows_m[-1][2:-2])})
             if kind == "residual":
+                full = (np.abs(act[:, 0]) > np.tanh(2.0)).all(axis=1)       # every unit saturated at step t
+                logn = np.log(np.concatenate([[1.0], driven]))              # log ‖∂h_t/∂h_0‖, t = 0 … T_B
+                step = np.diff(logn)                                         # log of each step's growth
+                rows_s.append([f"{s:g}", f"{int(full.sum())}/{T_B}", f(np.exp(step[full].sum()), ".3g"),
+                               f(np.exp(step[~full].sum()), ".3g")])
+                values.update({f"split-{s:g}-{k}": v for k, v in zip(("steps", "sat", "rest"), rows_s[-1][1:])})
+                for row, a in zip(rows_w, range(0, T_B, SPAN)):
+                    rate = float(np.exp((logn[a + SPAN] - logn[a]) / SPAN))
+                    row += [f(rate, ".4f"), f"{int(full[a:a + SPAN].sum())}/{SPAN}"]
                 for t in GRAD_T:
                     hn, db, dU, dU_w = weight_gradients(x_b[:t], params, e, WINDOW)
                     rows_g.append([f"{s:g}", str(t), f(hn, ".1f"), f(db, ".3g"), f(dU, ".3g"), f(dU / db, ".3g"),
@@ -139,6 +151,15 @@ def main() -> Result:
           f"   with t, while the plain state stays in [-1, 1]^H (||h_t|| <= √H = {np.sqrt(H):g}).\n"
           f"   saturated @t: units with f'(z_t) < 1 - tanh²(2), i.e. |tanh(z_t)| > tanh(2).")
     print(table(["update", "s"] + [f"||h_{t}||" for t in MEMORY_T] + [f"saturated @{t}" for t in (T, T_B)], rows_m))
+    print(f"\nRun B, residual update, in windows of {SPAN} steps: rate = growth per step of\n"
+          f"   ||dh_t/dh_0|| over the window; all sat. = steps of the window at which every unit is\n"
+          f"   saturated (|tanh(z_t)| > tanh(2)).")
+    print(table(["steps"] + [h for s in SCALES for h in (f"s = {s:g}: rate", "all sat.")], rows_w))
+    print(f"   Growth of ||dh_t/dh_0|| over t = 1 … {T_B}, split by steps: the factor contributed by\n"
+          f"   the steps at which every unit is saturated, and by all other steps.")
+    print(table(["s", "steps, all sat.", "factor over them", "factor over the rest"], rows_s))
+    values.update({f"window-{r[0]}-{s:g}-{k}": v for r in rows_w for i, s in enumerate(SCALES)
+                   for k, v in (("rate", r[1 + 2 * i]), ("sat", r[2 + 2 * i]))})
     print(f"\nWeight gradient (run B, residual update): L_T = e^T h_T for a fixed unit vector e.\n"
           f"   dL/dU = Σ_k δ_k h_(k-1)^T and dL/db = Σ_k δ_k (6.39, 6.41): their ratio is a weighted\n"
           f"   size of the states h_(k-1). Frobenius norms; last column: BPTT truncated to the last\n"

@@ -68,6 +68,15 @@ def rho(eigs: np.ndarray) -> np.ndarray:
     return np.abs(1.0 + eigs).max(axis=1)
 
 
+def final_loss(run: Runs) -> np.ndarray:
+    """Per run: the mean loss per time step over the last LAST steps (NaN for a run stopped before)."""
+    last = run.loss[:, -LAST:]
+    alive = np.isfinite(last).all(axis=1)
+    out = np.full(len(last), np.nan)
+    out[alive] = last[alive].mean(axis=1)
+    return out
+
+
 def pick(run: Runs, rows: slice) -> Runs:
     """The runs ``rows`` of a batched training."""
     return Runs(run.loss[rows], run.norm[rows], run.exploded_at[rows], run.diverged_at[rows],
@@ -87,7 +96,7 @@ def sweep(key: str) -> list[tuple[Runs, bool]]:
     out = []
     for i in range(len(LRS)):
         a, b = (pick(both, slice(j * len(LRS) * N + i * N, j * len(LRS) * N + (i + 1) * N)) for j in (0, 1))
-        fa, fb = (np.nanmean(r.loss[:, -LAST:], axis=1) for r in (a, b))
+        fa, fb = (final_loss(r) for r in (a, b))
         ok = np.isfinite(fa) & np.isfinite(fb)
         change = float(np.max(np.abs(fa[ok] - fb[ok]) / fa[ok])) if ok.any() else 0.0
         edge = LEARNED * math.log(TASK.K)
@@ -103,7 +112,7 @@ def summary(key: str, run: Runs, chaotic: bool) -> dict[str, str]:
         return dict.fromkeys(("diverged", "learned", "loss", "exploded", "step", "outside", "rho",
                               "outside-before", "rho-before", "outside-after", "rho-after"), "?")
     ok = run.diverged_at == 0
-    final = np.nanmean(run.loss[ok, -LAST:], axis=1)
+    final = final_loss(run)[ok]
     out = {"diverged": f"{int((~ok).sum())}/{N}",
            "learned": f"{count_below(key, final, LEARNED * math.log(TASK.K), REL)}/{N}",
            "loss": median_or_dash(final, ".2f")}
