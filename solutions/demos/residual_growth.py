@@ -124,8 +124,8 @@ def main() -> Result:
                                f(np.exp(step[~full].sum()), ".3g")])
                 values.update({f"split-{s:g}-{k}": v for k, v in zip(("steps", "sat", "rest"), rows_s[-1][1:])})
                 for row, a in zip(rows_w, range(0, T_B, SPAN)):
-                    rate = float(np.exp((logn[a + SPAN] - logn[a]) / SPAN))
-                    row += [f(rate, ".4f"), f"{int(full[a:a + SPAN].sum())}/{SPAN}"]
+                    per_step = float(np.exp((logn[a + SPAN] - logn[a]) / SPAN))
+                    row += [f(per_step, ".4f"), f"{int(full[a:a + SPAN].sum())}/{SPAN}"]
                 for t in GRAD_T:
                     hn, db, dU, dU_w = weight_gradients(x_b[:t], params, e, WINDOW)
                     rows_g.append([f"{s:g}", str(t), f(hn, ".1f"), f(db, ".3g"), f(dU, ".3g"), f(dU / db, ".3g"),
