@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
-from solutions.plotting import figure
-from solutions.report import Result, fmt, table
+from solutions.publish.plotting import Style, figure
+from solutions.publish.report import Result, fmt, table
 
 H = 64                    # size of the matrices drawn in the figure
 H_STATS, N_STATS = 16, 2000   # size and number of random matrices behind the fractions
@@ -115,41 +117,46 @@ def main() -> Result:
           table(["update", "W", "f'", "ρ(J), f' = 1", "ρ(J), f'", f"‖J^{POWER}‖, f' = 1", f"‖J^{POWER}‖, f'"], rows))
     print(f"   Leaky: the norm bound 1 - β + β‖U‖₂ = {values['leaky_bound']} (> 1, since ‖U‖₂ > 1).\n")
 
-    # The figure: the disc and the eigenvalues μ of J − I at f' = 1 for one random U.
+    # The figure: the disc and the eigenvalues μ of J − I at f' = 1 for one random U, then Step 3's U.
     U = np.random.default_rng(SEED + 1).standard_normal((H, H)) / np.sqrt(H)
     lam = np.linalg.eigvals(U)
     Q = haar_orthogonal(np.random.default_rng(SEED + 2), H)
-    moved = {
-        f"smaller α = {ALPHA_SMALL:g}: μ = αλ": ALPHA_SMALL * lam,
-        f"leaky, β = {BETA:g}: μ = β(λ − 1)": BETA * (lam - 1.0),
-        f"init in the disc: αU = −I + {RADIUS:g}Q": -1.0 + RADIUS * np.linalg.eigvals(Q),
+    moved = {  # panel title (English, Chinese) -> (eigenvalues before, after)
+        (f"smaller α = {ALPHA_SMALL:g}\nμ = αλ", f"更小的 α = {ALPHA_SMALL:g}\nμ = αλ"): (lam, ALPHA_SMALL * lam),
+        (f"leaky, β = {BETA:g}\nμ = β(λ − 1)", f"泄漏更新，β = {BETA:g}\nμ = β(λ − 1)"): (lam, BETA * (lam - 1.0)),
+        (f"init in the disc\nαU = −I + {RADIUS:g}Q", f"圆盘内初始化\nαU = −I + {RADIUS:g}Q"):
+            (lam, -1.0 + RADIUS * np.linalg.eigvals(Q)),
     }
     J1, JD = partial_saturation_cases()[2][2:]                # (6.50) with +U: f' = 1, f' = (1, 0.05)
-    lam_u = np.linalg.eigvals(J1 - np.eye(2))
-    mu_d = np.linalg.eigvals(JD - np.eye(2))
-    fig, axes = figure(2, 2, width=7.2, height=7.2, sharex=True, sharey=True)
-    axes = axes.ravel()
+    fp = f"({D_PARTIAL_SWAPPED[0]:g}, {D_PARTIAL_SWAPPED[1]:g})"
+    moved[(f"(6.50), U of part 3\nf' = 1 → f' = {fp}", f"(6.50)，第 3 部分的 U\nf' = 1 → f' = {fp}")] = (
+        np.linalg.eigvals(J1 - np.eye(2)), np.linalg.eigvals(JD - np.eye(2)))
+    moved = {title: (np.round(a, 6), np.round(b, 6)) for title, (a, b) in moved.items()}  # the same on every CPU
+    return Result(figures={"residual-disc.svg": partial(_draw, moved)}, values=values)
+
+
+def _draw(moved: dict, s: Style):
+    """Four panels of the complex plane: the disc |1 + μ| ≤ 1, the eigenvalues μ before (open) and
+    after (filled): three remedies on a random U, then Step 3's U under partial saturation."""
+    fig, axes = figure(2, 2, height=5.2, sharex=True, sharey=True)
     circle = np.exp(1j * np.linspace(0, 2 * np.pi, 241))
-    panels = [(title, lam, mu, "before: μ = λ(U), α = 1") for title, mu in moved.items()]
-    panels.append((f"(6.50), U of part 3: f' = 1 → f' = ({D_PARTIAL_SWAPPED[0]:g}, {D_PARTIAL_SWAPPED[1]:g})",
-                   lam_u, mu_d, "f' = 1: μ = λ(U)"))
-    for ax, (title, before, mu, label) in zip(axes, panels):
-        ax.fill(-1 + circle.real, circle.imag, color="tab:green", alpha=0.15, lw=0)
-        ax.plot(-1 + circle.real, circle.imag, color="tab:green", lw=1, label="|1 + μ| ≤ 1")
-        ax.plot(before.real, before.imag, "o", ms=4 if len(before) < 3 else 3, mfc="none", color="tab:red",
-                label=label)
-        ax.plot(mu.real, mu.imag, "o", ms=4 if len(mu) < 3 else 3, color="tab:blue",
-                label="after" if len(mu) > 2 else "one unit saturated")
-        ax.axvline(0, color="0.6", lw=0.6)
-        ax.axhline(0, color="0.6", lw=0.6)
+    for i, (ax, (title, (before, mu))) in enumerate(zip(axes.flat, moved.items())):
+        ax.fill(-1 + circle.real, circle.imag, color=s.c("green"), alpha=0.2, lw=0)
+        ax.plot(-1 + circle.real, circle.imag, color=s.c("green"), lw=1.2, label="|1 + μ| ≤ 1" if i == 0 else None)
+        ax.plot(before.real, before.imag, "o", ms=3.5 if i < 3 else 5, mfc="none", color=s.c("red"),
+                label=s.t("before (f' = 1: μ = λ(U), α = 1)", "之前（f' = 1：μ = λ(U)，α = 1）") if i == 0 else None)
+        ax.plot(mu.real, mu.imag, "o", ms=3.5 if i < 3 else 5, color=s.c("blue"),
+                label=s.t("after the remedy, or with one unit saturated", "使用方法之后，或一个单元饱和时")
+                if i == 0 else None)
+        ax.axvline(0, color=s.c("grey"), lw=0.8)
+        ax.axhline(0, color=s.c("grey"), lw=0.8)
         ax.set_aspect("equal")
         ax.set_xlim(-2.3, 1.3)
         ax.set_ylim(-1.5, 1.5)
-        ax.set_title(title, fontsize=9)
-    for ax in axes[2:]:
+        ax.set_title(s.t(*title), fontsize=10)
+    for ax in axes[1]:
         ax.set_xlabel("Re μ")
-    for ax in axes[::2]:
+    for ax in axes[:, 0]:
         ax.set_ylabel("Im μ")
-    axes[0].legend(fontsize=8, loc="lower left")
-    axes[3].legend(fontsize=8, loc="lower left")
-    return Result(figures={"residual-disc.svg": fig}, values=values)
+    fig.legend(loc="outside lower center", ncols=1, fontsize=10)
+    return fig

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import numpy as np
 
-from solutions.plotting import figure
-from solutions.remedies import Remedy, Runs, Task, train
-from solutions.report import (
+from solutions.experiments.remedies import Remedy, Runs, Task, train
+from solutions.publish.plotting import Style, figure
+from solutions.publish.report import (
     SENSITIVE,
     FragileNumber,
     Result,
@@ -192,30 +193,48 @@ def main() -> Result:
           f"  or ends with a final L/T changed by more than {10 * SENSITIVE:g} (relative); so nothing of\n"
           f"  it, not even a count, is the same on every CPU. A chaotic setting ranks last.")
 
-    fig, (ax_l, ax_g) = figure(2, 1, width=6.0, height=8.0, sharex=True)
-    steps = np.arange(1, STEPS + 1)
-    for i, (key, r) in enumerate(REMEDIES.items()):
+    curves = {}  # remedy key -> (median loss, median norm), as plotted: each at its best η, not chaotic
+    for key in REMEDIES:
         run, chaotic = best_runs[key]
         if chaotic:
             continue                      # chaotic: no curve of it is the same on every CPU
         live = ~np.isnan(run.loss)
         m = np.array([np.median(run.loss[live[:, s], s]) if live[:, s].any() else np.nan for s in range(STEPS)])
         g = np.array([np.median(run.norm[live[:, s], s]) if live[:, s].any() else np.nan for s in range(STEPS)])
-        style = "--" if i >= 8 else "-"
-        m, g = coarse(m), coarse(g)
-        label = f"{r.name}, η = {values[key + '-lr']}"
-        ax_l.plot(steps, m, style, color=f"C{i % 10}", lw=1.3, label=label)
-        ax_g.plot(steps, g, style, color=f"C{i % 10}", lw=1.3, label=label)
-    ax_l.axhline(math.log(TASK.K), color="0.4", ls=":", lw=1, label=f"chance, ln {TASK.K}")
-    ax_g.axhline(EXPLODE, color="0.4", ls=":", lw=1, label=f"‖g‖₂ = {EXPLODE:g}")
+        curves[key] = (coarse(m), coarse(g), values[key + "-lr"])
+    return Result(figures={"residual-remedies.svg": partial(_draw, curves)}, values=values)
+
+
+ZH_NAMES = {  # the Chinese figure's labels of REMEDIES
+    "none": "无：(6.50)，α = 1", "alpha": "更小的 α = 0.1", "leaky": "泄漏更新，β = 0.1",
+    "disc": "圆盘内初始化，r = 0.5", "small": "初始化时较小的 U，s = 0.1", "decay": "权重衰减 0.01",
+    "truncate": f"截断的时序反向传播，ℓ = {WINDOW}", "layernorm": "状态的 LayerNorm",
+    "gate": "GRU 式门控", "clip": "按模截断，τ = 1",
+}
+
+
+def _draw(curves: dict, s: Style):
+    """Top: median loss per time step of the live runs; bottom: their median gradient norm; each
+    remedy at its best η."""
+    fig, (ax_l, ax_g) = figure(2, 1, height=8.4, sharex=True)
+    steps = np.arange(1, STEPS + 1)
+    colours = ("blue", "orange", "green", "red", "purple", "brown", "pink", "olive", "grey", "cyan")
+    for key, (m, g, lr) in curves.items():
+        i = list(REMEDIES).index(key)
+        colour, ls = s.c(colours[i]), "--" if i % 2 else "-"
+        label = s.t(f"{REMEDIES[key].name}, η = {lr}", f"{ZH_NAMES[key]}，η = {lr}")
+        ax_l.plot(steps, m, ls, color=colour, lw=1.4, label=label)
+        ax_g.plot(steps, g, ls, color=colour, lw=1.4)
+    ax_l.axhline(math.log(TASK.K), color=s.c("grey"), ls=":", lw=1.2, label=s.t(f"chance, ln {TASK.K}", f"随机水平 ln {TASK.K}"))
+    ax_g.axhline(EXPLODE, color=s.c("grey"), ls=":", lw=1.2)
     for ax in (ax_l, ax_g):
         ax.set_yscale("log")
         ax.set_xlim(0, STEPS)
-    ax_g.set_xlabel("training step")
     ax_l.set_ylim(0.7, 2.0)               # diverging runs leave at the top (they stop there)
-    ax_l.set_ylabel("loss per time step (median of live runs)")
-    ax_g.set_ylabel("‖g‖₂ before clipping (median of live runs)")
-    ax_l.set_title("loss, each remedy at its best η (chaotic settings not drawn)", fontsize=10)
-    ax_g.set_title("gradient norm", fontsize=10)
-    ax_g.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2)
-    return Result(figures={"residual-remedies.svg": fig}, values=values)
+    ax_g.set_xlabel(s.t("training step", "训练步数"))
+    ax_l.set_ylabel(s.t("loss per time step", "每步损失"))
+    ax_g.set_ylabel(s.t(f"‖g‖₂ before clipping (dotted: {EXPLODE:g})", f"截断前的 ‖g‖₂（点线：{EXPLODE:g}）"))
+    ax_l.set_title(s.t("medians of the live runs, each remedy at its best η", "仍在训练的运行的中位数，每种方法取最佳 η"),
+                   fontsize=10)
+    fig.legend(loc="outside lower center", ncols=1, fontsize=10)
+    return fig

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from solutions.params import random_params
-from solutions.report import Result, table
+from solutions.publish.report import Result, table
 from solutions.tbptt import TBPTT, full_bptt_bytes, window_grads
 
 T, B, K, H = 1000, 16, 4, 64           # one long sequence: steps, batch, tokens (inputs = outputs), hidden
