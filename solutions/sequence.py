@@ -14,9 +14,15 @@ A sequence is a loop of cells: [rnn_forward_loop][solutions.sequence.rnn_forward
 [rnn_cell_backward][solutions.cell.rnn_cell_backward] at every step, and are the readable
 reference that a test ties to the fast pair. The fast pair computes the same numbers with
 the input terms of all steps in one matrix product, states written in place, and no
-allocation inside the time loop. Public functions check their inputs once; the kernels
-``_forward`` and ``_backward`` behind them do not check, for internal callers that already
-did (``bptt``, the bidirectional layer).
+allocation inside the time loop.
+
+The pattern every model of the package follows: the public functions check their inputs
+once; the unchecked kernels behind them,
+[rnn_forward_unchecked][solutions.sequence.rnn_forward_unchecked] and
+[rnn_backward_unchecked][solutions.sequence.rnn_backward_unchecked], are for callers that
+checked already (``bptt``, the bidirectional layer, the course adapters, the residual
+Jacobians). The backward functions take the gradient of the final state as ``torch.nn``
+returns it, ``dh_n``.
 """
 
 from __future__ import annotations
@@ -86,12 +92,16 @@ def rnn_forward(x: np.ndarray, h0: np.ndarray, params: Params) -> tuple[np.ndarr
         Wrong rank or shape, a missing parameter, mixed dtypes, NaN or infinity.
     """
     _, p = check_inputs(x, h0, params)
-    h = _forward(x, h0, p)
-    return h, RnnCache(x, h0, h.copy(), p)
+    h, cache = rnn_forward_unchecked(x, h0, p)
+    return h.copy(), cache
 
 
-def _forward(x: np.ndarray, h0: np.ndarray, p: Params) -> np.ndarray:
-    """[rnn_forward][solutions.sequence.rnn_forward]'s kernel: no checks, no copy."""
+def rnn_forward_unchecked(x: np.ndarray, h0: np.ndarray, p: Params) -> tuple[np.ndarray, RnnCache]:
+    """[rnn_forward][solutions.sequence.rnn_forward] without the input checks and the copy.
+
+    For callers that checked the inputs already. The cache holds the returned ``h`` itself,
+    so the caller must not edit it (``rnn_forward`` hands out a copy instead).
+    """
     T, B, I = x.shape
     H = h0.shape[1]
     # --8<-- [start:forward]
@@ -109,10 +119,11 @@ def _forward(x: np.ndarray, h0: np.ndarray, p: Params) -> np.ndarray:
         h_prev = h_t
     # --8<-- [end:recurrence]
     # --8<-- [end:forward]
-    return h
+    return h, RnnCache(x, h0, h, p)
 
 
-def rnn_backward(dh: np.ndarray, cache: RnnCache, truncate: int | None = None) -> dict[str, np.ndarray]:
+def rnn_backward(dh: np.ndarray, cache: RnnCache, truncate: int | None = None,
+                 dh_n: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Backpropagation through time for [rnn_forward][solutions.sequence.rnn_forward].
 
     Implements (6.39), (6.40) and (6.41) of the book in their O(T) form: the loop carries
@@ -130,6 +141,11 @@ def rnn_backward(dh: np.ndarray, cache: RnnCache, truncate: int | None = None) -
         Truncated BPTT with windows of ``truncate`` steps: the state entering steps
         ``k, 2k, …`` (0-based) is treated as a constant, as ``h = h.detach()`` there does in
         PyTorch. ``None`` (default) is full BPTT.
+    dh_n : ndarray of shape (B, H), optional
+        ``∂L/∂h_n``, the gradient of the final state ``h_n = h_T`` as ``torch.nn.RNN``
+        returns it (one layer, one direction: ``h_n[0]``), added to ``dh[-1]`` (also when
+        ``truncate`` is set: the last window ends at ``h_T``). ``None``: the loss does not
+        read ``h_n``.
 
     Returns
     -------
@@ -140,17 +156,24 @@ def rnn_backward(dh: np.ndarray, cache: RnnCache, truncate: int | None = None) -
     Raises
     ------
     ValueError
-        ``cache`` not an ``RnnCache``, ``dh`` not shaped like ``h``, another dtype, NaN/inf,
-        or ``truncate`` < 1.
+        ``cache`` not an ``RnnCache``, ``dh`` not shaped like ``h`` or ``dh_n`` not (B, H),
+        another dtype, NaN/inf, or ``truncate`` < 1.
     """
     c = check_cache(cache, RnnCache)
-    T, B, H = c.h.shape
-    Shapes(c.h.dtype, T=T, B=B, H=H).array("dh", dh, ("T", "B", "H"))
-    return _backward(dh, c, check_truncate(truncate))
+    dh_n = _check_dh(dh, dh_n, *c.h.shape, c.h.dtype)
+    return rnn_backward_unchecked(dh, c, check_truncate(truncate), dh_n)
 
 
-def _backward(dh: np.ndarray, cache: RnnCache, truncate: int | None) -> dict[str, np.ndarray]:
-    """[rnn_backward][solutions.sequence.rnn_backward]'s kernel: no checks."""
+def _check_dh(dh: object, dh_n: object, T: int, B: int, H: int, dtype: np.dtype) -> np.ndarray | None:
+    """``dh`` of shape (T, B, H) and ``dh_n``, if given, of shape (B, H), both in the states' dtype."""
+    s = Shapes(dtype, T=T, B=B, H=H)
+    s.array("dh", dh, ("T", "B", "H"))
+    return None if dh_n is None else s.array("dh_n", dh_n, ("B", "H"))
+
+
+def rnn_backward_unchecked(dh: np.ndarray, cache: RnnCache, truncate: int | None = None,
+                           dh_n: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """[rnn_backward][solutions.sequence.rnn_backward] without the checks, for callers that checked."""
     x, h0, h, p = cache.x, cache.h0, cache.h, cache.params
     T, B, H = h.shape
     I = x.shape[2]
@@ -161,6 +184,8 @@ def _backward(dh: np.ndarray, cache: RnnCache, truncate: int | None) -> dict[str
     np.subtract(1.0, dz, out=dz)       # tanh'(z_t) = 1 − h_t², in place
     U = p["W_hh"]
     dh_next = np.zeros((B, H), dtype=h.dtype)  # ∂L/∂h_t: the part from step t+1, then all of it
+    if dh_n is not None:
+        dh_next += dh_n                # ∂L/∂h_T through h_n: joins dh[T-1] at the first step
     # --8<-- [start:delta-loop]
     for t in range(T - 1, -1, -1):
         dz_t = dz[t]
@@ -236,7 +261,8 @@ def rnn_forward_loop(x: np.ndarray, h0: np.ndarray, params: Params) -> tuple[np.
     return np.stack(hs), LoopCache(steps)
 
 
-def rnn_backward_loop(dh: np.ndarray, cache: LoopCache, truncate: int | None = None) -> dict[str, np.ndarray]:
+def rnn_backward_loop(dh: np.ndarray, cache: LoopCache, truncate: int | None = None,
+                      dh_n: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """The reference BPTT: [rnn_cell_backward][solutions.cell.rnn_cell_backward] at every step, last to first.
 
     Each step's ``∂L/∂h_t`` is its own loss term plus what step ``t+1`` sends back; the
@@ -252,6 +278,8 @@ def rnn_backward_loop(dh: np.ndarray, cache: LoopCache, truncate: int | None = N
         From [rnn_forward_loop][solutions.sequence.rnn_forward_loop].
     truncate : int, optional
         Window length of truncated BPTT, as for ``rnn_backward``.
+    dh_n : ndarray of shape (B, H), optional
+        ``∂L/∂h_n``, added to ``dh[-1]``, as for ``rnn_backward``.
 
     Returns
     -------
@@ -261,20 +289,20 @@ def rnn_backward_loop(dh: np.ndarray, cache: LoopCache, truncate: int | None = N
     Raises
     ------
     ValueError
-        ``cache`` not a ``LoopCache``, ``dh`` not (T, B, H) in the cache's dtype, NaN/inf, or
-        ``truncate`` < 1.
+        ``cache`` not a ``LoopCache``, ``dh`` not (T, B, H) or ``dh_n`` not (B, H) in the
+        cache's dtype, NaN/inf, or ``truncate`` < 1.
     """
     c = check_cache(cache, LoopCache)
     if not c.steps:
         raise ValueError("cache is a malformed LoopCache: cache.steps is empty")
+    last = c.steps[-1].h                               # (B, H), the dtype of every state
+    dh_n = _check_dh(dh, dh_n, len(c.steps), *last.shape, last.dtype)
     T = len(c.steps)
-    B, H = c.steps[0].h.shape
-    Shapes(c.steps[0].h.dtype, T=T, B=B, H=H).array("dh", dh, ("T", "B", "H"))
     k = check_truncate(truncate) or T
     # --8<-- [start:loop-backward]
     grads = {key: np.zeros_like(c.steps[0].params[key]) for key in PARAM_KEYS}
     dx = []
-    dh_next = np.zeros_like(dh[0])                     # nothing comes back from step T+1
+    dh_next = np.zeros_like(dh[0]) if dh_n is None else dh_n  # from h_n, or nothing after step T
     for t in range(T - 1, -1, -1):
         g = rnn_cell_backward(dh[t] + dh_next, c.steps[t])  # ∂L/∂h_t: own loss + the future
         for key in PARAM_KEYS:
@@ -338,10 +366,10 @@ def bptt(
             f"y of shape (T, B) must hold class ids in [0, O) = [0, {O}); got values in [{y.min()}, {y.max()}]"
         )
     k = check_truncate(truncate)
-    h = _forward(x, h0, p)             # checked once above; h stays inside, so no copy
+    h, cache = rnn_forward_unchecked(x, h0, p)  # checked once above; h stays inside, so no copy
     # --8<-- [start:bptt-call]
     loss, do, grads_out = softmax_loss(h, y, p["V"], p["c"])   # output layer and loss
-    grads = _backward(do @ p["V"], RnnCache(x, h0, h, p), k)  # ∂L/∂h_t = Vᵀ ∂L/∂o_t, then BPTT
+    grads = rnn_backward_unchecked(do @ p["V"], cache, k)      # ∂L/∂h_t = Vᵀ ∂L/∂o_t, then BPTT
     grads.update(grads_out)                                    # ∂L/∂V, ∂L/∂c
     # --8<-- [end:bptt-call]
     return loss, grads

@@ -114,7 +114,7 @@ def rnn_cell_forward(
     s.array("xt", xt, ("n_x", "m"))
     s.array("a_prev", a_prev, ("n_a", "m"))
     p = s.params("parameters", parameters, COURSE_PARAM_SHAPES)
-    h = cell._forward(xt.T, a_prev.T, _row_params(p))
+    h = cell.rnn_cell_forward_unchecked(xt.T, a_prev.T, _row_params(p))
     a_next = np.ascontiguousarray(h.T)
     yt_pred = _softmax_rows(h @ p["Wya"].T + p["by"][:, 0]).T
     return a_next, yt_pred, CourseCellCache(a_next.copy(), a_prev, xt, parameters)
@@ -150,7 +150,7 @@ def rnn_cell_backward(da_next: np.ndarray, cache: tuple) -> dict[str, np.ndarray
     s.array("cache xt", xt, ("n_x", "m"))
     p = s.params("cache parameters", parameters, {k: COURSE_PARAM_SHAPES[k] for k in _RECURRENT})
     s.array("da_next", da_next, ("n_a", "m"))
-    g = cell._backward(da_next.T, cell.CellCache(xt.T, a_prev.T, a_next.T, _row_params(p)))
+    g = cell.rnn_cell_backward_unchecked(da_next.T, xt.T, a_prev.T, a_next.T, _row_params(p))
     return {
         "dxt": g["x"].T,
         "da_prev": g["h_prev"].T,
@@ -195,10 +195,10 @@ def rnn_forward(x: np.ndarray, a0: np.ndarray, parameters: Params) -> tuple[np.n
     s.array("a0", a0, ("n_a", "m"))
     p = s.params("parameters", parameters, COURSE_PARAM_SHAPES)
     x_rows, h0, p_rows = np.ascontiguousarray(x.transpose(2, 1, 0)), a0.T, _row_params(p)
-    h = sequence._forward(x_rows, h0, p_rows)      # kept by the cache; the caller gets a copy
+    h, cache = sequence.rnn_forward_unchecked(x_rows, h0, p_rows)  # h kept by the cache; the caller gets a copy
     a = h.transpose(2, 1, 0).copy()                # a copy even where the transpose is contiguous (m = T_x = 1)
     y_pred = _softmax_rows(h @ p["Wya"].T + p["by"][:, 0]).transpose(2, 1, 0)
-    return a, y_pred, CourseCaches(sequence.RnnCache(x_rows, h0, h, p_rows), x)
+    return a, y_pred, CourseCaches(cache, x)
 
 
 def rnn_backward(da: np.ndarray, caches: tuple) -> dict[str, np.ndarray]:
@@ -226,7 +226,7 @@ def rnn_backward(da: np.ndarray, caches: tuple) -> dict[str, np.ndarray]:
     cache = check_cache(caches, CourseCaches, "caches").cache
     T, B, H = cache.h.shape
     _shapes(cache.h.dtype, n_a=H, m=B, T_x=T).array("da", da, ("n_a", "m", "T_x"))
-    g = sequence._backward(da.transpose(2, 1, 0), cache, None)
+    g = sequence.rnn_backward_unchecked(da.transpose(2, 1, 0), cache)
     return {
         "dx": g["x"].transpose(2, 1, 0),
         "da0": g["h0"].T,
