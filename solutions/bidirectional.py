@@ -144,7 +144,7 @@ def birnn_forward_unchecked(
 
     ``out`` and ``h_n`` are new arrays, not views of the kernel states the cache holds.
     """
-    # --8<-- [start:forward]
+    # --8<-- [start:forward] birnn_forward
     h_fwd, c_fwd = rnn_forward_unchecked(xt, h0[0], p_fwd)          # →h_t, t = 1 … T
     # backward direction: the same kernel on x_T … x_1, giving ←h_T … ←h_1
     h_rev, c_rev = rnn_forward_unchecked(xt[::-1], h0[1], p_bwd)
@@ -201,7 +201,7 @@ def birnn_backward_unchecked(d: np.ndarray, cache: BiCache, dh_n: np.ndarray | N
     """[birnn_backward][solutions.bidirectional.birnn_backward] without the checks, time first."""
     H = cache.fwd.h.shape[2]
     dh_n_fwd, dh_n_rev = (None, None) if dh_n is None else dh_n   # h_n[0] = →h_T, h_n[1] = ←h_1
-    # --8<-- [start:backward]
+    # --8<-- [start:backward] birnn_backward
     d_fwd = d[:, :, :H]                # ∂L/∂→h_t, t = 1 … T
     d_rev = d[::-1, :, H:]             # ∂L/∂←h_t, flipped: t = T … 1
     g_fwd = rnn_backward_unchecked(d_fwd, cache.fwd, dh_n=dh_n_fwd)  # BPTT, (6.39)–(6.41)
@@ -269,7 +269,7 @@ def stacked_birnn_forward(
     s.dims["2H"] = 2 * s.dims["H"]
     checked = [[s.params(f"layers[{l}][{d}]", params, RNN_PARAM_SHAPES if l == 0 else UPPER_PARAM_SHAPES)
                 for d, params in enumerate(pair)] for l, pair in enumerate(layers)]
-    # --8<-- [start:stacked]
+    # --8<-- [start:stacked] stacked_birnn_forward
     inp = x.swapaxes(0, 1) if batch_first else x   # (T, B, I)
     h_n, caches = [], []
     for l, (p_fwd, p_bwd) in enumerate(checked):
@@ -321,7 +321,7 @@ def stacked_birnn_backward(dout: np.ndarray, cache: StackedCache, dh_n: np.ndarr
     s.array("dout", dout, _seq_spec(batch_first, "2H"))
     if dh_n is not None:
         _check_states(s, "dh_n", dh_n, 2 * L, "2L")
-    # --8<-- [start:stacked-backward]
+    # --8<-- [start:stacked-backward] stacked_birnn_backward
     d = dout.swapaxes(0, 1) if batch_first else dout  # (T, B, 2H)
     grads_h0, grads_layers = [None] * L, [None] * L
     for l in range(L - 1, -1, -1):

@@ -110,7 +110,7 @@ def rnn_cell_backward_unchecked(dh: np.ndarray, x: np.ndarray, h_prev: np.ndarra
                                 p: Params) -> dict[str, np.ndarray]:
     """[rnn_cell_backward][solutions.cell.rnn_cell_backward] without the checks, from the step's
     arrays (those of a [CellCache][solutions.cell.CellCache], or of a cache in another layout)."""
-    # --8<-- [start:backward]
+    # --8<-- [start:backward] rnn_cell_backward
     dz = dh * (1.0 - h * h)          # δ = f'(z) ⊙ ∂L/∂h,  tanh' = 1 - h²
     grads = {
         "x": dz @ p["W_ih"],         # ∂L/∂x      = Wᵀ δ      (rows: δ W)

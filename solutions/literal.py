@@ -39,7 +39,7 @@ Step = Callable[..., np.ndarray]
 Outer = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
-# --8<-- [start:next_delta]
+# --8<-- [start:next_delta] next_delta
 def next_delta(delta: np.ndarray, t: int, k: int, dh: np.ndarray,
                h: np.ndarray, hp: np.ndarray, W_hh: np.ndarray) -> np.ndarray:
     """The right step: ``δ_{t,k−1} = f'(z_{k−1}) ⊙ Uᵀ δ_{t,k}``."""
@@ -98,7 +98,7 @@ def error_terms(dh: np.ndarray, cache: RnnCache, truncate: int | None = None, *,
     T = h.shape[0]
     hp = np.concatenate([c.h0[None], h[:-1]])     # hp[k] = h_{k-1}
     delta = np.zeros((T, *h.shape), dtype=h.dtype)   # delta[t, k] = δ_{t,k}
-    # --8<-- [start:recursion]
+    # --8<-- [start:recursion] error_terms
     for t in range(T):                          # one loss term L_t at a time
         start = t // w * w                      # first step of t's window (0: full BPTT)
         delta[t, t] = (1.0 - h[t] ** 2) * dh[t]   # δ_{t,t} = f'(z_t) ⊙ ∂L_t/∂h_t
@@ -158,7 +158,7 @@ def double_sum_grads(dh: np.ndarray, cache: RnnCache, truncate: int | None = Non
     delta = error_terms(dh, cache, truncate, step=step)
     x, h0, h, p = cache.x, cache.h0, cache.h, cache.params
     T = h.shape[0]
-    # --8<-- [start:sums]
+    # --8<-- [start:sums] double_sum_grads
     W, U = p["W_ih"], p["W_hh"]
     dW, dU = np.zeros_like(W), np.zeros_like(U)
     db, dx, dh0 = np.zeros_like(p["b_ih"]), np.zeros_like(x), np.zeros_like(h0)

@@ -69,7 +69,7 @@ def forward_without_tanh(x: np.ndarray, h0: np.ndarray, params: Params) -> tuple
     h = np.empty((x.shape[0], *h0.shape), dtype=x.dtype)
     h_prev = h0
     for t in range(x.shape[0]):
-        # --8<-- [start:forward_without_tanh]
+        # --8<-- [start:forward_without_tanh] forward_without_tanh
         # BUG: h_t = z_t, the tanh is missing
         h[t] = x[t] @ p["W_ih"].T + h_prev @ p["W_hh"].T + (p["b_ih"] + p["b_hh"])
         # --8<-- [end:forward_without_tanh]
@@ -104,7 +104,7 @@ def truncated_uses_h_t(dh: np.ndarray, cache: tuple, truncate: int | None = None
     grads : dict
         Keys and shapes of [rnn_backward][solutions.sequence.rnn_backward]'s result.
     """
-    # --8<-- [start:truncated_uses_h_t]
+    # --8<-- [start:truncated_uses_h_t] truncated_uses_h_t
     def wrong_step(delta, t, k, dh, h, hp, W_hh):
         # BUG: h[t] is the outer loop's h_t; right: hp[k] = h_{k-1}
         return (1.0 - h[t] ** 2) * (delta @ W_hh)
@@ -140,7 +140,7 @@ def sums_into_wrong_variable(dh: np.ndarray, cache: tuple, truncate: int | None 
     grads : dict
         Keys and shapes of [rnn_backward][solutions.sequence.rnn_backward]'s result.
     """
-    # --8<-- [start:sums_into_wrong_variable]
+    # --8<-- [start:sums_into_wrong_variable] sums_into_wrong_variable
     def wrong_step(delta, t, k, dh, h, hp, W_hh):
         # BUG: dh[k-1] = ∂L_{k-1}/∂h_{k-1} belongs to L_{k-1}, not to L_t
         return (1.0 - hp[k] ** 2) * (delta @ W_hh + dh[k - 1])
@@ -174,7 +174,7 @@ def transposed_outer_product(dh: np.ndarray, cache: tuple, truncate: int | None 
     grads : dict
         Keys and shapes of [rnn_backward][solutions.sequence.rnn_backward]'s result.
     """
-    # --8<-- [start:transposed_outer_product]
+    # --8<-- [start:transposed_outer_product] transposed_outer_product
     def wrong_outer(delta, h_prev):
         # BUG: h_{k-1} δᵀ = (δ h_{k-1}ᵀ)ᵀ; right: delta.T @ h_prev
         return h_prev.T @ delta
@@ -212,7 +212,7 @@ def reads_global(ba: np.ndarray) -> Backward:
     def reads_global(dh: np.ndarray, cache: CellCache) -> dict[str, np.ndarray]:
         grads = rnn_cell_backward(dh, cache)             # every other gradient: the correct kernel
         x, h_prev, p = cache.x, cache.h_prev, cache.params
-        # --8<-- [start:reads_global]
+        # --8<-- [start:reads_global] reads_global
         # BUG: `ba` is not an argument: the value an earlier notebook cell left behind
         z = x @ p["W_ih"].T + h_prev @ p["W_hh"].T + ba
         grads["b_ih"] = ((1.0 - np.tanh(z) ** 2) * dh).sum(axis=0)

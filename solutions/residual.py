@@ -102,7 +102,7 @@ def residual_forward_unchecked(
     """
     T, B, I = x.shape
     H = h0.shape[1]
-    # --8<-- [start:forward]
+    # --8<-- [start:forward] residual_forward
     g = np.empty((T, B, H), dtype=x.dtype)
     Wx = g.reshape(T * B, H)
     np.matmul(x.reshape(T * B, I), p["W_ih"].T, out=Wx)  # W x_t for every t: one GEMM
@@ -164,7 +164,7 @@ def residual_backward_unchecked(dh: np.ndarray, cache: ResidualCache,
     x, h0, h, g, p, a = cache.x, cache.h0, cache.h, cache.g, cache.params, cache.alpha
     T, B, H = h.shape
     I = x.shape[2]
-    # --8<-- [start:backward]
+    # --8<-- [start:backward] residual_backward
     dz = a * (1.0 - g * g)                  # α f'(z_t) = α (1 − g_t²), all t at once
     dh_next = np.zeros((B, H), dtype=h.dtype)   # ∂L/∂h_t arriving from step t+1
     if dh_n is not None:
@@ -250,7 +250,7 @@ def step_jacobians(
         raise ValueError(f"kind must be 'plain' or 'residual'; got {kind!r}")
     _, p = check_inputs(x, h0, params)
     a = check_alpha(alpha)
-    # --8<-- [start:jacobian]
+    # --8<-- [start:jacobian] step_jacobians
     if kind == "plain":
         h, _ = sequence.rnn_forward_unchecked(x, h0, p)   # the tanh RNN's states
         D = 1.0 - h * h                        # f'(z_t) = 1 − h_t²
@@ -300,7 +300,7 @@ def state_jacobian_norms(
     """
     J = step_jacobians(x, h0, params, kind, alpha)
     T, B, H, _ = J.shape
-    # --8<-- [start:product]
+    # --8<-- [start:product] state_jacobian_norms
     P = np.broadcast_to(np.eye(H, dtype=J.dtype), (B, H, H)).copy()  # ∂h_0/∂h_0 = I
     log_scale = np.zeros(B)                    # true product = P · exp(log_scale)
     log_norms = np.empty((T, B))

@@ -32,10 +32,7 @@ from typing import NamedTuple
 import numpy as np
 
 from solutions.cell import CellCache, rnn_cell_backward, rnn_cell_forward
-from solutions.validate import Params, Shapes, check_cache, check_inputs, check_truncate
-
-#: The recurrent parameters, whose gradients every backward function returns.
-PARAM_KEYS = ("W_ih", "W_hh", "b_ih", "b_hh")
+from solutions.validate import OUTPUT_PARAM_SHAPES, PARAM_KEYS, Params, Shapes, check_cache, check_inputs, check_truncate
 
 
 class RnnCache(NamedTuple):
@@ -104,13 +101,13 @@ def rnn_forward_unchecked(x: np.ndarray, h0: np.ndarray, p: Params) -> tuple[np.
     """
     T, B, I = x.shape
     H = h0.shape[1]
-    # --8<-- [start:forward]
+    # --8<-- [start:forward] rnn_forward
     h = np.empty((T, B, H), dtype=x.dtype)
     np.matmul(x.reshape(T * B, I), p["W_ih"].T, out=h.reshape(T * B, H))  # W x_t, all t: one GEMM
     h += p["b_ih"] + p["b_hh"]                   # + b
     U_T = p["W_hh"].T                            # Uᵀ for the row layout, taken once
     Uh = np.empty((B, H), dtype=x.dtype)         # U h_{t-1}, one buffer for every step
-    # --8<-- [start:recurrence]
+    # --8<-- [start:recurrence] rnn_forward
     h_prev = h0
     for h_t in h:                                # h_t: row t of h, written in place
         np.dot(h_prev, U_T, out=Uh)              # U h_{t-1}
@@ -178,15 +175,15 @@ def rnn_backward_unchecked(dh: np.ndarray, cache: RnnCache, truncate: int | None
     T, B, H = h.shape
     I = x.shape[2]
     k = truncate or T                  # window length; T: one window, full BPTT
-    # --8<-- [start:backward]
-    # --8<-- [start:delta-recursion]
+    # --8<-- [start:backward] rnn_backward
+    # --8<-- [start:delta-recursion] rnn_backward
     dz = np.multiply(h, h)             # h_t², every t at once
     np.subtract(1.0, dz, out=dz)       # tanh'(z_t) = 1 − h_t², in place
     U = p["W_hh"]
     dh_next = np.zeros((B, H), dtype=h.dtype)  # ∂L/∂h_t: the part from step t+1, then all of it
     if dh_n is not None:
         dh_next += dh_n                # ∂L/∂h_T through h_n: joins dh[T-1] at the first step
-    # --8<-- [start:delta-loop]
+    # --8<-- [start:delta-loop] rnn_backward
     for t in range(T - 1, -1, -1):
         dz_t = dz[t]
         dh_next += dh[t]               # ∂L/∂h_t = ∂L_t/∂h_t + Uᵀ δ_{t+1}
@@ -197,7 +194,7 @@ def rnn_backward_unchecked(dh: np.ndarray, cache: RnnCache, truncate: int | None
             np.dot(dz_t, U, out=dh_next)       # ∂L/∂h_{t-1} = Uᵀ δ_t
     # --8<-- [end:delta-loop]
     # --8<-- [end:delta-recursion]
-    # --8<-- [start:param-grads]
+    # --8<-- [start:param-grads] rnn_backward
     d = dz.reshape(T * B, H)           # every δ_t, one row per step and example
     dW_hh = d[B:].T @ h[:-1].reshape((T - 1) * B, H)   # (6.39) Σ_t δ_t h_{t-1}ᵀ, t ≥ 2
     dW_hh += dz[0].T @ h0                               #        + δ_1 h_0ᵀ
@@ -251,7 +248,7 @@ def rnn_forward_loop(x: np.ndarray, h0: np.ndarray, params: Params) -> tuple[np.
         As [rnn_forward][solutions.sequence.rnn_forward].
     """
     _, p = check_inputs(x, h0, params)
-    # --8<-- [start:loop-forward]
+    # --8<-- [start:loop-forward] rnn_forward_loop
     h_t, hs, steps = h0, [], []
     for x_t in x:                                      # t = 1 … T
         h_t, step = rnn_cell_forward(x_t, h_t, p)      # h_t = tanh(W x_t + U h_{t-1} + b)
@@ -299,7 +296,7 @@ def rnn_backward_loop(dh: np.ndarray, cache: LoopCache, truncate: int | None = N
     dh_n = _check_dh(dh, dh_n, len(c.steps), *last.shape, last.dtype)
     T = len(c.steps)
     k = check_truncate(truncate) or T
-    # --8<-- [start:loop-backward]
+    # --8<-- [start:loop-backward] rnn_backward_loop
     grads = {key: np.zeros_like(c.steps[0].params[key]) for key in PARAM_KEYS}
     dx = []
     dh_next = np.zeros_like(dh[0]) if dh_n is None else dh_n  # from h_n, or nothing after step T
@@ -358,7 +355,7 @@ def bptt(
         ``truncate`` < 1.
     """
     s, p = check_inputs(x, h0, params)
-    p.update(s.params("params", params, {"V": ("O", "H"), "c": ("O",)}))
+    p.update(s.params("params", params, OUTPUT_PARAM_SHAPES))
     s.array("y", y, ("T", "B"), kind="int")
     O = params["V"].shape[0]
     if y.min() < 0 or y.max() >= O:
@@ -367,7 +364,7 @@ def bptt(
         )
     k = check_truncate(truncate)
     h, cache = rnn_forward_unchecked(x, h0, p)  # checked once above; h stays inside, so no copy
-    # --8<-- [start:bptt-call]
+    # --8<-- [start:bptt-call] bptt
     loss, do, grads_out = softmax_loss(h, y, p["V"], p["c"])   # output layer and loss
     grads = rnn_backward_unchecked(do @ p["V"], cache, k)      # ∂L/∂h_t = Vᵀ ∂L/∂o_t, then BPTT
     grads.update(grads_out)                                    # ∂L/∂V, ∂L/∂c
@@ -404,7 +401,7 @@ def softmax_loss(
         ``V`` (O, H) and ``c`` (O,).
     """
     T, B, H = h.shape
-    # --8<-- [start:output]
+    # --8<-- [start:output] softmax_loss
     o = h @ V.T + c                                    # o_t = V h_t + c
     o -= o.max(axis=2, keepdims=True)                  # stable softmax
     log_p = o - np.log(np.exp(o).sum(axis=2, keepdims=True))

@@ -8,8 +8,8 @@ import torch.nn.functional as F
 
 from solutions.params import PARAM_NAMES
 from solutions.params import random_params as package_random_params
-
-KEYS = ("W_ih", "W_hh", "b_ih", "b_hh")
+from solutions.torch_ops import load_params
+from solutions.validate import PARAM_KEYS as KEYS
 
 
 def random_params(rng: np.random.Generator, I: int, H: int, O: int | None = None,
@@ -66,11 +66,8 @@ def nn_rnn(x: np.ndarray, h0: np.ndarray, params: dict, dh: np.ndarray,
     ``dh_n`` (B, H), the loss also reads the returned ``h_n``: ``+ ⟨dh_n, h_n[0]⟩``."""
     T, B, I = x.shape
     H = h0.shape[1]
-    rnn = torch.nn.RNN(I, H, dtype=torch.float64)
+    rnn = load_params(torch.nn.RNN(I, H, dtype=torch.float64), params)
     names = {k: name + "_l0" for k, name in PARAM_NAMES.items()}
-    with torch.no_grad():
-        for k, name in names.items():
-            getattr(rnn, name).copy_(torch.tensor(params[k]))
     tx = torch.tensor(x, requires_grad=True)
     th0 = torch.tensor(h0[None], requires_grad=True)
     out, h_n = rnn(tx, th0)

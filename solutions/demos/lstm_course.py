@@ -211,7 +211,7 @@ def without_carry(da: np.ndarray, caches: compat.CourseLSTMCaches) -> dict[str, 
         dx.append(g["x"][0].T)
         if t == 0:
             total["da0"] = g["h0"].T
-        for k, v in compat._lstm_course_grads(g, n_a).items():
+        for k, v in compat.lstm_course_grads(g, n_a).items():
             total[k] = total.get(k, 0) + v
     return {"dx": np.stack(dx, axis=2), **total}
 

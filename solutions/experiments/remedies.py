@@ -190,7 +190,7 @@ def forward(p: dict[str, torch.Tensor], x: torch.Tensor, remedy: Remedy) -> torc
     if remedy.gate:
         Wux = torch.einsum("nhk,tnbk->tnbh", p["W_u"], x) + p["b_u"][None, :, None, :]
     hs = []
-    # --8<-- [start:update]
+    # --8<-- [start:update] forward
     for t in range(T):
         if remedy.truncate and t and t % remedy.truncate == 0:
             h = h.detach()                                                    # a window starts
