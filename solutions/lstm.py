@@ -121,11 +121,13 @@ def lstm_forward(
         parameter, mixed dtypes, NaN or infinity.
     """
     _, p = _check_inputs(x, h0, c0, params)
-    return _forward(x, h0, c0, p)
+    return lstm_forward_unchecked(x, h0, c0, p)
 
 
-def _forward(x: np.ndarray, h0: np.ndarray, c0: np.ndarray, p: Params) -> tuple[np.ndarray, np.ndarray, LSTMCache]:
-    """[lstm_forward][solutions.lstm.lstm_forward] without the input checks."""
+def lstm_forward_unchecked(
+    x: np.ndarray, h0: np.ndarray, c0: np.ndarray, p: Params
+) -> tuple[np.ndarray, np.ndarray, LSTMCache]:
+    """[lstm_forward][solutions.lstm.lstm_forward] without the input checks, for callers that checked."""
     T, B, _ = x.shape
     H = h0.shape[1]
     dt = x.dtype
@@ -205,13 +207,13 @@ def lstm_backward(
     for name, extra in (("dh_n", dh_n), ("dc_n", dc_n)):
         if extra is not None:
             s.array(name, extra, ("B", "H"))
-    return _backward(dh, cache, dh_n, dc_n)
+    return lstm_backward_unchecked(dh, cache, dh_n, dc_n)
 
 
-def _backward(
+def lstm_backward_unchecked(
     dh: np.ndarray, cache: LSTMCache, dh_n: np.ndarray | None = None, dc_n: np.ndarray | None = None
 ) -> dict[str, np.ndarray]:
-    """[lstm_backward][solutions.lstm.lstm_backward] without the checks."""
+    """[lstm_backward][solutions.lstm.lstm_backward] without the checks, for callers that checked."""
     x, h0, c0, h, c, gates, p = cache.x, cache.h0, cache.c0, cache.h, cache.c, cache.gates, cache.params
     T, H, B = h.shape
     I = x.shape[2]

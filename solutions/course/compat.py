@@ -385,7 +385,7 @@ def lstm_cell_forward(
     s.array("c_prev", c_prev, ("n_a", "m"))
     n_a, n_x = a_prev.shape[0], xt.shape[0]
     p = _check_lstm(s, parameters, n_a, n_x)
-    _, _, cache = lstm._forward(xt.T[None], a_prev.T, c_prev.T, lstm_row_params(p, n_a))
+    _, _, cache = lstm.lstm_forward_unchecked(xt.T[None], a_prev.T, c_prev.T, lstm_row_params(p, n_a))
     a_next, c_next = cache.h[0], cache.c[0]          # (n_a, m): the cache's own arrays, by columns
     i, f, g, o = (cache.gates[0, k * n_a:(k + 1) * n_a] for k in range(4))
     yt_pred = _softmax_rows(a_next.T @ p["Wy"].T + p["by"][:, 0]).T
@@ -426,9 +426,10 @@ def lstm_cell_backward(da_next: np.ndarray, dc_next: np.ndarray, cache: CourseLS
                                                     for key in COURSE_LSTM_PARAM_SHAPES if key[1] in _LSTM_GATES})
     s.array("da_next", da_next, ("n_a", "m"))
     s.array("dc_next", dc_next, ("n_a", "m"))
-    ours = lstm.LSTMCache(k.xt.T[None], k.a_prev.T, k.c_prev.T, k.a_next[None], k.c_next[None],
-                          np.concatenate([k.it, k.ft, k.cct, k.ot])[None], lstm_row_params(p, n_a))
-    g = lstm._backward(da_next.T[None], ours, dc_n=dc_next.T)
+    # solutions.lstm's cache of this step: the forward step again, by the kernel lstm_cell_forward ran
+    # (the same bits as the course cache's gates and states)
+    _, _, ours = lstm.lstm_forward_unchecked(k.xt.T[None], k.a_prev.T, k.c_prev.T, lstm_row_params(p, n_a))
+    g = lstm.lstm_backward_unchecked(da_next.T[None], ours, dc_n=dc_next.T)
     return {"dxt": g["x"][0].T, "da_prev": g["h0"].T, "dc_prev": g["c0"].T, **lstm_course_grads(g, n_a)}
 
 
@@ -469,8 +470,8 @@ def lstm_forward(
     s.array("a0", a0, ("n_a", "m"))
     n_a, n_x = a0.shape[0], x.shape[0]
     p = _check_lstm(s, parameters, n_a, n_x)
-    h, c, cache = lstm._forward(np.ascontiguousarray(x.transpose(2, 1, 0)), a0.T, np.zeros_like(a0.T),
-                                lstm_row_params(p, n_a))
+    h, c, cache = lstm.lstm_forward_unchecked(np.ascontiguousarray(x.transpose(2, 1, 0)), a0.T,
+                                              np.zeros_like(a0.T), lstm_row_params(p, n_a))
     y = _softmax_rows(h @ p["Wy"].T + p["by"][:, 0])
     cols = lambda a: np.ascontiguousarray(a.transpose(2, 1, 0))  # (T, m, n) -> (n, m, T), a copy
     return cols(h), cols(y), cols(c), CourseLSTMCaches(cache, x)
@@ -511,5 +512,5 @@ def lstm_backward(da: np.ndarray, caches: CourseLSTMCaches) -> dict[str, np.ndar
         raise ValueError(f"da must have shape (n_a, m, T) with T <= T_x = {T_x}, the steps lstm_forward ran; "
                          f"got shape {da.shape}")
     first = cache._replace(x=cache.x[:T], h=cache.h[:T], c=cache.c[:T], gates=cache.gates[:T])
-    g = lstm._backward(da.transpose(2, 1, 0), first)
+    g = lstm.lstm_backward_unchecked(da.transpose(2, 1, 0), first)
     return {"dx": g["x"].transpose(2, 1, 0), "da0": g["h0"].T, **lstm_course_grads(g, n_a)}
