@@ -30,7 +30,7 @@ The rules every figure follows (the save-time check :func:`check_svg` enforces t
    on the Chinese pages, so a page and its ``.zh.md`` twin write the same image lines.
 5. **On the page**: the light and dark files side by side, with Material's ``#only-light`` /
    ``#only-dark`` suffixes, inside a captioned figure whose caption says what to look at and
-   that a tap opens the figure full size (``tests/test_site.py`` checks all three at 390 px)::
+   that a tap opens the figure full size (``tests/test_site.py`` checks all three at 390 px):
 
        <figure markdown="span">
          ![alt text](figures/x.svg#only-light)
