@@ -68,6 +68,7 @@ def main() -> Result:
         values[f"{a}-median"] = fmt(best[a][1], ".3g", rel=1e-6)
         values[f"{a}-solved"] = f"{solved}/{len(finals)}"
         values[f"{a}-finals"] = ", ".join(fmt(f, ".3g", rel=1e-6) for f in finals)
+        values[f"{a}-min"], values[f"{a}-max"] = fmt(min(finals), ".3g", rel=1e-6), fmt(max(finals), ".3g", rel=1e-6)
         curves[a] = (got[0][1]["eval_step"], np.median([r["test_mse"] for _, r in got], axis=0), lr)
     print(table(["structure", "lr", "test MSE, seeds " + " ".join(str(s) for s in exp.SEEDS), "solved"], rows))
     print("\nReplay (rerun now, checked equal to the committed records): dev MSE after")

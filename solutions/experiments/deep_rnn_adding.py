@@ -87,8 +87,8 @@ def _forward_backward(arch: str, p: dict[str, np.ndarray], x: np.ndarray, y: np.
     h0 = np.zeros((B, H))
     if arch == "stacked":
         upper = {k: p[f"{k}_l1"] for k in ("W_ih", "W_hh", "b_ih", "b_hh")}
-        h1 = sequence._forward(x, h0, p)
-        h = sequence._forward(h1, h0, upper)
+        h1, c1 = sequence.rnn_forward_unchecked(x, h0, p)
+        h, c2 = sequence.rnn_forward_unchecked(h1, h0, upper)
     elif arch == "skip":
         h, cache = skip_forward(x, h0, p, SKIP)
     else:
@@ -104,8 +104,8 @@ def _forward_backward(arch: str, p: dict[str, np.ndarray], x: np.ndarray, y: np.
     if arch == "stacked":
         dh = np.zeros_like(h)
         dh[-1] = dh_n
-        g2 = sequence._backward(dh, sequence.RnnCache(h1, h0, h, upper), None)
-        g1 = sequence._backward(g2["x"], sequence.RnnCache(x, h0, h1, p), None)
+        g2 = sequence.rnn_backward_unchecked(dh, c2)
+        g1 = sequence.rnn_backward_unchecked(g2["x"], c1)                  # ∂L/∂h1_t: layer 2's input gradient
         grads.update({k: g1[k] for k in ("W_ih", "W_hh", "b_ih", "b_hh")})
         grads.update({f"{k}_l1": g2[k] for k in ("W_ih", "W_hh", "b_ih", "b_hh")})
     else:
