@@ -85,18 +85,26 @@ def init_params(kind: str, H: int, seeds: Sequence[int], forget_bias: float | No
 
 
 def states(kind: str, p: dict[str, torch.Tensor], digits: np.ndarray) -> list[torch.Tensor]:
-    """Every hidden state ``h_1 … h_L`` (each (S, n, H)) of the ``S`` copies on one-hot ``digits`` (n, L).
+    """Every hidden state ``h_1 … h_L`` (each (S, n, H)) of the ``S`` copies on one-hot ``digits``.
 
+    ``digits`` is (n, L), the same sequences for every copy, or (S, n, L), each copy its own.
     ``h_0`` (and ``c_0``) are zero. The input product ``W_ih x_t`` of a one-hot ``x_t`` is the
     column of ``W_ih`` for digit ``d_t``: a lookup, done for every step at once.
     """
     S = p["W_ih"].shape[0]
     H = p["W_hh"].shape[2]
-    n, L = digits.shape
-    gi = (p["W_ih"].transpose(1, 2)[:, torch.as_tensor(digits.T)]
-          + p["b_ih"][:, None, None]).unbind(1)              # L tensors (S, n, gH): W x_t + b_ih
+    d = torch.as_tensor(digits)
+    if d.ndim == 3 and d.shape[0] != S:
+        raise ValueError(f"digits must be (n, L) or (S, n, L) with S = {S} copies; got shape {tuple(d.shape)}")
+    W_ih_T = p["W_ih"].transpose(1, 2)                       # (S, 10, gH)
+    if d.ndim == 2:
+        cols = W_ih_T[:, d.T]                                # (S, L, n, gH)
+    else:
+        cols = W_ih_T[torch.arange(S)[:, None, None], d.transpose(1, 2)]
+    n, L = d.shape[-2:]
+    gi = (cols + p["b_ih"][:, None, None]).unbind(1)         # L tensors (S, n, gH): W x_t + b_ih
     W_hh_T, b_hh = p["W_hh"].transpose(1, 2), p["b_hh"][:, None]
-    h = torch.zeros(S, n, H, dtype=torch.float64)
+    h = torch.zeros(S, n, H, dtype=p["W_hh"].dtype)
     c = torch.zeros_like(h)
     out = []
     for t in range(L):
