@@ -6,13 +6,15 @@ float32 steps cannot be promised to give the same bits on every CPU. So such an 
 split in three parts, each stored under ``docs/long/<name>/``:
 
 ``records.jsonl``
-    One JSON line per configuration of the full experiment, in the order of ``configs``, each
+    One JSON line per configuration of the full experiment, in the order the runs finished, each
     ``{"config": {...}, "record": {...}}`` as the experiment's ``run`` returned it. Written by
     ``python -m solutions.experiments.longrun regen NAME`` (``make regen-long`` runs every
     registered experiment). The regeneration resumes: configurations already recorded are kept.
 ``environment.json``
-    The run's environment, recorded beside its outputs: Python, NumPy, PyTorch versions, CPU
-    model, cores, threads, start and end dates (UTC), the command, the git commit.
+    The run's environment, recorded beside its outputs, one entry per ``regen`` session (a
+    regeneration may be resumed): Python, NumPy, PyTorch versions, CPU model, cores, threads,
+    start and end dates (UTC), the command, the git commit at the start and whether
+    ``solutions/`` had uncommitted changes then, the number of runs the session added.
 ``replay.txt``
     The *replay*: for each configuration in ``replay``, the experiment run again for its
     first ``replay_steps`` steps, printed by ``fingerprint`` as numbers that survive another
@@ -86,9 +88,9 @@ class LongRun:
 
 REGISTRY: dict[str, LongRun] = {
     "digit-sum-course": LongRun("digit-sum-course", "solutions.experiments.digit_sum_course",
-                                replay=(0, 1, 2), replay_steps=300),
+                                replay=(0, 4), replay_steps=100),
     "digit-sum-sweep": LongRun("digit-sum-sweep", "solutions.experiments.digit_sum_sweep",
-                               replay=(0, 1, 2), replay_steps=200),
+                               replay=(0, 4), replay_steps=100),
 }
 """Every long experiment, by name."""
 
@@ -98,15 +100,17 @@ def _key(config: dict) -> str:
 
 
 def records(name: str) -> list[tuple[dict, dict]]:
-    """The committed ``(config, record)`` pairs of experiment ``name``, in file order."""
+    """The committed ``(config, record)`` pairs of experiment ``name``, in ``configs()`` order
+    (``records.jsonl`` holds them in the order they finished)."""
     path = REGISTRY[name].dir / "records.jsonl"
     if not path.exists():
         raise FileNotFoundError(f"{path.relative_to(ROOT)} is missing: run `make regen-long`")
-    out = []
+    order = {_key(c): i for i, c in enumerate(REGISTRY[name].configs())}
+    pairs = []
     for line in path.read_text(encoding="utf-8").splitlines():
         item = json.loads(line)
-        out.append((item["config"], item["record"]))
-    return out
+        pairs.append((item["config"], item["record"]))
+    return sorted(pairs, key=lambda cr: order.get(_key(cr[0]), len(order)))
 
 
 def environment() -> dict:
@@ -140,7 +144,9 @@ def _now() -> str:
 
 def regen(name: str, only: Sequence[int] | None = None, log=sys.stderr) -> None:
     """Run every configuration of ``name`` not yet in ``records.jsonl`` (in ``configs`` order),
-    appending each record as it finishes; then rewrite ``replay.txt`` and ``environment.json``.
+    appending each record as it finishes and updating this session's entry in
+    ``environment.json`` after each; at the end, rewrite ``replay.txt`` (once the replayed runs
+    are recorded). Sessions with disjoint ``only`` may run at the same time.
 
     ``only`` limits the runs to those indices of ``configs()`` (the others stay missing).
     """
@@ -153,30 +159,31 @@ def regen(name: str, only: Sequence[int] | None = None, log=sys.stderr) -> None:
     done = {_key(c) for c, _ in records(name)} if path.exists() else set()
     configs = exp.configs()
     env_path = exp.dir / "environment.json"
-    env = json.loads(env_path.read_text()) if env_path.exists() and done else {"started": _now()}
+    session = {**environment(), "pid": os.getpid(), "started": _now(), "finished": None, "runs": 0}
     todo = [i for i, c in enumerate(configs) if _key(c) not in done and (only is None or i in only)]
+
+    def write_env() -> None:  # re-read first: another session may be running (disjoint ``only``)
+        env = json.loads(env_path.read_text()) if env_path.exists() and path.exists() else {"sessions": []}
+        env["sessions"] = [s for s in env["sessions"]
+                           if (s.get("pid"), s["started"]) != (session["pid"], session["started"])] + [session]
+        env["sessions"].sort(key=lambda s: s["started"])
+        env["runs_recorded"] = len(records(name)) if path.exists() else 0
+        env["runs_configured"] = len(configs)
+        env_path.write_text(json.dumps(env, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+    write_env()
     for n, i in enumerate(todo, 1):
         t0 = time.time()
         record = exp.impl.run(configs[i])
         with path.open("a", encoding="utf-8") as f:
             f.write(json.dumps({"config": configs[i], "record": record}, sort_keys=True) + "\n")
+        session.update(finished=_now(), runs=n)
+        write_env()
         print(f"{_now()}  {name}: {n}/{len(todo)} config {i} {configs[i]} in {time.time() - t0:.0f} s",
               file=log, flush=True)
-    _sort(name)
-    env.update(environment())
-    env["finished"] = _now()
-    env["runs_recorded"] = len(records(name))
-    env["runs_configured"] = len(configs)
-    env_path.write_text(json.dumps(env, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    (exp.dir / "replay.txt").write_text(replay_from_records(name), encoding="utf-8")
-
-
-def _sort(name: str) -> None:
-    """Rewrite ``records.jsonl`` in ``configs()`` order (runs may finish in any order)."""
-    order = {_key(c): i for i, c in enumerate(REGISTRY[name].configs())}
-    pairs = sorted(records(name), key=lambda cr: order.get(_key(cr[0]), len(order)))
-    text = "".join(json.dumps({"config": c, "record": r}, sort_keys=True) + "\n" for c, r in pairs)
-    (REGISTRY[name].dir / "records.jsonl").write_text(text, encoding="utf-8")
+    recorded = {_key(c) for c, _ in records(name)}
+    if all(_key(configs[i]) in recorded for i in exp.replay):
+        (exp.dir / "replay.txt").write_text(replay_from_records(name), encoding="utf-8")
 
 
 def _render(name: str, pairs: Sequence[tuple[dict, dict]]) -> str:
