@@ -88,7 +88,7 @@ class LongRun:
 
 REGISTRY: dict[str, LongRun] = {
     "digit-sum-course": LongRun("digit-sum-course", "solutions.experiments.digit_sum_course",
-                                replay=(0, 4), replay_steps=100),
+                                replay=(0, 1, 2), replay_steps=200),
     "digit-sum-sweep": LongRun("digit-sum-sweep", "solutions.experiments.digit_sum_sweep",
                                replay=(0, 4), replay_steps=100),
 }
@@ -171,7 +171,8 @@ def regen(name: str, only: Sequence[int] | None = None, log=sys.stderr) -> None:
         env["runs_configured"] = len(configs)
         env_path.write_text(json.dumps(env, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
-    write_env()
+    if todo:
+        write_env()
     for n, i in enumerate(todo, 1):
         t0 = time.time()
         record = exp.impl.run(configs[i])
