@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1:8000
 
-.PHONY: serve build test chromium regen bench clean
+.PHONY: serve build test chromium regen regen-long bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,12 @@ test: $(STAMP) chromium
 regen: $(STAMP)
 	$(PY) -m pytest tests/test_outputs.py tests/test_equations.py --regen -n 2
 	$(PY) -m pytest tests/test_notebooks.py --regen -n 2
+
+## the long tier: rerun the experiments too long for the test suite (hours on one core) into
+## docs/long/<name>/ (records.jsonl, environment.json); resumes where a previous run stopped.
+## One experiment: `$(PY) -m solutions.experiments.longrun regen NAME`; see solutions/experiments/longrun.py
+regen-long: $(STAMP)
+	$(PY) -m solutions.experiments.longrun regen
 
 ## timing tables (NumPy kernels vs torch.nn.RNN/LSTM/GRU and their GEMM floor) into docs/benchmarks/rnn.txt;
 ## the one output that differs by machine: run it on a quiet machine

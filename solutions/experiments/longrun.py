@@ -15,18 +15,20 @@ split in three parts, each stored under ``docs/long/<name>/``:
     regeneration may be resumed): Python, NumPy, PyTorch versions, CPU model, cores, threads,
     start and end dates (UTC), the command, the git commit at the start and whether
     ``solutions/`` had uncommitted changes then, the number of runs the session added.
-``replay.txt``
-    The *replay*: for each configuration in ``replay``, the experiment run again for its
-    first ``replay_steps`` steps, printed by ``fingerprint`` as numbers that survive another
-    CPU (counts, or values rounded with a margin). The test suite
-    (``tests/test_longrun.py``) reruns the replay and compares it byte for byte with this
-    file on every CPU setting, and checks that the same text, rendered from the committed
-    records (``fingerprint`` of each record's prefix), matches as well: the committed
-    numbers come from the committed code.
+The replay
+    For each configuration in ``replay``, the experiment run again for its first
+    ``replay_steps`` steps, printed by ``fingerprint`` as numbers that survive another CPU
+    (counts, or values rounded with a margin). ``verified_replay(name)`` reruns it, renders
+    the same fingerprints from the committed records (the full runs passed through the same
+    steps), and raises unless the two texts are equal; the experiment's demo prints it, so
+    the test suite reruns it and compares it byte for byte with the stored demo output under
+    every CPU setting (``tests/test_outputs.py``, ``tests/test_cpu_settings.py``): the
+    committed numbers come from the committed code.
 
-A demo then reads the committed records (``records``) and prints its page's tables from them,
-so every number on a page is still printed by code in the repository; the page says the
-numbers come from one recorded run and links ``environment.json``.
+The experiment's demo reads the committed records (``records``) and prints its page's tables
+from them, so every number on a page is still printed by code in the repository; it ends with
+``verified_replay``. The page says the numbers come from one recorded run and links
+``environment.json``; ``session_summary`` gives the line to print.
 
 To add an experiment: write ``run(config, steps=None) -> dict`` (``steps`` stops after that
 many steps and must give a record whose prefix fields equal the full run's), ``configs()``,
@@ -145,8 +147,7 @@ def _now() -> str:
 def regen(name: str, only: Sequence[int] | None = None, log=sys.stderr) -> None:
     """Run every configuration of ``name`` not yet in ``records.jsonl`` (in ``configs`` order),
     appending each record as it finishes and updating this session's entry in
-    ``environment.json`` after each; at the end, rewrite ``replay.txt`` (once the replayed runs
-    are recorded). Sessions with disjoint ``only`` may run at the same time.
+    ``environment.json`` after each. Sessions with disjoint ``only`` may run at the same time.
 
     ``only`` limits the runs to those indices of ``configs()`` (the others stay missing).
     """
@@ -159,13 +160,13 @@ def regen(name: str, only: Sequence[int] | None = None, log=sys.stderr) -> None:
     done = {_key(c) for c, _ in records(name)} if path.exists() else set()
     configs = exp.configs()
     env_path = exp.dir / "environment.json"
-    session = {**environment(), "pid": os.getpid(), "started": _now(), "finished": None, "runs": 0}
+    session = {**environment(), "id": f"{os.getpid()}-{time.time_ns()}", "started": _now(), "finished": None,
+               "runs": 0}
     todo = [i for i, c in enumerate(configs) if _key(c) not in done and (only is None or i in only)]
 
     def write_env() -> None:  # re-read first: another session may be running (disjoint ``only``)
         env = json.loads(env_path.read_text()) if env_path.exists() and path.exists() else {"sessions": []}
-        env["sessions"] = [s for s in env["sessions"]
-                           if (s.get("pid"), s["started"]) != (session["pid"], session["started"])] + [session]
+        env["sessions"] = [s for s in env["sessions"] if s.get("id") != session["id"]] + [session]
         env["sessions"].sort(key=lambda s: s["started"])
         env["runs_recorded"] = len(records(name)) if path.exists() else 0
         env["runs_configured"] = len(configs)
@@ -182,9 +183,6 @@ def regen(name: str, only: Sequence[int] | None = None, log=sys.stderr) -> None:
         write_env()
         print(f"{_now()}  {name}: {n}/{len(todo)} config {i} {configs[i]} in {time.time() - t0:.0f} s",
               file=log, flush=True)
-    recorded = {_key(c) for c, _ in records(name)}
-    if all(_key(configs[i]) in recorded for i in exp.replay):
-        (exp.dir / "replay.txt").write_text(replay_from_records(name), encoding="utf-8")
 
 
 def _render(name: str, pairs: Sequence[tuple[dict, dict]]) -> str:
@@ -209,8 +207,39 @@ def replay_from_records(name: str) -> str:
     exp = REGISTRY[name]
     configs = exp.configs()
     recorded = {_key(c): r for c, r in records(name)}
-    pairs = [(configs[i], recorded[_key(configs[i])]) for i in exp.replay]
-    return _render(name, pairs)
+    missing = [configs[i] for i in exp.replay if _key(configs[i]) not in recorded]
+    if missing:
+        raise FileNotFoundError(f"{name}: the replayed runs {missing} are not recorded: run `make regen-long`")
+    return _render(name, [(configs[i], recorded[_key(configs[i])]) for i in exp.replay])
+
+
+def verified_replay(name: str) -> str:
+    """``replay(name)``, after checking that it equals ``replay_from_records(name)``.
+
+    Raises
+    ------
+    ValueError
+        If the rerun differs from the committed records: the code changed since the run
+        (run ``make regen-long``), or this machine computes differently beyond the
+        fingerprint's rounding.
+    """
+    fresh, committed = replay(name), replay_from_records(name)
+    if fresh != committed:
+        diff = "\n".join(f"  rerun:     {a}\n  committed: {b}" for a, b in
+                         zip(fresh.splitlines(), committed.splitlines()) if a != b)
+        raise ValueError(f"{name}: the replay differs from the committed records "
+                         f"(docs/long/{name}/records.jsonl):\n{diff}")
+    return fresh
+
+
+def session_summary(name: str) -> str:
+    """One line on where the committed numbers of ``name`` come from (for its demo's output)."""
+    env = json.loads((REGISTRY[name].dir / "environment.json").read_text(encoding="utf-8"))
+    s = env["sessions"]
+    cpus = sorted({x["cpu"] for x in s})
+    return (f"From one recorded run of `make regen-long` ({len(s)} session{'s' if len(s) > 1 else ''}, "
+            f"{s[0]['started'][:10]}; {', '.join(cpus)}; torch {s[0]['torch']}, {s[0]['torch_threads']} thread): "
+            f"{env['runs_recorded']} of {env['runs_configured']} runs, docs/long/{name}/.")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -220,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     r = sub.add_parser("regen", help="run the missing configurations of NAME (or every experiment)")
     r.add_argument("names", nargs="*", help=f"experiments (default: all of {', '.join(REGISTRY)})")
     r.add_argument("--only", type=int, nargs="+", metavar="I", help="only these config indices")
-    p = sub.add_parser("replay", help="print the replay of NAME (what docs/long/NAME/replay.txt holds)")
+    p = sub.add_parser("replay", help="rerun the replay of NAME, check it against the records, print it")
     p.add_argument("name", choices=sorted(REGISTRY))
     sub.add_parser("list", help="list the experiments and their configuration counts")
     args = parser.parse_args(argv)
@@ -228,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
         for name, exp in REGISTRY.items():
             print(f"{name}\t{len(exp.configs())} runs\t{exp.module}")
     elif args.command == "replay":
-        sys.stdout.write(replay(args.name))
+        sys.stdout.write(verified_replay(args.name))
     else:
         for name in args.names or list(REGISTRY):
             if name not in REGISTRY:

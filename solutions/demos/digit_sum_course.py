@@ -1,0 +1,66 @@
+"""The course's own digit-sum protocol (nndl/practice-in-paddle ch. 6): SRN, LSTM and GRU, every seed."""
+
+from __future__ import annotations
+
+from solutions.experiments import digit_sum_course as dc
+from solutions.experiments import longrun
+from solutions.plotting import figure
+from solutions.report import Result, table
+
+NAME = "digit-sum-course"
+
+
+def main() -> Result:
+    runs = {(c["model"], c["L"], c["seed"]): r for c, r in longrun.records(NAME)}
+    lengths = [L for L in dc.LENGTHS if all((m, L, s) in runs for m in dc.MODELS for s in dc.SEEDS)]
+    missing = [L for L in dc.LENGTHS if L not in lengths]
+    S = len(dc.SEEDS)
+    n_steps = dc.EPOCHS * -(-300 // dc.BATCH)
+    print("The course's protocol (practice-in-paddle, ch. 6, 数字求和): the 100 digit pairs, zeros to\n"
+          "length L, one random digit at a position >= 2 in each copy; 300/100/100 train/dev/test\n"
+          f"(the course's generator and seed). Embedding {dc.EMBED}, hidden {dc.HIDDEN}, Xavier-uniform init "
+          "(biases too);\n"
+          f"Adam lr {dc.LR:g}, batch {dc.BATCH}, {dc.EPOCHS} epochs ({n_steps} steps), no shuffling; dev accuracy "
+          f"every {dc.EVAL_EVERY} steps,\nthe best-dev checkpoint scored on test. torch.nn.RNN/LSTM/GRU, "
+          f"float32. {S} model seeds per cell (same data).")
+    print(longrun.session_summary(NAME))
+    if missing:
+        print(f"Not run (the recorded run stopped before them): L = {', '.join(map(str, missing))}.")
+    print(f"\nTest accuracy (%, of 100 sequences) of the best-dev checkpoint, seeds {', '.join(map(str, dc.SEEDS))};"
+          " mean in brackets")
+    rows, values, test = [], {}, {}
+    for L in lengths:
+        row = [f"L = {L}"]
+        for m in dc.MODELS:
+            t = [runs[m, L, s]["test"] for s in dc.SEEDS]
+            test[m, L] = t
+            mean = f"{sum(t) / S:.1f}"
+            row.append(f"{' '.join(map(str, t))}  ({mean})")
+            values[f"{m.lower()}-{L}"] = f"{' / '.join(map(str, t))}%"
+            values[f"{m.lower()}-{L}-min"] = f"{min(t)}%"
+            values[f"{m.lower()}-{L}-max"] = f"{max(t)}%"
+        rows.append(row)
+    print(table(["length", *dc.MODELS], rows))
+    print("\nBest dev accuracy (%) and the step it was reached at, per seed")
+    rows = [[f"L = {L}", *(" ".join(f"{runs[m, L, s]['best_dev']}@{runs[m, L, s]['best_step']}" for s in dc.SEEDS)
+                           for m in dc.MODELS)] for L in lengths]
+    print(table(["length", *dc.MODELS], rows))
+    wins = sum(sum(test["LSTM", L]) > sum(test["SRN", L]) for L in lengths)
+    values.update({"lstm-beats-srn": f"{wins} of {len(lengths)}", "seeds": str(S), "steps": str(n_steps),
+                   "lengths": ", ".join(map(str, lengths))})
+    print(f"\nLengths where the LSTM's mean test accuracy is above the SRN's: {wins} of {len(lengths)}.")
+    print("\nReplay (rerun by this demo; equal to the committed records):")
+    print(longrun.verified_replay(NAME), end="")
+
+    fig, ax = figure(width=6.0, height=3.8)
+    for (m, marker), off in zip(zip(dc.MODELS, "osD"), (-0.5, 0.0, 0.5)):
+        line, = ax.plot(lengths, [sum(test[m, L]) / S for L in lengths], marker=marker, label=m)
+        for L in lengths:
+            ax.plot([L + off] * S, test[m, L], marker, color=line.get_color(), markersize=3, alpha=0.5,
+                    linestyle="none")
+    ax.set_xlabel("sequence length L")
+    ax.set_ylabel("test accuracy, % (dots: seeds)")
+    ax.set_xticks(lengths)
+    ax.set_ylim(0, 100)
+    ax.legend(fontsize=8)
+    return Result(figures={"digit-sum-course.svg": fig}, values=values)
