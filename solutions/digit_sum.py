@@ -16,7 +16,7 @@ losses, and Adam's update is element-wise, so each copy trains exactly as it wou
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
@@ -138,7 +138,8 @@ def loss_of(o: torch.Tensor, labels: np.ndarray) -> torch.Tensor:
 
 
 def train(kind: str, L: int, H: int, seeds: Sequence[int], steps: int, batch: int, lr: float,
-          forget_bias: float | None = None, data_seed: int = 0, grid: float | None = GRID) -> dict[str, torch.Tensor]:
+          forget_bias: float | None = None, data_seed: int = 0, grid: float | None = GRID,
+          on_step: Callable[[int, dict[str, torch.Tensor]], None] | None = None) -> dict[str, torch.Tensor]:
     """Adam on fresh batches (the same batches for every copy), float64; returns the trained parameters.
 
     Training a network is chaotic: a difference in the last bit — which another CPU's
@@ -148,11 +149,12 @@ def train(kind: str, L: int, H: int, seeds: Sequence[int], steps: int, batch: in
     fractional bits, exact in float64): two CPUs whose updates differ in the last bits round to
     the same grid point unless a value lies within that difference of a rounding edge, so
     every CPU follows the same trajectory. ``grid=None`` trains without rounding.
+    ``on_step(n, params)``, if given, is called after the ``n``-th step (n = 1 … steps).
     """
     p = init_params(kind, H, seeds, forget_bias)
     opt = torch.optim.Adam(p.values(), lr=lr)
     rng = np.random.default_rng(data_seed)
-    for _ in range(steps):
+    for n in range(1, steps + 1):
         digits, labels = make_data(L, batch, rng)
         opt.zero_grad()
         loss = loss_of(logits(p, states(kind, p, digits)[-1]), labels)
@@ -162,6 +164,8 @@ def train(kind: str, L: int, H: int, seeds: Sequence[int], steps: int, batch: in
             with torch.no_grad():
                 for v in p.values():
                     v.copy_(torch.round(v / grid) * grid)
+        if on_step is not None:
+            on_step(n, p)
     return p
 
 

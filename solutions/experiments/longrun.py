@@ -93,6 +93,8 @@ REGISTRY: dict[str, LongRun] = {
                                 replay=(0, 1, 2), replay_steps=200),
     "digit-sum-sweep": LongRun("digit-sum-sweep", "solutions.experiments.digit_sum_sweep",
                                replay=(0, 4), replay_steps=100),
+    "gradient-reach": LongRun("gradient-reach", "solutions.experiments.gradient_reach",
+                              replay=(3, 4), replay_steps=20),
 }
 """Every long experiment, by name."""
 
