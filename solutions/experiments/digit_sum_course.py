@@ -112,7 +112,7 @@ def _correct(net: Net, digits: np.ndarray, labels: np.ndarray) -> int:
 
 def configs() -> list[dict]:
     """Every run: lengths 10, 35, 20 first (so a partial run covers the range), then 15, 25, 30."""
-    return [{"model": m, "L": L, "seed": s} for L in (10, 35, 20, 15, 25, 30) for s in SEEDS for m in MODELS]
+    return [{"model": m, "L": L, "seed": s} for L in (10, 35, 20, 15, 25, 30) for m in MODELS for s in SEEDS]
 
 
 def run(config: dict, steps: int | None = None) -> dict:
