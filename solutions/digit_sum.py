@@ -15,7 +15,6 @@ losses, and Adam's update is element-wise, so each copy trains exactly as it wou
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -174,15 +173,6 @@ def accuracy_counts(kind: str, p: dict[str, torch.Tensor], digits: np.ndarray, l
     with torch.no_grad():
         pred = logits(p, states(kind, p, digits)[-1]).argmax(dim=2).numpy()
     return (pred == labels[None]).sum(axis=1)
-
-
-@functools.cache
-def trained(kind: str, L: int, forget_bias: float | None = None) -> dict[str, torch.Tensor]:
-    """The copies of ``kind`` trained on length ``L`` with the shared setup (``H``, ``SEEDS``,
-    ``STEPS``, ``BATCH``, ``LR``); cached, so demos run in one process train each model once."""
-    torch.set_num_threads(1)
-    p = train(kind, L, H, SEEDS, STEPS, BATCH, LR, forget_bias, data_seed=L)
-    return {k: v.detach() for k, v in p.items()}
 
 
 def test_set(L: int) -> tuple[np.ndarray, np.ndarray]:
