@@ -12,8 +12,9 @@ NAME = "digit-sum-course"
 
 def main() -> Result:
     runs = {(c["model"], c["L"], c["seed"]): r for c, r in longrun.records(NAME)}
-    lengths = [L for L in dc.LENGTHS if all((m, L, s) in runs for m in dc.MODELS for s in dc.SEEDS)]
-    missing = [L for L in dc.LENGTHS if L not in lengths]
+    done = {(m, L) for m in dc.MODELS for L in dc.LENGTHS if all((m, L, s) in runs for s in dc.SEEDS)}
+    lengths = [L for L in dc.LENGTHS if any((m, L) in done for m in dc.MODELS)]
+    missing = [f"{m} at L = {L}" for L in dc.LENGTHS for m in dc.MODELS if (m, L) not in done]
     S = len(dc.SEEDS)
     n_steps = dc.EPOCHS * -(-300 // dc.BATCH)
     print("The course's protocol (practice-in-paddle, ch. 6, 数字求和): the 100 digit pairs, zeros to\n"
@@ -25,37 +26,41 @@ def main() -> Result:
           f"float32. {S} model seeds per cell (same data).")
     print(longrun.session_summary(NAME))
     if missing:
-        print(f"Not run (the recorded run stopped before them): L = {', '.join(map(str, missing))}.")
+        print(f"Not run (the recorded run stopped before them): {', '.join(missing)}.")
     print(f"\nTest accuracy (%, of 100 sequences) of the best-dev checkpoint, seeds {', '.join(map(str, dc.SEEDS))};"
           " mean in brackets")
     rows, values, test = [], {}, {}
     for L in lengths:
         row = [f"L = {L}"]
         for m in dc.MODELS:
+            if (m, L) not in done:
+                row.append("not run")
+                continue
             t = [runs[m, L, s]["test"] for s in dc.SEEDS]
             test[m, L] = t
-            mean = f"{sum(t) / S:.1f}"
-            row.append(f"{' '.join(map(str, t))}  ({mean})")
+            row.append(f"{' '.join(map(str, t))}  ({sum(t) / S:.1f})")
             values[f"{m.lower()}-{L}"] = f"{' / '.join(map(str, t))}%"
             values[f"{m.lower()}-{L}-min"] = f"{min(t)}%"
             values[f"{m.lower()}-{L}-max"] = f"{max(t)}%"
         rows.append(row)
     print(table(["length", *dc.MODELS], rows))
     print("\nBest dev accuracy (%) and the step it was reached at, per seed")
-    rows = [[f"L = {L}", *(" ".join(f"{runs[m, L, s]['best_dev']}@{runs[m, L, s]['best_step']}" for s in dc.SEEDS)
-                           for m in dc.MODELS)] for L in lengths]
+    rows = [[f"L = {L}", *((" ".join(f"{runs[m, L, s]['best_dev']}@{runs[m, L, s]['best_step']}" for s in dc.SEEDS)
+                            if (m, L) in done else "not run") for m in dc.MODELS)] for L in lengths]
     print(table(["length", *dc.MODELS], rows))
-    wins = sum(sum(test["LSTM", L]) > sum(test["SRN", L]) for L in lengths)
-    values.update({"lstm-beats-srn": f"{wins} of {len(lengths)}", "seeds": str(S), "steps": str(n_steps),
+    both = [L for L in lengths if ("LSTM", L) in done and ("SRN", L) in done]
+    wins = sum(sum(test["LSTM", L]) > sum(test["SRN", L]) for L in both)
+    values.update({"lstm-beats-srn": f"{wins} of {len(both)}", "seeds": str(S), "steps": str(n_steps),
                    "lengths": ", ".join(map(str, lengths))})
-    print(f"\nLengths where the LSTM's mean test accuracy is above the SRN's: {wins} of {len(lengths)}.")
+    print(f"\nLengths where the LSTM's mean test accuracy is above the SRN's: {wins} of {len(both)}.")
     print("\nReplay (rerun by this demo; equal to the committed records):")
     print(longrun.verified_replay(NAME), end="")
 
     fig, ax = figure(width=6.0, height=3.8)
     for (m, marker), off in zip(zip(dc.MODELS, "osD"), (-0.5, 0.0, 0.5)):
-        line, = ax.plot(lengths, [sum(test[m, L]) / S for L in lengths], marker=marker, label=m)
-        for L in lengths:
+        xs = [L for L in lengths if (m, L) in done]
+        line, = ax.plot(xs, [sum(test[m, L]) / S for L in xs], marker=marker, label=m)
+        for L in xs:
             ax.plot([L + off] * S, test[m, L], marker, color=line.get_color(), markersize=3, alpha=0.5,
                     linestyle="none")
     ax.set_xlabel("sequence length L")
