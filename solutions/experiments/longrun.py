@@ -177,7 +177,7 @@ def regen(name: str, only: Sequence[int] | None = None, log=sys.stderr) -> None:
     if todo:
         write_env()
     for n, i in enumerate(todo, 1):
-        if _key(configs[i]) in {_key(c) for c, _ in records(name)}:  # recorded meanwhile by another session
+        if path.exists() and _key(configs[i]) in {_key(c) for c, _ in records(name)}:  # recorded by another session
             continue
         t0 = time.time()
         record = exp.impl.run(configs[i])
