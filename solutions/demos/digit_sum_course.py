@@ -51,6 +51,7 @@ def main() -> Result:
     both = [L for L in lengths if ("LSTM", L) in done and ("SRN", L) in done]
     wins = sum(sum(test["LSTM", L]) > sum(test["SRN", L]) for L in both)
     values.update({"lstm-beats-srn": f"{wins} of {len(both)}", "seeds": str(S), "steps": str(n_steps),
+                   "lr": f"{dc.LR:g}",
                    "lengths": ", ".join(map(str, lengths))})
     print(f"\nLengths where the LSTM's mean test accuracy is above the SRN's: {wins} of {len(both)}.")
     print("\nReplay (rerun by this demo; equal to the committed records):")

@@ -89,5 +89,5 @@ def main() -> Result:
     cbar.set_ticklabels([f"<1e{LOW + 1:+d}" if v == LOW else f"≥1e{v:+d}" if v == HIGH else f"1e{v:+d}"
                          for v in range(LOW, HIGH + 1)])
     cbar.set_label("‖∂L_t/∂h_k‖ / ‖∂L_t/∂h_t‖, decade")
-    values["length"] = str(T)
+    values.update(length=str(T), steps=str(ds.STEPS), lr=f"{ds.LR:g}", batch=str(ds.BATCH))
     return Result(figures={"gated-gradients.svg": fig}, values=values)
