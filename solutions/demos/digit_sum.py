@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from solutions.experiments import digit_sum_sweep as sw
 from solutions.experiments import longrun
-from solutions.plotting import figure
-from solutions.report import Result, table
+from solutions.publish.plotting import Style, figure
+from solutions.publish.report import Result, table
 
 NAME = "digit-sum-sweep"
 CHANCE = 10  # per cent: the most frequent sum, 9, is 10 of the 100 digit pairs
@@ -65,19 +67,26 @@ def main() -> Result:
     print("\nReplay (rerun by this demo; equal to the committed records):")
     print(longrun.verified_replay(NAME), end="")
 
-    fig, ax = figure(width=6.0, height=3.8)
-    for (m, marker), off in zip(zip(sw.MODELS, "osD^v"), np.linspace(-0.6, 0.6, len(sw.MODELS))):
-        means = [100.0 * sum(test[m, L]) / (S * sw.TEST) for L in lengths]
-        line, = ax.plot(lengths, means, marker=marker, label=m)
-        for L in lengths:
-            ax.plot([L + off] * S, [t / 10 for t in test[m, L]], marker, color=line.get_color(),
-                    markersize=3, alpha=0.5, linestyle="none")
-    ax.axhline(CHANCE, color="grey", linestyle=":", label="chance (always 9)")
-    ax.set_xlabel("sequence length L (distractors: L − 2)")
-    ax.set_ylabel("test accuracy, % (dots: seeds)")
-    ax.set_xticks(lengths)
-    ax.set_ylim(0, 100)
-    ax.legend(fontsize=8)
     values.update({"seeds": str(S), "steps": str(sw.STEPS), "batch": str(sw.BATCH), "hidden": str(sw.ds.H),
                    "lrs": ", ".join(f"{lr:g}" for lr in sw.LRS), "dev": str(sw.DEV), "test": str(sw.TEST)})
-    return Result(figures={"digit-sum.svg": fig}, values=values)
+    return Result(figures={"digit-sum.svg": partial(_draw, lengths, test, S)}, values=values)
+
+
+def _draw(lengths: list[int], test: dict, S: int, s: Style):
+    """Mean test accuracy per model against L (lines) and each seed (dots), at the chosen rates."""
+    fig, ax = figure(height=3.8)
+    colours = ("blue", "orange", "green", "red", "purple")
+    for (m, marker, colour), off in zip(zip(sw.MODELS, "osD^v", colours), np.linspace(-0.6, 0.6, len(sw.MODELS))):
+        ax.plot(lengths, [100.0 * sum(test[m, L]) / (S * sw.TEST) for L in lengths], marker=marker,
+                color=s.c(colour), label=m)
+        for L in lengths:
+            ax.plot([L + off] * S, [t / 10 for t in test[m, L]], marker, color=s.c(colour), markersize=3,
+                    alpha=0.5, linestyle="none")
+    ax.axhline(CHANCE, color=s.c("grey"), linestyle=":", label=s.t("chance (always 9)", "随机水平（总答 9）"))
+    ax.set_xlabel(s.t("sequence length L (distractors: L − 2)", "序列长度 L（干扰数字 L − 2 个）"))
+    ax.set_ylabel(s.t("test accuracy, % (dots: seeds)", "测试准确率 %（点：各种子）"))
+    ax.set_xticks(lengths)
+    ax.set_xlim(min(lengths) - 5, max(lengths) + 5)
+    ax.set_ylim(0, 100)
+    ax.legend(fontsize=9)
+    return fig

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from solutions.experiments import digit_sum_course as dc
 from solutions.experiments import longrun
-from solutions.plotting import figure
-from solutions.report import Result, table
+from solutions.publish.plotting import Style, figure
+from solutions.publish.report import Result, table
 
 NAME = "digit-sum-course"
 
@@ -57,16 +59,22 @@ def main() -> Result:
     print("\nReplay (rerun by this demo; equal to the committed records):")
     print(longrun.verified_replay(NAME), end="")
 
-    fig, ax = figure(width=6.0, height=3.8)
-    for (m, marker), off in zip(zip(dc.MODELS, "osD"), (-0.5, 0.0, 0.5)):
+    return Result(figures={"digit-sum-course.svg": partial(_draw, lengths, done, test, S)}, values=values)
+
+
+def _draw(lengths: list[int], done: set, test: dict, S: int, s: Style):
+    """Mean test accuracy per model against L (lines) and each model seed (dots)."""
+    fig, ax = figure(height=3.8)
+    for (m, marker, colour), off in zip(zip(dc.MODELS, "osD", ("blue", "orange", "green")), (-0.6, 0.0, 0.6)):
         xs = [L for L in lengths if (m, L) in done]
-        line, = ax.plot(xs, [sum(test[m, L]) / S for L in xs], marker=marker, label=m)
+        ax.plot(xs, [sum(test[m, L]) / S for L in xs], marker=marker, color=s.c(colour), label=m)
         for L in xs:
-            ax.plot([L + off] * S, test[m, L], marker, color=line.get_color(), markersize=3, alpha=0.5,
+            ax.plot([L + off] * S, test[m, L], marker, color=s.c(colour), markersize=3, alpha=0.5,
                     linestyle="none")
-    ax.set_xlabel("sequence length L")
-    ax.set_ylabel("test accuracy, % (dots: seeds)")
+    ax.set_xlabel(s.t("sequence length L", "序列长度 L"))
+    ax.set_ylabel(s.t("test accuracy, % (dots: seeds)", "测试准确率 %（点：各种子）"))
     ax.set_xticks(lengths)
+    ax.set_xlim(min(lengths) - 5, max(lengths) + 5)
     ax.set_ylim(0, 100)
-    ax.legend(fontsize=8)
-    return Result(figures={"digit-sum-course.svg": fig}, values=values)
+    ax.legend(fontsize=9)
+    return fig

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import math
+from functools import partial
 
+import matplotlib
 import numpy as np
-from matplotlib.colors import BoundaryNorm, ListedColormap
+from matplotlib.colors import BoundaryNorm
 
-from solutions import digit_sum as ds
+from solutions.experiments import digit_sum as ds
 from solutions.experiments import gradient_reach as gr
 from solutions.experiments import longrun
-from solutions.plotting import figure
-from solutions.report import Result, fmt, table
+from solutions.publish.plotting import MATH_PT, Style, figure
+from solutions.publish.report import Result, fmt, table
 
 NAME = "gradient-reach"
 DISTANCES = (1, 5, 10, 19)               # T − k printed in the table
@@ -59,35 +61,56 @@ def main() -> Result:
     print("\nReplay (rerun by this demo; equal to the committed records):")
     print(longrun.verified_replay(NAME), end="")
 
-    fig, axes = figure(2, 4, width=11.0, height=5.4, gridspec_kw={"width_ratios": [1.6, 1, 1, 1]})
-    d = np.arange(T)
-    for ax, stage in zip(axes[:, 0], STAGES):
-        for name, style in zip(gr.MODELS, ("-o", "-s", "-^", "-v", "-D")):
-            ax.plot(d, rec[name][stage]["curve"], style, markersize=3, label=name)
-        ax.set_yscale("log")
-        ax.set_ylim(1e-12, 1e2)
-        ax.set_xlabel("T − k (steps back)")
-        ax.set_ylabel("‖∂L_T/∂h_k‖ / ‖∂L_T/∂h_T‖")
-        ax.set_title(f"{STAGES[stage]} (median of {S} seeds)", fontsize=9)
-    axes[0, 0].legend(fontsize=7, ncols=2)
-    colours = ListedColormap(["#fde725", "#d2e21b", "#a5db36", "#7ad151", "#54c568", "#35b779", "#22a884",
-                              "#1f988b", "#23888e", "#2a788e", "#31688e"][::-1])
-    norm = BoundaryNorm(np.arange(LOW - 0.5, HIGH + 1.0), colours.N)
-    for row, stage in enumerate(STAGES):
-        for ax, name in zip(axes[row, 1:], gr.HEAT):
+    lines = {(stage, name): rec[name][stage]["curve"] for stage in STAGES for name in gr.MODELS}
+    bins = {}
+    for stage in STAGES:
+        for name in gr.HEAT:
             m = np.asarray(rec[name][stage]["heat"])
-            bins = np.full(m.shape, np.nan)
+            b = np.full(m.shape, np.nan)
             for t in range(T):
                 for k in range(t + 1):
-                    bins[t, k] = min(max(math.floor(math.log10(m[t, k])), LOW), HIGH)
-            im = ax.imshow(bins, origin="lower", cmap=colours, norm=norm, interpolation="nearest")
-            ax.set_title(f"{name}, {'init' if stage == 'init' else 'trained'}", fontsize=9)
-            ax.set_xlabel("k (state)")
-            ax.set_ylabel("t (loss)")
-            ax.grid(False)
-    cbar = fig.colorbar(im, ax=axes[:, 1:], shrink=0.8, ticks=np.arange(LOW, HIGH + 1))
-    cbar.set_ticklabels([f"<1e{LOW + 1:+d}" if v == LOW else f"≥1e{v:+d}" if v == HIGH else f"1e{v:+d}"
-                         for v in range(LOW, HIGH + 1)])
-    cbar.set_label("‖∂L_t/∂h_k‖ / ‖∂L_t/∂h_t‖, decade")
+                    b[t, k] = min(max(math.floor(math.log10(m[t, k])), LOW), HIGH)
+            bins[stage, name] = b
     values.update(length=str(T), steps=str(ds.STEPS), lr=f"{ds.LR:g}", batch=str(ds.BATCH))
-    return Result(figures={"gated-gradients.svg": fig}, values=values)
+    return Result(figures={"gated-gradients.svg": partial(_draw, lines, bins, S)}, values=values)
+
+
+def _draw(lines: dict, bins: dict, S: int, s: Style):
+    """Top: the median reach g(T − k) per model, at initialisation and after training; bottom: heat
+    maps of the ratio over (k, t) for three models, one colour per decade (the top bin: 10 or more)."""
+    fig = figure(height=9.6)[0]
+    fig.delaxes(fig.axes[0])
+    top, bottom = fig.subfigures(2, 1, height_ratios=[1.25, 1])
+    curve_axes = top.subplots(2, 1, sharex=True)
+    d = np.arange(gr.L)
+    colours = ("blue", "orange", "green", "red", "purple")
+    stages = {"init": s.t("at initialisation", "初始化时"), "trained": s.t("after training", "训练后")}
+    for ax, stage in zip(curve_axes, STAGES):
+        for name, style, colour in zip(gr.MODELS, ("-o", "-s", "-^", "-v", "-D"), colours):
+            ax.plot(d, lines[stage, name], style, markersize=3.5, color=s.c(colour), label=name)
+        ax.set_yscale("log")
+        ax.set_ylim(1e-12, 1e2)
+        ax.set_yticks([1e-12, 1e-8, 1e-4, 1])
+        ax.set_ylabel(r"$\|\partial L_T/\partial h_k\| \,/\, \|\partial L_T/\partial h_T\|$", fontsize=MATH_PT)
+        ax.set_title(s.t(f"{stages[stage]} (median of {S} seeds)", f"{stages[stage]}（{S} 个种子的中位数）"), fontsize=11)
+    curve_axes[1].set_xlabel(s.t("T − k (steps back)", "T − k（向前回溯的步数）"))
+    curve_axes[1].set_xticks([0, 5, 10, 15])
+    curve_axes[0].legend(fontsize=10, ncols=2, loc="lower left")
+    cmap = matplotlib.colormaps[s.cmap].resampled(HIGH - LOW + 1)
+    norm = BoundaryNorm(np.arange(LOW - 0.5, HIGH + 1.0), cmap.N)     # bins of whole decades
+    heat_axes = bottom.subplots(2, 3, sharex=True, sharey=True)
+    for row, stage in enumerate(STAGES):
+        for ax, name in zip(heat_axes[row], gr.HEAT):
+            im = ax.imshow(bins[stage, name], origin="lower", cmap=cmap, norm=norm, interpolation="nearest")
+            ax.set_title(f"{name}\n{stages[stage]}", fontsize=10)
+            ax.set_xticks([0, 10])
+            ax.set_yticks([0, 10])
+            ax.grid(False)
+        heat_axes[row, 0].set_ylabel(s.t("t (loss)", "t（损失）"))
+    for ax in heat_axes[1]:
+        ax.set_xlabel(s.t("k (state)", "k（状态）"))
+    ticks = [HIGH, 0, -2, -4, -6, LOW]
+    cbar = bottom.colorbar(im, ax=heat_axes, shrink=0.95, ticks=ticks)
+    cbar.set_ticklabels([f"<1e{v + 1:+d}" if v == LOW else f"≥1e{v:+d}" if v == HIGH else f"1e{v:+d}" for v in ticks])
+    cbar.set_label(s.t("decade of the ratio", "比值的数量级"))
+    return fig

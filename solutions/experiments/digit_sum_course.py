@@ -163,7 +163,7 @@ def run(config: dict, steps: int | None = None) -> dict:
 
 def fingerprint(config: dict, record: dict, steps: int) -> str:
     """The CPU-robust part of a run's first ``steps`` steps: dev counts and block losses (3 digits)."""
-    from solutions.report import fmt
+    from solutions.publish.report import fmt
 
     n_eval = (steps - 1) // EVAL_EVERY
     n_loss = steps // EVAL_EVERY

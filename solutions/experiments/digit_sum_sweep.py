@@ -27,7 +27,7 @@ import time
 import numpy as np
 import torch
 
-from solutions import digit_sum as ds
+from solutions.experiments import digit_sum as ds
 
 MODELS = {"SRN": ("rnn", None), "LSTM b_f=0": ("lstm", 0.0), "LSTM b_f=1": ("lstm", 1.0),
           "LSTM b_f=2": ("lstm", 2.0), "GRU": ("gru", None)}
@@ -126,7 +126,7 @@ def run(config: dict, steps: int | None = None) -> dict:
 
 def fingerprint(config: dict, record: dict, steps: int) -> str:
     """The CPU-robust part of a job's first ``steps`` steps: each copy's block losses to 3 digits."""
-    from solutions.report import fmt
+    from solutions.publish.report import fmt
 
     lines = [f"{config['model']} L={config['L']}:"]
     for c in record["copies"]:

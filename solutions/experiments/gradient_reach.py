@@ -1,7 +1,7 @@
 """How far back the gradient reaches in a simple RNN, LSTMs (b_f = 0, 1, 2) and a GRU: a long-tier experiment.
 
 For each model, ``‖∂L_t/∂h_k‖`` on a batch of digit-sum test sequences of length ``L``
-(``solutions.digit_sum``; ``N`` sequences, the seeds of ``digit_sum.SEEDS``, float64, torch
+(``solutions.experiments.digit_sum``; ``N`` sequences, the seeds of ``digit_sum.SEEDS``, float64, torch
 autograd), at initialisation, after ``PREFIX`` training steps and after the short digit-sum
 training (``digit_sum.STEPS`` Adam steps at ``digit_sum.LR``, parameters on the ``2⁻²⁰``
 grid). The record keeps the median over the seeds of ``g(T − k) = ‖∂L_T/∂h_k‖ / ‖∂L_T/∂h_T‖``
@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from solutions import digit_sum as ds
+from solutions.experiments import digit_sum as ds
 
 L = 20
 MODELS = {"RNN": ("rnn", None), "LSTM, b_f = 0": ("lstm", 0.0), "LSTM, b_f = 1": ("lstm", 1.0),
@@ -103,7 +103,7 @@ def decade(x: float, rel: float = 1e-6) -> int:
     """``floor(log10 x)``, refusing an ``x`` so close to a power of ten that another CPU could bin it elsewhere."""
     import math
 
-    from solutions.report import FragileNumber
+    from solutions.publish.report import FragileNumber
 
     lo, hi = math.floor(math.log10(x * (1 - rel))), math.floor(math.log10(x * (1 + rel)))
     if lo != hi:
