@@ -90,7 +90,7 @@ class LongRun:
 
 REGISTRY: dict[str, LongRun] = {
     "digit-sum-course": LongRun("digit-sum-course", "solutions.experiments.digit_sum_course",
-                                replay=(0, 3, 6), replay_steps=200),
+                                replay=(0, 3), replay_steps=200),
     "digit-sum-sweep": LongRun("digit-sum-sweep", "solutions.experiments.digit_sum_sweep",
                                replay=(0, 4), replay_steps=100),
     "gradient-reach": LongRun("gradient-reach", "solutions.experiments.gradient_reach",
