@@ -163,10 +163,10 @@ def run(config: dict, steps: int | None = None) -> dict:
 
 def fingerprint(config: dict, record: dict, steps: int) -> str:
     """The CPU-robust part of a run's first ``steps`` steps: dev counts and block losses (3 digits)."""
-    from solutions.publish.report import fmt
+    from solutions.experiments.longrun import robust
 
     n_eval = (steps - 1) // EVAL_EVERY
     n_loss = steps // EVAL_EVERY
     dev = " ".join(str(d) for d in record["dev"][:n_eval])
-    loss = " ".join(fmt(v, ".3g", rel=1e-4) for v in record["loss"][:n_loss])
+    loss = " ".join(robust(v) for v in record["loss"][:n_loss])
     return f"{config['model']} L={config['L']} seed={config['seed']}: dev correct {dev}; mean loss per 100 steps {loss}"

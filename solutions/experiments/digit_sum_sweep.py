@@ -126,10 +126,10 @@ def run(config: dict, steps: int | None = None) -> dict:
 
 def fingerprint(config: dict, record: dict, steps: int) -> str:
     """The CPU-robust part of a job's first ``steps`` steps: each copy's block losses to 3 digits."""
-    from solutions.publish.report import fmt
+    from solutions.experiments.longrun import robust
 
     lines = [f"{config['model']} L={config['L']}:"]
     for c in record["copies"]:
-        loss = " ".join(fmt(v, ".3g", rel=1e-4) for v in c["loss"][:steps // LOSS_EVERY])
+        loss = " ".join(robust(v) for v in c["loss"][:steps // LOSS_EVERY])
         lines.append(f"  seed {c['seed']} lr {c['lr']:g}: mean loss per 100 steps {loss}")
     return "\n".join(lines)

@@ -99,6 +99,21 @@ REGISTRY: dict[str, LongRun] = {
 """Every long experiment, by name."""
 
 
+def robust(x: float, digits: int = 3, rel: float = 1e-4) -> str:
+    """``x`` with ``digits`` significant digits, or fewer when a relative change of ``rel`` (a
+    different CPU's last bits, grown over a replayed prefix) could flip the last digit: the
+    fingerprints' number format. The record and the rerun agree to far better than ``rel``, so
+    both take the same branch."""
+    from solutions.publish.report import FragileNumber, fmt
+
+    for d in range(digits, 0, -1):
+        try:
+            return fmt(x, f".{d}g", rel=rel)
+        except FragileNumber:
+            continue
+    raise FragileNumber(f"{x!r} lies within {rel:g} of a rounding edge at every precision")
+
+
 def _key(config: dict) -> str:
     return json.dumps(config, sort_keys=True)
 
