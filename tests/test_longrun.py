@@ -77,3 +77,9 @@ def test_committed_experiment_has_records_and_environment(name):
     assert env["runs_recorded"] == len(longrun.records(name)) <= env["runs_configured"] == len(exp.configs())
     recorded = [json.dumps(c, sort_keys=True) for c, _ in longrun.records(name)]
     assert len(set(recorded)) == len(recorded), "a configuration is recorded twice"
+
+
+def test_robust_drops_a_digit_only_next_to_a_rounding_edge():
+    assert longrun.robust(1.234) == "1.23"
+    assert longrun.robust(2.95471) == "3"       # 2.95|5 lies 1e-4 away: '2.95' or '2.96' on another CPU
+    assert longrun.robust(0.0913) == "0.0913"
