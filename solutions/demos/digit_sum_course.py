@@ -44,6 +44,7 @@ def main() -> Result:
             values[f"{m.lower()}-{L}"] = f"{' / '.join(map(str, t))}%"
             values[f"{m.lower()}-{L}-min"] = f"{min(t)}%"
             values[f"{m.lower()}-{L}-max"] = f"{max(t)}%"
+            values[f"{m.lower()}-{L}-mean"] = f"{sum(t) / S:.1f}%"
         rows.append(row)
     print(table(["length", *dc.MODELS], rows))
     print("\nBest dev accuracy (%) and the step it was reached at, per seed")
