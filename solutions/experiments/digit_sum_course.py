@@ -170,3 +170,8 @@ def fingerprint(config: dict, record: dict, steps: int) -> str:
     dev = " ".join(str(d) for d in record["dev"][:n_eval])
     loss = " ".join(robust(v) for v in record["loss"][:n_loss])
     return f"{config['model']} L={config['L']} seed={config['seed']}: dev correct {dev}; mean loss per 100 steps {loss}"
+
+
+def prefix(config: dict, record: dict, steps: int) -> list[float]:
+    """The numbers the replay checks: dev counts and block losses in the first ``steps`` steps."""
+    return [*record["dev"][:(steps - 1) // EVAL_EVERY], *record["loss"][:steps // EVAL_EVERY]]

@@ -133,3 +133,8 @@ def fingerprint(config: dict, record: dict, steps: int) -> str:
         loss = " ".join(robust(v) for v in c["loss"][:steps // LOSS_EVERY])
         lines.append(f"  seed {c['seed']} lr {c['lr']:g}: mean loss per 100 steps {loss}")
     return "\n".join(lines)
+
+
+def prefix(config: dict, record: dict, steps: int) -> list[float]:
+    """The numbers the replay checks: each copy's block losses in the first ``steps`` steps."""
+    return [v for c in record["copies"] for v in c["loss"][:steps // LOSS_EVERY]]
