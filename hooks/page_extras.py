@@ -7,13 +7,17 @@
 * The 404 page: a static host serves one ``/404.html`` for every missing path, and the zh-CN
   build (which runs after the English one) would overwrite it with its Chinese copy. The English
   build's copy is kept; it shows the Chinese text itself when the missing path is under /zh/.
+* The built site's notebooks name the repository when the publisher configured ``repo_url``
+  (``make publish``); the committed notebooks in docs/notebooks/ name no host.
 """
 
 from __future__ import annotations
 
 import re
 
-from solutions.notebooks import ROOT, pages, tests
+from pathlib import Path
+
+from solutions.notebooks import ROOT, pages, tests, with_repository
 
 LINK_TEXT = {
     "en": "Download this exercise as a Jupyter notebook",
@@ -135,6 +139,15 @@ def on_post_template(output: str, template_name: str, config, **kwargs) -> str:
         _english_404 = output
         return output
     return _english_404 or output
+
+
+def on_post_build(config, **kwargs) -> None:
+    repo = config.get("repo_url")
+    if not repo:
+        return
+    for path in Path(config["site_dir"]).rglob("notebooks/*.ipynb"):
+        text = path.read_text(encoding="utf-8")
+        path.write_text(with_repository(text, repo), encoding="utf-8")
 
 
 HEADING = re.compile(r'<h([1-6]) id="([^"]+)"(.*?)</h\1>', re.S)
