@@ -9,7 +9,8 @@ address and builds and works without one.
 Citations. A page that contains the line ``<!-- bibtex -->`` gets, in its place, a ``bibtex``
 code block with one entry for the whole site and one per content page of the navigation (API
 pages, the home, cite and print pages excluded); ``<!-- citation -->`` becomes the plain-text
-citation of the site. Title, authors, version and year come from ``CITATION.cff``, page titles
+citation of the site, ``<!-- addresses -->`` a sentence naming the configured addresses (or, with
+none, where the source is). Title, authors, version and year come from ``CITATION.cff``, page titles
 from ``mkdocs.yml``'s nav. Each address in them is an element ``[data-site-path]``: the static
 HTML holds ``site_url`` + path when the publisher configured ``site_url`` (nothing otherwise), and
 docs/javascripts/site.js fills in the address the reader is actually reading, from the page's own
@@ -26,6 +27,7 @@ import yaml
 
 MARKER = "<!-- bibtex -->"
 PLAIN = "<!-- citation -->"
+ADDRESSES = "<!-- addresses -->"
 SKIP = ("index.md", "cite.md", "print.md")
 URL_FIELD = "url"
 
@@ -145,10 +147,29 @@ def plain_html(config, prefix: str) -> str:
             f'(version {html.escape(str(cff["version"]))}). {_address(config, prefix, "plain")}</p>')
 
 
+def addresses_html(config, lang: str) -> str:
+    """The publisher's addresses as a paragraph, or where the source is when none is configured."""
+    site, repo = config.get("site_url"), config.get("repo_url")
+    link = lambda url: f'<a href="{html.escape(url)}">{html.escape(url)}</a>'  # noqa: E731
+    if lang == "zh":
+        text = f"发布者设定的站点地址是 {link(site)}。" if site else ""
+        text += (f"源代码（含代码与测试）在 {link(repo)}。" if repo else
+                 "源代码（含代码与测试）就是构建本站的那个仓库，其 <code>README.md</code> 说明了如何运行。")
+    else:
+        text = f"The publisher's address for the site is {link(site)}. " if site else ""
+        text += (f"The source, with the code and the tests, is at {link(repo)}." if repo else
+                 "The source, with the code and the tests, is the repository this site was built from; "
+                 "its <code>README.md</code> says how to run it.")
+    return f"<p>{text}</p>"
+
+
 def on_page_content(content: str, page, config, **kwargs) -> str:
+    lang = "zh" if page.file.src_uri.endswith(".zh.md") else "en"
+    if ADDRESSES in content:
+        content = content.replace(ADDRESSES, addresses_html(config, lang))
     if MARKER not in content and PLAIN not in content:
         return content
-    prefix = "zh/" if page.file.src_uri.endswith(".zh.md") else ""
+    prefix = "zh/" if lang == "zh" else ""
     depth = page.url.count("/")  # "cite/" -> "../", "zh/cite/" -> "../../" (directory URLs)
     root = f'<div data-site-root="{"../" * depth}">'
     return (content.replace(MARKER, root + bibtex_html(config, prefix) + "</div>")
