@@ -44,16 +44,24 @@ INCLUDE = re.compile(r'--8<-- "(solutions/[\w/]+\.py):([\w-]+)"')
 DEF = re.compile(r"^([ \t]*)(?:async[ \t]+)?(def|class)[ \t]+(\w+)", re.M)
 
 
+TEST_REF = re.compile(r"(?<!\[)`(tests/[\w/-]+\.py)((?:::[\w\[\]-]+)?)`")
+
+
 def _named_tests(markdown: str, lang: str, repo: str) -> str:
-    """Each "Reproduce: `python -m solutions run NAME`" names the tests that check NAME's result."""
+    """Each "Reproduce: `python -m solutions run NAME`" names the tests that check NAME's result;
+    with a configured repository, each test named in the prose (`tests/test_x.py::test_y`, the
+    "checked by" beside a claim) links to its file there."""
     checks = tests()
 
     def add(m: re.Match) -> str:
         files = checks.get(m.group(2), []) + ["tests/test_outputs.py"]
-        links = ", ".join(f"[`{f}`]({repo}/blob/main/{f})" if repo else f"`{f}`" for f in files)
+        links = ", ".join(f"`{f}`" for f in files)
         return m.group(1) + (f" (checked by {links})" if lang == "en" else f"（由 {links} 检验）")
 
-    return REPRODUCE.sub(add, markdown)
+    markdown = REPRODUCE.sub(add, markdown)
+    if repo:
+        markdown = TEST_REF.sub(lambda m: f"[`{m.group(1)}{m.group(2)}`]({repo}/blob/main/{m.group(1)})", markdown)
+    return markdown
 
 
 def _owner(path: str, section: str) -> tuple[str, str] | None:
