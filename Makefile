@@ -67,7 +67,7 @@ regen: $(STAMP)
 ## timing tables (NumPy kernels vs torch.nn.RNN/LSTM/GRU and their GEMM floor) into docs/benchmarks/rnn.txt;
 ## the one output that differs by machine: run it on a quiet machine
 bench: $(STAMP)
-	$(PY) -m solutions.bench --write docs/benchmarks/rnn.txt
+	$(PY) -m bench --write docs/benchmarks/rnn.txt
 
 clean:
 	rm -rf site $(VENV) .pytest_cache

@@ -138,7 +138,7 @@ def test_unknown_or_missing_name_lists_demos_and_exits_2(args: tuple[str, ...]) 
 
 def test_svg_writer_is_deterministic(tmp_path: Path) -> None:
     """Same figure twice -> same bytes, with no date in it (what the byte comparison relies on)."""
-    from solutions.plotting import figure, save_svg
+    from solutions.publish.plotting import figure, save_svg
 
     blobs = []
     for i in range(2):

@@ -2,7 +2,7 @@
 // AMS numbering: every \label{x} gets a number and \eqref{x} links to it.
 // Our numbers carry the page's prefix — (B3) on the BPTT page — so that they cannot be
 // mistaken for the book's (6.39): hooks/page_extras.py puts the prefix (from
-// solutions/pages.toml) in <meta name="eq-prefix">. Ids stay label-based (mjx-eqn:LABEL).
+// solutions/publish/pages.toml) in <meta name="eq-prefix">. Ids stay label-based (mjx-eqn:LABEL).
 (function () {
   var meta = document.querySelector('meta[name="eq-prefix"]');
   var prefix = meta ? meta.getAttribute("content") : "";

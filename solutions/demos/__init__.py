@@ -3,7 +3,7 @@
 A demo is a module ``solutions/demos/<name>.py`` (``-`` in the name is ``_`` in the module)
 whose docstring's first line is its one-line summary and whose ``main()`` prints exactly
 what its page shows and returns its figures as ``{file name: matplotlib Figure}`` (or
-nothing), or a ``solutions.report.Result(figures, values)`` whose ``values`` are named texts
+nothing), or a ``solutions.publish.report.Result(figures, values)`` whose ``values`` are named texts
 that pages insert into prose (``{{ value("name", "key") }}``). The printed text is stored as
 ``docs/outputs/<name>.txt``, the values as ``docs/outputs/<name>.values.json`` and the figures
 as ``docs/figures/<file name>``; ``tests/test_outputs.py`` re-runs every demo and compares bytes.
@@ -48,8 +48,8 @@ def values_json(values: dict[str, str]) -> str:
 def run(name: str, figures_dir: Path | None = None, values_file: Path | None = None) -> list[Path]:
     """Run demo ``name`` (its output goes to stdout); save its figures under ``figures_dir`` and,
     if it returns values, write them to ``values_file`` (see ``values_json``). Returns the files written."""
-    from solutions.plotting import save_svg  # matplotlib only when a demo runs
-    from solutions.report import Result
+    from solutions.publish.plotting import save_svg  # matplotlib only when a demo runs
+    from solutions.publish.report import Result
 
     returned = load(name).main()
     result = returned if isinstance(returned, Result) else Result(figures=returned or {})

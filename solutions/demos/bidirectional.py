@@ -9,8 +9,8 @@ from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 from solutions.bidirectional import stacked_birnn_backward, stacked_birnn_forward
 from solutions.gradcheck import max_abs, numeric_grads, rel_error
 from solutions.params import random_params
-from solutions.plotting import figure
-from solutions.report import claim, fmt, table
+from solutions.publish.plotting import figure
+from solutions.publish.report import claim, fmt, table
 from solutions.torch_ops import rnn_params, to_numpy
 
 T, B, I, H = 5, 2, 3, 4

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 
-from solutions.plotting import figure
-from solutions.report import claim
+from solutions.publish.plotting import figure
+from solutions.publish.report import claim
 from solutions.sequence import rnn_backward, rnn_forward
 
 T, B, I, H = 4, 1, 3, 5

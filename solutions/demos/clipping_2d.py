@@ -8,8 +8,8 @@ import numpy as np
 from matplotlib.patches import Circle, FancyArrowPatch, Rectangle
 
 from solutions.clipping import clip_grad_norm, clip_grad_value
-from solutions.plotting import figure
-from solutions.report import fmt
+from solutions.publish.plotting import figure
+from solutions.publish.report import fmt
 
 BOUND = 1.0                                   # κ for by value, τ for by norm
 GRADS = {"g": (3.0, 0.75), "g′": (-1.25, -2.5)}

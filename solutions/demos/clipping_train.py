@@ -8,8 +8,8 @@ import sys
 import numpy as np
 
 from solutions.clipping import clip_grad_norm_, clip_grad_value_, get_total_norm
-from solutions.plotting import figure
-from solutions.report import (
+from solutions.publish.plotting import figure
+from solutions.publish.report import (
     CHAOS_MARGIN,
     PERTURB,
     SENSITIVE,

@@ -6,9 +6,9 @@ import sys
 
 import numpy as np
 
-from solutions import digit_sum as ds
-from solutions.plotting import figure
-from solutions.report import Result, fmt, table
+from solutions.experiments import digit_sum as ds
+from solutions.publish.plotting import figure
+from solutions.publish.report import Result, fmt, table
 
 LENGTHS = (5, 10, 20, 35)
 MODELS = (("RNN", "rnn", None), ("LSTM", "lstm", 2.0), ("GRU", "gru", None))

@@ -9,9 +9,9 @@ import numpy as np
 import torch
 from matplotlib.colors import BoundaryNorm, ListedColormap
 
-from solutions import digit_sum as ds
-from solutions.plotting import figure
-from solutions.report import FragileNumber, Result, table
+from solutions.experiments import digit_sum as ds
+from solutions.publish.plotting import figure
+from solutions.publish.report import FragileNumber, Result, table
 
 L = 20                    # the digit-sum length the models are measured (and trained) on
 MODELS = (("RNN", "rnn", None), ("LSTM, b_f = 0", "lstm", 0.0), ("LSTM, b_f = 1", "lstm", 1.0),

@@ -8,8 +8,8 @@ import torch
 from solutions.gradcheck import max_abs, numeric_grads, rel_error
 from solutions.literal import double_sum_grads, error_terms
 from solutions.params import random_params
-from solutions.plotting import figure
-from solutions.report import claim, fmt, round_sig, table
+from solutions.publish.plotting import figure
+from solutions.publish.report import claim, fmt, round_sig, table
 from solutions.sequence import rnn_backward, rnn_forward
 from solutions.torch_ops import rnn_from_params, rnn_params
 

@@ -10,8 +10,8 @@ from solutions import pitfalls
 from solutions.gradcheck import PARAM_KEYS, gradient_check, loss_and_grads, max_abs
 from solutions.params import random_params
 from solutions.pitfalls import implementation
-from solutions.plotting import figure
-from solutions.report import Result, claim, fmt, table
+from solutions.publish.plotting import figure
+from solutions.publish.report import Result, claim, fmt, table
 from solutions.sequence import rnn_backward, rnn_forward
 
 SEED, T, B, I, H = 0, 6, 3, 4, 5

@@ -7,8 +7,8 @@ import torch
 import torch.nn.functional as F
 from matplotlib.patches import Rectangle
 
-from solutions.plotting import figure
-from solutions.report import Result, table
+from solutions.publish.plotting import figure
+from solutions.publish.report import Result, table
 from solutions.torch_ops import rnn
 
 T, M, D = 10, 2, 3          # steps, input size, hidden (= output) size

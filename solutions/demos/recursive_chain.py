@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.patches import Circle, FancyArrowPatch
 
-from solutions.plotting import figure
+from solutions.publish.plotting import figure
 from solutions.recursive import chain, chain_leaves, chain_params, tree_forward
-from solutions.report import claim, table
+from solutions.publish.report import claim, table
 from solutions.sequence import rnn_forward
 
 D, M, B = 4, 3, 3           # state size, input size, sequences per T

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from solutions.plotting import figure
-from solutions.report import Result, fmt, table
+from solutions.publish.plotting import figure
+from solutions.publish.report import Result, fmt, table
 
 H = 64                    # size of the matrices drawn in the figure
 H_STATS, N_STATS = 16, 2000   # size and number of random matrices behind the fractions

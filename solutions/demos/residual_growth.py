@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from solutions.plotting import figure
-from solutions.report import Result, fmt, table
+from solutions.publish.plotting import figure
+from solutions.publish.report import Result, fmt, table
 from solutions.residual import residual_forward, state_jacobian_norms, step_jacobians
 from solutions.sequence import rnn_forward
 

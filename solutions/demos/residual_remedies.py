@@ -6,9 +6,9 @@ import math
 
 import numpy as np
 
-from solutions.plotting import figure
-from solutions.remedies import Remedy, Task, train
-from solutions.report import (
+from solutions.publish.plotting import figure
+from solutions.experiments.remedies import Remedy, Task, train
+from solutions.publish.report import (
     CHAOS_MARGIN,
     PERTURB,
     SENSITIVE,

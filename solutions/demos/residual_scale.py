@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from solutions.demos.residual_growth import setup
-from solutions.plotting import figure
-from solutions.report import fmt, table
+from solutions.publish.plotting import figure
+from solutions.publish.report import fmt, table
 from solutions.residual import state_jacobian_norms
 
 H = 16

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from solutions.plotting import figure
-from solutions.report import Result, fmt, round_sig, table
-from solutions.train import SENTENCES, char_task, greedy_sample, sgd_train
+from solutions.publish.plotting import figure
+from solutions.publish.report import Result, fmt, round_sig, table
+from solutions.experiments.train import SENTENCES, char_task, greedy_sample, sgd_train
 
 H, SEED, LR, STEPS = 32, 0, 0.02, 600
 REL = 1e-7  # a printed loss must survive this relative change (600 steps of float64 SGD)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from solutions.gradcheck import max_abs
-from solutions.plotting import figure
-from solutions.report import Result, claim, fmt, round_sig, table
-from solutions.train import PARAM_KEYS, char_task, sgd_train, torch_sgd_train
+from solutions.publish.plotting import figure
+from solutions.publish.report import Result, claim, fmt, round_sig, table
+from solutions.experiments.train import PARAM_KEYS, char_task, sgd_train, torch_sgd_train
 
 H, SEED, LR, STEPS = 32, 0, 0.02, 300
 TOL = 1e-8    # |L_numpy − L_torch| / L_numpy at every step, and max |θ_numpy − θ_torch| (factor 100 to spare)

@@ -5,7 +5,7 @@ Book notation (NNDL §6.5): ``h_t = h_{t-1} + g(x_t, h_{t-1}; θ)`` (6.50), here
 The output layer is ``o_t = V h_t + c`` with a softmax; the task is delayed recall: at step
 ``t`` output the token seen ``delay`` steps earlier (a dependency ``delay`` steps long).
 
-One [Remedy][solutions.remedies.Remedy] changes one thing at a time:
+One [Remedy][solutions.experiments.remedies.Remedy] changes one thing at a time:
 
 * ``alpha``: the scale α of the branch (``α < 1``: a smaller step);
 * ``beta``: the leaky (convex) update ``h_t = (1 − β) h_{t-1} + β tanh(z_t)`` instead of (6.50)

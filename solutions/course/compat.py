@@ -24,7 +24,7 @@ class CourseCellCache(NamedTuple):
     """The course's step cache ``(a_next, a_prev, xt, parameters)``, by position as in the
     course and by name here; ``a_next`` is the cache's own copy of the returned state."""
 
-    PRODUCER = "solutions.compat.rnn_cell_forward"
+    PRODUCER = "solutions.course.compat.rnn_cell_forward"
 
     a_next: np.ndarray
     """(n_a, m)."""
@@ -41,7 +41,7 @@ class CourseCaches(NamedTuple):
     the course; ``caches[0]`` is the row-layout [RnnCache][solutions.sequence.RnnCache]
     (the course keeps a list of per-step caches there instead)."""
 
-    PRODUCER = "solutions.compat.rnn_forward"
+    PRODUCER = "solutions.course.compat.rnn_forward"
 
     cache: sequence.RnnCache
     """The row-layout cache of [rnn_forward][solutions.sequence.rnn_forward]."""
@@ -103,7 +103,7 @@ def rnn_cell_forward(
         ``softmax(Wya a_next + by)`` over each column.
     cache : CourseCellCache
         ``(a_next, a_prev, xt, parameters)``, as in the course, for
-        [rnn_cell_backward][solutions.compat.rnn_cell_backward].
+        [rnn_cell_backward][solutions.course.compat.rnn_cell_backward].
 
     Raises
     ------
@@ -129,7 +129,7 @@ def rnn_cell_backward(da_next: np.ndarray, cache: tuple) -> dict[str, np.ndarray
         ``∂L/∂a_next``.
     cache : CourseCellCache
         ``(a_next, a_prev, xt, parameters)`` from
-        [rnn_cell_forward][solutions.compat.rnn_cell_forward].
+        [rnn_cell_forward][solutions.course.compat.rnn_cell_forward].
 
     Returns
     -------
@@ -183,7 +183,7 @@ def rnn_forward(x: np.ndarray, a0: np.ndarray, parameters: Params) -> tuple[np.n
         ``(cache, x)``: as in the course, ``caches[1]`` is ``x``; ``caches[0]`` is the
         row-layout cache of [rnn_forward][solutions.sequence.rnn_forward] (the course keeps a
         list of per-step caches there instead), for
-        [rnn_backward][solutions.compat.rnn_backward].
+        [rnn_backward][solutions.course.compat.rnn_backward].
 
     Raises
     ------
@@ -209,7 +209,7 @@ def rnn_backward(da: np.ndarray, caches: tuple) -> dict[str, np.ndarray]:
     da : ndarray of shape (n_a, m, T_x)
         ``∂L/∂a_t`` from outside the recurrence, for every step.
     caches : CourseCaches
-        ``(cache, x)`` from [rnn_forward][solutions.compat.rnn_forward].
+        ``(cache, x)`` from [rnn_forward][solutions.course.compat.rnn_forward].
 
     Returns
     -------
@@ -221,7 +221,7 @@ def rnn_backward(da: np.ndarray, caches: tuple) -> dict[str, np.ndarray]:
     ------
     ValueError
         ``da`` not shaped like ``a``, another dtype, NaN/inf, or not the caches of
-        [rnn_forward][solutions.compat.rnn_forward].
+        [rnn_forward][solutions.course.compat.rnn_forward].
     """
     cache = check_cache(caches, CourseCaches, "caches").cache
     T, B, H = cache.h.shape
@@ -259,7 +259,7 @@ class CourseLSTMCellCache(NamedTuple):
     by position as in the course and by name here; ``a_next`` and ``c_next`` are the cache's own
     copies of the returned states."""
 
-    PRODUCER = "solutions.compat.lstm_cell_forward"
+    PRODUCER = "solutions.course.compat.lstm_cell_forward"
 
     a_next: np.ndarray
     """(n_a, m)."""
@@ -288,7 +288,7 @@ class CourseLSTMCaches(NamedTuple):
     in the course; ``caches[0]`` is the [LSTMCache][solutions.lstm.LSTMCache] of
     [lstm_forward][solutions.lstm.lstm_forward] (the course keeps a list of step caches there)."""
 
-    PRODUCER = "solutions.compat.lstm_forward"
+    PRODUCER = "solutions.course.compat.lstm_forward"
 
     cache: lstm.LSTMCache
     """The cache of [solutions.lstm.lstm_forward][solutions.lstm.lstm_forward]."""
@@ -372,7 +372,7 @@ def lstm_cell_backward(da_next: np.ndarray, dc_next: np.ndarray, cache: CourseLS
     da_next, dc_next : ndarray of shape (n_a, m)
         ``∂L/∂a_next`` and ``∂L/∂c_next`` from outside this step.
     cache : CourseLSTMCellCache
-        From [lstm_cell_forward][solutions.compat.lstm_cell_forward].
+        From [lstm_cell_forward][solutions.course.compat.lstm_cell_forward].
 
     Returns
     -------
@@ -417,7 +417,7 @@ def lstm_forward(
     a0 : ndarray of shape (n_a, m)
         Initial hidden state.
     parameters : dict
-        As for [lstm_cell_forward][solutions.compat.lstm_cell_forward].
+        As for [lstm_cell_forward][solutions.course.compat.lstm_cell_forward].
 
     Returns
     -------
@@ -428,7 +428,7 @@ def lstm_forward(
     c : ndarray of shape (n_a, m, T_x)
         Every cell state.
     caches : CourseLSTMCaches
-        ``(cache, x)`` for [lstm_backward][solutions.compat.lstm_backward].
+        ``(cache, x)`` for [lstm_backward][solutions.course.compat.lstm_backward].
 
     Raises
     ------
@@ -459,7 +459,7 @@ def lstm_backward(da: np.ndarray, caches: CourseLSTMCaches) -> dict[str, np.ndar
     da : ndarray of shape (n_a, m, T)
         ``∂L/∂a_t`` from outside the recurrence for the first ``T`` steps, ``1 ≤ T ≤ T_x``.
     caches : CourseLSTMCaches
-        From [lstm_forward][solutions.compat.lstm_forward].
+        From [lstm_forward][solutions.course.compat.lstm_forward].
 
     Returns
     -------
@@ -471,7 +471,7 @@ def lstm_backward(da: np.ndarray, caches: CourseLSTMCaches) -> dict[str, np.ndar
     ------
     ValueError
         ``da`` of the wrong shape (or more steps than the forward ran), another dtype,
-        NaN/inf, or not the caches of [lstm_forward][solutions.compat.lstm_forward].
+        NaN/inf, or not the caches of [lstm_forward][solutions.course.compat.lstm_forward].
     """
     cache = check_cache(caches, CourseLSTMCaches, "caches").cache
     T_x, n_a, m = cache.h.shape

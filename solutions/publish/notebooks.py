@@ -1,4 +1,4 @@
-"""A Jupyter notebook per exercise page, made from the page's demos (``solutions/pages.toml``).
+"""A Jupyter notebook per exercise page, made from the page's demos (``solutions/publish/pages.toml``).
 
 Each notebook holds: how to install the package from the repository it came with, naming no
 host (first cell), then for each demo of the page its summary, its source code
@@ -7,7 +7,7 @@ and displaying its figures. The notebooks are stored
 executed in ``docs/notebooks/<page>.ipynb`` (the site links them from each page);
 ``tests/test_notebooks.py`` executes them again and fails when a stored one is stale.
 
-``python -m solutions.notebooks [PAGE …] [--out DIR]`` writes (and executes) them; it needs the
+``python -m solutions.publish.notebooks [PAGE …] [--out DIR]`` writes (and executes) them; it needs the
 ``test`` extra (``nbformat``, ``nbclient``, ``ipykernel``). No network is used at run time.
 """
 
@@ -21,7 +21,7 @@ import sys
 import tomllib
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PAGES_FILE = Path(__file__).with_name("pages.toml")
 
 INSTALL = """\
@@ -80,7 +80,7 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 from IPython.display import SVG, display
 
-from solutions.plotting import svg_text
+from solutions.publish.plotting import svg_text
 
 
 def display_figures(result):
@@ -97,12 +97,12 @@ def _data() -> dict:
 
 
 def pages() -> dict[str, dict]:
-    """``solutions/pages.toml``: page key (``bptt`` for docs/bptt.md) -> prefix, title, demos."""
+    """``solutions/publish/pages.toml``: page key (``bptt`` for docs/bptt.md) -> prefix, title, demos."""
     return {k: v for k, v in _data().items() if k != "tests"}
 
 
 def tests() -> dict[str, list[str]]:
-    """``[tests]`` of ``solutions/pages.toml``: demo -> the test files that check what it shows."""
+    """``[tests]`` of ``solutions/publish/pages.toml``: demo -> the test files that check what it shows."""
     return {k: [v] if isinstance(v, str) else list(v) for k, v in _data().get("tests", {}).items()}
 
 
@@ -121,21 +121,21 @@ def build(key: str):
     import nbformat
     from nbformat import v4
 
-    from solutions import demos
-
     info = pages()[key]
     cells = [v4.new_markdown_cell(INSTALL.format(title=info["title"], page=info["title"], key=key)),
              v4.new_code_cell(SETUP)]
     for name in info["demos"]:
         module = name.replace("-", "_")
-        doc, code = _split_docstring((ROOT / "solutions" / "demos" / f"{module}.py").read_text(encoding="utf-8"))
+        source = ROOT / "solutions" / "demos" / f"{module}.py"
+        if not source.is_file():
+            raise ValueError(f"solutions/publish/pages.toml: {key} lists unknown demo {name!r}")
+        doc, code = _split_docstring(source.read_text(encoding="utf-8"))
         code = re.sub(r"^[ \t]*# --8<-- \[(start|end):[\w-]+\][ \t]*\n", "", code, flags=re.M)  # snippet markers
         cells.append(v4.new_markdown_cell(
             f"## `{name}`\n\n{doc}\n\nThe code of `solutions/demos/{module}.py` "
             f"(`python -m solutions run {name}` runs the same):"))
         cells.append(v4.new_code_cell(code))
         cells.append(v4.new_code_cell("display_figures(main())"))
-        assert name in demos.names(), f"solutions/pages.toml: {key} lists unknown demo {name!r}"
     for i, cell in enumerate(cells):
         cell["id"] = f"{key}-{i}"
     nb = v4.new_notebook(cells=cells, metadata={
@@ -188,8 +188,8 @@ def printed(nb, demo: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m solutions.notebooks", description=__doc__.splitlines()[0])
-    parser.add_argument("pages", nargs="*", help="page keys from solutions/pages.toml (default: all)")
+    parser = argparse.ArgumentParser(prog="python -m solutions.publish.notebooks", description=__doc__.splitlines()[0])
+    parser.add_argument("pages", nargs="*", help="page keys from solutions/publish/pages.toml (default: all)")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "notebooks", help="folder for <page>.ipynb")
     args = parser.parse_args(argv)
     unknown = sorted(set(args.pages) - set(pages()))

@@ -9,23 +9,23 @@ copied from the student post this site answers for exercises 6-1P and 6-2P (NNDL
 习题6-1P/6-2P; its code headers are signed "lxy, 2024/12/3"), which runs the notebook's four
 test cells on its own implementation and prints their results under "运行结果" (output):
 
-* [CELL_FORWARD][solutions.course_reference.CELL_FORWARD] — section "RNN单元模型", "前向传播":
+* [CELL_FORWARD][solutions.course.reference.CELL_FORWARD] — section "RNN单元模型", "前向传播":
   ``a_next[4]`` to 8 decimals as NumPy prints it; ``yt_pred[1]`` to 4 decimals, because the
   post computes the softmax with ``torch.nn.functional.softmax`` and prints the tensor;
-* [CELL_BACKWARD][solutions.course_reference.CELL_BACKWARD] — same section, "反向传播", the
+* [CELL_BACKWARD][solutions.course.reference.CELL_BACKWARD] — same section, "反向传播", the
   block after "运行结果" (scalars with all of float64's digits, ``dba[4]`` to 8 decimals);
-* [OLDER_CELL_BACKWARD][solutions.course_reference.OLDER_CELL_BACKWARD] — the same section
+* [OLDER_CELL_BACKWARD][solutions.course.reference.OLDER_CELL_BACKWARD] — the same section
   lists, before its own output, a second set of values for the same test under
   "以下是对示例中具体赋值情况的展示" (the expected output it copied; the post does not say
   from which version of the notebook). They differ from the post's own output; the
   course-numbers demo shows they are what the test gives with the ``ba`` left over from the
   ``rnn_forward`` test cell instead of the test's own draw;
-* [RNN_FORWARD][solutions.course_reference.RNN_FORWARD] — section "RNN模型", "前向传播";
-* [RNN_BACKWARD][solutions.course_reference.RNN_BACKWARD] — section "RNN模型", "反向传播".
+* [RNN_FORWARD][solutions.course.reference.RNN_FORWARD] — section "RNN模型", "前向传播";
+* [RNN_BACKWARD][solutions.course.reference.RNN_BACKWARD] — section "RNN模型", "反向传播".
 
 The inputs of each test are ``np.random.seed(1)`` followed by ``np.random.randn`` draws in
-the test cell's order, which [cell_draws][solutions.course_reference.cell_draws] and
-[sequence_draws][solutions.course_reference.sequence_draws] repeat with a
+the test cell's order, which [cell_draws][solutions.course.reference.cell_draws] and
+[sequence_draws][solutions.course.reference.sequence_draws] repeat with a
 ``numpy.random.RandomState(1)`` of their own (the same stream, without touching NumPy's
 global random state). Nothing here reads the post at run time: the numbers are typed in
 this file, which is their only copy in the repository.

@@ -159,10 +159,10 @@ def sgd_train(x: np.ndarray, y: np.ndarray, h0: np.ndarray, params: Params, lr: 
 
 def torch_sgd_train(x: np.ndarray, y: np.ndarray, h0: np.ndarray, params: Params, lr: float, steps: int,
                     log_every: int = 0) -> tuple[Params, np.ndarray]:
-    """The same training as [sgd_train][solutions.train.sgd_train] with ``torch.nn.RNN``,
+    """The same training as [sgd_train][solutions.experiments.train.sgd_train] with ``torch.nn.RNN``,
     ``nn.Linear``, ``F.cross_entropy`` and ``torch.optim.SGD`` (autograd computes the gradients).
 
-    Parameters and return values as for [sgd_train][solutions.train.sgd_train]; the arrays
+    Parameters and return values as for [sgd_train][solutions.experiments.train.sgd_train]; the arrays
     are copied into torch tensors of their dtype, so a float64 run matches the NumPy one to
     rounding error.
     """
@@ -206,7 +206,7 @@ def greedy_sample(params: Params, vocab: str, first: str, n: int, stop: str = ".
         ``W_ih`` (H, V), ``W_hh`` (H, H), ``b_ih`` (H,), ``b_hh`` (H,), ``V`` (V, H), ``c`` (V,),
         with ``V = len(vocab)``.
     vocab : str
-        The characters, as returned by [char_data][solutions.train.char_data].
+        The characters, as returned by [char_data][solutions.experiments.train.char_data].
     first : str
         The first character (one of ``vocab``); the state starts at zero.
     n : int
