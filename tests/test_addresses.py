@@ -37,6 +37,9 @@ THIRD_PARTY_HOSTS = {
     # namespaces and metadata that matplotlib writes into every SVG figure
     "www.w3.org": "XML, SVG and XLink namespaces", "purl.org": "Dublin Core namespace",
     "creativecommons.org": "the RDF namespace of the figures' metadata", "matplotlib.org": "the figures' generator",
+    # licences
+    "www.adobe.com": "the copyright line of the Noto Sans CJK font's licence (solutions/publish/fonts/OFL.txt)",
+    "scripts.sil.org": "the SIL Open Font License", "openfontlicense.org": "the SIL Open Font License",
     # formats, tools and package indexes
     "citation-file-format.github.io": "the Citation File Format", "pypi.org": "PyPI",
     "download.pytorch.org": "PyTorch's own (CPU-only) package index", "pytorch.org": "PyTorch's documentation",

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import torch
 import torch.nn.functional as F
 from matplotlib.patches import Rectangle
 
-from solutions.publish.plotting import figure
+from solutions.publish.plotting import MATH_PT, Style, figure
 from solutions.publish.report import Result, table
 from solutions.torch_ops import rnn
 
@@ -139,27 +141,25 @@ def grid(dep: np.ndarray, rows: range | None = None) -> str:
     return "\n".join([head] + lines)
 
 
-def _figure(patterns: list[tuple[str, np.ndarray]]):
-    fig, axes = figure(3, 1, width=4.6, height=13.2)
-    fig.patch.set_facecolor("white")
+def _figure(patterns: list[tuple[tuple[str, str], np.ndarray]], s: Style):
+    fig, axes = figure(1, 3, height=2.45, sharey=True)
     for ax, (title, dep) in zip(axes, patterns):
-        ax.set_facecolor("white")
         ax.grid(False)
         for t in range(T):
             for k in range(T):
                 ax.add_patch(Rectangle((k + 0.06, t + 0.06), 0.88, 0.88, linewidth=0,
-                                       facecolor="#1f5fa8" if dep[t, k] else "#e6e6e6"))
+                                       facecolor=s.c("blue") if dep[t, k] else s.c("faint")))
         ax.set_xlim(0, T)
         ax.set_ylim(T, 0)                     # y_1 on top
         ax.set_aspect("equal")
-        ticks = [0.5, 4.5, 9.5]
-        ax.set_xticks(ticks, [f"$x_{{{int(v + 0.5)}}}$" for v in ticks], fontsize=15)
-        ax.set_yticks(ticks, [f"$y_{{{int(v + 0.5)}}}$" for v in ticks], fontsize=15)
+        ticks = [0.5, T - 0.5]
+        ax.set_xticks(ticks, [f"$x_{{{int(v + 0.5)}}}$" for v in ticks], fontsize=MATH_PT)
+        ax.set_yticks(ticks, [f"$y_{{{int(v + 0.5)}}}$" for v in ticks], fontsize=MATH_PT)
         ax.tick_params(length=0)
         for side in ax.spines.values():
             side.set_visible(False)
-        ax.set_title(title, fontsize=16, loc="left")
-    axes[-1].set_xlabel("blue: $y_t$ depends on $x_k$", fontsize=15)
+        ax.set_title(s.t(*title), fontsize=10, loc="left")
+    fig.supxlabel(s.t("blue: output y_t depends on input x_k", "蓝色：输出 y_t 依赖输入 x_k"), fontsize=11)
     return fig
 
 
@@ -176,6 +176,12 @@ def main() -> Result:
         "CNN": f"causal CNN, w = {W}, d = {', '.join(map(str, CNN_DILATIONS))}",
         "RNN": "simple RNN",
     }
+    dils = ", ".join(map(str, CNN_DILATIONS))
+    short = {  # the figure's panel titles, two short lines each (English, Chinese)
+        "TDNN": (f"TDNN, L = {len(TDNN_DELAYS)}\nw = {W}", f"延时网络，L = {len(TDNN_DELAYS)}\nw = {W}"),
+        "CNN": (f"causal CNN\nw = {W}, d = {dils}", f"因果卷积\nw = {W}, d = {dils}"),
+        "RNN": ("simple RNN\n", "简单循环网络\n"),
+    }
     print(f"Which inputs x_k does each output y_t depend on? T = {T}, M = {M} inputs,")
     print(f"D = {D} hidden units, float64; ■: ∂y_t/∂x_k ≠ 0 (by autograd), ·: exactly 0.")
     print("Last column: how many inputs y_t sees (its receptive field).\n")
@@ -188,7 +194,7 @@ def main() -> Result:
         if name != "RNN":                                   # streaming with a cache gives the same outputs
             assert torch.allclose(stream(model, x_other), model(x_other), rtol=0, atol=1e-12)
         smallest.append(low)
-        patterns.append((titles[name], dep))
+        patterns.append((short[name], dep))
         print(f"{titles[name]}:")
         print(grid(dep) + "\n")
 
@@ -229,4 +235,4 @@ def main() -> Result:
               "cnn-field": str(span(W, CNN_DILATIONS)), "holes-span": str(r), "holes-seen": str(len(seen)),
               "holes-inputs": ", ".join(f"\\boldsymbol x_{{{k}}}" for k in seen),
               "holes-lags": ", ".join(map(str, sorted(lags)))}
-    return Result(figures={"receptive-field.svg": _figure(patterns)}, values=values)
+    return Result(figures={"receptive-field.svg": partial(_figure, patterns)}, values=values)

@@ -166,8 +166,9 @@ class Result(NamedTuple):
 
     Attributes
     ----------
-    figures : Mapping[str, Figure]
-        ``{file name: matplotlib Figure}``, saved as ``docs/figures/<file name>``.
+    figures : Mapping[str, Callable[[solutions.publish.plotting.Style], Figure]]
+        ``{file name: draw}``: ``draw(style)`` returns the figure in that language and colour
+        scheme, saved as ``docs/figures/<file name>`` and its variants (``solutions/publish/plotting.py``).
     values : Mapping[str, str]
         Named texts (made with ``fmt``/``claim``) that pages insert into prose with
         ``{{ value("demo-name", "key") }}``; stored in ``docs/outputs/<demo>.values.json``.
