@@ -15,6 +15,9 @@ from ``mkdocs.yml``'s nav. Each address in them is an element ``[data-site-path]
 HTML holds ``site_url`` + path when the publisher configured ``site_url`` (nothing otherwise), and
 docs/javascripts/site.js fills in the address the reader is actually reading, from the page's own
 URL (http and https only).
+
+A hook because no plugin writes BibTeX *for* a site (mkdocs-bibtex formats citations *from* a
+.bib file into pages).
 """
 
 from __future__ import annotations

@@ -81,7 +81,8 @@ def settings() -> dict[str, tuple[dict[str, str] | None, str]]:
 
 
 def files(folder: Path) -> dict[str, bytes]:
-    """Every file under ``folder`` by relative path: outputs/*.txt, outputs/*.values.json, figures/*/*.svg."""
+    """Every file under ``folder`` by relative path: outputs/*.txt, outputs/*.values.json, figures/*/*.svg
+    (each figure in all its variants: x.svg, x.zh.svg, x.dark.svg, x.dark.zh.svg)."""
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
@@ -114,6 +115,8 @@ def test_every_demo_gives_the_same_bytes_under_another_cpu_setting(setting: str,
     demo_outputs = request.getfixturevalue("demo_outputs")
     default, other = files(demo_outputs), files(tmp_path)
     assert default, "the default run wrote nothing"
+    for variant in (".zh.svg", ".dark.svg", ".dark.zh.svg"):  # every variant of the figures is compared too
+        assert any(name.endswith(variant) for name in default), f"the default run wrote no *{variant}"
     diffs = differences(default, other, setting)
     failures = failed_demos(log)
     assert not (diffs or log), (
@@ -127,9 +130,22 @@ def failed_demos(log: str) -> list[str]:
     return [line[:400] for line in log.splitlines() if re.match(r"demo [\w-]+ failed: ", line)]
 
 
-def test_settings_set_or_unset_every_cpu_variable() -> None:
-    """Each setting names only CPU variables; the rest are unset by run_all_demos (checked here)."""
-    from conftest import CPU_VARIABLES
+def test_settings_set_or_unset_every_cpu_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each setting names only CPU variables, and a demo process sees exactly those set: the rest are
+    unset even when this process has all of them (checked in a child started as run_all_demos starts one)."""
+    import json
+    import subprocess
+    import sys
 
-    for name, (env, _) in settings().items():
-        assert env is None or set(env) <= set(CPU_VARIABLES), name
+    from conftest import CPU_VARIABLES, demo_env
+
+    for var in CPU_VARIABLES:
+        monkeypatch.setenv(var, "left-over")
+    probe = f"import json, os; print(json.dumps({{k: os.environ.get(k) for k in {CPU_VARIABLES!r}}}))"
+    for name, (env, _) in {**settings(), "default": ({}, "")}.items():
+        if env is None:
+            continue
+        assert set(env) <= set(CPU_VARIABLES), name
+        seen = json.loads(subprocess.run([sys.executable, "-c", probe], env=demo_env(env), capture_output=True,
+                                         text=True, check=True, timeout=60).stdout)
+        assert seen == {k: env.get(k) for k in CPU_VARIABLES}, name

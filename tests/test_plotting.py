@@ -119,6 +119,10 @@ def test_style_rejects_an_unknown_language_or_colour() -> None:
         Style().c("teal")
 
 
-def test_draw_must_return_a_figure() -> None:
+def test_draw_must_return_a_figure_and_a_demo_must_return_draw_functions(tmp_path) -> None:
     with pytest.raises(TypeError, match="draw"):
         render(lambda s: None, Style())
+    fig, _ = figure()
+    with pytest.raises(TypeError, match="a function style -> Figure that draws x.svg"):
+        plotting.save_svg(fig, tmp_path / "x.svg")
+    plotting.plt.close(fig)

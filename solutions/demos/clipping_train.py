@@ -84,7 +84,7 @@ def train(mode: str, seed: int, max_norm: float = MAX_NORM, perturb: float = 0.0
     h0 = np.zeros((B, H))
     losses, norms = np.full(STEPS, np.nan), np.full(STEPS, np.nan)
     for step, (x, y) in enumerate(recall_batches(seed)):
-        # --8<-- [start:loop]
+        # --8<-- [start:loop] train
         loss, grads = bptt(x, y, h0, params)              # L and ∂L/∂θ by BPTT
         g = {k: grads[k] for k in PARAM_KEYS}             # the parameters' gradients
         if mode == "norm":

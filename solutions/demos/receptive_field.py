@@ -28,7 +28,7 @@ def _weights(seed: int, *shape: int) -> torch.Tensor:
     return SCALE * torch.randn(*shape, generator=g, dtype=torch.float64)
 
 
-# --8<-- [start:models]
+# --8<-- [start:models] causal_conv, CausalStack, SimpleRNN
 def causal_conv(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor, dilation: int = 1) -> torch.Tensor:
     """One causal layer of (K2): out_t = Σ_j w[:, :, w-1-j] x_{t-j·d} + b, zeros before x_1.
 
@@ -75,7 +75,7 @@ class SimpleRNN:
 # --8<-- [end:models]
 
 
-# --8<-- [start:stream]
+# --8<-- [start:stream] stream
 def stream(model: CausalStack, x: torch.Tensor) -> torch.Tensor:
     """The same outputs as ``model(x)``, one step at a time with a cache: each new input adds one
     unit per layer, read from the last (w-1)d_l + 1 cached activations of the layer below."""
@@ -93,7 +93,7 @@ def stream(model: CausalStack, x: torch.Tensor) -> torch.Tensor:
 # --8<-- [end:stream]
 
 
-# --8<-- [start:pattern]
+# --8<-- [start:pattern] dependence
 def dependence(model, T: int = T, m: int = M) -> tuple[np.ndarray, float]:
     """dep[t, k] = True iff ∂y_t/∂x_k ≠ 0 (any entry of the D × M block), by autograd.
 
@@ -109,7 +109,7 @@ def dependence(model, T: int = T, m: int = M) -> tuple[np.ndarray, float]:
 # --8<-- [end:pattern]
 
 
-# --8<-- [start:field]
+# --8<-- [start:field] offsets, span
 def offsets(width: int, dilations: tuple[int, ...]) -> set[int]:
     """S_L of (K4): the lags t - k at which y_t can depend on x_k, S_l = S_{l-1} + {0, d_l, ..., (w-1)d_l}."""
     lags = {0}

@@ -24,7 +24,7 @@ def _case(T: int):
     return x, h0, params
 
 
-# --8<-- [start:check]
+# --8<-- [start:check] chain_error
 def chain_error(T: int) -> tuple[int, float]:
     """Internal nodes of chain(T), and max |state of node t − h_t of rnn_forward| over t and the batch."""
     x, h0, params = _case(T)
@@ -40,7 +40,7 @@ def chain_error(T: int) -> tuple[int, float]:
 # --8<-- [end:check]
 
 
-# --8<-- [start:book]
+# --8<-- [start:book] book_chain_error
 def book_chain_error(T: int) -> tuple[int, float]:
     """The book's chain: leaves x_1 … x_T, no h_0, so x_1 is the leftmost leaf (needs M = D).
 

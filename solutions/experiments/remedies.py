@@ -181,7 +181,7 @@ def forward(p: dict[str, torch.Tensor], x: torch.Tensor, remedy: Remedy) -> torc
     if remedy.gate:
         Wux = torch.einsum("nhk,tnbk->tnbh", p["W_u"], x) + p["b_u"][None, :, None, :]
     hs = []
-    # --8<-- [start:update]
+    # --8<-- [start:update] forward
     for t in range(T):
         g = torch.tanh(Wx[t] + torch.bmm(h, p["U"].transpose(1, 2)))          # tanh(z_t)
         if remedy.gate:

@@ -326,6 +326,9 @@ def render(draw: Draw, style: Style) -> str:
 def save_svg(draw: Draw, path: Path) -> list[Path]:
     """Write every variant of ``draw`` next to ``path`` (``x.svg`` → ``x.svg``, ``x.zh.svg``,
     ``x.dark.svg``, ``x.dark.zh.svg``); return the files written."""
+    if isinstance(draw, Figure) or not callable(draw):
+        raise TypeError(f"draw: a function style -> Figure that draws {Path(path).name} in each language and "
+                        f"colour scheme (rules: solutions/publish/plotting.py), got {type(draw).__name__}")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     written = []
