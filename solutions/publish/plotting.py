@@ -28,15 +28,10 @@ The rules every figure follows (the save-time check :func:`check_svg` enforces t
    one, so "more" is always "further from the page"). The figure is drawn for its background,
    never inverted by CSS. The mkdocs-static-i18n plugin serves ``name.zh.svg`` as ``name.svg``
    on the Chinese pages, so a page and its ``.zh.md`` twin write the same image lines.
-5. **On the page**: the light and dark files side by side, with Material's ``#only-light`` /
-   ``#only-dark`` suffixes, inside a captioned figure whose caption says what to look at and
-   that a tap opens the figure full size (``tests/test_site.py`` checks all three at 390 px)::
-
-       <figure markdown="span">
-         ![alt text](figures/x.svg#only-light)
-         ![alt text](figures/x.dark.svg#only-dark)
-         <figcaption>What to look at. Tap the figure to open it full size.</figcaption>
-       </figure>
+5. **On the page**: the light and dark files side by side, ``![alt](figures/x.svg#only-light)``
+   and ``![alt](figures/x.dark.svg#only-dark)`` (Material shows the one of the reader's scheme),
+   inside ``<figure markdown="span">`` with a ``<figcaption>`` that says what to look at and that
+   a tap opens the figure full size; ``tests/test_site.py`` checks all three at 390 px.
 """
 
 from __future__ import annotations
