@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1:8000
 
-.PHONY: serve build test chromium regen bench clean
+.PHONY: serve build test chromium regen bench phone clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ regen: $(STAMP)
 ## the one output that differs by machine: run it on a quiet machine
 bench: $(STAMP)
 	$(PY) -m solutions.bench --write docs/benchmarks/rnn.txt
+
+## time to math and cold-page gzip bytes of the heaviest pages on a simulated phone (390 px, CPU 4x slower)
+phone: build chromium
+	$(PY) tests/tools/phone_timing.py site
 
 clean:
 	rm -rf site $(VENV) .pytest_cache
