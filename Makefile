@@ -43,7 +43,7 @@ regen: $(STAMP)
 ## timing tables (NumPy kernels vs torch.nn.RNN/LSTM/GRU and their GEMM floor) into docs/benchmarks/rnn.txt;
 ## the one output that differs by machine: run it on a quiet machine
 bench: $(STAMP)
-	$(PY) -m solutions.bench --write docs/benchmarks/rnn.txt
+	$(PY) -m bench --write docs/benchmarks/rnn.txt
 
 ## time to math and cold-page gzip bytes of the heaviest pages on a simulated phone (390 px, CPU 4x slower)
 phone: build chromium

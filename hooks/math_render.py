@@ -11,7 +11,7 @@ reaches it (hooks/search_index.py turns the TeX into plain text).
 
 Numbering (``\\label``/``\\eqref``, as MathJax's AMS numbering does in the browser): on a page,
 the n-th ``equation`` environment is numbered prefix + n — (B3) on the BPTT page, the prefix
-from ``solutions/pages.toml`` (``<meta name="eq-prefix">``, hooks/page_extras.py) — unless it
+from ``solutions/publish/pages.toml`` (``<meta name="eq-prefix">``, hooks/page_extras.py) — unless it
 holds ``\\tag``, ``\\notag`` or ``\\nonumber``. The print edition numbers each page it includes
 as that page does. The tag keeps MathJax's id ``mjx-eqn:LABEL``; ``\\eqref{LABEL}`` becomes a
 link to the static anchor ``#eq-LABEL`` (hooks/equation_anchors.py). A ``\\eqref`` without its
@@ -205,7 +205,7 @@ NAV_TEXT = re.compile(r'(<span class="md-ellipsis">)(.*?)(</span>)', re.S)
 
 def _print_prefixes(html_text: str, src_uri: str, config) -> list[tuple[int, str]]:
     """The print edition: (offset of each included page's h1, that page's prefix)."""
-    from solutions.notebooks import pages
+    from solutions.publish.notebooks import pages
 
     source = Path(config["docs_dir"]) / src_uri
     keys = re.findall(r'^--8<-- "docs/([\w-]+)(?:\.zh)?\.md"', source.read_text(encoding="utf-8"), re.M)

@@ -1,9 +1,9 @@
-"""MkDocs hook: what each exercise page gets from ``solutions/pages.toml``, and the 404 page.
+"""MkDocs hook: what each exercise page gets from ``solutions/publish/pages.toml``, and the 404 page.
 
-* ``<meta name="eq-prefix" content="B">`` in the page's head: docs/javascripts/mathjax-config.js
+* ``<meta name="eq-prefix" content="B">`` in the page's head: hooks/math_render.py
   numbers the page's equations (B1), (B2) … so that they cannot be mistaken for the book's (6.39).
 * Under the page's title, a link to download the page's notebook (``notebooks/<page>.ipynb``,
-  written by ``python -m solutions.notebooks`` and executed by tests/test_notebooks.py).
+  written by ``python -m solutions.publish.notebooks`` and executed by tests/test_notebooks.py).
 * The 404 page: a static host serves one ``/404.html`` for every missing path, and the zh-CN
   build (which runs after the English one) would overwrite it with its Chinese copy. The English
   build's copy is kept; it shows the Chinese text itself when the missing path is under /zh/.
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from solutions.notebooks import ROOT, pages, tests
+from solutions.publish.notebooks import ROOT, pages, tests
 
 LINK_TEXT = {
     "en": "Download this exercise as a Jupyter notebook",

@@ -1,6 +1,6 @@
 """MkDocs-macros module: ``{{ value("demo-name", "key") }}`` inserts a value a demo computed.
 
-Demos return named values (``solutions.report.Result``); ``python -m solutions run --all``
+Demos return named values (``solutions.publish.report.Result``); ``python -m solutions run --all``
 stores them in ``docs/outputs/<demo>.values.json`` and ``tests/test_outputs.py`` keeps them
 current. A page states a computed number only through this macro, so the number in its prose
 is the one the tested code printed. A missing demo or key fails the build (the plugin is

@@ -1,7 +1,7 @@
 """Command line: ``python -m solutions run <demo>``, ``run --list`` and ``run --all --outputs DIR``.
 
 ``run --all --outputs DIR`` writes each demo's printed output to ``DIR/<name>.txt`` and, for a
-demo that returns values (``solutions.report.Result``), those to ``DIR/<name>.values.json``;
+demo that returns values (``solutions.publish.report.Result``), those to ``DIR/<name>.values.json``;
 ``run NAME --values FILE`` writes one demo's values to FILE.
 """
 

@@ -1,4 +1,4 @@
-"""solutions.bench: the machinery on tiny shapes (nothing here is timed against a target).
+"""bench/ (``make bench``): the machinery on tiny shapes (nothing here is timed against a target).
 
 The tables' structure and arithmetic, the floors doing the same products as the kernels, the
 thread limits restored, the child process's environment (CPU-forcing variables removed and
@@ -17,7 +17,13 @@ import pytest
 import torch
 from threadpoolctl import threadpool_info
 
-from solutions import bench
+from bench import timing
+from bench.environment import CPU_ENV, child_env
+from bench.implementations import FLOORS
+from bench.problems import Problem, make_problem
+from bench.render import render
+from bench.suites import suites
+from bench.timing import Result, Timing, library, run, threads, time_all
 
 ROOT = Path(__file__).resolve().parents[1]
 STORED = ROOT / "docs" / "benchmarks" / "rnn.txt"
@@ -46,12 +52,12 @@ def blas_threads() -> list[int]:
 
 @pytest.fixture(scope="module")
 def tiny_text() -> str:
-    result = bench.run(["rnn"], shapes=TINY, thread_counts=[1, 2], repeats=2)
-    return bench.render(result)
+    result = run(["rnn"], shapes=TINY, thread_counts=[1, 2], repeats=2)
+    return render(result)
 
 
 def test_rnn_table_on_tiny_problems_has_one_line_per_size_thread_count_and_implementation(tiny_text: str) -> None:
-    suite = bench.suites()["rnn"]
+    suite = suites()["rnn"]
     rows = tables(tiny_text)[f"{suite.name} (baseline {suite.baseline})"]
     assert rows[0] == ["T,B,I,H", "thr", "implementation", "ms", "spread", f"/ {suite.baseline}", "floor/time"]
     assert set(rows[1][0]) == {"-"}
@@ -90,21 +96,21 @@ def test_header_names_machine_blas_kernel_simd_torch_capability_and_thread_polic
 
 
 def test_child_environment_removes_cpu_forcing_variables_and_sets_the_wait_policy() -> None:
-    env = bench.child_env({"OPENBLAS_CORETYPE": "Haswell", "ATEN_CPU_CAPABILITY": "default", "PATH": "/bin"})
+    env = child_env({"OPENBLAS_CORETYPE": "Haswell", "ATEN_CPU_CAPABILITY": "default", "PATH": "/bin"})
     assert "OPENBLAS_CORETYPE" not in env and "ATEN_CPU_CAPABILITY" not in env and env["PATH"] == "/bin"
     assert "OMP_WAIT_POLICY" not in env  # libgomp's own default unless --omp-wait-policy
-    assert bench.child_env({}, wait="PASSIVE")["OMP_WAIT_POLICY"] == "PASSIVE"
+    assert child_env({}, wait="PASSIVE")["OMP_WAIT_POLICY"] == "PASSIVE"
     assert "OPENBLAS_CORETYPE=Haswell" in env["SOLUTIONS_BENCH_REMOVED"]
-    assert "OMP_WAIT_POLICY=ACTIVE" in bench.child_env({"OMP_WAIT_POLICY": "ACTIVE"})["SOLUTIONS_BENCH_REMOVED"]
-    kept = bench.child_env({"OPENBLAS_CORETYPE": "Haswell"}, keep=True)
+    assert "OMP_WAIT_POLICY=ACTIVE" in child_env({"OMP_WAIT_POLICY": "ACTIVE"})["SOLUTIONS_BENCH_REMOVED"]
+    kept = child_env({"OPENBLAS_CORETYPE": "Haswell"}, keep=True)
     assert kept["OPENBLAS_CORETYPE"] == "Haswell" and kept["SOLUTIONS_BENCH_REMOVED"] == ""
 
 
 def test_command_line_runs_in_a_child_that_reports_what_it_removed() -> None:
-    env = {k: v for k, v in os.environ.items() if k not in bench.CPU_ENV and not k.startswith("SOLUTIONS_BENCH")}
+    env = {k: v for k, v in os.environ.items() if k not in CPU_ENV and not k.startswith("SOLUTIONS_BENCH")}
     env["OPENBLAS_CORETYPE"] = "Haswell"
     out = subprocess.run(
-        [sys.executable, "-m", "solutions.bench", "--suite", "rnn", "--shape", "2,1,2,3", "--threads", "1",
+        [sys.executable, "-m", "bench", "--suite", "rnn", "--shape", "2,1,2,3", "--threads", "1",
          "--repeats", "1"], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300, check=True,
     ).stdout
     assert "removed for this run: OPENBLAS_CORETYPE=Haswell" in out
@@ -114,18 +120,18 @@ def test_command_line_runs_in_a_child_that_reports_what_it_removed() -> None:
 
 def test_threads_are_limited_inside_and_restored_after() -> None:
     before_torch, before_blas = torch.get_num_threads(), blas_threads()
-    with bench.threads(1):
+    with threads(1):
         assert torch.get_num_threads() == 1
         assert all(n == 1 for n in blas_threads())
     assert torch.get_num_threads() == before_torch and blas_threads() == before_blas
     for bad in (0, 1.5, True):
         with pytest.raises(ValueError, match="threads must be an integer >= 1"):
-            with bench.threads(bad):
+            with threads(bad):
                 pass
     with pytest.raises(ValueError, match="repeats must be an integer >= 1"):
-        bench.time_all(bench.make_problem(1, 1, 1, 1), repeats=0)
+        time_all(make_problem(1, 1, 1, 1), repeats=0)
     with pytest.raises(ValueError, match="suite must be one of"):
-        bench.run(["nope"])
+        run(["nope"])
 
 
 def test_two_thread_rows_give_the_timed_library_the_threads_and_the_other_one() -> None:
@@ -134,13 +140,13 @@ def test_two_thread_rows_give_the_timed_library_the_threads_and_the_other_one() 
     def probe(name: str):
         return lambda p: (lambda: seen.append((name, torch.get_num_threads(), blas_threads())))
     impls = {name: probe(name) for name in ("NumPy", "torch_ops.rnn", "torch GEMMs", "TBPTT(20)")}
-    assert [bench.library(n) for n in impls] == ["numpy", "torch", "torch", "numpy"]
+    assert [library(n) for n in impls] == ["numpy", "torch", "torch", "numpy"]
     before_torch, before_blas = torch.get_num_threads(), blas_threads()
-    with bench.threads(2):
-        bench.time_all(bench.make_problem(1, 1, 1, 1), impls, repeats=1, warmup=0, n_threads=2)
+    with threads(2):
+        time_all(make_problem(1, 1, 1, 1), impls, repeats=1, warmup=0, n_threads=2)
     assert torch.get_num_threads() == before_torch and blas_threads() == before_blas
     for name, torch_n, blas_n in seen:
-        mine = bench.library(name)
+        mine = library(name)
         assert torch_n == (2 if mine == "torch" else 1), name
         assert all(b == (2 if mine == "numpy" else 1) for b in blas_n), name
 
@@ -148,20 +154,20 @@ def test_two_thread_rows_give_the_timed_library_the_threads_and_the_other_one() 
 @pytest.mark.parametrize("gates", [1, 3, 4])
 def test_floors_compute_the_kernels_products(gates: int) -> None:
     """Both floors run the same products: the first one (all input projections) equals NumPy's."""
-    p = bench.make_problem(4, 3, 2, 5, gates=gates)
+    p = make_problem(4, 3, 2, 5, gates=gates)
     assert p.sizes == (4, 3, 2, 5, gates) and p.params["W_hh"].shape == (gates * 5, 5)
-    for setup in bench.FLOORS.values():
+    for setup in FLOORS.values():
         setup(p)()
 
 
 def test_every_suite_runs_or_says_what_is_missing() -> None:
-    for suite in bench.suites().values():
+    for suite in suites().values():
         assert set(suite.floor_of) <= set(suite.implementations) and suite.baseline in suite.implementations
         if suite.missing:
             assert "solutions." in suite.missing
-            assert f"{suite.name}: not timed: {suite.missing}" in bench.render(bench.Result(1))
+            assert f"{suite.name}: not timed: {suite.missing}" in render(Result(1))
             continue
-        p = bench.make_problem(3, 2, 4, 5, gates=suite.gates)
+        p = make_problem(3, 2, 4, 5, gates=suite.gates)
         for setup in suite.implementations.values():
             setup(p)()  # one forward + backward pass, every gradient
 
@@ -169,32 +175,32 @@ def test_every_suite_runs_or_says_what_is_missing() -> None:
 def test_timing_samples_interleave_count_and_divide_by_updates(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
     impls = {name: (lambda p, name=name: (lambda: calls.append(name))) for name in "abc"}
-    samples = bench.time_all(bench.make_problem(1, 1, 1, 1), impls, repeats=3, warmup=0, min_seconds=0)
+    samples = time_all(make_problem(1, 1, 1, 1), impls, repeats=3, warmup=0, min_seconds=0)
     assert {k: len(v) for k, v in samples.items()} == {"a": 3, "b": 3, "c": 3}
     firsts = calls[::2][:3]  # the untimed pass of each turn, first round
     assert firsts == ["a", "b", "c"] and calls[6:8] == ["b", "b"]  # round 2 starts one place later
     clock = [0.0]  # a fake clock: every call of the step below takes exactly 1 s and holds 4 updates
-    monkeypatch.setattr(bench.time, "perf_counter", lambda: clock[0])
+    monkeypatch.setattr(timing.time, "perf_counter", lambda: clock[0])
 
-    def four_updates(p: bench.Problem):
+    def four_updates(p: Problem):
         def step() -> None:
             clock[0] += 1.0
         step.units = 4
         return step
-    per_update = bench.time_all(bench.make_problem(1, 1, 1, 1), {"s": four_updates}, repeats=2, warmup=1)["s"]
+    per_update = time_all(make_problem(1, 1, 1, 1), {"s": four_updates}, repeats=2, warmup=1)["s"]
     assert per_update == [0.25, 0.25]
-    t = bench.Timing.of([1.0, 2.0, 3.0, 4.0, 5.0])
+    t = Timing.of([1.0, 2.0, 3.0, 4.0, 5.0])
     assert t.median == 3.0 and t.spread == pytest.approx(2.0 / 3.0)
 
 
 def test_stored_table_names_the_machine_every_suite_shape_and_implementation() -> None:
-    assert STORED.exists(), "run `make bench` (python -m solutions.bench --write docs/benchmarks/rnn.txt)"
+    assert STORED.exists(), "run `make bench` (python -m bench --write docs/benchmarks/rnn.txt)"
     text = STORED.read_text(encoding="utf-8")
     first = text.splitlines()[0]
     assert first.startswith("machine: ") and "cores" in first and "NumPy" in first and "PyTorch" in first
     assert "NumPy BLAS" in text and "NumPy SIMD" in text and "OMP_WAIT_POLICY" in text
     found = tables(text)
-    for suite in bench.suites().values():
+    for suite in suites().values():
         title = f"{suite.name} (baseline {suite.baseline})"
         if title not in found:
             assert not np.any([title in t for t in found]), title

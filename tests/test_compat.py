@@ -1,4 +1,4 @@
-"""solutions.compat: the course's reference values, torch autograd in the column layout, dtypes, errors."""
+"""solutions.course.compat: the course's reference values, torch autograd in the column layout, dtypes, errors."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from solutions import compat
-from solutions import course_reference as course
-from solutions.course_reference import cell_draws, params_of, sequence_draws
+from solutions.course import compat
+from solutions.course import reference as course
+from solutions.course.reference import cell_draws, params_of, sequence_draws
 from tests.rnn_reference import leaves
 
 # (n_x, m, T_x, n_a, n_y)
@@ -46,7 +46,7 @@ def assert_close(ours: dict, ref: dict, tol: float) -> None:
         assert np.max(np.abs(ours[k] - ref[k])) <= tol, k
 
 
-# --- the course's published reference values (solutions.course_reference says where each is printed) ---
+# --- the course's published reference values (solutions.course.reference says where each is printed) ---
 
 def test_draws_are_the_seeded_global_stream_without_touching_it() -> None:
     """The draws equal np.random.seed(1) + randn in the test cells' order, and leave the global state alone."""

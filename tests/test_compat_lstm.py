@@ -1,4 +1,4 @@
-"""solutions.compat's LSTM adapters: the notebook's published values, torch autograd in its column
+"""solutions.course.compat's LSTM adapters: the notebook's published values, torch autograd in its column
 layout, the older lstm_backward set explained, dtypes, in-place edits, bad inputs."""
 
 from __future__ import annotations
@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from solutions import compat, lstm
+from solutions import lstm
+from solutions.course import compat
 from solutions.demos import lstm_course as course
 from solutions.demos.lstm_course import (
     CELL_BACKWARD,

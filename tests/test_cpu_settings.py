@@ -81,7 +81,8 @@ def settings() -> dict[str, tuple[dict[str, str] | None, str]]:
 
 
 def files(folder: Path) -> dict[str, bytes]:
-    """Every file under ``folder`` by relative path: outputs/*.txt, outputs/*.values.json, figures/*/*.svg."""
+    """Every file under ``folder`` by relative path: outputs/*.txt, outputs/*.values.json, figures/*/*.svg
+    (each figure in all its variants: x.svg, x.zh.svg, x.dark.svg, x.dark.zh.svg)."""
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
@@ -114,6 +115,8 @@ def test_every_demo_gives_the_same_bytes_under_another_cpu_setting(setting: str,
     demo_outputs = request.getfixturevalue("demo_outputs")
     default, other = files(demo_outputs), files(tmp_path)
     assert default, "the default run wrote nothing"
+    for variant in (".zh.svg", ".dark.svg", ".dark.zh.svg"):  # every variant of the figures is compared too
+        assert any(name.endswith(variant) for name in default), f"the default run wrote no *{variant}"
     diffs = differences(default, other, setting)
     failures = failed_demos(log)
     assert not (diffs or log), (

@@ -248,8 +248,8 @@ def test_cache_type_is_a_named_tuple_read_by_field() -> None:
 
 @pytest.mark.parametrize("kind, module", [("rnn", torch.nn.RNN), ("lstm", torch.nn.LSTM), ("gru", torch.nn.GRU)])
 def test_digit_sum_models_are_torch_nn_modules_one_per_seed(kind: str, module: type) -> None:
-    """solutions.digit_sum trains several seeds in one graph; each copy is the torch.nn module."""
-    from solutions import digit_sum as ds
+    """solutions.experiments.digit_sum trains several seeds in one graph; each copy is the torch.nn module."""
+    from solutions.experiments import digit_sum as ds
 
     p = ds.init_params(kind, 4, seeds=[3, 4], forget_bias=2.0 if kind == "lstm" else None)
     digits, labels = ds.make_data(6, 5, np.random.default_rng(0))
@@ -271,7 +271,7 @@ def test_digit_sum_models_are_torch_nn_modules_one_per_seed(kind: str, module: t
 def test_digit_sum_training_on_the_grid_forgets_last_bit_differences(monkeypatch) -> None:
     """What makes the digit-sum outputs CPU-independent: a last-bit change of the weights the
     first step sees (as another CPU's kernels make) is gone after rounding to the 2^-20 grid."""
-    from solutions import digit_sum as ds
+    from solutions.experiments import digit_sum as ds
 
     original = ds.init_params
     runs = []

@@ -1,6 +1,6 @@
 """The downloadable notebooks: one per exercise page, executed here so that none can go stale.
 
-``solutions/pages.toml`` maps each exercise page to its demos; ``python -m solutions.notebooks``
+``solutions/publish/pages.toml`` maps each exercise page to its demos; ``python -m solutions.publish.notebooks``
 builds ``docs/notebooks/<page>.ipynb`` from the demos' own source and executes it. Each stored
 notebook must equal a freshly built and executed one (``pytest --regen`` rewrites it), and what
 each demo prints in the notebook must be the stored output its page shows.
@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from solutions import demos, notebooks
+from solutions import demos
+from solutions.publish import notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -27,11 +28,11 @@ def test_pages_file_lists_every_page_with_its_demos() -> None:
     prefixes = [p["prefix"] for p in pages.values()]
     assert len(set(prefixes)) == len(prefixes), f"equation prefixes must differ between pages: {prefixes}"
     for key, info in pages.items():
-        assert (DOCS / f"{key}.md").exists(), f"solutions/pages.toml: no page docs/{key}.md"
+        assert (DOCS / f"{key}.md").exists(), f"solutions/publish/pages.toml: no page docs/{key}.md"
         assert re.fullmatch(r"[A-Z][A-Za-z]{0,2}", info["prefix"]), f"{key}: prefix {info['prefix']!r}"
         assert info["title"] and info["demos"], key
         unknown = sorted(set(info["demos"]) - set(demos.names()))
-        assert not unknown, f"solutions/pages.toml: {key} lists unknown demos {unknown}"
+        assert not unknown, f"solutions/publish/pages.toml: {key} lists unknown demos {unknown}"
     for page in sorted(DOCS.glob("*.md")):
         if page.name.endswith(".zh.md") or page.name == "print.md":
             continue
@@ -40,14 +41,14 @@ def test_pages_file_lists_every_page_with_its_demos() -> None:
             continue
         key = page.name[:-3]
         assert key in pages, (f"docs/{page.name} shows demo outputs {sorted(shown)} but has no table in "
-                              "solutions/pages.toml (add one, then `pytest tests/test_notebooks.py --regen`)")
+                              "solutions/publish/pages.toml (add one, then `pytest tests/test_notebooks.py --regen`)")
         missing = sorted(shown - set(pages[key]["demos"]))
-        assert not missing, f"solutions/pages.toml: {key} lacks the demos its page shows: {missing}"
+        assert not missing, f"solutions/publish/pages.toml: {key} lacks the demos its page shows: {missing}"
 
 
 def test_no_stored_notebook_without_its_page() -> None:
     orphans = sorted(p.name for p in STORED.glob("*.ipynb") if p.stem not in notebooks.pages())
-    assert not orphans, f"docs/notebooks/ has notebooks of no page in solutions/pages.toml: {orphans}"
+    assert not orphans, f"docs/notebooks/ has notebooks of no page in solutions/publish/pages.toml: {orphans}"
 
 
 @pytest.mark.parametrize("key", list(notebooks.pages()))

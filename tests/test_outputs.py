@@ -116,7 +116,8 @@ def test_every_stored_file_belongs_to_a_demo_and_a_page() -> None:
         assert demo in demos.names(), f"{values.name} has no demo {demo!r}"
     assert not [p for p in OUTPUTS.iterdir() if p.suffix not in (".txt", ".json")], "stray files in docs/outputs"
     for fig in sorted(FIGURES.glob("*.svg")):
-        assert f"figures/{fig.name}" in pages, f"no page shows docs/figures/{fig.name}"
+        shown = fig.name.removesuffix(".zh.svg") + ".svg" if fig.name.endswith(".zh.svg") else fig.name
+        assert f"figures/{shown}" in pages, f"no page shows docs/figures/{shown}"
 
 
 def test_list_is_one_demo_per_line_name_first() -> None:
@@ -138,13 +139,15 @@ def test_unknown_or_missing_name_lists_demos_and_exits_2(args: tuple[str, ...]) 
 
 def test_svg_writer_is_deterministic(tmp_path: Path) -> None:
     """Same figure twice -> same bytes, with no date in it (what the byte comparison relies on)."""
-    from solutions.plotting import figure, save_svg
+    from solutions.publish.plotting import figure, save_svg
 
-    blobs = []
-    for i in range(2):
+    def draw(s):
         fig, ax = figure()
-        ax.plot([0, 1, 2], [1, 3, 2], label="a")
+        ax.plot([0, 1, 2], [1, 3, 2], label=s.t("a", "甲"))
         ax.legend()
-        blobs.append(save_svg(fig, tmp_path / f"f{i}.svg").read_bytes())
-    assert blobs[0] == blobs[1]
-    assert b"<dc:date>" not in blobs[0]
+        return fig
+
+    first, second = save_svg(draw, tmp_path / "a" / "f.svg"), save_svg(draw, tmp_path / "b" / "f.svg")
+    assert [p.name for p in first] == ["f.svg", "f.zh.svg", "f.dark.svg", "f.dark.zh.svg"]
+    for a, b in zip(first, second):
+        assert a.read_bytes() == b.read_bytes() and b"<dc:date>" not in a.read_bytes()

@@ -1,4 +1,4 @@
-"""solutions.remedies: the batched model is (6.50) run by run, runs do not interact, divergence stops a run."""
+"""solutions.experiments.remedies: the batched model is (6.50) run by run, runs do not interact, divergence stops a run."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from solutions.remedies import Remedy, Task, batches, forward, init_params, step_matrix, train
+from solutions.experiments.remedies import Remedy, Task, batches, forward, init_params, step_matrix, train
 from solutions.residual import residual_forward_torch
 
 TASK = Task(K=3, T=6, B=2, delay=2)

@@ -1,11 +1,11 @@
-"""solutions.report: claims against a tolerance, numbers that refuse a rounding boundary, Result."""
+"""solutions.publish.report: claims against a tolerance, numbers that refuse a rounding boundary, Result."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from solutions.report import FragileNumber, Result, claim, fmt, round_sig
+from solutions.publish.report import FragileNumber, Result, claim, fmt, round_sig
 
 
 def test_claim_states_the_tolerance_not_the_error() -> None:

@@ -162,6 +162,7 @@ def test_page_in_a_real_browser(site: Path, served: str, browser, url: str) -> N
     problems += [f"figure does not open full size (no lightbox link): {src}" for src in page.evaluate(NO_LIGHTBOX_JS)]
     if not url.endswith("print/"):
         problems += check_phone_width(page)
+        problems += check_figures_on_phone(page, site)
     page.close()
     assert not problems, f"/{url}:\n" + "\n".join(problems)
 
@@ -217,6 +218,52 @@ def check_phone_width(page) -> list[str]:
     page.set_viewport_size({"width": 390, "height": 844})
     problems = page.evaluate(PHONE_JS) + [f"printed output wraps: {t!r}" for t in page.evaluate(OUTPUT_WRAPS_JS)]
     return [f"390 px: {p}" for p in problems]
+
+
+# At 390 px, in each colour scheme: every figure the scheme shows, its rendered width, and whether
+# it sits in a <figure> with a caption. (The scheme is switched as Material's toggle does.)
+FIGURES_JS = """async scheme => {
+  document.body.setAttribute('data-md-color-scheme', scheme);
+  const imgs = [...document.querySelectorAll('.md-content img[src*="figures/"]')];
+  await Promise.all(imgs.map(i => i.complete ? 0 : new Promise(r => { i.onload = i.onerror = r; })));
+  return imgs.map(i => ({src: new URL(i.currentSrc || i.src).pathname, width: i.getBoundingClientRect().width,
+    caption: !!i.closest('figure')?.querySelector('figcaption')?.textContent.trim()}));
+}"""
+
+
+def figure_label_sizes(page, site: Path) -> list[tuple[str, str, float, str]]:
+    """``(scheme, figure file, px, text)``: the smallest glyph of every figure shown at the page's
+    width, as rendered — its size in the SVG (pt, read from the drawing by
+    ``plotting.svg_glyph_sizes``) times the image's rendered CSS px per pt."""
+    from solutions.publish.plotting import svg_glyph_sizes, svg_width_pt
+
+    out = []
+    for scheme in ("default", "slate"):
+        for img in page.evaluate(FIGURES_JS, scheme):
+            if img["width"] == 0:            # the other scheme's variant (display: none)
+                continue
+            svg = (site / img["src"].lstrip("/")).read_text(encoding="utf-8")
+            label, pt = min(svg_glyph_sizes(svg), key=lambda g: g[1])
+            out.append((scheme, img["src"], pt * img["width"] / svg_width_pt(svg), label))
+    page.evaluate("() => document.body.setAttribute('data-md-color-scheme', 'default')")
+    return out
+
+
+def check_figures_on_phone(page, site: Path) -> list[str]:
+    """At 390 px, in both schemes: every figure shown (one per scheme), every glyph of it at least
+    9 CSS px as rendered, and a caption under it (issue 23 §3)."""
+    from solutions.publish.plotting import MIN_LABEL_PX
+
+    imgs = page.evaluate(FIGURES_JS, "default")
+    problems = [f"390 px: figure without a caption: {i['src']}" for i in imgs if not i["caption"]]
+    sizes = figure_label_sizes(page, site)
+    shown = {scheme: sum(1 for s in sizes if s[0] == scheme) for scheme in ("default", "slate")}
+    if imgs and (2 * shown["default"] != len(imgs) or shown["default"] != shown["slate"]):
+        problems.append(f"390 px: {len(imgs)} figure images, shown {shown} per scheme: each figure needs "
+                        f"one light (#only-light) and one dark (#only-dark) image")
+    problems += [f"390 px, {scheme}: {src}: {text!r} renders at {px:.1f} px, below {MIN_LABEL_PX:g} px"
+                 for scheme, src, px, text in sizes if px < MIN_LABEL_PX - 0.05]
+    return problems
 
 
 # The h1 of every page the one-page print edition must hold, per language.
@@ -304,8 +351,9 @@ def test_every_figure_opens_full_size_on_a_phone(site: Path, served: str, browse
     problems, count = [], 0
     for url in figure_pages(site):
         page.goto(served + url)
-        for i in range(page.locator(".md-content a.glightbox img").count()):
-            img = page.locator(".md-content a.glightbox img").nth(i)
+        shown = page.locator(".md-content a.glightbox img:visible")  # the light scheme's variant
+        for i in range(shown.count()):
+            img = shown.nth(i)
             img.scroll_into_view_if_needed()
             inline = img.bounding_box()["width"]
             img.click()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from solutions.train import (
+from solutions.experiments.train import (
     PARAM_KEYS,
     SENTENCES,
     char_data,

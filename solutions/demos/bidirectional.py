@@ -9,8 +9,8 @@ from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 from solutions.bidirectional import stacked_birnn_backward, stacked_birnn_forward
 from solutions.gradcheck import max_abs, numeric_grads, rel_error
 from solutions.params import random_params
-from solutions.plotting import figure
-from solutions.report import claim, fmt, table
+from solutions.publish.plotting import MATH_PT, Style, figure
+from solutions.publish.report import claim, fmt, table
 from solutions.torch_ops import rnn_params, to_numpy
 
 T, B, I, H = 5, 2, 3, 4
@@ -93,36 +93,33 @@ def _where_is_h_n() -> None:
     print(f"  flipped back in time (our code):       {claim(max_abs(ours, out), TOL, what='flipped')}")
 
 
-def _unrolled_figure():
+def _unrolled_figure(s: Style):
     """The unrolled bidirectional network: x_t at the bottom, the two directions, out on top."""
-    steps, dx, r = 4, 2.5, 0.42
-    y_x, y_f, y_b, y_o = 0.0, 1.6, 3.2, 4.8
-    blue, red, grey, ink = "#1f5fa8", "#b8433f", "#666666", "#222222"
-    fig, ax = figure(width=8.6, height=4.5)
-    fig.patch.set_facecolor("white")  # a white card, readable on the dark theme too
-    ax.set_facecolor("white")
+    steps, dx, r = 3, 2.4, 0.45
+    y_x, y_f, y_b, y_o = 0.0, 1.7, 3.4, 5.2
+    blue, red, grey, ink, paper = s.c("blue"), s.c("red"), s.c("grey"), s.c("ink"), s.c("paper")
+    fig, ax = figure(height=5.0)
     ax.set_axis_off()
-    ax.set_xlim(0.1, dx * (steps + 1) + 0.0)
-    ax.set_ylim(-0.95, 5.55)
+    ax.set_xlim(0.0, dx * (steps + 1) + 0.2)
+    ax.set_ylim(-2.3, 6.2)
     ax.set_aspect("equal")
 
     def node(x, y, text, color):
-        c = ax.add_patch(Circle((x, y), r, facecolor="white", edgecolor=color, linewidth=1.8, zorder=3))
-        ax.text(x, y, text, ha="center", va="center", fontsize=12, color=ink, zorder=4)
+        c = ax.add_patch(Circle((x, y), r, facecolor=paper, edgecolor=color, linewidth=1.8, zorder=3))
+        ax.text(x, y, text, ha="center", va="center", fontsize=MATH_PT, color=ink, zorder=4)
         return c
 
     def box(x, y, w, text, color, fontsize):
         b = ax.add_patch(FancyBboxPatch((x - w / 2, y - 0.3), w, 0.6, boxstyle="round,pad=0.03",
-                                        facecolor="white", edgecolor=color, linewidth=1.4, zorder=3))
-        ax.text(x, y, text, ha="center", va="center", fontsize=fontsize, color=color if color != ink else ink,
-                zorder=4)
+                                        facecolor=paper, edgecolor=color, linewidth=1.4, zorder=3))
+        ax.text(x, y, text, ha="center", va="center", fontsize=fontsize, color=color, zorder=4)
         return b
 
     def arrow(a, b, color, rad=0.0):
         ax.add_patch(FancyArrowPatch(a.get_center() if hasattr(a, "get_center") else _centre(a),
                                      b.get_center() if hasattr(b, "get_center") else _centre(b),
                                      patchA=a, patchB=b, shrinkA=1.5, shrinkB=1.5, arrowstyle="-|>",
-                                     mutation_scale=13, color=color, linewidth=1.4,
+                                     mutation_scale=12, color=color, linewidth=1.4,
                                      connectionstyle=f"arc3,rad={rad}", zorder=2))
 
     cols = [dx * (t + 1) for t in range(steps)]
@@ -131,8 +128,8 @@ def _unrolled_figure():
         xn = node(X, y_x, f"$x_{t}$", grey)
         fwd.append(node(X, y_f, f"$\\overrightarrow{{h}}_{t}$", blue))
         bwd.append(node(X, y_b, f"$\\overleftarrow{{h}}_{t}$", red))
-        on = box(X, y_o, 1.9, f"$\\overrightarrow{{h}}_{t} \\oplus \\overleftarrow{{h}}_{t}$", ink, 11)
-        ax.text(X, y_o + 0.42, f"out[{t - 1}]", ha="center", va="bottom", fontsize=9.5, color=ink,
+        on = box(X, y_o, 2.0, f"$\\overrightarrow{{h}}_{t} \\oplus \\overleftarrow{{h}}_{t}$", ink, MATH_PT)
+        ax.text(X, y_o + 0.45, f"out[{t - 1}]", ha="center", va="bottom", fontsize=10, color=ink,
                 family="DejaVu Sans Mono")
         arrow(xn, fwd[-1], grey)                 # W→ x_t (forward direction)
         arrow(xn, bwd[-1], grey, rad=-0.3)       # W← x_t (backward direction), around the forward node
@@ -142,15 +139,15 @@ def _unrolled_figure():
         arrow(fwd[a], fwd[b], blue)              # U→: h_{t-1} -> h_t
         arrow(bwd[b], bwd[a], red)               # U←: h_{t+1} -> h_t
     # initial and final states, with PyTorch's indices
-    left, right = cols[0] - 1.75, cols[-1] + 1.75
-    arrow(box(left, y_f, 1.0, "h0[0]", blue, 10), fwd[0], blue)
-    arrow(fwd[-1], box(right, y_f, 1.1, "h_n[0]", blue, 10), blue)
-    arrow(box(right, y_b, 1.0, "h0[1]", red, 10), bwd[-1], red)
-    arrow(bwd[0], box(left, y_b, 1.1, "h_n[1]", red, 10), red)
-    y_key = y_x - 0.62
-    ax.text(left - 0.55, y_key, "forward direction: t = 1 → T", ha="left", va="top", fontsize=9.5, color=blue)
-    ax.text((cols[0] + cols[-1]) / 2, y_key, f"inputs, T = {steps}", ha="center", va="top", fontsize=9.5, color=grey)
-    ax.text(right + 0.55, y_key, "backward direction: t = T → 1", ha="right", va="top", fontsize=9.5, color=red)
+    left, right = cols[0] - 1.65, cols[-1] + 1.65
+    arrow(box(left, y_f - 0.9, 1.2, "h0[0]", blue, 10), fwd[0], blue)
+    arrow(fwd[-1], box(right, y_f - 0.9, 1.3, "h_n[0]", blue, 10), blue)
+    arrow(box(right, y_b + 0.9, 1.2, "h0[1]", red, 10), bwd[-1], red)
+    arrow(bwd[0], box(left, y_b + 0.9, 1.3, "h_n[1]", red, 10), red)
+    ax.text(0.1, -1.05, s.t("forward direction: t = 1 → T", "正向：t = 1 → T"), ha="left", va="center",
+            fontsize=11, color=blue)
+    ax.text(0.1, -1.85, s.t(f"backward direction: t = T → 1;  T = {steps}", f"逆向：t = T → 1；T = {steps}"),
+            ha="left", va="center", fontsize=11, color=red)
     return fig
 
 
@@ -172,4 +169,4 @@ def main() -> dict:
     print("\nFinite differences, L = 2, T = 3, B = I = H = 2, all 18 gradients:")
     print(f"max relative error {claim(_finite_difference_error(), TOL_FD, what='finite differences')}")
     _where_is_h_n()
-    return {"birnn-unrolled.svg": _unrolled_figure()}
+    return {"birnn-unrolled.svg": _unrolled_figure}

@@ -7,7 +7,7 @@ import torch
 
 from solutions.gradcheck import max_abs, numeric_grads, rel_error
 from solutions.params import random_params
-from solutions.report import Result, claim, fmt, table
+from solutions.publish.report import Result, claim, fmt, table
 from solutions.sequence import bptt
 from solutions.torch_ops import rnn_from_params, rnn_params
 

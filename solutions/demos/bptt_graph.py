@@ -5,12 +5,11 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 
-from solutions.plotting import figure
-from solutions.report import claim
+from solutions.publish.plotting import MATH_PT, Style, figure
+from solutions.publish.report import claim
 from solutions.sequence import rnn_backward, rnn_forward
 
 T, B, I, H = 4, 1, 3, 5
-BLUE, RED, GREY, INK = "#1f5fa8", "#c0392b", "#666666", "#222222"
 
 
 def _arrow_deltas():
@@ -36,22 +35,22 @@ def _arrow_deltas():
             np.abs(dz.sum(axis=(0, 1)) - grads["b_ih"]).max())
 
 
-def _node(ax, x, y, text, color, r=0.38, fontsize=11):
+def _node(ax, x, y, text, color, ink, r=0.42):
     c = ax.add_patch(Circle((x, y), r, facecolor="none", edgecolor=color, linewidth=1.6, zorder=3))
-    ax.text(x, y, text, ha="center", va="center", fontsize=fontsize, color=INK, zorder=4)
+    ax.text(x, y, text, ha="center", va="center", fontsize=MATH_PT, color=ink, zorder=4)
     return c
 
 
-def _box(ax, x, y, text, color, w=0.9, fontsize=10):
-    b = ax.add_patch(FancyBboxPatch((x - w / 2, y - 0.27), w, 0.54, boxstyle="round,pad=0.03",
+def _box(ax, x, y, text, color, w=0.9):
+    b = ax.add_patch(FancyBboxPatch((x - w / 2, y - 0.3), w, 0.6, boxstyle="round,pad=0.03",
                                     facecolor="none", edgecolor=color, linewidth=1.4, zorder=3))
-    ax.text(x, y, text, ha="center", va="center", fontsize=fontsize, color=color, zorder=4)
+    ax.text(x, y, text, ha="center", va="center", fontsize=MATH_PT, color=color, zorder=4)
     return b
 
 
 def _arrow(ax, a, b, color, rad=0.0, style="-|>", ls="-", lw=1.4):
     ax.add_patch(FancyArrowPatch(_centre(a), _centre(b), patchA=a, patchB=b, shrinkA=1.5, shrinkB=1.5,
-                                 arrowstyle=style, mutation_scale=12, color=color, linewidth=lw,
+                                 arrowstyle=style, mutation_scale=11, color=color, linewidth=lw,
                                  linestyle=ls, connectionstyle=f"arc3,rad={rad}", zorder=2))
 
 
@@ -61,8 +60,8 @@ def _centre(patch) -> tuple[float, float]:
     return patch.get_x() + patch.get_width() / 2, patch.get_y() + patch.get_height() / 2
 
 
-def _frame(width, height, xlim, ylim):
-    fig, ax = figure(width=width, height=height)
+def _frame(height, xlim, ylim):
+    fig, ax = figure(height=height)
     ax.set_axis_off()
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
@@ -70,69 +69,68 @@ def _frame(width, height, xlim, ylim):
     return fig, ax
 
 
-def _unrolled():
+def _unrolled(s: Style):
     """Forward chain x_k → z_k → h_k → z_{k+1}, losses L_t, and the backward flow of δ."""
-    dx = 2.9
-    y_x, y_z, y_h, y_l = 0.0, 1.7, 3.4, 5.0
-    fig, ax = _frame(8.6, 5.2, (-0.45, dx * T + 0.75), (-1.25, 5.75))
-    cols = [dx * (k + 0.6) for k in range(T)]
+    blue, red, grey, ink = s.c("blue"), s.c("red"), s.c("grey"), s.c("ink")
+    dx = 2.5
+    y_x, y_z, y_h, y_l = 0.0, 1.8, 3.6, 5.3
+    fig, ax = _frame(5.0, (-0.2, dx * T + 0.6), (-3.3, 5.8))
+    cols = [dx * (k + 0.55) for k in range(T)]
     zs, hs = [], []
     for k, X in enumerate(cols, start=1):
-        xn = _node(ax, X, y_x, f"$x_{k}$", GREY)
-        zs.append(_node(ax, X, y_z, f"$z_{k}$", BLUE))
-        hs.append(_node(ax, X, y_h, f"$h_{k}$", BLUE))
-        ln = _box(ax, X, y_l, f"$\\mathcal{{L}}_{k}$", INK, w=0.8, fontsize=11)
-        _arrow(ax, xn, zs[-1], GREY)                        # W x_k
-        _arrow(ax, zs[-1], hs[-1], BLUE)                    # h_k = f(z_k)
-        _arrow(ax, hs[-1], ln, BLUE)                        # L_k from h_k
-        _arrow(ax, ln, zs[-1], RED, rad=-0.55, ls="--")     # δ_{k,k} = f'(z_k) ⊙ ∂L_k/∂h_k
-        ax.text(X + 0.62, (y_z + y_l) / 2 + 0.25, f"$\\delta_{{{k},{k}}}$", color=RED, fontsize=10,
+        xn = _node(ax, X, y_x, f"$x_{k}$", grey, ink)
+        zs.append(_node(ax, X, y_z, f"$z_{k}$", blue, ink))
+        hs.append(_node(ax, X, y_h, f"$h_{k}$", blue, ink))
+        ln = _box(ax, X, y_l, f"$\\mathcal{{L}}_{k}$", ink, w=0.9)
+        _arrow(ax, xn, zs[-1], grey)                        # W x_k
+        _arrow(ax, zs[-1], hs[-1], blue)                    # h_k = f(z_k)
+        _arrow(ax, hs[-1], ln, blue)                        # L_k from h_k
+        _arrow(ax, ln, zs[-1], red, rad=-0.55, ls="--")     # δ_{k,k} = f'(z_k) ⊙ ∂L_k/∂h_k
+        ax.text(X + 1.0, y_h + 0.35, f"$\\delta_{{{k}{k}}}$", color=red, fontsize=MATH_PT,
                 ha="left", va="center")
     for k in range(T - 1):
-        _arrow(ax, hs[k], zs[k + 1], BLUE)                  # U h_k
-        _arrow(ax, zs[k + 1], zs[k], RED, rad=-0.3, ls="--")  # δ_{t,k} = diag(f'(z_k)) Uᵀ δ_{t,k+1}
-        ax.text((cols[k] + cols[k + 1]) / 2, y_z - 0.78, f"$\\mathrm{{diag}}(f'(z_{k + 1}))\\,U^\\top$",
-                color=RED, fontsize=9, ha="center", va="center")
-    h0 = _box(ax, cols[0] - 1.45, y_h - 0.55, "$h_0$", GREY, w=0.7)
-    _arrow(ax, h0, zs[0], GREY)
-    ax.text(cols[0] - 1.8, y_x - 0.75, "forward: blue (x, z, h, loss)", color=BLUE, fontsize=9.5,
-            ha="left", va="top")
-    ax.text(cols[-1] + 0.6, y_x - 0.75,
-            "backward: red, δ of every loss $\\mathcal{L}_t$ at $z_k$, summed over $t \\geq k$",
-            color=RED, fontsize=9.5, ha="right", va="top")
+        _arrow(ax, hs[k], zs[k + 1], blue)                  # U h_k
+        _arrow(ax, zs[k + 1], zs[k], red, rad=-0.35, ls="--")  # δ_{t,k} = diag(f'(z_k)) Uᵀ δ_{t,k+1}
+    h0 = _box(ax, cols[0] - 1.05, y_h - 1.0, "$h_0$", grey, w=0.75)
+    _arrow(ax, h0, zs[0], grey)
+    ax.text(0, -1.0, s.t("forward (blue): x → z → h → loss", "前向（蓝）：x → z → h → 损失"), color=blue,
+            fontsize=11, ha="left", va="center")
+    ax.text(0, -1.95, s.t("backward (red, dashed): δ of each loss", "反向（红，虚线）：各损失的 δ"), color=red,
+            fontsize=11, ha="left", va="center")
+    ax.text(0, -2.9, "$z_{k+1} \\to z_k:\\ \\times\\, \\mathrm{diag}(f'(z_k))\\,U^\\top$",
+            color=red, fontsize=MATH_PT, ha="left", va="center")
     return fig
 
 
-def _copies():
+def _copies(s: Style):
     """6-2 Step 1: each step with its own copy W_k; ∂L/∂W is the sum of the copies' gradients."""
-    dx = 2.4
-    y_x, y_z, y_h, y_w = 0.0, 1.7, 3.3, -1.5
-    fig, ax = _frame(8.6, 4.4, (0.0, dx * T + 1.0), (-2.0, 3.8))
-    cols = [dx * (k + 0.75) for k in range(T)]
+    blue, red, grey, ink = s.c("blue"), s.c("red"), s.c("grey"), s.c("ink")
+    dx = 2.5
+    y_x, y_z, y_h, y_w = 0.0, 1.8, 3.6, -1.7
+    fig, ax = _frame(5.0, (-0.2, dx * T + 0.2), (-4.8, 4.2))
+    cols = [dx * (k + 0.68) for k in range(T)]
     zs, hs = [], []
-    y_bus, y_wk = -0.85, (y_x + y_z) / 2
-    w = _box(ax, (cols[0] + cols[-1]) / 2 - dx / 2, y_w, "$W$", INK, w=0.8, fontsize=12)
-    ax.plot([cols[0] - 1.0, cols[-1] - 1.0], [y_bus, y_bus], color=GREY, linestyle=":", linewidth=1.1)
-    ax.plot([_centre(w)[0]] * 2, [y_w + 0.27, y_bus], color=GREY, linestyle=":", linewidth=1.1)
+    y_bus, y_wk = -0.95, (y_x + y_z) / 2
+    w = _box(ax, (cols[0] + cols[-1]) / 2 - dx / 2, y_w, "$W$", ink, w=0.8)
+    ax.plot([cols[0] - 1.1, cols[-1] - 1.1], [y_bus, y_bus], color=grey, linestyle=":", linewidth=1.2)
+    ax.plot([_centre(w)[0]] * 2, [y_w + 0.3, y_bus], color=grey, linestyle=":", linewidth=1.2)
     for k, X in enumerate(cols, start=1):
-        xn = _node(ax, X, y_x, f"$x_{k}$", GREY)
-        zs.append(_node(ax, X, y_z, f"$z_{k}$", BLUE))
-        hs.append(_node(ax, X, y_h, f"$h_{k}$", BLUE))
-        wk = _box(ax, X - 1.0, y_wk, f"$W_{k}$", BLUE, w=0.7)
-        _arrow(ax, xn, zs[-1], GREY)
-        _arrow(ax, wk, zs[-1], BLUE)                               # W_k x_k enters z_k
-        _arrow(ax, zs[-1], hs[-1], BLUE)
-        ax.add_patch(FancyArrowPatch((X - 1.0, y_bus), (X - 1.0, y_wk - 0.27), arrowstyle="-|>",
-                                     mutation_scale=10, color=GREY, linestyle=":", linewidth=1.1))
-        ax.text(X - 0.93, y_wk + 0.36, f"$\\partial\\mathcal{{L}}/\\partial W_{k}$", color=RED,
-                fontsize=9, ha="right", va="bottom")
+        xn = _node(ax, X, y_x, f"$x_{k}$", grey, ink)
+        zs.append(_node(ax, X, y_z, f"$z_{k}$", blue, ink))
+        hs.append(_node(ax, X, y_h, f"$h_{k}$", blue, ink))
+        wk = _box(ax, X - 1.1, y_wk, f"$W_{k}$", blue, w=0.85)
+        _arrow(ax, xn, zs[-1], grey)
+        _arrow(ax, wk, zs[-1], blue)                               # W_k x_k enters z_k
+        _arrow(ax, zs[-1], hs[-1], blue)
+        ax.add_patch(FancyArrowPatch((X - 1.1, y_bus), (X - 1.1, y_wk - 0.3), arrowstyle="-|>",
+                                     mutation_scale=10, color=grey, linestyle=":", linewidth=1.2))
     for k in range(T - 1):
-        _arrow(ax, hs[k], zs[k + 1], BLUE)
-    ax.text(cols[-1] + 0.75, y_w, "$\\dfrac{\\partial\\mathcal{L}}{\\partial W} = "
-            "\\sum_{k=1}^{T} \\dfrac{\\partial\\mathcal{L}}{\\partial W_k}\\,\\vert_{W_1=\\cdots=W_T=W}$",
-            color=RED, fontsize=11, ha="right", va="center")
-    ax.text(_centre(w)[0] - 0.6, y_w, "every copy $W_k$ set equal to $W$", color=GREY, fontsize=9,
-            ha="right", va="center")
+        _arrow(ax, hs[k], zs[k + 1], blue)
+    ax.text(_centre(w)[0] + 0.6, y_w, "$W_1 = \\cdots = W_T = W$", color=grey, fontsize=MATH_PT,
+            ha="left", va="center")
+    ax.text(0, -3.6, "$\\dfrac{\\partial\\mathcal{L}}{\\partial W} = "
+            "\\sum_{k=1}^{T} \\dfrac{\\partial\\mathcal{L}}{\\partial W_k}$",
+            color=red, fontsize=MATH_PT + 1, ha="left", va="center")
     return fig
 
 
@@ -145,4 +143,4 @@ def main() -> dict:
     print("and with per-step copies, ∂L/∂W_k = (Σ_{t≥k} δ_{t,k}) x_kᵀ.")
     print(f"max |Σ_k ∂L/∂W_k − ∂L/∂W from rnn_backward|      {claim(err_w, 1e-12)}")
     print(f"max |Σ_k Σ_t δ_(t,k) − ∂L/∂b from rnn_backward|  {claim(err_b, 1e-12)}")
-    return {"bptt-unrolled.svg": _unrolled(), "bptt-weight-copies.svg": _copies()}
+    return {"bptt-unrolled.svg": _unrolled, "bptt-weight-copies.svg": _copies}

@@ -7,7 +7,7 @@ import torch
 
 from solutions.clipping import clip_grad_norm, clip_grad_value, total_norm
 from solutions.gradcheck import rel_error
-from solutions.report import claim, fmt, table
+from solutions.publish.report import claim, fmt, table
 
 Grads = dict[str, np.ndarray]
 

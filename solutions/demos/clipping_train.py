@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 import sys
+from functools import partial
 
 import numpy as np
 
 from solutions.clipping import clip_grad_norm_, clip_grad_value_, get_total_norm
-from solutions.plotting import figure
-from solutions.report import (
+from solutions.publish.plotting import Style, figure
+from solutions.publish.report import (
     CHAOS_MARGIN,
     PERTURB,
     SENSITIVE,
@@ -32,7 +33,7 @@ REL = 1e-6                               # printed digits must survive this rela
 SHOWN = (1, 10, 20, 40, STEPS)           # steps shown in the table
 PARAM_KEYS = ("W_ih", "W_hh", "b_ih", "b_hh", "V", "c")
 CHAOTIC = ("observed",)                  # measured: a 1e-13 change of the weights moves its losses by %
-COLORS = {"none": "tab:red", "value": "tab:blue", "norm": "tab:green", "observed": "tab:purple"}
+COLORS = {"none": "red", "value": "blue", "norm": "green", "observed": "purple"}
 
 
 def recall_batches(seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -192,32 +193,45 @@ def main() -> Result:
           f"  number of runs whose loss per time step at step {STEPS} is below chance is shown\n"
           f"  (none within {CHAOS_MARGIN:.0%} of it).")
 
-    fig, (ax_loss, ax_norm) = figure(1, 2, width=9.0, height=3.6)
-    steps = np.arange(1, STEPS + 1)
-    med_spike = float(np.median(spike[hit]))
+    curves = {}  # mode -> (median loss, median norm) as plotted; "none" only for its calm steps
     for m, rs in [("none", none), *runs.items()]:
         if m in CHAOTIC:
             continue                                       # no curve of it is the same on every CPU
-        label = f"no clipping (steps 1-{calm})" if m == "none" else modes[m][0]
         shown = slice(0, calm) if m == "none" else slice(None)
-        ax_loss.plot(steps[shown], coarse(medians(rs, 0)[shown]), color=COLORS[m], lw=1.3, label=label)
-        ax_norm.plot(steps[shown], coarse(medians(rs, 1)[shown]), color=COLORS[m], lw=1.3, label=label)
-    ax_loss.axhline(math.log(K), color="gray", ls=":", lw=1, label=f"chance, ln {K}")
-    ax_norm.axhline(MAX_NORM, color="gray", ls="--", lw=1, label=f"τ = {MAX_NORM:g}")
-    ax_norm.axhline(float(values["tau-obs"]), color=COLORS["observed"], ls="--", lw=1, label=f"τ = {values['tau-obs']} (observed)")
-    ax_norm.axhline(SPIKE * float(values["g1"]), color="tab:red", ls=":", lw=1,
-                    label=f"{SPIKE:g} × median ‖g₁‖ (printed value)")
+        curves[m] = (coarse(medians(rs, 0)[shown]), coarse(medians(rs, 1)[shown]))
+    lines = {"med_spike": float(np.median(spike[hit])), "calm": calm, "tau_obs": values["tau-obs"],
+             "spike_line": SPIKE * float(values["g1"])}
+    return Result(figures={"clipping-train.svg": partial(_draw, curves, lines)}, values=values)
+
+
+def _draw(curves: dict, lines: dict, s: Style):
+    """Top: median loss per time step; bottom: median gradient norm before clipping."""
+    fig, (ax_loss, ax_norm) = figure(2, 1, height=7.4, sharex=True)
+    names = {"none": s.t(f"no clipping (steps 1-{lines['calm']})", f"不截断（第 1-{lines['calm']} 步）"),
+             "value": s.t(f"by value, κ = {CLIP_VALUE}", f"按值，κ = {CLIP_VALUE}"),
+             "norm": s.t(f"by norm, τ = {MAX_NORM:g}", f"按模，τ = {MAX_NORM:g}"),
+             "observed": s.t(f"by norm, τ = {lines['tau_obs']}", f"按模，τ = {lines['tau_obs']}")}
+    for m, (loss, norm) in curves.items():
+        steps = np.arange(1, len(loss) + 1)
+        ax_loss.plot(steps, loss, color=s.c(COLORS[m]), lw=1.4, label=names[m])
+        ax_norm.plot(steps, norm, color=s.c(COLORS[m]), lw=1.4)
+    ax_loss.axhline(math.log(K), color=s.c("grey"), ls=":", lw=1.2, label=s.t(f"chance, ln {K}", f"随机水平 ln {K}"))
+    ax_norm.axhline(MAX_NORM, color=s.c("grey"), ls="--", lw=1.2)
+    ax_norm.axhline(float(lines["tau_obs"]), color=s.c(COLORS["observed"]), ls="--", lw=1.2)
+    ax_norm.axhline(lines["spike_line"], color=s.c("red"), ls=":", lw=1.2)
     for ax in (ax_loss, ax_norm):
-        ax.axvline(med_spike, color="tab:red", ls=":", lw=1)
+        ax.axvline(lines["med_spike"], color=s.c("red"), ls=":", lw=1.2)
         ax.set_yscale("log")
-        ax.set_xlabel("training step")
         ax.set_xlim(0, STEPS)
+    ax_norm.set_xlabel(s.t("training step", "训练步数"))
     ax_loss.set_ylim(0.02, 5.0)        # fixed limits: autoscaling takes logs of the data, and the
     ax_norm.set_ylim(0.5, 500.0)       # layout would move by a last bit between CPUs
-    ax_loss.set_ylabel("loss per time step, median over runs")
-    ax_norm.set_ylabel("‖g‖₂ before clipping, median over runs")
-    ax_loss.set_title("loss", fontsize=10)
-    ax_norm.set_title(f"gradient norm (dotted: median first step with ‖g‖ > {SPIKE:g}‖g₁‖)", fontsize=9)
-    ax_loss.legend(loc="lower left", fontsize=7)
-    ax_norm.legend(loc="upper right", fontsize=7)
-    return Result(figures={"clipping-train.svg": fig}, values=values)
+    ax_loss.set_ylabel(s.t("loss per time step", "每步损失"))
+    ax_norm.set_ylabel(s.t("‖g‖₂ before clipping", "截断前的 ‖g‖₂"))
+    ax_loss.set_title(s.t("medians over runs", "各次运行的中位数"), fontsize=11)
+    ax_norm.set_title(s.t(f"dashed: τ = {MAX_NORM:g}, {lines['tau_obs']}; dotted: {SPIKE:g} × median ‖g₁‖",
+                          f"虚线：τ = {MAX_NORM:g}、{lines['tau_obs']}；点线：{SPIKE:g} × ‖g₁‖ 中位数"),
+                      fontsize=10)
+    fig.legend(loc="outside lower center", ncols=2, fontsize=10)
+    return fig
+

@@ -1,15 +1,15 @@
-"""The deeplearning.ai course's reference values, reproduced through solutions.compat."""
+"""The deeplearning.ai course's reference values, reproduced through solutions.course.compat."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from solutions import compat
-from solutions import course_reference as course
-from solutions.course_reference import cell_draws, params_of, sequence_draws
-from solutions.report import claim, fmt, table
+from solutions.course import compat
+from solutions.course import reference as course
+from solutions.course.reference import cell_draws, params_of, sequence_draws
+from solutions.publish.report import claim, fmt, table
 
-# The published values, where they are printed, and the tests' inputs: solutions.course_reference.
+# The published values, where they are printed, and the tests' inputs: solutions.course.reference.
 COURSE_CELL_FORWARD, COURSE_CELL_BACKWARD = course.CELL_FORWARD, course.CELL_BACKWARD
 COURSE_RNN_FORWARD, COURSE_RNN_BACKWARD = course.RNN_FORWARD, course.RNN_BACKWARD
 OLDER_CELL_BACKWARD = course.OLDER_CELL_BACKWARD
@@ -48,7 +48,7 @@ def show(title: str, ours: dict[str, object], published: dict[str, object], sour
 
 
 def main() -> None:
-    print("Each course test through solutions.compat: np.random.seed(1), then the test's draws in its order.")
+    print("Each course test through solutions.course.compat: np.random.seed(1), then the test's draws in its order.")
     print("Agreement: ours rounded to the decimals a value was published with equals it;")
     print("a value published with all float64 digits differs from ours by at most 1e-12.")
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sys
+from functools import partial
 
 import numpy as np
 
-from solutions import digit_sum as ds
-from solutions.plotting import figure
-from solutions.report import Result, fmt, table
+from solutions.experiments import digit_sum as ds
+from solutions.publish.plotting import Style, figure
+from solutions.publish.report import Result, fmt, table
 
 LENGTHS = (5, 10, 20, 35)
 MODELS = (("RNN", "rnn", None), ("LSTM", "lstm", 2.0), ("GRU", "gru", None))
@@ -41,17 +42,22 @@ def main() -> Result:
     print("Test accuracy over all seeds (in brackets: seeds with accuracy ≥ 50%)")
     print(table(["length", *(name for name, _, _ in MODELS)], rows))
 
-    fig, ax = figure(width=6.0, height=3.6)
-    for (name, _, fb), marker in zip(MODELS, "osD"):
-        label = name if fb is None else f"{name} (b_f = {fb:g})"
-        ax.plot(LENGTHS, [round(pct[name, L]) for L in LENGTHS], marker=marker, label=label)
-    ax.axhline(CHANCE, color="grey", linestyle=":", label="chance (always 9)")
-    ax.set_xlabel("sequence length L (distractors: L − 2)")
-    ax.set_ylabel("test accuracy, % (all seeds)")
-    ax.set_xticks(LENGTHS)
-    ax.set_ylim(0, 100)
-    ax.legend()
+    curves = {name: [round(pct[name, L]) for L in LENGTHS] for name, _, _ in MODELS}
     values = {f"{name.lower()}-{L}": fmt(pct[name, L], ".0f", rel=REL) + "%" for name, _, _ in MODELS
               for L in LENGTHS}
     values.update({"seeds": str(S), "steps": str(ds.STEPS), "batch": str(ds.BATCH), "hidden": str(ds.H)})
-    return Result(figures={"digit-sum.svg": fig}, values=values)
+    return Result(figures={"digit-sum.svg": partial(_draw, curves)}, values=values)
+
+
+def _draw(curves: dict[str, list[int]], s: Style):
+    fig, ax = figure(height=3.6)
+    for (name, _, fb), marker, colour in zip(MODELS, "osD", ("blue", "orange", "green")):
+        label = name if fb is None else f"{name} (b_f = {fb:g})"
+        ax.plot(LENGTHS, curves[name], marker=marker, color=s.c(colour), label=label)
+    ax.axhline(CHANCE, color=s.c("grey"), linestyle=":", label=s.t("chance (always 9)", "随机水平（总答 9）"))
+    ax.set_xlabel(s.t("sequence length L (distractors: L − 2)", "序列长度 L（干扰数字 L − 2 个）"))
+    ax.set_ylabel(s.t("test accuracy, % (all seeds)", "测试准确率 %（全部种子）"))
+    ax.set_xticks(LENGTHS)
+    ax.set_ylim(0, 100)
+    ax.legend()
+    return fig

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import math
 import sys
+from functools import partial
 
+import matplotlib
 import numpy as np
 import torch
-from matplotlib.colors import BoundaryNorm, ListedColormap
+from matplotlib.colors import BoundaryNorm
 
-from solutions import digit_sum as ds
-from solutions.plotting import figure
-from solutions.report import FragileNumber, Result, table
+from solutions.experiments import digit_sum as ds
+from solutions.publish.plotting import MATH_PT, Style, figure
+from solutions.publish.report import FragileNumber, Result, table
 
 L = 20                    # the digit-sum length the models are measured (and trained) on
 MODELS = (("RNN", "rnn", None), ("LSTM, b_f = 0", "lstm", 0.0), ("LSTM, b_f = 1", "lstm", 1.0),
@@ -88,40 +90,18 @@ def main() -> Result:
         print(f"\n{'at initialisation' if stage == 'init' else 'after training'}")
         print(table(["model", *(f"T - k = {dist}" for dist in DISTANCES)], rows))
 
-    fig, axes = figure(2, 4, width=11.0, height=5.4,
-                       gridspec_kw={"width_ratios": [1.6, 1, 1, 1]})
-    d = np.arange(L)
-    for ax, stage in zip(axes[:, 0], ("init", "trained")):
-        for (name, _, _), style in zip(MODELS, ("-o", "-s", "-^", "-v", "-D")):
-            y = [quantised_log10(v) for v in curves[stage, name]]
-            ax.plot(d, np.power(10.0, y), style, markersize=3, label=name)
-        ax.set_yscale("log")
-        ax.set_ylim(1e-12, 1e1)
-        ax.set_xlabel("T − k (steps back)")
-        ax.set_ylabel("‖∂L_T/∂h_k‖ / ‖∂L_T/∂h_T‖")
-        ax.set_title(f"{'at initialisation' if stage == 'init' else 'after training'} (median of {S} seeds)",
-                     fontsize=9)
-    axes[0, 0].legend(fontsize=7, ncols=2)
-    colours = ListedColormap(["#fde725", "#b5de2b", "#6ece58", "#35b779", "#1f9e89", "#26828e",
-                              "#31688e", "#3e4989", "#482878", "#440154"][::-1])
-    norm = BoundaryNorm(np.arange(-DECADES + 0.5, 1.0), colours.N)     # bins of whole decades
-    for row, stage in enumerate(("init", "trained")):
-        for ax, name in zip(axes[row, 1:], HEAT):
+    lines = {(stage, name): np.power(10.0, [quantised_log10(v) for v in curves[stage, name]])
+             for stage in ("init", "trained") for name, _, _ in MODELS}
+    bins = {}
+    for stage in ("init", "trained"):
+        for name in HEAT:
             m = heat[stage, name]
-            bins = np.full(m.shape, np.nan)
+            b = np.full(m.shape, np.nan)
             for t in range(L):
-                bins[t, t] = 0                                   # the ratio is exactly 1 at k = t
+                b[t, t] = 0                                   # the ratio is exactly 1 at k = t
                 for k in range(t):
-                    bins[t, k] = min(max(decade(m[t, k]), -DECADES + 1), 0)
-            im = ax.imshow(bins, origin="lower", cmap=colours, norm=norm, interpolation="nearest")
-            ax.set_title(f"{name}, {'init' if stage == 'init' else 'trained'}", fontsize=9)
-            ax.set_xlabel("k (state)")
-            ax.set_ylabel("t (loss)")
-            ax.grid(False)
-    cbar = fig.colorbar(im, ax=axes[:, 1:], shrink=0.8, ticks=np.arange(-DECADES + 1, 1))
-    cbar.set_ticklabels([f"≥1e{v:+d}" if v > -DECADES + 1 else f"<1e{v + 1:+d}"
-                         for v in range(-DECADES + 1, 1)])
-    cbar.set_label("‖∂L_t/∂h_k‖ / ‖∂L_t/∂h_t‖, decade")
+                    b[t, k] = min(max(decade(m[t, k]), -DECADES + 1), 0)
+            bins[stage, name] = b
 
     values = {f"{stage}-{key}-{dist}": f"1e{decade(curves[stage, name][dist]):+03d}"
               for stage in ("init", "trained")
@@ -129,4 +109,45 @@ def main() -> Result:
                                 ("LSTM, b_f = 2", "lstm2"), ("GRU", "gru"))
               for dist in DISTANCES}
     values["length"] = str(L)
-    return Result(figures={"gated-gradients.svg": fig}, values=values)
+    return Result(figures={"gated-gradients.svg": partial(_draw, lines, bins, S)}, values=values)
+
+
+def _draw(lines: dict, bins: dict, S: int, s: Style):
+    """Top: the median reach g(T − k) per model, at initialisation and after training; bottom: heat
+    maps of the ratio over (k, t) for three models, coloured by decade."""
+    fig = figure(height=9.6)[0]
+    fig.delaxes(fig.axes[0])
+    top, bottom = fig.subfigures(2, 1, height_ratios=[1.25, 1])
+    curve_axes = top.subplots(2, 1, sharex=True)
+    d = np.arange(L)
+    colours = ("blue", "orange", "green", "red", "purple")
+    stages = {"init": s.t("at initialisation", "初始化时"), "trained": s.t("after training", "训练后")}
+    for ax, stage in zip(curve_axes, ("init", "trained")):
+        for (name, _, _), style, colour in zip(MODELS, ("-o", "-s", "-^", "-v", "-D"), colours):
+            ax.plot(d, lines[stage, name], style, markersize=3.5, color=s.c(colour), label=name)
+        ax.set_yscale("log")
+        ax.set_ylim(1e-12, 1e1)
+        ax.set_yticks([1e-12, 1e-8, 1e-4, 1])
+        ax.set_ylabel(r"$\|\partial L_T/\partial h_k\| \,/\, \|\partial L_T/\partial h_T\|$", fontsize=MATH_PT)
+        ax.set_title(s.t(f"{stages[stage]} (median of {S} seeds)", f"{stages[stage]}（{S} 个种子的中位数）"), fontsize=11)
+    curve_axes[1].set_xlabel(s.t("T − k (steps back)", "T − k（向前回溯的步数）"))
+    curve_axes[1].set_xticks([0, 5, 10, 15])
+    curve_axes[0].legend(fontsize=10, ncols=2, loc="lower left")
+    cmap = matplotlib.colormaps[s.cmap].resampled(DECADES)
+    norm = BoundaryNorm(np.arange(-DECADES + 0.5, 1.0), cmap.N)     # bins of whole decades
+    heat_axes = bottom.subplots(2, 3, sharex=True, sharey=True)
+    for row, stage in enumerate(("init", "trained")):
+        for ax, name in zip(heat_axes[row], HEAT):
+            im = ax.imshow(bins[stage, name], origin="lower", cmap=cmap, norm=norm, interpolation="nearest")
+            ax.set_title(f"{name}\n{stages[stage]}", fontsize=10)
+            ax.set_xticks([0, 10])
+            ax.set_yticks([0, 10])
+            ax.grid(False)
+        heat_axes[row, 0].set_ylabel(s.t("t (loss)", "t（损失）"))
+    for ax in heat_axes[1]:
+        ax.set_xlabel(s.t("k (state)", "k（状态）"))
+    ticks = [0, -2, -4, -6, -DECADES + 1]
+    cbar = bottom.colorbar(im, ax=heat_axes, shrink=0.95, ticks=ticks)
+    cbar.set_ticklabels([f"<1e{v + 1:+d}" if v == -DECADES + 1 else f"≥1e{v:+d}" for v in ticks])
+    cbar.set_label(s.t("decade of the ratio", "比值的数量级"))
+    return fig

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import torch
 
 from solutions.gradcheck import max_abs, numeric_grads, rel_error
 from solutions.literal import double_sum_grads, error_terms
 from solutions.params import random_params
-from solutions.plotting import figure
-from solutions.report import claim, fmt, round_sig, table
+from solutions.publish.plotting import MATH_PT, Style, figure
+from solutions.publish.report import claim, fmt, round_sig, table
 from solutions.sequence import rnn_backward, rnn_forward
 from solutions.torch_ops import rnn_from_params, rnn_params
 
@@ -98,22 +100,30 @@ def main():
     print(table(["U scale"] + [f"t-k={d}" for d in dist],
                 [[f"x{s:g}"] + [fmt(curves[s][d], ".1e") for d in dist] for s in scales]))
 
-    fig, (ax0, ax1) = figure(1, 2, width=9.0, height=3.8)
     shown = np.ma.masked_where(np.triu(np.ones((T, T), bool), 1), np.log10(np.maximum(round_sig(heat), 1e-300)))
-    im = ax0.imshow(shown, origin="lower", cmap="viridis", extent=(0.5, T + 0.5, 0.5, T + 0.5))
+    rounded = {sc: round_sig(curves[sc]) for sc in scales}  # 4 digits: the same on any CPU
+    return {FIG: partial(_draw, shown, rounded)}
+
+
+def _draw(shown: np.ma.MaskedArray, curves: dict[float, np.ndarray], s: Style):
+    """Top: log10 ||δ_{t,k}|| over (k, t); bottom: the median decay along a row, per U scale."""
+    T = shown.shape[0]
+    fig, (ax0, ax1) = figure(2, 1, height=7.4)
+    im = ax0.imshow(shown, origin="lower", cmap=s.cmap, extent=(0.5, T + 0.5, 0.5, T + 0.5))
     ax0.grid(False)
     ticks = [1, 5, 10, 15, 20]
     ax0.set_xticks(ticks)
     ax0.set_yticks(ticks)
-    ax0.set_xlabel(r"$k$: the step whose $z_k$ receives the error")
-    ax0.set_ylabel(r"$t$: the step of the loss $\mathcal{L}_t$")
-    ax0.set_title(r"$\log_{10}\|\delta_{t,k}\|$ for $k \leq t$ ($U$ scale x1)")
-    fig.colorbar(im, ax=ax0, shrink=0.85)
-    for s in scales:
-        ax1.semilogy(range(T), round_sig(curves[s]), marker="o", ms=3, label=f"$U$ x{s:g}")  # 4 digits: any CPU
+    ax0.set_xlabel(s.t("k (the step whose z_k receives the error)", "k（接收误差的 z_k 所在步）"))
+    ax0.set_ylabel(s.t("t (the step of the loss)", "t（损失所在步）"))
+    ax0.set_title(r"$\log_{10}\|\delta_{t,k}\|,\ k \leq t$", fontsize=MATH_PT)
+    fig.colorbar(im, ax=ax0, shrink=0.9)
+    for (sc, curve), colour in zip(curves.items(), ("blue", "orange", "green", "red")):
+        ax1.semilogy(range(T), curve, marker="o", ms=3, color=s.c(colour), label=f"U ×{sc:g}")
     ax1.set_xticks(range(0, T, 4))
-    ax1.set_xlabel(r"distance $t - k$")
-    ax1.set_ylabel(r"median over $t$ of $\|\delta_{t,k}\| \, / \, \|\delta_{t,t}\|$")
-    ax1.set_title(r"decay along a row: roughly $\gamma^{t-k}$")
+    ax1.set_xlabel(s.t("distance t − k", "距离 t − k"))
+    ax1.set_ylabel(r"$\|\delta_{t,k}\| \, / \, \|\delta_{t,t}\|$", fontsize=MATH_PT)
+    ax1.set_title(s.t("median over t", "对 t 取中位数"), fontsize=11)
     ax1.legend()
-    return {FIG: fig}
+    return fig
+

@@ -7,7 +7,7 @@ import torch
 
 from solutions.gradcheck import max_abs, numeric_grads, rel_error
 from solutions.gru import gru_backward, gru_forward
-from solutions.report import Result, claim, table
+from solutions.publish.report import Result, claim, table
 
 T, B, I, H = 6, 3, 4, 5
 SEED = 0

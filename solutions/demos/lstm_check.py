@@ -8,7 +8,7 @@ import torch
 from solutions.gradcheck import numeric_grads, rel_error
 from solutions.lstm import lstm_backward, lstm_forward
 from solutions.params import PARAM_NAMES, random_params
-from solutions.report import claim, table
+from solutions.publish.report import claim, table
 
 T, B, I, H = 6, 3, 4, 5
 SEED = 0

@@ -1,12 +1,13 @@
-"""The deeplearning.ai notebook's LSTM reference values through solutions.compat, checked by torch autograd; its two lstm_backward sets."""
+"""The deeplearning.ai notebook's LSTM reference values through solutions.course.compat, checked by torch autograd; its two lstm_backward sets."""
 
 from __future__ import annotations
 
 import numpy as np
 import torch
 
-from solutions import compat, lstm
-from solutions.report import FragileNumber, Result, claim, fmt, table
+from solutions import lstm
+from solutions.course import compat
+from solutions.publish.report import FragileNumber, Result, claim, fmt, table
 
 # Provenance. The notebook "Building your Recurrent Neural Network - Step by Step" (deeplearning.ai,
 # Sequence Models, week 1) prints these values under "Expected Output", as strings with the digits
@@ -216,7 +217,7 @@ def without_carry(da: np.ndarray, caches: compat.CourseLSTMCaches) -> dict[str, 
 
 
 def main() -> Result:
-    print("Each test of the notebook through solutions.compat: np.random.seed(1), then the test's draws in its")
+    print("Each test of the notebook through solutions.course.compat: np.random.seed(1), then the test's draws in its")
     print("order. 'same': |ours - published| <= half a unit of the published value's last digit (+ 5e-15 for")
     print("float64 rounding).")
 

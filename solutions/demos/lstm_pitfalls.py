@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from solutions import compat
+from solutions.course import compat
 from solutions.demos.lstm_course import (
     CELL_BACKWARD,
     NEWER_BACKWARD,
     cell_draws,
     sequence_draws,
 )
-from solutions.report import claim, fmt, table
+from solutions.publish.report import claim, fmt, table
 
 # Each mistake, as the wrong line a student writes in the notebook's lstm_cell_backward (column
 # layout; dc is the gradient reaching c_next from both paths, the notebook's
@@ -129,7 +129,7 @@ def main() -> None:
 
     print("lstm_cell_backward on the notebook's test (np.random.seed(1); xt, a_prev, c_prev, Wf, bf, Wi, bi,")
     print("Wo, bo, Wc, bc, Wy, by, then da_next, dc_next), the quantities it prints, for each mistake.")
-    print(f"The 'correct' column is the notebook's equations written out; it equals solutions.compat {claim(err, 1e-12)}.\n")
+    print(f"The 'correct' column is the notebook's equations written out; it equals solutions.course.compat {claim(err, 1e-12)}.\n")
     labels = list(CELL_BACKWARD)
     cols = {m: pick(g, labels) for m, g in results.items()}
     rows = [[q, *(number(cols[m][k]) for m in CELL_MISTAKES)] for k, q in enumerate(names(labels, results["correct"]))]
@@ -145,7 +145,7 @@ def main() -> None:
     ours = compat.lstm_backward(d["da"], caches)
     err = max(float(np.max(np.abs(seq["correct"][k] - ours[k]))) for k in ours)
     print("\nlstm_backward on the notebook's test (x (3, 10, 7), a0, the gates, then da (5, 10, 4)), for each")
-    print(f"mistake in the loop; 'correct' equals solutions.compat {claim(err, 1e-12)}.\n")
+    print(f"mistake in the loop; 'correct' equals solutions.course.compat {claim(err, 1e-12)}.\n")
     cols = {m: pick(g, labels) for m, g in seq.items()}
     rows = [[q, *(number(cols[m][k]) for m in SEQUENCE_MISTAKES)] for k, q in enumerate(names(labels, seq["correct"]))]
     print(table(["printed", *SEQUENCE_MISTAKES], rows))

@@ -9,7 +9,7 @@ import torch
 
 from solutions.gradcheck import max_abs, numeric_grads, rel_error
 from solutions.params import random_params
-from solutions.report import claim, table
+from solutions.publish.report import claim, table
 from solutions.sequence import rnn_backward, rnn_forward
 from solutions.torch_ops import rnn, rnn_autograd, rnn_from_params, rnn_params, to_numpy
 

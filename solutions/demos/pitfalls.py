@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from functools import partial
 
 import numpy as np
 
@@ -10,8 +11,8 @@ from solutions import pitfalls
 from solutions.gradcheck import PARAM_KEYS, gradient_check, loss_and_grads, max_abs
 from solutions.params import random_params
 from solutions.pitfalls import implementation
-from solutions.plotting import figure
-from solutions.report import Result, claim, fmt, table
+from solutions.publish.plotting import Style, figure
+from solutions.publish.report import Result, claim, fmt, table
 from solutions.sequence import rnn_backward, rnn_forward
 
 SEED, T, B, I, H = 0, 6, 3, 4, 5
@@ -142,27 +143,33 @@ def main() -> Result:
     print(table(["implementation", "step 0", "step 10", f"step {STEPS}", "lowest (step)"],
                 [[label, *_loss_cells(c)] for label, c in zip(errors, curves)]))
 
-    fig, ax = figure(width=7.5, height=4.6)
-    labels = list(errors)
+    plotted = {lab: {k: _plotted(errors[lab][k]) for k in PARAM_KEYS} for lab in errors}
+    return Result(figures={"pitfalls-gradcheck.svg": partial(_draw, plotted)},
+                  values=prose_values(x, h0, params, y, errors, dict(zip(errors, curves)), nan_step))
+
+
+def _draw(plotted: dict[str, dict[str, float]], s: Style):
+    fig, ax = figure(height=6.0)
+    labels = list(plotted)
     markers = {"W_ih": "o", "W_hh": "s", "b_ih": "^", "b_hh": "v"}
-    for j, k in enumerate(PARAM_KEYS):
-        vals = [_plotted(errors[lab][k]) for lab in labels]
-        ax.scatter(vals, np.arange(len(labels)) + (j - 1.5) * 0.12, marker=markers[k], label=k, zorder=3)
-    ax.axvline(THRESHOLD, color="crimson", lw=1.2, ls="--", label=f"threshold {THRESHOLD:.0e}")
+    for j, (k, colour) in enumerate(zip(PARAM_KEYS, ("blue", "orange", "green", "purple"))):
+        ax.scatter([plotted[lab][k] for lab in labels], np.arange(len(labels)) + (j - 1.5) * 0.1,
+                   marker=markers[k], color=s.c(colour), label=k, zorder=3)
+    for i, lab in enumerate(labels):  # each implementation's name above its row: the plot keeps the full width
+        ax.text(2e-12, i - 0.33, lab, fontsize=10, va="center", color=s.c("ink"))
+    ax.axvline(THRESHOLD, color=s.c("red"), lw=1.2, ls="--", label=s.t(f"threshold {THRESHOLD:.0e}", f"阈值 {THRESHOLD:.0e}"))
     ax.set_xscale("log")
     ax.set_xlim(1e-12, 3)
-    ax.set_yticks(np.arange(len(labels)), labels)
-    ax.set_xlabel(f"relative error vs central finite differences (log scale; a pass is drawn at "
-                  f"{THRESHOLD / MARGIN:.0e})")
-    ax.axvspan(1e-12, THRESHOLD, color="tab:green", alpha=0.06)
-    ax.axvspan(THRESHOLD, 3, color="tab:red", alpha=0.06)
-    ax.text(1e-11, len(labels) - 0.45, "passes", color="tab:green")
-    ax.text(2e-7, len(labels) - 0.45, "caught", color="tab:red")
-    ax.set_ylim(len(labels) - 0.3, -0.6)
-    ax.set_title("Gradient check per parameter: every bug lands right of the line", loc="right")
-    ax.legend(loc="center", bbox_to_anchor=(0.66, 0.5), fontsize=8, framealpha=0.9)
-    return Result(figures={"pitfalls-gradcheck.svg": fig},
-                  values=prose_values(x, h0, params, y, errors, dict(zip(errors, curves)), nan_step))
+    ax.set_xticks([1e-12, 1e-8, 1e-4, 1])
+    ax.set_yticks([])
+    ax.set_xlabel(s.t("relative error vs finite differences", "相对误差（对比中心有限差分）"))
+    ax.axvspan(1e-12, THRESHOLD, color=s.c("green"), alpha=0.08)
+    ax.axvspan(THRESHOLD, 3, color=s.c("red"), alpha=0.08)
+    ax.text(2e-12, -0.95, s.t("passes", "通过"), color=s.c("green"), fontweight="bold")
+    ax.text(2e-6, -0.95, s.t("caught", "被查出"), color=s.c("red"), fontweight="bold")
+    ax.set_ylim(len(labels) - 0.6, -1.25)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=3, fontsize=10)
+    return fig
 
 
 def prose_values(x, h0, params, y, errors, curves, nan_step: int) -> dict[str, str]:

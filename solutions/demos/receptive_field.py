@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import torch
 import torch.nn.functional as F
 from matplotlib.patches import Rectangle
 
-from solutions.plotting import figure
-from solutions.report import Result, table
+from solutions.publish.plotting import MATH_PT, Style, figure
+from solutions.publish.report import Result, table
 from solutions.torch_ops import rnn
 
 T, M, D = 10, 2, 3          # steps, input size, hidden (= output) size
@@ -113,27 +115,25 @@ def grid(dep: np.ndarray) -> str:
     return "\n".join([head] + rows)
 
 
-def _figure(patterns: list[tuple[str, np.ndarray]]):
-    fig, axes = figure(3, 1, width=4.6, height=13.2)
-    fig.patch.set_facecolor("white")
-    for ax, (title, dep) in zip(axes, patterns):
-        ax.set_facecolor("white")
+def _figure(patterns: list[tuple[tuple[str, str], np.ndarray]], s: Style):
+    fig, axes = figure(1, 3, height=2.45, sharey=True)
+    for i, (ax, (title, dep)) in enumerate(zip(axes, patterns)):
         ax.grid(False)
         for t in range(T):
             for k in range(T):
                 ax.add_patch(Rectangle((k + 0.06, t + 0.06), 0.88, 0.88, linewidth=0,
-                                       facecolor="#1f5fa8" if dep[t, k] else "#e6e6e6"))
+                                       facecolor=s.c("blue") if dep[t, k] else s.c("faint")))
         ax.set_xlim(0, T)
         ax.set_ylim(T, 0)                     # y_1 on top
         ax.set_aspect("equal")
-        ticks = [0.5, 4.5, 9.5]
-        ax.set_xticks(ticks, [f"$x_{{{int(v + 0.5)}}}$" for v in ticks], fontsize=15)
-        ax.set_yticks(ticks, [f"$y_{{{int(v + 0.5)}}}$" for v in ticks], fontsize=15)
+        ticks = [0.5, T - 0.5]
+        ax.set_xticks(ticks, [f"$x_{{{int(v + 0.5)}}}$" for v in ticks], fontsize=MATH_PT)
+        ax.set_yticks(ticks, [f"$y_{{{int(v + 0.5)}}}$" for v in ticks], fontsize=MATH_PT)
         ax.tick_params(length=0)
         for side in ax.spines.values():
             side.set_visible(False)
-        ax.set_title(title, fontsize=16, loc="left")
-    axes[-1].set_xlabel("blue: $y_t$ depends on $x_k$", fontsize=15)
+        ax.set_title(s.t(*title), fontsize=10, loc="left")
+    fig.supxlabel(s.t("blue: output y_t depends on input x_k", "蓝色：输出 y_t 依赖输入 x_k"), fontsize=11)
     return fig
 
 
@@ -143,6 +143,12 @@ def main() -> Result:
         "TDNN": f"TDNN, window w = {W_TDNN}",
         "CNN": f"causal CNN, k = {K}, d = {', '.join(map(str, DILATIONS))}",
         "RNN": "simple RNN",
+    }
+    short = {  # the figure's panel titles, two short lines each (English, Chinese)
+        "TDNN": (f"TDNN\nw = {W_TDNN}", f"延时网络\nw = {W_TDNN}"),
+        "CNN": (f"causal CNN\nk = {K}, d = {', '.join(map(str, DILATIONS))}",
+                f"因果卷积\nk = {K}, d = {', '.join(map(str, DILATIONS))}"),
+        "RNN": ("simple RNN\n", "简单循环网络\n"),
     }
     print(f"Which inputs x_k does each output y_t depend on? T = {T}, M = {M} inputs,")
     print(f"D = {D} hidden units, float64; ■: ∂y_t/∂x_k ≠ 0 (by autograd), ·: exactly 0.")
@@ -155,7 +161,7 @@ def main() -> Result:
         for T2 in (T_OTHER,):                # the same weights on another length
             assert (dependence(model, T2)[0] == expected(name, T2)).all()
         smallest.append(low)
-        patterns.append((titles[name], dep))
+        patterns.append((short[name], dep))
         print(f"{titles[name]}:")
         print(grid(dep) + "\n")
         n = sum(p.numel() for p in model.params())
@@ -171,4 +177,4 @@ def main() -> Result:
     params = {name: str(sum(p.numel() for p in m.params())) for name, m in models.items()}
     values = {f"params-{k.lower()}": v for k, v in params.items()}
     values["cnn-field"] = str(1 + sum((K - 1) * d for d in DILATIONS))
-    return Result(figures={"receptive-field.svg": _figure(patterns)}, values=values)
+    return Result(figures={"receptive-field.svg": partial(_figure, patterns)}, values=values)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.patches import Circle, FancyArrowPatch
 
-from solutions.plotting import figure
+from solutions.publish.plotting import Style, figure
 from solutions.recursive import chain, chain_leaves, chain_params, tree_forward
-from solutions.report import claim, table
+from solutions.publish.report import claim, table
 from solutions.sequence import rnn_forward
 
 D, M, B = 4, 3, 3           # state size, input size, sequences per T
@@ -39,13 +39,11 @@ def chain_error(T: int) -> tuple[int, float]:
 # --8<-- [end:check]
 
 
-def _figure(T: int = 4):
-    fig, ax = figure(width=6.4, height=4.8)
-    fig.patch.set_facecolor("white")
-    ax.set_facecolor("white")
+def _figure(s: Style, T: int = 4):
+    fig, ax = figure(height=4.3)
     ax.set_axis_off()
     ax.set_aspect("equal")
-    blue, grey, ink, r = "#1f5fa8", "#666666", "#222222", 0.36
+    blue, grey, ink, r = s.c("blue"), s.c("grey"), s.c("ink"), 0.36
     pos = {("h", 0): (0.0, 0.0)}
     for t in range(1, T + 1):
         pos[("h", t)] = (1.25 * t, 1.0 * t)        # node t: up and to the right of node t-1
@@ -53,19 +51,22 @@ def _figure(T: int = 4):
     nodes = {}
     for (kind, t), (cx, cy) in pos.items():
         leaf = kind == "x" or t == 0
-        nodes[kind, t] = ax.add_patch(Circle((cx, cy), r, facecolor="white", edgecolor=grey if kind == "x" else blue,
+        nodes[kind, t] = ax.add_patch(Circle((cx, cy), r, facecolor=s.c("paper"),
+                                             edgecolor=grey if kind == "x" else blue,
                                              linewidth=2.0, linestyle="--" if leaf else "-", zorder=3))
-        ax.text(cx, cy, f"${kind}_{t}$", ha="center", va="center", fontsize=15, color=ink, zorder=4)
+        ax.text(cx, cy, f"${kind}_{t}$", ha="center", va="center", fontsize=14, color=ink, zorder=4)
     for t in range(1, T + 1):
-        for child, color, label, dx in ((("h", t - 1), blue, "$U$", -0.42), (("x", t), grey, "$W_{in}$", 0.55)):
+        for child, color, label, dx in ((("h", t - 1), blue, "$U$", -0.42), (("x", t), grey, "$W_{in}$", 0.62)):
             a, b = nodes[child], nodes["h", t]
             ax.add_patch(FancyArrowPatch(a.center, b.center, patchA=a, patchB=b, arrowstyle="-|>",
                                          mutation_scale=16, color=color, linewidth=1.8, zorder=2))
             mx, my = (a.center[0] + b.center[0]) / 2, (a.center[1] + b.center[1]) / 2
             if t == T:
                 ax.text(mx + dx, my, label, ha="center", va="center", fontsize=14, color=color)
-    ax.text(-0.45, T - 0.2, "every internal node:\n$h = \\tanh(W\\,[h_{left};\\,h_{right}] + b)$\n"
-            "$W = [\\,U \\mid W_{in}\\,]$\ndashed: leaves", ha="left", va="top", fontsize=13.5, color=ink, linespacing=1.6)
+    ax.text(-0.45, T + 0.3, s.t("every internal node:", "每个内部节点："), ha="left", va="top", fontsize=12, color=ink)
+    ax.text(-0.45, T - 0.35, "$h = \\tanh(W\\,[h_{left};\\,h_{right}] + b)$\n$W = [\\,U \\mid W_{in}\\,]$",
+            ha="left", va="top", fontsize=13, color=ink, linespacing=1.6)
+    ax.text(-0.45, T - 1.75, s.t("dashed: leaves", "虚线：叶子"), ha="left", va="top", fontsize=12, color=ink)
     ax.set_xlim(-0.6, 1.25 * T + 1.6)
     ax.set_ylim(-0.6, T + 0.55)
     return fig
@@ -86,4 +87,4 @@ def main() -> dict:
     print(table(["T", "internal nodes", "max |node t − h_t|"], rows))
     print("\nnode t − h_t: tree_forward's state of internal node t minus")
     print("solutions.sequence.rnn_forward's h_t, over t = 1 … T and every sequence.")
-    return {"recursive-chain.svg": _figure()}
+    return {"recursive-chain.svg": _figure}

@@ -7,7 +7,7 @@ import torch
 
 from solutions.gradcheck import max_abs, numeric_grads, rel_error
 from solutions.params import random_params
-from solutions.report import claim, table
+from solutions.publish.report import claim, table
 from solutions.residual import residual_backward, residual_forward, residual_forward_torch
 
 T, B, I, H = 6, 3, 4, 5

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
-from solutions.plotting import figure
-from solutions.report import Result, fmt, table
+from solutions.publish.plotting import Style, figure
+from solutions.publish.report import Result, fmt, table
 
 H = 64                    # size of the matrices drawn in the figure
 H_STATS, N_STATS = 16, 2000   # size and number of random matrices behind the fractions
@@ -89,25 +91,37 @@ def main() -> Result:
     U = np.random.default_rng(SEED + 1).standard_normal((H, H)) / np.sqrt(H)
     lam = np.linalg.eigvals(U)
     Q = haar_orthogonal(np.random.default_rng(SEED + 2), H)
-    moved = {
-        f"smaller α = {ALPHA_SMALL:g}: μ = αλ": ALPHA_SMALL * lam,
-        f"leaky, β = {BETA:g}: μ = β(λ − 1)": BETA * (lam - 1.0),
-        f"init in the disc: αU = −I + {RADIUS:g}Q": -1.0 + RADIUS * np.linalg.eigvals(Q),
+    moved = {  # panel title (English, Chinese) -> the eigenvalues after the remedy
+        (f"smaller α = {ALPHA_SMALL:g}\nμ = αλ", f"更小的 α = {ALPHA_SMALL:g}\nμ = αλ"): ALPHA_SMALL * lam,
+        (f"leaky, β = {BETA:g}\nμ = β(λ − 1)", f"泄漏更新，β = {BETA:g}\nμ = β(λ − 1)"): BETA * (lam - 1.0),
+        (f"init in the disc\nαU = −I + {RADIUS:g}Q", f"圆盘内初始化\nαU = −I + {RADIUS:g}Q"):
+            -1.0 + RADIUS * np.linalg.eigvals(Q),
     }
-    fig, axes = figure(1, 3, width=9.6, height=3.6, sharey=True)
+    moved = {title: np.round(mu, 6) for title, mu in moved.items()}  # 6 digits: the same on every CPU
+    return Result(figures={"residual-disc.svg": partial(_draw, np.round(lam, 6), moved)}, values=values)
+
+
+def _draw(lam: np.ndarray, moved: dict, s: Style):
+    """Three panels of the complex plane: the disc |1 + μ| ≤ 1, λ(U) before and μ after each remedy."""
+    fig, axes = figure(2, 2, height=4.5, sharex=True, sharey=True)
     circle = np.exp(1j * np.linspace(0, 2 * np.pi, 241))
-    for ax, (title, mu) in zip(axes, moved.items()):
-        ax.fill(-1 + circle.real, circle.imag, color="tab:green", alpha=0.15, lw=0)
-        ax.plot(-1 + circle.real, circle.imag, color="tab:green", lw=1, label="|1 + μ| ≤ 1")
-        ax.plot(lam.real, lam.imag, "o", ms=3, mfc="none", color="tab:red", label="before: μ = λ(U), α = 1")
-        ax.plot(mu.real, mu.imag, "o", ms=3, color="tab:blue", label="after")
-        ax.axvline(0, color="0.6", lw=0.6)
-        ax.axhline(0, color="0.6", lw=0.6)
+    for ax, (title, mu) in zip(axes.flat, moved.items()):
+        ax.fill(-1 + circle.real, circle.imag, color=s.c("green"), alpha=0.2, lw=0)
+        ax.plot(-1 + circle.real, circle.imag, color=s.c("green"), lw=1.2, label="|1 + μ| ≤ 1")
+        ax.plot(lam.real, lam.imag, "o", ms=3.5, mfc="none", color=s.c("red"),
+                label=s.t("before: μ = λ(U), α = 1", "之前：μ = λ(U)，α = 1"))
+        ax.plot(mu.real, mu.imag, "o", ms=3.5, color=s.c("blue"), label=s.t("after the remedy", "使用方法之后"))
+        ax.axvline(0, color=s.c("grey"), lw=0.8)
+        ax.axhline(0, color=s.c("grey"), lw=0.8)
         ax.set_aspect("equal")
         ax.set_xlim(-2.3, 1.3)
         ax.set_ylim(-1.5, 1.5)
-        ax.set_title(title, fontsize=9)
+        ax.set_title(s.t(*title), fontsize=10)
+    for ax in axes[1]:
         ax.set_xlabel("Re μ")
-    axes[0].set_ylabel("Im μ")
-    axes[0].legend(fontsize=7, loc="lower left")
-    return Result(figures={"residual-disc.svg": fig}, values=values)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("Im μ")
+    axes[1, 1].set_axis_off()
+    axes[1, 1].legend(*axes[0, 0].get_legend_handles_labels(), loc="center", fontsize=10)
+    return fig
+

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
-from solutions.plotting import figure
-from solutions.report import Result, fmt, table
+from solutions.publish.plotting import MATH_PT, Style, figure
+from solutions.publish.report import Result, fmt, table
 from solutions.residual import residual_forward, state_jacobian_norms, step_jacobians
 from solutions.sequence import rnn_forward
 
@@ -13,7 +15,7 @@ T, I, H = 100, 4, 16
 SEED = 3
 SCALES = (0.5, 1.0, 2.0)      # U = s Q with Q orthogonal: every eigenvalue of U has |λ| = s
 KINDS = ("plain", "residual")
-COLORS = {0.5: "C0", 1.0: "C1", 2.0: "C2"}
+COLORS = {0.5: "blue", 1.0: "orange", 2.0: "green"}
 STYLE = {"plain": "--", "residual": "-"}
 REL = 1e-6                    # printed digits must survive this relative change
 MEMORY_T = (1, 10, 30, 100)   # steps at which the state's size is shown (memory capacity)
@@ -57,8 +59,8 @@ def main() -> Result:
           f"  eigenvalues (not every Q has +1: see residual-disc). Eigenvalue of Q nearest +1:\n"
           f"  λ = {f(lam_max.real, '.4f')}{imag}; at s = 1, max |1 + s λ_i| = {f(np.abs(1 + lam_max), '.4f')}.")
     print("rate = ||dh_T/dh_0||^(1/T), the growth per step (spectral norm).\n")
-    fig, (ax_a, ax_b) = figure(1, 2, width=9.0, height=4.4, sharex=True)
     steps = np.arange(1, T + 1)
+    curves = []  # (kind, s, theory, measured small, measured driven), all as plotted
     rows_a, rows_b, rows_m = [], [], []
     values = {"det": f(det, ".0f")}
     for kind in KINDS:
@@ -84,14 +86,7 @@ def main() -> Result:
                            f"{key}-gamma": rows_b[-1][2], f"{key}-rate-b": rows_b[-1][3],
                            f"{key}-norm-b": rows_b[-1][4], f"{key}-hT": rows_b[-1][5],
                            f"{key}-saturated": rows_m[-1][-1]})
-            label = f"{kind}, s = {s:g}"
-            c, ls = COLORS[s], STYLE[kind]
-            ax_a.plot(steps, rate ** steps.astype(float), ls, color=c, lw=1.2,
-                      label=label + f" (theory {fmt(rate, '.3g', rel=REL)}$^T$)")
-            every = slice(4, None, 8) if kind == "residual" else slice(0, None, 8)  # markers interleaved
-            ax_a.plot(steps[every], coarse(small[every]), "o" if kind == "residual" else "s", color=c, ms=3.5,
-                      mfc=c if kind == "residual" else "none")
-            ax_b.plot(steps, coarse(driven), ls, color=c, lw=1.5, label=label)
+            curves.append((kind, s, rate ** steps.astype(float), coarse(small), coarse(driven)))
     print("A: small activations. x_t = 0, b = 0, h_0 = 0, so every z_t = 0, f'(z_t) = 1,\n"
           "   and J_t is the constant U (plain) or I + U (residual).")
     print(table(["update", "s", "predicted rate", "measured rate", "||dh_T/dh_0||"], rows_a))
@@ -104,17 +99,33 @@ def main() -> Result:
           f"   saturated: units with f'(z_T) < 1 - tanh²(2), i.e. |tanh(z_T)| > tanh(2), at t = T.")
     print(table(["update", "s"] + [f"||h_{t}||" for t in MEMORY_T] + ["saturated"], rows_m))
 
-    ax_a.set_title("A: small activations: theory (lines), measured (markers)", fontsize=10)
-    ax_b.set_title("B: driven by inputs: measured", fontsize=10)
+    return Result(figures={"residual-growth.svg": partial(_draw, curves)}, values=values)
+
+
+def _draw(curves: list, s: Style):
+    """A (top): small activations, theory lines and measured markers; B (bottom): driven, measured."""
+    fig, (ax_a, ax_b) = figure(2, 1, height=7.6, sharex=True)
+    steps = np.arange(1, T + 1)
+    names = {"plain": s.t("plain", "简单"), "residual": s.t("residual", "残差")}
+    for kind, scale, theory, small, driven in curves:
+        c, ls = s.c(COLORS[scale]), STYLE[kind]
+        ax_a.plot(steps, theory, ls, color=c, lw=1.3, label=f"{names[kind]}, s = {scale:g}")
+        every = slice(4, None, 8) if kind == "residual" else slice(0, None, 8)  # markers interleaved
+        ax_a.plot(steps[every], small[every], "o" if kind == "residual" else "s", color=c, ms=4,
+                  mfc=c if kind == "residual" else "none")
+        ax_b.plot(steps, driven, ls, color=c, lw=1.5)
+    ax_a.set_title(s.t("A: small activations (lines theory, markers measured)", "A：小激活（线为理论，点为实测）"),
+                   fontsize=11)
+    ax_b.set_title(s.t("B: driven by inputs (measured)", "B：由输入驱动（实测）"), fontsize=11)
     for ax in (ax_a, ax_b):
         ax.set_yscale("log")
-        ax.set_xlabel("T (steps)")
-        ax.axhline(1.0, color="0.4", lw=0.8)
-    ax_a.set_ylabel(r"$\|\partial h_T / \partial h_0\|_2$")
-    ax_a.set_ylim(1e-35, 1e70)                      # room for the legend above the curves
-    ax_a.set_yticks([10.0**k for k in range(-30, 70, 10)])
+        ax.axhline(1.0, color=s.c("grey"), lw=1)
+        ax.set_ylabel(r"$\|\partial h_T / \partial h_0\|_2$", fontsize=MATH_PT)
+    ax_b.set_xlabel(s.t("T (steps)", "T（步数）"))
+    ax_a.set_ylim(1e-35, 1e50)
+    ax_a.set_yticks([10.0**k for k in range(-30, 50, 20)])
     ax_b.set_ylim(1e-52, 1e10)
-    ax_b.set_yticks([10.0**k for k in range(-50, 10, 10)])
-    ax_a.legend(fontsize=8, loc="upper left")
-    ax_b.legend(fontsize=8, loc="lower left")
-    return Result(figures={"residual-growth.svg": fig}, values=values)
+    ax_b.set_yticks([10.0**k for k in range(-50, 10, 20)])
+    fig.legend(loc="outside lower center", ncols=2, fontsize=10)
+    return fig
+

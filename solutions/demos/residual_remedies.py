@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import numpy as np
 
-from solutions.plotting import figure
-from solutions.remedies import Remedy, Task, train
-from solutions.report import (
+from solutions.publish.plotting import Style, figure
+from solutions.experiments.remedies import Remedy, Task, train
+from solutions.publish.report import (
     CHAOS_MARGIN,
     PERTURB,
     SENSITIVE,
@@ -123,30 +124,47 @@ def main() -> Result:
           f"  differ between CPUs; only the count 'learned' is shown (no run ends within\n"
           f"  {CHAOS_MARGIN:.0%} of its edge).")
 
-    fig, (ax_l, ax_g) = figure(1, 2, width=9.0, height=3.8)
-    steps = np.arange(1, STEPS + 1)
-    for i, (key, r) in enumerate(REMEDIES.items()):
+    curves = {}  # remedy key -> (median loss, median norm, last step any run was alive), as plotted
+    for key in REMEDIES:
         if key in CHAOTIC:
             continue                      # chaotic: no curve of it is the same on every CPU
         run = runs[key]
         live = ~np.isnan(run.loss)
         m = np.array([np.median(run.loss[live[:, s], s]) if live[:, s].any() else np.nan for s in range(STEPS)])
         g = np.array([np.median(run.norm[live[:, s], s]) if live[:, s].any() else np.nan for s in range(STEPS)])
-        style = "--" if i >= 8 else "-"
-        m, g = coarse(m), coarse(g)
-        ax_l.plot(steps, m, style, color=f"C{i}", lw=1.3, label=r.name)
-        ax_g.plot(steps, g, style, color=f"C{i}", lw=1.3, label=r.name)
+        curves[key] = (coarse(m), coarse(g), int(np.arange(STEPS)[live.any(axis=0)][-1]))
+    return Result(figures={"residual-remedies.svg": partial(_draw, curves)}, values=values)
+
+
+ZH_NAMES = {  # the Chinese figure's labels of REMEDIES
+    "none": "无：(6.50)，α = 1", "alpha": "更小的 α = 0.1", "leaky": "泄漏更新，β = 0.1",
+    "disc": "圆盘内初始化，r = 0.5", "decay": "权重衰减 0.01", "layernorm": "状态的 LayerNorm",
+    "gate": "GRU 式门控", "clip": "按模截断，τ = 1",
+}
+
+
+def _draw(curves: dict, s: Style):
+    """Top: median loss per time step of the live runs; bottom: their median gradient norm."""
+    fig, (ax_l, ax_g) = figure(2, 1, height=7.8, sharex=True)
+    steps = np.arange(1, STEPS + 1)
+    colours = ("blue", "orange", "green", "red", "purple", "brown", "pink", "olive")
+    for key, (m, g, last) in curves.items():
+        colour = s.c(colours[list(REMEDIES).index(key)])
+        label = s.t(REMEDIES[key].name, ZH_NAMES[key])
+        ax_l.plot(steps, m, color=colour, lw=1.4, label=label)
+        ax_g.plot(steps, g, color=colour, lw=1.4)
         if key == "none":
-            ax_l.plot(steps[live.any(axis=0)][-1:], m[live.any(axis=0)][-1:], "x", color="C0", ms=8)
-    ax_l.axhline(math.log(TASK.K), color="0.4", ls=":", lw=1, label=f"chance, ln {TASK.K}")
-    ax_g.axhline(EXPLODE, color="0.4", ls=":", lw=1, label=f"‖g‖ = {EXPLODE:g}")
+            ax_l.plot(steps[last:last + 1], m[last:last + 1], "x", color=colour, ms=9, mew=2)
+    ax_l.axhline(math.log(TASK.K), color=s.c("grey"), ls=":", lw=1.2, label=s.t(f"chance, ln {TASK.K}", f"随机水平 ln {TASK.K}"))
+    ax_g.axhline(EXPLODE, color=s.c("grey"), ls="--", lw=1.2)
     for ax in (ax_l, ax_g):
         ax.set_yscale("log")
-        ax.set_xlabel("training step")
         ax.set_xlim(0, STEPS)
-    ax_l.set_ylabel("loss per time step (median of live runs)")
-    ax_g.set_ylabel("‖g‖₂ before clipping (median of live runs)")
-    ax_l.set_title("loss; × = the last step any unremedied run was alive", fontsize=9)
-    ax_g.set_title("gradient norm", fontsize=9)
-    ax_g.legend(fontsize=7, loc="upper right")
-    return Result(figures={"residual-remedies.svg": fig}, values=values)
+    ax_g.set_xlabel(s.t("training step", "训练步数"))
+    ax_l.set_ylabel(s.t("loss per time step", "每步损失"))
+    ax_g.set_ylabel(s.t(f"‖g‖₂ before clipping (dashed: {EXPLODE:g})", f"截断前的 ‖g‖₂（虚线：{EXPLODE:g}）"))
+    ax_l.set_title(s.t("medians of the live runs; × last step of (6.50)", "仍在训练的运行的中位数；× 为 (6.50) 的最后一步"),
+                   fontsize=10)
+    fig.legend(loc="outside lower center", ncols=2, fontsize=10)
+    return fig
+

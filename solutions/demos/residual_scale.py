@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from solutions.demos.residual_growth import setup
-from solutions.plotting import figure
-from solutions.report import fmt, table
+from solutions.publish.plotting import MATH_PT, Style, figure
+from solutions.publish.report import fmt, table
 from solutions.residual import state_jacobian_norms
 
 H = 16
@@ -29,8 +31,8 @@ def main() -> dict:
           "activations (x_t = 0, h_0 = 0, so J_t = I + αU exactly). Predicted:\n"
           "||dh_T/dh_0|| = max_i |1 + α λ_i|^T = (1 + α)^T <= exp(α ||U|| T),\n"
           "i.e. at most exp(T), exp(0.1 T), exp(√T) and exp(1) = e for the four rules.\n")
-    fig, ax = figure(width=7.0, height=4.2)
     Ts = np.array(T_GRID)
+    curves = {}
     rows = []
     for i, (name, rule) in enumerate(RULES.items()):
         measured = np.empty(len(Ts))
@@ -40,18 +42,23 @@ def main() -> dict:
         predicted = np.array([(1.0 + rule(int(T))) ** T for T in Ts])
         assert np.allclose(measured, predicted, rtol=1e-9)   # the linear theory is exact here
         rows.append([name] + [fmt(measured[list(Ts).index(T)], ".4g", rel=1e-6) for T in SHOWN])
-        ax.plot(Ts, predicted, "-", color=f"C{i}", lw=1.2, label=f"{name}: (1 + α)$^T$")
-        ax.plot(Ts, [float(f"{v:.3g}") for v in measured], "o", color=f"C{i}", ms=4)  # 3 digits: same on every CPU
+        curves[name] = (predicted, [float(f"{v:.3g}") for v in measured])  # 3 digits: same on every CPU
     print("||dh_T/dh_0|| (measured; equal to the prediction to 1e-9):")
     print(table(["scale"] + [f"T = {T}" for T in SHOWN], rows))
     print(f"\n(1 + 1/T)^T -> e = {fmt(np.e, '.4f')}: with α = 1/T it stays bounded for every length.")
-    ax.axhline(np.e, color="0.4", lw=0.8, ls=":", label="e = lim (1 + 1/T)$^T$")
+    return {"residual-scale.svg": partial(_draw, Ts, curves)}
+
+
+def _draw(Ts: np.ndarray, curves: dict, s: Style):
+    fig, ax = figure(height=4.0)
+    for (name, (predicted, measured)), colour in zip(curves.items(), ("blue", "orange", "green", "red")):
+        ax.plot(Ts, predicted, "-", color=s.c(colour), lw=1.3, label=name)
+        ax.plot(Ts, measured, "o", color=s.c(colour), ms=4)
+    ax.axhline(np.e, color=s.c("grey"), lw=1, ls=":", label="e")
     ax.set_ylim(0.5, 1e25)                 # α = 1 leaves the plot at T ≈ 80 (2^T; see residual-growth)
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("T (steps)")
-    ax.set_ylabel(r"$\|\partial h_T / \partial h_0\|_2$")
-    ax.set_title("Residual update, U orthogonal, small activations: theory (lines), measured (markers)",
-                 fontsize=10)
-    ax.legend(fontsize=8, loc="upper left")
-    return {"residual-scale.svg": fig}
+    ax.set_xlabel(s.t("T (steps)", "T（步数）"))
+    ax.set_ylabel(r"$\|\partial h_T / \partial h_0\|_2$", fontsize=MATH_PT)
+    ax.legend(loc="upper left", title=s.t("lines (1 + α)^T, dots measured", "线：(1 + α)^T，点：实测"))
+    return fig

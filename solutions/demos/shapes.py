@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from solutions.report import table
+from solutions.publish.report import table
 
 I, H = 3, 4  # input size (the book's M) and hidden size (the book's D)
 

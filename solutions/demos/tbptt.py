@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from solutions.report import Result, table
+from solutions.publish.report import Result, table
 from solutions.tbptt import TBPTT, full_bptt_bytes, window_grads
 from solutions.params import random_params
 

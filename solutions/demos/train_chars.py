@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
-from solutions.plotting import figure
-from solutions.report import Result, fmt, round_sig, table
-from solutions.train import SENTENCES, char_task, greedy_sample, sgd_train
+from solutions.publish.plotting import Style, figure
+from solutions.publish.report import Result, fmt, round_sig, table
+from solutions.experiments.train import SENTENCES, char_task, greedy_sample, sgd_train
 
 H, SEED, LR, STEPS = 32, 0, 0.02, 600
 REL = 1e-7  # a printed loss must survive this relative change (600 steps of float64 SGD)
@@ -29,13 +31,17 @@ def main() -> Result:
             for s in SENTENCES]
     print(table(["first", "before training", "after training"], rows))
 
-    fig, ax = figure(height=3.4)
-    ax.semilogy(np.arange(1, STEPS + 1), round_sig(per_char), lw=1.2, color="C0")  # 4 digits: same on any CPU
-    ax.axhline(np.log(V), color="0.5", ls="--", lw=0.8, label=f"uniform guess, ln {V}")
-    ax.set_ylim(0.5 * per_char.min(), 2 * per_char.max())
-    ax.set_xlabel("SGD step")
-    ax.set_ylabel("loss per character L/T (nats)")
-    ax.set_title("Next-character prediction: NumPy BPTT, plain SGD")
-    ax.legend()
-    return Result(figures={"train-chars-loss.svg": fig},
+    curve = round_sig(per_char)  # 4 digits: the same on any CPU
+    return Result(figures={"train-chars-loss.svg": partial(_draw, curve, V)},
                   values={"final-loss": fmt(per_char[-1], ".4f", rel=REL)})
+
+
+def _draw(curve: np.ndarray, V: int, s: Style):
+    fig, ax = figure(height=3.4)
+    ax.semilogy(np.arange(1, len(curve) + 1), curve, lw=1.3, color=s.c("blue"))
+    ax.axhline(np.log(V), color=s.c("grey"), ls="--", lw=1, label=s.t(f"uniform guess, ln {V}", f"均匀猜测，ln {V}"))
+    ax.set_ylim(0.5 * curve.min(), 2 * curve.max())
+    ax.set_xlabel(s.t("SGD step", "SGD 步数"))
+    ax.set_ylabel(s.t("loss per character (nats)", "每字符损失（奈特）"))
+    ax.legend()
+    return fig

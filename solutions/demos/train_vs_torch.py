@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from solutions.gradcheck import max_abs
-from solutions.plotting import figure
-from solutions.report import Result, claim, fmt, round_sig, table
-from solutions.train import PARAM_KEYS, char_task, sgd_train, torch_sgd_train
+from solutions.publish.plotting import Style, figure
+from solutions.publish.report import Result, claim, fmt, round_sig, table
+from solutions.experiments.train import PARAM_KEYS, char_task, sgd_train, torch_sgd_train
 
 H, SEED, LR, STEPS = 32, 0, 0.02, 300
 TOL = 1e-8    # |L_numpy − L_torch| / L_numpy at every step, and max |θ_numpy − θ_torch| (factor 100 to spare)
@@ -35,15 +37,20 @@ def main() -> Result:
     print("  " + ", ".join(f"{k} {claim(max_abs(p_np[k], p_t[k]), TOL, what=k)}" for k in PARAM_KEYS))
     print("(each bound is checked with a factor 100 to spare, so it holds on any CPU)")
 
-    steps = np.arange(1, STEPS + 1)
-    fig, ax = figure(height=3.6)
     # Drawn to 4 significant digits: the curves agree far below that, on any CPU.
-    ax.semilogy(steps, round_sig(l_np / T), lw=2.5, color="C0", alpha=0.5, label="NumPy bptt + SGD")
-    ax.semilogy(steps, round_sig(l_t / T), lw=1.0, color="C3", ls="--", label="torch.nn.RNN + torch.optim.SGD")
-    ax.set_ylabel("loss per character L/T")
-    ax.set_xlabel("SGD step")
-    ax.set_title(f"Same model, same initial weights, float64: |ΔL| / L {agree} at every step")
-    ax.legend()
-    return Result(figures={"train-vs-torch.svg": fig},
+    curves = (round_sig(l_np / T), round_sig(l_t / T))
+    return Result(figures={"train-vs-torch.svg": partial(_draw, curves)},
                   values={"agreement": agree, "steps": str(STEPS),
                           "final-loss": fmt(l_np[-1], ".3f", rel=REL)})
+
+
+def _draw(curves: tuple[np.ndarray, np.ndarray], s: Style):
+    numpy_curve, torch_curve = curves
+    steps = np.arange(1, len(numpy_curve) + 1)
+    fig, ax = figure(height=3.4)
+    ax.semilogy(steps, numpy_curve, lw=3, color=s.c("blue"), alpha=0.55, label=s.t("NumPy bptt + SGD", "NumPy bptt + SGD"))
+    ax.semilogy(steps, torch_curve, lw=1.2, color=s.c("red"), ls="--", label="torch.nn.RNN + torch.optim.SGD")
+    ax.set_ylabel(s.t("loss per character", "每字符损失"))
+    ax.set_xlabel(s.t("SGD step", "SGD 步数"))
+    ax.legend()
+    return fig

@@ -1,0 +1,1 @@
+"""The deeplearning.ai course: its column-layout adapters (``compat``) and published values (``reference``)."""

@@ -1,0 +1,187 @@
+"""A Jupyter notebook per exercise page, made from the page's demos (``solutions/publish/pages.toml``).
+
+Each notebook holds: how to install the package from a clone (first cell), then for each demo of
+the page its summary, its source code (``solutions/demos/<name>.py``, verbatim) and a cell that
+runs it, printing what the page shows and displaying its figures. The notebooks are stored
+executed in ``docs/notebooks/<page>.ipynb`` (the site links them from each page);
+``tests/test_notebooks.py`` executes them again and fails when a stored one is stale.
+
+``python -m solutions.publish.notebooks [PAGE …] [--out DIR]`` writes (and executes) them; it needs the
+``test`` extra (``nbformat``, ``nbclient``, ``ipykernel``). No network is used at run time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import re
+import functools
+import sys
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGES_FILE = Path(__file__).with_name("pages.toml")
+
+INSTALL = """\
+# {title}
+
+This notebook runs the code behind the page **{page}** of the site (`docs/{key}.md`): each
+demo's source is shown, then run; what it prints is exactly what the page shows
+(`docs/outputs/<demo>.txt`), and the test suite re-executes this notebook so it cannot go stale.
+
+**Before running it**, install the `solutions` package from a clone of the repository (Python ≥ 3.11):
+
+```bash
+git clone {repo}
+cd {folder}
+python -m venv .venv
+.venv/bin/python -m pip install -c constraints.txt -e ".[test]"   # Windows: .venv\\Scripts\\python
+.venv/bin/python -m pip install notebook   # or open this file in VS Code / JupyterLab with that .venv
+```
+
+Then start Jupyter from that environment and open this file. Running it needs no network."""
+
+SETUP = """\
+# Single-threaded, like `python -m solutions run`: the same summation order as the stored
+# outputs. Set before NumPy and PyTorch are imported.
+import os
+for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(var, "1")
+
+from IPython.display import SVG, display
+
+from solutions.publish.plotting import svg_text
+
+
+def display_figures(result):
+    \"\"\"Display the figures a demo's main() returns (a dict, or a Result with .figures).\"\"\"
+    figures = getattr(result, "figures", result) or {}
+    for fig in figures.values():
+        display(SVG(svg_text(fig)))"""
+
+
+@functools.cache
+def _data() -> dict:
+    with PAGES_FILE.open("rb") as f:
+        return tomllib.load(f)
+
+
+def pages() -> dict[str, dict]:
+    """``solutions/publish/pages.toml``: page key (``bptt`` for docs/bptt.md) -> prefix, title, demos."""
+    return {k: v for k, v in _data().items() if k != "tests"}
+
+
+def tests() -> dict[str, list[str]]:
+    """``[tests]`` of ``solutions/publish/pages.toml``: demo -> the test files that check what it shows."""
+    return {k: [v] if isinstance(v, str) else list(v) for k, v in _data().get("tests", {}).items()}
+
+
+def repo_url() -> str:
+    """The repository's address: ``repo_url`` of mkdocs.yml (its default, when set from the environment)."""
+    import yaml
+
+    value = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=yaml.BaseLoader)["repo_url"]
+    return value[-1] if isinstance(value, list) else value
+
+
+def _split_docstring(source: str) -> tuple[str, str]:
+    """The module docstring and the source without it."""
+    tree = ast.parse(source)
+    doc = ast.get_docstring(tree) or ""
+    if tree.body and isinstance(tree.body[0], ast.Expr) and isinstance(getattr(tree.body[0], "value", None), ast.Constant):
+        lines = source.splitlines(keepends=True)
+        source = "".join(lines[tree.body[0].end_lineno:])
+    return doc, source.strip("\n")
+
+
+def build(key: str):
+    """The unexecuted notebook of page ``key`` (an ``nbformat`` NotebookNode)."""
+    import nbformat
+    from nbformat import v4
+
+    info = pages()[key]
+    repo = repo_url()
+    cells = [v4.new_markdown_cell(INSTALL.format(title=info["title"], page=info["title"], key=key, repo=repo,
+                                                 folder=repo.rstrip("/").rsplit("/", 1)[-1].removesuffix(".git"))),
+             v4.new_code_cell(SETUP)]
+    for name in info["demos"]:
+        module = name.replace("-", "_")
+        source = ROOT / "solutions" / "demos" / f"{module}.py"
+        if not source.is_file():
+            raise ValueError(f"solutions/publish/pages.toml: {key} lists unknown demo {name!r}")
+        doc, code = _split_docstring(source.read_text(encoding="utf-8"))
+        code = re.sub(r"^[ \t]*# --8<-- \[(start|end):[\w-]+\][ \t]*\n", "", code, flags=re.M)  # snippet markers
+        cells.append(v4.new_markdown_cell(
+            f"## `{name}`\n\n{doc}\n\nThe code of `solutions/demos/{module}.py` "
+            f"(`python -m solutions run {name}` runs the same):"))
+        cells.append(v4.new_code_cell(code))
+        cells.append(v4.new_code_cell("display_figures(main())"))
+    for i, cell in enumerate(cells):
+        cell["id"] = f"{key}-{i}"
+    nb = v4.new_notebook(cells=cells, metadata={
+        "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
+        "language_info": {"name": "python"},
+    })
+    nbformat.validate(nb)
+    return nb
+
+
+def execute(nb, timeout: int = 600):
+    """Run every cell in a fresh ``python3`` kernel (cwd: the repository), then normalize:
+    stderr (progress) dropped, stream chunks merged, no timings or interpreter version."""
+    from nbclient import NotebookClient
+
+    NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
+                   resources={"metadata": {"path": str(ROOT)}}).execute()
+    nb.metadata["language_info"] = {"name": "python"}
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        cell.metadata.pop("execution", None)
+        merged = []
+        for out in cell.outputs:
+            if out.output_type == "stream" and out.name == "stderr":
+                continue
+            if out.output_type == "stream" and merged and merged[-1].output_type == "stream":
+                merged[-1].text += out.text
+                continue
+            merged.append(out)
+        cell.outputs = merged
+    return nb
+
+
+def text(nb) -> str:
+    """The notebook as stored: nbformat's JSON with a final newline."""
+    import nbformat
+
+    return nbformat.writes(nb) + "\n"
+
+
+def printed(nb, demo: str) -> str:
+    """What the cell running ``demo`` printed."""
+    cells = nb.cells
+    for i, cell in enumerate(cells):
+        if cell.cell_type == "markdown" and cell.source.startswith(f"## `{demo}`"):
+            run = cells[i + 2]
+            return "".join(o.text for o in run.outputs if o.output_type == "stream" and o.name == "stdout")
+    raise KeyError(demo)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m solutions.publish.notebooks", description=__doc__.splitlines()[0])
+    parser.add_argument("pages", nargs="*", help="page keys from solutions/publish/pages.toml (default: all)")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "notebooks", help="folder for <page>.ipynb")
+    args = parser.parse_args(argv)
+    unknown = sorted(set(args.pages) - set(pages()))
+    if unknown:
+        parser.error(f"unknown pages {unknown}; known: {', '.join(pages())}")
+    args.out.mkdir(parents=True, exist_ok=True)
+    for key in args.pages or list(pages()):
+        print(f"executing {key}", file=sys.stderr)
+        (args.out / f"{key}.ipynb").write_text(text(execute(build(key))), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,128 @@
+"""The figure rules of solutions/publish/plotting.py: each check must catch the figure that breaks it."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from solutions.publish import plotting
+from solutions.publish.plotting import VARIANTS, FigureTooSmall, Style, figure, min_font_pt, render
+
+
+def _line(label: str, *, fontsize: float | None = None, width: float = plotting.PHONE_WIDTH, log: bool = False):
+    def draw(s: Style):
+        fig, ax = figure(width=width, height=2.5)
+        ax.plot([1, 2, 3], [1, 10, 100], color=s.c("blue"))
+        if log:
+            ax.set_yscale("log")
+        ax.set_xlabel(s.t(label, "步数"), fontsize=fontsize)
+        return fig
+    return draw
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.floats(0.5, 20))
+def test_min_font_pt_renders_exactly_nine_px_at_390(width: float) -> None:
+    """f pt in a W in figure: f·96/72 px at its own size, scaled to the 358 px column when wider."""
+    f = min_font_pt(width)
+    rendered = f * 96 / 72 * min(1.0, 358 / (96 * width))
+    assert rendered == pytest.approx(9.0)
+    assert min_font_pt(plotting.PHONE_WIDTH) == pytest.approx(9 * 72 * 4.8 / 358)
+
+
+@pytest.mark.parametrize("bad", [0, -1.0, float("nan")])
+def test_min_font_pt_rejects_a_width_that_is_not_positive(bad: float) -> None:
+    with pytest.raises(ValueError, match="width_in"):
+        min_font_pt(bad)
+
+
+def test_glyph_sizes_are_read_from_the_svg_including_subscripts() -> None:
+    """12 pt text reads as 12 pt; the subscript of a 20 pt math label as 14 pt (mathtext's 0.7)."""
+    def draw(s: Style):
+        fig, ax = figure(width=2.0, height=1.5)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_xlabel("Ab", fontsize=12)
+        ax.set_ylabel("$h_t$", fontsize=20)
+        return fig
+    sizes = plotting.svg_glyph_sizes(render(draw, Style()))
+    assert sorted(sizes) == [("$h_t$", 14.0), ("$h_t$", 20.0), ("Ab", 12.0), ("Ab", 12.0)]
+
+
+def test_a_label_too_small_for_the_phone_fails_when_saved() -> None:
+    floor = min_font_pt(plotting.PHONE_WIDTH)
+    render(_line("step", fontsize=floor + 0.01), Style())
+    with pytest.raises(FigureTooSmall, match=r"'step' at 8\.6 pt"):
+        render(_line("step", fontsize=8.6), Style())
+
+
+def test_a_wide_figure_needs_larger_fonts() -> None:
+    """The same 11 pt label passes at 4.8 in and fails at 7 in (scaled to 358 px it is 8.2 px)."""
+    render(_line("step", fontsize=11), Style())
+    with pytest.raises(FigureTooSmall, match="7.00 in wide"):
+        render(_line("step", fontsize=11, width=7.0), Style())
+
+
+def test_a_subscript_below_the_minimum_fails_though_its_label_is_large_enough() -> None:
+    with pytest.raises(FigureTooSmall, match=r"h_t"):
+        render(_line("$h_t$", fontsize=11), Style())
+    render(_line("$h_t$", fontsize=12.5), Style())
+
+
+def test_log_axes_get_tick_labels_without_superscripts() -> None:
+    """matplotlib's 10^{-1} draws its exponent at 7 pt; the style swaps in plain labels."""
+    svg = render(_line("step", log=True), Style())
+    assert "<!-- 100 -->" in svg and "<!-- 10 -->" in svg and "mathdefault" not in svg
+
+
+def test_text_not_drawn_as_paths_fails() -> None:
+    svg = render(_line("step"), Style())
+    with pytest.raises(FigureTooSmall, match="not as paths"):
+        plotting.check_svg(svg.replace("<g id=\"figure_1\">", "<g id=\"figure_1\"><text>x</text>"))
+
+
+def test_chinese_labels_are_drawn_with_the_shipped_cjk_font_and_english_with_dejavu() -> None:
+    en, zh = render(_line("step"), Style("en")), render(_line("step"), Style("zh"))
+    assert "DejaVuSans-" in en and plotting.CJK_FAMILY not in en and "NotoSansSCSubset" not in en
+    label = zh[zh.index("<!-- 步数 -->"):]
+    glyphs = label[:label.index("</g>")]  # the label's own group: two glyphs of the CJK subset
+    assert glyphs.count('xlink:href="#NotoSansSCSubset-rnn-bptt-') == 2 and "DejaVu" not in glyphs
+
+
+def test_a_character_missing_from_every_shipped_font_fails_instead_of_drawing_a_box() -> None:
+    with pytest.raises(UserWarning, match="missing from font"):
+        render(_line("한"), Style())  # Hangul: neither DejaVu Sans nor the SC subset has it
+    with pytest.raises(UserWarning, match="mathtext"):
+        render(_line("$步_t$"), Style())  # mathtext does not fall back to the CJK font
+
+
+def test_dark_variant_draws_text_in_the_light_ink_and_is_deterministic() -> None:
+    draw = _line("step")
+    light, dark = render(draw, Style()), render(draw, Style(dark=True))
+    assert Style().c("ink") in light and Style(dark=True).c("ink") in dark and Style().c("ink") not in dark
+    assert render(draw, VARIANTS[-1]) == render(draw, VARIANTS[-1])
+
+
+def test_variant_names_and_the_i18n_suffix() -> None:
+    assert [plotting.variant_name("a.svg", s) for s in VARIANTS] == ["a.svg", "a.zh.svg", "a.dark.svg",
+                                                                      "a.dark.zh.svg"]
+    for bad in ("a.png", "a.zh.svg", "a"):
+        with pytest.raises(ValueError, match="file_name"):
+            plotting.variant_name(bad, Style())
+
+
+def test_style_rejects_an_unknown_language_or_colour() -> None:
+    with pytest.raises(ValueError, match="lang"):
+        Style("fr")
+    with pytest.raises(ValueError, match="name"):
+        Style().c("teal")
+
+
+def test_draw_must_return_a_figure_and_a_demo_must_return_draw_functions(tmp_path) -> None:
+    with pytest.raises(TypeError, match="draw"):
+        render(lambda s: None, Style())
+    fig, _ = figure()
+    with pytest.raises(TypeError, match="a function style -> Figure that draws x.svg"):
+        plotting.save_svg(fig, tmp_path / "x.svg")
+    plotting.plt.close(fig)
