@@ -185,12 +185,17 @@ def scientific(tex: str) -> str:
     return SCIENTIFIC.sub(lambda m: f"{m.group(1)}\\times 10^{{{'-' if m.group(2) == '-' else ''}{m.group(3)}}}", tex)
 
 
+def anchor_of(label: str) -> str:
+    """The static anchor of ``\\label{label}`` (as hooks/equation_anchors.py names it)."""
+    return "eq-" + label.replace(":", "-")
+
+
 def resolve_refs(tex: str, tags: dict[str, str], where: str) -> str:
     def link(m: re.Match) -> str:
         label = m.group(1)
         if label not in tags:
             raise PluginError(f"{where}: \\eqref{{{label}}} has no \\label on this page")
-        anchor = "eq-" + label.replace(":", "-")
+        anchor = anchor_of(label)
         return f"\\href{{{EQREF_LINK}{anchor}}}{{\\text{{({tags[label]})}}}}"
 
     return EQREF.sub(link, tex)
@@ -242,7 +247,11 @@ def render_page(output: str, where: str, print_edition: list[tuple[int, str]] | 
 
     pieces, last = [], 0
     for d, tex in zip(displays, numbered):
-        pieces += [output[last:d.start()], '<div class="arithmatex">', typeset(tex, True), "</div>"]
+        # the print edition includes whole pages after hooks/equation_anchors.py ran: their
+        # \eqref links need the static anchors there too
+        anchors = "".join(f'<a id="{a}" class="eq-anchor"></a>' for a in map(anchor_of, LABEL.findall(tex))
+                          if f'id="{a}"' not in output)
+        pieces += [output[last:d.start()], anchors, '<div class="arithmatex">', typeset(tex, True), "</div>"]
         last = d.end()
     pieces.append(output[last:])
     output = "".join(pieces)

@@ -68,6 +68,10 @@ def test_a_page_is_typeset_with_its_numbers_links_glyph_store_and_mathml() -> No
     out = math_render.render_page(page, "p.md")
     assert "\\(" not in out and "\\[" not in out
     assert 'id="mjx-eqn:h"' in out and 'href="#eq-h"' in out
+    # no static anchor yet (the print edition): one is added; a page that has it keeps just one
+    assert out.count('id="eq-h"') == 1
+    anchored = page.replace('<div class="arithmatex">', '<a id="eq-h" class="eq-anchor"></a><div class="arithmatex">')
+    assert math_render.render_page(anchored, "p.md").count('id="eq-h"') == 1
     assert out.count('<svg id="mjx-glyphs"') == 1 and out.index('<svg id="mjx-glyphs"') < out.index("<mjx-container")
     assert "<mjx-assistive-mml" in out and "<mi>diag</mi>" in out and "<mo>&lt;</mo>" in out
     assert "<mn>10</mn>" in out  # 2.5e-3 written as 2.5×10^{-3}

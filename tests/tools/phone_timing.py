@@ -14,8 +14,10 @@ Usage (from the repository root)::
 
     python -m mkdocs build --strict -d /tmp/site
     python tests/tools/phone_timing.py /tmp/site lstm/ gru/ residual/ bptt/ zh/lstm/
+    python tests/tools/phone_timing.py /tmp/site --before /tmp/site-old   # the two builds in turn
 
-The numbers depend on the machine (and on how busy it is): compare before and after on the same one.
+The numbers depend on the machine and on how busy it is: compare two builds with ``--before``,
+which loads each page from the two builds in turn, so that both see the same load.
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ def measure(browser, base: str, url: str) -> tuple[float, int, int]:
     context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=3,
                                   is_mobile=True, has_touch=True)
     page = context.new_page()
+    page.set_default_timeout(300_000)  # a loaded machine is slow
     cdp = context.new_cdp_session(page)
     cdp.send("Emulation.setCPUThrottlingRate", {"rate": 4})
     page.add_init_script(WATCH_MATH)
@@ -82,7 +85,7 @@ def measure(browser, base: str, url: str) -> tuple[float, int, int]:
 
     page.on("response", record)
     page.goto(base + url, wait_until="load")
-    page.wait_for_function("() => window.__mathMs !== undefined", timeout=120_000)
+    page.wait_for_function("() => window.__mathMs !== undefined", timeout=300_000)
     ms = page.evaluate("() => window.__mathMs")
     page.wait_for_timeout(1500)  # whatever the page loads after the load event counts too
     context.close()
@@ -94,20 +97,27 @@ def main() -> None:
     parser.add_argument("site", help="a built site (mkdocs build -d DIR)")
     parser.add_argument("pages", nargs="*", default=HEAVIEST, help="site-relative URLs (default: the five heaviest)")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--before", help="another build to measure in turn with SITE (e.g. of the previous commit)")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    server, base = serve(args.site)
+    sites = {"before": args.before, "after": args.site} if args.before else {"": args.site}
+    servers = {name: serve(path) for name, path in sites.items()}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium",
                                     args=["--headless", "--no-sandbox", "--disable-gpu"])
-        print(f"{'page':<12} {'math ms':>8} {'gzip kB':>8} {'requests':>8}")
+        print(f"{'page':<12} {'build':<7} {'math ms':>8} {'gzip kB':>8} {'requests':>8}")
         for url in args.pages:
-            runs = [measure(browser, base, url) for _ in range(args.runs)]
-            ms = statistics.median(r[0] for r in runs)
-            print(f"{url:<12} {ms:8.0f} {runs[0][1] / 1000:8.0f} {runs[0][2]:8d}", flush=True)
+            runs: dict[str, list] = {name: [] for name in sites}
+            for _ in range(args.runs):
+                for name, (_, base) in servers.items():
+                    runs[name].append(measure(browser, base, url))
+            for name, r in runs.items():
+                ms = statistics.median(x[0] for x in r)
+                print(f"{url:<12} {name:<7} {ms:8.0f} {r[0][1] / 1000:8.0f} {r[0][2]:8d}", flush=True)
         browser.close()
-    server.shutdown()
+    for server, _ in servers.values():
+        server.shutdown()
 
 
 if __name__ == "__main__":
