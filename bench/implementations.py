@@ -13,7 +13,7 @@ import torch
 
 from bench.problems import Problem, Setup
 from solutions.sequence import rnn_backward, rnn_forward
-from solutions.torch_ops import rnn
+from solutions.torch_ops import load_params, rnn
 
 BASELINE = "torch.nn.RNN"
 """The implementation every other RNN implementation is compared with."""
@@ -52,11 +52,7 @@ def _torch_module(cls: type[torch.nn.RNNBase], p: Problem) -> Callable[[], objec
     """``cls(I, H)`` holding the problem's weights: forward, then ``output.backward(dh)`` into
     ``x``, the initial state(s) and every weight."""
     _, _, I, H, _ = p.sizes
-    m = cls(I, H, dtype=torch.from_numpy(p.x).dtype)
-    with torch.no_grad():
-        for key, name in (("W_ih", "weight_ih_l0"), ("W_hh", "weight_hh_l0"),
-                          ("b_ih", "bias_ih_l0"), ("b_hh", "bias_hh_l0")):
-            getattr(m, name).copy_(torch.from_numpy(p.params[key]))
+    m = load_params(cls(I, H, dtype=torch.from_numpy(p.x).dtype), p.params)
     x = torch.from_numpy(p.x).requires_grad_(True)
     h0 = torch.from_numpy(p.h0)[None].requires_grad_(True)
     c0 = torch.from_numpy(p.c0)[None].requires_grad_(True)

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from bench.environment import blas_info, environment_note, numpy_simd, torch_info
 from bench.problems import Shape
 from bench.suites import Suite, suites
-from bench.timing import Result, Timing
+from bench.timing import Measurements, Timing
 from solutions.publish.report import machine, table
 
 def header(repeats: int, load: Sequence[float] = ()) -> str:
@@ -57,7 +57,7 @@ def render_suite(suite: Suite, rows: dict[tuple[Shape, int], dict[str, Timing]])
     return f"{suite.name} (baseline {suite.baseline})\n{note}\n" + table(headers, lines) + "\n"
 
 
-def render(result: Result) -> str:
+def render(result: Measurements) -> str:
     """The header, then one table per suite (or the reason a suite was not timed)."""
     out = [header(result.repeats, result.load)]
     for key, suite in suites().items():

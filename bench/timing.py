@@ -17,6 +17,7 @@ from threadpoolctl import ThreadpoolController, threadpool_limits
 from bench.implementations import IMPLEMENTATIONS
 from bench.problems import Problem, Setup, Shape, make_problem
 from bench.suites import suites
+from solutions.validate import check_int
 
 THREADS: tuple[int, ...] = (1, 2)
 """Thread counts of the rows (both libraries get the same)."""
@@ -35,8 +36,7 @@ def threads(n: int) -> Iterator[None]:
     PyTorch: ``torch.set_num_threads`` (its OpenMP pool and MKL). NumPy's BLAS:
     ``threadpoolctl.threadpool_limits(n, user_api="blas")``.
     """
-    if not (isinstance(n, int) and not isinstance(n, bool) and n >= 1):
-        raise ValueError(f"threads must be an integer >= 1; got {n!r}")
+    check_int("threads", n)
     old_torch = torch.get_num_threads()
     torch.set_num_threads(n)
     try:
@@ -83,10 +83,8 @@ def time_all(
     samples : dict
         Name -> ``repeats`` samples of seconds per pass.
     """
-    if not (isinstance(repeats, int) and repeats >= 1):
-        raise ValueError(f"repeats must be an integer >= 1; got {repeats!r}")
-    if not (isinstance(warmup, int) and warmup >= 0):
-        raise ValueError(f"warmup must be an integer >= 0; got {warmup!r}")
+    check_int("repeats", repeats)
+    check_int("warmup", warmup, 0)
     steps = {name: setup(problem) for name, setup in (implementations or IMPLEMENTATIONS).items()}
     names = list(steps)
     blas = ThreadpoolController().select(user_api="blas") if n_threads > 1 else None
@@ -129,7 +127,7 @@ class Timing:
 
 
 @dataclass
-class Result:
+class Measurements:
     """Everything one run measured, for ``render``."""
 
     repeats: int
@@ -144,7 +142,7 @@ def run(
     shapes: Sequence[Shape] | None = None,
     thread_counts: Sequence[int] = THREADS,
     repeats: int = 15,
-) -> Result:
+) -> Measurements:
     """Time every suite's implementations and floors on its shapes with each thread count.
 
     Parameters
@@ -163,7 +161,7 @@ def run(
     for key in keys:
         if key not in all_suites:
             raise ValueError(f"suite must be one of {sorted(all_suites)}; got {key!r}")
-    result = Result(repeats)
+    result = Measurements(repeats)
     _load(result)
     for key in keys:
         suite = all_suites[key]
@@ -181,7 +179,7 @@ def run(
     return result
 
 
-def _load(result: Result) -> None:
+def _load(result: Measurements) -> None:
     try:
         result.load.append(os.getloadavg()[0])
     except (AttributeError, OSError):  # not on Windows

@@ -4,6 +4,8 @@ A page that contains the line ``<!-- bibtex -->`` gets, in its place, a ``bibtex
 with one entry for the whole site and one per content page of the navigation (API pages,
 the home, cite and print pages excluded). Title, authors, version and year come from
 ``CITATION.cff``; page titles from ``mkdocs.yml``'s nav; a URL is added when ``site_url`` is set.
+A hook because no plugin writes BibTeX *for* a site (mkdocs-bibtex formats citations *from* a
+.bib file into pages).
 """
 
 from __future__ import annotations

@@ -4,14 +4,26 @@
   numbers the page's equations (B1), (B2) … so that they cannot be mistaken for the book's (6.39).
 * Under the page's title, a link to download the page's notebook (``notebooks/<page>.ipynb``,
   written by ``python -m solutions.publish.notebooks`` and executed by tests/test_notebooks.py).
+* After each "Reproduce: `python -m solutions run NAME`", the test files that check NAME's result.
+* Under each code block pulled from ``solutions/``, a caption naming the file and the function,
+  linked to its API entry: the name is written after the section's start marker in the source.
+* Heading ids unique on a page (the print editions include every page whole).
 * The 404 page: a static host serves one ``/404.html`` for every missing path, and the zh-CN
   build (which runs after the English one) would overwrite it with its Chinese copy. The English
   build's copy is kept; it shows the Chinese text itself when the missing path is under /zh/.
+
+Why a hook and not a plugin: these read this project's own files (pages.toml, the marker names)
+or work around the two-build layout of mkdocs-static-i18n. mkdocs-print-site-plugin would make
+the ids unique itself, but it prints only the default language under mkdocs-static-i18n (its
+issue #70, open), so the print editions are pages of their own (docs/print*.md); no plugin
+writes a 404 page for two editions or captions snippet includes.
 """
 
 from __future__ import annotations
 
 import re
+
+from mkdocs.exceptions import PluginError
 
 from solutions.publish.notebooks import ROOT, pages, tests
 
@@ -37,7 +49,6 @@ def _key(page) -> str:
 REPRODUCE = re.compile(r"((?:Reproduce(?: with)?:?|本地复现：)\s*`python -m solutions run ([\w-]+)`)")
 FENCE = re.compile(r"^(?P<indent> *)```python\n(?P<body>(?:(?P=indent)--8<-- \"solutions/[^\"]+\"\n)+)(?P=indent)```\n", re.M)
 INCLUDE = re.compile(r'--8<-- "(solutions/[\w/]+\.py):([\w-]+)"')
-DEF = re.compile(r"^([ \t]*)(?:async[ \t]+)?(def|class)[ \t]+(\w+)", re.M)
 
 
 def _named_tests(markdown: str, lang: str, repo: str) -> str:
@@ -52,53 +63,37 @@ def _named_tests(markdown: str, lang: str, repo: str) -> str:
     return REPRODUCE.sub(add, markdown)
 
 
-def _owner(path: str, section: str) -> tuple[str, str] | None:
-    """``(module, public name)`` that the snippet section ``section`` of ``path`` belongs to: the
-    function or class around its start marker; for a private helper (``_backward``), the public
-    function that calls it."""
-    try:
-        source = (ROOT / path).read_text(encoding="utf-8")
-    except OSError:
-        return None
-    start = source.find(f"--8<-- [start:{section}]")
-    if start < 0:
-        return None
-    module = path[:-3].replace("/", ".")
-    defs = [m for m in DEF.finditer(source) if m.start() < start and m.group(1) == ""]
-    if not defs:
-        return (module, "")
-    name = defs[-1].group(3)
-    if name.startswith("_"):
-        callers = [m.group(3) for m in DEF.finditer(source) if m.group(1) == "" and not m.group(3).startswith("_")
-                   and re.search(rf"\b{re.escape(name)}\(", source[m.end(): _next_def(source, m.end())])]
-        name = callers[0] if callers else ""
-    return (module, name)
-
-
-def _next_def(source: str, pos: int) -> int:
-    m = re.compile(r"^(def|class|async def)\s", re.M).search(source, pos)
-    return m.start() if m else len(source)
+def _owners(path: str, section: str) -> tuple[str, list[str]]:
+    """``(module, names)`` that the snippet section ``section`` of ``path`` shows: the names are
+    written after its start marker, ``# --8<-- [start:cell-forward] lstm_cell_forward`` (several
+    separated by commas), by whoever writes the section — pymdownx.snippets drops the marker line,
+    so the caption's words never reach the page's code. A section without them stops the build."""
+    source = (ROOT / path).read_text(encoding="utf-8")
+    m = re.search(rf"--8<-- \[start:{re.escape(section)}\][ \t]*(.*)$", source, re.M)
+    if m is None:
+        raise PluginError(f"{path} has no snippet section {section!r}")
+    names = [n.strip() for n in m.group(1).split(",") if n.strip()]
+    if not names:
+        raise PluginError(f"{path}: snippet section {section!r} needs the name of what it shows after its "
+                          f"start marker, e.g. `# --8<-- [start:{section}] function_name` (the code block's caption)")
+    return path[:-3].replace("/", "."), names
 
 
 def _snippet_captions(markdown: str, lang: str) -> str:
-    """Under each code block pulled from solutions/: the file and the function, linked to its API entry."""
+    """Under each code block pulled from solutions/: the file and the functions, linked to their API entries."""
     def caption(m: re.Match) -> str:
-        owners = []
+        shown: dict[str, list[str]] = {}             # file -> its names, in order of first appearance
         for path, section in INCLUDE.findall(m.group("body")):
-            owner = _owner(path, section)
-            if owner and (path, owner) not in owners:
-                owners.append((path, owner))
-        if not owners:
-            return m.group(0)
-        parts = []
-        for path, (module, name) in owners:
-            documented = not module.startswith("solutions.demos") and (ROOT / "docs" / "api" /
-                                                                        f"{module.split('.')[-1]}.md").exists()
-            target = f"{module}.{name}" if name else module
-            label = f"`{name or module}`"
-            parts.append(f"`{path}`" + (", " if lang == "en" else "，") +
-                         (f"[{label}][{target}]" if documented else label))
-        text = ("From " if lang == "en" else "代码来自 ") + ("; " if lang == "en" else "；").join(parts)
+            module, names = _owners(path, section)
+            api_page = ROOT / "docs" / "api" / (module.removeprefix("solutions.").replace(".", "/") + ".md")
+            documented = not module.startswith("solutions.demos") and api_page.exists()
+            for name in names:
+                link = f"[`{name}`][{module}.{name}]" if documented else f"`{name}`"
+                if link not in shown.setdefault(path, []):
+                    shown[path].append(link)
+        comma, semicolon = (", ", "; ") if lang == "en" else ("，", "；")
+        text = semicolon.join(f"`{path}`{comma}" + comma.join(links) for path, links in shown.items())
+        text = ("From " if lang == "en" else "代码来自 ") + text
         return m.group(0) + f"\n{m.group('indent')}{text}\n{m.group('indent')}{{: .snippet-source }}\n\n"
 
     return FENCE.sub(caption, markdown)
@@ -138,34 +133,40 @@ def on_post_template(output: str, template_name: str, config, **kwargs) -> str:
 
 
 HEADING = re.compile(r'<h([1-6]) id="([^"]+)"(.*?)</h\1>', re.S)
+HEADING_ID = re.compile(r'<h[1-6] id="([^"]+)"')
 
 
 def on_page_content(html: str, page, **kwargs) -> str:
-    """Heading ids unique on the page: the print edition includes every page, and the zh-CN pages
-    give their headings explicit ids (``{#the-exercise}``) that the toc extension does not
-    deduplicate. The n-th repeat of ``x`` becomes ``x_n`` (as the toc extension does for its own
-    ids), in the heading, its permalink and the page's table of contents."""
-    seen: dict[str, int] = {}
-
-    def rename(anchor: str) -> str:
-        n = seen.get(anchor, 0)
-        seen[anchor] = n + 1
-        return anchor if n == 0 else f"{anchor}_{n}"
+    """Heading ids unique on the page: the print edition includes every page, and the pages give
+    some headings explicit ids (``{#the-exercise}``) that the toc extension does not deduplicate.
+    A repeat of ``x`` becomes ``x_n`` with the first ``n`` no other heading uses (the toc extension
+    names its own repeats the same way), in the heading, its permalink and the page's table of
+    contents."""
+    used = set(HEADING_ID.findall(html))
+    seen: set[str] = set()
+    renamed: dict[str, list[str]] = {}      # id -> the new id of each of its headings, in order
 
     def fix(m: re.Match) -> str:
         level, anchor, rest = m.groups()
-        new = rename(anchor)
-        if new == anchor:
+        if anchor not in seen:
+            seen.add(anchor)
+            renamed.setdefault(anchor, []).append(anchor)
             return m.group(0)
+        n = 1
+        while f"{anchor}_{n}" in used:
+            n += 1
+        new = f"{anchor}_{n}"
+        used.add(new)
+        renamed[anchor].append(new)
         return f'<h{level} id="{new}"' + rest.replace(f'href="#{anchor}"', f'href="#{new}"') + f"</h{level}>"
 
     html = HEADING.sub(fix, html)
-    if any(n > 1 for n in seen.values()):
-        seen.clear()
+    if any(len(ids) > 1 for ids in renamed.values()):
+        queues = {anchor: iter(ids) for anchor, ids in renamed.items()}
 
         def walk(items) -> None:
             for item in items:
-                item.id = rename(item.id)
+                item.id = next(queues.get(item.id, iter(())), item.id)
                 walk(item.children)
 
         walk(page.toc)

@@ -22,8 +22,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from solutions import sequence
-from solutions.sequence import RnnCache
+from solutions.sequence import RnnCache, rnn_backward_unchecked, rnn_forward_unchecked
 from solutions.validate import RNN_PARAM_SHAPES, Params, Shapes, check_cache
 
 
@@ -132,27 +131,27 @@ def birnn_forward(
     p_fwd = s.params("params_fwd", params_fwd)
     p_bwd = s.params("params_bwd", params_bwd)
     xt = x.swapaxes(0, 1) if batch_first else x            # (T, B, I)
-    out, h_n, cache = _forward(xt, h0, p_fwd, p_bwd)
+    out, h_n, cache = birnn_forward_unchecked(xt, h0, p_fwd, p_bwd)
     if batch_first:
         out = np.ascontiguousarray(out.swapaxes(0, 1))
     return out, h_n, cache._replace(batch_first=batch_first)
 
 
-def _forward(xt: np.ndarray, h0: np.ndarray, p_fwd: Params, p_bwd: Params) -> tuple[np.ndarray, np.ndarray, BiCache]:
-    """[birnn_forward][solutions.bidirectional.birnn_forward]'s kernel, time first, no checks.
+def birnn_forward_unchecked(
+    xt: np.ndarray, h0: np.ndarray, p_fwd: Params, p_bwd: Params
+) -> tuple[np.ndarray, np.ndarray, BiCache]:
+    """[birnn_forward][solutions.bidirectional.birnn_forward] without the checks, time first.
 
     ``out`` and ``h_n`` are new arrays, not views of the kernel states the cache holds.
     """
-    # --8<-- [start:forward]
-    h_fwd = sequence._forward(xt, h0[0], p_fwd)            # →h_t, t = 1 … T
+    # --8<-- [start:forward] birnn_forward
+    h_fwd, c_fwd = rnn_forward_unchecked(xt, h0[0], p_fwd)          # →h_t, t = 1 … T
     # backward direction: the same kernel on x_T … x_1, giving ←h_T … ←h_1
-    x_rev = xt[::-1]
-    h_rev = sequence._forward(x_rev, h0[1], p_bwd)
+    h_rev, c_rev = rnn_forward_unchecked(xt[::-1], h0[1], p_bwd)
     out = np.concatenate([h_fwd, h_rev[::-1]], axis=2)     # →h_t ⊕ ←h_t
     h_n = np.stack([h_fwd[-1], h_rev[-1]])                 # →h_T, ←h_1
     # --8<-- [end:forward]
-    cache = BiCache(RnnCache(xt, h0[0], h_fwd, p_fwd), RnnCache(x_rev, h0[1], h_rev, p_bwd), False)
-    return out, h_n, cache
+    return out, h_n, BiCache(c_fwd, c_rev, False)
 
 
 def birnn_backward(dout: np.ndarray, cache: BiCache, dh_n: np.ndarray | None = None) -> dict:
@@ -192,23 +191,21 @@ def birnn_backward(dout: np.ndarray, cache: BiCache, dh_n: np.ndarray | None = N
     s.array("dout", dout, _seq_spec(c.batch_first, "2H"))
     if dh_n is not None:
         _check_states(s, "dh_n", dh_n, 2, "2")
-    g = _backward(dout.swapaxes(0, 1) if c.batch_first else dout, c, dh_n)
+    g = birnn_backward_unchecked(dout.swapaxes(0, 1) if c.batch_first else dout, c, dh_n)
     if c.batch_first:
         g["x"] = np.ascontiguousarray(g["x"].swapaxes(0, 1))
     return g
 
 
-def _backward(d: np.ndarray, cache: BiCache, dh_n: np.ndarray | None) -> dict:
-    """[birnn_backward][solutions.bidirectional.birnn_backward]'s kernel, time first, no checks."""
+def birnn_backward_unchecked(d: np.ndarray, cache: BiCache, dh_n: np.ndarray | None = None) -> dict:
+    """[birnn_backward][solutions.bidirectional.birnn_backward] without the checks, time first."""
     H = cache.fwd.h.shape[2]
-    # --8<-- [start:backward]
-    d_fwd = d[:, :, :H].copy()         # ∂L/∂→h_t, t = 1 … T
-    d_rev = d[::-1, :, H:].copy()      # ∂L/∂←h_t, flipped: t = T … 1
-    if dh_n is not None:
-        d_fwd[-1] += dh_n[0]           # h_n[0]: the forward run's last step
-        d_rev[-1] += dh_n[1]           # h_n[1]: the reversed run's last step
-    g_fwd = sequence._backward(d_fwd, cache.fwd, None)  # BPTT, (6.39)–(6.41)
-    g_rev = sequence._backward(d_rev, cache.bwd, None)  # same kernel, reversed sequence
+    dh_n_fwd, dh_n_rev = (None, None) if dh_n is None else dh_n   # h_n[0] = →h_T, h_n[1] = ←h_1
+    # --8<-- [start:backward] birnn_backward
+    d_fwd = d[:, :, :H]                # ∂L/∂→h_t, t = 1 … T
+    d_rev = d[::-1, :, H:]             # ∂L/∂←h_t, flipped: t = T … 1
+    g_fwd = rnn_backward_unchecked(d_fwd, cache.fwd, dh_n=dh_n_fwd)  # BPTT, (6.39)–(6.41)
+    g_rev = rnn_backward_unchecked(d_rev, cache.bwd, dh_n=dh_n_rev)  # same kernel, reversed sequence
     dx = g_fwd["x"] + g_rev["x"][::-1]      # x_t feeds both directions
     # --8<-- [end:backward]
     keys = RNN_PARAM_SHAPES.keys()
@@ -272,12 +269,12 @@ def stacked_birnn_forward(
     s.dims["2H"] = 2 * s.dims["H"]
     checked = [[s.params(f"layers[{l}][{d}]", params, RNN_PARAM_SHAPES if l == 0 else UPPER_PARAM_SHAPES)
                 for d, params in enumerate(pair)] for l, pair in enumerate(layers)]
-    # --8<-- [start:stacked]
+    # --8<-- [start:stacked] stacked_birnn_forward
     inp = x.swapaxes(0, 1) if batch_first else x   # (T, B, I)
     h_n, caches = [], []
     for l, (p_fwd, p_bwd) in enumerate(checked):
         h0_l = h0[2 * l: 2 * l + 2]                # [forward, backward] of layer l
-        inp, h_n_l, c = _forward(inp, h0_l, p_fwd, p_bwd)  # (T, B, 2H)
+        inp, h_n_l, c = birnn_forward_unchecked(inp, h0_l, p_fwd, p_bwd)  # (T, B, 2H)
         h_n.append(h_n_l)
         caches.append(c)
     # --8<-- [end:stacked]
@@ -324,12 +321,12 @@ def stacked_birnn_backward(dout: np.ndarray, cache: StackedCache, dh_n: np.ndarr
     s.array("dout", dout, _seq_spec(batch_first, "2H"))
     if dh_n is not None:
         _check_states(s, "dh_n", dh_n, 2 * L, "2L")
-    # --8<-- [start:stacked-backward]
+    # --8<-- [start:stacked-backward] stacked_birnn_backward
     d = dout.swapaxes(0, 1) if batch_first else dout  # (T, B, 2H)
     grads_h0, grads_layers = [None] * L, [None] * L
     for l in range(L - 1, -1, -1):
         dh_n_l = None if dh_n is None else dh_n[2 * l: 2 * l + 2]
-        g = _backward(d, caches[l], dh_n_l)
+        g = birnn_backward_unchecked(d, caches[l], dh_n_l)
         d = g["x"]                                 # = dout of layer l − 1
         grads_h0[l] = g["h0"]
         grads_layers[l] = {"fwd": g["fwd"], "bwd": g["bwd"]}

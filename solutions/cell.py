@@ -64,12 +64,12 @@ def rnn_cell_forward(x: np.ndarray, h_prev: np.ndarray, params: Params) -> tuple
         Wrong shape or rank, a missing key, mixed dtypes, or NaN/inf in any input.
     """
     _, p = check_inputs(x, h_prev, params, x_spec=("B", "I"), h0_name="h_prev")
-    h = _forward(x, h_prev, p)
+    h = rnn_cell_forward_unchecked(x, h_prev, p)
     return h, CellCache(x, h_prev, h.copy(), p)
 
 
-def _forward(x: np.ndarray, h_prev: np.ndarray, p: Params) -> np.ndarray:
-    """[rnn_cell_forward][solutions.cell.rnn_cell_forward] without the input checks."""
+def rnn_cell_forward_unchecked(x: np.ndarray, h_prev: np.ndarray, p: Params) -> np.ndarray:
+    """[rnn_cell_forward][solutions.cell.rnn_cell_forward] without the input checks: the new state ``h``."""
     # --8<-- [start:forward]
     z = x @ p["W_ih"].T + h_prev @ p["W_hh"].T + (p["b_ih"] + p["b_hh"])  # z_t = W x_t + U h_{t-1} + b  (6.5)
     h = np.tanh(z)                                                         # h_t = f(z_t)
@@ -103,13 +103,14 @@ def rnn_cell_backward(dh: np.ndarray, cache: CellCache) -> dict[str, np.ndarray]
     c = check_cache(cache, CellCache)
     B, H = c.h.shape
     Shapes(c.h.dtype, B=B, H=H).array("dh", dh, ("B", "H"))
-    return _backward(dh, c)
+    return rnn_cell_backward_unchecked(dh, c.x, c.h_prev, c.h, c.params)
 
 
-def _backward(dh: np.ndarray, cache: CellCache) -> dict[str, np.ndarray]:
-    """[rnn_cell_backward][solutions.cell.rnn_cell_backward] without the checks."""
-    x, h_prev, h, p = cache.x, cache.h_prev, cache.h, cache.params
-    # --8<-- [start:backward]
+def rnn_cell_backward_unchecked(dh: np.ndarray, x: np.ndarray, h_prev: np.ndarray, h: np.ndarray,
+                                p: Params) -> dict[str, np.ndarray]:
+    """[rnn_cell_backward][solutions.cell.rnn_cell_backward] without the checks, from the step's
+    arrays (those of a [CellCache][solutions.cell.CellCache], or of a cache in another layout)."""
+    # --8<-- [start:backward] rnn_cell_backward
     dz = dh * (1.0 - h * h)          # δ = f'(z) ⊙ ∂L/∂h,  tanh' = 1 - h²
     grads = {
         "x": dz @ p["W_ih"],         # ∂L/∂x      = Wᵀ δ      (rows: δ W)

@@ -150,7 +150,7 @@ def _total_norm(arrays: list[np.ndarray], p: float, error_if_nonfinite: bool) ->
     if p == math.inf and any(g.size == 0 for g in arrays):
         raise ValueError("grads holds an empty array: its inf norm is undefined (PyTorch raises too)")
     with np.errstate(over="ignore", invalid="ignore"):
-        # --8<-- [start:total]
+        # --8<-- [start:total] get_total_norm
         dtype = arrays[0].dtype                                       # float32 stays float32
         norms = np.array([_vector_norm(g, p) for g in arrays], dtype)  # ‖g_i‖_p, each array
         total = _vector_norm(norms, p)             # ‖(‖g_1‖_p, ‖g_2‖_p, …)‖_p = ‖g‖_p
@@ -200,7 +200,7 @@ def clip_grads_with_norm_(grads: Grads, max_norm: float, total_norm: float) -> N
 def _clip(arrays: list[np.ndarray], m: float, total: np.floating) -> None:
     t = arrays[0].dtype.type  # PyTorch computes the coefficient in the gradients' dtype
     with np.errstate(over="ignore", invalid="ignore"):
-        # --8<-- [start:clip]
+        # --8<-- [start:clip] clip_grads_with_norm_
         coef = t(m) * (t(1) / (total + t(EPS)))  # max_norm / (total_norm + 1e-6)
         coef = np.minimum(coef, t(1))            # clamped at 1; NaN stays NaN
         for g in arrays:
@@ -285,7 +285,7 @@ def clip_grad_value_(grads: Grads, clip_value: float) -> None:
     t = arrays[0].dtype.type
     if math.isfinite(c) and c > float(np.finfo(t).max):
         raise ValueError(f"clip_value = {clip_value!r} overflows {arrays[0].dtype} (PyTorch raises too)")
-    # --8<-- [start:value]
+    # --8<-- [start:value] clip_grad_value_
     for g in arrays:
         np.clip(g, t(-c), t(c), out=g)  # each entry into [−c, c]; NaN stays NaN
     # --8<-- [end:value]

@@ -17,12 +17,11 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
-from solutions.validate import RNN_PARAM_SHAPES, Params, check_truncate
+from solutions.validate import PARAM_KEYS, Params, check_truncate
 
 TINY = 1e-300
 
 #: The parameters whose gradients [gradient_check][solutions.gradcheck.gradient_check] compares.
-PARAM_KEYS = tuple(RNN_PARAM_SHAPES)
 
 Forward = Callable[[np.ndarray, np.ndarray, Params], tuple[np.ndarray, tuple]]
 Backward = Callable[[np.ndarray, tuple], dict[str, np.ndarray]]

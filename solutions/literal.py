@@ -39,7 +39,7 @@ Step = Callable[..., np.ndarray]
 Outer = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
-# --8<-- [start:next_delta]
+# --8<-- [start:next_delta] next_delta
 def next_delta(delta: np.ndarray, t: int, k: int, dh: np.ndarray,
                h: np.ndarray, hp: np.ndarray, W_hh: np.ndarray) -> np.ndarray:
     """The right step: ``δ_{t,k−1} = f'(z_{k−1}) ⊙ Uᵀ δ_{t,k}``."""
@@ -98,7 +98,7 @@ def error_terms(dh: np.ndarray, cache: RnnCache, truncate: int | None = None, *,
     T = h.shape[0]
     hp = np.concatenate([c.h0[None], h[:-1]])     # hp[k] = h_{k-1}
     delta = np.zeros((T, *h.shape), dtype=h.dtype)   # delta[t, k] = δ_{t,k}
-    # --8<-- [start:recursion]
+    # --8<-- [start:recursion] error_terms
     for t in range(T):                          # one loss term L_t at a time
         start = t // w * w                      # first step of t's window (0: full BPTT)
         delta[t, t] = (1.0 - h[t] ** 2) * dh[t]   # δ_{t,t} = f'(z_t) ⊙ ∂L_t/∂h_t
@@ -109,7 +109,8 @@ def error_terms(dh: np.ndarray, cache: RnnCache, truncate: int | None = None, *,
     return delta
 
 
-def double_sum_grads(dh: np.ndarray, cache: RnnCache, truncate: int | None = None, *,
+def double_sum_grads(dh: np.ndarray, cache: RnnCache, truncate: int | None = None,
+                     dh_n: np.ndarray | None = None, *,
                      step: Step = next_delta, outer: Outer = outer_hh) -> dict[str, np.ndarray]:
     """The gradients (6.39), (6.40), (6.41) of the book as literal double sums over ``δ_{t,k}``.
 
@@ -125,6 +126,9 @@ def double_sum_grads(dh: np.ndarray, cache: RnnCache, truncate: int | None = Non
         From [rnn_forward][solutions.sequence.rnn_forward].
     truncate : int, optional
         Window length of truncated BPTT; ``None`` (default) is full BPTT.
+    dh_n : ndarray of shape (B, H), optional
+        ``∂L/∂h_n`` of the final state, as for ``rnn_backward``: one more loss term read at
+        step ``T``, so it joins ``dh[-1]``.
     step : callable
         The recursion's step, passed to [error_terms][solutions.literal.error_terms].
     outer : callable
@@ -144,12 +148,17 @@ def double_sum_grads(dh: np.ndarray, cache: RnnCache, truncate: int | None = Non
     Raises
     ------
     ValueError
-        As [error_terms][solutions.literal.error_terms].
+        As [error_terms][solutions.literal.error_terms], or ``dh_n`` not (B, H) in ``dh``'s dtype.
     """
+    if dh_n is not None:
+        c = _checked(dh, cache)
+        Shapes(c.h.dtype, B=c.h.shape[1], H=c.h.shape[2]).array("dh_n", dh_n, ("B", "H"))
+        dh = dh.copy()
+        dh[-1] += dh_n                          # L reads h_T twice: through L_T and through h_n
     delta = error_terms(dh, cache, truncate, step=step)
     x, h0, h, p = cache.x, cache.h0, cache.h, cache.params
     T = h.shape[0]
-    # --8<-- [start:sums]
+    # --8<-- [start:sums] double_sum_grads
     W, U = p["W_ih"], p["W_hh"]
     dW, dU = np.zeros_like(W), np.zeros_like(U)
     db, dx, dh0 = np.zeros_like(p["b_ih"]), np.zeros_like(x), np.zeros_like(h0)

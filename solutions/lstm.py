@@ -14,6 +14,15 @@ Code notation: ``torch.nn.LSTM(I, H)``'s layout. ``W_ih`` (4H, I) stacks the boo
 ``W_hh`` (4H, H) stacks ``U_i, U_f, U_c, U_o``, and ``b_ih + b_hh`` is the book's ``b``. Time is
 the first axis, one example per row.
 
+Two tiers, as for the simple RNN (``cell.py``, ``sequence.py``): the readable reference,
+[lstm_cell_forward][solutions.lstm.lstm_cell_forward] and
+[lstm_cell_backward][solutions.lstm.lstm_cell_backward] — rows ``(B, ·)``, plain
+[sigmoid][solutions.lstm.sigmoid], one line per equation of the 6-4 page with its number
+(L1)–(L9) — looped over time by [lstm_forward_loop][solutions.lstm.lstm_forward_loop] and
+[lstm_backward_loop][solutions.lstm.lstm_backward_loop]; and the fast pair
+[lstm_forward][solutions.lstm.lstm_forward], [lstm_backward][solutions.lstm.lstm_backward],
+which tests tie to the loops and to ``torch.nn.LSTM``.
+
 Speed: the input projections ``W x_t`` of all steps are one matrix product before the loop,
 the weight gradients one product each after it; inside the loops only the ``T`` products with
 ``U`` remain, written in place. The loops keep every state as a column per example, ``(H, B)``
@@ -65,13 +74,19 @@ class LSTMCache(NamedTuple):
     """``W_ih``, ``W_hh``, ``b_ih``, ``b_hh``."""
 
 
-def _check_inputs(x: object, h0: object, c0: object, params: object) -> tuple[Shapes, Params]:
+def _check_inputs(
+    x: object, h0: object, c0: object, params: object, x_spec: tuple[str, ...] = ("T", "B", "I"), step: bool = False
+) -> tuple[Shapes, Params]:
+    """The input check of every LSTM function: ``x`` (``x_spec``), the two states (B, H), the
+    parameters (4H rows: one block of H per gate). ``step=True`` names the states ``h_prev``,
+    ``c_prev`` (a cell) instead of ``h0``, ``c0`` (a sequence)."""
+    h_name, c_name = ("h_prev", "c_prev") if step else ("h0", "c0")
     s = Shapes()
-    s.array("x", x, ("T", "B", "I"))
-    s.array("h0", h0, ("B", "H"))
-    s.array("c0", c0, ("B", "H"))
+    s.array("x", x, x_spec)
+    s.array(h_name, h0, ("B", "H"))
+    s.array(c_name, c0, ("B", "H"))
     s.dims["4H"] = 4 * s.dims["H"]          # four gates of H rows each
-    s.source["4H"] = "h0 (4H = 4 × H, one block of H rows per gate)"
+    s.source["4H"] = f"{h_name} (4H = 4 × H, one block of H rows per gate)"
     return s, s.params("params", params, LSTM_PARAM_SHAPES)
 
 
@@ -106,11 +121,13 @@ def lstm_forward(
         parameter, mixed dtypes, NaN or infinity.
     """
     _, p = _check_inputs(x, h0, c0, params)
-    return _forward(x, h0, c0, p)
+    return lstm_forward_unchecked(x, h0, c0, p)
 
 
-def _forward(x: np.ndarray, h0: np.ndarray, c0: np.ndarray, p: Params) -> tuple[np.ndarray, np.ndarray, LSTMCache]:
-    """[lstm_forward][solutions.lstm.lstm_forward] without the input checks."""
+def lstm_forward_unchecked(
+    x: np.ndarray, h0: np.ndarray, c0: np.ndarray, p: Params
+) -> tuple[np.ndarray, np.ndarray, LSTMCache]:
+    """[lstm_forward][solutions.lstm.lstm_forward] without the input checks, for callers that checked."""
     T, B, _ = x.shape
     H = h0.shape[1]
     dt = x.dtype
@@ -125,14 +142,11 @@ def _forward(x: np.ndarray, h0: np.ndarray, c0: np.ndarray, p: Params) -> tuple[
     Uh = np.empty((4 * H, B), dtype=dt)
     ig = np.empty((H, B), dtype=dt)
     xT = np.ascontiguousarray(x.transpose(0, 2, 1))            # (T, I, B): x_t as columns
-    # --8<-- [start:forward-input]
     gates = np.matmul(p["W_ih"] * half, xT)                     # W_* x_t for every t: (T, 4H, B)
     gates += (p["b_ih"] + p["b_hh"])[:, None] * half             # + b_*  (b = b_ih + b_hh)
-    # --8<-- [end:forward-input]
     h_prev, c_prev = np.ascontiguousarray(h0.T), c0.T
     for t in range(T):
         z = gates[t]
-        # --8<-- [start:forward-gates]
         np.dot(W_hh, h_prev, out=Uh)
         z += Uh                                 # z_t = W x_t + U h_{t-1} + b   (σ rows halved)
         np.tanh(z, out=z)                       # c̃_t = tanh(z_c); tanh(z/2) for i, f, o
@@ -141,14 +155,11 @@ def _forward(x: np.ndarray, h0: np.ndarray, c0: np.ndarray, p: Params) -> tuple[
         z[3 * H:] *= 0.5
         z[3 * H:] += 0.5                        # o_t = σ(z_o)
         i, f, g, o = z[:H], z[H:2 * H], z[2 * H:3 * H], z[3 * H:]
-        # --8<-- [end:forward-gates]
-        # --8<-- [start:forward-state]
         np.multiply(f, c_prev, out=c[t])
         np.multiply(i, g, out=ig)
         c[t] += ig                              # c_t = f_t ⊙ c_{t-1} + i_t ⊙ c̃_t
         np.tanh(c[t], out=tanh_c)
         np.multiply(o, tanh_c, out=h[t])        # h_t = o_t ⊙ tanh(c_t)
-        # --8<-- [end:forward-state]
         h_prev, c_prev = h[t], c[t]
     rows = lambda a: np.ascontiguousarray(a.transpose(0, 2, 1))  # (T, H, B) -> (T, B, H), a copy
     return rows(h), rows(c), LSTMCache(x, h0, c0, h, c, gates, p)
@@ -196,13 +207,13 @@ def lstm_backward(
     for name, extra in (("dh_n", dh_n), ("dc_n", dc_n)):
         if extra is not None:
             s.array(name, extra, ("B", "H"))
-    return _backward(dh, cache, dh_n, dc_n)
+    return lstm_backward_unchecked(dh, cache, dh_n, dc_n)
 
 
-def _backward(
+def lstm_backward_unchecked(
     dh: np.ndarray, cache: LSTMCache, dh_n: np.ndarray | None = None, dc_n: np.ndarray | None = None
 ) -> dict[str, np.ndarray]:
-    """[lstm_backward][solutions.lstm.lstm_backward] without the checks."""
+    """[lstm_backward][solutions.lstm.lstm_backward] without the checks, for callers that checked."""
     x, h0, c0, h, c, gates, p = cache.x, cache.h0, cache.c0, cache.h, cache.c, cache.gates, cache.params
     T, H, B = h.shape
     I = x.shape[2]
@@ -213,7 +224,6 @@ def _backward(
     G = gates.reshape(T, 4, H, B)
     i, f, g, o = G[:, 0], G[:, 1], G[:, 2], G[:, 3]
     dZ = np.empty((T, 4, H, B), dtype=dt)       # δz_t of every step: δz_i, δz_f, δz_c, δz_o
-    # --8<-- [start:backward-local]
     # The factors that do not depend on the carried gradients, for every t at once:
     dZ_all = dZ.reshape(T, 4 * H, B)                         # the same memory, gates stacked
     np.multiply(gates, np.subtract(1, gates, out=dZ_all), out=dZ_all)   # a_t(1 − a_t) = σ'(z_a), a = i, f, o
@@ -226,21 +236,19 @@ def _backward(
     h_to_c = np.multiply(tanh_c, tanh_c, out=tanh_c)
     np.subtract(1, h_to_c, out=h_to_c)
     h_to_c *= o                                              # ∂h_t/∂c_t = o_t ⊙ (1 − tanh²(c_t))
-    # --8<-- [end:backward-local]
     dh_t, dc_t = np.empty((H, B), dtype=dt), np.empty((H, B), dtype=dt)
     dh = dh.transpose(0, 2, 1).copy()            # (T, H, B): columns, as in the loop
     for t in range(T - 1, -1, -1):
-        # --8<-- [start:backward-step]
-        np.add(dh[t], dh_next, out=dh_t)          # δh_t = ∂L_t/∂h_t + U^T δz_{t+1}
+        # --8<-- [start:backward-step] lstm_backward
+        np.add(dh[t], dh_next, out=dh_t)          # (L8) δh_t = ∂L_t/∂h_t + U^T δz_{t+1}
         np.multiply(dh_t, h_to_c[t], out=dc_t)
-        dc_t += dc_next                           # δc_t = δh_t ⊙ ∂h_t/∂c_t + f_{t+1} ⊙ δc_{t+1}
+        dc_t += dc_next                           # (L6) δc_t = δh_t ⊙ ∂h_t/∂c_t + f_{t+1} ⊙ δc_{t+1}
         np.multiply(dc_t, f[t], out=dc_next)      # f_t ⊙ δc_t: carried to c_{t-1}
         dZ[t, :3] *= dc_t                         # δz_i, δz_f, δz_c: δc_t times their factors
         dZ[t, 3] *= dh_t                          # δz_o: δh_t times its factor
         np.dot(W_hh_T, dZ[t].reshape(4 * H, B), out=dh_next)      # U^T δz_t: carried to h_{t-1}
         # --8<-- [end:backward-step]
     dz = dZ.reshape(T, 4 * H, B).transpose(0, 2, 1)    # (T, B, 4H): one row per example
-    # --8<-- [start:backward-params]
     d = dz.reshape(T * B, 4 * H)                                                     # a copy, in rows
     grads = {
         "x": (d @ p["W_ih"]).reshape(T, B, I),                                       # W^T δz_t
@@ -251,5 +259,248 @@ def _backward(
         "b_ih": d.sum(axis=0),                                                       # Σ_t δz_t
     }
     grads["b_hh"] = grads["b_ih"].copy()
-    # --8<-- [end:backward-params]
+    return grads
+
+
+# --- The readable tier: one cell, and a sequence as a loop of cells ------------------------------
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    """The logistic function ``σ(z) = 1 / (1 + e^{−z})``, element-wise, in ``z``'s dtype.
+
+    For ``z`` below about −709 (float64) or −88 (float32) ``e^{−z}`` overflows to infinity and
+    ``σ`` is 0, its limit; the overflow warning is silenced for that reason.
+    """
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(-z))
+
+
+class LSTMCellCache(NamedTuple):
+    """What [lstm_cell_forward][solutions.lstm.lstm_cell_forward] keeps for
+    [lstm_cell_backward][solutions.lstm.lstm_cell_backward]: every array (B, H) unless noted,
+    one row per example."""
+
+    PRODUCER = "solutions.lstm.lstm_cell_forward"
+
+    x: np.ndarray
+    """(B, I), the input ``x_t``."""
+    h_prev: np.ndarray
+    """``h_{t-1}``."""
+    c_prev: np.ndarray
+    """``c_{t-1}``."""
+    i: np.ndarray
+    """The input gate ``i_t``."""
+    f: np.ndarray
+    """The forget gate ``f_t``."""
+    g: np.ndarray
+    """The candidate ``c̃_t`` (PyTorch's ``g``)."""
+    o: np.ndarray
+    """The output gate ``o_t``."""
+    tanh_c: np.ndarray
+    """``tanh(c_t)``."""
+    params: Params
+    """``W_ih``, ``W_hh``, ``b_ih``, ``b_hh``."""
+
+
+def lstm_cell_forward(
+    x: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray, params: Params
+) -> tuple[np.ndarray, np.ndarray, LSTMCellCache]:
+    """One LSTM step, written for reading: one line per equation of the 6-4 page, (L1)–(L3).
+
+    Parameters
+    ----------
+    x : ndarray of shape (B, I)
+        Input at this step, one row per example.
+    h_prev, c_prev : ndarray of shape (B, H)
+        Previous hidden and cell state ``h_{t-1}``, ``c_{t-1}``.
+    params : dict
+        ``W_ih`` (4H, I), ``W_hh`` (4H, H), ``b_ih`` (4H,), ``b_hh`` (4H,), gates in PyTorch's
+        order (i, f, g, o), in ``x``'s dtype (float32 or float64). Other keys are ignored.
+
+    Returns
+    -------
+    h, c : ndarray of shape (B, H)
+        ``h_t`` and ``c_t``.
+    cache : LSTMCellCache
+        For [lstm_cell_backward][solutions.lstm.lstm_cell_backward].
+
+    Raises
+    ------
+    ValueError
+        As [lstm_forward][solutions.lstm.lstm_forward], for ``x`` (B, I), ``h_prev``, ``c_prev``.
+    """
+    _, p = _check_inputs(x, h_prev, c_prev, params, x_spec=("B", "I"), step=True)
+    H = h_prev.shape[1]
+    # --8<-- [start:cell-forward] lstm_cell_forward
+    z = x @ p["W_ih"].T + h_prev @ p["W_hh"].T + (p["b_ih"] + p["b_hh"])  # (L1) z_* = W_* x_t + U_* h_{t-1} + b_*
+    i = sigmoid(z[:, 0 * H:1 * H])     # (L1) input gate      i_t = σ(z_i)
+    f = sigmoid(z[:, 1 * H:2 * H])     # (L1) forget gate     f_t = σ(z_f)
+    g = np.tanh(z[:, 2 * H:3 * H])     # (L1) candidate       c̃_t = tanh(z_c)
+    o = sigmoid(z[:, 3 * H:4 * H])     # (L1) output gate     o_t = σ(z_o)
+    c = f * c_prev + i * g             # (L2) c_t = f_t ⊙ c_{t-1} + i_t ⊙ c̃_t
+    tanh_c = np.tanh(c)
+    h = o * tanh_c                     # (L3) h_t = o_t ⊙ tanh(c_t)
+    # --8<-- [end:cell-forward]
+    return h, c, LSTMCellCache(x, h_prev, c_prev, i, f, g, o, tanh_c, p)
+
+
+def lstm_cell_backward(dh: np.ndarray, dc: np.ndarray, cache: LSTMCellCache) -> dict[str, np.ndarray]:
+    """Gradients of one LSTM step, written for reading: one line per equation, (L5)–(L9).
+
+    Parameters
+    ----------
+    dh : ndarray of shape (B, H)
+        ``δh_t = ∂L/∂h_t``, everything that reaches ``h_t`` (its loss term and step ``t+1``).
+    dc : ndarray of shape (B, H)
+        What reaches ``c_t`` from outside this step: ``f_{t+1} ⊙ δc_{t+1}`` (the ``c_prev``
+        result of step ``t+1``), or ``torch.nn.LSTM``'s ``dc_n`` at the last step.
+    cache : LSTMCellCache
+        From [lstm_cell_forward][solutions.lstm.lstm_cell_forward].
+
+    Returns
+    -------
+    grads : dict
+        ``x`` (B, I), ``h_prev`` (B, H), ``c_prev`` (B, H), ``W_ih`` (4H, I), ``W_hh`` (4H, H),
+        ``b_ih`` (4H,), ``b_hh`` (4H,), in the input's dtype; ``b_ih`` and ``b_hh`` get the
+        same gradient, because only their sum enters.
+
+    Raises
+    ------
+    ValueError
+        ``dh`` or ``dc`` not shaped like ``h_prev``, of another dtype, or not finite; ``cache``
+        not an ``LSTMCellCache``.
+    """
+    k = check_cache(cache, LSTMCellCache)
+    B, H = k.h_prev.shape
+    s = Shapes(k.h_prev.dtype, B=B, H=H)
+    s.array("dh", dh, ("B", "H"))
+    s.array("dc", dc, ("B", "H"))
+    x, h_prev, c_prev, i, f, g, o, tanh_c, p = k
+    # --8<-- [start:cell-backward] lstm_cell_backward
+    dc = dh * o * (1 - tanh_c**2) + dc     # (L6) δc_t = δh_t ⊙ o_t ⊙ (1 − tanh² c_t) + f_{t+1} ⊙ δc_{t+1}
+    d_o = dh * tanh_c * o * (1 - o)        # (L5) δ_o = δh_t ⊙ tanh(c_t) ⊙ o_t(1 − o_t)
+    d_f = dc * c_prev * f * (1 - f)        # (L7) δ_f = δc_t ⊙ c_{t-1} ⊙ f_t(1 − f_t)
+    d_i = dc * g * i * (1 - i)             # (L7) δ_i = δc_t ⊙ c̃_t ⊙ i_t(1 − i_t)
+    d_g = dc * i * (1 - g**2)              # (L7) δ_c = δc_t ⊙ i_t ⊙ (1 − c̃_t²)
+    d = np.concatenate([d_i, d_f, d_g, d_o], axis=1)   # (B, 4H): δ_t, gates in PyTorch's order
+    grads = {
+        "x": d @ p["W_ih"],                # Σ_* W_*ᵀ δ_*
+        "h_prev": d @ p["W_hh"],           # (L8) Σ_* U_*ᵀ δ_*  (the loss term of h_{t-1} is added by the caller)
+        "c_prev": f * dc,                  # f_t ⊙ δc_t: the additive path to c_{t-1}
+        "W_ih": d.T @ x,                   # (L9) δ_* x_tᵀ, summed over the batch
+        "W_hh": d.T @ h_prev,              # (L9) δ_* h_{t-1}ᵀ
+        "b_ih": d.sum(axis=0),             # (L9) δ_*
+    }
+    grads["b_hh"] = grads["b_ih"].copy()
+    # --8<-- [end:cell-backward]
+    return grads
+
+
+class LSTMLoopCache(NamedTuple):
+    """What [lstm_forward_loop][solutions.lstm.lstm_forward_loop] keeps: one cell cache per step."""
+
+    PRODUCER = "solutions.lstm.lstm_forward_loop"
+
+    steps: list[LSTMCellCache]
+    """``steps[t]`` is the [LSTMCellCache][solutions.lstm.LSTMCellCache] of step ``t`` (0-based)."""
+
+
+def lstm_forward_loop(
+    x: np.ndarray, h0: np.ndarray, c0: np.ndarray, params: Params
+) -> tuple[np.ndarray, np.ndarray, LSTMLoopCache]:
+    """The reference: a sequence is a loop of cells, [lstm_cell_forward][solutions.lstm.lstm_cell_forward] at every step.
+
+    Written for reading; [lstm_forward][solutions.lstm.lstm_forward] computes the same states
+    faster, and a test requires the two to agree (and to agree with ``torch.nn.LSTM``).
+
+    Parameters
+    ----------
+    x : ndarray of shape (T, B, I)
+        Inputs, time first.
+    h0, c0 : ndarray of shape (B, H)
+        Initial hidden and cell state.
+    params : dict
+        As for [lstm_forward][solutions.lstm.lstm_forward].
+
+    Returns
+    -------
+    h, c : ndarray of shape (T, B, H)
+        ``h_1 … h_T`` and ``c_1 … c_T``.
+    cache : LSTMLoopCache
+        For [lstm_backward_loop][solutions.lstm.lstm_backward_loop].
+
+    Raises
+    ------
+    ValueError
+        As [lstm_forward][solutions.lstm.lstm_forward].
+    """
+    _, p = _check_inputs(x, h0, c0, params)
+    # --8<-- [start:loop-forward] lstm_forward_loop
+    h_t, c_t, hs, cs, steps = h0, c0, [], [], []
+    for x_t in x:                                              # t = 1 … T
+        h_t, c_t, step = lstm_cell_forward(x_t, h_t, c_t, p)   # (L1)–(L3)
+        hs.append(h_t)
+        cs.append(c_t)
+        steps.append(step)
+    # --8<-- [end:loop-forward]
+    return np.stack(hs), np.stack(cs), LSTMLoopCache(steps)
+
+
+def lstm_backward_loop(
+    dh: np.ndarray,
+    cache: LSTMLoopCache,
+    dh_n: np.ndarray | None = None,
+    dc_n: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    """The reference BPTT: [lstm_cell_backward][solutions.lstm.lstm_cell_backward] at every step, last to first.
+
+    Carries two gradients back, ``δh`` (through ``U``) and ``δc`` (through ``f_t``); the
+    parameters are shared by every step, so their gradients are summed over the steps (L9).
+    Same arguments and result as [lstm_backward][solutions.lstm.lstm_backward], which a test
+    ties to this.
+
+    Parameters
+    ----------
+    dh : ndarray of shape (T, B, H)
+        ``∂L/∂h_t`` from outside the recurrence for every step ``t``.
+    cache : LSTMLoopCache
+        From [lstm_forward_loop][solutions.lstm.lstm_forward_loop].
+    dh_n, dc_n : ndarray of shape (B, H), optional
+        Extra gradients into ``h_T`` and ``c_T`` (what ``torch.nn.LSTM``'s ``(h_n, c_n)``
+        receive); ``None`` is zero.
+
+    Returns
+    -------
+    grads : dict
+        ``x`` (T, B, I), ``h0`` (B, H), ``c0`` (B, H), ``W_ih``, ``W_hh``, ``b_ih``, ``b_hh``.
+
+    Raises
+    ------
+    ValueError
+        ``cache`` not an ``LSTMLoopCache``, ``dh`` not (T, B, H) in the cache's dtype,
+        ``dh_n``/``dc_n`` not (B, H), or NaN/inf.
+    """
+    c = check_cache(cache, LSTMLoopCache)
+    if not c.steps:
+        raise ValueError("cache is a malformed LSTMLoopCache: cache.steps is empty")
+    T = len(c.steps)
+    B, H = c.steps[0].h_prev.shape
+    s = Shapes(c.steps[0].h_prev.dtype, T=T, B=B, H=H)
+    s.array("dh", dh, ("T", "B", "H"))
+    for name, extra in (("dh_n", dh_n), ("dc_n", dc_n)):
+        if extra is not None:
+            s.array(name, extra, ("B", "H"))
+    # --8<-- [start:loop-backward] lstm_backward_loop
+    grads = {key: np.zeros_like(c.steps[0].params[key]) for key in LSTM_PARAM_SHAPES}
+    dx = []
+    dh_next = np.zeros_like(dh[0]) if dh_n is None else dh_n   # what reaches h_T from beyond step T
+    dc_next = np.zeros_like(dh[0]) if dc_n is None else dc_n   # what reaches c_T from beyond step T
+    for t in range(T - 1, -1, -1):
+        g = lstm_cell_backward(dh[t] + dh_next, dc_next, c.steps[t])   # (L8): δh_t = ∂L_t/∂h_t + Σ_* U_*ᵀ δ_{*,t+1}
+        for key in LSTM_PARAM_SHAPES:
+            grads[key] += g[key]                               # (L9): W_*, U_*, b_* are shared by every step
+        dx.append(g["x"])
+        dh_next, dc_next = g["h_prev"], g["c_prev"]
+    grads["x"], grads["h0"], grads["c0"] = np.stack(dx[::-1]), dh_next, dc_next
+    # --8<-- [end:loop-backward]
     return grads

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from solutions.validate import Params
+from solutions.validate import PARAM_KEYS, Params, check_int
 
-PARAM_NAMES: dict[str, str] = {"W_ih": "weight_ih", "W_hh": "weight_hh", "b_ih": "bias_ih", "b_hh": "bias_hh"}
+PARAM_NAMES: dict[str, str] = dict(zip(PARAM_KEYS, ("weight_ih", "weight_hh", "bias_ih", "bias_hh")))
 """Our names to ``torch.nn.RNN``'s, without the ``_l{layer}`` (and ``_reverse``) suffix."""
 
 INITS = ("normal", "uniform")
@@ -67,8 +67,7 @@ def random_params(
         A size < 1, an unknown ``init``.
     """
     for name, n in (("I", I), ("H", H), ("gates", gates)) + ((("O", O),) if O is not None else ()):
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-            raise ValueError(f"{name} must be an integer >= 1; got {n!r}")
+        check_int(name, n)
     if init not in INITS:
         raise ValueError(f"init must be one of {INITS}; got {init!r}")
     rng = np.random.default_rng(rng)

@@ -69,7 +69,7 @@ def forward_without_tanh(x: np.ndarray, h0: np.ndarray, params: Params) -> tuple
     h = np.empty((x.shape[0], *h0.shape), dtype=x.dtype)
     h_prev = h0
     for t in range(x.shape[0]):
-        # --8<-- [start:forward_without_tanh]
+        # --8<-- [start:forward_without_tanh] forward_without_tanh
         # BUG: h_t = z_t, the tanh is missing
         h[t] = x[t] @ p["W_ih"].T + h_prev @ p["W_hh"].T + (p["b_ih"] + p["b_hh"])
         # --8<-- [end:forward_without_tanh]
@@ -77,7 +77,8 @@ def forward_without_tanh(x: np.ndarray, h0: np.ndarray, params: Params) -> tuple
     return h, RnnCache(x, h0, h.copy(), p)
 
 
-def truncated_uses_h_t(dh: np.ndarray, cache: tuple, truncate: int | None = None) -> dict[str, np.ndarray]:
+def truncated_uses_h_t(dh: np.ndarray, cache: tuple, truncate: int | None = None,
+                       dh_n: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """WRONG [rnn_backward][solutions.sequence.rnn_backward]: ``tanh'`` at ``h_t`` inside the inner loop.
 
     Bug: walking back from the loss ``L_t``, the step ``δ_{t,k−1} = f'(z_{k−1}) ⊙ Uᵀ δ_{t,k}``
@@ -95,21 +96,24 @@ def truncated_uses_h_t(dh: np.ndarray, cache: tuple, truncate: int | None = None
         From [rnn_forward][solutions.sequence.rnn_forward].
     truncate : int, optional
         Window length of truncated BPTT; ``None`` is full BPTT (the bug is there too).
+    dh_n : ndarray of shape (B, H), optional
+        ``∂L/∂h_n``, as for ``rnn_backward``.
 
     Returns
     -------
     grads : dict
         Keys and shapes of [rnn_backward][solutions.sequence.rnn_backward]'s result.
     """
-    # --8<-- [start:truncated_uses_h_t]
+    # --8<-- [start:truncated_uses_h_t] truncated_uses_h_t
     def wrong_step(delta, t, k, dh, h, hp, W_hh):
         # BUG: h[t] is the outer loop's h_t; right: hp[k] = h_{k-1}
         return (1.0 - h[t] ** 2) * (delta @ W_hh)
     # --8<-- [end:truncated_uses_h_t]
-    return double_sum_grads(dh, cache, truncate, step=wrong_step)
+    return double_sum_grads(dh, cache, truncate, dh_n, step=wrong_step)
 
 
-def sums_into_wrong_variable(dh: np.ndarray, cache: tuple, truncate: int | None = None) -> dict[str, np.ndarray]:
+def sums_into_wrong_variable(dh: np.ndarray, cache: tuple, truncate: int | None = None,
+                             dh_n: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """WRONG [rnn_backward][solutions.sequence.rnn_backward]: step ``k−1``'s loss gradient joins ``L_t``'s error.
 
     Bug: the double sum carries the error of ONE loss term ``L_t`` back in time, but the step
@@ -128,21 +132,24 @@ def sums_into_wrong_variable(dh: np.ndarray, cache: tuple, truncate: int | None 
         From [rnn_forward][solutions.sequence.rnn_forward].
     truncate : int, optional
         Window length of truncated BPTT; ``None`` is full BPTT.
+    dh_n : ndarray of shape (B, H), optional
+        ``∂L/∂h_n``, as for ``rnn_backward``.
 
     Returns
     -------
     grads : dict
         Keys and shapes of [rnn_backward][solutions.sequence.rnn_backward]'s result.
     """
-    # --8<-- [start:sums_into_wrong_variable]
+    # --8<-- [start:sums_into_wrong_variable] sums_into_wrong_variable
     def wrong_step(delta, t, k, dh, h, hp, W_hh):
         # BUG: dh[k-1] = ∂L_{k-1}/∂h_{k-1} belongs to L_{k-1}, not to L_t
         return (1.0 - hp[k] ** 2) * (delta @ W_hh + dh[k - 1])
     # --8<-- [end:sums_into_wrong_variable]
-    return double_sum_grads(dh, cache, truncate, step=wrong_step)
+    return double_sum_grads(dh, cache, truncate, dh_n, step=wrong_step)
 
 
-def transposed_outer_product(dh: np.ndarray, cache: tuple, truncate: int | None = None) -> dict[str, np.ndarray]:
+def transposed_outer_product(dh: np.ndarray, cache: tuple, truncate: int | None = None,
+                             dh_n: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """WRONG [rnn_backward][solutions.sequence.rnn_backward]: ``h_{k−1} δᵀ`` where ``δ h_{k−1}ᵀ`` belongs.
 
     Bug: the outer product of (6.39) is taken in the wrong order, which returns ``(∂L/∂U)ᵀ``.
@@ -159,18 +166,20 @@ def transposed_outer_product(dh: np.ndarray, cache: tuple, truncate: int | None 
         From [rnn_forward][solutions.sequence.rnn_forward].
     truncate : int, optional
         Window length of truncated BPTT; ``None`` is full BPTT.
+    dh_n : ndarray of shape (B, H), optional
+        ``∂L/∂h_n``, as for ``rnn_backward``.
 
     Returns
     -------
     grads : dict
         Keys and shapes of [rnn_backward][solutions.sequence.rnn_backward]'s result.
     """
-    # --8<-- [start:transposed_outer_product]
+    # --8<-- [start:transposed_outer_product] transposed_outer_product
     def wrong_outer(delta, h_prev):
         # BUG: h_{k-1} δᵀ = (δ h_{k-1}ᵀ)ᵀ; right: delta.T @ h_prev
         return h_prev.T @ delta
     # --8<-- [end:transposed_outer_product]
-    return double_sum_grads(dh, cache, truncate, outer=wrong_outer)
+    return double_sum_grads(dh, cache, truncate, dh_n, outer=wrong_outer)
 
 
 def reads_global(ba: np.ndarray) -> Backward:
@@ -203,7 +212,7 @@ def reads_global(ba: np.ndarray) -> Backward:
     def reads_global(dh: np.ndarray, cache: CellCache) -> dict[str, np.ndarray]:
         grads = rnn_cell_backward(dh, cache)             # every other gradient: the correct kernel
         x, h_prev, p = cache.x, cache.h_prev, cache.params
-        # --8<-- [start:reads_global]
+        # --8<-- [start:reads_global] reads_global
         # BUG: `ba` is not an argument: the value an earlier notebook cell left behind
         z = x @ p["W_ih"].T + h_prev @ p["W_hh"].T + ba
         grads["b_ih"] = ((1.0 - np.tanh(z) ** 2) * dh).sum(axis=0)

@@ -27,7 +27,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from solutions.validate import Shapes
+from solutions.validate import Shapes, check_int
 
 #: A tree: a leaf index (``int``) or a 2-tuple of trees, e.g. ``((0, 1), 2)``.
 Tree = int | tuple
@@ -154,7 +154,7 @@ def tree_forward(tree: tuple, leaves: Sequence[np.ndarray], W: np.ndarray, b: np
                     f"tree: the subtree {_short(child)} is a right child, so its state (size D = {D}) "
                     f"must have size M = {M}: W of shape (D, D + M) = {W.shape} allows subtrees on the "
                     "right only when M = D")
-    # --8<-- [start:forward]
+    # --8<-- [start:forward] tree_forward
     Wl, Wr = W[:, :D], W[:, D:]         # the columns that read the left and the right child
     states: dict[tuple, np.ndarray] = {}
     h_last: dict[int, np.ndarray] = {}  # id(subtree) -> state: avoids hashing deep keys twice
@@ -184,9 +184,8 @@ def chain(T: int) -> tuple:
     ValueError
         ``T`` is not an integer >= 1.
     """
-    if isinstance(T, bool) or not isinstance(T, (int, np.integer)) or T < 1:
-        raise ValueError(f"T must be an integer >= 1; got {T!r}")
-    # --8<-- [start:chain]
+    check_int("T", T)
+    # --8<-- [start:chain] chain
     tree: Tree = 0                      # leaf 0 is h_0
     for t in range(1, int(T) + 1):
         tree = (tree, t)                # node t = (node t-1, x_t)

@@ -23,7 +23,6 @@ from numbers import Real
 from typing import NamedTuple
 
 import numpy as np
-import torch
 
 from solutions import sequence
 from solutions.validate import Params, Shapes, check_cache, check_inputs
@@ -88,16 +87,21 @@ def residual_forward(
         ``alpha`` that is not a finite number.
     """
     _, p = check_inputs(x, h0, params)
-    a = check_alpha(alpha)
-    h, g = _forward(x, h0, p, a)
-    return h, ResidualCache(x, h0, h.copy(), g, p, a)
+    h, cache = residual_forward_unchecked(x, h0, p, check_alpha(alpha))
+    return h.copy(), cache
 
 
-def _forward(x: np.ndarray, h0: np.ndarray, p: Params, a: float) -> tuple[np.ndarray, np.ndarray]:
-    """[residual_forward][solutions.residual.residual_forward]'s kernel: ``(h, g)``, no checks."""
+def residual_forward_unchecked(
+    x: np.ndarray, h0: np.ndarray, p: Params, a: float
+) -> tuple[np.ndarray, ResidualCache]:
+    """[residual_forward][solutions.residual.residual_forward] without the input checks and the copy.
+
+    For callers that checked the inputs already. The cache holds the returned ``h`` itself,
+    so the caller must not edit it.
+    """
     T, B, I = x.shape
     H = h0.shape[1]
-    # --8<-- [start:forward]
+    # --8<-- [start:forward] residual_forward
     g = np.empty((T, B, H), dtype=x.dtype)
     Wx = g.reshape(T * B, H)
     np.matmul(x.reshape(T * B, I), p["W_ih"].T, out=Wx)  # W x_t for every t: one GEMM
@@ -111,10 +115,10 @@ def _forward(x: np.ndarray, h0: np.ndarray, p: Params, a: float) -> tuple[np.nda
         h[t] += h_prev                   # h_t = h_{t-1} + α g_t         (6.50)
         h_prev = h[t]
     # --8<-- [end:forward]
-    return h, g
+    return h, ResidualCache(x, h0, h, g, p, a)
 
 
-def residual_backward(dh: np.ndarray, cache: ResidualCache) -> dict[str, np.ndarray]:
+def residual_backward(dh: np.ndarray, cache: ResidualCache, dh_n: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Backpropagation through time for [residual_forward][solutions.residual.residual_forward].
 
     The loop carries ``∂L/∂h_{t-1} = ∂L/∂h_t + Uᵀ δ_t`` backwards: the first term is the
@@ -128,6 +132,9 @@ def residual_backward(dh: np.ndarray, cache: ResidualCache) -> dict[str, np.ndar
         ``∂L/∂h_t`` from outside the recurrence (the loss terms) for every step ``t``.
     cache : ResidualCache
         From [residual_forward][solutions.residual.residual_forward].
+    dh_n : ndarray of shape (B, H), optional
+        ``∂L/∂h_n``, the gradient of the final state ``h_T`` (as ``torch.nn`` returns a
+        final state), added to ``dh[-1]``; ``None``: the loss does not read it.
 
     Returns
     -------
@@ -138,17 +145,29 @@ def residual_backward(dh: np.ndarray, cache: ResidualCache) -> dict[str, np.ndar
     Raises
     ------
     ValueError
-        A cache not made by ``residual_forward``; ``dh`` not shaped like ``h``, of another
-        dtype, or not finite.
+        A cache not made by ``residual_forward``; ``dh`` not shaped like ``h`` or ``dh_n``
+        not (B, H), of another dtype, or not finite.
     """
     c = check_cache(cache, ResidualCache)
-    x, h0, h, g, p, a = c.x, c.h0, c.h, c.g, c.params, c.alpha
+    T, B, H = c.h.shape
+    s = Shapes(c.h.dtype, T=T, B=B, H=H)
+    s.array("dh", dh, ("T", "B", "H"))
+    if dh_n is not None:
+        s.array("dh_n", dh_n, ("B", "H"))
+    return residual_backward_unchecked(dh, c, dh_n)
+
+
+def residual_backward_unchecked(dh: np.ndarray, cache: ResidualCache,
+                                dh_n: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """[residual_backward][solutions.residual.residual_backward] without the checks, for callers that checked."""
+    x, h0, h, g, p, a = cache.x, cache.h0, cache.h, cache.g, cache.params, cache.alpha
     T, B, H = h.shape
-    Shapes(h.dtype, T=T, B=B, H=H).array("dh", dh, ("T", "B", "H"))
     I = x.shape[2]
-    # --8<-- [start:backward]
+    # --8<-- [start:backward] residual_backward
     dz = a * (1.0 - g * g)                  # α f'(z_t) = α (1 − g_t²), all t at once
     dh_next = np.zeros((B, H), dtype=h.dtype)   # ∂L/∂h_t arriving from step t+1
+    if dh_n is not None:
+        dh_next += dh_n                     # ∂L/∂h_T through the final state
     for t in range(T - 1, -1, -1):
         dh_t = dh[t] + dh_next              # ∂L/∂h_t: own loss term + the future
         dz[t] *= dh_t                       # δ_t = α f'(z_t) ⊙ ∂L/∂h_t
@@ -165,33 +184,6 @@ def residual_backward(dh: np.ndarray, cache: ResidualCache) -> dict[str, np.ndar
     grads["b_hh"] = grads["b_ih"].copy()
     # --8<-- [end:backward]
     return grads
-
-
-def residual_forward_torch(
-    x: torch.Tensor, h0: torch.Tensor, params: dict[str, torch.Tensor], alpha: float = 1.0
-) -> torch.Tensor:
-    """The same update in PyTorch, step by step, for autograd to differentiate (the reference).
-
-    Parameters
-    ----------
-    x : Tensor of shape (T, B, I)
-    h0 : Tensor of shape (B, H)
-    params : dict of Tensor
-        ``W_ih`` (H, I), ``W_hh`` (H, H), ``b_ih`` (H,), ``b_hh`` (H,).
-    alpha : float
-
-    Returns
-    -------
-    h : Tensor of shape (T, B, H)
-        ``h_1 … h_T``, built from differentiable operations only.
-    """
-    a = check_alpha(alpha)
-    hs, h_prev = [], h0
-    for x_t in x:
-        z = x_t @ params["W_ih"].T + params["b_ih"] + h_prev @ params["W_hh"].T + params["b_hh"]
-        h_prev = h_prev + a * torch.tanh(z)
-        hs.append(h_prev)
-    return torch.stack(hs)
 
 
 def step_jacobians(
@@ -230,13 +222,13 @@ def step_jacobians(
         raise ValueError(f"kind must be 'plain' or 'residual'; got {kind!r}")
     _, p = check_inputs(x, h0, params)
     a = check_alpha(alpha)
-    # --8<-- [start:jacobian]
+    # --8<-- [start:jacobian] step_jacobians
     if kind == "plain":
-        h = sequence._forward(x, h0, p)        # the tanh RNN's states
+        h, _ = sequence.rnn_forward_unchecked(x, h0, p)   # the tanh RNN's states
         D = 1.0 - h * h                        # f'(z_t) = 1 − h_t²
     else:
-        h, g = _forward(x, h0, p, a)           # the residual states and branch
-        D = a * (1.0 - g * g)                  # α f'(z_t) = α (1 − g_t²)
+        h, c = residual_forward_unchecked(x, h0, p, a)    # the residual states and branch g
+        D = a * (1.0 - c.g * c.g)              # α f'(z_t) = α (1 − g_t²)
     J = D[..., None] * p["W_hh"]               # diag(f'(z_t)) U, every t and example
     if kind == "residual":
         J += np.eye(h.shape[2], dtype=h.dtype) # I + α diag(f'(z_t)) U
@@ -280,7 +272,7 @@ def state_jacobian_norms(
     """
     J = step_jacobians(x, h0, params, kind, alpha)
     T, B, H, _ = J.shape
-    # --8<-- [start:product]
+    # --8<-- [start:product] state_jacobian_norms
     P = np.broadcast_to(np.eye(H, dtype=J.dtype), (B, H, H)).copy()  # ∂h_0/∂h_0 = I
     log_scale = np.zeros(B)                    # true product = P · exp(log_scale)
     log_norms = np.empty((T, B))

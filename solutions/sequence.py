@@ -14,9 +14,15 @@ A sequence is a loop of cells: [rnn_forward_loop][solutions.sequence.rnn_forward
 [rnn_cell_backward][solutions.cell.rnn_cell_backward] at every step, and are the readable
 reference that a test ties to the fast pair. The fast pair computes the same numbers with
 the input terms of all steps in one matrix product, states written in place, and no
-allocation inside the time loop. Public functions check their inputs once; the kernels
-``_forward`` and ``_backward`` behind them do not check, for internal callers that already
-did (``bptt``, the bidirectional layer).
+allocation inside the time loop.
+
+The pattern every model of the package follows: the public functions check their inputs
+once; the unchecked kernels behind them,
+[rnn_forward_unchecked][solutions.sequence.rnn_forward_unchecked] and
+[rnn_backward_unchecked][solutions.sequence.rnn_backward_unchecked], are for callers that
+checked already (``bptt``, the bidirectional layer, the course adapters, the residual
+Jacobians). The backward functions take the gradient of the final state as ``torch.nn``
+returns it, ``dh_n``.
 """
 
 from __future__ import annotations
@@ -26,10 +32,7 @@ from typing import NamedTuple
 import numpy as np
 
 from solutions.cell import CellCache, rnn_cell_backward, rnn_cell_forward
-from solutions.validate import Params, Shapes, check_cache, check_inputs, check_truncate
-
-#: The recurrent parameters, whose gradients every backward function returns.
-PARAM_KEYS = ("W_ih", "W_hh", "b_ih", "b_hh")
+from solutions.validate import OUTPUT_PARAM_SHAPES, PARAM_KEYS, Params, Shapes, check_cache, check_inputs, check_truncate
 
 
 class RnnCache(NamedTuple):
@@ -86,21 +89,25 @@ def rnn_forward(x: np.ndarray, h0: np.ndarray, params: Params) -> tuple[np.ndarr
         Wrong rank or shape, a missing parameter, mixed dtypes, NaN or infinity.
     """
     _, p = check_inputs(x, h0, params)
-    h = _forward(x, h0, p)
-    return h, RnnCache(x, h0, h.copy(), p)
+    h, cache = rnn_forward_unchecked(x, h0, p)
+    return h.copy(), cache
 
 
-def _forward(x: np.ndarray, h0: np.ndarray, p: Params) -> np.ndarray:
-    """[rnn_forward][solutions.sequence.rnn_forward]'s kernel: no checks, no copy."""
+def rnn_forward_unchecked(x: np.ndarray, h0: np.ndarray, p: Params) -> tuple[np.ndarray, RnnCache]:
+    """[rnn_forward][solutions.sequence.rnn_forward] without the input checks and the copy.
+
+    For callers that checked the inputs already. The cache holds the returned ``h`` itself,
+    so the caller must not edit it (``rnn_forward`` hands out a copy instead).
+    """
     T, B, I = x.shape
     H = h0.shape[1]
-    # --8<-- [start:forward]
+    # --8<-- [start:forward] rnn_forward
     h = np.empty((T, B, H), dtype=x.dtype)
     np.matmul(x.reshape(T * B, I), p["W_ih"].T, out=h.reshape(T * B, H))  # W x_t, all t: one GEMM
     h += p["b_ih"] + p["b_hh"]                   # + b
     U_T = p["W_hh"].T                            # Uᵀ for the row layout, taken once
     Uh = np.empty((B, H), dtype=x.dtype)         # U h_{t-1}, one buffer for every step
-    # --8<-- [start:recurrence]
+    # --8<-- [start:recurrence] rnn_forward
     h_prev = h0
     for h_t in h:                                # h_t: row t of h, written in place
         np.dot(h_prev, U_T, out=Uh)              # U h_{t-1}
@@ -109,10 +116,11 @@ def _forward(x: np.ndarray, h0: np.ndarray, p: Params) -> np.ndarray:
         h_prev = h_t
     # --8<-- [end:recurrence]
     # --8<-- [end:forward]
-    return h
+    return h, RnnCache(x, h0, h, p)
 
 
-def rnn_backward(dh: np.ndarray, cache: RnnCache, truncate: int | None = None) -> dict[str, np.ndarray]:
+def rnn_backward(dh: np.ndarray, cache: RnnCache, truncate: int | None = None,
+                 dh_n: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Backpropagation through time for [rnn_forward][solutions.sequence.rnn_forward].
 
     Implements (6.39), (6.40) and (6.41) of the book in their O(T) form: the loop carries
@@ -130,6 +138,11 @@ def rnn_backward(dh: np.ndarray, cache: RnnCache, truncate: int | None = None) -
         Truncated BPTT with windows of ``truncate`` steps: the state entering steps
         ``k, 2k, …`` (0-based) is treated as a constant, as ``h = h.detach()`` there does in
         PyTorch. ``None`` (default) is full BPTT.
+    dh_n : ndarray of shape (B, H), optional
+        ``∂L/∂h_n``, the gradient of the final state ``h_n = h_T`` as ``torch.nn.RNN``
+        returns it (one layer, one direction: ``h_n[0]``), added to ``dh[-1]`` (also when
+        ``truncate`` is set: the last window ends at ``h_T``). ``None``: the loss does not
+        read ``h_n``.
 
     Returns
     -------
@@ -140,28 +153,37 @@ def rnn_backward(dh: np.ndarray, cache: RnnCache, truncate: int | None = None) -
     Raises
     ------
     ValueError
-        ``cache`` not an ``RnnCache``, ``dh`` not shaped like ``h``, another dtype, NaN/inf,
-        or ``truncate`` < 1.
+        ``cache`` not an ``RnnCache``, ``dh`` not shaped like ``h`` or ``dh_n`` not (B, H),
+        another dtype, NaN/inf, or ``truncate`` < 1.
     """
     c = check_cache(cache, RnnCache)
-    T, B, H = c.h.shape
-    Shapes(c.h.dtype, T=T, B=B, H=H).array("dh", dh, ("T", "B", "H"))
-    return _backward(dh, c, check_truncate(truncate))
+    dh_n = _check_dh(dh, dh_n, *c.h.shape, c.h.dtype)
+    return rnn_backward_unchecked(dh, c, check_truncate(truncate), dh_n)
 
 
-def _backward(dh: np.ndarray, cache: RnnCache, truncate: int | None) -> dict[str, np.ndarray]:
-    """[rnn_backward][solutions.sequence.rnn_backward]'s kernel: no checks."""
+def _check_dh(dh: object, dh_n: object, T: int, B: int, H: int, dtype: np.dtype) -> np.ndarray | None:
+    """``dh`` of shape (T, B, H) and ``dh_n``, if given, of shape (B, H), both in the states' dtype."""
+    s = Shapes(dtype, T=T, B=B, H=H)
+    s.array("dh", dh, ("T", "B", "H"))
+    return None if dh_n is None else s.array("dh_n", dh_n, ("B", "H"))
+
+
+def rnn_backward_unchecked(dh: np.ndarray, cache: RnnCache, truncate: int | None = None,
+                           dh_n: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """[rnn_backward][solutions.sequence.rnn_backward] without the checks, for callers that checked."""
     x, h0, h, p = cache.x, cache.h0, cache.h, cache.params
     T, B, H = h.shape
     I = x.shape[2]
     k = truncate or T                  # window length; T: one window, full BPTT
-    # --8<-- [start:backward]
-    # --8<-- [start:delta-recursion]
+    # --8<-- [start:backward] rnn_backward
+    # --8<-- [start:delta-recursion] rnn_backward
     dz = np.multiply(h, h)             # h_t², every t at once
     np.subtract(1.0, dz, out=dz)       # tanh'(z_t) = 1 − h_t², in place
     U = p["W_hh"]
     dh_next = np.zeros((B, H), dtype=h.dtype)  # ∂L/∂h_t: the part from step t+1, then all of it
-    # --8<-- [start:delta-loop]
+    if dh_n is not None:
+        dh_next += dh_n                # ∂L/∂h_T through h_n: joins dh[T-1] at the first step
+    # --8<-- [start:delta-loop] rnn_backward
     for t in range(T - 1, -1, -1):
         dz_t = dz[t]
         dh_next += dh[t]               # ∂L/∂h_t = ∂L_t/∂h_t + Uᵀ δ_{t+1}
@@ -172,7 +194,7 @@ def _backward(dh: np.ndarray, cache: RnnCache, truncate: int | None) -> dict[str
             np.dot(dz_t, U, out=dh_next)       # ∂L/∂h_{t-1} = Uᵀ δ_t
     # --8<-- [end:delta-loop]
     # --8<-- [end:delta-recursion]
-    # --8<-- [start:param-grads]
+    # --8<-- [start:param-grads] rnn_backward
     d = dz.reshape(T * B, H)           # every δ_t, one row per step and example
     dW_hh = d[B:].T @ h[:-1].reshape((T - 1) * B, H)   # (6.39) Σ_t δ_t h_{t-1}ᵀ, t ≥ 2
     dW_hh += dz[0].T @ h0                               #        + δ_1 h_0ᵀ
@@ -226,7 +248,7 @@ def rnn_forward_loop(x: np.ndarray, h0: np.ndarray, params: Params) -> tuple[np.
         As [rnn_forward][solutions.sequence.rnn_forward].
     """
     _, p = check_inputs(x, h0, params)
-    # --8<-- [start:loop-forward]
+    # --8<-- [start:loop-forward] rnn_forward_loop
     h_t, hs, steps = h0, [], []
     for x_t in x:                                      # t = 1 … T
         h_t, step = rnn_cell_forward(x_t, h_t, p)      # h_t = tanh(W x_t + U h_{t-1} + b)
@@ -236,7 +258,8 @@ def rnn_forward_loop(x: np.ndarray, h0: np.ndarray, params: Params) -> tuple[np.
     return np.stack(hs), LoopCache(steps)
 
 
-def rnn_backward_loop(dh: np.ndarray, cache: LoopCache, truncate: int | None = None) -> dict[str, np.ndarray]:
+def rnn_backward_loop(dh: np.ndarray, cache: LoopCache, truncate: int | None = None,
+                      dh_n: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """The reference BPTT: [rnn_cell_backward][solutions.cell.rnn_cell_backward] at every step, last to first.
 
     Each step's ``∂L/∂h_t`` is its own loss term plus what step ``t+1`` sends back; the
@@ -252,6 +275,8 @@ def rnn_backward_loop(dh: np.ndarray, cache: LoopCache, truncate: int | None = N
         From [rnn_forward_loop][solutions.sequence.rnn_forward_loop].
     truncate : int, optional
         Window length of truncated BPTT, as for ``rnn_backward``.
+    dh_n : ndarray of shape (B, H), optional
+        ``∂L/∂h_n``, added to ``dh[-1]``, as for ``rnn_backward``.
 
     Returns
     -------
@@ -261,20 +286,20 @@ def rnn_backward_loop(dh: np.ndarray, cache: LoopCache, truncate: int | None = N
     Raises
     ------
     ValueError
-        ``cache`` not a ``LoopCache``, ``dh`` not (T, B, H) in the cache's dtype, NaN/inf, or
-        ``truncate`` < 1.
+        ``cache`` not a ``LoopCache``, ``dh`` not (T, B, H) or ``dh_n`` not (B, H) in the
+        cache's dtype, NaN/inf, or ``truncate`` < 1.
     """
     c = check_cache(cache, LoopCache)
     if not c.steps:
         raise ValueError("cache is a malformed LoopCache: cache.steps is empty")
+    last = c.steps[-1].h                               # (B, H), the dtype of every state
+    dh_n = _check_dh(dh, dh_n, len(c.steps), *last.shape, last.dtype)
     T = len(c.steps)
-    B, H = c.steps[0].h.shape
-    Shapes(c.steps[0].h.dtype, T=T, B=B, H=H).array("dh", dh, ("T", "B", "H"))
     k = check_truncate(truncate) or T
-    # --8<-- [start:loop-backward]
+    # --8<-- [start:loop-backward] rnn_backward_loop
     grads = {key: np.zeros_like(c.steps[0].params[key]) for key in PARAM_KEYS}
     dx = []
-    dh_next = np.zeros_like(dh[0])                     # nothing comes back from step T+1
+    dh_next = np.zeros_like(dh[0]) if dh_n is None else dh_n  # from h_n, or nothing after step T
     for t in range(T - 1, -1, -1):
         g = rnn_cell_backward(dh[t] + dh_next, c.steps[t])  # ∂L/∂h_t: own loss + the future
         for key in PARAM_KEYS:
@@ -330,7 +355,7 @@ def bptt(
         ``truncate`` < 1.
     """
     s, p = check_inputs(x, h0, params)
-    p.update(s.params("params", params, {"V": ("O", "H"), "c": ("O",)}))
+    p.update(s.params("params", params, OUTPUT_PARAM_SHAPES))
     s.array("y", y, ("T", "B"), kind="int")
     O = params["V"].shape[0]
     if y.min() < 0 or y.max() >= O:
@@ -338,10 +363,10 @@ def bptt(
             f"y of shape (T, B) must hold class ids in [0, O) = [0, {O}); got values in [{y.min()}, {y.max()}]"
         )
     k = check_truncate(truncate)
-    h = _forward(x, h0, p)             # checked once above; h stays inside, so no copy
-    # --8<-- [start:bptt-call]
+    h, cache = rnn_forward_unchecked(x, h0, p)  # checked once above; h stays inside, so no copy
+    # --8<-- [start:bptt-call] bptt
     loss, do, grads_out = softmax_loss(h, y, p["V"], p["c"])   # output layer and loss
-    grads = _backward(do @ p["V"], RnnCache(x, h0, h, p), k)  # ∂L/∂h_t = Vᵀ ∂L/∂o_t, then BPTT
+    grads = rnn_backward_unchecked(do @ p["V"], cache, k)      # ∂L/∂h_t = Vᵀ ∂L/∂o_t, then BPTT
     grads.update(grads_out)                                    # ∂L/∂V, ∂L/∂c
     # --8<-- [end:bptt-call]
     return loss, grads
@@ -376,7 +401,7 @@ def softmax_loss(
         ``V`` (O, H) and ``c`` (O,).
     """
     T, B, H = h.shape
-    # --8<-- [start:output]
+    # --8<-- [start:output] softmax_loss
     o = h @ V.T + c                                    # o_t = V h_t + c
     o -= o.max(axis=2, keepdims=True)                  # stable softmax
     log_p = o - np.log(np.exp(o).sum(axis=2, keepdims=True))

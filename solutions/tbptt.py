@@ -31,15 +31,7 @@ from typing import NamedTuple
 import numpy as np
 
 from solutions.sequence import rnn_backward, rnn_forward, softmax_loss
-from solutions.validate import Params, Shapes
-
-PARAM_KEYS = ("W_ih", "W_hh", "b_ih", "b_hh", "V", "c")
-
-
-def _int(name: str, value: object, lo: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < lo:
-        raise ValueError(f"{name} must be an integer >= {lo}; got {value!r}")
-    return int(value)
+from solutions.validate import MODEL_KEYS, Params, Shapes, check_int
 
 
 class Update(NamedTuple):
@@ -50,7 +42,7 @@ class Update(NamedTuple):
     loss: float
     """The loss of the newest ``k1`` steps, ``Σ_t mean_b L_t``, before the update."""
     grads: dict[str, np.ndarray]
-    """The gradient applied (every key of ``PARAM_KEYS``), before the learning rate."""
+    """The gradient applied (every key of ``MODEL_KEYS``), before the learning rate."""
     cache_bytes: int
     """Bytes of the arrays kept for this backward pass: its cache and output probabilities."""
 
@@ -77,7 +69,7 @@ def window_grads(x: np.ndarray, y: np.ndarray, h_start: np.ndarray, params: Para
     loss : float
         ``Σ_t mean_b L_t`` over the last ``n_loss`` steps.
     grads : dict
-        Gradients of that loss for every key of ``PARAM_KEYS``.
+        Gradients of that loss for every key of ``MODEL_KEYS``.
     h : ndarray of shape (S, B, H)
         The window's states (a new array; ``h[-1]`` is carried into the next window).
     nbytes : int
@@ -94,7 +86,7 @@ def window_grads(x: np.ndarray, y: np.ndarray, h_start: np.ndarray, params: Para
     grads.update(grads_out)
     # --8<-- [end:window]
     nbytes = sum(a.nbytes for a in cache if isinstance(a, np.ndarray)) + do.nbytes
-    return float(loss), {k: grads[k] for k in PARAM_KEYS}, h.copy(), nbytes
+    return float(loss), {k: grads[k] for k in MODEL_KEYS}, h.copy(), nbytes
 
 
 class TBPTT:
@@ -121,8 +113,8 @@ class TBPTT:
     """
 
     def __init__(self, k1: int, k2: int | None = None, lr: float = 0.1) -> None:
-        self.k1 = _int("k1", k1)
-        self.k2 = self.k1 if k2 is None else _int("k2", k2)
+        self.k1 = check_int("k1", k1)
+        self.k2 = self.k1 if k2 is None else check_int("k2", k2)
         if self.k2 < self.k1:
             raise ValueError(f"k2 must be >= k1 = {self.k1}; got {k2!r}")
         if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr < 0:
@@ -167,17 +159,17 @@ class TBPTT:
             raise ValueError(f"y of shape (T, B) must hold class ids in [0, O) = [0, {O}); "
                              f"got values in [{y.min()}, {y.max()}]")
         T = x.shape[0]
-        p = {k: params[k].copy() for k in PARAM_KEYS}
+        p = {k: params[k].copy() for k in MODEL_KEYS}
         kept = {0: h0.copy()}                   # states a later backward pass starts from
         updates = []
-        # --8<-- [start:train]
+        # --8<-- [start:train] TBPTT
         for end in range(self.k1, T + self.k1, self.k1):
             end = min(end, T)                   # the last window may be shorter
             prev = updates[-1].end if updates else 0
             new = end - prev                    # the newest steps: k1 (fewer at the end)
             start = max(0, prev + self.k1 - self.k2)  # backpropagate through steps start+1 … end
             loss, g, h, nbytes = window_grads(x[start:end], y[start:end], kept[start], p, new)
-            for k in PARAM_KEYS:
+            for k in MODEL_KEYS:
                 p[k] -= self.lr * g[k]          # θ ← θ − η g: one update per window
             nxt = end + self.k1 - self.k2       # where the next backward pass starts
             kept = {t: v for t, v in kept.items() if t >= nxt}
@@ -185,37 +177,6 @@ class TBPTT:
             updates.append(Update(end, loss, g, nbytes))  # h_end goes on as a constant (detached)
         # --8<-- [end:train]
         return p, updates
-
-
-def tbptt_train(x: np.ndarray, y: np.ndarray, h0: np.ndarray, params: Params, k1: int,
-                k2: int | None = None, lr: float = 0.1) -> tuple[Params, list[Update]]:
-    """One pass of truncated BPTT(k1, k2) with SGD over a long sequence: ``TBPTT(k1, k2, lr).train(...)``.
-
-    The entry point for timing (``make bench``): one call makes ``ceil(T / k1)`` updates, each a
-    forward pass over at most ``k2`` steps, a backward pass over them and an SGD step; the time
-    per update is the call's time divided by ``len(updates)``. Full BPTT with one update is
-    ``k1 = k2 = T``.
-
-    Parameters
-    ----------
-    x : ndarray of shape (T, B, I)
-    y : integer ndarray of shape (T, B)
-    h0 : ndarray of shape (B, H)
-    params : dict
-        ``W_ih``, ``W_hh``, ``b_ih``, ``b_hh``, ``V``, ``c`` (not modified).
-    k1, k2 : int
-        Steps between updates and steps backpropagated (``k2 ≥ k1``; default ``k1``).
-    lr : float
-        Learning rate.
-
-    Returns
-    -------
-    params : dict
-        After the last update.
-    updates : list of Update
-        One per update.
-    """
-    return TBPTT(k1, k2, lr).train(x, y, h0, params)
 
 
 def full_bptt_bytes(T: int, B: int, I: int, H: int, O: int, itemsize: int = 8) -> int:

@@ -4,27 +4,33 @@
 book) over a sequence; its gradient is BPTT written out by hand in
 [RNNFunction.backward][solutions.torch_ops.RNNFunction.backward], the torch twin of
 [rnn_backward][solutions.sequence.rnn_backward]. [rnn_autograd][solutions.torch_ops.rnn_autograd]
-is the same recurrence in plain torch ops, differentiated by autograd: the reference.
+is the same recurrence in plain torch ops, differentiated by autograd: the reference;
+[residual_autograd][solutions.torch_ops.residual_autograd] is that reference for the residual
+update (6.50) of ``solutions.residual`` (which itself imports no torch).
 
 ``torch.nn.RNN`` stores layer ``l``'s weights as ``weight_ih_l{l}``, ``weight_hh_l{l}``,
 ``bias_ih_l{l}``, ``bias_hh_l{l}`` and, when bidirectional, the backward direction's as the
 same names with ``_reverse``. Those are, in the book's letters, ``W``, ``U`` and the two
-halves of ``b``; [rnn_params][solutions.torch_ops.rnn_params] takes them out.
+halves of ``b``; [rnn_params][solutions.torch_ops.rnn_params] takes them out and
+[load_params][solutions.torch_ops.load_params] puts NumPy parameters into any
+``torch.nn.RNN``, ``LSTM`` or ``GRU`` (the one way the package, its demos and tests do it).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import torch
 from torch.autograd.function import FunctionCtx, once_differentiable
 
 from solutions.params import PARAM_NAMES
-from solutions.validate import RNN_PARAM_SHAPES, Shapes, spec_text
+from solutions import residual, validate
+from solutions.validate import RNN_PARAM_SHAPES, Shapes, check_int, spec_text
 
-FLOAT_DTYPES = (torch.float32, torch.float64)
+FLOAT_DTYPES = tuple(getattr(torch, d.name) for d in validate.FLOAT_DTYPES)
+"""``validate.FLOAT_DTYPES`` as torch dtypes: ``torch.float32``, ``torch.float64``."""
 
 
 class TensorShapes(Shapes):
@@ -103,7 +109,7 @@ class RNNFunction(torch.autograd.Function):
         """
         T, B, I = x.shape
         H = h0.shape[1]
-        # --8<-- [start:forward]
+        # --8<-- [start:forward] RNNFunction
         h = torch.addmm(b_ih + b_hh, x.reshape(T * B, I), W_ih.T).view(T, B, H)  # W x_t + b, all t: one GEMM
         U_T = W_hh.T.contiguous()                # Uᵀ laid out once: a transposed view is a slower GEMM
         h_prev = h0
@@ -140,7 +146,7 @@ class RNNFunction(torch.autograd.Function):
         need_x, need_h0, need_W_ih, need_W_hh, need_b_ih, need_b_hh = ctx.needs_input_grad
         T, B, I = x.shape
         H = h.shape[2]
-        # --8<-- [start:backward]
+        # --8<-- [start:backward] RNNFunction
         dz = torch.square(h).neg_().add_(1.0)   # tanh'(z_t) = 1 - h_t², every t at once
         dz_t, dh_t = dz.unbind(0), dh.unbind(0)
         g, buf = dh_t[T - 1], torch.empty_like(dz_t[0])  # g = ∂L/∂h_t, loss term + what step t+1 sends
@@ -201,13 +207,41 @@ def rnn_autograd(x: torch.Tensor, h0: torch.Tensor, W_ih: torch.Tensor, W_hh: to
 
     Parameters and return value as for [rnn][solutions.torch_ops.rnn]; no input checks.
     """
-    # --8<-- [start:autograd]
+    # --8<-- [start:autograd] rnn_autograd
     h_prev, hs = h0, []
     for x_t in x:
         h_prev = torch.tanh(x_t @ W_ih.T + b_ih + h_prev @ W_hh.T + b_hh)  # (6.5), f = tanh
         hs.append(h_prev)
     return torch.stack(hs)
     # --8<-- [end:autograd]
+
+
+def residual_autograd(
+    x: torch.Tensor, h0: torch.Tensor, params: dict[str, torch.Tensor], alpha: float = 1.0
+) -> torch.Tensor:
+    """[residual_forward][solutions.residual.residual_forward] in PyTorch, step by step, for autograd
+    to differentiate (the reference of the residual update (6.50), as ``rnn_autograd`` is of (6.5)).
+
+    Parameters
+    ----------
+    x : Tensor of shape (T, B, I)
+    h0 : Tensor of shape (B, H)
+    params : dict of Tensor
+        ``W_ih`` (H, I), ``W_hh`` (H, H), ``b_ih`` (H,), ``b_hh`` (H,).
+    alpha : float
+
+    Returns
+    -------
+    h : Tensor of shape (T, B, H)
+        ``h_1 … h_T``, built from differentiable operations only.
+    """
+    a = residual.check_alpha(alpha)
+    hs, h_prev = [], h0
+    for x_t in x:
+        z = x_t @ params["W_ih"].T + params["b_ih"] + h_prev @ params["W_hh"].T + params["b_hh"]
+        h_prev = h_prev + a * torch.tanh(z)
+        hs.append(h_prev)
+    return torch.stack(hs)
 
 
 def rnn_params(rnn: torch.nn.RNN, layer: int = 0, reverse: bool = False, *, as_numpy: bool = True,
@@ -244,11 +278,7 @@ def rnn_params(rnn: torch.nn.RNN, layer: int = 0, reverse: bool = False, *, as_n
         raise ValueError(f"rnn must be a torch.nn.RNN; got {type(rnn).__name__}")
     if rnn.nonlinearity != "tanh" or not rnn.bias:
         raise ValueError("rnn must be a tanh RNN with biases (nonlinearity='tanh', bias=True)")
-    if not (isinstance(layer, int) and 0 <= layer < rnn.num_layers):
-        raise ValueError(f"layer must be an integer in [0, {rnn.num_layers}); got {layer!r}")
-    if reverse and not rnn.bidirectional:
-        raise ValueError("reverse=True needs a bidirectional RNN")
-    suffix = f"_l{layer}" + ("_reverse" if reverse else "")
+    suffix = _suffix(rnn, layer, reverse)
     out = {}
     for key, name in PARAM_NAMES.items():
         p = getattr(rnn, name + suffix)
@@ -259,6 +289,64 @@ def rnn_params(rnn: torch.nn.RNN, layer: int = 0, reverse: bool = False, *, as_n
         else:
             out[key] = p.detach().cpu().numpy().copy() if as_numpy else p
     return out
+
+
+def _suffix(module: torch.nn.RNNBase, layer: object, reverse: bool) -> str:
+    """``_l{layer}`` or ``_l{layer}_reverse``: the suffix of one layer's and direction's parameter names."""
+    layer = check_int("layer", layer, 0, module.num_layers)
+    if reverse and not module.bidirectional:
+        raise ValueError(f"reverse=True needs a bidirectional {type(module).__name__}")
+    return f"_l{layer}" + ("_reverse" if reverse else "")
+
+
+def load_params(module: torch.nn.RNNBase, params: Mapping[str, object], layer: int = 0,
+                reverse: bool = False) -> torch.nn.RNNBase:
+    """Copy NumPy parameters into one layer and direction of a ``torch.nn.RNN``, ``LSTM`` or ``GRU``.
+
+    The inverse of [rnn_params][solutions.torch_ops.rnn_params], for every recurrent module:
+    ``W_ih`` → ``weight_ih_l{layer}``, ``W_hh`` → ``weight_hh_l{layer}``, ``b_ih``, ``b_hh`` →
+    the biases (``_reverse`` appended for ``reverse``), copied in place without recording a
+    graph and converted to the module's dtype.
+
+    Parameters
+    ----------
+    module : torch.nn.RNN, torch.nn.LSTM or torch.nn.GRU
+        With biases; its gradients stay independent of ``params``.
+    params : dict
+        ``W_ih`` (G·H, I), ``W_hh`` (G·H, H), ``b_ih`` (G·H,), ``b_hh`` (G·H,) as NumPy arrays
+        (or tensors), ``G`` = 1, 4, 3 blocks in PyTorch's gate order; other keys are ignored.
+    layer : int
+        Layer index, ``0 … num_layers − 1``.
+    reverse : bool
+        The backward direction of a bidirectional module.
+
+    Returns
+    -------
+    module
+        The same module.
+
+    Raises
+    ------
+    ValueError
+        Not a recurrent ``torch.nn`` module, a layer out of range, ``reverse`` on a
+        one-directional module, a missing key, or a shape other than the module's.
+    """
+    if not isinstance(module, torch.nn.RNNBase):
+        raise ValueError(f"module must be a torch.nn.RNN, LSTM or GRU; got {type(module).__name__}")
+    suffix = _suffix(module, layer, reverse)
+    with torch.no_grad():
+        for key, name in PARAM_NAMES.items():
+            target = getattr(module, name + suffix, None)
+            if target is None:
+                raise ValueError(f"module has no {name + suffix}: load_params needs bias=True")
+            if key not in params:
+                raise ValueError(f"params is missing key {key!r} (for {name + suffix}, shape {tuple(target.shape)})")
+            value = torch.as_tensor(params[key])
+            if tuple(value.shape) != tuple(target.shape):
+                raise ValueError(f"params[{key!r}] must have shape {tuple(target.shape)} for {name + suffix}; "
+                                 f"got shape {tuple(value.shape)}")
+            target.copy_(value)
+    return module
 
 
 def to_numpy(t: torch.Tensor) -> np.ndarray:
@@ -289,8 +377,4 @@ def rnn_from_params(params: dict) -> torch.nn.RNN:
     """
     p = Shapes().params("params", params)
     H, I = p["W_ih"].shape
-    rnn = torch.nn.RNN(I, H, nonlinearity="tanh").to(torch.from_numpy(p["W_ih"]).dtype)
-    with torch.no_grad():
-        for key, name in PARAM_NAMES.items():
-            getattr(rnn, name + "_l0").copy_(torch.from_numpy(p[key]))
-    return rnn
+    return load_params(torch.nn.RNN(I, H, nonlinearity="tanh", dtype=torch.from_numpy(p["W_ih"]).dtype), p)

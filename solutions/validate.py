@@ -6,10 +6,14 @@ Each check raises a ``ValueError`` that names the argument and the expected shap
 ``h0`` of shape ``(B, H)`` is checked against the ``B`` read off ``x``; when a later argument
 disagrees, the message also names the argument that set the size.
 
-One way to do each check: [check_inputs][solutions.validate.check_inputs] is the input check
-of every recurrent model's public forward function (internal calls skip it and call the
-unchecked kernels), and [check_cache][solutions.validate.check_cache] the one check of every
-model's ``typing.NamedTuple`` cache, so that backward functions read fields by name.
+One way to do each check: every public function checks its arrays with a
+[Shapes][solutions.validate.Shapes] checker, and internal calls skip the checks by calling
+the unchecked kernels. [check_inputs][solutions.validate.check_inputs] is that check for the
+models with one state and one parameter set (the cell, the sequence, the residual update);
+the LSTM (a second state ``c0``), the GRU (three gate blocks) and the bidirectional layer (two
+parameter sets) bind their extra symbols on the same checker. [check_int][solutions.validate.check_int]
+is the one integer check, [check_cache][solutions.validate.check_cache] the one check of
+every model's ``typing.NamedTuple`` cache, so that backward functions read fields by name.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ C = typing.TypeVar("C", bound=tuple)
 Params = dict[str, np.ndarray]
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+"""The dtypes every float array of the package may have (``solutions.torch_ops`` maps them to torch's)."""
 
 #: The recurrent parameters in PyTorch's names, with the shape each must have.
 RNN_PARAM_SHAPES: dict[str, tuple[str, ...]] = {
@@ -36,6 +41,16 @@ RNN_PARAM_SHAPES: dict[str, tuple[str, ...]] = {
     "b_ih": ("H",),
     "b_hh": ("H",),
 }
+
+#: The softmax output layer's parameters, ``o_t = V h_t + c``, with their shapes.
+OUTPUT_PARAM_SHAPES: dict[str, tuple[str, ...]] = {"V": ("O", "H"), "c": ("O",)}
+
+PARAM_KEYS: tuple[str, ...] = tuple(RNN_PARAM_SHAPES)
+"""``W_ih``, ``W_hh``, ``b_ih``, ``b_hh``: the one list of the recurrent parameters' names, in this order."""
+
+MODEL_KEYS: tuple[str, ...] = PARAM_KEYS + tuple(OUTPUT_PARAM_SHAPES)
+"""The recurrent parameters, then the output layer's ``V``, ``c``: every parameter of a model that
+[bptt][solutions.sequence.bptt] trains."""
 
 
 def spec_text(spec: Sequence[str]) -> str:
@@ -152,13 +167,22 @@ class Shapes:
         return out
 
 
+def check_int(name: str, value: object, lo: int = 1, hi: int | None = None) -> int:
+    """``value`` as a Python ``int``: the one integer check of the package.
+
+    A ``ValueError`` naming ``name`` unless ``value`` is an integer (Python or NumPy, not a
+    bool), ``>= lo`` and, when ``hi`` is given, ``< hi``.
+    """
+    if (isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer))
+            or value < lo or (hi is not None and value >= hi)):
+        want = f">= {lo}" if hi is None else f"in [{lo}, {hi})"
+        raise ValueError(f"{name} must be an integer {want}; got {value!r}")
+    return int(value)
+
+
 def check_truncate(truncate: object) -> int | None:
     """``None`` (full BPTT) or a whole number of steps >= 1."""
-    if truncate is None:
-        return None
-    if isinstance(truncate, bool) or not isinstance(truncate, (int, np.integer)) or truncate < 1:
-        raise ValueError(f"truncate must be None or an integer >= 1; got {truncate!r}")
-    return int(truncate)
+    return None if truncate is None else check_int("truncate", truncate)
 
 
 def check_inputs(
@@ -170,13 +194,13 @@ def check_inputs(
     h0_name: str = "h0",
     shapes: Mapping[str, Sequence[str]] = RNN_PARAM_SHAPES,
 ) -> tuple[Shapes, Params]:
-    """The one input check of a recurrent model's public forward function.
+    """The input check of a one-state recurrent model's public forward function.
 
     Checks ``x`` against ``x_spec``, ``h0`` against ``(B, H)`` and every parameter against
     ``shapes``, all in one dtype and finite; the sizes bound on the way (``T``, ``B``, ``I``,
     ``H``) stay in the returned checker, e.g. for ``alpha`` or a target ``y``. Public
     functions call this once and pass the checked values to the unchecked kernels
-    (``_forward`` functions), so that no input is checked twice and none is skipped.
+    (the ``*_unchecked`` functions), so that no input is checked twice and none is skipped.
 
     Parameters
     ----------

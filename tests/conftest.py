@@ -97,11 +97,17 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 CPU_VARIABLES = ("NPY_DISABLE_CPU_FEATURES", "OPENBLAS_CORETYPE", "ATEN_CPU_CAPABILITY", "MKL_CBWR")
 
 
-def run_all_demos(out: Path, cpu: dict[str, str] | None = None) -> str:
-    """``python -m solutions run --all``: every demo's output, values and figures into ``out``, with
-    the CPU variables set to ``cpu`` (the others unset); returns "" or the error log."""
+def demo_env(cpu: dict[str, str] | None = None) -> dict[str, str]:
+    """This process's environment with every CPU variable unset, then those of ``cpu`` set."""
     env = {k: v for k, v in os.environ.items() if k not in CPU_VARIABLES}
     env.update(cpu or {}, PYTHONHASHSEED="0")
+    return env
+
+
+def run_all_demos(out: Path, cpu: dict[str, str] | None = None) -> str:
+    """``python -m solutions run --all``: every demo's output, values and figures into ``out``, with
+    the CPU variables set to ``cpu`` (the others unset, ``demo_env``); returns "" or the error log."""
+    env = demo_env(cpu)
     proc = subprocess.run([sys.executable, "-m", "solutions", "run", "--all", "--outputs", str(out / "outputs"),
                            "--figures", str(out / "figures")], cwd=ROOT, capture_output=True, timeout=900,
                           env=env)

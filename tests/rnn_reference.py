@@ -8,8 +8,8 @@ import torch.nn.functional as F
 
 from solutions.params import PARAM_NAMES
 from solutions.params import random_params as package_random_params
-
-KEYS = ("W_ih", "W_hh", "b_ih", "b_hh")
+from solutions.torch_ops import load_params
+from solutions.validate import PARAM_KEYS as KEYS
 
 
 def random_params(rng: np.random.Generator, I: int, H: int, O: int | None = None,
@@ -48,27 +48,33 @@ def unroll(t: dict[str, torch.Tensor], truncate: int | None) -> torch.Tensor:
 
 
 def sequence(x: np.ndarray, h0: np.ndarray, params: dict, dh: np.ndarray,
-             truncate: int | None = None) -> tuple[np.ndarray, dict]:
-    """Every ``h_t`` and the gradients of ``Σ_t ⟨dh_t, h_t⟩`` (a torch loop, with detach when truncated)."""
+             truncate: int | None = None, dh_n: np.ndarray | None = None) -> tuple[np.ndarray, dict]:
+    """Every ``h_t`` and the gradients of ``Σ_t ⟨dh_t, h_t⟩ [+ ⟨dh_n, h_T⟩]`` (a torch loop,
+    with detach when truncated)."""
     t = leaves({"x": x, "h0": h0, **{k: params[k] for k in KEYS}})
     h = unroll(t, truncate)
-    h.backward(torch.tensor(dh))
+    loss = (h * torch.tensor(dh)).sum()
+    if dh_n is not None:
+        loss = loss + (h[-1] * torch.tensor(dh_n)).sum()
+    loss.backward()
     return h.detach().numpy(), grads_of(t)
 
 
-def nn_rnn(x: np.ndarray, h0: np.ndarray, params: dict, dh: np.ndarray) -> tuple[np.ndarray, dict]:
-    """The same through a real ``torch.nn.RNN`` (float64), gradients keyed like ours."""
+def nn_rnn(x: np.ndarray, h0: np.ndarray, params: dict, dh: np.ndarray,
+           dh_n: np.ndarray | None = None) -> tuple[np.ndarray, dict]:
+    """The same through a real ``torch.nn.RNN`` (float64), gradients keyed like ours; with
+    ``dh_n`` (B, H), the loss also reads the returned ``h_n``: ``+ ⟨dh_n, h_n[0]⟩``."""
     T, B, I = x.shape
     H = h0.shape[1]
-    rnn = torch.nn.RNN(I, H, dtype=torch.float64)
+    rnn = load_params(torch.nn.RNN(I, H, dtype=torch.float64), params)
     names = {k: name + "_l0" for k, name in PARAM_NAMES.items()}
-    with torch.no_grad():
-        for k, name in names.items():
-            getattr(rnn, name).copy_(torch.tensor(params[k]))
     tx = torch.tensor(x, requires_grad=True)
     th0 = torch.tensor(h0[None], requires_grad=True)
-    out, _ = rnn(tx, th0)
-    out.backward(torch.tensor(dh))
+    out, h_n = rnn(tx, th0)
+    loss = (out * torch.tensor(dh)).sum()
+    if dh_n is not None:
+        loss = loss + (h_n[0] * torch.tensor(dh_n)).sum()
+    loss.backward()
     grads = {k: getattr(rnn, name).grad.numpy() for k, name in names.items()}
     return out.detach().numpy(), {"x": tx.grad.numpy(), "h0": th0.grad[0].numpy(), **grads}
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from solutions import bidirectional, cell, residual, sequence
+from solutions import bidirectional, cell, gru, lstm, residual, sequence
 from solutions.course import compat
 from solutions.params import random_params
 
@@ -19,6 +19,9 @@ JUNK = [None, (1, 2, 3, 4), (np.ones(2), np.ones(2), np.ones(2), "params"), ("no
     (cell.rnn_cell_backward, (2, 3)),
     (sequence.rnn_backward, (2, 2, 3)),
     (sequence.rnn_backward_loop, (2, 2, 3)),
+    (lstm.lstm_backward_loop, (2, 2, 3)),
+    (gru.gru_cell_backward, (2, 3)),
+    (gru.gru_backward_loop, (2, 2, 3)),
     (residual.residual_backward, (2, 2, 3)),
     (bidirectional.birnn_backward, (2, 2, 6)),
     (bidirectional.stacked_birnn_backward, (2, 2, 6)),

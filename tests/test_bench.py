@@ -23,7 +23,7 @@ from bench.implementations import FLOORS
 from bench.problems import Problem, make_problem
 from bench.render import render
 from bench.suites import suites
-from bench.timing import Result, Timing, library, run, threads, time_all
+from bench.timing import Measurements, Timing, library, run, threads, time_all
 
 ROOT = Path(__file__).resolve().parents[1]
 STORED = ROOT / "docs" / "benchmarks" / "rnn.txt"
@@ -165,7 +165,7 @@ def test_every_suite_runs_or_says_what_is_missing() -> None:
         assert set(suite.floor_of) <= set(suite.implementations) and suite.baseline in suite.implementations
         if suite.missing:
             assert "solutions." in suite.missing
-            assert f"{suite.name}: not timed: {suite.missing}" in render(Result(1))
+            assert f"{suite.name}: not timed: {suite.missing}" in render(Measurements(1))
             continue
         p = make_problem(3, 2, 4, 5, gates=suite.gates)
         for setup in suite.implementations.values():

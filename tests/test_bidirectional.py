@@ -82,13 +82,18 @@ def test_one_layer_equals_torch(batch_first: bool, T: int) -> None:
             assert max_abs(g[d][k], want[k]) <= 1e-10, (d, k)
 
 
-def test_h_n_is_out_at_T_minus_1_forward_and_at_0_backward() -> None:
-    """The pitfall: the backward direction's final state is out[0, :, H:], not out[T-1, :, H:]."""
-    _, a, _, _ = torch_case(4, 2, 3, 5, 1, False)
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_h_n_is_out_at_T_minus_1_forward_and_at_0_backward(batch_first: bool) -> None:
+    """The pitfall: the backward direction's final state is out[0, :, H:], not out[T-1, :, H:].
+    Our birnn_forward returns h_n so (exactly, as its own slices of out) and as torch.nn.RNN does."""
+    rnn, a, _, _ = torch_case(4, 2, 3, 5, 1, batch_first)
     H = 5
-    np.testing.assert_array_equal(a["h_n"][0], a["out"][-1, :, :H])
-    np.testing.assert_array_equal(a["h_n"][1], a["out"][0, :, H:])
-    assert max_abs(a["h_n"][1], a["out"][-1, :, H:]) > 0.1
+    out, h_n, _ = birnn_forward(a["x"], a["h0"], *layers_of(rnn)[0], batch_first=batch_first)
+    seq = out.swapaxes(0, 1) if batch_first else out             # (T, B, 2H)
+    np.testing.assert_array_equal(h_n[0], seq[-1, :, :H])
+    np.testing.assert_array_equal(h_n[1], seq[0, :, H:])
+    assert max_abs(h_n, a["h_n"]) <= 1e-12 and max_abs(out, a["out"]) <= 1e-12
+    assert max_abs(h_n[1], seq[-1, :, H:]) > 0.1                 # the pitfall's slice is another state
 
 
 def test_gradient_into_h_n_only_and_out_only_add_up() -> None:

@@ -14,7 +14,7 @@ import math
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from solutions import clipping
@@ -360,3 +360,108 @@ def test_clip_grads_with_norm_rejects_bad_arguments() -> None:
     with pytest.raises(ValueError, match="max_norm must be a number >= 0"):
         clip_grads_with_norm_(g, -1.0, 2.0)
     clip_grads_with_norm_([], 1.0, 5.0)  # nothing to clip, as in torch
+
+
+# --- The claims of docs/clipping.md, each tried against counterexamples ---------------------------
+# Strategies: non-normal 2×2 matrices (small ρ, large ‖·‖), partial saturation (some f' ≈ 0,
+# others at their maximum), products over T ≥ 2 steps, gradients with zero entries.
+
+U_NONNORMAL = np.array([[0.705, 1.005], [-1.005, -1.305]])     # ρ = 0.3, ‖U‖₂ ≈ 2.05
+
+
+@st.composite
+def recurrent_case(draw):
+    """(U, f' per step, γ_f): U dense or non-normal 2×2, f' in [0, γ_f] with partial saturation."""
+    if draw(st.booleans()):
+        k, th = draw(st.floats(0.0, 20.0)), draw(st.floats(0.0, np.pi))
+        R = np.array([[np.cos(th), -np.sin(th)], [np.sin(th), np.cos(th)]])
+        U = R @ np.array([[draw(st.floats(-1, 1)), k], [0.0, draw(st.floats(-1, 1))]]) @ R.T
+    else:
+        n = draw(st.integers(2, 4))
+        U = np.array(draw(st.lists(st.floats(-3, 3), min_size=n * n, max_size=n * n))).reshape(n, n)
+    gamma = draw(st.sampled_from([1.0, 0.25]))                     # tanh, logistic sigmoid
+    T = draw(st.integers(2, 8))
+    fps = np.array([[draw(st.sampled_from([0.0, 0.01, gamma, draw(st.floats(0.0, gamma))]))
+                     for _ in range(U.shape[0])] for _ in range(T)])
+    return U, fps, gamma
+
+
+@SETTINGS
+@given(case=recurrent_case())
+@example(case=(U_NONNORMAL, np.array([[0.05, 1.0]] * 50), 1.0))
+def test_one_factor_is_at_most_gamma_f_times_the_largest_singular_value(case) -> None:
+    """(clipping-bound): ‖diag(f')Uᵀ‖₂ ≤ γ_f λ₁ for |f'| ≤ γ_f, so a product of n factors is at most
+    (γ_f λ₁)^n: λ₁ < 1/γ_f is sufficient for vanishing, λ₁ > 1/γ_f necessary for exploding."""
+    U, fps, gamma = case
+    lam1 = np.linalg.norm(U, 2)
+    P = np.eye(U.shape[0])
+    for fp in fps:
+        F = fp[:, None] * U.T
+        assert np.linalg.norm(F, 2) <= gamma * lam1 * (1 + 1e-12) + 1e-12
+        P = F @ P
+    assert np.linalg.norm(P, 2) <= (gamma * lam1) ** len(fps) * (1 + 1e-7) + 1e-300
+
+
+def test_the_spectral_radius_is_not_the_condition() -> None:
+    """ρ(U) = 0.3 < 1, yet with one unit saturated the product grows: the condition is on λ₁, not ρ."""
+    F = np.diag([0.05, 1.0]) @ U_NONNORMAL
+    assert np.abs(np.linalg.eigvals(U_NONNORMAL)).max() < 1 < np.linalg.norm(U_NONNORMAL, 2)
+    assert np.linalg.norm(np.linalg.matrix_power(F, 50), 2) > 1e5
+
+
+@SETTINGS
+@given(g=st.lists(st.floats(-1e3, 1e3), min_size=1, max_size=8), tau=st.floats(1e-3, 1e3),
+       lr=st.floats(1e-3, 10.0))
+@example(g=[3.0, 4.0], tau=5.0, lr=0.1)                            # ‖g‖ = τ exactly
+def test_norm_clipping_keeps_the_direction_and_bounds_the_step(g, tau, lr) -> None:
+    """(clipping-norm) and PyTorch's rule: the result is a non-negative multiple of g, its norm is
+    at most τ, so the step −η g moves the parameters by at most η τ; PyTorch's result has norm
+    τ‖g‖/(‖g‖ + 10⁻⁶) when that is below ‖g‖ (a hair under τ)."""
+    g = np.array(g)
+    norm = np.linalg.norm(g)
+    book = g * (tau / norm) if norm > tau else g.copy()
+    torch_rule = {"g": g.copy()}
+    clip_grad_norm_(torch_rule, tau)
+    for out in (book, torch_rule["g"]):
+        assert np.linalg.norm(out) <= tau * (1 + 1e-12)
+        assert np.linalg.norm(lr * out) <= lr * tau * (1 + 1e-12)
+        if norm > 0:
+            assert np.abs(out * norm - g * np.linalg.norm(out)).max() <= 1e-9 * norm * (1 + np.linalg.norm(out))
+    if norm > tau - 1e-6:
+        assert np.linalg.norm(torch_rule["g"]) == pytest.approx(tau * norm / (norm + 1e-6), rel=1e-12)
+
+
+@SETTINGS
+@given(g=st.lists(st.floats(-10.0, 10.0), min_size=2, max_size=8), kappa=st.floats(0.01, 5.0))
+@example(g=[3.0, 0.0], kappa=1.0)                                  # clipped entry beside a zero one
+@example(g=[3.0, 0.5], kappa=1.0)
+def test_value_clipping_bounds_the_norm_and_turns_the_direction(g, kappa) -> None:
+    """(clipping-value): the result has norm ≤ κ√n; it turns the direction whenever some entry is
+    clipped and some other non-zero entry is not — not when the other entries are 0."""
+    g = np.array(g)
+    out = {"g": g.copy()}
+    clip_grad_value_(out, kappa)
+    c = out["g"]
+    assert np.linalg.norm(c) <= kappa * np.sqrt(g.size) * (1 + 1e-12)
+    clipped = np.abs(g) > kappa
+    kept_nonzero = (~clipped) & (g != 0)
+    ratio = c[g != 0] / g[g != 0]              # c ∥ g exactly when every ratio c_i/g_i is the same
+    parallel = bool(np.all(ratio == ratio[0])) if ratio.size else True
+    if clipped.any() and kept_nonzero.any():
+        assert not parallel
+    if clipped.any() and not kept_nonzero.any() and np.unique(np.abs(g[clipped])).size == 1:
+        assert parallel                                            # e.g. (3, 0) → (1, 0)
+
+
+@SETTINGS
+@given(norms=st.lists(st.floats(0.0, 1e3), min_size=1, max_size=6), tau=st.floats(1e-3, 1e2))
+def test_per_parameter_clipping_can_end_above_tau(norms, tau) -> None:
+    """Clipping each of n arrays to τ on its own: the total norm is at most τ√n (and above τ when
+    two or more arrays were above τ)."""
+    grads = {f"p{i}": np.full(3, v / np.sqrt(3)) for i, v in enumerate(norms)}
+    for k, g in grads.items():
+        clip_grad_norm_({k: g}, tau)
+    total = float(get_total_norm(list(grads.values())))
+    assert total <= tau * np.sqrt(len(norms)) * (1 + 1e-9)
+    if sum(v > tau for v in norms) >= 2:
+        assert total > tau

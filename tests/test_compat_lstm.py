@@ -9,7 +9,7 @@ import pytest
 from solutions import lstm
 from solutions.course import compat
 from solutions.demos import lstm_course as course
-from solutions.demos.lstm_course import (
+from solutions.course.lstm_reference import (
     CELL_BACKWARD,
     CELL_FORWARD,
     NEWER_BACKWARD,
@@ -103,7 +103,7 @@ def test_sequence_equals_autograd(n_x: int, m: int, T_x: int, n_a: int) -> None:
     ref.pop("dc0")
     assert course.max_diff(g, ref) <= 1e-10
     h, c2, _ = lstm.lstm_forward(x.transpose(2, 1, 0).copy(), a0.T.copy(), np.zeros((m, n_a)),
-                                 compat._lstm_row_params(p, n_a))
+                                 compat.lstm_row_params(p, n_a))
     assert np.max(np.abs(a - h.transpose(2, 1, 0))) <= 1e-12 and np.max(np.abs(c - c2.transpose(2, 1, 0))) <= 1e-12
     assert np.allclose(y.sum(axis=0), 1.0)
 
@@ -211,24 +211,36 @@ def test_bad_input_raises_value_error_naming_the_argument(case: str) -> None:
     assert all(w in str(err.value) for w in words), str(err.value)
 
 
-# --- the pitfalls demo's literal implementation --------------------------------------------------------
+# --- the pitfalls demo's mistakes, built on the reference cell ----------------------------------------
 
-def test_pitfalls_literal_code_is_correct_and_every_mistake_shows() -> None:
+def test_pitfalls_mistakes_are_built_on_the_reference_cell_and_every_mistake_shows() -> None:
     from solutions.demos import lstm_pitfalls as pit
 
     d = cell_draws()
-    _, _, cache = pit.literal_cell_forward(d["xt"], d["a_prev"], d["c_prev"], d["parameters"])
+    n_a = d["a_prev"].shape[0]
+    _, c_next, cache = lstm.lstm_cell_forward(d["xt"].T, d["a_prev"].T, d["c_prev"].T,
+                                              compat.lstm_row_params(d["parameters"], n_a))
+    run = lambda m: pit.course_cell(pit.cell_backward(d["da_next"].T, d["dc_next"].T, cache, c_next, m), n_a)  # noqa: E731
     _, _, _, ccache = compat.lstm_cell_forward(d["xt"], d["a_prev"], d["c_prev"], d["parameters"])
-    ours = compat.lstm_cell_backward(d["da_next"], d["dc_next"], ccache)
-    right = pit.literal_cell_backward(d["da_next"], d["dc_next"], cache)
-    assert course.max_diff(right, ours) <= 1e-12
+    right = run("correct")
+    assert course.max_diff(right, compat.lstm_cell_backward(d["da_next"], d["dc_next"], ccache)) <= 1e-12
     printed = lambda g: np.array(pit.pick(g, CELL_BACKWARD))  # noqa: E731
     for mistake in list(pit.CELL_MISTAKES)[1:]:
-        wrong = pit.literal_cell_backward(d["da_next"], d["dc_next"], cache, mistake)
-        assert np.max(np.abs(printed(wrong) - printed(right))) > 1e-5, mistake
+        assert np.max(np.abs(printed(run(mistake)) - printed(right))) > 1e-5, mistake
+    # the mistakes that are a wrong input of the cell, against the notebook's lines written out
+    k = cache
+    dc_path = d["da_next"].T * k.o * (1 - k.tanh_c**2)
+    assert np.max(np.abs(run("no da in dc")["dc_prev"] - (k.f * d["dc_next"].T).T)) <= 1e-15
+    assert np.max(np.abs(run("no f in dc_prev")["dc_prev"] - (dc_path + d["dc_next"].T).T)) <= 1e-15
+    tc = np.tanh(c_next)
+    assert np.max(np.abs(run("c for tanh c")["dbo"][:, 0]
+                         - (d["da_next"].T * c_next * k.o * (1 - k.o)).sum(axis=0))) <= 1e-12
+    assert np.max(np.abs(right["dbo"][:, 0] - (d["da_next"].T * tc * k.o * (1 - k.o)).sum(axis=0))) <= 1e-12
     d = sequence_draws(zero_output_layer=True)
+    n_a = d["a0"].shape[0]
+    _, _, loop = lstm.lstm_forward_loop(np.ascontiguousarray(d["x"].transpose(2, 1, 0)), d["a0"].T,
+                                        np.zeros_like(d["a0"].T), compat.lstm_row_params(d["parameters"], n_a))
+    da = np.ascontiguousarray(d["da"].transpose(2, 1, 0))
     _, _, _, caches = compat.lstm_forward(d["x"], d["a0"], d["parameters"])
-    assert course.max_diff(pit.literal_backward(d["da"], d["x"], d["a0"], d["parameters"]),
-                           compat.lstm_backward(d["da"], caches)) <= 1e-12
-    older = pit.literal_backward(d["da"], d["x"], d["a0"], d["parameters"], "neither")
-    assert course.max_diff(older, course.without_carry(d["da"], caches)) <= 1e-12
+    assert course.max_diff(pit.sequence_backward(da, loop, "correct"), compat.lstm_backward(d["da"], caches)) <= 1e-12
+    assert course.max_diff(pit.sequence_backward(da, loop, "neither"), course.without_carry(d["da"], caches)) <= 1e-12

@@ -3,6 +3,7 @@ modules give the moved modules themselves (``solutions.MOVED``)."""
 
 from __future__ import annotations
 
+import fnmatch
 import importlib
 import re
 import sys
@@ -13,7 +14,6 @@ import pytest
 import solutions
 
 ROOT = Path(__file__).resolve().parents[1]
-NOT_SOURCE = {"site", "build", "dist", "__pycache__"}  # made by builds and installs, never committed
 
 
 def test_readme_layout_table_names_every_folder_and_only_paths_that_exist() -> None:
@@ -23,9 +23,10 @@ def test_readme_layout_table_names_every_folder_and_only_paths_that_exist() -> N
     assert named, "README.md: no layout table"
     missing = [p for p in named if not (ROOT / p).exists()]
     assert not missing, f"README.md's layout table names paths that do not exist: {missing}"
+    ignored = [line.strip().rstrip("/") for line in (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
+               if line.strip() and not line.startswith("#")]   # made by builds, installs and tests
     folders = {f"{p.name}/" for p in ROOT.iterdir()
-               if p.is_dir() and not p.name.startswith(".") and p.name not in NOT_SOURCE
-               and not p.name.endswith(".egg-info")}
+               if p.is_dir() and not p.name.startswith(".") and not any(fnmatch.fnmatch(p.name, g) for g in ignored)}
     folders |= {f"solutions/{p.parent.name}/" for p in (ROOT / "solutions").glob("*/__init__.py")}
     unnamed = sorted(folders - set(named))
     assert not unnamed, f"README.md's layout table lacks {unnamed}"

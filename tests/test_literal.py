@@ -30,11 +30,14 @@ def make(T: int, B: int, I: int, H: int, seed: int = 0, dtype=np.float64):
     return x, h0, params, dh
 
 
-def autograd(x, h0, params, dh) -> dict[str, np.ndarray]:
+def autograd(x, h0, params, dh, dh_n=None) -> dict[str, np.ndarray]:
     rnn = rnn_from_params(params)
     xt, h0t = torch.tensor(x, requires_grad=True), torch.tensor(h0, requires_grad=True)
-    out, _ = rnn(xt, h0t.unsqueeze(0))
-    (out * torch.tensor(dh)).sum().backward()
+    out, h_n = rnn(xt, h0t.unsqueeze(0))
+    loss = (out * torch.tensor(dh)).sum()
+    if dh_n is not None:
+        loss = loss + (h_n[0] * torch.tensor(dh_n)).sum()
+    loss.backward()
     return {**rnn_params(rnn, grad=True), "x": xt.grad.numpy(), "h0": h0t.grad.numpy()}
 
 
@@ -50,6 +53,21 @@ def test_double_sums_equal_rnn_backward_and_autograd(shape) -> None:
         assert literal[key].shape == fast[key].shape and literal[key].dtype == np.float64
         assert np.abs(literal[key] - fast[key]).max() <= 1e-10, key
         assert np.abs(literal[key] - auto[key]).max() <= 1e-10, key
+
+
+@pytest.mark.parametrize("truncate", [None, 2])
+def test_dh_n_joins_the_last_loss_term_as_in_rnn_backward_and_autograd(truncate) -> None:
+    x, h0, params, dh = make(5, 2, 3, 4, seed=3)
+    dh_n = np.random.default_rng(4).normal(size=(2, 4))
+    _, cache = rnn_forward(x, h0, params)
+    literal = double_sum_grads(dh, cache, truncate, dh_n)
+    fast = rnn_backward(dh, cache, truncate, dh_n)
+    auto = autograd(x, h0, params, dh, dh_n) if truncate is None else fast
+    for key in KEYS:
+        assert np.abs(literal[key] - fast[key]).max() <= 1e-10, key
+        assert np.abs(literal[key] - auto[key]).max() <= 1e-10, key
+    with pytest.raises(ValueError, match="dh_n"):
+        double_sum_grads(dh, cache, truncate, dh_n[:1])
 
 
 def autograd_error_terms(x, h0, params, dh) -> np.ndarray:

@@ -221,6 +221,12 @@ def allowlist() -> list[tuple[str, str]]:
     return out
 
 
+def allows(entry: str, token: str) -> bool:
+    """Whether allowlist ``entry`` covers the flagged ``token``: the entry must stand in it as a
+    whole number, not inside a longer one (``1.2`` covers ``1.2`` and ``≈ 1.2``, not ``11.25``)."""
+    return re.search(rf"(?<![\w.]){re.escape(entry)}(?![\w.])", token) is not None
+
+
 def pages() -> list[str]:
     return sorted(p.relative_to(DOCS).as_posix() for p in DOCS.rglob("*.md")
                   if not p.relative_to(DOCS).as_posix().startswith(GENERATED))
@@ -233,7 +239,7 @@ def hand_typed_results(page: str) -> list[str]:
     allowed = [tok for glob, tok in allowlist() if fnmatch.fnmatch(page, glob)]
     found = []
     for kind, token in flagged(prose, math):
-        if any(a == token or a in token for a in allowed):
+        if any(allows(a, token) for a in allowed):
             continue
         value = number_value(token)
         if value is not None and value in params:
@@ -267,6 +273,14 @@ def test_prose_states_no_hand_typed_result(page: str) -> None:
 def test_the_rule_on_examples(text: str, expected: list[str]) -> None:
     prose, math = prose_and_math(text)
     assert sorted(f"{k}: {t!r}" for k, t in flagged(prose, math)) == sorted(expected)
+
+
+@pytest.mark.parametrize(("entry", "token", "expected"), [
+    ("1.2", "1.2", True), ("1.2", "≈ 1.2", True), ("1.2", "11.25", False), ("1.2", "1.25", False),
+    ("1.2", "21.2", False), ("10^{-4}", "10^{-4}", True), ("10^{-4}", "10^{-48}", False), ("20%", "120%", False),
+])
+def test_allowlist_entries_match_whole_numbers_only(entry: str, token: str, expected: bool) -> None:
+    assert allows(entry, token) is expected
 
 
 def test_every_inserted_value_is_stored() -> None:

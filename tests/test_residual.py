@@ -13,11 +13,11 @@ from solutions.params import random_params
 from solutions.residual import (
     residual_backward,
     residual_forward,
-    residual_forward_torch,
     state_jacobian_norms,
     step_jacobians,
 )
 from solutions.sequence import rnn_forward
+from solutions.torch_ops import residual_autograd
 
 KEYS = ("x", "h0", "W_ih", "W_hh", "b_ih", "b_hh")
 
@@ -31,11 +31,14 @@ def case(T: int, B: int, I: int, H: int, seed: int = 0, dtype=np.float64, scale:
     return cast(x), cast(h0), {k: cast(v) for k, v in params.items()}, cast(dh)
 
 
-def torch_reference(x, h0, params, dh, alpha):
-    """h and every gradient of L = Σ dh ⊙ h from autograd through residual_forward_torch."""
+def torch_reference(x, h0, params, dh, alpha, dh_n=None):
+    """h and every gradient of L = Σ dh ⊙ h [+ dh_n ⊙ h_T] from autograd through residual_autograd."""
     leaves = {k: torch.tensor(v, requires_grad=True) for k, v in {**params, "x": x, "h0": h0}.items()}
-    h = residual_forward_torch(leaves["x"], leaves["h0"], leaves, alpha)
-    (h * torch.tensor(dh)).sum().backward()
+    h = residual_autograd(leaves["x"], leaves["h0"], leaves, alpha)
+    loss = (h * torch.tensor(dh)).sum()
+    if dh_n is not None:
+        loss = loss + (h[-1] * torch.tensor(dh_n)).sum()
+    loss.backward()
     return h.detach().numpy(), {k: t.grad.numpy() for k, t in leaves.items()}
 
 
@@ -64,6 +67,21 @@ def test_forward_and_backward_equal_torch_autograd(shape, alpha) -> None:
         assert max_abs(grads[k], ref[k]) <= 1e-10, k
 
 
+@settings(max_examples=10, deadline=None)
+@given(T=st.integers(1, 5), B=st.integers(1, 3), I=st.integers(1, 3), H=st.integers(1, 4),
+       alpha=st.sampled_from(ALPHAS), seed=st.integers(0, 2**16))
+def test_dh_n_is_the_gradient_through_the_final_state(T, B, I, H, alpha, seed) -> None:
+    x, h0, params, dh = case(T, B, I, H, seed=seed)
+    dh_n = np.random.default_rng(seed + 1).normal(size=(B, H))
+    _, cache = residual_forward(x, h0, params, alpha)
+    grads = residual_backward(dh, cache, dh_n=dh_n)
+    _, ref = torch_reference(x, h0, params, dh, alpha, dh_n)
+    for k in KEYS:
+        assert max_abs(grads[k], ref[k]) <= 1e-10, k
+    with pytest.raises(ValueError, match="dh_n"):
+        residual_backward(dh, cache, dh_n=np.zeros((B, H + 1)))
+
+
 def test_torch_reference_matches_an_independent_loop() -> None:
     x, h0, params, _ = case(4, 2, 3, 5)
     tp = {k: torch.tensor(v) for k, v in params.items()}
@@ -71,7 +89,7 @@ def test_torch_reference_matches_an_independent_loop() -> None:
     for x_t in torch.tensor(x):
         h = torch_step(h, x_t, tp, 0.7)
         want.append(h)
-    got = residual_forward_torch(torch.tensor(x), torch.tensor(h0), tp, 0.7)
+    got = residual_autograd(torch.tensor(x), torch.tensor(h0), tp, 0.7)
     assert max_abs(got.numpy(), torch.stack(want).numpy()) == 0.0
 
 

@@ -89,6 +89,36 @@ def test_fast_path_equals_the_loop_of_cells(T: int, B: int, I: int, H: int, seed
     assert ref.max_err(fast, loop) <= tol * scale
 
 
+@settings(max_examples=15, deadline=None)
+@given(T=dims, B=dims, I=dims, H=dims, seed=st.integers(0, 2**16), truncate=st.none() | st.integers(1, 7))
+def test_dh_n_is_the_gradient_through_h_n_as_torch_returns_it(T: int, B: int, I: int, H: int, seed: int,
+                                                              truncate: int | None) -> None:
+    """``dh_n`` enters as the gradient of ``torch.nn.RNN``'s ``h_n`` (with truncation: of the last
+    state of the detached loop), in the fast pair and in the loop of cells."""
+    x, h0, params, dh, _ = inputs(T, B, I, H, seed=seed)
+    dh_n = np.random.default_rng(seed + 1).normal(size=(B, H))
+    if truncate is None:
+        _, want = ref.nn_rnn(x, h0, params, dh, dh_n)
+    else:
+        _, want = ref.sequence(x, h0, params, dh, truncate, dh_n)
+    _, cache = rnn_forward(x, h0, params)
+    _, cache_loop = rnn_forward_loop(x, h0, params)
+    assert ref.max_err(rnn_backward(dh, cache, truncate, dh_n=dh_n), want) <= 1e-10
+    assert ref.max_err(rnn_backward_loop(dh, cache_loop, truncate, dh_n=dh_n), want) <= 1e-10
+    without = rnn_backward(dh, cache, truncate)
+    assert ref.max_err(rnn_backward(dh, cache, truncate, dh_n=np.zeros((B, H))), without) == 0.0
+
+
+def test_dh_n_of_the_wrong_shape_or_dtype_names_dh_n() -> None:
+    x, h0, params, dh, _ = inputs(3, 2, 4, 5)
+    _, cache = rnn_forward(x, h0, params)
+    _, cache_loop = rnn_forward_loop(x, h0, params)
+    for backward, c in ((rnn_backward, cache), (rnn_backward_loop, cache_loop)):
+        for bad in (np.zeros((1, 2, 5)), np.zeros((2, 4)), np.zeros((2, 5), np.float32), np.full((2, 5), np.nan)):
+            with pytest.raises(ValueError, match="dh_n"):
+                backward(dh, c, dh_n=bad)
+
+
 @pytest.mark.parametrize("k", [1, 2, 3, 4, 5, 6, 9])  # T = 6: k divides T (1, 2, 3, 6), does not (4, 5), k > T (9)
 def test_truncated_bptt_equals_torch_detach_every_k_steps(k: int) -> None:
     check_bptt(6, 2, 3, 4, O=3, seed=k, truncate=k)

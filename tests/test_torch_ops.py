@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from solutions.params import random_params
 from solutions.sequence import rnn_backward, rnn_forward
-from solutions.torch_ops import RNNFunction, rnn, rnn_autograd, rnn_params, to_numpy
+from solutions.torch_ops import FLOAT_DTYPES, RNNFunction, load_params, rnn, rnn_autograd, rnn_params, to_numpy
+from solutions.validate import FLOAT_DTYPES as NUMPY_FLOAT_DTYPES
 
 NAMES = ("x", "h0", "W_ih", "W_hh", "b_ih", "b_hh")
 SHAPES = [(1, 1, 1, 1), (1, 2, 3, 4), (5, 3, 4, 6), (7, 1, 2, 1), (4, 2, 1, 5)]  # (T, B, I, H)
@@ -228,6 +229,33 @@ def test_rnn_params_of_a_two_layer_bidirectional_rnn() -> None:
 def test_rnn_params_bad_arguments(make, kwargs: dict, match: str) -> None:
     with pytest.raises(ValueError, match=match):
         rnn_params(make(), **kwargs)
+
+
+@pytest.mark.parametrize("module, G", [(torch.nn.RNN, 1), (torch.nn.LSTM, 4), (torch.nn.GRU, 3)])
+def test_load_params_puts_numpy_parameters_into_any_layer_and_direction(module, G: int) -> None:
+    """load_params is rnn_params' inverse, and the one loader of every torch.nn recurrent module."""
+    I, H = 3, 4
+    m = module(I, H, num_layers=2, bidirectional=True, dtype=torch.float64)
+    for layer, I_l in ((0, I), (1, 2 * H)):
+        for reverse in (False, True):
+            p = random_params(10 * layer + reverse, I_l, H, gates=G)
+            assert load_params(m, p, layer, reverse) is m
+            suffix = f"_l{layer}" + ("_reverse" if reverse else "")
+            for key, name in (("W_ih", "weight_ih"), ("W_hh", "weight_hh"), ("b_ih", "bias_ih"), ("b_hh", "bias_hh")):
+                assert np.array_equal(to_numpy(getattr(m, name + suffix)), p[key]), (layer, reverse, key)
+    rnn_m = torch.nn.RNN(I, H, dtype=torch.float32)
+    p = random_params(0, I, H)                       # float64 into a float32 module: converted
+    load_params(rnn_m, p)
+    assert all(np.array_equal(a, p[k].astype(np.float32)) for k, a in rnn_params(rnn_m).items())
+    bad = [({"layer": 1}, r"layer must be an integer in \[0, 1\)"), ({"reverse": True}, "reverse=True needs"),
+           ({"params": {k: v for k, v in p.items() if k != "b_hh"}}, "missing key 'b_hh'"),
+           ({"params": {**p, "W_hh": p["W_hh"][:, :2]}}, r"params\['W_hh'\] must have shape \(4, 4\)")]
+    for kwargs, match in bad:
+        with pytest.raises(ValueError, match=match):
+            load_params(rnn_m, **{"params": p, **kwargs})
+    with pytest.raises(ValueError, match="module must be a torch.nn.RNN, LSTM or GRU"):
+        load_params(torch.nn.Linear(3, 4), p)
+    assert [str(d).removeprefix("torch.") for d in FLOAT_DTYPES] == [d.name for d in NUMPY_FLOAT_DTYPES]
 
 
 def test_rnn_function_apply_is_the_same_operator() -> None:

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from solutions.experiments.train import (
-    PARAM_KEYS,
     SENTENCES,
     char_data,
     char_task,
@@ -14,6 +13,7 @@ from solutions.experiments.train import (
     sgd_train,
     torch_sgd_train,
 )
+from solutions.validate import MODEL_KEYS
 
 
 def test_numpy_and_torch_loss_curves_agree_to_1e_8_in_float64() -> None:
@@ -23,17 +23,17 @@ def test_numpy_and_torch_loss_curves_agree_to_1e_8_in_float64() -> None:
     assert l_np.shape == l_t.shape == (40,)
     assert np.max(np.abs(l_np - l_t)) <= 1e-8
     assert l_np[-1] < 0.8 * l_np[0]          # it did train: the agreement is not two flat lines
-    for k in PARAM_KEYS:
+    for k in MODEL_KEYS:
         assert np.max(np.abs(p_np[k] - p_t[k])) <= 1e-8, k
 
 
 def test_float32_training_stays_float32() -> None:
     x, y, h0, params, _ = char_task(H=8, seed=1, dtype=np.float32)
-    before = {k: params[k].copy() for k in PARAM_KEYS}
+    before = {k: params[k].copy() for k in MODEL_KEYS}
     trained, _ = sgd_train(x, y, h0, params, lr=0.02, steps=3)
-    assert all(trained[k].dtype == np.float32 for k in PARAM_KEYS)
-    assert all(np.array_equal(params[k], before[k]) for k in PARAM_KEYS)   # the input is not modified
-    assert all(not np.array_equal(trained[k], before[k]) for k in PARAM_KEYS)  # but training moved it
+    assert all(trained[k].dtype == np.float32 for k in MODEL_KEYS)
+    assert all(np.array_equal(params[k], before[k]) for k in MODEL_KEYS)   # the input is not modified
+    assert all(not np.array_equal(trained[k], before[k]) for k in MODEL_KEYS)  # but training moved it
 
 
 def test_char_model_loss_decreases_and_it_learns_the_sentences() -> None:

@@ -7,7 +7,7 @@ from typing import NamedTuple
 import numpy as np
 import pytest
 
-from solutions.validate import Params, Shapes, check_cache, check_inputs
+from solutions.validate import Params, Shapes, check_cache, check_inputs, check_int, check_truncate
 
 
 class Inner(NamedTuple):
@@ -89,3 +89,19 @@ def test_nan_inf_and_dtype_messages() -> None:
     with pytest.raises(ValueError, match=r"x must be float32 or float64 of shape \(T,\); got dtype int64"):
         Shapes().array("x", np.array([1, 2]), ("T",))
     assert Shapes().array("x", np.array([np.nan]), ("T",), finite=False).shape == (1,)
+
+
+@pytest.mark.parametrize("value, ok", [
+    (1, True), (np.int64(3), True), (np.uint8(2), True), (0, False), (-1, False), (True, False),
+    (np.bool_(True), False), (1.0, False), (2.5, False), ("2", False), (None, False), (np.array(2), False),
+])
+def test_check_int_accepts_integers_only(value, ok: bool) -> None:
+    """The one integer check: Python and NumPy integers >= lo; not bools, floats, strings, arrays."""
+    if ok:
+        assert check_int("n", value) == value and type(check_int("n", value)) is int
+    else:
+        with pytest.raises(ValueError, match=r"^n must be an integer >= 1; got "):
+            check_int("n", value)
+    with pytest.raises(ValueError, match=r"^layer must be an integer in \[0, 2\); got 2$"):
+        check_int("layer", 2, 0, 2)
+    assert check_int("layer", 0, 0, 2) == 0 and check_truncate(None) is None and check_truncate(np.int32(3)) == 3

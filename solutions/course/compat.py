@@ -114,7 +114,7 @@ def rnn_cell_forward(
     s.array("xt", xt, ("n_x", "m"))
     s.array("a_prev", a_prev, ("n_a", "m"))
     p = s.params("parameters", parameters, COURSE_PARAM_SHAPES)
-    h = cell._forward(xt.T, a_prev.T, _row_params(p))
+    h = cell.rnn_cell_forward_unchecked(xt.T, a_prev.T, _row_params(p))
     a_next = np.ascontiguousarray(h.T)
     yt_pred = _softmax_rows(h @ p["Wya"].T + p["by"][:, 0]).T
     return a_next, yt_pred, CourseCellCache(a_next.copy(), a_prev, xt, parameters)
@@ -150,7 +150,7 @@ def rnn_cell_backward(da_next: np.ndarray, cache: tuple) -> dict[str, np.ndarray
     s.array("cache xt", xt, ("n_x", "m"))
     p = s.params("cache parameters", parameters, {k: COURSE_PARAM_SHAPES[k] for k in _RECURRENT})
     s.array("da_next", da_next, ("n_a", "m"))
-    g = cell._backward(da_next.T, cell.CellCache(xt.T, a_prev.T, a_next.T, _row_params(p)))
+    g = cell.rnn_cell_backward_unchecked(da_next.T, xt.T, a_prev.T, a_next.T, _row_params(p))
     return {
         "dxt": g["x"].T,
         "da_prev": g["h_prev"].T,
@@ -195,10 +195,10 @@ def rnn_forward(x: np.ndarray, a0: np.ndarray, parameters: Params) -> tuple[np.n
     s.array("a0", a0, ("n_a", "m"))
     p = s.params("parameters", parameters, COURSE_PARAM_SHAPES)
     x_rows, h0, p_rows = np.ascontiguousarray(x.transpose(2, 1, 0)), a0.T, _row_params(p)
-    h = sequence._forward(x_rows, h0, p_rows)      # kept by the cache; the caller gets a copy
+    h, cache = sequence.rnn_forward_unchecked(x_rows, h0, p_rows)  # h kept by the cache; the caller gets a copy
     a = h.transpose(2, 1, 0).copy()                # a copy even where the transpose is contiguous (m = T_x = 1)
     y_pred = _softmax_rows(h @ p["Wya"].T + p["by"][:, 0]).transpose(2, 1, 0)
-    return a, y_pred, CourseCaches(sequence.RnnCache(x_rows, h0, h, p_rows), x)
+    return a, y_pred, CourseCaches(cache, x)
 
 
 def rnn_backward(da: np.ndarray, caches: tuple) -> dict[str, np.ndarray]:
@@ -226,7 +226,7 @@ def rnn_backward(da: np.ndarray, caches: tuple) -> dict[str, np.ndarray]:
     cache = check_cache(caches, CourseCaches, "caches").cache
     T, B, H = cache.h.shape
     _shapes(cache.h.dtype, n_a=H, m=B, T_x=T).array("da", da, ("n_a", "m", "T_x"))
-    g = sequence._backward(da.transpose(2, 1, 0), cache, None)
+    g = sequence.rnn_backward_unchecked(da.transpose(2, 1, 0), cache)
     return {
         "dx": g["x"].transpose(2, 1, 0),
         "da0": g["h0"].T,
@@ -303,16 +303,45 @@ def _check_lstm(s: Shapes, parameters: object, n_a: int, n_x: int) -> Params:
     return s.params("parameters", parameters, COURSE_LSTM_PARAM_SHAPES)
 
 
-def _lstm_row_params(parameters: Params, n_a: int) -> Params:
-    """The course's ``Wf, Wi, Wc, Wo`` (columns [a_prev; x_t]) as PyTorch's stacked ``W_ih``, ``W_hh``."""
+def lstm_row_params(parameters: Params, n_a: int) -> Params:
+    """The course's LSTM parameters as [solutions.lstm][]'s (PyTorch's layout), without checks.
+
+    Parameters
+    ----------
+    parameters : dict
+        The course's ``Wf, Wi, Wc, Wo`` (n_a, n_a + n_x), columns ``[a_prev; x_t]``, and
+        ``bf, bi, bc, bo`` (n_a, 1); other keys are ignored.
+    n_a : int
+        The state size ``H``.
+
+    Returns
+    -------
+    params : dict
+        ``W_ih`` (4H, I), ``W_hh`` (4H, H), ``b_ih`` (4H,) stacked in PyTorch's gate order
+        (i, f, g, o), and ``b_hh`` zeros (the course has one bias per gate).
+    """
     W = [parameters[f"W{g}"] for g in _LSTM_GATES]
     b = np.concatenate([parameters[f"b{g}"][:, 0] for g in _LSTM_GATES])
     return {"W_ih": np.concatenate([w[:, n_a:] for w in W]), "W_hh": np.concatenate([w[:, :n_a] for w in W]),
             "b_ih": b, "b_hh": np.zeros_like(b)}
 
 
-def _lstm_course_grads(g: dict[str, np.ndarray], n_a: int) -> dict[str, np.ndarray]:
-    """Our ``W_ih``, ``W_hh``, ``b_ih`` gradients as the course's ``dWf``, ``dbf``, … (gates in PyTorch's order)."""
+def lstm_course_grads(g: dict[str, np.ndarray], n_a: int) -> dict[str, np.ndarray]:
+    """[solutions.lstm][]'s parameter gradients in the course's names and layout.
+
+    Parameters
+    ----------
+    g : dict
+        ``W_ih`` (4H, I), ``W_hh`` (4H, H), ``b_ih`` (4H,), gates in PyTorch's order (i, f, g, o).
+    n_a : int
+        The state size ``H``.
+
+    Returns
+    -------
+    grads : dict
+        ``dWi, dWf, dWc, dWo`` (n_a, n_a + n_x), columns ``[a_prev; x_t]``, and
+        ``dbi, dbf, dbc, dbo`` (n_a, 1).
+    """
     out = {}
     for k, gate in enumerate(_LSTM_GATES):
         rows = slice(k * n_a, (k + 1) * n_a)
@@ -356,7 +385,7 @@ def lstm_cell_forward(
     s.array("c_prev", c_prev, ("n_a", "m"))
     n_a, n_x = a_prev.shape[0], xt.shape[0]
     p = _check_lstm(s, parameters, n_a, n_x)
-    _, _, cache = lstm._forward(xt.T[None], a_prev.T, c_prev.T, _lstm_row_params(p, n_a))
+    _, _, cache = lstm.lstm_forward_unchecked(xt.T[None], a_prev.T, c_prev.T, lstm_row_params(p, n_a))
     a_next, c_next = cache.h[0], cache.c[0]          # (n_a, m): the cache's own arrays, by columns
     i, f, g, o = (cache.gates[0, k * n_a:(k + 1) * n_a] for k in range(4))
     yt_pred = _softmax_rows(a_next.T @ p["Wy"].T + p["by"][:, 0]).T
@@ -397,10 +426,11 @@ def lstm_cell_backward(da_next: np.ndarray, dc_next: np.ndarray, cache: CourseLS
                                                     for key in COURSE_LSTM_PARAM_SHAPES if key[1] in _LSTM_GATES})
     s.array("da_next", da_next, ("n_a", "m"))
     s.array("dc_next", dc_next, ("n_a", "m"))
-    ours = lstm.LSTMCache(k.xt.T[None], k.a_prev.T, k.c_prev.T, k.a_next[None], k.c_next[None],
-                          np.concatenate([k.it, k.ft, k.cct, k.ot])[None], _lstm_row_params(p, n_a))
-    g = lstm._backward(da_next.T[None], ours, dc_n=dc_next.T)
-    return {"dxt": g["x"][0].T, "da_prev": g["h0"].T, "dc_prev": g["c0"].T, **_lstm_course_grads(g, n_a)}
+    # solutions.lstm's cache of this step: the forward step again, by the kernel lstm_cell_forward ran
+    # (the same bits as the course cache's gates and states)
+    _, _, ours = lstm.lstm_forward_unchecked(k.xt.T[None], k.a_prev.T, k.c_prev.T, lstm_row_params(p, n_a))
+    g = lstm.lstm_backward_unchecked(da_next.T[None], ours, dc_n=dc_next.T)
+    return {"dxt": g["x"][0].T, "da_prev": g["h0"].T, "dc_prev": g["c0"].T, **lstm_course_grads(g, n_a)}
 
 
 def lstm_forward(
@@ -440,8 +470,8 @@ def lstm_forward(
     s.array("a0", a0, ("n_a", "m"))
     n_a, n_x = a0.shape[0], x.shape[0]
     p = _check_lstm(s, parameters, n_a, n_x)
-    h, c, cache = lstm._forward(np.ascontiguousarray(x.transpose(2, 1, 0)), a0.T, np.zeros_like(a0.T),
-                                _lstm_row_params(p, n_a))
+    h, c, cache = lstm.lstm_forward_unchecked(np.ascontiguousarray(x.transpose(2, 1, 0)), a0.T,
+                                              np.zeros_like(a0.T), lstm_row_params(p, n_a))
     y = _softmax_rows(h @ p["Wy"].T + p["by"][:, 0])
     cols = lambda a: np.ascontiguousarray(a.transpose(2, 1, 0))  # (T, m, n) -> (n, m, T), a copy
     return cols(h), cols(y), cols(c), CourseLSTMCaches(cache, x)
@@ -482,5 +512,5 @@ def lstm_backward(da: np.ndarray, caches: CourseLSTMCaches) -> dict[str, np.ndar
         raise ValueError(f"da must have shape (n_a, m, T) with T <= T_x = {T_x}, the steps lstm_forward ran; "
                          f"got shape {da.shape}")
     first = cache._replace(x=cache.x[:T], h=cache.h[:T], c=cache.c[:T], gates=cache.gates[:T])
-    g = lstm._backward(da.transpose(2, 1, 0), first)
-    return {"dx": g["x"].transpose(2, 1, 0), "da0": g["h0"].T, **_lstm_course_grads(g, n_a)}
+    g = lstm.lstm_backward_unchecked(da.transpose(2, 1, 0), first)
+    return {"dx": g["x"].transpose(2, 1, 0), "da0": g["h0"].T, **lstm_course_grads(g, n_a)}

@@ -12,7 +12,7 @@ from solutions.publish.report import claim, fmt, table
 Grads = dict[str, np.ndarray]
 
 
-# --8<-- [start:others]
+# --8<-- [start:others] clip_pascanu, clip_d2l
 def clip_pascanu(grads: Grads, threshold: float) -> None:
     """Pascanu et al. (2013), Algorithm 1: rescale if ‖g‖ ≥ threshold."""
     norm = total_norm(grads)

@@ -25,6 +25,8 @@ from solutions.sequence import bptt
 K, T, B, H, DELAY = 4, 40, 16, 16, 3    # tokens, steps per sequence, batch, hidden units, recall delay
 U_SCALE = 1.5                            # U = 1.5 × an orthogonal matrix: every singular value is 1.5
 LR, STEPS = 0.1, 80                      # plain SGD
+SWEEP = (0.03, 0.1, 0.3)                 # part 3: learning rates, each on the first SWEEP_N seeds
+SWEEP_N = 6
 SEEDS = tuple(range(12))                  # one run per seed and mode: its initial weights and batches
 MAX_NORM, CLIP_VALUE = 1.0, 0.1
 SPIKE = 10.0                             # a spike: ‖g‖ above SPIKE × its value at step 1
@@ -63,14 +65,15 @@ def init_params(seed: int = 1) -> dict[str, np.ndarray]:
             "b_ih": np.zeros(H), "b_hh": np.zeros(H), "V": 0.1 * rng.standard_normal((K, H)), "c": np.zeros(K)}
 
 
-def train(mode: str, seed: int, max_norm: float = MAX_NORM, perturb: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+def train(mode: str, seed: int, max_norm: float = MAX_NORM, perturb: float = 0.0,
+          lr: float = LR) -> tuple[np.ndarray, np.ndarray]:
     """SGD with BPTT gradients, clipped as ``mode`` says ("none", "value" or "norm").
 
     Without clipping the run stops at its first spike (‖g‖ > SPIKE × ‖g‖ at step 1): what
     follows is chaotic (one rounding difference in the spike's step changes every later
     number), so it is neither computed nor shown. A clipped run stops if its loss per time
     step passes ``LOSS_MAX`` or its gradient is not finite. ``perturb`` multiplies the initial
-    ``W`` by ``1 + perturb`` (to measure how sensitive the run is).
+    ``W`` by ``1 + perturb`` (to measure how sensitive the run is); ``lr`` is the learning rate η.
 
     Returns
     -------
@@ -84,7 +87,7 @@ def train(mode: str, seed: int, max_norm: float = MAX_NORM, perturb: float = 0.0
     h0 = np.zeros((B, H))
     losses, norms = np.full(STEPS, np.nan), np.full(STEPS, np.nan)
     for step, (x, y) in enumerate(recall_batches(seed)):
-        # --8<-- [start:loop]
+        # --8<-- [start:loop] train
         loss, grads = bptt(x, y, h0, params)              # L and ∂L/∂θ by BPTT
         g = {k: grads[k] for k in PARAM_KEYS}             # the parameters' gradients
         if mode == "norm":
@@ -96,7 +99,7 @@ def train(mode: str, seed: int, max_norm: float = MAX_NORM, perturb: float = 0.0
         if not math.isfinite(norm):                       # NaN/inf: a useless step
             break
         for k in PARAM_KEYS:
-            params[k] -= LR * g[k]                        # θ ← θ − η g
+            params[k] -= lr * g[k]                        # θ ← θ − η g
         # --8<-- [end:loop]
         losses[step], norms[step] = loss / T, norm
         if mode == "none" and norm > SPIKE * norms[0]:    # the spike: stop before what follows
@@ -192,6 +195,38 @@ def main() -> Result:
           f"  by more than {10 * SENSITIVE:g} (relative), so its digits differ between CPUs. Only the\n"
           f"  number of runs whose loss per time step at step {STEPS} is below chance is shown\n"
           f"  (none within {CHAOS_MARGIN:.0%} of it).")
+
+    # 3. The learning rate: the same three rules at other η, on the first SWEEP_N seeds.
+    sweep_rows = []
+    values.update({"sweep-lrs": ", ".join(f"{lr:g}" for lr in SWEEP), "sweep-n": str(SWEEP_N)})
+    for lr in SWEEP:
+        seeds = SEEDS[:SWEEP_N]
+        first, twin = {}, {}
+        for m in ("none", "value", "norm"):
+            first[m] = (none if m == "none" else runs[m])[:SWEEP_N] if lr == LR else [train(m, s, lr=lr) for s in seeds]
+            twin[m] = first[m] if lr == LR else [train(m, s, lr=lr, perturb=PERTURB) for s in seeds]  # chaos test
+        spiked = sum(bool((nm > SPIKE * nm[0]).any()) for _, nm in first["none"])
+        row = [f"{lr:g}", f"{spiked}/{SWEEP_N}"]
+        for m in ("none", "value", "norm"):
+            last, again = (np.array([r[0][-1] for r in rs]) for rs in (first[m], twin[m]))
+            ok = ~np.isnan(last)
+            if m != "none":
+                row.append(f"{int((~ok).sum())}/{SWEEP_N}")
+            chaotic = not np.array_equal(ok, ~np.isnan(again)) or bool(
+                np.any(np.abs(again[ok] - last[ok]) > 10 * SENSITIVE * np.abs(last[ok])))
+            row.append("—" if not ok.any() else "?" if chaotic else f(np.median(last[ok]), ".3f"))
+        sweep_rows.append(row)
+    print(f"\n3. The learning rate: η = {', '.join(f'{lr:g}' for lr in SWEEP)}, seeds {SEEDS[0]}-{SEEDS[SWEEP_N - 1]}. spiked: unclipped\n"
+          f"   runs whose ‖g‖ passes {SPIKE:g} × its step-1 value within {STEPS} steps (each stops there);\n"
+          f"   L/T @{STEPS}: loss per time step at step {STEPS}, median over the runs still going\n"
+          f"   (— : none is; ?: chaotic — a twin run with W × (1 + {PERTURB:g}) moves it by more than\n"
+          f"   {10 * SENSITIVE:g}, relative, or stops at another step; at η = {LR:g} these are the runs of\n"
+          f"   sections 1 and 2).")
+    print(table(["η", "no clipping: spiked", f"L/T @{STEPS}", "by value: diverged", f"L/T @{STEPS}", f"by norm τ = {MAX_NORM:g}: diverged",
+                 f"L/T @{STEPS}"], sweep_rows))
+    for row in sweep_rows:
+        values.update({f"sweep-{row[0]}-{k}": v for k, v in zip(("spiked", "none-final", "value-diverged",
+                                                                "value-final", "norm-diverged", "norm-final"), row[1:])})
 
     curves = {}  # mode -> (median loss, median norm) as plotted; "none" only for its calm steps
     for m, rs in [("none", none), *runs.items()]:

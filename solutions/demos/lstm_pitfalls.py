@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from solutions import lstm
 from solutions.course import compat
-from solutions.demos.lstm_course import (
+from solutions.course.lstm_reference import (
     CELL_BACKWARD,
     NEWER_BACKWARD,
     cell_draws,
@@ -33,66 +34,63 @@ SEQUENCE_MISTAKES = {
 }
 
 
-def sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-z))
+def course_cell(g: dict[str, np.ndarray], n_a: int) -> dict[str, np.ndarray]:
+    """A gradient of solutions.lstm.lstm_cell_backward in the notebook's names and column layout."""
+    return {"dxt": g["x"].T, "da_prev": g["h_prev"].T, "dc_prev": g["c_prev"].T, **compat.lstm_course_grads(g, n_a)}
 
 
-def literal_cell_forward(xt, a_prev, c_prev, P):
-    """The notebook's lstm_cell_forward, written out (to build the caches the literal backward reads)."""
-    concat = np.concatenate([a_prev, xt])
-    ft, it = sigmoid(P["Wf"] @ concat + P["bf"]), sigmoid(P["Wi"] @ concat + P["bi"])
-    cct, ot = np.tanh(P["Wc"] @ concat + P["bc"]), sigmoid(P["Wo"] @ concat + P["bo"])
-    c_next = ft * c_prev + it * cct
-    a_next = ot * np.tanh(c_next)
-    return a_next, c_next, (a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, P)
+def cell_backward(da_next, dc_next, cache: lstm.LSTMCellCache, c_next, mistake: str) -> dict[str, np.ndarray]:
+    """What a notebook's lstm_cell_backward with one of ``CELL_MISTAKES`` returns, built on the
+    reference cell solutions.lstm.lstm_cell_backward (rows: ``da_next`` is (m, n_a) here).
+
+    A dropped path or a wrong value is the reference cell given that wrong input; a wrong
+    activation derivative changes the gate errors themselves, so it is the reference's gate-error
+    lines (L5), (L7) with the slipped derivative, followed by the reference's products.
+    """
+    backward = lstm.lstm_cell_backward
+    if mistake == "no dc_next":
+        return backward(da_next, np.zeros_like(dc_next), cache)
+    if mistake == "no da in dc":          # the path da_next -> c_next, (L6)'s first term, taken out again
+        path = da_next * cache.o * (1 - cache.tanh_c**2)
+        return backward(da_next, dc_next - path, cache)
+    if mistake == "c for tanh c":
+        return backward(da_next, dc_next, cache._replace(tanh_c=c_next))
+    if mistake == "no f in dc_prev":      # dc_prev as if f_t were 1; every other gradient is right
+        ones = cache._replace(f=np.ones_like(cache.f))
+        return {**backward(da_next, dc_next, cache), "c_prev": backward(da_next, dc_next, ones)["c_prev"]}
+    if mistake in ("1-s² for σ'", "no σ'"):
+        return slipped_derivative(da_next, dc_next, cache, tanh_for_sigmoid=mistake == "1-s² for σ'")
+    return backward(da_next, dc_next, cache)
 
 
-def literal_cell_backward(da_next, dc_next, cache, mistake: str = "correct") -> dict[str, np.ndarray]:
-    """The notebook's lstm_cell_backward, written out line by line, with one of ``CELL_MISTAKES``."""
-    a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, P = cache
-    n_a = a_next.shape[0]
-    tc = c_next if mistake == "c for tanh c" else np.tanh(c_next)
-    dc = {"no dc_next": ot * (1 - tc**2) * da_next, "no da in dc": dc_next}.get(mistake, dc_next + ot * (1 - tc**2) * da_next)
-    if mistake == "1-s² for σ'":
-        d_sig = lambda s: 1 - s**2
-    elif mistake == "no σ'":
-        d_sig = lambda s: 1.0
-    else:
-        d_sig = lambda s: s * (1 - s)
-    dot = da_next * tc * d_sig(ot)
-    dcct = dc * it * (1.0 if mistake == "no σ'" else 1 - cct**2)
-    dit = dc * cct * d_sig(it)
-    dft = dc * c_prev * d_sig(ft)
-    concat = np.concatenate([a_prev, xt])
-    g = {}
-    for name, d in (("f", dft), ("i", dit), ("c", dcct), ("o", dot)):
-        g[f"dW{name}"] = d @ concat.T
-        g[f"db{name}"] = d.sum(axis=1, keepdims=True)
-    back = sum(P[f"W{n}"].T @ d for n, d in (("f", dft), ("i", dit), ("c", dcct), ("o", dot)))
-    g["da_prev"], g["dxt"] = back[:n_a], back[n_a:]
-    g["dc_prev"] = dc if mistake == "no f in dc_prev" else dc * ft
-    return g
+def slipped_derivative(da_next, dc_next, k: lstm.LSTMCellCache, tanh_for_sigmoid: bool) -> dict[str, np.ndarray]:
+    """The reference's gate errors with σ'(z) = s(1 − s) replaced by tanh's 1 − s² (``tanh_for_sigmoid``),
+    or with every activation derivative left out (the gradients of the gates, not of their inputs)."""
+    d_sig = (lambda s: 1 - s**2) if tanh_for_sigmoid else (lambda s: 1.0)
+    d_tanh = (lambda t: 1 - t**2) if tanh_for_sigmoid else (lambda t: 1.0)
+    dc = da_next * k.o * (1 - k.tanh_c**2) + dc_next                     # (L6), right
+    d = np.concatenate([dc * k.g * d_sig(k.i), dc * k.c_prev * d_sig(k.f),  # (L7) with the slip
+                        dc * k.i * d_tanh(k.g), da_next * k.tanh_c * d_sig(k.o)], axis=1)   # (L7), (L5)
+    right = lstm.lstm_cell_backward(da_next, dc_next, k)
+    grads = {"x": d @ k.params["W_ih"], "h_prev": d @ k.params["W_hh"], "W_ih": d.T @ k.x,
+             "W_hh": d.T @ k.h_prev, "b_ih": d.sum(axis=0)}                 # (L8), (L9), as the reference
+    return {**grads, "c_prev": right["c_prev"], "b_hh": grads["b_ih"].copy()}
 
 
-def literal_backward(da, x, a0, P, mistake: str = "correct") -> dict[str, np.ndarray]:
-    """The notebook's lstm_backward loop over the literal cell, with one of ``SEQUENCE_MISTAKES``."""
-    n_a, m, T = da.shape
-    caches, a, c = [], a0, np.zeros_like(a0)
-    for t in range(x.shape[2]):
-        a, c, cache = literal_cell_forward(x[:, :, t], a, c, P)
-        caches.append(cache)
-    total: dict[str, np.ndarray] = {}
-    dx = np.zeros((x.shape[0], m, T))
-    da_prevt, dc_prevt = np.zeros((n_a, m)), np.zeros((n_a, m))
-    for t in reversed(range(T)):
+def sequence_backward(da, loop: lstm.LSTMLoopCache, mistake: str) -> dict[str, np.ndarray]:
+    """The notebook's lstm_backward loop with one of ``SEQUENCE_MISTAKES``, over the reference cells
+    (rows: ``da`` is (T, m, n_a); ``da`` may have fewer steps than the forward pass ran)."""
+    H = da.shape[2]
+    total = {k: 0.0 for k in ("W_ih", "W_hh", "b_ih")}
+    dx, da_prevt, dc_prevt = [], np.zeros_like(da[0]), np.zeros_like(da[0])
+    for t in reversed(range(da.shape[0])):
         carry_a = da_prevt if mistake in ("correct", "no dc_prevt") else 0.0
-        carry_c = dc_prevt if mistake in ("correct", "no da_prevt") else np.zeros((n_a, m))
-        g = literal_cell_backward(da[:, :, t] + carry_a, carry_c, caches[t])
-        da_prevt, dc_prevt, dx[:, :, t] = g["da_prev"], g["dc_prev"], g["dxt"]
-        for k in g:
-            if k[:2] in ("dW", "db"):
-                total[k] = total.get(k, 0) + g[k]
-    return {"dx": dx, "da0": da_prevt, **total}
+        carry_c = dc_prevt if mistake in ("correct", "no da_prevt") else np.zeros_like(dc_prevt)
+        g = lstm.lstm_cell_backward(da[t] + carry_a, carry_c, loop.steps[t])
+        da_prevt, dc_prevt = g["h_prev"], g["c_prev"]
+        dx.append(g["x"].T)
+        total = {k: total[k] + g[k] for k in total}
+    return {"dx": np.stack(dx[::-1], axis=2), "da0": da_prevt.T, **compat.lstm_course_grads(total, H)}
 
 
 def pick(g: dict[str, np.ndarray], labels) -> list[float]:
@@ -121,34 +119,42 @@ def number(v: float) -> str:
 def main() -> None:
     d = cell_draws()
     P = d["parameters"]
-    _, _, cache = literal_cell_forward(d["xt"], d["a_prev"], d["c_prev"], P)
-    results = {m: literal_cell_backward(d["da_next"], d["dc_next"], cache, m) for m in CELL_MISTAKES}
+    n_a = d["a_prev"].shape[0]
+    rows = compat.lstm_row_params(P, n_a)
+    _, c_next, cache = lstm.lstm_cell_forward(d["xt"].T, d["a_prev"].T, d["c_prev"].T, rows)
+    results = {m: course_cell(cell_backward(d["da_next"].T, d["dc_next"].T, cache, c_next, m), n_a)
+               for m in CELL_MISTAKES}
     _, _, _, ccache = compat.lstm_cell_forward(d["xt"], d["a_prev"], d["c_prev"], P)
     ours = compat.lstm_cell_backward(d["da_next"], d["dc_next"], ccache)
     err = max(float(np.max(np.abs(results["correct"][k] - ours[k]))) for k in ours)
 
     print("lstm_cell_backward on the notebook's test (np.random.seed(1); xt, a_prev, c_prev, Wf, bf, Wi, bi,")
     print("Wo, bo, Wc, bc, Wy, by, then da_next, dc_next), the quantities it prints, for each mistake.")
-    print(f"The 'correct' column is the notebook's equations written out; it equals solutions.course.compat {claim(err, 1e-12)}.\n")
+    print(f"The 'correct' column is the reference cell solutions.lstm.lstm_cell_backward; it equals solutions.course.compat {claim(err, 1e-12)}.\n")
     labels = list(CELL_BACKWARD)
     cols = {m: pick(g, labels) for m, g in results.items()}
-    rows = [[q, *(number(cols[m][k]) for m in CELL_MISTAKES)] for k, q in enumerate(names(labels, results["correct"]))]
-    print(table(["printed", *CELL_MISTAKES], rows))
+    rows_ = [[q, *(number(cols[m][k]) for m in CELL_MISTAKES)] for k, q in enumerate(names(labels, results["correct"]))]
+    print(table(["printed", *CELL_MISTAKES], rows_))
     print("\nThe wrong line of each column:")
     for m, text in CELL_MISTAKES.items():
         print(f"  {m:<16} {text}")
 
     d = sequence_draws(zero_output_layer=True)
     labels = list(NEWER_BACKWARD)
-    seq = {m: literal_backward(d["da"], d["x"], d["a0"], d["parameters"], m) for m in SEQUENCE_MISTAKES}
+    n_a = d["a0"].shape[0]
+    x_rows = np.ascontiguousarray(d["x"].transpose(2, 1, 0))
+    _, _, loop = lstm.lstm_forward_loop(x_rows, d["a0"].T, np.zeros_like(d["a0"].T),
+                                        compat.lstm_row_params(d["parameters"], n_a))
+    da_rows = np.ascontiguousarray(d["da"].transpose(2, 1, 0))
+    seq = {m: sequence_backward(da_rows, loop, m) for m in SEQUENCE_MISTAKES}
     _, _, _, caches = compat.lstm_forward(d["x"], d["a0"], d["parameters"])
     ours = compat.lstm_backward(d["da"], caches)
     err = max(float(np.max(np.abs(seq["correct"][k] - ours[k]))) for k in ours)
     print("\nlstm_backward on the notebook's test (x (3, 10, 7), a0, the gates, then da (5, 10, 4)), for each")
     print(f"mistake in the loop; 'correct' equals solutions.course.compat {claim(err, 1e-12)}.\n")
     cols = {m: pick(g, labels) for m, g in seq.items()}
-    rows = [[q, *(number(cols[m][k]) for m in SEQUENCE_MISTAKES)] for k, q in enumerate(names(labels, seq["correct"]))]
-    print(table(["printed", *SEQUENCE_MISTAKES], rows))
+    rows_ = [[q, *(number(cols[m][k]) for m in SEQUENCE_MISTAKES)] for k, q in enumerate(names(labels, seq["correct"]))]
+    print(table(["printed", *SEQUENCE_MISTAKES], rows_))
     print("\nThe call in the loop of each column:")
     for m, text in SEQUENCE_MISTAKES.items():
         print(f"  {m:<12} {text}")

@@ -31,7 +31,7 @@ def problem() -> tuple[Arrays, np.ndarray]:
     return {"x": x, "h0": h0, **params}, rng.standard_normal((T, B, H))
 
 
-# --8<-- [start:implementations]
+# --8<-- [start:implementations] problem
 def with_numpy(a: Arrays, G: np.ndarray) -> Result:
     h, cache = rnn_forward(a["x"], a["h0"], a)             # solutions.sequence
     return h, rnn_backward(G, cache)
@@ -100,7 +100,7 @@ def main() -> None:
     print(table(["gradient", *ours], [(f"∂{k}", *(claim(rel_error(g[k], num[k]), TOL_FD, what=f"{n} ∂{k}")
                                                    for n, g in ours.items())) for k in NAMES]))
 
-    # --8<-- [start:gradcheck]
+    # --8<-- [start:gradcheck] main
     args = [torch.tensor(a64[k], requires_grad=True) for k in NAMES]
     ok = torch.autograd.gradcheck(rnn, args, eps=1e-6, atol=1e-8, rtol=1e-6)
     # --8<-- [end:gradcheck]

@@ -30,7 +30,7 @@ def _weights(seed: int, *shape: int) -> torch.Tensor:
     return SCALE * torch.randn(*shape, generator=g, dtype=torch.float64)
 
 
-# --8<-- [start:models]
+# --8<-- [start:models] TDNN
 def causal_conv(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor, dilation: int = 1) -> torch.Tensor:
     """y_t = Σ_j w[:, :, j] x_{t-(k-1-j)·d} + b: a 1-D convolution that never reads the future."""
     k = w.shape[2]
@@ -84,7 +84,7 @@ class SimpleRNN:
 # --8<-- [end:models]
 
 
-# --8<-- [start:pattern]
+# --8<-- [start:pattern] SimpleRNN
 def dependence(model, T: int = T) -> tuple[np.ndarray, float]:
     """dep[t, k] = True iff ∂y_t/∂x_k ≠ 0 (any entry of the D × M block), by autograd.
 

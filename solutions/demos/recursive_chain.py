@@ -23,7 +23,7 @@ def _case(T: int):
     return x, h0, params
 
 
-# --8<-- [start:check]
+# --8<-- [start:check] chain_error
 def chain_error(T: int) -> tuple[int, float]:
     """Internal nodes of chain(T), and max |state of node t − h_t of rnn_forward| over t and the batch."""
     x, h0, params = _case(T)

@@ -23,16 +23,31 @@ def haar_orthogonal(rng: np.random.Generator, n: int) -> np.ndarray:
     return q * np.sign(np.diag(r))
 
 
-def nonnormal_example() -> tuple[np.ndarray, np.ndarray]:
-    """``U = 2 p qᵀ`` with unit ``p = (cos φ, sin φ)``, ``q = (cos φ, −sin φ)``, ``cos 2φ = 0.15``.
+#: Issue 24's non-normal U: a double eigenvalue −0.3, not diagonalisable, ‖U‖₂ ≈ 2.054.
+U_NONNORMAL = np.array([[0.705, 1.005], [-1.005, -1.305]])
+D_PARTIAL = (0.05, 1.0)            # f' with the first unit saturated
+D_PARTIAL_SWAPPED = (1.0, 0.05)    # f' with the second unit saturated
+POWER = 50                         # ‖J^POWER‖₂: what a constant factor does over 50 steps
+LEAKY_BETA, GATE_U = 0.1, 0.5
 
-    Rank one, so ``‖U‖ = 2`` and its eigenvalues are ``2 qᵀp = 2 cos 2φ = 0.3`` and 0; with
-    ``f' = (1, 0.1)`` the eigenvalue of ``diag(f') U`` is ``2(cos²φ − 0.1 sin²φ) > 1``.
+
+def partial_saturation_cases() -> list[tuple[str, str, np.ndarray, np.ndarray]]:
+    """``(update, W_hh, J at f' = 1, J at the partial f')`` for the cases of Step 3 and Step 6.
+
+    Simple RNN ``J = diag(f')W``; (6.50) ``J = I + diag(f')W``; leaky ``J = (1 − β)I + β diag(f')W``;
+    a gate held at ``u``: ``J = uI + (1 − u) diag(f')W`` (the gate driven by the input only).
     """
-    phi = 0.5 * np.arccos(0.15)
-    p = np.array([np.cos(phi), np.sin(phi)])
-    q = np.array([np.cos(phi), -np.sin(phi)])
-    return 2.0 * np.outer(p, q), np.array([1.0, 0.1])
+    U, I = U_NONNORMAL, np.eye(2)
+    D, D2 = np.diag(D_PARTIAL), np.diag(D_PARTIAL_SWAPPED)
+    b, u = LEAKY_BETA, GATE_U
+    return [
+        ("simple RNN", "U", U, D @ U),
+        ("simple RNN", "-U", -U, -D @ U),
+        ("(6.50)", "U", I + U, I + D2 @ U),
+        ("(6.50)", "-U", I - U, I - D @ U),
+        (f"leaky, β = {b:g}", "-U", (1 - b) * I - b * U, (1 - b) * I - b * D @ U),
+        (f"gate, u = {u:g}", "-U", u * I - (1 - u) * U, u * I - (1 - u) * D @ U),
+    ]
 
 
 def main() -> Result:
@@ -47,6 +62,9 @@ def main() -> Result:
     out_small = float(np.mean(np.abs(1.0 + ALPHA_SMALL * lam) > 1.0))
     rho = np.abs(1.0 + lam.reshape(N_STATS, H_STATS)).max(axis=1)
     rho_small = np.abs(1.0 + ALPHA_SMALL * lam.reshape(N_STATS, H_STATS)).max(axis=1)
+    left = lam.real < 0
+    left_out, left_out_small = (float(np.mean(np.abs(1.0 + a * lam[left]) > 1.0)) for a in (1.0, ALPHA_SMALL))
+    values.update(gauss_left_outside=fmt(left_out, ".0%", REL), gauss_left_small_outside=fmt(left_out_small, ".0%", REL))
     values.update(gauss_outside=fmt(out_disc, ".0%", REL), gauss_right=fmt(right, ".0%", REL),
                   gauss_small_outside=fmt(out_small, ".0%", REL),
                   gauss_rho=fmt(float(np.median(rho)), ".2f", REL),
@@ -56,7 +74,10 @@ def main() -> Result:
           f"   outside the disc, |1 + λ| > 1 (α = 1): {values['gauss_outside']}; "
           f"median ρ(I + U) = {values['gauss_rho']}\n"
           f"   outside the disc, |1 + αλ| > 1 (α = {ALPHA_SMALL:g}): {values['gauss_small_outside']}; "
-          f"median ρ(I + αU) = {values['gauss_small_rho']}\n")
+          f"median ρ(I + αU) = {values['gauss_small_rho']}\n"
+          f"   of the eigenvalues with Re λ < 0: outside at α = 1 {values['gauss_left_outside']}, "
+          f"at α = {ALPHA_SMALL:g} {values['gauss_left_small_outside']}\n"
+          f"   (for Re λ < 0, |1 + αλ| < 1 exactly when α < -2 Re λ / |λ|²)\n")
 
     # 2. Random orthogonal Q: eigenvalues e^{iθ}; |1 + e^{iθ}| > 1 exactly when |θ| < 2π/3.
     thetas, dets = [], []
@@ -75,42 +96,58 @@ def main() -> Result:
           f"   Q with det Q = -1 (then both +1 and -1 are eigenvalues): {values['q_det_negative']}\n"
           f"   max_i |1 + λ_i(Q)|: median {values['q_rho']}, smallest over all Q {values['q_rho_min']}\n")
 
-    # 3. ρ(U) small, ρ(diag(f') U) > 1: the simple RNN's condition is not on ρ(U).
-    U, fp = nonnormal_example()
-    r_u = float(np.abs(np.linalg.eigvals(U)).max())
-    n_u = float(np.linalg.norm(U, 2))
-    r_d = float(np.abs(np.linalg.eigvals(fp[:, None] * U)).max())
-    values.update(nn_rho=fmt(r_u, ".2f", REL), nn_norm=fmt(n_u, ".2f", REL), nn_rho_fp=fmt(r_d, ".3f", REL),
-                  nn_res_rho=fmt(float(np.abs(1 + np.linalg.eigvals(fp[:, None] * U)).max()), ".3f", REL))
-    print("3. A non-normal U (rank one, U = 2 p q^T with p^T q = 0.15) and f' = (1, 0.1):\n" +
-          table(["", "value"], [["ρ(U)", values["nn_rho"]], ["‖U‖", values["nn_norm"]],
-                                ["ρ(diag(f') U)", values["nn_rho_fp"]],
-                                ["ρ(I + diag(f') U)", values["nn_res_rho"]]]))
+    # 3. Partial saturation: the spectral radius at f' = 1 says nothing about f' ≠ 1.
+    rows = []
+    for update, sign, J1, JD in partial_saturation_cases():
+        fp = D_PARTIAL_SWAPPED if (update, sign) == ("(6.50)", "U") else D_PARTIAL
+        r1, rD = (float(np.abs(np.linalg.eigvals(J)).max()) for J in (J1, JD))
+        p1, pD = (float(np.linalg.norm(np.linalg.matrix_power(J, POWER), 2)) for J in (J1, JD))
+        rows.append([update, sign, f"({fp[0]:g}, {fp[1]:g})", fmt(r1, ".3f", REL), fmt(rD, ".3f", REL),
+                     fmt(p1, ".1e", REL), fmt(pD, ".1e", REL)])
+        key = {"simple RNN": "rnn", "(6.50)": "res"}.get(update, update.split(",")[0])
+        key = f"{key}{'-neg' if sign == '-U' and key in ('rnn', 'res') else ''}"
+        values.update({f"{key}-rho1": rows[-1][3], f"{key}-rhoD": rows[-1][4],
+                       f"{key}-pow1": rows[-1][5], f"{key}-powD": rows[-1][6]})
+    n_u = float(np.linalg.norm(U_NONNORMAL, 2))
+    values.update(nn_norm=fmt(n_u, ".3f", REL), nn_rho=fmt(float(np.abs(np.linalg.eigvals(U_NONNORMAL)).max()), ".1f", REL),
+                  leaky_bound=fmt(1 - LEAKY_BETA + LEAKY_BETA * n_u, ".3f", REL), power=str(POWER))
+    print(f"3. Partial saturation. U = [[0.705, 1.005], [-1.005, -1.305]]: eigenvalue -0.3 (double,\n"
+          f"   not diagonalisable), ‖U‖₂ = {values['nn_norm']}. J at f' = 1 and with the partial f'\n"
+          f"   (one unit saturated); W = W_hh. ‖J^{POWER}‖₂: the product of {POWER} equal factors.\n" +
+          table(["update", "W", "f'", "ρ(J), f' = 1", "ρ(J), f'", f"‖J^{POWER}‖, f' = 1", f"‖J^{POWER}‖, f'"], rows))
+    print(f"   Leaky: the norm bound 1 - β + β‖U‖₂ = {values['leaky_bound']} (> 1, since ‖U‖₂ > 1).\n")
 
-    # The figure: the disc and the eigenvalues μ of J − I at f' = 1 for one random U.
+    # The figure: the disc and the eigenvalues μ of J − I at f' = 1 for one random U, then Step 3's U.
     U = np.random.default_rng(SEED + 1).standard_normal((H, H)) / np.sqrt(H)
     lam = np.linalg.eigvals(U)
     Q = haar_orthogonal(np.random.default_rng(SEED + 2), H)
-    moved = {  # panel title (English, Chinese) -> the eigenvalues after the remedy
-        (f"smaller α = {ALPHA_SMALL:g}\nμ = αλ", f"更小的 α = {ALPHA_SMALL:g}\nμ = αλ"): ALPHA_SMALL * lam,
-        (f"leaky, β = {BETA:g}\nμ = β(λ − 1)", f"泄漏更新，β = {BETA:g}\nμ = β(λ − 1)"): BETA * (lam - 1.0),
+    moved = {  # panel title (English, Chinese) -> (eigenvalues before, after)
+        (f"smaller α = {ALPHA_SMALL:g}\nμ = αλ", f"更小的 α = {ALPHA_SMALL:g}\nμ = αλ"): (lam, ALPHA_SMALL * lam),
+        (f"leaky, β = {BETA:g}\nμ = β(λ − 1)", f"泄漏更新，β = {BETA:g}\nμ = β(λ − 1)"): (lam, BETA * (lam - 1.0)),
         (f"init in the disc\nαU = −I + {RADIUS:g}Q", f"圆盘内初始化\nαU = −I + {RADIUS:g}Q"):
-            -1.0 + RADIUS * np.linalg.eigvals(Q),
+            (lam, -1.0 + RADIUS * np.linalg.eigvals(Q)),
     }
-    moved = {title: np.round(mu, 6) for title, mu in moved.items()}  # 6 digits: the same on every CPU
-    return Result(figures={"residual-disc.svg": partial(_draw, np.round(lam, 6), moved)}, values=values)
+    J1, JD = partial_saturation_cases()[2][2:]                # (6.50) with +U: f' = 1, f' = (1, 0.05)
+    fp = f"({D_PARTIAL_SWAPPED[0]:g}, {D_PARTIAL_SWAPPED[1]:g})"
+    moved[(f"(6.50), U of part 3\nf' = 1 → f' = {fp}", f"(6.50)，第 3 部分的 U\nf' = 1 → f' = {fp}")] = (
+        np.linalg.eigvals(J1 - np.eye(2)), np.linalg.eigvals(JD - np.eye(2)))
+    moved = {title: (np.round(a, 6), np.round(b, 6)) for title, (a, b) in moved.items()}  # the same on every CPU
+    return Result(figures={"residual-disc.svg": partial(_draw, moved)}, values=values)
 
 
-def _draw(lam: np.ndarray, moved: dict, s: Style):
-    """Three panels of the complex plane: the disc |1 + μ| ≤ 1, λ(U) before and μ after each remedy."""
-    fig, axes = figure(2, 2, height=4.5, sharex=True, sharey=True)
+def _draw(moved: dict, s: Style):
+    """Four panels of the complex plane: the disc |1 + μ| ≤ 1, the eigenvalues μ before (open) and
+    after (filled): three remedies on a random U, then Step 3's U under partial saturation."""
+    fig, axes = figure(2, 2, height=5.2, sharex=True, sharey=True)
     circle = np.exp(1j * np.linspace(0, 2 * np.pi, 241))
-    for ax, (title, mu) in zip(axes.flat, moved.items()):
+    for i, (ax, (title, (before, mu))) in enumerate(zip(axes.flat, moved.items())):
         ax.fill(-1 + circle.real, circle.imag, color=s.c("green"), alpha=0.2, lw=0)
-        ax.plot(-1 + circle.real, circle.imag, color=s.c("green"), lw=1.2, label="|1 + μ| ≤ 1")
-        ax.plot(lam.real, lam.imag, "o", ms=3.5, mfc="none", color=s.c("red"),
-                label=s.t("before: μ = λ(U), α = 1", "之前：μ = λ(U)，α = 1"))
-        ax.plot(mu.real, mu.imag, "o", ms=3.5, color=s.c("blue"), label=s.t("after the remedy", "使用方法之后"))
+        ax.plot(-1 + circle.real, circle.imag, color=s.c("green"), lw=1.2, label="|1 + μ| ≤ 1" if i == 0 else None)
+        ax.plot(before.real, before.imag, "o", ms=3.5 if i < 3 else 5, mfc="none", color=s.c("red"),
+                label=s.t("before (f' = 1: μ = λ(U), α = 1)", "之前（f' = 1：μ = λ(U)，α = 1）") if i == 0 else None)
+        ax.plot(mu.real, mu.imag, "o", ms=3.5 if i < 3 else 5, color=s.c("blue"),
+                label=s.t("after the remedy, or with one unit saturated", "使用方法之后，或一个单元饱和时")
+                if i == 0 else None)
         ax.axvline(0, color=s.c("grey"), lw=0.8)
         ax.axhline(0, color=s.c("grey"), lw=0.8)
         ax.set_aspect("equal")
@@ -121,7 +158,5 @@ def _draw(lam: np.ndarray, moved: dict, s: Style):
         ax.set_xlabel("Re μ")
     for ax in axes[:, 0]:
         ax.set_ylabel("Im μ")
-    axes[1, 1].set_axis_off()
-    axes[1, 1].legend(*axes[0, 0].get_legend_handles_labels(), loc="center", fontsize=10)
+    fig.legend(loc="outside lower center", ncols=1, fontsize=10)
     return fig
-

@@ -7,45 +7,50 @@ from functools import partial
 
 import numpy as np
 
+from solutions.experiments.remedies import Remedy, Runs, Task, train
 from solutions.publish.plotting import Style, figure
-from solutions.experiments.remedies import Remedy, Task, train
 from solutions.publish.report import (
-    CHAOS_MARGIN,
-    PERTURB,
     SENSITIVE,
+    FragileNumber,
     Result,
     count_below,
     fmt,
-    require_chaotic,
     table,
 )
 
-TASK = Task(K=4, T=30, B=16, delay=4)
-H, N, STEPS, LR = 16, 8, 80, 0.3
+TASK = Task(K=4, T=20, B=8, delay=4)
+H, N, STEPS = 16, 6, 80
+LRS = (0.3, 1.0, 3.0)          # the learning-rate sweep: every remedy is trained at each
 EXPLODE, LOSS_MAX = 100.0, 100.0
 LAST = 10                      # the final loss: mean over the last LAST steps of a run
 REL = 1e-4                     # printed digits must survive this relative change (trained values)
+WINDOW = 10                    # truncated BPTT: windows of this many steps
+TWIN = 1e-10                   # the twin run's initial W is multiplied by 1 + TWIN (chaos test)
 REMEDIES = {                   # key: the remedy (its name is the table's label)
     "none": Remedy("none: (6.50), α = 1"),
     "alpha": Remedy("smaller α = 0.1", alpha=0.1),
     "leaky": Remedy("leaky, β = 0.1", beta=0.1),
     "disc": Remedy("init in the disc, r = 0.5", disc_radius=0.5),
+    "small": Remedy("small U at init, s = 0.1", u_scale=0.1),
     "decay": Remedy("weight decay 0.01", weight_decay=0.01),
+    "truncate": Remedy(f"truncated BPTT, ℓ = {WINDOW}", truncate=WINDOW),
     "layernorm": Remedy("LayerNorm of the state", layernorm=True),
     "gate": Remedy("GRU-style gate", gate=True),
     "clip": Remedy("clip by norm, τ = 1", max_norm=1.0),
 }
-# Rows whose training is chaotic: clipping (6.50) as it is, whose forward pass grows like
-# ρ(I + U)^t ≈ 1.9^t. A relative change of 1e-13 in the initial weights moves these runs'
-# final losses by about 1 %, so they differ between CPUs; only a count is printed for them,
-# "runs below chance", refused (FragileNumber) if a run ends within CHAOS_MARGIN of chance.
-CHAOTIC = ("clip",)
 LEARNED = 0.85                 # a run "learned" if its final loss per time step is below LEARNED × ln K
-LINEAR = ("none", "alpha", "leaky", "disc", "decay", "clip")   # where J − I at f' = 1 is the matrix we test
+LINEAR = ("none", "alpha", "leaky", "disc", "small", "decay", "truncate", "clip")  # J − I at f' = 1 is step_matrix
 
 
 def median_or_dash(values: np.ndarray, spec: str, rel: float = REL) -> str:
-    return fmt(float(np.median(values)), spec, rel=rel) if len(values) else "—"
+    """The median to ``spec`` (e.g. ".2f"), or to one digit fewer when its last digit is fragile."""
+    if not len(values):
+        return "—"
+    x = float(np.median(values))
+    try:
+        return fmt(x, spec, rel=rel)
+    except FragileNumber:
+        return fmt(x, spec.replace("2", "1"), rel=rel)
 
 
 def outside(eigs: np.ndarray) -> int:
@@ -64,107 +69,172 @@ def rho(eigs: np.ndarray) -> np.ndarray:
     return np.abs(1.0 + eigs).max(axis=1)
 
 
+def final_loss(run: Runs) -> np.ndarray:
+    """Per run: the mean loss per time step over the last LAST steps (NaN for a run stopped before)."""
+    last = run.loss[:, -LAST:]
+    alive = np.isfinite(last).all(axis=1)
+    out = np.full(len(last), np.nan)
+    out[alive] = last[alive].mean(axis=1)
+    return out
+
+
+def pick(run: Runs, rows: slice) -> Runs:
+    """The runs ``rows`` of a batched training."""
+    return Runs(run.loss[rows], run.norm[rows], run.exploded_at[rows], run.diverged_at[rows],
+                run.eig_before[rows], run.eig_after[rows])
+
+
+def sweep(key: str) -> list[tuple[Runs, bool]]:
+    """Train one remedy at every η of LRS, N seeds each, with a twin of every run whose initial W
+    is multiplied by 1 + TWIN — all in one batched training. Returns, per η, the runs and whether
+    that setting is chaotic: some twin diverges at another step, lands on the other side of the
+    'learned' edge, or ends with a final loss changed by more than 10 × SENSITIVE (relative)."""
+    seeds = [s for _ in LRS for s in range(N)] * 2
+    lrs = [lr for lr in LRS for _ in range(N)] * 2
+    perturb = [0.0] * (len(LRS) * N) + [TWIN] * (len(LRS) * N)
+    both = train(REMEDIES[key], TASK, H, seeds, STEPS, lrs, EXPLODE, LOSS_MAX, log="residual-remedies",
+                 perturb=perturb)
+    out = []
+    for i in range(len(LRS)):
+        a, b = (pick(both, slice(j * len(LRS) * N + i * N, j * len(LRS) * N + (i + 1) * N)) for j in (0, 1))
+        fa, fb = (final_loss(r) for r in (a, b))
+        ok = np.isfinite(fa) & np.isfinite(fb)
+        change = float(np.max(np.abs(fa[ok] - fb[ok]) / fa[ok])) if ok.any() else 0.0
+        edge = LEARNED * math.log(TASK.K)
+        flips = bool(np.any((fa[ok] < edge) != (fb[ok] < edge)))
+        out.append((a, change > 10 * SENSITIVE or flips or not np.array_equal(a.diverged_at, b.diverged_at)))
+    return out
+
+
+def summary(key: str, run: Runs, chaotic: bool) -> dict[str, str]:
+    """Diverged and learned counts, median final loss, eigenvalue columns; every entry "?" where
+    the training is chaotic (no count of it is the same on every CPU)."""
+    if chaotic:
+        return dict.fromkeys(("diverged", "learned", "loss", "exploded", "step", "outside", "rho",
+                              "outside-before", "rho-before", "outside-after", "rho-after"), "?")
+    ok = run.diverged_at == 0
+    final = final_loss(run)[ok]
+    out = {"diverged": f"{int((~ok).sum())}/{N}",
+           "learned": f"{count_below(key, final, LEARNED * math.log(TASK.K), REL)}/{N}",
+           "loss": median_or_dash(final, ".2f")}
+    exploded = run.exploded_at[run.exploded_at > 0]
+    out["exploded"] = f"{len(exploded)}/{N}"
+    out["step"] = f"{np.median(exploded):g}" if len(exploded) else "—"      # integers: exact
+    if key in LINEAR:
+        before = (str(outside(run.eig_before)), median_or_dash(rho(run.eig_before), ".2f", 1e-6))
+        after = ("—", "—") if not ok.any() else (
+            str(outside(run.eig_after[ok])), median_or_dash(rho(run.eig_after[ok]), ".2f"))
+        out.update({"outside": f"{before[0]} → {after[0]}", "rho": f"{before[1]} → {after[1]}",
+                    "outside-before": before[0], "rho-before": before[1],
+                    "outside-after": after[0], "rho-after": after[1]})
+    else:
+        out.update({"outside": "—", "rho": "—"})
+    return out
+
+
+def best(stats: list[dict[str, str]]) -> int:
+    """The η of the sweep to report: most runs learned, then fewest diverged, then the lowest
+    median final L/T (where printed), then a setting that is not chaotic, then the smallest η."""
+    def loss(s: dict[str, str]) -> float:
+        return float(s["loss"]) if s["loss"] not in ("?", "—") else math.inf
+    def count(text: str, worst: int) -> int:
+        return worst if text == "?" else int(text.split("/")[0])
+    score = [(-count(s["learned"], 0), count(s["diverged"], N), loss(s), s["learned"] == "?", i)
+             for i, s in enumerate(stats)]
+    return min(score)[-1]
+
+
 def main() -> Result:
     print(f"Task: delayed recall, output the token seen {TASK.delay} steps earlier ({TASK.K} tokens,\n"
           f"  T = {TASK.T}, batch {TASK.B}, a fresh batch each step; chance: ln {TASK.K}).\n"
           f"Model: h_t = h_(t-1) + α tanh(U h_(t-1) + W x_t + b), o_t = V h_t + c, H = {H};\n"
-          f"  U ~ N(0, 1/H) entries. Plain SGD, η = {LR:g}, {STEPS} steps, float64, torch autograd;\n"
-          f"  {N} runs per row (seeds 0-{N - 1}: initial weights and batches).\n"
-          f"A run diverges when ‖g‖ > {EXPLODE:g} without clipping, or its loss per time step\n"
-          f"  exceeds {LOSS_MAX:g}; it is stopped there (nothing after that is used).\n")
-    runs = {key: train(r, TASK, H, range(N), STEPS, LR, EXPLODE, LOSS_MAX, log="residual-remedies")
-            for key, r in REMEDIES.items()}
-    rows, values = [], {"n": str(N), "chance": fmt(math.log(TASK.K), ".3f")}
-    for key in CHAOTIC:                   # measure that the row is chaotic: rerun with W × (1 + 1e-13)
-        a = runs[key]
-        b = train(REMEDIES[key], TASK, H, range(N), STEPS, LR, EXPLODE, LOSS_MAX, perturb=PERTURB)
-        require_chaotic(key, *(np.nanmean(r.loss[:, -LAST:], axis=1) for r in (a, b)))
+          f"  U ~ N(0, 1/H) entries. Plain SGD, {STEPS} steps, float64, torch autograd.\n"
+          f"Sweep: every remedy at η = {', '.join(f'{lr:g}' for lr in LRS)}, {N} runs each (seeds 0-{N - 1}:\n"
+          f"  each its own initial weights and its own batches).\n"
+          f"A run diverges when ‖g‖₂ > {EXPLODE:g} without clipping (‖g‖₂: the Euclidean norm of all\n"
+          f"  parameter gradients stacked into one vector), or its loss per time step exceeds\n"
+          f"  {LOSS_MAX:g}; it is stopped there (nothing after that is used).\n")
+    values: dict[str, str] = {"n": str(N), "chance": fmt(math.log(TASK.K), ".3f"), "steps": str(STEPS),
+                              "lrs": ", ".join(f"{lr:g}" for lr in LRS), "window": str(WINDOW)}
+    sweep_rows, rows, best_runs = [], [], {}
     for key, r in REMEDIES.items():
-        run = runs[key]
-        ok = run.diverged_at == 0
-        exploded = run.exploded_at[run.exploded_at > 0]
-        final = np.nanmean(run.loss[ok, -LAST:], axis=1)
-        edge = LEARNED * math.log(TASK.K)
-        learned = f"{count_below(key, final, edge, CHAOS_MARGIN if key in CHAOTIC else REL)}/{N}"
-        final_text = "?" if key in CHAOTIC else median_or_dash(final, ".2f")
-        if key in LINEAR:
-            values[f"{key}-outside-before"] = str(outside(run.eig_before))
-            values[f"{key}-rho-before"] = median_or_dash(rho(run.eig_before), ".2f", 1e-6)
-        if key in LINEAR and key not in CHAOTIC and ok.any():
-            values[f"{key}-outside-after"] = str(outside(run.eig_after[ok]))
-            values[f"{key}-rho-after"] = median_or_dash(rho(run.eig_after[ok]), ".2f")
-        if key in LINEAR and key not in CHAOTIC:
-            after = (outside(run.eig_after[ok]), median_or_dash(rho(run.eig_after[ok]), ".2f"))
-            eig = f"{outside(run.eig_before)} → {after[0] if ok.any() else '—'}"
-            rad = f"{median_or_dash(rho(run.eig_before), '.2f', 1e-6)} → {after[1]}"  # before: untrained
-        elif key in LINEAR:
-            eig = f"{outside(run.eig_before)} → ?"
-            rad = f"{median_or_dash(rho(run.eig_before), '.2f', 1e-6)} → ?"
-        else:
-            eig = rad = "—"
-        row = [r.name, f"{int((~ok).sum())}/{N}", f"{len(exploded)}/{N}",
-               f"{np.median(exploded):g}" if len(exploded) else "—",   # integers: exact
-               learned, final_text, eig, rad]
-        rows.append(row)
-        values.update({f"{key}-diverged": row[1], f"{key}-exploded": row[2], f"{key}-learned": row[4],
-                       f"{key}-loss": row[5], f"{key}-step": row[3], f"{key}-outside": eig, f"{key}-rho": rad})
-    print(table(["remedy", "diverged", f"‖g‖ > {EXPLODE:g}", "first step", "learned", "final L/T",
+        stats = []
+        for lr, (run, chaotic) in zip(LRS, sweep(key)):
+            st = summary(key, run, chaotic)
+            stats.append(st)
+            sweep_rows.append([r.name, f"{lr:g}", st["diverged"], st["learned"], st["loss"]])
+            values.update({f"{key}-{lr:g}-{k}": st[k] for k in ("diverged", "learned", "loss")})
+            best_runs.setdefault(key, []).append((run, chaotic))
+        i = best(stats)
+        st = stats[i]
+        best_runs[key] = best_runs[key][i]
+        rows.append([r.name, f"{LRS[i]:g}", st["diverged"], st["exploded"], st["step"], st["learned"], st["loss"],
+                     st["outside"], st["rho"]])
+        values.update({f"{key}-{k}": v for k, v in st.items()})
+        values[f"{key}-lr"] = f"{LRS[i]:g}"
+    print("1. The sweep: runs diverged and learned (of N), median final L/T of the runs that did not\n"
+          "   diverge (— where every run diverged; ? where training is chaotic).")
+    print(table(["remedy", "η", "diverged", "learned", "final L/T"], sweep_rows))
+    print("\n2. Each remedy at its best η: most runs learned, then fewest diverged, then the lowest\n"
+          "   final L/T (where it is printed), then a setting that is not chaotic, then the smallest η.")
+    print(table(["remedy", "η", "diverged", f"‖g‖₂ > {EXPLODE:g}", "first step", "learned", "final L/T",
                  "outside disc", "ρ(J)"], rows))
-    print(f"\ndiverged: runs stopped (of {N}). ‖g‖ > {EXPLODE:g}: runs whose gradient norm passed it\n"
+    print(f"\ndiverged: runs stopped (of {N}). ‖g‖₂ > {EXPLODE:g}: runs whose gradient norm passed it\n"
           f"  at some step; first step: the median of the first such step. final L/T: loss per\n"
-          f"  time step, mean over the last {LAST} steps, median over the runs that did not diverge\n"
-          f"  (chance: ln {TASK.K} = {values['chance']}); learned: runs whose final L/T is below\n"
-          f"  {LEARNED} ln {TASK.K}.\n"
+          f"  time step, mean over the last {LAST} steps (each on a fresh batch), median over the runs\n"
+          f"  that did not diverge (chance: ln {TASK.K} = {values['chance']}); learned: runs whose final\n"
+          f"  L/T is below {LEARNED} ln {TASK.K}.\n"
           f"outside disc: eigenvalues μ of J - I at f' = 1 (αU; β(U - I) for the leaky update)\n"
           f"  with |1 + μ| > 1, counted over all runs ({N * H} eigenvalues), at initialisation →\n"
           f"  after training (runs that did not diverge). ρ(J) = max |1 + μ|, the growth per\n"
           "  step of the linearised update: median over runs, before → after.\n"
-          f"?: training is chaotic there: rerun with the initial W multiplied by 1 + {PERTURB:g},\n"
-          f"  some run's final L/T changes by more than {10 * SENSITIVE:g} (relative), so its digits\n"
-          f"  differ between CPUs; only the count 'learned' is shown (no run ends within\n"
-          f"  {CHAOS_MARGIN:.0%} of its edge).")
+          f"?: training is chaotic there: a twin of some run, its initial W multiplied by\n"
+          f"  1 + {TWIN:g}, diverges at another step, ends on the other side of the 'learned' edge,\n"
+          f"  or ends with a final L/T changed by more than {10 * SENSITIVE:g} (relative); so nothing of\n"
+          f"  it, not even a count, is the same on every CPU. A chaotic setting ranks last.")
 
-    curves = {}  # remedy key -> (median loss, median norm, last step any run was alive), as plotted
+    curves = {}  # remedy key -> (median loss, median norm), as plotted: each at its best η, not chaotic
     for key in REMEDIES:
-        if key in CHAOTIC:
+        run, chaotic = best_runs[key]
+        if chaotic:
             continue                      # chaotic: no curve of it is the same on every CPU
-        run = runs[key]
         live = ~np.isnan(run.loss)
         m = np.array([np.median(run.loss[live[:, s], s]) if live[:, s].any() else np.nan for s in range(STEPS)])
         g = np.array([np.median(run.norm[live[:, s], s]) if live[:, s].any() else np.nan for s in range(STEPS)])
-        curves[key] = (coarse(m), coarse(g), int(np.arange(STEPS)[live.any(axis=0)][-1]))
+        curves[key] = (coarse(m), coarse(g), values[key + "-lr"])
     return Result(figures={"residual-remedies.svg": partial(_draw, curves)}, values=values)
 
 
 ZH_NAMES = {  # the Chinese figure's labels of REMEDIES
     "none": "无：(6.50)，α = 1", "alpha": "更小的 α = 0.1", "leaky": "泄漏更新，β = 0.1",
-    "disc": "圆盘内初始化，r = 0.5", "decay": "权重衰减 0.01", "layernorm": "状态的 LayerNorm",
+    "disc": "圆盘内初始化，r = 0.5", "small": "初始化时较小的 U，s = 0.1", "decay": "权重衰减 0.01",
+    "truncate": f"截断的时序反向传播，ℓ = {WINDOW}", "layernorm": "状态的 LayerNorm",
     "gate": "GRU 式门控", "clip": "按模截断，τ = 1",
 }
 
 
 def _draw(curves: dict, s: Style):
-    """Top: median loss per time step of the live runs; bottom: their median gradient norm."""
-    fig, (ax_l, ax_g) = figure(2, 1, height=7.8, sharex=True)
+    """Top: median loss per time step of the live runs; bottom: their median gradient norm; each
+    remedy at its best η."""
+    fig, (ax_l, ax_g) = figure(2, 1, height=8.4, sharex=True)
     steps = np.arange(1, STEPS + 1)
-    colours = ("blue", "orange", "green", "red", "purple", "brown", "pink", "olive")
-    for key, (m, g, last) in curves.items():
-        colour = s.c(colours[list(REMEDIES).index(key)])
-        label = s.t(REMEDIES[key].name, ZH_NAMES[key])
-        ax_l.plot(steps, m, color=colour, lw=1.4, label=label)
-        ax_g.plot(steps, g, color=colour, lw=1.4)
-        if key == "none":
-            ax_l.plot(steps[last:last + 1], m[last:last + 1], "x", color=colour, ms=9, mew=2)
+    colours = ("blue", "orange", "green", "red", "purple", "brown", "pink", "olive", "grey", "cyan")
+    for key, (m, g, lr) in curves.items():
+        i = list(REMEDIES).index(key)
+        colour, ls = s.c(colours[i]), "--" if i % 2 else "-"
+        label = s.t(f"{REMEDIES[key].name}, η = {lr}", f"{ZH_NAMES[key]}，η = {lr}")
+        ax_l.plot(steps, m, ls, color=colour, lw=1.4, label=label)
+        ax_g.plot(steps, g, ls, color=colour, lw=1.4)
     ax_l.axhline(math.log(TASK.K), color=s.c("grey"), ls=":", lw=1.2, label=s.t(f"chance, ln {TASK.K}", f"随机水平 ln {TASK.K}"))
-    ax_g.axhline(EXPLODE, color=s.c("grey"), ls="--", lw=1.2)
+    ax_g.axhline(EXPLODE, color=s.c("grey"), ls=":", lw=1.2)
     for ax in (ax_l, ax_g):
         ax.set_yscale("log")
         ax.set_xlim(0, STEPS)
+    ax_l.set_ylim(0.7, 2.0)               # diverging runs leave at the top (they stop there)
     ax_g.set_xlabel(s.t("training step", "训练步数"))
     ax_l.set_ylabel(s.t("loss per time step", "每步损失"))
-    ax_g.set_ylabel(s.t(f"‖g‖₂ before clipping (dashed: {EXPLODE:g})", f"截断前的 ‖g‖₂（虚线：{EXPLODE:g}）"))
-    ax_l.set_title(s.t("medians of the live runs; × last step of (6.50)", "仍在训练的运行的中位数；× 为 (6.50) 的最后一步"),
+    ax_g.set_ylabel(s.t(f"‖g‖₂ before clipping (dotted: {EXPLODE:g})", f"截断前的 ‖g‖₂（点线：{EXPLODE:g}）"))
+    ax_l.set_title(s.t("medians of the live runs, each remedy at its best η", "仍在训练的运行的中位数，每种方法取最佳 η"),
                    fontsize=10)
-    fig.legend(loc="outside lower center", ncols=2, fontsize=10)
+    fig.legend(loc="outside lower center", ncols=1, fontsize=10)
     return fig
-

@@ -9,7 +9,8 @@ import numpy as np
 from solutions.gradcheck import max_abs
 from solutions.publish.plotting import Style, figure
 from solutions.publish.report import Result, claim, fmt, round_sig, table
-from solutions.experiments.train import PARAM_KEYS, char_task, sgd_train, torch_sgd_train
+from solutions.experiments.train import char_task, sgd_train, torch_sgd_train
+from solutions.validate import MODEL_KEYS
 
 H, SEED, LR, STEPS = 32, 0, 0.02, 300
 TOL = 1e-8    # |L_numpy − L_torch| / L_numpy at every step, and max |θ_numpy − θ_torch| (factor 100 to spare)
@@ -34,7 +35,7 @@ def main() -> Result:
     agree = claim(rel.max(), TOL, what="loss over all steps")
     print(f"\nmax |L_numpy − L_torch| / L_numpy over all {STEPS} steps: {agree}")
     print("max |θ_numpy − θ_torch| after training:")
-    print("  " + ", ".join(f"{k} {claim(max_abs(p_np[k], p_t[k]), TOL, what=k)}" for k in PARAM_KEYS))
+    print("  " + ", ".join(f"{k} {claim(max_abs(p_np[k], p_t[k]), TOL, what=k)}" for k in MODEL_KEYS))
     print("(each bound is checked with a factor 100 to spare, so it holds on any CPU)")
 
     # Drawn to 4 significant digits: the curves agree far below that, on any CPU.

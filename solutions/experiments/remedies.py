@@ -16,7 +16,10 @@ One [Remedy][solutions.experiments.remedies.Remedy] changes one thing at a time:
 * ``layernorm``: ``h_t = LN(h_{t-1} + α tanh(z_t))`` (layer normalisation without gain and bias);
 * ``gate``: the GRU-style update ``h_t = u_t ⊙ h_{t-1} + (1 − u_t) ⊙ tanh(z_t)`` with
   ``u_t = σ(U_u h_{t-1} + W_u x_t + b_u)``;
-* ``max_norm``: clip the gradient by its norm, PyTorch's rule ``g ← min(τ/(‖g‖ + 10⁻⁶), 1) g``.
+* ``max_norm``: clip the gradient by its norm, PyTorch's rule ``g ← min(τ/(‖g‖ + 10⁻⁶), 1) g``;
+* ``u_scale``: initialise ``U`` with i.i.d. ``N(0, u_scale²/H)`` entries (a small ``U``);
+* ``truncate``: truncated BPTT, the state detached every ``truncate`` steps, so each loss
+  term's gradient reaches back at most to the start of its window (one update per sequence).
 
 All runs of one remedy train together as one batched model (a leading "run" axis on every
 parameter), each run with its own seed, initial weights and batches; the loss is the sum of
@@ -72,6 +75,10 @@ class Remedy:
         ``h_t = u_t ⊙ h_{t−1} + (1 − u_t) ⊙ tanh(z_t)``, ``u_t = σ(U_u h_{t−1} + W_u x_t + b_u)``.
     max_norm : float or None
         Clip each run's gradient to this norm (PyTorch's rule).
+    u_scale : float
+        Initial ``U`` entries ``N(0, u_scale²/H)`` (unless ``disc_radius`` is set).
+    truncate : int or None
+        Detach the state every ``truncate`` steps (windows of that many steps).
     """
 
     name: str = "none"
@@ -82,6 +89,8 @@ class Remedy:
     layernorm: bool = False
     gate: bool = False
     max_norm: float | None = None
+    u_scale: float = 1.0
+    truncate: int | None = None
 
 
 @dataclass
@@ -129,11 +138,11 @@ def batches(task: Task, seeds: np.ndarray | list[int], steps: int) -> tuple[torc
     return torch.from_numpy(np.eye(task.K)[toks]), torch.from_numpy(y)
 
 
-def init_params(task: Task, remedy: Remedy, H: int, seeds, scale: float = 1.0) -> dict[str, torch.Tensor]:
+def init_params(task: Task, remedy: Remedy, H: int, seeds) -> dict[str, torch.Tensor]:
     """Initial weights of every run (run axis first), float64.
 
-    ``U`` has i.i.d. ``N(0, scale²/H)`` entries (its eigenvalues fill the disc of radius
-    ``scale`` about 0, the circular law) unless ``remedy.disc_radius`` is set; ``W ~ N(0, 1/K)``,
+    ``U`` has i.i.d. ``N(0, s²/H)`` entries, ``s = remedy.u_scale`` (its eigenvalues fill the
+    disc of radius ``s`` about 0, the circular law) unless ``remedy.disc_radius`` is set; ``W ~ N(0, 1/K)``,
     ``V ~ N(0, 0.01)``, zero biases; the gate's ``U_u ~ N(0, 1/H)``, ``W_u ~ N(0, 1/K)``, ``b_u = 1``
     (the gate starts mostly closed over the old state, as the book advises for LSTM's forget gate).
     """
@@ -141,7 +150,7 @@ def init_params(task: Task, remedy: Remedy, H: int, seeds, scale: float = 1.0) -
     a = remedy.alpha if remedy.beta is None else 1.0
     for s in seeds:
         rng = np.random.default_rng(int(s))
-        U = rng.standard_normal((H, H)) * scale / math.sqrt(H)
+        U = rng.standard_normal((H, H)) * remedy.u_scale / math.sqrt(H)
         W = rng.standard_normal((H, task.K)) / math.sqrt(task.K)
         V = 0.1 * rng.standard_normal((task.K, H))
         if remedy.disc_radius is not None:
@@ -181,8 +190,10 @@ def forward(p: dict[str, torch.Tensor], x: torch.Tensor, remedy: Remedy) -> torc
     if remedy.gate:
         Wux = torch.einsum("nhk,tnbk->tnbh", p["W_u"], x) + p["b_u"][None, :, None, :]
     hs = []
-    # --8<-- [start:update]
+    # --8<-- [start:update] forward
     for t in range(T):
+        if remedy.truncate and t and t % remedy.truncate == 0:
+            h = h.detach()                                                    # a window starts
         g = torch.tanh(Wx[t] + torch.bmm(h, p["U"].transpose(1, 2)))          # tanh(z_t)
         if remedy.gate:
             u = torch.sigmoid(Wux[t] + torch.bmm(h, p["U_u"].transpose(1, 2)))
@@ -199,8 +210,7 @@ def forward(p: dict[str, torch.Tensor], x: torch.Tensor, remedy: Remedy) -> torc
 
 
 def train(remedy: Remedy, task: Task = Task(), H: int = 16, seeds=range(8), steps: int = 100,
-          lr: float = 1.0, explode_at: float = 100.0, loss_max: float = 10.0, scale: float = 1.0,
-          log: str = "", perturb: float = 0.0) -> Runs:
+          lr=1.0, explode_at: float = 100.0, loss_max: float = 10.0, log: str = "", perturb=0.0) -> Runs:
     """Train one remedy over several seeds with SGD (float64, one thread); see the module docstring.
 
     Parameters
@@ -210,22 +220,20 @@ def train(remedy: Remedy, task: Task = Task(), H: int = 16, seeds=range(8), step
     H : int
         Hidden size.
     seeds : iterable of int
-        One run per seed (initial weights and batches).
+        One run per seed (initial weights and batches; a seed may repeat, e.g. with another η).
     steps : int
         SGD updates per run.
-    lr : float
-        Learning rate η.
+    lr : float or sequence of float
+        Learning rate η, one for all runs or one per run.
     explode_at : float
         The ‖g‖ that counts as an explosion (stops the run unless it clips).
     loss_max : float
         A loss per time step above this (or NaN) stops the run, clipped or not.
-    scale : float
-        Initial ``U`` entries ``N(0, scale²/H)``.
     log : str
         Tag for progress lines on stderr ("" for none).
-    perturb : float
-        Multiply the initial ``W`` by ``1 + perturb``: a tiny change that measures how sensitive
-        (chaotic) the training is.
+    perturb : float or sequence of float
+        Multiply the initial ``W`` by ``1 + perturb`` (one for all runs or one per run): a tiny
+        change that measures how sensitive (chaotic) the training is.
 
     Returns
     -------
@@ -234,10 +242,12 @@ def train(remedy: Remedy, task: Task = Task(), H: int = 16, seeds=range(8), step
     seeds = list(seeds)
     N = len(seeds)
     x_all, y_all = batches(task, seeds, steps)
-    p = init_params(task, remedy, H, seeds, scale)
-    if perturb:
+    p = init_params(task, remedy, H, seeds)
+    eta = torch.tensor(np.broadcast_to(np.asarray(lr, dtype=np.float64), (N,)))
+    if np.any(np.asarray(perturb) != 0):
         with torch.no_grad():
-            p["W"].mul_(1.0 + perturb)
+            p["W"].mul_(1.0 + torch.tensor(np.broadcast_to(np.asarray(perturb, dtype=np.float64), (N,)))
+                        .reshape(N, 1, 1))
     names = list(p)
     eig_before = np.linalg.eigvals(step_matrix(remedy, p["U"].detach().numpy()))
     loss_rec = np.full((N, steps), np.nan)
@@ -278,7 +288,9 @@ def train(remedy: Remedy, task: Task = Task(), H: int = 16, seeds=range(8), step
                     shape = (N,) + (1,) * (g.dim() - 1)
                     if k in WEIGHTS and remedy.weight_decay:
                         g = g + remedy.weight_decay * p[k]
-                    p[k] -= lr * coef.reshape(shape) * g
+                    p[k] -= (eta * coef).reshape(shape) * g
+            if not (live > 0).any():
+                break                                                      # every run stopped
             if log and (step + 1) % 50 == 0:
                 print(f"{log}: {remedy.name} step {step + 1}/{steps}", file=sys.stderr)
     finally:

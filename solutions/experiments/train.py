@@ -19,9 +19,8 @@ from solutions.cell import rnn_cell_forward
 from solutions.params import random_params
 from solutions.sequence import bptt
 from solutions.torch_ops import rnn_from_params, rnn_params, to_numpy
-from solutions.validate import Params
+from solutions.validate import MODEL_KEYS, Params, check_int
 
-PARAM_KEYS = ("W_ih", "W_hh", "b_ih", "b_hh", "V", "c")
 
 #: The toy corpus: a few short sentences (one in pinyin), each starting with its own letter,
 #: so that the first character tells the model which sentence to continue.
@@ -106,8 +105,7 @@ def char_task(H: int = 32, seed: int = 0, dtype: type = np.float64,
 
 
 def _check_run(lr: object, steps: object) -> None:
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
-        raise ValueError(f"steps must be an integer >= 1; got {steps!r}")
+    check_int("steps", steps)
     if not isinstance(lr, (int, float)) or not np.isfinite(lr) or lr <= 0:
         raise ValueError(f"lr must be a finite number > 0; got {lr!r}")
 
@@ -144,12 +142,12 @@ def sgd_train(x: np.ndarray, y: np.ndarray, h0: np.ndarray, params: Params, lr: 
         ``L`` before each update.
     """
     _check_run(lr, steps)
-    p = {k: params[k].copy() for k in PARAM_KEYS}
+    p = {k: params[k].copy() for k in MODEL_KEYS}
     losses = np.empty(steps)
     for step in range(steps):
-        # --8<-- [start:sgd]
+        # --8<-- [start:sgd] sgd_train
         loss, grads = bptt(x, y, h0, p)          # L and every ∂L/∂θ by BPTT
-        for k in PARAM_KEYS:
+        for k in MODEL_KEYS:
             p[k] -= lr * grads[k]                # θ ← θ − η ∂L/∂θ
         # --8<-- [end:sgd]
         losses[step] = loss
@@ -170,7 +168,7 @@ def torch_sgd_train(x: np.ndarray, y: np.ndarray, h0: np.ndarray, params: Params
     bptt(x[:1], y[:1], h0, params)  # the same input checks as sgd_train (one cheap step)
     T, B, _ = x.shape
     O, H = params["V"].shape
-    # --8<-- [start:torch]
+    # --8<-- [start:torch] torch_sgd_train
     rnn = rnn_from_params(params)                                      # tanh, time first, same W, U, b
     out = torch.nn.Linear(H, O, dtype=rnn.weight_hh_l0.dtype)          # o_t = V h_t + c
     with torch.no_grad():                                              # same V, c
@@ -182,7 +180,7 @@ def torch_sgd_train(x: np.ndarray, y: np.ndarray, h0: np.ndarray, params: Params
     losses = np.empty(steps)
     with _one_thread():
         for step in range(steps):
-            # --8<-- [start:torch-step]
+            # --8<-- [start:torch-step] torch_sgd_train
             opt.zero_grad()
             h, _ = rnn(xt, h0t)                                        # (T, B, H)
             loss = torch.nn.functional.cross_entropy(

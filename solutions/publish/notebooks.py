@@ -111,7 +111,7 @@ def build(key: str):
         if not source.is_file():
             raise ValueError(f"solutions/publish/pages.toml: {key} lists unknown demo {name!r}")
         doc, code = _split_docstring(source.read_text(encoding="utf-8"))
-        code = re.sub(r"^[ \t]*# --8<-- \[(start|end):[\w-]+\][ \t]*\n", "", code, flags=re.M)  # snippet markers
+        code = re.sub(r"^[ \t]*# --8<-- \[(start|end):[\w-]+\][^\n]*\n", "", code, flags=re.M)  # snippet markers (and their captions)
         cells.append(v4.new_markdown_cell(
             f"## `{name}`\n\n{doc}\n\nThe code of `solutions/demos/{module}.py` "
             f"(`python -m solutions run {name}` runs the same):"))

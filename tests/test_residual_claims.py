@@ -1,0 +1,373 @@
+"""The analysis claims of docs/residual.md (6-3), each tried against counterexamples.
+
+Every test here states one falsifiable sentence of the page and lets hypothesis look for a
+matrix that breaks it. The strategies include what breaks careless bounds: non-normal 2×2
+matrices (spectral radius small, norm large), partial saturation (some f' ≈ 0, the others ≈ 1),
+eigenvalues with negative real part, and products over T ≥ 2 steps with a different f' at
+each step. The counterexamples of issue 24 are pinned with ``@example``; the tests named
+``test_counterexample_*`` check that they do break the sentences the page no longer says.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from solutions.demos.residual_disc import D_PARTIAL, D_PARTIAL_SWAPPED, U_NONNORMAL
+
+SETTINGS = settings(max_examples=25, deadline=None)
+TOL = 1e-9
+U_CX = U_NONNORMAL                              # [[0.705, 1.005], [-1.005, -1.305]]: ρ = 0.3, ‖U‖₂ ≈ 2.05
+D_CX = np.diag(D_PARTIAL)                       # diag(0.05, 1): one unit saturated
+D2_CX = np.diag(D_PARTIAL_SWAPPED)              # diag(1, 0.05)
+FP_CX, FP2_CX = np.array(D_PARTIAL), np.array(D_PARTIAL_SWAPPED)
+
+finite = st.floats(-3.0, 3.0, allow_nan=False, allow_infinity=False)
+
+
+def norm2(A: np.ndarray) -> float:
+    """Spectral norm ‖A‖₂, the largest singular value."""
+    return float(np.linalg.norm(A, 2))
+
+
+def rho(A: np.ndarray) -> float:
+    """Spectral radius max |λ_i(A)|."""
+    return float(np.abs(np.linalg.eigvals(A)).max())
+
+
+@st.composite
+def matrices(draw, n_max: int = 4) -> np.ndarray:
+    """Square matrices: dense, non-normal 2×2 (small ρ, norm up to ~20), or shifted left
+    (eigenvalues with negative real part); either sign."""
+    kind = draw(st.sampled_from(["dense", "nonnormal", "shifted"]))
+    if kind == "nonnormal":
+        l1, l2 = draw(st.floats(-1.0, 1.0)), draw(st.floats(-1.0, 1.0))
+        k, th = draw(st.floats(0.0, 20.0)), draw(st.floats(0.0, np.pi))
+        R = np.array([[np.cos(th), -np.sin(th)], [np.sin(th), np.cos(th)]])
+        U = R @ np.array([[l1, k], [0.0, l2]]) @ R.T
+    else:
+        n = draw(st.integers(2, n_max))
+        U = np.array(draw(st.lists(finite, min_size=n * n, max_size=n * n))).reshape(n, n)
+        if kind == "shifted":
+            U = U - draw(st.floats(0.0, 3.0)) * np.eye(n)
+    return U if draw(st.booleans()) else -U
+
+
+@st.composite
+def fprimes(draw, n: int, steps: int = 1) -> np.ndarray:
+    """``steps`` vectors f' ∈ [0, 1]^n: all ones, partial saturation (each unit ≈ 0 or ≈ 1), or anywhere."""
+    kind = draw(st.sampled_from(["ones", "partial", "any"]))
+    out = []
+    for _ in range(steps):
+        if kind == "ones":
+            out.append(np.ones(n))
+        elif kind == "partial":
+            out.append(np.array([draw(st.floats(0.0, 0.05)) if draw(st.booleans()) else draw(st.floats(0.95, 1.0))
+                                 for _ in range(n)]))
+        else:
+            out.append(np.array([draw(st.floats(0.0, 1.0)) for _ in range(n)]))
+    return np.array(out)
+
+
+@st.composite
+def matrix_and_fprimes(draw, steps_min: int = 1, steps_max: int = 1):
+    U = draw(matrices())
+    T = draw(st.integers(steps_min, steps_max))
+    return U, draw(fprimes(U.shape[0], T))
+
+
+# --- The leaky update and the gate: a norm bound, not a spectral one -------------------------------
+
+@SETTINGS
+@given(case=matrix_and_fprimes(2, 6), beta=st.floats(0.0, 1.0))
+@example(case=(-U_CX, np.array([FP_CX] * 50)), beta=0.1)     # the leaky counterexample, W_hh = −U, T = 50
+@example(case=(-U_CX, np.array([FP_CX] * 50)), beta=0.5)     # the gate held at u = 0.5 (β = 1 − u)
+def test_leaky_update_norm_bound(case, beta) -> None:
+    """0 ≤ f' ≤ 1: ‖J_t‖₂ ≤ 1 − β + β‖U‖₂ for J_t = (1 − β)I + β diag(f'_t) U, and the product of
+    T factors is at most (1 − β + β‖U‖₂)^T — at most 1 when ‖U‖₂ ≤ 1."""
+    U, fps = case
+    n = U.shape[0]
+    bound = 1 - beta + beta * norm2(U)
+    P = np.eye(n)
+    for fp in fps:
+        J = (1 - beta) * np.eye(n) + beta * fp[:, None] * U
+        assert norm2(J) <= bound * (1 + TOL) + TOL
+        P = J @ P
+    assert norm2(P) <= bound ** len(fps) * (1 + 1e-7) + TOL
+
+
+@SETTINGS
+@given(case=matrix_and_fprimes(1, 1), u=st.lists(st.floats(0.0, 1.0), min_size=4, max_size=4))
+@example(case=(-U_CX, np.array([FP_CX])), u=[0.5] * 4)
+def test_input_driven_gate_norm_bound(case, u) -> None:
+    """A gate driven by the input only (U_u = 0) with values u_i ∈ [0, 1]:
+    J = diag(u) + diag(1 − u) diag(f') U has ‖J‖₂ ≤ max_i u_i + max_i (1 − u_i) ‖U‖₂."""
+    U, fps = case
+    n = U.shape[0]
+    uu = np.array(u[:n]) if n <= 4 else np.full(n, u[0])
+    J = np.diag(uu) + (1 - uu)[:, None] * fps[0][:, None] * U
+    assert norm2(J) <= uu.max() + (1 - uu).max() * norm2(U) + TOL
+
+
+@SETTINGS
+@given(U=matrices(), T=st.integers(2, 30), seed=st.integers(0, 2**16), beta=st.floats(0.01, 1.0),
+       h0=st.floats(-1.0, 1.0))
+@example(U=-10 * U_CX, T=30, seed=0, beta=0.1, h0=1.0)
+def test_gate_and_leaky_update_bound_the_state(U, T, seed, beta, h0) -> None:
+    """h_t = u_t ⊙ h_{t−1} + (1 − u_t) ⊙ tanh(z_t) with u_t ∈ [0, 1] (a gate; the leaky update is
+    u = 1 − β): if h_0 ∈ [−1, 1]^D then every h_t ∈ [−1, 1]^D, whatever U — the state is bounded."""
+    rng = np.random.default_rng(seed)
+    n = U.shape[0]
+    h_gate = h_leaky = np.full(n, h0)
+    for _ in range(T):
+        x = 3 * rng.standard_normal(n)
+        u = rng.uniform(0, 1, n)
+        h_gate = u * h_gate + (1 - u) * np.tanh(U @ h_gate + x)
+        h_leaky = (1 - beta) * h_leaky + beta * np.tanh(U @ h_leaky + x)
+        assert np.abs(h_gate).max() <= 1.0 and np.abs(h_leaky).max() <= 1.0
+
+
+def test_counterexample_leaky_and_gate_do_not_bound_the_rate() -> None:
+    """ρ(J) < 1 at f' = 1 does not keep ρ(J) < 1 under partial saturation (W_hh = −U)."""
+    W, I = -U_CX, np.eye(2)
+    assert rho(W) == pytest.approx(0.3, abs=1e-6) and norm2(W) == pytest.approx(2.054, abs=1e-3)
+    leaky = lambda D: 0.9 * I + 0.1 * D @ W            # β = 0.1
+    gate = lambda D: 0.5 * I + 0.5 * D @ W             # u = 0.5
+    assert rho(leaky(I)) == pytest.approx(0.930, abs=5e-4) and rho(leaky(D_CX)) == pytest.approx(1.027, abs=5e-4)
+    assert rho(gate(I)) == pytest.approx(0.650, abs=5e-4) and rho(gate(D_CX)) == pytest.approx(1.133, abs=5e-4)
+    P = np.linalg.matrix_power(leaky(D_CX), 200)
+    assert norm2(P) > 10                               # the product grows
+
+
+# --- Saturation: only when every unit saturates -----------------------------------------------------
+
+@SETTINGS
+@given(case=matrix_and_fprimes(2, 8))
+@example(case=(U_CX, np.array([FP_CX] * 50)))
+@example(case=(-U_CX, np.array([FP_CX] * 50)))
+def test_simple_rnn_needs_norm_above_one_to_explode(case) -> None:
+    """0 ≤ f' ≤ 1: ‖diag(f'_T)U ⋯ diag(f'_1)U‖₂ ≤ ‖U‖₂^T, so ‖U‖₂ > 1 is necessary for the simple
+    RNN's product to grow (ρ(U) > 1 is not: see the counterexample below)."""
+    U, fps = case
+    P = np.eye(U.shape[0])
+    for fp in fps:
+        P = fp[:, None] * U @ P
+    assert norm2(P) <= norm2(U) ** len(fps) * (1 + 1e-7) + 1e-300
+
+
+@SETTINGS
+@given(case=matrix_and_fprimes(2, 8), alpha=st.floats(0.0, 2.0), eps=st.floats(0.0, 0.1))
+@example(case=(U_CX, np.array([FP_CX] * 50)), alpha=1.0, eps=0.05)
+def test_saturation_of_every_unit_pushes_the_factor_towards_identity(case, alpha, eps) -> None:
+    """If every unit saturates, f'_i ≤ ε for all i, then ‖J_t − I‖₂ ≤ αε‖U‖₂ for (6.50) and
+    ‖diag(f')U‖₂ ≤ ε‖U‖₂ for the simple RNN. (The pinned case saturates one unit only: the
+    premise fails, and the test checks the bound only where it holds.)"""
+    U, fps = case
+    for fp in fps:
+        if fp.max() > eps:
+            continue                                   # not every unit saturated: no claim
+        A = alpha * fp[:, None] * U
+        assert norm2(A) <= alpha * eps * norm2(U) + TOL
+
+
+def test_counterexample_partial_saturation_raises_the_spectral_radius() -> None:
+    """ρ(U) = 0.3, but with one unit saturated ρ(DU) ≈ 1.266: ‖U⁵⁰‖ ≈ 2.4e−24, ‖(DU)⁵⁰‖ ≈ 1.7e5, either sign."""
+    for s in (1.0, -1.0):
+        U = s * U_CX
+        assert rho(U) == pytest.approx(0.3, abs=1e-6)
+        assert rho(D_CX @ U) == pytest.approx(1.266, abs=5e-4)
+        assert norm2(np.linalg.matrix_power(U, 50)) == pytest.approx(2.4e-24, rel=0.02)
+        assert norm2(np.linalg.matrix_power(D_CX @ U, 50)) == pytest.approx(1.74e5, rel=0.01)
+
+
+# --- The disc criterion: a statement at f' = 1 -----------------------------------------------------
+
+@SETTINGS
+@given(re=st.floats(-3.0, 3.0), im=st.floats(-3.0, 3.0), alpha=st.floats(1e-3, 3.0))
+@example(re=-0.3, im=0.0, alpha=1.0)                   # the double eigenvalue of U_CX
+@example(re=0.0, im=1.0, alpha=1e-3)                   # on the imaginary axis: outside for every α
+def test_disc_criterion(re, im, alpha) -> None:
+    """|1 + αλ| > 1 ⟺ Re λ > −(α/2)|λ|²; for Re λ ≥ 0, λ ≠ 0 that holds for every α > 0, and
+    for Re λ < 0 the eigenvalue is inside the disc exactly when α < −2 Re λ / |λ|²."""
+    lam = complex(re, im)
+    lhs = abs(1 + alpha * lam) ** 2 - 1
+    rhs = 2 * alpha * (re + alpha / 2 * abs(lam) ** 2)
+    assert lhs == pytest.approx(rhs, abs=1e-9)
+    if abs(lhs) > 1e-9:
+        assert (lhs > 0) == (re > -alpha / 2 * abs(lam) ** 2)
+        if re >= 0 and lam != 0:
+            assert lhs > 0
+        if re < 0:
+            assert (lhs < 0) == (alpha < -2 * re / abs(lam) ** 2)
+
+
+@SETTINGS
+@given(U=matrices(), alpha=st.floats(0.0, 2.0))
+@example(U=U_CX, alpha=1.0)
+@example(U=-U_CX, alpha=1.0)
+def test_eigenvalues_of_the_factor_at_f_prime_one(U, alpha) -> None:
+    """At f' = 1 the factor is I + αU and its eigenvalues are 1 + αλ_i(U): ρ(I + αU) = max_i |1 + αλ_i|."""
+    assert rho(np.eye(U.shape[0]) + alpha * U) == pytest.approx(
+        float(np.abs(1 + alpha * np.linalg.eigvals(U)).max()), rel=1e-6, abs=1e-6)
+
+
+def test_counterexample_partial_saturation_leaves_the_disc() -> None:
+    """The disc criterion holds at f' = 1 only: +U with D' = diag(1, 0.05) takes ρ from 0.70
+    (inside) to 1.63; −U with D = diag(0.05, 1) from 1.30 to 2.27."""
+    I = np.eye(2)
+    assert rho(I + U_CX) == pytest.approx(0.70, abs=5e-3) and rho(I + D2_CX @ U_CX) == pytest.approx(1.63, abs=5e-3)
+    assert rho(I - U_CX) == pytest.approx(1.30, abs=5e-3) and rho(I - D_CX @ U_CX) == pytest.approx(2.27, abs=5e-3)
+
+
+# --- Norm bounds on the residual factor -------------------------------------------------------------
+
+@SETTINGS
+@given(case=matrix_and_fprimes(2, 10), alpha=st.floats(0.0, 2.0))
+@example(case=(U_CX, np.array([FP2_CX] * 10)), alpha=1.0)
+@example(case=(-U_CX, np.array([FP_CX] * 10)), alpha=1.0)
+def test_window_of_l_steps_is_bounded_by_one_plus_alpha_norm_u_to_the_l(case, alpha) -> None:
+    """0 ≤ f' ≤ 1: ‖J_{k+ℓ} ⋯ J_{k+1}‖₂ ≤ (1 + α‖U‖₂)^ℓ for J = I + α diag(f')U — the bound of a
+    truncation window of ℓ steps (and of weight decay's row), independent of T but not small."""
+    U, fps = case
+    n = U.shape[0]
+    P = np.eye(n)
+    for fp in fps:
+        P = (np.eye(n) + alpha * fp[:, None] * U) @ P
+    assert norm2(P) <= (1 + alpha * norm2(U)) ** len(fps) * (1 + 1e-7)
+
+
+@SETTINGS
+@given(case=matrix_and_fprimes(2, 40), c=st.floats(0.0, 2.0))
+@example(case=(U_CX, np.array([FP2_CX] * 40)), c=1.0)
+def test_alpha_c_over_t_bounds_the_product_by_e_to_the_c_norm_u(case, c) -> None:
+    """α = c/T: ‖J_T ⋯ J_1‖₂ ≤ (1 + c‖U‖₂/T)^T ≤ e^{c‖U‖₂}, for every T."""
+    U, fps = case
+    T, n = len(fps), U.shape[0]
+    P = np.eye(n)
+    for fp in fps:
+        P = (np.eye(n) + c / T * fp[:, None] * U) @ P
+    assert norm2(P) <= np.exp(c * norm2(U)) * (1 + 1e-7)
+
+
+@SETTINGS
+@given(case=matrix_and_fprimes(1, 1), alpha=st.floats(0.0, 2.0))
+@example(case=(U_CX, np.array([FP2_CX])), alpha=1.0)
+def test_three_facts_about_one_factor(case, alpha) -> None:
+    """For A = α diag(f')U: ‖I + A‖ ≥ 1 + λ_max((A + Aᵀ)/2), ‖I + A‖ ≤ 1 + ‖A‖, σ_min(I + A) ≥ 1 − ‖A‖."""
+    U, fps = case
+    n = U.shape[0]
+    A = alpha * fps[0][:, None] * U
+    s = np.linalg.svd(np.eye(n) + A, compute_uv=False)
+    assert s[0] >= 1 + np.linalg.eigvalsh((A + A.T) / 2).max() - TOL
+    assert s[0] <= 1 + norm2(A) + TOL
+    assert s[-1] >= 1 - norm2(A) - TOL
+
+
+@SETTINGS
+@given(case=matrix_and_fprimes(2, 6), alpha=st.floats(0.0, 2.0))
+@example(case=(-U_CX, np.array([FP_CX] * 6)), alpha=1.0)
+def test_smallest_singular_value_of_a_product(case, alpha) -> None:
+    """σ_min(J_t ⋯ J_{k+1}) ≥ Π σ_min(J_τ) ≥ Π (1 − ‖A_τ‖) while every ‖A_τ‖ < 1."""
+    U, fps = case
+    n = U.shape[0]
+    P, lower, lower_a = np.eye(n), 1.0, 1.0
+    for fp in fps:
+        A = alpha * fp[:, None] * U
+        J = np.eye(n) + A
+        P = J @ P
+        lower *= np.linalg.svd(J, compute_uv=False)[-1]
+        lower_a *= max(1 - norm2(A), 0.0)
+    smin = np.linalg.svd(P, compute_uv=False)[-1]
+    assert smin >= lower * (1 - 1e-7) - 1e-12
+    assert lower >= lower_a * (1 - 1e-7) - 1e-12
+
+
+@SETTINGS
+@given(U=matrices(), T=st.integers(1, 30), alpha=st.floats(0.0, 2.0), seed=st.integers(0, 2**16))
+def test_residual_state_is_at_most_h0_plus_alpha_t_sqrt_d(U, T, alpha, seed) -> None:
+    """h_t = h_{t−1} + α tanh(z_t): ‖h_t‖₂ ≤ ‖h_0‖₂ + α t √D — it can grow with t (Step 5)."""
+    rng = np.random.default_rng(seed)
+    n = U.shape[0]
+    h0 = rng.standard_normal(n)
+    h = h0.copy()
+    for t in range(1, T + 1):
+        h = h + alpha * np.tanh(U @ h + rng.standard_normal(n))
+        assert np.linalg.norm(h) <= np.linalg.norm(h0) + alpha * t * np.sqrt(n) + TOL
+
+
+# --- The pitfalls -------------------------------------------------------------------------------------
+
+@SETTINGS
+@given(case=matrix_and_fprimes(1, 1), diagonal=st.booleans())
+@example(case=(np.diag([0.5, -2.0]), np.array([FP_CX])), diagonal=True)
+def test_wrong_side_diag_f_prime_times_i_plus_u(case, diagonal) -> None:
+    """diag(f')(I + U) − (I + diag(f')U) = diag(f') − I for every U, diagonal or not: wrong
+    unless f' = 1."""
+    U, fps = case
+    if diagonal:
+        U = np.diag(np.diag(U))
+    n = U.shape[0]
+    D = np.diag(fps[0])
+    np.testing.assert_allclose(D @ (np.eye(n) + U) - (np.eye(n) + D @ U), D - np.eye(n), atol=1e-12)
+
+
+@SETTINGS
+@given(case=matrix_and_fprimes(1, 1), which=st.sampled_from(["diagonal U", "equal f'", "neither"]))
+@example(case=(U_CX, np.array([FP_CX])), which="neither")
+def test_u_times_diag_f_prime_is_right_when_u_commutes_with_it(case, which) -> None:
+    """I + U diag(f') = I + diag(f') U exactly when U commutes with diag(f') — for a diagonal U,
+    or when all f' are equal; not in general."""
+    U, fps = case
+    fp = fps[0]
+    if which == "diagonal U":
+        U = np.diag(np.diag(U))
+    elif which == "equal f'":
+        fp = np.full_like(fp, fp[0])
+    D = np.diag(fp)
+    right, wrong = np.eye(len(fp)) + D @ U, np.eye(len(fp)) + U @ D
+    if which != "neither":
+        np.testing.assert_allclose(wrong, right, atol=1e-12)      # U commutes with diag(f')
+    elif np.array_equal(U, U_CX):
+        assert np.abs(wrong - right).max() > 0.01                  # the pinned case: it does not
+
+
+def wrong_carry_norm(U: np.ndarray, T: int) -> float:
+    """‖∂L/∂h_0‖₂ of the pitfall "identity dropped" at small activations (f' = 1):
+    carried as ∂L/∂h_{k−1} = Uᵀ ∂L/∂h_k from ∂L/∂h_T = e_1."""
+    d = np.zeros(U.shape[0])
+    d[0] = 1.0
+    for _ in range(T):
+        d = U.T @ d
+    return float(np.linalg.norm(d))
+
+
+@pytest.mark.parametrize("T", [2, 5, 20])
+def test_dropping_the_identity_can_make_gradients_grow(T: int) -> None:
+    """With the identity dropped and U = 2Q (Q orthogonal) the carried gradient grows as 2^T, it does
+    not vanish; the right carry (I + U)ᵀ grows too, at another rate (so every gradient is wrong)."""
+    from solutions.demos.residual_disc import haar_orthogonal
+
+    U = 2 * haar_orthogonal(np.random.default_rng(0), 6)
+    assert wrong_carry_norm(U, T) == pytest.approx(2.0 ** T, rel=1e-10)
+    d = np.eye(6)[0]
+    for _ in range(T):
+        d = (np.eye(6) + U).T @ d
+    assert abs(np.linalg.norm(d) - 2.0 ** T) > 1e-6 * 2.0 ** T
+
+
+# --- LayerNorm's Jacobian (the remedies table) -----------------------------------------------------
+
+@settings(max_examples=20, deadline=None)
+@given(n=st.integers(2, 6), seed=st.integers(0, 2**16), scale=st.floats(1e-3, 1e3))
+def test_layernorm_jacobian(n, seed, scale) -> None:
+    """LN(v) = (v − mean)/σ (no gain, no bias, ε = 0) has Jacobian (I − 11ᵀ/D − v̂v̂ᵀ/D)/σ, with v̂ = LN(v)."""
+    v = scale * np.random.default_rng(seed).standard_normal(n)
+    sigma = v.std()
+    vhat = (v - v.mean()) / sigma
+    J = (np.eye(n) - np.ones((n, n)) / n - np.outer(vhat, vhat) / n) / sigma
+    ref = torch.autograd.functional.jacobian(
+        lambda t: torch.nn.functional.layer_norm(t, (n,), eps=0.0), torch.tensor(v))
+    np.testing.assert_allclose(J, ref.numpy(), rtol=1e-7, atol=1e-9 / sigma)
