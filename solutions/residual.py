@@ -23,7 +23,6 @@ from numbers import Real
 from typing import NamedTuple
 
 import numpy as np
-import torch
 
 from solutions import sequence
 from solutions.validate import Params, Shapes, check_cache, check_inputs
@@ -185,33 +184,6 @@ def residual_backward_unchecked(dh: np.ndarray, cache: ResidualCache,
     grads["b_hh"] = grads["b_ih"].copy()
     # --8<-- [end:backward]
     return grads
-
-
-def residual_forward_torch(
-    x: torch.Tensor, h0: torch.Tensor, params: dict[str, torch.Tensor], alpha: float = 1.0
-) -> torch.Tensor:
-    """The same update in PyTorch, step by step, for autograd to differentiate (the reference).
-
-    Parameters
-    ----------
-    x : Tensor of shape (T, B, I)
-    h0 : Tensor of shape (B, H)
-    params : dict of Tensor
-        ``W_ih`` (H, I), ``W_hh`` (H, H), ``b_ih`` (H,), ``b_hh`` (H,).
-    alpha : float
-
-    Returns
-    -------
-    h : Tensor of shape (T, B, H)
-        ``h_1 … h_T``, built from differentiable operations only.
-    """
-    a = check_alpha(alpha)
-    hs, h_prev = [], h0
-    for x_t in x:
-        z = x_t @ params["W_ih"].T + params["b_ih"] + h_prev @ params["W_hh"].T + params["b_hh"]
-        h_prev = h_prev + a * torch.tanh(z)
-        hs.append(h_prev)
-    return torch.stack(hs)
 
 
 def step_jacobians(

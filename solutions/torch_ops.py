@@ -4,7 +4,9 @@
 book) over a sequence; its gradient is BPTT written out by hand in
 [RNNFunction.backward][solutions.torch_ops.RNNFunction.backward], the torch twin of
 [rnn_backward][solutions.sequence.rnn_backward]. [rnn_autograd][solutions.torch_ops.rnn_autograd]
-is the same recurrence in plain torch ops, differentiated by autograd: the reference.
+is the same recurrence in plain torch ops, differentiated by autograd: the reference;
+[residual_autograd][solutions.torch_ops.residual_autograd] is that reference for the residual
+update (6.50) of ``solutions.residual`` (which itself imports no torch).
 
 ``torch.nn.RNN`` stores layer ``l``'s weights as ``weight_ih_l{l}``, ``weight_hh_l{l}``,
 ``bias_ih_l{l}``, ``bias_hh_l{l}`` and, when bidirectional, the backward direction's as the
@@ -24,7 +26,7 @@ import torch
 from torch.autograd.function import FunctionCtx, once_differentiable
 
 from solutions.params import PARAM_NAMES
-from solutions import validate
+from solutions import residual, validate
 from solutions.validate import RNN_PARAM_SHAPES, Shapes, check_int, spec_text
 
 FLOAT_DTYPES = tuple(getattr(torch, d.name) for d in validate.FLOAT_DTYPES)
@@ -212,6 +214,34 @@ def rnn_autograd(x: torch.Tensor, h0: torch.Tensor, W_ih: torch.Tensor, W_hh: to
         hs.append(h_prev)
     return torch.stack(hs)
     # --8<-- [end:autograd]
+
+
+def residual_autograd(
+    x: torch.Tensor, h0: torch.Tensor, params: dict[str, torch.Tensor], alpha: float = 1.0
+) -> torch.Tensor:
+    """[residual_forward][solutions.residual.residual_forward] in PyTorch, step by step, for autograd
+    to differentiate (the reference of the residual update (6.50), as ``rnn_autograd`` is of (6.5)).
+
+    Parameters
+    ----------
+    x : Tensor of shape (T, B, I)
+    h0 : Tensor of shape (B, H)
+    params : dict of Tensor
+        ``W_ih`` (H, I), ``W_hh`` (H, H), ``b_ih`` (H,), ``b_hh`` (H,).
+    alpha : float
+
+    Returns
+    -------
+    h : Tensor of shape (T, B, H)
+        ``h_1 … h_T``, built from differentiable operations only.
+    """
+    a = residual.check_alpha(alpha)
+    hs, h_prev = [], h0
+    for x_t in x:
+        z = x_t @ params["W_ih"].T + params["b_ih"] + h_prev @ params["W_hh"].T + params["b_hh"]
+        h_prev = h_prev + a * torch.tanh(z)
+        hs.append(h_prev)
+    return torch.stack(hs)
 
 
 def rnn_params(rnn: torch.nn.RNN, layer: int = 0, reverse: bool = False, *, as_numpy: bool = True,

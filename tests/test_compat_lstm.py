@@ -9,7 +9,7 @@ import pytest
 from solutions import lstm
 from solutions.course import compat
 from solutions.demos import lstm_course as course
-from solutions.demos.lstm_course import (
+from solutions.course.lstm_reference import (
     CELL_BACKWARD,
     CELL_FORWARD,
     NEWER_BACKWARD,

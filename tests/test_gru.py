@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 
 from solutions.gradcheck import numeric_grads, rel_error
 from solutions.gru import GRUCache, gru_backward, gru_forward
+from solutions.torch_ops import load_params
+from solutions.validate import MODEL_KEYS
 
 KEYS = ("W_ih", "W_hh", "b_ih", "b_hh")
 NAMES = {"W_ih": "weight_ih_l0", "W_hh": "weight_hh_l0", "b_ih": "bias_ih_l0", "b_hh": "bias_hh_l0"}
@@ -36,10 +38,7 @@ def inputs(T: int, B: int, I: int, H: int, seed: int = 0, dtype: type = np.float
 
 def nn_gru(x, h0, params, dh, dh_n=None):
     """``h`` and the gradients of ``Σ_t ⟨dh_t, h_t⟩ + ⟨dh_n, h_T⟩`` through a real ``torch.nn.GRU``."""
-    gru = torch.nn.GRU(x.shape[2], h0.shape[1], dtype=torch.float64)
-    with torch.no_grad():
-        for k, name in NAMES.items():
-            getattr(gru, name).copy_(torch.tensor(params[k]))
+    gru = load_params(torch.nn.GRU(x.shape[2], h0.shape[1], dtype=torch.float64), params)
     tx = torch.tensor(x, requires_grad=True)
     th0 = torch.tensor(h0[None], requires_grad=True)
     out, h_n = gru(tx, th0)
@@ -256,10 +255,7 @@ def test_digit_sum_models_are_torch_nn_modules_one_per_seed(kind: str, module: t
     hs = ds.states(kind, p, digits)
     counts = ds.accuracy_counts(kind, p, digits, labels)
     for s in range(2):
-        m = module(10, 4, dtype=torch.float64)
-        with torch.no_grad():
-            for k, name in NAMES.items():
-                getattr(m, name).copy_(p[k][s])
+        m = load_params(module(10, 4, dtype=torch.float64), {k: p[k][s] for k in NAMES})
         out, _ = m(torch.nn.functional.one_hot(torch.as_tensor(digits.T), 10).double())
         assert max(float((hs[t][s] - out[t]).abs().max().detach()) for t in range(6)) <= 1e-12
         o = out[-1] @ p["V"][s].T + p["c"][s]
@@ -285,5 +281,5 @@ def test_digit_sum_training_on_the_grid_forgets_last_bit_differences(monkeypatch
         monkeypatch.setattr(ds, "init_params", nudged)
         runs.append(ds.train("gru", 5, 4, seeds=[0, 1], steps=20, batch=8, lr=0.03))
     assert not torch.equal(nudged("gru", 4, [0, 1])["W_hh"], original("gru", 4, [0, 1])["W_hh"])
-    assert all(torch.equal(runs[0][k], runs[1][k]) for k in ds.KEYS)
+    assert all(torch.equal(runs[0][k], runs[1][k]) for k in MODEL_KEYS)
     assert all(torch.equal(v, torch.round(v / ds.GRID) * ds.GRID) for v in runs[0].values())

@@ -12,6 +12,7 @@ from solutions import gru, sequence
 from solutions.gradcheck import numeric_grads, rel_error
 from solutions.lstm import LSTMCache, lstm_backward, lstm_forward
 from solutions.params import PARAM_NAMES, random_params
+from solutions.torch_ops import load_params
 
 KEYS = ("W_ih", "W_hh", "b_ih", "b_hh")
 SHAPES = [(1, 1, 1, 1), (1, 3, 2, 4), (5, 1, 3, 2), (4, 2, 3, 1), (6, 3, 4, 5)]  # (T, B, I, H)
@@ -30,10 +31,7 @@ def inputs(T: int, B: int, I: int, H: int, seed: int = 0, dtype: type = np.float
 def nn_lstm(x, h0, c0, params, dh, dh_n=None, dc_n=None):
     """h, c_n and every gradient through a real float64 ``torch.nn.LSTM``, keyed like ours."""
     I, H = x.shape[2], h0.shape[1]
-    m = torch.nn.LSTM(I, H, dtype=torch.float64)
-    with torch.no_grad():
-        for k in KEYS:
-            getattr(m, PARAM_NAMES[k] + "_l0").copy_(torch.tensor(params[k], dtype=torch.float64))
+    m = load_params(torch.nn.LSTM(I, H, dtype=torch.float64), params)
     t = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in (("x", x), ("h0", h0), ("c0", c0))}
     out, (h_n, c_n) = m(t["x"], (t["h0"][None], t["c0"][None]))
     loss = (out * torch.tensor(dh, dtype=torch.float64)).sum()

@@ -7,7 +7,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from solutions.publish import plotting
-from solutions.publish.plotting import VARIANTS, FigureTooSmall, Style, figure, min_font_pt, render
+from solutions.publish.plotting import (
+    VARIANTS,
+    FigureTooSmall,
+    Style,
+    figure,
+    min_font_pt,
+    render,
+)
 
 
 def _line(label: str, *, fontsize: float | None = None, width: float = plotting.PHONE_WIDTH, log: bool = False):

@@ -15,7 +15,7 @@ from solutions.experiments.remedies import (
     step_matrix,
     train,
 )
-from solutions.residual import residual_forward_torch
+from solutions.torch_ops import residual_autograd
 
 TASK = Task(K=3, T=6, B=2, delay=2)
 H = 4
@@ -28,7 +28,7 @@ def test_forward_is_the_residual_update_of_each_run(alpha: float) -> None:
     x, _ = batches(TASK, [3, 4], 1)
     h = forward(p, x[0], remedy)                                   # (T, N, B, H)
     for n in range(2):
-        ref = residual_forward_torch(x[0][:, n], torch.zeros(TASK.B, H, dtype=torch.float64),
+        ref = residual_autograd(x[0][:, n], torch.zeros(TASK.B, H, dtype=torch.float64),
                                      {"W_ih": p["W"][n], "W_hh": p["U"][n], "b_ih": p["b"][n],
                                       "b_hh": torch.zeros(H, dtype=torch.float64)}, alpha)
         torch.testing.assert_close(h[:, n], ref, rtol=1e-13, atol=1e-13)

@@ -13,11 +13,11 @@ from solutions.params import random_params
 from solutions.residual import (
     residual_backward,
     residual_forward,
-    residual_forward_torch,
     state_jacobian_norms,
     step_jacobians,
 )
 from solutions.sequence import rnn_forward
+from solutions.torch_ops import residual_autograd
 
 KEYS = ("x", "h0", "W_ih", "W_hh", "b_ih", "b_hh")
 
@@ -32,9 +32,9 @@ def case(T: int, B: int, I: int, H: int, seed: int = 0, dtype=np.float64, scale:
 
 
 def torch_reference(x, h0, params, dh, alpha, dh_n=None):
-    """h and every gradient of L = Σ dh ⊙ h [+ dh_n ⊙ h_T] from autograd through residual_forward_torch."""
+    """h and every gradient of L = Σ dh ⊙ h [+ dh_n ⊙ h_T] from autograd through residual_autograd."""
     leaves = {k: torch.tensor(v, requires_grad=True) for k, v in {**params, "x": x, "h0": h0}.items()}
-    h = residual_forward_torch(leaves["x"], leaves["h0"], leaves, alpha)
+    h = residual_autograd(leaves["x"], leaves["h0"], leaves, alpha)
     loss = (h * torch.tensor(dh)).sum()
     if dh_n is not None:
         loss = loss + (h[-1] * torch.tensor(dh_n)).sum()
@@ -89,7 +89,7 @@ def test_torch_reference_matches_an_independent_loop() -> None:
     for x_t in torch.tensor(x):
         h = torch_step(h, x_t, tp, 0.7)
         want.append(h)
-    got = residual_forward_torch(torch.tensor(x), torch.tensor(h0), tp, 0.7)
+    got = residual_autograd(torch.tensor(x), torch.tensor(h0), tp, 0.7)
     assert max_abs(got.numpy(), torch.stack(want).numpy()) == 0.0
 
 

@@ -12,9 +12,9 @@ from solutions.params import random_params
 from solutions.publish.plotting import MATH_PT, Style, figure
 from solutions.publish.report import claim, fmt, table
 from solutions.torch_ops import rnn_params, to_numpy
+from solutions.validate import PARAM_KEYS
 
 T, B, I, H = 5, 2, 3, 4
-KEYS = ("W_ih", "W_hh", "b_ih", "b_hh")
 TOL = 1e-12     # float64 agreement with torch (max abs. error), checked with a factor 100 to spare
 TOL_FD = 1e-6   # relative error against central differences
 
@@ -38,7 +38,7 @@ def _errors(L: int) -> list[float]:
     g = stacked_birnn_backward(to_numpy(G), cache, to_numpy(Gn))
     errs = [max_abs(o, to_numpy(out)), max_abs(n, to_numpy(h_n)),
             max_abs(g["x"], to_numpy(x.grad)), max_abs(g["h0"], to_numpy(h0.grad))]
-    for k in KEYS:  # worst over every layer and both directions
+    for k in PARAM_KEYS:  # worst over every layer and both directions
         errs.append(max(max_abs(g["layers"][l][d][k], rnn_params(rnn, l, d == "bwd", grad=True)[k])
                         for l in range(L) for d in ("fwd", "bwd")))
     return errs
@@ -59,7 +59,7 @@ def _finite_difference_error() -> float:
 
     g = stacked_birnn_backward(G, stacked_birnn_forward(x, h0, layers)[2], Gn)
     pairs = [(g["x"], x), (g["h0"], h0)] + [(g["layers"][l][d][k], layers[l][j][k])
-                                              for l in range(2) for j, d in enumerate(("fwd", "bwd")) for k in KEYS]
+                                              for l in range(2) for j, d in enumerate(("fwd", "bwd")) for k in PARAM_KEYS]
     num = numeric_grads(loss, {str(n): a for n, (_, a) in enumerate(pairs)})
     return max(rel_error(ours, num[str(n)]) for n, (ours, _) in enumerate(pairs))
 
@@ -163,7 +163,7 @@ def main() -> dict:
     print("max |NumPy − PyTorch| ≤ bound (checked with a factor 100 to spare);")
     print("a parameter row is the worst layer and direction.\n")
     e1, e2 = _errors(1), _errors(2)
-    names = ["out (T, B, 2H)", "h_n (2L, B, H)", "∂L/∂x", "∂L/∂h0"] + [f"∂L/∂{k}" for k in KEYS]
+    names = ["out (T, B, 2H)", "h_n (2L, B, H)", "∂L/∂x", "∂L/∂h0"] + [f"∂L/∂{k}" for k in PARAM_KEYS]
     print(table(["", "L = 1", "L = 2"], [(n, claim(a, TOL, what=f"{n}, L = 1"), claim(b, TOL, what=f"{n}, L = 2"))
                                            for n, a, b in zip(names, e1, e2)]))
     print("\nFinite differences, L = 2, T = 3, B = I = H = 2, all 18 gradients:")

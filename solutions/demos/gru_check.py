@@ -8,6 +8,7 @@ import torch
 from solutions.gradcheck import max_abs, numeric_grads, rel_error
 from solutions.gru import gru_backward, gru_forward
 from solutions.publish.report import Result, claim, table
+from solutions.torch_ops import load_params
 
 T, B, I, H = 6, 3, 4, 5
 SEED = 0
@@ -32,10 +33,7 @@ def torch_reference(x, h0, params, dh, dh_n, reset_after: bool) -> tuple[np.ndar
     """``torch.nn.GRU`` (reset after U), or the book's formula in torch ops (reset before U), with autograd."""
     tx, th0 = torch.tensor(x, requires_grad=True), torch.tensor(h0, requires_grad=True)
     if reset_after:
-        gru = torch.nn.GRU(I, H, dtype=torch.float64)
-        with torch.no_grad():
-            for k, name in NAMES.items():
-                getattr(gru, name).copy_(torch.tensor(params[k]))
+        gru = load_params(torch.nn.GRU(I, H, dtype=torch.float64), params)
         out, _ = gru(tx, th0[None])
         leaves = {k: getattr(gru, name) for k, name in NAMES.items()}
     else:

@@ -9,6 +9,7 @@ from solutions.gradcheck import numeric_grads, rel_error
 from solutions.lstm import lstm_backward, lstm_forward
 from solutions.params import PARAM_NAMES, random_params
 from solutions.publish.report import claim, table
+from solutions.torch_ops import load_params
 
 T, B, I, H = 6, 3, 4, 5
 SEED = 0
@@ -25,10 +26,7 @@ def problem(dtype: type = np.float64):
 
 def torch_reference(x, h0, c0, params, dh, dh_n, dc_n):
     """``torch.nn.LSTM`` in float64: output, c_n and every gradient of ⟨dh, h⟩ + ⟨dh_n, h_T⟩ + ⟨dc_n, c_T⟩."""
-    m = torch.nn.LSTM(I, H, dtype=torch.float64)
-    with torch.no_grad():
-        for k in KEYS:
-            getattr(m, PARAM_NAMES[k] + "_l0").copy_(torch.tensor(params[k], dtype=torch.float64))
+    m = load_params(torch.nn.LSTM(I, H, dtype=torch.float64), params)
     t = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in (("x", x), ("h0", h0), ("c0", c0))}
     out, (h_n, c_n) = m(t["x"], (t["h0"][None], t["c0"][None]))
     f64 = lambda a: torch.tensor(a, dtype=torch.float64)

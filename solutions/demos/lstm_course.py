@@ -7,90 +7,20 @@ import torch
 
 from solutions import lstm
 from solutions.course import compat
+from solutions.course.lstm_reference import (
+    CELL_BACKWARD,
+    CELL_FORWARD,
+    NEWER_BACKWARD,
+    OLDER_BACKWARD,
+    SEQUENCE_FORWARD,
+    cell_draws,
+    sequence_draws,
+)
 from solutions.publish.report import FragileNumber, Result, claim, fmt, table
-
-# Provenance. The notebook "Building your Recurrent Neural Network - Step by Step" (deeplearning.ai,
-# Sequence Models, week 1) prints these values under "Expected Output", as strings with the digits
-# below. Two versions of the notebook circulate in public copies of the course material:
-#   * the older one (expected-output tables in bold markdown; its lstm_backward template loops with
-#     "dWf = None" and no "+="), and
-#   * the newer one (test variables named x_tmp, parameters_tmp, ...; "UNGRADED FUNCTION: lstm_backward";
-#     Wy and by set to zeros in the lstm_backward test, "unused, but needed for lstm_forward").
-# Both print the same values for lstm_cell_forward, lstm_forward and lstm_cell_backward, and the same
-# draws (np.random.seed(1), then the order in *_draws below); they differ in lstm_backward only:
-# OLDER_BACKWARD and NEWER_BACKWARD. Students report the mismatch on the course forum, e.g.
-# https://community.deeplearning.ai/t/lstm-backward-wrong-output/67533 and
-# https://community.deeplearning.ai/t/c5w1a1-wrong-results-of-lstm-backward/8480 .
-CELL_FORWARD = {
-    "a_next[4]": "-0.66408471 0.0036921 0.02088357 0.22834167 -0.85575339 0.00138482 0.76566531 0.34631421 "
-                 "-0.00215674 0.43827275",
-    "c_next[2]": "0.63267805 1.00570849 0.35504474 0.20690913 -1.64566718 0.11832942 0.76449811 -0.0981561 "
-                 "-0.74348425 -0.26810932",
-    "yt[1]": "0.79913913 0.15986619 0.22412122 0.15606108 0.97057211 0.31146381 0.00943007 0.12666353 "
-             "0.39380172 0.07828381",
-    "cache[1][3]": "-0.16263996 1.03729328 0.72938082 -0.54101719 0.02752074 -0.30821874 0.07651101 "
-                   "-1.03752894 1.41219977 -0.37647422",
-}
-CELL_BACKWARD = {
-    "dxt[1][2]": "3.23055911511", "da_prev[2][3]": "-0.0639621419711", "dc_prev[2][3]": "0.797522038797",
-    "dWf[3][1]": "-0.147954838164", "dWi[1][2]": "1.05749805523", "dWc[3][1]": "2.30456216369",
-    "dWo[1][2]": "0.331311595289", "dbf[4]": "0.18864637", "dbi[4]": "-0.40142491", "dbc[4]": "0.25587763",
-    "dbo[4]": "0.13893342",
-}
-SEQUENCE_FORWARD = {
-    "a[4][3][6]": "0.172117767533", "y[1][4][3]": "0.95087346185",
-    "caches[1][1][1]": "0.82797464 0.23009474 0.76201118 -0.22232814 -0.20075807 0.18656139 0.41005165",
-    "c[1][2][1]": "-0.855544916718",
-}
-NEWER_BACKWARD = {
-    "dx[1][2]": "0.00218254 0.28205375 -0.48292508 -0.43281115", "da0[2][3]": "0.312770310257",
-    "dWf[3][1]": "-0.0809802310938", "dWi[1][2]": "0.40512433093", "dWc[3][1]": "-0.0793746735512",
-    "dWo[1][2]": "0.038948775763", "dbf[4]": "-0.15745657", "dbi[4]": "-0.50848333", "dbc[4]": "-0.42510818",
-    "dbo[4]": "-0.17958196",
-}
-OLDER_BACKWARD = {
-    "dx[1][2]": "-0.00173313 0.08287442 -0.30545663 -0.43281115", "da0[2][3]": "-0.095911501954",
-    "dWf[3][1]": "-0.0698198561274", "dWi[1][2]": "0.102371820249", "dWc[3][1]": "-0.0624983794927",
-    "dWo[1][2]": "0.0484389131444", "dbf[4]": "-0.0565788", "dbi[4]": "-0.06997391", "dbc[4]": "-0.27441821",
-    "dbo[4]": "0.16532821",
-}
 
 REL = 1e-12      # a handful of float64 operations: far below any printed digit
 ROUNDING = 5e-15
 AUTOGRAD_TOL = 1e-12
-GATES = ("f", "i", "o", "c")   # the notebook draws Wf, bf, Wi, bi, Wo, bo, Wc, bc in this order
-
-
-def _params(draw) -> dict[str, np.ndarray]:
-    p = {}
-    for g in GATES:
-        p[f"W{g}"], p[f"b{g}"] = draw(5, 8), draw(5, 1)
-    return p
-
-
-def cell_draws() -> dict[str, np.ndarray]:
-    """The cell tests: seed 1; xt, a_prev, c_prev, (Wf, bf, Wi, bi, Wo, bo, Wc, bc), Wy, by; then da_next, dc_next."""
-    np.random.seed(1)
-    d = {"xt": np.random.randn(3, 10), "a_prev": np.random.randn(5, 10), "c_prev": np.random.randn(5, 10)}
-    d["parameters"] = {**_params(np.random.randn), "Wy": np.random.randn(2, 5), "by": np.random.randn(2, 1)}
-    d["da_next"], d["dc_next"] = np.random.randn(5, 10), np.random.randn(5, 10)
-    return d
-
-
-def sequence_draws(zero_output_layer: bool) -> dict[str, np.ndarray]:
-    """The sequence tests: seed 1; x (3, 10, 7), a0, the gates as above, then Wy, by (drawn in the
-    lstm_forward test, zeros in the newer lstm_backward test, absent in the older one: they never
-    reach a gradient); then da (5, 10, 4)."""
-    np.random.seed(1)
-    d = {"x": np.random.randn(3, 10, 7), "a0": np.random.randn(5, 10)}
-    p = _params(np.random.randn)
-    if zero_output_layer:
-        p["Wy"], p["by"] = np.zeros((2, 5)), np.zeros((2, 1))
-    else:
-        p["Wy"], p["by"] = np.random.randn(2, 5), np.random.randn(2, 1)
-    d["parameters"] = p
-    d["da"] = np.random.randn(5, 10, 4)
-    return d
 
 
 def _pick(arrays: dict[str, np.ndarray], published: dict[str, str]) -> dict[str, np.ndarray]:

@@ -6,7 +6,7 @@ import numpy as np
 
 from solutions import lstm
 from solutions.course import compat
-from solutions.demos.lstm_course import (
+from solutions.course.lstm_reference import (
     CELL_BACKWARD,
     NEWER_BACKWARD,
     cell_draws,

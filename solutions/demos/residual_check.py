@@ -8,7 +8,8 @@ import torch
 from solutions.gradcheck import max_abs, numeric_grads, rel_error
 from solutions.params import random_params
 from solutions.publish.report import claim, table
-from solutions.residual import residual_backward, residual_forward, residual_forward_torch
+from solutions.residual import residual_backward, residual_forward
+from solutions.torch_ops import residual_autograd
 
 T, B, I, H = 6, 3, 4, 5
 SEED = 0
@@ -28,7 +29,7 @@ def model(seed: int = SEED) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarra
 def torch_grads(x, h0, params, c, alpha: float) -> dict[str, np.ndarray]:
     """Autograd's gradients of ``L = Σ c ⊙ h`` for the same update."""
     leaves = {k: torch.tensor(v, requires_grad=True) for k, v in {**params, "x": x, "h0": h0}.items()}
-    h = residual_forward_torch(leaves["x"], leaves["h0"], leaves, alpha)
+    h = residual_autograd(leaves["x"], leaves["h0"], leaves, alpha)
     (h * torch.tensor(c)).sum().backward()
     return {k: t.grad.numpy() for k, t in leaves.items()}
 

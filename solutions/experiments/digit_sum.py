@@ -21,13 +21,14 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
+from solutions.validate import MODEL_KEYS
+
 CLASSES = 19
 """``d_1 + d_2`` ranges over 0 … 18."""
 
 GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 """Blocks of ``H`` rows in ``W_ih``/``W_hh``: one per gate (PyTorch's orders: i, f, g, o and r, z, n)."""
 
-KEYS = ("W_ih", "W_hh", "b_ih", "b_hh", "V", "c")
 
 # The scaled-down training setup shared by the digit-sum and gated-gradients demos.
 H = 32            #: hidden units
@@ -70,7 +71,7 @@ def init_params(kind: str, H: int, seeds: Sequence[int], forget_bias: float | No
     k = 1.0 / np.sqrt(H)
     shapes = {"W_ih": (g * H, 10), "W_hh": (g * H, H), "b_ih": (g * H,), "b_hh": (g * H,),
               "V": (CLASSES, H), "c": (CLASSES,)}
-    out = {key: [] for key in KEYS}
+    out = {key: [] for key in MODEL_KEYS}
     for seed in seeds:
         rng = np.random.default_rng(seed)
         p = {key: rng.uniform(-k, k, shape) for key, shape in shapes.items()}
@@ -79,7 +80,7 @@ def init_params(kind: str, H: int, seeds: Sequence[int], forget_bias: float | No
                 raise ValueError(f"forget_bias is for kind='lstm'; got kind={kind!r}")
             p["b_ih"][H:2 * H] = forget_bias
             p["b_hh"][H:2 * H] = 0.0
-        for key in KEYS:
+        for key in MODEL_KEYS:
             out[key].append(p[key])
     return {key: torch.tensor(np.stack(v), dtype=torch.float64, requires_grad=True) for key, v in out.items()}
 

@@ -28,9 +28,10 @@ The rules every figure follows (the save-time check :func:`check_svg` enforces t
    one, so "more" is always "further from the page"). The figure is drawn for its background,
    never inverted by CSS. The mkdocs-static-i18n plugin serves ``name.zh.svg`` as ``name.svg``
    on the Chinese pages, so a page and its ``.zh.md`` twin write the same image lines.
-5. **On the page**: the light and dark files side by side, with Material's ``#only-light`` /
-   ``#only-dark`` suffixes, inside a captioned figure (``figure_markdown`` writes it) whose
-   caption says what to look at and that a tap opens the figure full size.
+5. **On the page**: the light and dark files side by side, ``![alt](figures/x.svg#only-light)``
+   and ``![alt](figures/x.dark.svg#only-dark)`` (Material shows the one of the reader's scheme),
+   inside ``<figure markdown="span">`` with a ``<figcaption>`` that says what to look at and that
+   a tap opens the figure full size; ``tests/test_site.py`` checks all three at 390 px.
 """
 
 from __future__ import annotations
@@ -342,14 +343,3 @@ def save_svg(draw: Draw, path: Path) -> list[Path]:
 def svg_text(draw: Draw, style: Style = VARIANTS[0]) -> str:
     """One variant of ``draw`` as SVG text (English, light by default): what notebooks display."""
     return render(draw, style)
-
-
-def figure_markdown(name: str, alt: str, caption: str) -> str:
-    """The Markdown a page writes for figure ``name`` (``"x.svg"``): light and dark images inside
-    a captioned ``<figure>`` (md_in_html). Pages write the same text literally; this is its form."""
-    dark = variant_name(name, VARIANTS[2])
-    return (f'<figure markdown="span">\n'
-            f"  ![{alt}](figures/{name}#only-light)\n"
-            f"  ![{alt}](figures/{dark}#only-dark)\n"
-            f"  <figcaption>{caption}</figcaption>\n"
-            f"</figure>")

@@ -1,0 +1,188 @@
+"""solutions.rnn_graph: the exact measures against cycles enumerated by brute force, hand-worked
+architectures, and the finite unrolling they are the limits of."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from solutions.rnn_graph import (
+    ARCHITECTURES,
+    architecture,
+    feedforward_depth,
+    max_cycle_ratio,
+    measures,
+    rnn_graph,
+    unrolled_paths,
+)
+
+F = Fraction
+
+# (name, k) -> (d_r, d_f, s), worked by hand from the drawings on the page: d_r is the longest
+# cycle per unit delay, s the fastest, d_f the input→output path once n·d_r is taken away.
+HAND = {
+    ("simple", 1): (1, 2, 1),
+    ("stacked", 2): (1, 3, 1),
+    ("stacked", 3): (1, 4, 1),
+    ("deep-transition", 1): (1, 2, 1),           # m = 1 is the simple RNN
+    ("deep-transition", 2): (2, 3, F(1, 2)),
+    ("deep-transition", 3): (3, 4, F(1, 3)),
+    ("deep-transition-shortcut", 2): (2, 3, 1),  # the shortcut restores s = 1, keeps d_r = 2
+    ("deep-transition-shortcut", 4): (4, 5, 1),
+    ("deep-output", 2): (1, 4, 1),
+    ("deep-input", 2): (1, 4, 1),
+    ("deep-transition-output", 2): (2, 4, F(1, 2)),
+    ("skip", 2): (1, 2, 2),
+    ("skip", 5): (1, 2, 5),
+    ("rhn", 3): (3, 4, F(1, 3)),                 # the carry edges add no new cycle
+}
+
+
+@pytest.mark.parametrize("key", sorted(HAND))
+def test_architectures_worked_by_hand(key) -> None:
+    assert tuple(measures(architecture(*key))) == tuple(F(v) for v in HAND[key])
+
+
+def test_every_architecture_name_builds() -> None:
+    for name in ARCHITECTURES:
+        assert measures(architecture(name, 2)).recurrent_depth >= 1
+
+
+def test_cycle_of_ratio_three_halves() -> None:
+    # h → a → b → h with delays 0, 0, 2: 3 edges per 2 steps; with h → h (1) beside it
+    g = rnn_graph(["x"], ["h", "a", "b"], ["y"],
+                  [("x", "h", 0), ("h", "a", 0), ("a", "b", 0), ("b", "h", 2), ("h", "h", 1), ("b", "y", 0)])
+    m = measures(g)
+    assert m.recurrent_depth == F(3, 2) and m.skip_coefficient == 1
+    # longest x→y at delay n: x→h, around the 3/2 cycle, then h→a→b→y: 4 edges at n = 0
+    assert m.feedforward_depth == 4
+    # a cycle of 2 edges and delay 3 makes s = 3/2
+    g2 = rnn_graph([], ["h", "a"], [], [("h", "a", 1), ("a", "h", 2)])
+    assert measures(g2) == (F(2, 3), None, F(3, 2))
+
+
+def test_acyclic_and_unreachable() -> None:
+    g = rnn_graph(["x"], ["h"], ["y"], [("x", "h", 0), ("h", "y", 0)])   # a feedforward net
+    assert measures(g) == (0, 2, None)
+    g = rnn_graph(["x"], ["h"], ["y"], [("h", "h", 1), ("h", "y", 0)])   # no input edge
+    assert feedforward_depth(g) is None
+
+
+def _simple_cycles(g):
+    """Every simple cycle as a list of edge indices (brute force, tiny graphs only)."""
+    out = []
+    nodes = list(g.nodes)
+    for s_i, s in enumerate(nodes):
+        def walk(v, used, path):
+            for i, (a, b, _) in enumerate(g.edges):
+                if a != v:
+                    continue
+                if b == s:
+                    out.append(path + [i])
+                elif b not in used and nodes.index(b) > s_i:
+                    walk(b, used | {b}, path + [i])
+        walk(s, {s}, [])
+    return out
+
+
+@st.composite
+def graphs(draw):
+    """Small graphs: x, hidden h0 … h{k-1}, y; delay-0 edges only go up the hidden order."""
+    k = draw(st.integers(1, 4))
+    hs = [f"h{i}" for i in range(k)]
+    edges = [("x", h, 0) for h in draw(st.lists(st.sampled_from(hs), min_size=1, max_size=k, unique=True))]
+    edges += [(h, "y", 0) for h in draw(st.lists(st.sampled_from(hs), min_size=1, max_size=k, unique=True))]
+    for _ in range(draw(st.integers(0, 6))):
+        i, j, d = draw(st.integers(0, k - 1)), draw(st.integers(0, k - 1)), draw(st.integers(0, 3))
+        if d > 0 or i < j:
+            edges.append((hs[i], hs[j], d))
+    return rnn_graph(["x"], hs, ["y"], edges)
+
+
+SKIP_AND_DEEP = rnn_graph(["x"], ["h", "z"], ["y"],
+                          [("x", "z", 0), ("h", "z", 1), ("z", "h", 0), ("h", "h", 3), ("h", "y", 0)])
+
+
+@settings(max_examples=40, deadline=None)
+@given(g=graphs())
+@example(g=architecture("deep-transition-shortcut", 3))
+@example(g=architecture("skip", 3))
+@example(g=SKIP_AND_DEEP)
+def test_exact_measures_are_the_limits_of_the_unrolling(g) -> None:
+    cycles = _simple_cycles(g)
+    m = measures(g)
+    V = len(g.nodes)
+    dmax = max([d for _, _, d in g.edges] + [1])
+    N = 3 * V * dmax + 12
+    u = unrolled_paths(g, N)
+    if not cycles:
+        assert m.recurrent_depth == 0 and m.skip_coefficient is None
+    else:
+        ratio = lambda c, num: F(sum(1 if num else g.edges[i][2] for i in c),  # noqa: E731
+                                 sum(g.edges[i][2] if num else 1 for i in c))
+        # the parametric search finds the brute-force maxima
+        assert m.recurrent_depth == max(ratio(c, True) for c in cycles)
+        assert m.skip_coefficient == max(ratio(c, False) for c in cycles)
+        assert max_cycle_ratio(g, "length", "delay") == m.recurrent_depth
+        # longest paths: D(n) ≤ d_r·n + |V| for every n, and = d_r·n along the best cycle
+        best = max(cycles, key=lambda c: ratio(c, True))
+        c_delay = sum(g.edges[i][2] for i in best)
+        for n, D in enumerate(u.longest):
+            if D is not None:
+                assert D <= m.recurrent_depth * n + V
+        for n in range(c_delay, N + 1, c_delay):
+            assert u.longest[n] is not None and u.longest[n] >= m.recurrent_depth * n
+        # shortest paths: d(n) ≥ (n − (|V|−1)·dmax)/s, and ≤ n/s along the fastest cycle
+        fast = max(cycles, key=lambda c: ratio(c, False))
+        f_delay = sum(g.edges[i][2] for i in fast)
+        for n, d in enumerate(u.shortest):
+            if d is not None:
+                assert d >= (n - (V - 1) * dmax) / m.skip_coefficient
+        for n in range(f_delay, N + 1, f_delay):
+            assert u.shortest[n] is not None and u.shortest[n] <= n / m.skip_coefficient
+    # feedforward depth: sup_n D*(n) − n·d_r, attained within (|V|−1)·dmax steps
+    gaps = [D - m.recurrent_depth * n for n, D in enumerate(u.io_longest) if D is not None]
+    if m.feedforward_depth is None:
+        assert not gaps
+    else:
+        assert max(gaps) == m.feedforward_depth
+        early = [D - m.recurrent_depth * n for n, D in enumerate(u.io_longest[: (V - 1) * dmax + 1]) if D is not None]
+        assert max(early) == m.feedforward_depth        # a simple path, so within (|V|−1)·dmax steps
+
+
+def test_unrolling_of_the_simple_rnn_by_hand() -> None:
+    u = unrolled_paths(architecture("simple"), 4)
+    assert u.longest == [2, 3, 4, 5, 6]          # x_0 → h_0 → … → h_n → y_n
+    assert u.shortest == [0, 1, 2, 3, 4]         # h_0 → h_1 → … → h_n
+    assert u.io_longest == [2, 3, 4, 5, 6]
+
+
+@pytest.mark.parametrize("args, match", [
+    ((["x"], ["h"], ["y"], [("x", "h", -1)]), r"the delay \(steps back in time\) must be an integer >= 0"),
+    ((["x"], ["h"], ["y"], [("x", "h", 1.0)]), r"the delay \(steps back in time\) must be an integer >= 0"),
+    ((["x"], ["h"], ["y"], [("x", "q", 0)]), "names a node"),
+    ((["x"], ["h"], ["y"], [("h", "x", 1)]), "enters input node"),
+    ((["x"], ["h"], ["y"], [("y", "h", 1)]), "leaves output node"),
+    ((["x"], ["h", "a"], ["y"], [("h", "a", 0), ("a", "h", 0)]), "delay-0 edges form a cycle"),
+    ((["x"], ["x"], ["y"], []), "distinct strings"),
+    ((["x"], ["h"], ["y"], [("x", "h")]), "triples"),
+])
+def test_bad_graphs_are_rejected(args, match) -> None:
+    with pytest.raises(ValueError, match=match):
+        rnn_graph(*args)
+
+
+def test_bad_arguments() -> None:
+    with pytest.raises(ValueError, match="num and den"):
+        max_cycle_ratio(architecture("simple"), "length", "length")
+    with pytest.raises(ValueError, match="k of 'skip' must be an integer >= 2"):
+        architecture("skip", 1)
+    with pytest.raises(ValueError, match="k must be >= 2"):
+        architecture("deep-transition-shortcut", 1)
+    with pytest.raises(ValueError, match="name must be one of"):
+        architecture("wide")
+    with pytest.raises(ValueError, match="N must be"):
+        unrolled_paths(architecture("simple"), -1)
