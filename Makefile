@@ -4,22 +4,46 @@ export NO_MKDOCS_2_WARNING := 1
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+SITE_STAMP := $(VENV)/.installed-site
 HOST   ?= 127.0.0.1:8000
 
-.PHONY: serve build test chromium regen bench clean
+.PHONY: serve build publish gh-deploy test chromium regen bench clean
 
+# Everything: the package with NumPy, PyTorch, matplotlib, the docs and the test extras.
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[docs,test]"
-	touch $(STAMP)
+	touch $(STAMP) $(SITE_STAMP)
+
+# What the site needs, no more: the docs extra's requirements and the package without its
+# dependencies (building the site imports neither NumPy nor PyTorch).
+$(SITE_STAMP): pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']['docs']))" > $(VENV)/site-requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -r $(VENV)/site-requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $(SITE_STAMP)
 
 ## serve the site with live reload on http://$(HOST)
-serve: $(STAMP)
+serve: $(SITE_STAMP)
 	$(PY) -m mkdocs serve --dev-addr $(HOST)
 
 ## build the static site into site/
-build: $(STAMP)
+build: $(SITE_STAMP)
 	$(PY) -m mkdocs build --strict
+
+## publish: write the addresses into CITATION.cff (commit it), then build site/ with them:
+##   make publish SITE_URL=https://… REPO_URL=https://…
+publish: $(SITE_STAMP)
+	@test -n "$(SITE_URL)" || { echo "usage: make publish SITE_URL=https://… REPO_URL=https://…" >&2; exit 2; }
+	$(PY) -m solutions.publish.addresses --site-url "$(SITE_URL)" --repo-url "$(REPO_URL)"
+	$(PY) -m mkdocs build --strict
+
+## the same addresses, then build and push the site to the gh-pages branch (mkdocs gh-deploy)
+gh-deploy: $(SITE_STAMP)
+	@test -n "$(SITE_URL)" || { echo "usage: make gh-deploy SITE_URL=https://… REPO_URL=https://…" >&2; exit 2; }
+	$(PY) -m solutions.publish.addresses --site-url "$(SITE_URL)" --repo-url "$(REPO_URL)"
+	$(PY) -m mkdocs gh-deploy --strict
 
 ## Debian's chromium for the browser tests (installed with apt when missing and we are root)
 chromium:

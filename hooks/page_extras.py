@@ -11,6 +11,8 @@
 * The 404 page: a static host serves one ``/404.html`` for every missing path, and the zh-CN
   build (which runs after the English one) would overwrite it with its Chinese copy. The English
   build's copy is kept; it shows the Chinese text itself when the missing path is under /zh/.
+* The built site's notebooks name the repository when the publisher configured ``repo_url``
+  (``make publish``); the committed notebooks in docs/notebooks/ name no host.
 
 Why a hook and not a plugin: these read this project's own files (pages.toml, the marker names)
 or work around the two-build layout of mkdocs-static-i18n. mkdocs-print-site-plugin would make
@@ -22,10 +24,11 @@ writes a 404 page for two editions or captions snippet includes.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from mkdocs.exceptions import PluginError
 
-from solutions.publish.notebooks import ROOT, pages, tests
+from solutions.publish.notebooks import ROOT, pages, tests, with_repository
 
 LINK_TEXT = {
     "en": "Download this exercise as a Jupyter notebook",
@@ -51,16 +54,24 @@ FENCE = re.compile(r"^(?P<indent> *)```python\n(?P<body>(?:(?P=indent)--8<-- \"s
 INCLUDE = re.compile(r'--8<-- "(solutions/[\w/]+\.py):([\w-]+)"')
 
 
+TEST_REF = re.compile(r"(?<!\[)`(tests/[\w/-]+\.py)((?:::[\w\[\]-]+)?)`")
+
+
 def _named_tests(markdown: str, lang: str, repo: str) -> str:
-    """Each "Reproduce: `python -m solutions run NAME`" names the tests that check NAME's result."""
+    """Each "Reproduce: `python -m solutions run NAME`" names the tests that check NAME's result;
+    with a configured repository, each test named in the prose (`tests/test_x.py::test_y`, the
+    "checked by" beside a claim) links to its file there."""
     checks = tests()
 
     def add(m: re.Match) -> str:
         files = checks.get(m.group(2), []) + ["tests/test_outputs.py"]
-        links = ", ".join(f"[`{f}`]({repo}/blob/main/{f})" if repo else f"`{f}`" for f in files)
+        links = ", ".join(f"`{f}`" for f in files)
         return m.group(1) + (f" (checked by {links})" if lang == "en" else f"（由 {links} 检验）")
 
-    return REPRODUCE.sub(add, markdown)
+    markdown = REPRODUCE.sub(add, markdown)
+    if repo:
+        markdown = TEST_REF.sub(lambda m: f"[`{m.group(1)}{m.group(2)}`]({repo}/blob/main/{m.group(1)})", markdown)
+    return markdown
 
 
 def _owners(path: str, section: str) -> tuple[str, list[str]]:
@@ -130,6 +141,15 @@ def on_post_template(output: str, template_name: str, config, **kwargs) -> str:
         _english_404 = output
         return output
     return _english_404 or output
+
+
+def on_post_build(config, **kwargs) -> None:
+    repo = config.get("repo_url")
+    if not repo:
+        return
+    for path in Path(config["site_dir"]).rglob("notebooks/*.ipynb"):
+        text = path.read_text(encoding="utf-8")
+        path.write_text(with_repository(text, repo), encoding="utf-8")
 
 
 HEADING = re.compile(r'<h([1-6]) id="([^"]+)"(.*?)</h\1>', re.S)

@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 sys.path.insert(0, str(ROOT / "hooks"))
 from equation_anchors import LABEL  # noqa: E402
+from page_extras import REPRODUCE  # noqa: E402
 
 SNIPPET_ONLY = {"equation-anchors.md"}
 ID = re.compile(r'\sid="(eq-[^"]+)"')
@@ -34,6 +35,20 @@ def test_every_english_page_has_a_chinese_twin_with_the_same_labels(page: Path) 
     shared = re.compile(r"(docs/outputs/[\w.-]+|figures/[\w.-]+\.svg|docs/benchmarks/[\w.-]+)")
     assert sorted(set(shared.findall(en))) == sorted(set(shared.findall(zh))), \
         f"{twin.name} must include the same generated outputs and figures as {page.name}"
+
+
+@pytest.mark.parametrize("page", english_sources(), ids=lambda p: p.relative_to(DOCS).as_posix())
+def test_reproduce_lines_have_one_label_in_each_language(page: Path) -> None:
+    """Each "Reproduce: `python -m solutions run NAME`" has its twin "本地复现：…" (one label per
+    language), so hooks/page_extras.py names the tests of NAME beside it in both editions."""
+    twin = page.with_name(page.name[:-3] + ".zh.md")
+    if not twin.exists():
+        pytest.skip("checked by the twin test above")
+    en, zh = page.read_text(encoding="utf-8"), twin.read_text(encoding="utf-8")
+    assert [m.group(2) for m in REPRODUCE.finditer(en)] == [m.group(2) for m in REPRODUCE.finditer(zh)], \
+        f"{twin.name}: write each reproduce line as 本地复现：`python -m solutions run NAME`, as {page.name} has them"
+    unlabelled = re.findall(r"(?<!本地)复现[:：]\s*`python -m solutions run", zh)
+    assert not unlabelled, f"{twin.name}: the label is 本地复现："
 
 
 def test_built_twins_have_identical_equation_anchors(site: Path) -> None:

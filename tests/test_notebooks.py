@@ -55,7 +55,8 @@ def test_no_stored_notebook_without_its_page() -> None:
 def test_notebook_is_current_and_prints_what_the_page_shows(key: str, regen: bool) -> None:
     nb = notebooks.execute(notebooks.build(key))
     first = nb.cells[0].source
-    assert "pip install" in first and "git clone" in first, "the first cell says how to install from a clone"
+    assert "pip install" in first and "pyproject.toml" in first, "the first cell says how to install from the clone"
+    assert "://" not in first and "git clone" not in first, "the committed notebook names no host"
     for demo in notebooks.pages()[key]["demos"]:
         stored_output = (DOCS / "outputs" / f"{demo}.txt").read_text(encoding="utf-8")
         assert notebooks.printed(nb, demo) == stored_output, \
@@ -69,3 +70,18 @@ def test_notebook_is_current_and_prints_what_the_page_shows(key: str, regen: boo
     assert path.exists(), f"docs/notebooks/{key}.ipynb is missing: run `pytest tests/test_notebooks.py --regen`"
     assert path.read_text(encoding="utf-8") == fresh, \
         f"docs/notebooks/{key}.ipynb is stale: run `pytest tests/test_notebooks.py --regen` and commit it"
+
+
+def test_a_configured_repository_is_added_to_the_built_copies_only() -> None:
+    """``make publish`` with REPO_URL: the site's copy of a notebook gets the ``git clone`` line
+    (hooks/page_extras.py); the result is a valid notebook and adding it twice changes nothing."""
+    import nbformat
+
+    stored = (STORED / "bptt.ipynb").read_text(encoding="utf-8")
+    built = notebooks.with_repository(stored, "https://git.example.org/you/project")
+    nb = nbformat.reads(built, as_version=4)
+    nbformat.validate(nb)
+    assert nb.cells[0].source.endswith("```bash\ngit clone https://git.example.org/you/project\n```")
+    assert nb.cells[1:] == nbformat.reads(stored, as_version=4).cells[1:]
+    assert notebooks.with_repository(built, "https://git.example.org/you/project") == built
+    assert notebooks.with_repository(stored, "x") != stored and "git clone" not in stored

@@ -200,3 +200,88 @@ def test_bad_chain_leaves() -> None:
 
 def test_check_tree_returns_post_order() -> None:
     assert check_tree(((0, 1), (2, 3)), 4) == [(0, 1), (2, 3), ((0, 1), (2, 3))]
+
+
+# ---- the claims of docs/recursive.md beyond the main equivalence -------------------------
+
+def _square_case(seed: int, T: int, D: int):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((T, D))
+    params = {"W_ih": 0.5 * rng.standard_normal((D, D)), "W_hh": 0.5 * rng.standard_normal((D, D)),
+              "b_ih": rng.standard_normal(D), "b_hh": rng.standard_normal(D)}
+    return x, params
+
+
+@settings(max_examples=20, deadline=None)
+@given(T=st.integers(2, 12), D=st.integers(1, 5), seed=st.integers(0, 2**32 - 1))
+def test_books_chain_from_x1_is_the_rnn_started_at_h0_equal_x1(T: int, D: int, seed: int) -> None:
+    """The book's chain (((x_1, x_2), x_3), …, x_T) has no h_0: with M = D it is chain(T - 1) on
+    the leaves x_1 … x_T, and node t holds the RNN's state after x_2 … x_t from h_0 := x_1."""
+    x, params = _square_case(seed, T, D)
+    W, b = chain_params(params)
+    states = tree_forward(chain(T - 1), list(x), W, b)
+    h, _ = rnn_forward(x[1:, None], x[0][None], params)
+    assert len(states) == T - 1
+    np.testing.assert_allclose(np.stack(list(states.values())), h[:, 0], rtol=0, atol=1e-12)
+
+
+def test_books_chain_needs_M_equal_D() -> None:
+    """x_1 stands where a state goes: with M ≠ D it is a left child of the wrong size."""
+    rng = np.random.default_rng(7)
+    D, M = 3, 2
+    W, b = rng.standard_normal((D, D + M)), rng.standard_normal(D)
+    with pytest.raises(ValueError, match=r"^leaves\[0\] is a left child, so it must have shape \(D,\) = \(3,\)"):
+        tree_forward(chain(2), list(rng.standard_normal((3, M))), W, b)
+
+
+def _right_chain(T: int) -> tuple:
+    """(x_1, (x_2, (… (x_T, h_0)))): leaves 0 … T-1 are x_1 … x_T, leaf T is h_0."""
+    tree: object = T
+    for t in range(T - 1, -1, -1):
+        tree = (t, tree)
+    return tree  # type: ignore[return-value]
+
+
+@settings(max_examples=15, deadline=None)
+@given(T=st.integers(1, 10), D=st.integers(1, 4), seed=st.integers(0, 2**32 - 1))
+def test_right_branching_chain_is_the_rnn_on_the_reversed_sequence(T: int, D: int, seed: int) -> None:
+    """Pitfall "the right-branching chain": with W = [W_in | U] (and M = D) its root holds the
+    RNN's final state on x_T, …, x_1, not on x_1, …, x_T."""
+    x, params = _square_case(seed, T, D)
+    h0 = np.random.default_rng(seed + 1).standard_normal(D)
+    W = np.concatenate([params["W_ih"], params["W_hh"]], axis=1)
+    b = params["b_ih"] + params["b_hh"]
+    root = list(tree_forward(_right_chain(T), [*x, h0], W, b).values())[-1]
+    reversed_h, _ = rnn_forward(x[::-1, None], h0[None], params)
+    np.testing.assert_allclose(root, reversed_h[-1, 0], rtol=0, atol=1e-12)
+
+
+@settings(max_examples=15, deadline=None)
+@given(T=st.integers(2, 10), D=st.integers(1, 4), seed=st.integers(0, 2**32 - 1))
+def test_children_in_the_wrong_order_run_silently_wrong_when_M_equals_D(T: int, D: int, seed: int) -> None:
+    """Pitfall "the children in the wrong order": stacking [x_t; h_{t-1}] with W = [U | W_in] and
+    M = D raises nothing, and the states are not the RNN's."""
+    x, params = _square_case(seed, T, D)
+    h0 = np.random.default_rng(seed + 2).standard_normal(D)
+    W, b = chain_params(params)
+    swapped: object = 0
+    for t in range(1, T + 1):
+        swapped = (t, swapped)                       # node t = (x_t, node t-1)
+    states = tree_forward(swapped, [h0, *x], W, b)
+    h, _ = rnn_forward(x[:, None], h0[None], params)
+    assert np.abs(list(states.values())[-1] - h[-1, 0]).max() > 1e-6
+
+
+@settings(max_examples=10, deadline=None)
+@given(T=st.integers(1, 8), D=st.integers(2, 4), seed=st.integers(0, 2**32 - 1), data=st.data())
+def test_padding_the_inputs_with_zeros_to_size_D_changes_nothing(T: int, D: int, seed: int, data) -> None:
+    """Pitfall "a node of the wrong size": x_t padded with zeros to size D and W = [U | W_in | any]
+    give the same states as W = [U | W_in] (the extra columns meet only zeros)."""
+    M = data.draw(st.integers(1, D - 1))
+    x, h0, params = _rnn_case(np.random.default_rng(seed), T, 1, M, D)
+    W, b = chain_params(params)
+    extra = np.random.default_rng(seed + 3).standard_normal((D, D - M))
+    padded = np.concatenate([x[:, 0], np.zeros((T, D - M))], axis=1)
+    a = tree_forward(chain(T), chain_leaves(h0[0], x[:, 0]), W, b)
+    c = tree_forward(chain(T), chain_leaves(h0[0], padded), np.concatenate([W, extra], axis=1), b)
+    np.testing.assert_allclose(np.stack(list(a.values())), np.stack(list(c.values())), rtol=0, atol=1e-12)

@@ -1,4 +1,4 @@
-"""Exercise 6-1: which inputs x_k each output y_t depends on, in a TDNN, a causal CNN and a simple RNN (autograd)."""
+"""Exercise 6-1: which inputs x_k each output y_t depends on, in a TDNN, a dilated causal CNN and a simple RNN (autograd)."""
 
 from __future__ import annotations
 
@@ -14,15 +14,13 @@ from solutions.publish.report import Result, table
 from solutions.torch_ops import rnn
 
 T, M, D = 10, 2, 3          # steps, input size, hidden (= output) size
-W_TDNN = 3                  # the TDNN's window: y_t reads x_{t-2}, x_{t-1}, x_t
-K, DILATIONS = 3, (1, 2)    # the stacked CNN: two causal layers of kernel 3, dilations 1 and 2
+W = 3                       # window (kernel size) w of every layer: a layer reads w steps of the one below
+TDNN_DELAYS = (1, 1)        # the book's TDNN: delays at every layer, two layers (dilation 1)
+CNN_DILATIONS = (1, 2)      # a dilated causal CNN: the second layer reads every 2nd step
+HOLES_W, HOLES_DILATIONS, HOLES_T = 2, (1, 4), 14   # d_2 = 4 > r_1 = 2: a field with holes
 SCALE = 0.5                 # moderate weights: tanh far from saturation, no tiny gradients
 T_OTHER = 16                # a second length, to show that the same weights run on it
 FLOOR = 1e-6                # every dependent gradient is at least this large
-
-
-FORMULA = {"TDNN": "wMD + D", "CNN": "kMD + D + kD² + D", "RNN": "DM + D² + 2D"}
-STEPS = {"TDNN": "1", "CNN": f"{len(DILATIONS)} (layers)", "RNN": f"{T} (= T)"}
 
 
 def _weights(seed: int, *shape: int) -> torch.Tensor:
@@ -30,38 +28,31 @@ def _weights(seed: int, *shape: int) -> torch.Tensor:
     return SCALE * torch.randn(*shape, generator=g, dtype=torch.float64)
 
 
-# --8<-- [start:models] TDNN
+# --8<-- [start:models] causal_conv, CausalStack, SimpleRNN
 def causal_conv(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor, dilation: int = 1) -> torch.Tensor:
-    """y_t = Σ_j w[:, :, j] x_{t-(k-1-j)·d} + b: a 1-D convolution that never reads the future."""
-    k = w.shape[2]
-    x = F.pad(x.T[None], ((k - 1) * dilation, 0))           # (1, C, (k-1)d + T): zeros before x_1
-    return F.conv1d(x, w, b, dilation=dilation)[0].T        # (T, C_out)
+    """One causal layer of (K2): out_t = Σ_j w[:, :, w-1-j] x_{t-j·d} + b, zeros before x_1.
+
+    x: (T, C_in), w: (C_out, C_in, w), b: (C_out,) -> (T, C_out). Never reads x_{t+1}.
+    """
+    width = w.shape[2]
+    x = F.pad(x.T[None], ((width - 1) * dilation, 0))        # (1, C_in, (w-1)d + T): zeros on the left only
+    return F.conv1d(x, w, b, dilation=dilation)[0].T         # (T, C_out)
 
 
-class TDNN:
-    """Time-delay network (Waibel et al. 1989): y_t = tanh(Σ_{j<w} W_j x_{t-j} + b), one layer."""
+class CausalStack:
+    """L causal layers h^(l)_t = tanh(Σ_{j<w} W_j^(l) h^(l-1)_{t-j d_l} + b^(l)), (K2); y_t = h^(L)_t.
 
-    def __init__(self) -> None:
-        self.w, self.b = _weights(1, D, M, W_TDNN), _weights(2, D)
+    With every d_l = 1 this is the book's TDNN (K1): delays at every layer."""
 
-    def __call__(self, x: torch.Tensor) -> torch.Tensor:     # x: (T, M) -> (T, D)
-        return torch.tanh(causal_conv(x, self.w, self.b))
+    def __init__(self, width: int = W, dilations: tuple[int, ...] = CNN_DILATIONS, seed: int = 10,
+                 m: int = M, d: int = D) -> None:
+        sizes = [m] + [d] * len(dilations)
+        self.layers = [(_weights(seed + 2 * l, sizes[l + 1], sizes[l], width), _weights(seed + 2 * l + 1, sizes[l + 1]),
+                        dil) for l, dil in enumerate(dilations)]
 
-    def params(self) -> list[torch.Tensor]:
-        return [self.w, self.b]
-
-
-class CausalCNN:
-    """Stacked causal 1-D convolutions: layer l reads layer l-1 at t, t-d_l, ..., t-(k-1)d_l."""
-
-    def __init__(self) -> None:
-        sizes = [M] + [D] * len(DILATIONS)
-        self.layers = [(_weights(10 + l, sizes[l + 1], sizes[l], K), _weights(20 + l, sizes[l + 1]), d)
-                       for l, d in enumerate(DILATIONS)]
-
-    def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        for w, b, d in self.layers:
-            x = torch.tanh(causal_conv(x, w, b, d))
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:      # x: (T, M) -> (T, D)
+        for w, b, dil in self.layers:
+            x = torch.tanh(causal_conv(x, w, b, dil))
         return x
 
     def params(self) -> list[torch.Tensor]:
@@ -69,14 +60,14 @@ class CausalCNN:
 
 
 class SimpleRNN:
-    """The book's simple RNN (6.5), h_t = tanh(U h_{t-1} + W x_t + b), y_t = h_t; this package's op."""
+    """The book's simple RNN, (6.5) with h_t = f(z_t): z_t = U h_{t-1} + W x_t + b, y_t = h_t, h_0 = 0."""
 
-    def __init__(self) -> None:
-        self.W_ih, self.W_hh = _weights(30, D, M), _weights(31, D, D)
-        self.b_ih, self.b_hh = _weights(32, D), _weights(33, D)
+    def __init__(self, seed: int = 30, m: int = M, d: int = D) -> None:
+        self.W_ih, self.W_hh = _weights(seed, d, m), _weights(seed + 1, d, d)      # W, U
+        self.b_ih, self.b_hh = _weights(seed + 2, d), _weights(seed + 3, d)        # b = b_ih + b_hh
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        h0 = torch.zeros(1, D, dtype=x.dtype)
+        h0 = torch.zeros(1, self.W_hh.shape[0], dtype=x.dtype)
         return rnn(x[:, None], h0, self.W_ih, self.W_hh, self.b_ih, self.b_hh)[:, 0]
 
     def params(self) -> list[torch.Tensor]:
@@ -84,40 +75,75 @@ class SimpleRNN:
 # --8<-- [end:models]
 
 
-# --8<-- [start:pattern] SimpleRNN
-def dependence(model, T: int = T) -> tuple[np.ndarray, float]:
+# --8<-- [start:stream] stream
+def stream(model: CausalStack, x: torch.Tensor) -> torch.Tensor:
+    """The same outputs as ``model(x)``, one step at a time with a cache: each new input adds one
+    unit per layer, read from the last (w-1)d_l + 1 cached activations of the layer below."""
+    caches = [torch.zeros((w.shape[2] - 1) * dil + 1, w.shape[1], dtype=x.dtype) for w, _, dil in model.layers]
+    out = []
+    for x_t in x:                                            # x_t: (M,), one new input
+        h = x_t
+        for (w, b, dil), cache in zip(model.layers, caches):
+            cache[:-1] = cache[1:].clone()                   # drop the oldest activation
+            cache[-1] = h                                    # the layer below's newest one
+            taps = cache[::dil]                              # steps t-(w-1)d, ..., t-d, t: (w, C_in)
+            h = torch.tanh(torch.einsum("oij,ji->o", w, taps) + b)
+        out.append(h)
+    return torch.stack(out)                                  # (T, D)
+# --8<-- [end:stream]
+
+
+# --8<-- [start:pattern] dependence
+def dependence(model, T: int = T, m: int = M) -> tuple[np.ndarray, float]:
     """dep[t, k] = True iff ∂y_t/∂x_k ≠ 0 (any entry of the D × M block), by autograd.
 
     Also returns the smallest max|∂y_t/∂x_k| over the dependent pairs: far above rounding,
     so no ■ below could turn into · on another CPU. Independent pairs are exact zeros: no
     path in the graph, so autograd only ever multiplies and adds zeros there.
     """
-    x = torch.randn(T, M, generator=torch.Generator().manual_seed(99), dtype=torch.float64)
-    J = torch.autograd.functional.jacobian(model, x)       # (T, D, T, M): ∂y[t, i]/∂x[k, j]
-    block = J.abs().amax(dim=(1, 3)).numpy()               # (T, T): max over the D × M entries
+    x = torch.randn(T, m, generator=torch.Generator().manual_seed(99), dtype=torch.float64)
+    J = torch.autograd.functional.jacobian(model, x)                   # (T, D, T, M): ∂y[t, i]/∂x[k, j]
+    block = J.abs().amax(dim=(1, 3)).numpy()                           # (T, T): max over the D × M entries
     dep = block != 0.0
     return dep, float(block[dep].min())
 # --8<-- [end:pattern]
 
 
-def expected(name: str, T: int = T) -> np.ndarray:
-    """The pattern the argument predicts: a window of w steps, of 1 + Σ_l (k-1) d_l steps, or all k ≤ t."""
+# --8<-- [start:field] offsets, span
+def offsets(width: int, dilations: tuple[int, ...]) -> set[int]:
+    """S_L of (K4): the lags t - k at which y_t can depend on x_k, S_l = S_{l-1} + {0, d_l, ..., (w-1)d_l}."""
+    lags = {0}
+    for d in dilations:
+        lags = {a + j * d for a in lags for j in range(width)}
+    return lags
+
+
+def span(width: int, dilations: tuple[int, ...]) -> int:
+    """r_L of (K5): 1 + (w-1) Σ d_l, one more than the largest lag."""
+    return 1 + (width - 1) * sum(dilations)
+# --8<-- [end:field]
+
+
+def expected(lags: set[int] | None, T: int = T) -> np.ndarray:
+    """dep[t, k] predicted: t - k ∈ S_L (k ≤ t); ``None`` for the RNN: every k ≤ t."""
     t, k = np.arange(T)[:, None], np.arange(T)[None, :]
-    width = {"TDNN": W_TDNN, "CNN": 1 + sum((K - 1) * d for d in DILATIONS), "RNN": T}[name]
-    return (k <= t) & (k > t - width)
+    if lags is None:
+        return k <= t
+    return np.isin(t - k, sorted(lags))
 
 
-def grid(dep: np.ndarray) -> str:
+def grid(dep: np.ndarray, rows: range | None = None) -> str:
     """Rows y_t, columns x_k; the last column counts the inputs y_t sees."""
-    head = "x_k:  " + "".join(f"{k:<2}" for k in range(1, dep.shape[1] + 1)) + "  seen"
-    rows = [f"y_{t + 1:<4}" + "".join("■ " if d else "· " for d in row) + f"  {int(row.sum()):>4}"
-            for t, row in enumerate(dep)]
-    return "\n".join([head] + rows)
+    c = len(str(dep.shape[1])) + 1                            # column width: 2, or 3 from x_10 on
+    head = "x_k:  " + "".join(f"{k:<{c}}" for k in range(1, dep.shape[1] + 1)) + "  seen"
+    lines = [f"y_{t + 1:<4}" + "".join(("■" if d else "·").ljust(c) for d in dep[t]) + f"  {int(dep[t].sum()):>4}"
+             for t in (rows if rows is not None else range(dep.shape[0]))]
+    return "\n".join([head] + lines)
 
 
 def _figure(patterns: list[tuple[tuple[str, str], np.ndarray]], s: Style):
     fig, axes = figure(1, 3, height=2.45, sharey=True)
-    for i, (ax, (title, dep)) in enumerate(zip(axes, patterns)):
+    for ax, (title, dep) in zip(axes, patterns):
         ax.grid(False)
         for t in range(T):
             for k in range(T):
@@ -137,44 +163,76 @@ def _figure(patterns: list[tuple[tuple[str, str], np.ndarray]], s: Style):
     return fig
 
 
+def _count(model) -> int:
+    return sum(p.numel() for p in model.params())
+
+
 def main() -> Result:
-    models = {"TDNN": TDNN(), "CNN": CausalCNN(), "RNN": SimpleRNN()}
+    models = {"TDNN": (CausalStack(W, TDNN_DELAYS, seed=1), offsets(W, TDNN_DELAYS)),
+              "CNN": (CausalStack(W, CNN_DILATIONS, seed=10), offsets(W, CNN_DILATIONS)),
+              "RNN": (SimpleRNN(), None)}
     titles = {
-        "TDNN": f"TDNN, window w = {W_TDNN}",
-        "CNN": f"causal CNN, k = {K}, d = {', '.join(map(str, DILATIONS))}",
+        "TDNN": f"TDNN, {len(TDNN_DELAYS)} layers, w = {W}",
+        "CNN": f"causal CNN, w = {W}, d = {', '.join(map(str, CNN_DILATIONS))}",
         "RNN": "simple RNN",
     }
+    dils = ", ".join(map(str, CNN_DILATIONS))
     short = {  # the figure's panel titles, two short lines each (English, Chinese)
-        "TDNN": (f"TDNN\nw = {W_TDNN}", f"延时网络\nw = {W_TDNN}"),
-        "CNN": (f"causal CNN\nk = {K}, d = {', '.join(map(str, DILATIONS))}",
-                f"因果卷积\nk = {K}, d = {', '.join(map(str, DILATIONS))}"),
+        "TDNN": (f"TDNN, L = {len(TDNN_DELAYS)}\nw = {W}", f"延时网络，L = {len(TDNN_DELAYS)}\nw = {W}"),
+        "CNN": (f"causal CNN\nw = {W}, d = {dils}", f"因果卷积\nw = {W}, d = {dils}"),
         "RNN": ("simple RNN\n", "简单循环网络\n"),
     }
     print(f"Which inputs x_k does each output y_t depend on? T = {T}, M = {M} inputs,")
     print(f"D = {D} hidden units, float64; ■: ∂y_t/∂x_k ≠ 0 (by autograd), ·: exactly 0.")
     print("Last column: how many inputs y_t sees (its receptive field).\n")
-    patterns, rows = [], []
-    smallest = []
-    for name, model in models.items():
+    patterns, smallest = [], []
+    x_other = torch.randn(T_OTHER, M, generator=torch.Generator().manual_seed(7), dtype=torch.float64)
+    for name, (model, lags) in models.items():
         dep, low = dependence(model)
-        assert (dep == expected(name)).all(), f"{name}: the pattern differs from the argument's"
-        for T2 in (T_OTHER,):                # the same weights on another length
-            assert (dependence(model, T2)[0] == expected(name, T2)).all()
+        assert (dep == expected(lags)).all(), f"{name}: the pattern differs from the argument's"
+        assert (dependence(model, T_OTHER)[0] == expected(lags, T_OTHER)).all()   # same weights, another T
+        if name != "RNN":                                   # streaming with a cache gives the same outputs
+            assert torch.allclose(stream(model, x_other), model(x_other), rtol=0, atol=1e-12)
         smallest.append(low)
         patterns.append((short[name], dep))
         print(f"{titles[name]}:")
         print(grid(dep) + "\n")
-        n = sum(p.numel() for p in model.params())
-        rows.append((name, FORMULA[name], str(n), STEPS[name]))
-    print(table(["network", "parameters", f"M = {M}, D = {D}", f"sequential steps, T = {T}"], rows))
-    print("(The book's RNN has one bias b = b_ih + b_hh: DM + D² + D.)")
+
+    holes_model = CausalStack(HOLES_W, HOLES_DILATIONS, seed=40)
+    holes, low = dependence(holes_model, HOLES_T)
+    lags = offsets(HOLES_W, HOLES_DILATIONS)
+    assert (holes == expected(lags, HOLES_T)).all()
+    smallest.append(low)
+    r = span(HOLES_W, HOLES_DILATIONS)
+    seen = [k + 1 for k in np.flatnonzero(holes[-1])]
+    print(f"Dilations larger than the field below: w = {HOLES_W}, d = {', '.join(map(str, HOLES_DILATIONS))}"
+          f" (d_2 = {HOLES_DILATIONS[1]} > r_1 = {span(HOLES_W, HOLES_DILATIONS[:1])}),")
+    print(f"T = {HOLES_T}. The span is r_2 = 1 + (w-1)(d_1 + d_2) = {r} steps, but the lags are")
+    print(f"S_2 = {{{', '.join(map(str, sorted(lags)))}}}: holes inside the span. The last rows:")
+    print(grid(holes, range(HOLES_T - 3, HOLES_T)) + "\n")
+    inputs = ", ".join(f"x_{k}" for k in seen)
+    print(f"y_{HOLES_T} depends on {inputs} only: {len(seen)} of the last {r} inputs.\n")
+
+    L, Lc = len(TDNN_DELAYS), len(CNN_DILATIONS)
+    n = {name: _count(model) for name, (model, _) in models.items()}
+    assert n["TDNN"] == W * M * D + D + (L - 1) * (W * D * D + D)
+    assert n["CNN"] == W * M * D + D + (Lc - 1) * (W * D * D + D)
+    assert n["RNN"] == D * M + D * D + 2 * D
+    rows = [("TDNN", "wMD + D + (L-1)(wD² + D)", str(n["TDNN"]), f"{L} (layers)"),
+            ("causal CNN", "wMD + D + (L-1)(wD² + D)", str(n["CNN"]), f"{Lc} (layers)"),
+            ("RNN, the book (one bias b)", "DM + D² + D", str(n["RNN"] - D), f"{T} (= T)"),
+            ("RNN, PyTorch (b_ih, b_hh)", "DM + D² + 2D", str(n["RNN"]), f"{T} (= T)")]
+    print(table(["network", "parameters", f"w = {W}, M = {M}, D = {D}", f"sequential steps, T = {T}"], rows))
     low = min(smallest)
     if not low >= 100 * FLOOR:              # the claim below holds with a factor-100 margin
         raise ValueError(f"smallest dependent gradient {low:.3g} is too close to {FLOOR:g}")
     print(f"\nEvery pattern equals the predicted one, for T = {T} and, with the same")
-    print(f"weights, T = {T_OTHER}. Every ■ has max|∂y_t/∂x_k| ≥ {FLOOR:.0e} (checked),")
+    print(f"weights, T = {T_OTHER}; streamed one step at a time with a cache, the TDNN and the CNN")
+    print(f"give the same outputs (≤ 1e-12). Every ■ has max|∂y_t/∂x_k| ≥ {FLOOR:.0e} (checked),")
     print("far above rounding: no ■ is an accident of the CPU, and every · is an exact 0.")
-    params = {name: str(sum(p.numel() for p in m.params())) for name, m in models.items()}
-    values = {f"params-{k.lower()}": v for k, v in params.items()}
-    values["cnn-field"] = str(1 + sum((K - 1) * d for d in DILATIONS))
+    values = {"params-tdnn": str(n["TDNN"]), "params-cnn": str(n["CNN"]), "params-rnn": str(n["RNN"]),
+              "params-rnn-book": str(n["RNN"] - D), "tdnn-field": str(span(W, TDNN_DELAYS)),
+              "cnn-field": str(span(W, CNN_DILATIONS)), "holes-span": str(r), "holes-seen": str(len(seen)),
+              "holes-inputs": ", ".join(f"\\boldsymbol x_{{{k}}}" for k in seen),
+              "holes-lags": ", ".join(map(str, sorted(lags)))}
     return Result(figures={"receptive-field.svg": partial(_figure, patterns)}, values=values)

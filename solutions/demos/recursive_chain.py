@@ -12,6 +12,7 @@ from solutions.sequence import rnn_forward
 
 D, M, B = 4, 3, 3           # state size, input size, sequences per T
 LENGTHS = (1, 2, 3, 10, 50, 200)
+BOOK_LENGTHS = (2, 3, 10, 50)   # the book's chain needs two leaves at least
 TOL = 1e-12
 
 
@@ -37,6 +38,28 @@ def chain_error(T: int) -> tuple[int, float]:
         err = max(err, float(np.abs(h_tree - h[:, n]).max()))
     return nodes, err
 # --8<-- [end:check]
+
+
+# --8<-- [start:book] book_chain_error
+def book_chain_error(T: int) -> tuple[int, float]:
+    """The book's chain: leaves x_1 … x_T, no h_0, so x_1 is the leftmost leaf (needs M = D).
+
+    It is chain(T - 1) with leaf 0 := x_1: node t (t = 2 … T) holds the RNN's state after
+    x_2 … x_t, started from h_0 := x_1. Returns its internal nodes and the largest difference.
+    """
+    rng = np.random.default_rng(1000 + T)
+    x = rng.standard_normal((T, B, D))                      # M = D: x_1 stands where a state goes
+    params = {"W_ih": 0.5 * rng.standard_normal((D, D)), "W_hh": 0.5 * rng.standard_normal((D, D)),
+              "b_ih": rng.standard_normal(D), "b_hh": rng.standard_normal(D)}
+    h, _ = rnn_forward(x[1:], x[0], params)                 # (T-1, B, D): the RNN on x_2 … x_T, h_0 = x_1
+    W, b = chain_params(params)
+    err, nodes = 0.0, 0
+    for n in range(B):
+        states = tree_forward(chain(T - 1), list(x[:, n]), W, b)   # leaves x_1, x_2, …, x_T
+        nodes = len(states)
+        err = max(err, float(np.abs(np.stack(list(states.values())) - h[:, n]).max()))
+    return nodes, err
+# --8<-- [end:book]
 
 
 def _figure(s: Style, T: int = 4):
@@ -86,5 +109,14 @@ def main() -> dict:
         rows.append((str(T), str(nodes), claim(err, TOL, what=f"chain vs RNN, T = {T}")))
     print(table(["T", "internal nodes", "max |node t − h_t|"], rows))
     print("\nnode t − h_t: tree_forward's state of internal node t minus")
-    print("solutions.sequence.rnn_forward's h_t, over t = 1 … T and every sequence.")
+    print("solutions.sequence.rnn_forward's h_t, over t = 1 … T and every sequence.\n")
+    print("The book's chain has no h_0: its leaves are x_1 … x_T, x_1 the leftmost,")
+    print(f"(((x_1, x_2), x_3), …, x_T). It needs M = D (here M = D = {D}): it is chain(T - 1)")
+    print("with leaf 0 := x_1, i.e. the RNN on x_2 … x_T started from h_0 := x_1.\n")
+    rows = []
+    for T in BOOK_LENGTHS:
+        nodes, err = book_chain_error(T)
+        assert nodes == T - 1
+        rows.append((str(T), str(nodes), claim(err, TOL, what=f"book's chain vs RNN from x_1, T = {T}")))
+    print(table(["T", "internal nodes", "max |node − RNN state|"], rows))
     return {"recursive-chain.svg": _figure}

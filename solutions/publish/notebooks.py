@@ -1,8 +1,9 @@
 """A Jupyter notebook per exercise page, made from the page's demos (``solutions/publish/pages.toml``).
 
-Each notebook holds: how to install the package from a clone (first cell), then for each demo of
-the page its summary, its source code (``solutions/demos/<name>.py``, verbatim) and a cell that
-runs it, printing what the page shows and displaying its figures. The notebooks are stored
+Each notebook holds: how to install the package from the repository it came with, naming no
+host (first cell), then for each demo of the page its summary, its source code
+(``solutions/demos/<name>.py``, verbatim) and a cell that runs it, printing what the page shows
+and displaying its figures. The notebooks are stored
 executed in ``docs/notebooks/<page>.ipynb`` (the site links them from each page);
 ``tests/test_notebooks.py`` executes them again and fails when a stored one is stale.
 
@@ -30,17 +31,45 @@ This notebook runs the code behind the page **{page}** of the site (`docs/{key}.
 demo's source is shown, then run; what it prints is exactly what the page shows
 (`docs/outputs/<demo>.txt`), and the test suite re-executes this notebook so it cannot go stale.
 
-**Before running it**, install the `solutions` package from a clone of the repository (Python ≥ 3.11):
+**Before running it**, install the `solutions` package from the repository this notebook came
+with: a clone or a downloaded copy, where this file is `docs/notebooks/{key}.ipynb`. In that
+repository's top folder (the one with `pyproject.toml`), with Python ≥ 3.11:
 
 ```bash
-git clone {repo}
-cd {folder}
 python -m venv .venv
 .venv/bin/python -m pip install -c constraints.txt -e ".[test]"   # Windows: .venv\\Scripts\\python
 .venv/bin/python -m pip install notebook   # or open this file in VS Code / JupyterLab with that .venv
 ```
 
-Then start Jupyter from that environment and open this file. Running it needs no network."""
+On Linux without a GPU, the repository's `README.md` says how to install PyTorch's CPU-only build
+first. Then start Jupyter from that environment and open this file. Running it needs no network.
+If you have this file alone (downloaded from a page of the site), get the repository it belongs to
+first: the site's Cite page names it when the site's publisher configured its address."""
+
+REPOSITORY = """
+
+This copy was downloaded from the published site, whose repository is <{repo}>:
+
+```bash
+git clone {repo}
+```"""
+
+
+def with_repository(notebook_json: str, repo: str) -> str:
+    """A stored notebook (its JSON text) with the publisher's repository address added to its first
+    cell: the built site's copies only (hooks/page_extras.py); the committed ones name no host.
+    Pure ``json``, so that building the site needs neither nbformat nor the package's dependencies."""
+    import json
+
+    nb = json.loads(notebook_json)
+    first = nb["cells"][0]
+    source = "".join(first["source"]) if isinstance(first["source"], list) else first["source"]
+    addition = REPOSITORY.format(repo=repo)
+    if addition in source:
+        return notebook_json
+    first["source"] = (source + addition).splitlines(keepends=True)  # nbformat's on-disk form
+    return json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
+
 
 SETUP = """\
 # Single-threaded, like `python -m solutions run`: the same summation order as the stored
@@ -77,14 +106,6 @@ def tests() -> dict[str, list[str]]:
     return {k: [v] if isinstance(v, str) else list(v) for k, v in _data().get("tests", {}).items()}
 
 
-def repo_url() -> str:
-    """The repository's address: ``repo_url`` of mkdocs.yml (its default, when set from the environment)."""
-    import yaml
-
-    value = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=yaml.BaseLoader)["repo_url"]
-    return value[-1] if isinstance(value, list) else value
-
-
 def _split_docstring(source: str) -> tuple[str, str]:
     """The module docstring and the source without it."""
     tree = ast.parse(source)
@@ -101,9 +122,7 @@ def build(key: str):
     from nbformat import v4
 
     info = pages()[key]
-    repo = repo_url()
-    cells = [v4.new_markdown_cell(INSTALL.format(title=info["title"], page=info["title"], key=key, repo=repo,
-                                                 folder=repo.rstrip("/").rsplit("/", 1)[-1].removesuffix(".git"))),
+    cells = [v4.new_markdown_cell(INSTALL.format(title=info["title"], page=info["title"], key=key)),
              v4.new_code_cell(SETUP)]
     for name in info["demos"]:
         module = name.replace("-", "_")
