@@ -136,7 +136,13 @@ def gru_forward(
         ``reset_after`` that is not a bool.
     """
     p = _check_inputs(x, h0, params, reset_after)
-    reset_after = bool(reset_after)
+    return gru_forward_unchecked(x, h0, p, bool(reset_after))
+
+
+def gru_forward_unchecked(
+    x: np.ndarray, h0: np.ndarray, p: Params, reset_after: bool = True
+) -> tuple[np.ndarray, GRUCache]:
+    """[gru_forward][solutions.gru.gru_forward] without the input checks, for callers that checked."""
     T, B, I = x.shape
     H = h0.shape[1]
     dt = x.dtype
@@ -231,19 +237,25 @@ def gru_backward(dh: np.ndarray, cache: GRUCache, dh_n: np.ndarray | None = None
         dtype, or with NaN/inf.
     """
     c = check_cache(cache, GRUCache)
-    x, hs, G, hn, p = c.x, c.hs, c.gates, c.hn, c.params
-    T, B, H = hn.shape
-    I = x.shape[2]
-    s = Shapes(hs.dtype, T=T, B=B, H=H)
+    T, B, H = c.hn.shape
+    s = Shapes(c.hs.dtype, T=T, B=B, H=H)
     s.array("dh", dh, ("T", "B", "H"))
     if dh_n is not None:
         s.array("dh_n", dh_n, ("B", "H"))
+    return gru_backward_unchecked(dh, c, dh_n)
+
+
+def gru_backward_unchecked(dh: np.ndarray, cache: GRUCache, dh_n: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """[gru_backward][solutions.gru.gru_backward] without the checks, for callers that checked."""
+    x, hs, G, hn, p = cache.x, cache.hs, cache.gates, cache.hn, cache.params
+    T, B, H = hn.shape
+    I = x.shape[2]
     r, z, n = G[:, :, :H], G[:, :, H:2 * H], G[:, :, 2 * H:]
     h_prev = hs[:-1]
     W_hh = p["W_hh"]
     dG = np.empty((T, B, 3 * H), dtype=hs.dtype)     # ∂L/∂(pre-activations): a^r, a^z, a^n
     carry = np.zeros((B, H), dtype=hs.dtype) if dh_n is None else dh_n.copy()
-    if c.reset_after:
+    if cache.reset_after:
         dGh = np.empty((T, B, 3 * H), dtype=hs.dtype)   # ∂L/∂(W_h· h_{t-1} + b_h·), blocks r, z, n
         # The factors that do not depend on δh_t, for every t at once:
         kn = (1.0 - z) * (1.0 - n * n)                  # (1 − z_t) ⊙ (1 − n_t²)
