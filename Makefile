@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 SITE_STAMP := $(VENV)/.installed-site
 HOST   ?= 127.0.0.1:8000
 
-.PHONY: serve build publish gh-deploy test chromium regen bench clean
+.PHONY: serve build publish gh-deploy test chromium regen regen-long bench phone clean
 
 # Everything: the package with NumPy, PyTorch, matplotlib, the docs and the test extras.
 $(STAMP): pyproject.toml constraints.txt
@@ -64,10 +64,20 @@ regen: $(STAMP)
 	$(PY) -m pytest tests/test_outputs.py tests/test_equations.py --regen -n 2
 	$(PY) -m pytest tests/test_notebooks.py --regen -n 2
 
+## the long tier: rerun the experiments too long for the test suite (hours on one core) into
+## docs/long/<name>/ (records.jsonl, environment.json); resumes where a previous run stopped.
+## One experiment: `$(PY) -m solutions.experiments.longrun regen NAME`; see solutions/experiments/longrun.py
+regen-long: $(STAMP)
+	$(PY) -m solutions.experiments.longrun regen
+
 ## timing tables (NumPy kernels vs torch.nn.RNN/LSTM/GRU and their GEMM floor) into docs/benchmarks/rnn.txt;
 ## the one output that differs by machine: run it on a quiet machine
 bench: $(STAMP)
 	$(PY) -m bench --write docs/benchmarks/rnn.txt
+
+## time to math and cold-page gzip bytes of the heaviest pages on a simulated phone (390 px, CPU 4x slower)
+phone: build chromium
+	$(PY) tests/tools/phone_timing.py site
 
 clean:
 	rm -rf site $(VENV) .pytest_cache

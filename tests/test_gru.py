@@ -283,3 +283,18 @@ def test_digit_sum_training_on_the_grid_forgets_last_bit_differences(monkeypatch
     assert not torch.equal(nudged("gru", 4, [0, 1])["W_hh"], original("gru", 4, [0, 1])["W_hh"])
     assert all(torch.equal(runs[0][k], runs[1][k]) for k in MODEL_KEYS)
     assert all(torch.equal(v, torch.round(v / ds.GRID) * ds.GRID) for v in runs[0].values())
+
+
+def test_digit_sum_states_take_one_digit_set_per_copy() -> None:
+    """``states`` with digits (S, n, L) gives each copy the states of its own sequences."""
+    from solutions.experiments import digit_sum as ds
+
+    p = ds.init_params("lstm", 4, seeds=[0, 1, 2], forget_bias=1.0)
+    rng = np.random.default_rng(5)
+    digits = np.stack([ds.make_data(6, 3, rng)[0] for _ in range(3)])      # (S, n, L)
+    each = ds.states("lstm", p, digits)
+    for s in range(3):
+        alone = ds.states("lstm", {k: v[s:s + 1] for k, v in p.items()}, digits[s])
+        assert all(torch.equal(a[s], b[0]) for a, b in zip(each, alone))
+    with pytest.raises(ValueError, match="digits"):
+        ds.states("lstm", p, digits[:2])

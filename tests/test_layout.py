@@ -45,3 +45,40 @@ def test_old_import_path_gives_the_moved_module(old: str, monkeypatch: pytest.Mo
     exec(f"from {old} import {', '.join(public)}", namespace)
     assert all(namespace[n] is getattr(new, n) for n in public)
     assert not (ROOT / "solutions" / f"{name}.py").exists(), f"{old} is both moved and a file"
+
+
+def _sources() -> list[Path]:
+    return sorted([*(ROOT / "solutions").rglob("*.py"), *(ROOT / "bench").rglob("*.py")])
+
+
+def test_no_module_uses_another_modules_private_names() -> None:
+    """What one module calls of another is public (issue 25): no ``from solutions.x import _y`` and no
+    ``x._y`` on an imported module of the package, in solutions/ and bench/."""
+    import ast
+
+    found = []
+    for path in _sources():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        modules = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in ("solutions", "bench"):
+                found += [f"{path.relative_to(ROOT)}: from {node.module} import {a.name}"
+                          for a in node.names if a.name.startswith("_") and not a.name.startswith("__")]
+                modules |= {a.asname or a.name for a in node.names}
+            elif isinstance(node, ast.Import):
+                modules |= {a.asname or a.name for a in node.names if a.name.split(".")[0] in ("solutions", "bench")}
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in modules
+                    and node.attr.startswith("_") and not node.attr.startswith("__")):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {node.value.id}.{node.attr}")
+    assert not found, "private names used across modules:\n" + "\n".join(found)
+
+
+def test_residual_imports_no_torch() -> None:
+    """solutions.residual is NumPy only; its autograd reference is torch_ops.residual_autograd."""
+    import ast
+
+    tree = ast.parse((ROOT / "solutions" / "residual.py").read_text(encoding="utf-8"))
+    imported = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    imported |= {(n.module or "").split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert "torch" not in imported

@@ -1,63 +1,95 @@
-"""The course's digit-sum task (数字求和): simple RNN vs LSTM vs GRU as the distance L grows, several seeds."""
+"""The digit-sum task (数字求和), swept: SRN, LSTM (b_f = 0, 1, 2) and GRU, each at its dev-chosen learning rate."""
 
 from __future__ import annotations
 
-import sys
 from functools import partial
 
 import numpy as np
 
-from solutions.experiments import digit_sum as ds
+from solutions.experiments import digit_sum_sweep as sw
+from solutions.experiments import longrun
 from solutions.publish.plotting import Style, figure
-from solutions.publish.report import Result, fmt, table
+from solutions.publish.report import Result, table
 
-LENGTHS = (5, 10, 20, 35)
-MODELS = (("RNN", "rnn", None), ("LSTM", "lstm", 2.0), ("GRU", "gru", None))
+NAME = "digit-sum-sweep"
 CHANCE = 10  # per cent: the most frequent sum, 9, is 10 of the 100 digit pairs
-REL = 1e-3   # generous margin: a trained network's last bits differ between CPUs
+LEARNED = 50  # per cent: a seed "learned" the task when its test accuracy is at least this
 
 
-def results() -> dict[tuple[str, int], np.ndarray]:
-    """Correct answers of every copy on the fixed test set: ``{(model, L): int array (S,)}``."""
-    out = {}
-    for L in LENGTHS:
-        digits, labels = ds.test_set(L)
-        for name, kind, fb in MODELS:
-            print(f"training {name} on L = {L} ...", file=sys.stderr, flush=True)
-            out[name, L] = ds.accuracy_counts(kind, ds.trained(kind, L, fb), digits, labels)
-    return out
+def pct(correct: int, total: int) -> str:
+    """Exact per cent of integer counts, one decimal (no rounding error to depend on the CPU)."""
+    tenths = (2000 * correct + total) // (2 * total)  # round half up, in integers
+    return f"{tenths // 10}.{tenths % 10}"
 
 
 def main() -> Result:
-    S = len(ds.SEEDS)
-    print(f"Digit sum: L digits, answer d_1 + d_2 (19 classes); chance ≈ {CHANCE}%.\n"
-          f"One layer, H = {ds.H}, one-hot digits in, o = V h_L + c out; Adam, lr = {ds.LR},\n"
-          f"{ds.STEPS} steps of {ds.BATCH} fresh sequences; PyTorch's default init (LSTM: forget-gate\n"
-          f"bias b_if + b_hf = {MODELS[1][2]:g}); {S} seeds; float64. Test: {ds.TEST} fixed sequences per L.\n")
-    res = results()
-    pct = {key: 100.0 * counts.sum() / (S * ds.TEST) for key, counts in res.items()}
-    learned = {key: int((100.0 * counts / ds.TEST >= 50).sum()) for key, counts in res.items()}
-    rows = [[f"L = {L}", *(f"{fmt(pct[name, L], '.0f', rel=REL)}%  ({learned[name, L]}/{S})"
-                           for name, _, _ in MODELS)] for L in LENGTHS]
-    print("Test accuracy over all seeds (in brackets: seeds with accuracy ≥ 50%)")
-    print(table(["length", *(name for name, _, _ in MODELS)], rows))
+    runs = {(c["model"], c["L"]): r for c, r in longrun.records(NAME)}
+    lengths = [L for L in sw.LENGTHS if all((m, L) in runs for m in sw.MODELS)]
+    missing = [L for L in sw.LENGTHS if L not in lengths]
+    S = len(sw.SEEDS)
+    print(f"Digit sum: L uniform random digits, answer d_1 + d_2 (19 classes); chance ≈ {CHANCE}%.\n"
+          f"One layer, H = {sw.ds.H}, one-hot digits in, o = V h_L + c out; PyTorch's default init,\n"
+          f"the LSTM's forget-gate bias b_f = b_if + b_hf set to 0, 1 or 2; float64.\n"
+          f"Adam, {sw.STEPS} steps of {sw.BATCH} fresh sequences, at each learning rate of "
+          f"{', '.join(f'{lr:g}' for lr in sw.LRS)};\n"
+          f"{S} seeds, each with its own initial weights, training stream, dev set ({sw.DEV}) and test set "
+          f"({sw.TEST}).\nA model's learning rate: the highest mean dev accuracy over the seeds.")
+    print(longrun.session_summary(NAME))
+    if missing:
+        print(f"Not run (the recorded run stopped before them): L = {', '.join(map(str, missing))}.")
 
-    curves = {name: [round(pct[name, L]) for L in LENGTHS] for name, _, _ in MODELS}
-    values = {f"{name.lower()}-{L}": fmt(pct[name, L], ".0f", rel=REL) + "%" for name, _, _ in MODELS
-              for L in LENGTHS}
-    values.update({"seeds": str(S), "steps": str(ds.STEPS), "batch": str(ds.BATCH), "hidden": str(ds.H)})
-    return Result(figures={"digit-sum.svg": partial(_draw, curves)}, values=values)
+    chosen, values = {}, {}
+    for L in lengths:
+        rows = []
+        for m in sw.MODELS:
+            copies = runs[m, L]["copies"]
+            dev = {lr: sum(c["dev"] for c in copies if c["lr"] == lr) for lr in sw.LRS}
+            best = max(sw.LRS, key=lambda lr: (dev[lr], -lr))  # ties: the smaller rate
+            chosen[m, L] = best
+            rows.append([m, *(pct(dev[lr], S * sw.DEV) + ("*" if lr == best else "") for lr in sw.LRS)])
+        print(f"\nL = {L}: dev accuracy (%, mean of {S} seeds) at each learning rate; * = chosen")
+        print(table(["model", *(f"lr {lr:g}" for lr in sw.LRS)], rows))
+
+    print(f"\nTest accuracy (%) at the chosen learning rate: mean of {S} seeds [each seed]; a seed with "
+          f"{LEARNED}% or more learned the task")
+    rows, test = [], {}
+    for m in sw.MODELS:
+        row = [m]
+        for L in lengths:
+            tests = [c["test"] for c in runs[m, L]["copies"] if c["lr"] == chosen[m, L]]
+            test[m, L] = tests
+            row.append(f"{pct(sum(tests), S * sw.TEST)} [{' '.join(pct(t, sw.TEST) for t in tests)}] "
+                       f"(lr {chosen[m, L]:g})")
+            key = m.lower().replace(" b_f=", "").replace(" ", "")
+            values[f"{key}-{L}"] = pct(sum(tests), S * sw.TEST) + "%"
+            values[f"{key}-{L}-lr"] = f"{chosen[m, L]:g}"
+            values[f"{key}-{L}-learned"] = f"{sum(100 * t >= LEARNED * sw.TEST for t in tests)} of {S}"
+        rows.append(row)
+    print(table(["model", *(f"L = {L}" for L in lengths)], rows))
+    print("\nReplay (rerun by this demo; equal to the committed records):")
+    print(longrun.verified_replay(NAME), end="")
+
+    values.update({"seeds": str(S), "steps": str(sw.STEPS), "batch": str(sw.BATCH), "hidden": str(sw.ds.H),
+                   "lrs": ", ".join(f"{lr:g}" for lr in sw.LRS), "dev": str(sw.DEV), "test": str(sw.TEST),
+                   "chance": f"{CHANCE}%", "learned": f"{LEARNED}%"})
+    return Result(figures={"digit-sum.svg": partial(_draw, lengths, test, S)}, values=values)
 
 
-def _draw(curves: dict[str, list[int]], s: Style):
-    fig, ax = figure(height=3.6)
-    for (name, _, fb), marker, colour in zip(MODELS, "osD", ("blue", "orange", "green")):
-        label = name if fb is None else f"{name} (b_f = {fb:g})"
-        ax.plot(LENGTHS, curves[name], marker=marker, color=s.c(colour), label=label)
+def _draw(lengths: list[int], test: dict, S: int, s: Style):
+    """Mean test accuracy per model against L (lines) and each seed (dots), at the chosen rates."""
+    fig, ax = figure(height=3.8)
+    colours = ("blue", "orange", "green", "red", "purple")
+    for (m, marker, colour), off in zip(zip(sw.MODELS, "osD^v", colours), np.linspace(-0.6, 0.6, len(sw.MODELS))):
+        ax.plot(lengths, [100.0 * sum(test[m, L]) / (S * sw.TEST) for L in lengths], marker=marker,
+                color=s.c(colour), label=m)
+        for L in lengths:
+            ax.plot([L + off] * S, [t / 10 for t in test[m, L]], marker, color=s.c(colour), markersize=3,
+                    alpha=0.5, linestyle="none")
     ax.axhline(CHANCE, color=s.c("grey"), linestyle=":", label=s.t("chance (always 9)", "随机水平（总答 9）"))
     ax.set_xlabel(s.t("sequence length L (distractors: L − 2)", "序列长度 L（干扰数字 L − 2 个）"))
-    ax.set_ylabel(s.t("test accuracy, % (all seeds)", "测试准确率 %（全部种子）"))
-    ax.set_xticks(LENGTHS)
+    ax.set_ylabel(s.t("test accuracy, % (dots: seeds)", "测试准确率 %（点：各种子）"))
+    ax.set_xticks(lengths)
+    ax.set_xlim(min(lengths) - 5, max(lengths) + 5)
     ax.set_ylim(0, 100)
-    ax.legend()
+    ax.legend(fontsize=9)
     return fig

@@ -30,7 +30,7 @@ SEQUENCE_MISTAKES = {
     "correct": "lstm_cell_backward(da[:,:,t] + da_prevt, dc_prevt, caches[t]), both carried",
     "no da_prevt": "lstm_cell_backward(da[:,:,t], dc_prevt, caches[t])     (da_prev of step t+1 not added)",
     "no dc_prevt": "lstm_cell_backward(da[:,:,t] + da_prevt, 0, caches[t])  (dc_prev of step t+1 not passed)",
-    "neither": "lstm_cell_backward(da[:,:,t], 0, caches[t])            (nothing carried: the older published set)",
+    "neither": "lstm_cell_backward(da[:,:,t], 0, caches[t])            (nothing carried: most of the older published values, see lstm-course)",
 }
 
 

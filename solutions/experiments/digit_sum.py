@@ -15,8 +15,7 @@ losses, and Adam's update is element-wise, so each copy trains exactly as it wou
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
@@ -86,18 +85,26 @@ def init_params(kind: str, H: int, seeds: Sequence[int], forget_bias: float | No
 
 
 def states(kind: str, p: dict[str, torch.Tensor], digits: np.ndarray) -> list[torch.Tensor]:
-    """Every hidden state ``h_1 … h_L`` (each (S, n, H)) of the ``S`` copies on one-hot ``digits`` (n, L).
+    """Every hidden state ``h_1 … h_L`` (each (S, n, H)) of the ``S`` copies on one-hot ``digits``.
 
+    ``digits`` is (n, L), the same sequences for every copy, or (S, n, L), each copy its own.
     ``h_0`` (and ``c_0``) are zero. The input product ``W_ih x_t`` of a one-hot ``x_t`` is the
     column of ``W_ih`` for digit ``d_t``: a lookup, done for every step at once.
     """
     S = p["W_ih"].shape[0]
     H = p["W_hh"].shape[2]
-    n, L = digits.shape
-    gi = (p["W_ih"].transpose(1, 2)[:, torch.as_tensor(digits.T)]
-          + p["b_ih"][:, None, None]).unbind(1)              # L tensors (S, n, gH): W x_t + b_ih
+    d = torch.as_tensor(digits)
+    if d.ndim == 3 and d.shape[0] != S:
+        raise ValueError(f"digits must be (n, L) or (S, n, L) with S = {S} copies; got shape {tuple(d.shape)}")
+    W_ih_T = p["W_ih"].transpose(1, 2)                       # (S, 10, gH)
+    if d.ndim == 2:
+        cols = W_ih_T[:, d.T]                                # (S, L, n, gH)
+    else:
+        cols = W_ih_T[torch.arange(S)[:, None, None], d.transpose(1, 2)]
+    n, L = d.shape[-2:]
+    gi = (cols + p["b_ih"][:, None, None]).unbind(1)         # L tensors (S, n, gH): W x_t + b_ih
     W_hh_T, b_hh = p["W_hh"].transpose(1, 2), p["b_hh"][:, None]
-    h = torch.zeros(S, n, H, dtype=torch.float64)
+    h = torch.zeros(S, n, H, dtype=p["W_hh"].dtype)
     c = torch.zeros_like(h)
     out = []
     for t in range(L):
@@ -131,7 +138,8 @@ def loss_of(o: torch.Tensor, labels: np.ndarray) -> torch.Tensor:
 
 
 def train(kind: str, L: int, H: int, seeds: Sequence[int], steps: int, batch: int, lr: float,
-          forget_bias: float | None = None, data_seed: int = 0, grid: float | None = GRID) -> dict[str, torch.Tensor]:
+          forget_bias: float | None = None, data_seed: int = 0, grid: float | None = GRID,
+          on_step: Callable[[int, dict[str, torch.Tensor]], None] | None = None) -> dict[str, torch.Tensor]:
     """Adam on fresh batches (the same batches for every copy), float64; returns the trained parameters.
 
     Training a network is chaotic: a difference in the last bit — which another CPU's
@@ -141,11 +149,12 @@ def train(kind: str, L: int, H: int, seeds: Sequence[int], steps: int, batch: in
     fractional bits, exact in float64): two CPUs whose updates differ in the last bits round to
     the same grid point unless a value lies within that difference of a rounding edge, so
     every CPU follows the same trajectory. ``grid=None`` trains without rounding.
+    ``on_step(n, params)``, if given, is called after the ``n``-th step (n = 1 … steps).
     """
     p = init_params(kind, H, seeds, forget_bias)
     opt = torch.optim.Adam(p.values(), lr=lr)
     rng = np.random.default_rng(data_seed)
-    for _ in range(steps):
+    for n in range(1, steps + 1):
         digits, labels = make_data(L, batch, rng)
         opt.zero_grad()
         loss = loss_of(logits(p, states(kind, p, digits)[-1]), labels)
@@ -155,6 +164,8 @@ def train(kind: str, L: int, H: int, seeds: Sequence[int], steps: int, batch: in
             with torch.no_grad():
                 for v in p.values():
                     v.copy_(torch.round(v / grid) * grid)
+        if on_step is not None:
+            on_step(n, p)
     return p
 
 
@@ -163,15 +174,6 @@ def accuracy_counts(kind: str, p: dict[str, torch.Tensor], digits: np.ndarray, l
     with torch.no_grad():
         pred = logits(p, states(kind, p, digits)[-1]).argmax(dim=2).numpy()
     return (pred == labels[None]).sum(axis=1)
-
-
-@functools.cache
-def trained(kind: str, L: int, forget_bias: float | None = None) -> dict[str, torch.Tensor]:
-    """The copies of ``kind`` trained on length ``L`` with the shared setup (``H``, ``SEEDS``,
-    ``STEPS``, ``BATCH``, ``LR``); cached, so demos run in one process train each model once."""
-    torch.set_num_threads(1)
-    p = train(kind, L, H, SEEDS, STEPS, BATCH, LR, forget_bias, data_seed=L)
-    return {k: v.detach() for k, v in p.items()}
 
 
 def test_set(L: int) -> tuple[np.ndarray, np.ndarray]:

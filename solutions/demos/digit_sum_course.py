@@ -1,0 +1,81 @@
+"""The course's own digit-sum protocol (nndl/practice-in-paddle ch. 6): SRN, LSTM and GRU, every seed."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from solutions.experiments import digit_sum_course as dc
+from solutions.experiments import longrun
+from solutions.publish.plotting import Style, figure
+from solutions.publish.report import Result, table
+
+NAME = "digit-sum-course"
+
+
+def main() -> Result:
+    runs = {(c["model"], c["L"], c["seed"]): r for c, r in longrun.records(NAME)}
+    done = {(m, L) for m in dc.MODELS for L in dc.LENGTHS if all((m, L, s) in runs for s in dc.SEEDS)}
+    lengths = [L for L in dc.LENGTHS if any((m, L) in done for m in dc.MODELS)]
+    missing = [f"{m} at L = {L}" for L in dc.LENGTHS for m in dc.MODELS if (m, L) not in done]
+    S = len(dc.SEEDS)
+    n_steps = dc.EPOCHS * -(-300 // dc.BATCH)
+    print("The course's protocol (practice-in-paddle, ch. 6, 数字求和): the 100 digit pairs, zeros to\n"
+          "length L, one random digit at a position >= 2 in each copy; 300/100/100 train/dev/test\n"
+          f"(the course's generator and seed). Embedding {dc.EMBED}, hidden {dc.HIDDEN}, Xavier-uniform init "
+          "(biases too);\n"
+          f"Adam lr {dc.LR:g}, batch {dc.BATCH}, {dc.EPOCHS} epochs ({n_steps} steps), no shuffling; dev accuracy "
+          f"every {dc.EVAL_EVERY} steps,\nthe best-dev checkpoint scored on test. torch.nn.RNN/LSTM/GRU, "
+          f"float32. {S} model seeds per cell (same data).")
+    print(longrun.session_summary(NAME))
+    if missing:
+        print(f"Not run (the recorded run stopped before them): {', '.join(missing)}.")
+    print(f"\nTest accuracy (%, of 100 sequences) of the best-dev checkpoint, seeds {', '.join(map(str, dc.SEEDS))};"
+          " mean in brackets")
+    rows, values, test = [], {}, {}
+    for L in lengths:
+        row = [f"L = {L}"]
+        for m in dc.MODELS:
+            if (m, L) not in done:
+                row.append("not run")
+                continue
+            t = [runs[m, L, s]["test"] for s in dc.SEEDS]
+            test[m, L] = t
+            row.append(f"{' '.join(map(str, t))}  ({sum(t) / S:.1f})")
+            values[f"{m.lower()}-{L}"] = f"{' / '.join(map(str, t))}%"
+            values[f"{m.lower()}-{L}-min"] = f"{min(t)}%"
+            values[f"{m.lower()}-{L}-max"] = f"{max(t)}%"
+            values[f"{m.lower()}-{L}-mean"] = f"{sum(t) / S:.1f}%"
+        rows.append(row)
+    print(table(["length", *dc.MODELS], rows))
+    print("\nBest dev accuracy (%) and the step it was reached at, per seed")
+    rows = [[f"L = {L}", *((" ".join(f"{runs[m, L, s]['best_dev']}@{runs[m, L, s]['best_step']}" for s in dc.SEEDS)
+                            if (m, L) in done else "not run") for m in dc.MODELS)] for L in lengths]
+    print(table(["length", *dc.MODELS], rows))
+    both = [L for L in lengths if ("LSTM", L) in done and ("SRN", L) in done]
+    wins = sum(sum(test["LSTM", L]) > sum(test["SRN", L]) for L in both)
+    values.update({"lstm-beats-srn": f"{wins} of {len(both)}", "seeds": str(S), "steps": str(n_steps),
+                   "lr": f"{dc.LR:g}",
+                   "lengths": ", ".join(map(str, lengths))})
+    print(f"\nLengths where the LSTM's mean test accuracy is above the SRN's: {wins} of {len(both)}.")
+    print("\nReplay (rerun by this demo; equal to the committed records):")
+    print(longrun.verified_replay(NAME), end="")
+
+    return Result(figures={"digit-sum-course.svg": partial(_draw, lengths, done, test, S)}, values=values)
+
+
+def _draw(lengths: list[int], done: set, test: dict, S: int, s: Style):
+    """Mean test accuracy per model against L (lines) and each model seed (dots)."""
+    fig, ax = figure(height=3.8)
+    for (m, marker, colour), off in zip(zip(dc.MODELS, "osD", ("blue", "orange", "green")), (-0.6, 0.0, 0.6)):
+        xs = [L for L in lengths if (m, L) in done]
+        ax.plot(xs, [sum(test[m, L]) / S for L in xs], marker=marker, color=s.c(colour), label=m)
+        for L in xs:
+            ax.plot([L + off] * S, test[m, L], marker, color=s.c(colour), markersize=3, alpha=0.5,
+                    linestyle="none")
+    ax.set_xlabel(s.t("sequence length L", "序列长度 L"))
+    ax.set_ylabel(s.t("test accuracy, % (dots: seeds)", "测试准确率 %（点：各种子）"))
+    ax.set_xticks(lengths)
+    ax.set_xlim(min(lengths) - 5, max(lengths) + 5)
+    ax.set_ylim(0, 100)
+    ax.legend(fontsize=9)
+    return fig

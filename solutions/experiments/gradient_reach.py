@@ -1,0 +1,120 @@
+"""How far back the gradient reaches in a simple RNN, LSTMs (b_f = 0, 1, 2) and a GRU: a long-tier experiment.
+
+For each model, ``‖∂L_t/∂h_k‖`` on a batch of digit-sum test sequences of length ``L``
+(``solutions.experiments.digit_sum``; ``N`` sequences, the seeds of ``digit_sum.SEEDS``, float64, torch
+autograd), at initialisation, after ``PREFIX`` training steps and after the short digit-sum
+training (``digit_sum.STEPS`` Adam steps at ``digit_sum.LR``, parameters on the ``2⁻²⁰``
+grid). The record keeps the median over the seeds of ``g(T − k) = ‖∂L_T/∂h_k‖ / ‖∂L_T/∂h_T‖``
+(``L_T``: the task's loss, read at the last step), the heat map of
+``‖∂L_t/∂h_k‖ / ‖∂L_t/∂h_t‖`` for the models of ``HEAT``, and how many of the ``TEST`` test
+sequences each trained seed answers right. The replay reruns the first ``PREFIX`` steps.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from solutions.experiments import digit_sum as ds
+
+L = 20
+MODELS = {"RNN": ("rnn", None), "LSTM, b_f = 0": ("lstm", 0.0), "LSTM, b_f = 1": ("lstm", 1.0),
+          "LSTM, b_f = 2": ("lstm", 2.0), "GRU": ("gru", None)}
+HEAT = ("RNN", "LSTM, b_f = 2", "GRU")
+N = 64          # test sequences in the batch the gradients are taken on
+PREFIX = 20     # training steps after which the replayed measurement is taken
+
+
+def grad_norms(kind: str, p: dict[str, torch.Tensor], digits: np.ndarray, labels: np.ndarray,
+               all_t: bool) -> np.ndarray:
+    """``‖∂L_t/∂h_k‖`` per copy: (S, T, T) with entry [s, t, k] for k ≤ t (0 above the diagonal).
+
+    ``L_t`` is the loss of the output layer read at step ``t`` with the sequence's label (the
+    task's loss is ``L_T``); the norm is over the batch and the hidden units. Only ``t = T``
+    when ``all_t`` is false. Torch autograd, float64.
+    """
+    p = {k: v.detach().clone().requires_grad_(True) for k, v in p.items()}
+    hs = ds.states(kind, p, digits)
+    T = len(hs)
+    S = hs[0].shape[0]
+    out = np.zeros((S, T, T))
+    for t in (range(T) if all_t else [T - 1]):
+        loss = ds.loss_of(ds.logits(p, hs[t]), labels)
+        gs = torch.autograd.grad(loss, hs[:t + 1], retain_graph=True)
+        for k, g in enumerate(gs):
+            out[:, t, k] = g.flatten(1).norm(dim=1).numpy()
+    return out
+
+
+def _six(a) -> list:
+    return np.vectorize(lambda v: float(f"{v:.6g}"))(np.asarray(a)).tolist()
+
+
+def measure(kind: str, p: dict[str, torch.Tensor], heat: bool) -> dict:
+    """``curve``: median over seeds of g(d), d = T − k = 0 … T−1; ``heat`` (T, T) medians or None."""
+    digits, labels = ds.test_set(L)
+    g = grad_norms(kind, p, digits[:N], labels[:N], all_t=heat)
+    last = g[:, -1, :] / g[:, -1, -1:]
+    out = {"curve": _six(np.median(last, axis=0)[::-1]), "heat": None}
+    if heat:
+        out["heat"] = _six(np.median(g / np.diagonal(g, axis1=1, axis2=2)[:, :, None], axis=0))
+    return out
+
+
+def configs() -> list[dict]:
+    """One run per model."""
+    return [{"model": m} for m in MODELS]
+
+
+def run(config: dict, steps: int | None = None) -> dict:
+    """Measure at initialisation and after ``PREFIX`` steps; then (unless ``steps``) train on and measure again.
+
+    ``steps`` (the replay) must be ``PREFIX``: the replay stops after the prefix measurement.
+    """
+    if steps is not None and steps != PREFIX:
+        raise ValueError(f"steps must be None or PREFIX = {PREFIX}; got {steps!r}")
+    torch.set_num_threads(1)
+    name = config["model"]
+    kind, fb = MODELS[name]
+    heat = name in HEAT and steps is None
+    out = {"init": measure(kind, ds.init_params(kind, ds.H, ds.SEEDS, fb), heat)}
+
+    class Prefix(Exception):
+        pass
+
+    def on_step(n: int, p: dict[str, torch.Tensor]) -> None:
+        if n == PREFIX:
+            out["prefix"] = measure(kind, {k: v.detach() for k, v in p.items()}, False)
+            if steps is not None:
+                raise Prefix
+
+    try:
+        p = ds.train(kind, L, ds.H, ds.SEEDS, ds.STEPS, ds.BATCH, ds.LR, fb, data_seed=L, on_step=on_step)
+    except Prefix:
+        return out
+    p = {k: v.detach() for k, v in p.items()}
+    out["trained"] = measure(kind, p, heat)
+    digits, labels = ds.test_set(L)
+    out["test"] = ds.accuracy_counts(kind, p, digits, labels).tolist()
+    return out
+
+
+def decade(x: float, rel: float = 1e-6) -> int:
+    """``floor(log10 x)``, refusing an ``x`` so close to a power of ten that another CPU could bin it elsewhere."""
+    import math
+
+    from solutions.publish.report import FragileNumber
+
+    lo, hi = math.floor(math.log10(x * (1 - rel))), math.floor(math.log10(x * (1 + rel)))
+    if lo != hi:
+        raise FragileNumber(f"{x!r} lies within {rel:g} of a power of ten")
+    return hi
+
+
+def fingerprint(config: dict, record: dict, steps: int) -> str:
+    """Decades of g(T − k) at T − k = 1, 5, 10, 19, at initialisation and after the first ``PREFIX`` steps."""
+    parts = []
+    for stage in ("init", "prefix"):
+        c = record[stage]["curve"]
+        parts.append(f"{stage} " + " ".join(f"1e{decade(c[d]):+03d}" for d in (1, 5, 10, 19)))
+    return f"{config['model']}: " + "; ".join(parts)

@@ -1,0 +1,248 @@
+"""The analysis claims of the 6-4 (LSTM) and 6-5 (GRU) pages, each tried against counterexamples.
+
+Every claim is tested where it could break: sequences (T ≥ 2), not only one cell; large and
+non-normal weights; saturated gates. Pitfalls are emulated with autograd: a mistake that drops or
+flips one path of the backward pass is a ``detach`` (or a sign-flipping identity) in the forward
+pass, so the "wrong" gradients are exactly those of the mistaken hand-written loop.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+
+def gru_params(rng: np.random.Generator, I: int, H: int, scale: float) -> dict[str, torch.Tensor]:
+    shapes = {"W_ih": (3 * H, I), "W_hh": (3 * H, H), "b_ih": (3 * H,), "b_hh": (3 * H,)}
+    return {k: torch.tensor(scale * rng.standard_normal(s), requires_grad=True) for k, s in shapes.items()}
+
+
+def lstm_params(rng: np.random.Generator, I: int, H: int, scale: float) -> dict[str, torch.Tensor]:
+    shapes = {"W_ih": (4 * H, I), "W_hh": (4 * H, H), "b_ih": (4 * H,), "b_hh": (4 * H,)}
+    return {k: torch.tensor(scale * rng.standard_normal(s), requires_grad=True) for k, s in shapes.items()}
+
+
+def flip(v: torch.Tensor) -> torch.Tensor:
+    """The value of ``v`` with the gradient flowing into it negated (a sign slip in the backward pass)."""
+    return 2 * v.detach() - v
+
+
+def gru_states(p, x, h0, mistake=None, reset_after=True):
+    """h_1 … h_T of the GRU (PyTorch's gate order r, z, n), with one pitfall emulated."""
+    H = h0.shape[-1]
+    h, hs = h0, []
+    for t in range(x.shape[0]):
+        gi = x[t] @ p["W_ih"].T + p["b_ih"]
+        gh = h @ p["W_hh"].T + p["b_hh"]
+        r = torch.sigmoid(gi[:, :H] + gh[:, :H])
+        z = torch.sigmoid(gi[:, H:2 * H] + gh[:, H:2 * H])
+        if reset_after:
+            n = torch.tanh(gi[:, 2 * H:] + r * gh[:, 2 * H:])
+        else:
+            s = r * (h.detach() if mistake == "no reset path" else h)
+            n = torch.tanh(gi[:, 2 * H:] + s @ p["W_hh"][2 * H:].T + p["b_hh"][2 * H:])
+        if mistake == "z sign":
+            z = flip(z)
+        h = z * (h.detach() if mistake == "no direct path" else h) + (1 - z) * n
+        hs.append(h)
+    return hs
+
+
+def lstm_states(p, x, h0, c0, mistake=None, hold_o=False):
+    """(h_t, c_t) for t = 1 … T (gate order i, f, g, o), with one pitfall emulated."""
+    H = h0.shape[-1]
+    h, c, out = h0, c0, []
+    for t in range(x.shape[0]):
+        a = x[t] @ p["W_ih"].T + p["b_ih"] + h @ p["W_hh"].T + p["b_hh"]
+        i, f, o = torch.sigmoid(a[:, :H]), torch.sigmoid(a[:, H:2 * H]), torch.sigmoid(a[:, 3 * H:])
+        g = torch.tanh(a[:, 2 * H:3 * H])
+        c = f * (c.detach() if mistake == "no dc_next" else c) + i * g
+        h = o * torch.tanh(c.detach() if mistake == "no da in dc" else c)
+        out.append((h, c))
+    return out
+
+
+def grads(loss: torch.Tensor, p: dict[str, torch.Tensor]) -> dict[str, np.ndarray]:
+    return {k: g.numpy() for k, g in zip(p, torch.autograd.grad(loss, list(p.values())))}
+
+
+def rows_that_differ(a: dict[str, np.ndarray], b: dict[str, np.ndarray], H: int, blocks: str) -> set[str]:
+    """Which gate blocks (letters of ``blocks``) of which parameters differ by more than 1e-9."""
+    out = set()
+    for k in a:
+        for j, letter in enumerate(blocks):
+            if np.abs(a[k][j * H:(j + 1) * H] - b[k][j * H:(j + 1) * H]).max() > 1e-9:
+                out.add(f"{k}:{letter}")
+    return out
+
+
+@settings(max_examples=5, deadline=None)
+@given(T=st.integers(2, 5), seed=st.integers(0, 2**16))
+@example(T=2, seed=0)
+def test_gru_sign_pitfall_breaks_every_gate_for_sequences(T: int, seed: int) -> None:
+    """gru.md, pitfall "Sign of ∂L/∂z_t": only the z rows fail for T = 1; for T ≥ 2 every block fails."""
+    rng = np.random.default_rng(seed)
+    I, H, B = 3, 4, 2
+    p = gru_params(rng, I, H, 0.7)
+    x, h0 = torch.tensor(rng.standard_normal((T, B, I))), torch.tensor(0.5 * rng.standard_normal((B, H)))
+    w = torch.tensor(rng.standard_normal((B, H)))
+
+    def run(mistake, steps):
+        return grads((gru_states(p, x[:steps], h0, mistake)[-1] * w).sum(), p)
+
+    assert rows_that_differ(run(None, 1), run("z sign", 1), H, "rzn") == {f"{k}:z" for k in p}
+    bad = rows_that_differ(run(None, T), run("z sign", T), H, "rzn")
+    assert {f"{k}:{g}" for k in p for g in "rzn"} - {"b_hh:n"} <= bad
+
+
+@settings(max_examples=5, deadline=None)
+@given(T=st.integers(2, 5), seed=st.integers(0, 2**16))
+@example(T=2, seed=0)
+def test_gru_dropped_paths_break_every_gradient_for_sequences(T: int, seed: int) -> None:
+    """gru.md, pitfalls "Dropping the direct path" / "the reset's second path": for T = 1 every
+    parameter gradient stays right (only h0's is wrong); for T ≥ 2 every parameter's is wrong."""
+    rng = np.random.default_rng(seed)
+    I, H, B = 3, 4, 2
+    p = gru_params(rng, I, H, 0.7)
+    x, h0 = torch.tensor(rng.standard_normal((T, B, I))), torch.tensor(0.5 * rng.standard_normal((B, H)))
+    for mistake, reset_after in (("no direct path", True), ("no reset path", False)):
+        def run(m, steps):
+            return grads(sum(h.sum() for h in gru_states(p, x[:steps], h0, m, reset_after)), p)
+
+        assert rows_that_differ(run(None, 1), run(mistake, 1), H, "rzn") == set(), mistake
+        assert {k.split(":")[0] for k in rows_that_differ(run(None, T), run(mistake, T), H, "rzn")} == set(p)
+
+
+@settings(max_examples=5, deadline=None)
+@given(T=st.integers(3, 6), seed=st.integers(0, 2**16))
+@example(T=3, seed=0)
+def test_lstm_dropped_cell_path_keeps_output_gate_right_only_for_one_cell(T: int, seed: int) -> None:
+    """lstm.md, pitfall "Dropping a path into c_t": dWo, dbo stay right for a single cell (the
+    notebook's lstm_cell_backward test); over a sequence the output-gate rows fail too once a
+    wrong cell error has passed through an earlier step's U-product: from T = 2 for "no da in dc",
+    from T = 3 for "no dc_next" (at T = 2 its dropped carry f_{T}⊙δ^c_{T} reaches no output gate)."""
+    rng = np.random.default_rng(seed)
+    I, H, B = 3, 4, 2
+    p = lstm_params(rng, I, H, 0.7)
+    x = torch.tensor(rng.standard_normal((T, B, I)))
+    h0, c0 = (torch.tensor(0.5 * rng.standard_normal((B, H))) for _ in range(2))
+    wh, wc = (torch.tensor(rng.standard_normal((B, H))) for _ in range(2))
+    for mistake in ("no dc_next", "no da in dc"):
+        def run(m, steps):
+            states = lstm_states(p, x[:steps], h0, c0, m)
+            loss = sum((h * wh).sum() for h, _ in states) + (states[-1][1] * wc).sum()
+            return grads(loss, p)
+
+        one = rows_that_differ(run(None, 1), run(mistake, 1), H, "ifgo")
+        assert not any(k.endswith(":o") and k.split(":")[0] in ("W_ih", "b_ih") for k in one), (mistake, one)
+        seq = rows_that_differ(run(None, T), run(mistake, T), H, "ifgo")
+        assert {"W_ih:o", "b_ih:o"} <= seq, (mistake, seq)
+        two = rows_that_differ(run(None, 2), run(mistake, 2), H, "ifgo")
+        assert ("W_ih:o" in two) == (mistake == "no da in dc"), (mistake, two)
+
+
+@settings(max_examples=6, deadline=None)
+@given(T=st.integers(2, 30), seed=st.integers(0, 2**16), scale=st.sampled_from([0.1, 1.0, 10.0, 100.0]),
+       reset_after=st.booleans())
+@example(T=30, seed=1, scale=100.0, reset_after=False)
+def test_gru_state_stays_in_the_open_cube(T: int, seed: int, scale: float, reset_after: bool) -> None:
+    """gru.md: ‖h_t‖∞ < 1 for every t when ‖h_0‖∞ < 1, whatever the weights (a convex combination
+    of h_{t-1} and a tanh); in floating point tanh can round to ±1, so the test allows ≤ 1."""
+    rng = np.random.default_rng(seed)
+    p = gru_params(rng, 3, 4, scale)
+    x = torch.tensor(scale * rng.standard_normal((T, 2, 3)))
+    h0 = torch.tensor(rng.uniform(-0.999, 0.999, (2, 4)))
+    with torch.no_grad():
+        assert max(float(h.abs().max()) for h in gru_states(p, x, h0, reset_after=reset_after)) <= 1.0
+
+
+@settings(max_examples=6, deadline=None)
+@given(T=st.integers(2, 40), seed=st.integers(0, 2**16), scale=st.sampled_from([0.1, 1.0, 10.0]))
+@example(T=40, seed=0, scale=10.0)
+def test_lstm_cell_grows_linearly_with_open_gates(T: int, seed: int, scale: float) -> None:
+    """lstm.md, gru.md: |c_t| ≤ |c_0| + t for any weights (f, i ∈ (0, 1), |c̃| ≤ 1), and the bound
+    is reached: with f, i → 1 and c̃ → 1 the cell counts the steps, c_T ≈ T — no bound like the GRU's."""
+    rng = np.random.default_rng(seed)
+    H = 4
+    p = lstm_params(rng, 3, H, scale)
+    x = torch.tensor(rng.standard_normal((T, 2, 3)))
+    h0, c0 = torch.zeros(2, H, dtype=torch.float64), torch.tensor(rng.uniform(-1, 1, (2, H)))
+    with torch.no_grad():
+        for t, (_, c) in enumerate(lstm_states(p, x, h0, c0), 1):
+            assert torch.all(c.abs() <= c0.abs() + t + 1e-12)
+        open_p = {k: torch.zeros_like(v) for k, v in p.items()}
+        open_p["b_ih"][:3 * H] = 40.0                       # i, f → 1; c̃ = tanh(40) ≈ 1
+        c_T = lstm_states(open_p, x, h0, torch.zeros(2, H, dtype=torch.float64))[-1][1]
+    assert torch.all(c_T >= T - 1e-9)
+
+
+@settings(max_examples=5, deadline=None)
+@given(T=st.integers(2, 6), seed=st.integers(0, 2**16), reset_after=st.booleans())
+@example(T=2, seed=0, reset_after=False)
+def test_gru_jacobian_rows_of_kept_units_are_identity_rows(T: int, seed: int, reset_after: bool) -> None:
+    """gru.md: a unit whose update gate is held at 1 (z_i → 1) copies its state: row i of
+    ∂h_t/∂h_{t-1} is the i-th row of the identity, at every step of a sequence, whatever the
+    other units and the weights do."""
+    rng = np.random.default_rng(seed)
+    I, H = 3, 4
+    p = {k: v.detach() for k, v in gru_params(rng, I, H, 2.0).items()}
+    p["b_ih"][H] = 60.0                                   # unit 0's update gate: z ≈ 1 − e^-60
+    x = torch.tensor(rng.standard_normal((T, 1, I)))
+    h = torch.tensor(rng.uniform(-0.9, 0.9, (1, H)))
+    for t in range(T):
+        J = torch.autograd.functional.jacobian(lambda v: gru_states(p, x[t:t + 1], v, reset_after=reset_after)[-1], h)
+        assert np.allclose(J[0, 0, 0].numpy(), np.eye(H)[0], atol=1e-12)
+        with torch.no_grad():
+            h = gru_states(p, x[t:t + 1], h, reset_after=reset_after)[-1]
+
+
+@settings(max_examples=5, deadline=None)
+@given(seed=st.integers(0, 2**16), t=st.integers(3, 6))
+@example(seed=0, t=3)
+def test_lstm_jacobian_product_holds_o_fixed_and_is_not_dc_t_dc_k(seed: int, t: int) -> None:
+    """lstm.md (lstm-jacobian): the one-step Jacobian, taken with o_{t-1} held fixed, is the exact
+    ∂c_t/∂c_{t-1} (o_{t-1} does not depend on c_{t-1}); its product over t − k ≥ 2 steps is not
+    ∂c_t/∂c_k, which also runs through o_{τ} (c_k → h_k → o_{k+1} → h_{k+1} → …)."""
+    rng = np.random.default_rng(seed)
+    I, H = 2, 3
+    p = {k: v.detach() for k, v in lstm_params(rng, I, H, 1.0).items()}
+    x = torch.tensor(rng.standard_normal((t, 1, I)))
+    h0 = torch.tensor(rng.uniform(-0.5, 0.5, (1, H)))
+
+    def step(h_prev, c_prev, xt):
+        return lstm_states(p, xt[None], h_prev, c_prev)[-1]
+
+    c0 = torch.tensor(rng.uniform(-1, 1, (1, H)))
+    hs, cs = [h0], [c0]
+    for k in range(t):
+        h, c = step(hs[-1], cs[-1], x[k])
+        hs.append(h.detach())
+        cs.append(c.detach())
+    # one-step Jacobians with o_{k} fixed: h_k = o_k ⊙ tanh(c_k), o_k taken from the forward pass
+    os_ = [hs[k] / torch.tanh(cs[k]) for k in range(t + 1)]
+    onestep = [torch.autograd.functional.jacobian(
+        lambda c, k=k: step(os_[k - 1] * torch.tanh(c), c, x[k - 1])[1], cs[k - 1])[0, :, 0, :]
+        for k in range(1, t + 1)]
+
+    def true_dc(k_from: int) -> torch.Tensor:
+        def f(c):
+            h = os_[k_from] * torch.tanh(c)
+            for k in range(k_from, t):
+                h, c = step(h, c, x[k])
+            return c
+        return torch.autograd.functional.jacobian(f, cs[k_from])[0, :, 0, :]
+
+    assert torch.allclose(onestep[-1], true_dc(t - 1), atol=1e-12)   # t − k = 1: exact
+    product = onestep[-1] @ onestep[-2] @ onestep[-3]
+    assert (product - true_dc(t - 3)).abs().max() > 1e-6              # t − k = 3: not ∂c_t/∂c_k
+
+
+@given(I=st.integers(1, 40), H=st.integers(1, 40))
+@settings(max_examples=6, deadline=None)
+def test_gru_has_three_quarters_of_the_lstm_parameters(I: int, H: int) -> None:
+    """gru.md, "When GRU, when LSTM?": 3/4 of the parameters at any size (PyTorch's layouts)."""
+    n = lambda m: sum(q.numel() for q in m.parameters())  # noqa: E731
+    assert 4 * n(torch.nn.GRU(I, H)) == 3 * n(torch.nn.LSTM(I, H))

@@ -1,0 +1,85 @@
+"""The long tier (``solutions.experiments.longrun``): regeneration, the recorded environment, the replay.
+
+The real long experiments are replayed by their demos (``digit-sum``, ``digit-sum-course``),
+whose outputs ``tests/test_outputs.py`` and ``tests/test_cpu_settings.py`` compare byte for
+byte; here the machinery itself is tested on a toy experiment (``tests/longrun_toy.py``), and
+the committed records of every registered experiment are checked for their environment.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from solutions.experiments import longrun
+
+sys.path.insert(0, str(Path(__file__).parent))
+import longrun_toy  # noqa: E402
+
+SESSION_KEYS = {"python", "numpy", "torch", "cpu", "cores", "torch_threads", "platform", "command",
+                "git_commit", "solutions_modified_since_commit", "started", "finished", "runs"}
+
+
+@pytest.fixture
+def toy(tmp_path, monkeypatch):
+    monkeypatch.setattr(longrun, "LONG", tmp_path)
+    monkeypatch.setitem(longrun.REGISTRY, "toy", longrun.LongRun("toy", "longrun_toy", replay=(0, 2), replay_steps=4))
+    return tmp_path / "toy"
+
+
+def test_regen_records_every_run_with_its_environment_and_resumes(toy):
+    longrun.regen("toy", only=[1])
+    assert [c for c, _ in longrun.records("toy")] == [{"seed": 1}]
+    with pytest.raises(FileNotFoundError, match="not recorded"):
+        longrun.replay_from_records("toy")
+    longrun.regen("toy")
+    pairs = longrun.records("toy")
+    assert [c for c, _ in pairs] == longrun_toy.configs()
+    assert pairs[2][1] == longrun_toy.run({"seed": 2})
+    env = json.loads((toy / "environment.json").read_text())
+    assert [s["runs"] for s in env["sessions"]] == [1, 2]
+    assert all(SESSION_KEYS <= set(s) for s in env["sessions"])
+    assert env["runs_recorded"] == env["runs_configured"] == 3
+    longrun.regen("toy")  # nothing left to run: no new session, nothing rewritten
+    assert len(json.loads((toy / "environment.json").read_text())["sessions"]) == 2
+    assert "3 of 3 runs" in longrun.session_summary("toy")
+
+
+def test_replay_equals_the_records_and_catches_a_change_of_the_code(toy, monkeypatch):
+    longrun.regen("toy")
+    text = longrun.verified_replay("toy")
+    assert text == longrun.replay_from_records("toy")
+    assert text.splitlines()[1] == "seed 0: " + " ".join(f"{v:.3f}" for v in longrun_toy.run({"seed": 0})["trace"][:4])
+    monkeypatch.setattr(longrun_toy, "SCALE", 1.001)  # the code changed after the committed run
+    with pytest.raises(ValueError, match="differs from the committed records"):
+        longrun.verified_replay("toy")
+
+
+def test_replay_catches_an_edited_record(toy):
+    longrun.regen("toy")
+    path = toy / "records.jsonl"
+    lines = path.read_text().splitlines()
+    item = json.loads(lines[0])
+    item["record"]["trace"][1] += 0.01
+    path.write_text("\n".join([json.dumps(item)] + lines[1:]) + "\n")
+    with pytest.raises(ValueError, match="differs from the committed records"):
+        longrun.verified_replay("toy")
+
+
+@pytest.mark.parametrize("name", sorted(longrun.REGISTRY))
+def test_committed_experiment_has_records_and_environment(name):
+    exp = longrun.REGISTRY[name]
+    env = json.loads((exp.dir / "environment.json").read_text())
+    assert env["sessions"] and all(SESSION_KEYS <= set(s) for s in env["sessions"])
+    assert env["runs_recorded"] == len(longrun.records(name)) <= env["runs_configured"] == len(exp.configs())
+    recorded = [json.dumps(c, sort_keys=True) for c, _ in longrun.records(name)]
+    assert len(set(recorded)) == len(recorded), "a configuration is recorded twice"
+
+
+def test_robust_drops_a_digit_only_next_to_a_rounding_edge():
+    assert longrun.robust(1.234) == "1.23"
+    assert longrun.robust(2.95471) == "3"       # 2.95|5 lies 1e-4 away: '2.95' or '2.96' on another CPU
+    assert longrun.robust(0.0913) == "0.0913"
