@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 SITE_STAMP := $(VENV)/.installed-site
 HOST   ?= 127.0.0.1:8000
 
-.PHONY: serve build publish gh-deploy test chromium regen regen-long bench clean
+.PHONY: serve build publish gh-deploy test chromium regen regen-long bench phone clean
 
 # Everything: the package with NumPy, PyTorch, matplotlib, the docs and the test extras.
 $(STAMP): pyproject.toml constraints.txt
@@ -74,6 +74,10 @@ regen-long: $(STAMP)
 ## the one output that differs by machine: run it on a quiet machine
 bench: $(STAMP)
 	$(PY) -m bench --write docs/benchmarks/rnn.txt
+
+## time to math and cold-page gzip bytes of the heaviest pages on a simulated phone (390 px, CPU 4x slower)
+phone: build chromium
+	$(PY) tests/tools/phone_timing.py site
 
 clean:
 	rm -rf site $(VENV) .pytest_cache

@@ -1,6 +1,6 @@
 """MkDocs hook: what each exercise page gets from ``solutions/publish/pages.toml``, and the 404 page.
 
-* ``<meta name="eq-prefix" content="B">`` in the page's head: docs/javascripts/mathjax-config.js
+* ``<meta name="eq-prefix" content="B">`` in the page's head: hooks/math_render.py
   numbers the page's equations (B1), (B2) … so that they cannot be mistaken for the book's (6.39).
 * Under the page's title, a link to download the page's notebook (``notebooks/<page>.ipynb``,
   written by ``python -m solutions.publish.notebooks`` and executed by tests/test_notebooks.py).

@@ -1,9 +1,12 @@
 """The site itself: a strict build, no external host, and every page in a real browser.
 
 The browser part serves the built site on 127.0.0.1 (a free port) and opens every page in
-Debian's chromium through Playwright: every math element must be typeset by MathJax, no raw
-TeX delimiters may remain in the visible text, no console error may occur, and no request
-may leave 127.0.0.1. A screenshot of the notation page is saved in ``test-artifacts/``.
+Debian's chromium through Playwright: every math element must arrive typeset (MathJax runs at
+build time, hooks/math_render.py; no page loads a math script), no raw TeX may remain in the
+visible text or the navigation, no console error may occur, and no request may leave
+127.0.0.1. At 390 px (a phone): no displayed equation below 13 px, no formula in a table
+smaller than the table's text, no printed output that wraps. A screenshot of the notation page
+is saved in ``test-artifacts/``.
 """
 
 from __future__ import annotations
@@ -20,15 +23,13 @@ ARTIFACTS = ROOT / "test-artifacts"
 
 # URLs inside third-party bundles that are never requested by this site's pages: Material's
 # lazy fallbacks (a ResizeObserver polyfill for old browsers, mermaid for diagrams we do not
-# use, the GitHub API for a repo_url we do not set) and MathJax's speech-rule-engine data
-# (only fetched if a reader turns speech on in the MathJax menu). The browser test below
-# proves that no page makes any request outside 127.0.0.1.
+# use, the GitHub API for a repo_url we do not set). The browser test below proves that no page
+# makes any request outside 127.0.0.1.
 # URLs inside third-party scripts that are fetched only for features the site does not use
 # (glightbox loads Plyr only to play a video slide; the site opens images only). A fetch
 # would show up in the browser tests, which allow no request to another host.
 THIRD_PARTY_LATENT = re.compile(
     r"https://(unpkg\.com/(resize-observer-polyfill|mermaid@)|api\.github\.com/|"
-    r"cdn\.jsdelivr\.net/npm/(speech-rule-engine|sre-mathmaps|wicked-good-xpath|mathjax)|"
     r"cdn\.plyr\.io/)"
 )
 # <link rel="canonical"> and rel="alternate" name the page's own address (site_url); nothing
@@ -48,7 +49,10 @@ def built_pages(site: Path) -> list[str]:
 def test_build_is_strict_and_has_every_page(site: Path) -> None:
     urls = built_pages(site)
     assert sorted(urls) == sorted(site_pages()), "the built pages differ from docs/*.md (+ zh twins)"
-    assert (site / "assets" / "mathjax" / "tex-svg.js").is_file(), "MathJax was not copied into the site"
+    assert (site / "assets" / "mathjax" / "svg.css").is_file(), "MathJax's SVG stylesheet was not written"
+    scripts = {src for url in urls for src in re.findall(r'<script[^>]* src="([^"]+)"',
+                                                        (site / url / "index.html").read_text(encoding="utf-8"))}
+    assert not [src for src in scripts if re.search(r"mathjax|tex-(svg|chtml)", src, re.I)], scripts
 
 
 def test_no_external_host_is_referenced(site: Path) -> None:
@@ -70,7 +74,7 @@ def test_no_external_host_is_referenced(site: Path) -> None:
             url = m.group(0)[1:]
             if url.startswith("//") or THIRD_PARTY_LATENT.match(url):
                 continue
-            if "assets/javascripts/bundle" in str(f) or "assets/mathjax/" in str(f) or f.name == "glightbox.min.js":
+            if "assets/javascripts/bundle" in str(f) or f.name == "glightbox.min.js":
                 # Inside third-party bundles, string literals that are not fetched
                 # (licence texts, XML namespaces, doc links) are allowed; fetched ones
                 # would show up in the browser test.
@@ -91,21 +95,27 @@ VISIBLE_TEXT_JS = """() => {
   return body.innerText;
 }"""
 
+# The table of contents, the menu (phones) and the header: headings carry their TeX there.
+NAV_TEXT_JS = """() => [...document.querySelectorAll('.md-header, .md-sidebar, .md-nav')].map(n => {
+  const c = n.cloneNode(true);
+  c.querySelectorAll('mjx-container').forEach(e => e.remove());
+  return c.textContent;
+}).join(' ')"""
+
 ANCHORS_JS = """() => [...document.querySelectorAll('.md-content a.eq-anchor')].filter(a => {
   const block = (a.closest('p') || a).nextElementSibling;
   const tags = block ? [...block.querySelectorAll('[id^="mjx-eqn:"]')].map(e => 'eq-' + e.id.slice(8).replace(/:/g, '-')) : [];
   return !tags.includes(a.id);
 }).map(a => a.id)"""
 
-MATH_JS = """async () => {
-  if (!window.MathJax || !MathJax.startup) return {error: 'MathJax did not load'};
-  await MathJax.startup.promise;
+MATH_JS = """() => {
   const blocks = [...document.querySelectorAll('.arithmatex')];
-  const bare = blocks.filter(b => !b.querySelector('mjx-container')).map(b => b.textContent.slice(0, 80));
-  const merrors = [...document.querySelectorAll('mjx-merror, [data-mjx-error]')].map(e => e.getAttribute('data-mjx-error') || e.textContent);
-  // an \\eqref whose \\label is missing renders as (???)
-  const unresolved = [...document.querySelectorAll('mjx-container')].filter(c => c.textContent.includes('???')).map(c => c.textContent.slice(0, 80));
-  return {count: blocks.length, bare, merrors, unresolved};
+  const bare = blocks.filter(b => !b.querySelector('mjx-container svg')).map(b => b.textContent.slice(0, 80));
+  const merrors = [...document.querySelectorAll('[data-mjx-error]')].map(e => e.getAttribute('data-mjx-error'));
+  // the glyphs every formula draws with (<use href="#MJX-TEX-…">) are in the page's glyph store
+  const missing = [...new Set([...document.querySelectorAll('mjx-container use')].map(u => u.getAttribute('xlink:href'))
+    .filter(h => !document.getElementById(h.slice(1))))];
+  return {count: blocks.length, bare, merrors, missing};
 }"""
 
 
@@ -127,17 +137,17 @@ def test_page_in_a_real_browser(site: Path, served: str, browser, url: str) -> N
     if response is None or response.status != 200:
         problems.append(f"HTTP {response and response.status}")
     math = page.evaluate(MATH_JS)
-    if "error" in math:
-        problems.append(math["error"])
-    else:
-        problems += [f"math not typeset: {b!r}" for b in math["bare"]]
-        problems += [f"MathJax error: {e!r}" for e in math["merrors"]]
-        problems += [f"unresolved \\eqref: {e!r}" for e in math["unresolved"]]
+    problems += [f"math not typeset: {b!r}" for b in math["bare"]]
+    problems += [f"MathJax error: {e!r}" for e in math["merrors"]]
+    problems += [f"glyph missing from the page: {g}" for g in math["missing"]]
     # every static anchor #eq-LABEL sits right before the block MathJax numbered from \\label{LABEL}
     problems += [f"anchor #{a} is not followed by its numbered equation" for a in page.evaluate(ANCHORS_JS)]
     text = page.evaluate(VISIBLE_TEXT_JS)
     for m in RAW_TEX.finditer(text):
         problems.append(f"raw TeX in visible text: {text[max(0, m.start() - 40): m.end() + 40]!r}")
+    nav = page.evaluate(NAV_TEXT_JS)
+    for m in RAW_TEX.finditer(nav):
+        problems.append(f"raw TeX in the navigation: {nav[max(0, m.start() - 40): m.end() + 40]!r}")
     page.wait_for_timeout(50)
     problems += events
     if url.endswith("print/"):
@@ -157,39 +167,57 @@ def test_page_in_a_real_browser(site: Path, served: str, browser, url: str) -> N
     assert not problems, f"/{url}:\n" + "\n".join(problems)
 
 
+# Source code wraps (a continuation marker shows where); printed output (```text blocks: tables
+# that must line up) never wraps and scrolls sideways instead.
 CODE_SCROLLS_JS = """() => [...document.querySelectorAll('.md-content pre > code')]
-  .filter(c => c.scrollWidth > c.clientWidth + 1).map(c => c.textContent.slice(0, 60))"""
+  .filter(c => !c.closest('.language-text') && c.scrollWidth > c.clientWidth + 1).map(c => c.textContent.slice(0, 60))"""
+
+OUTPUT_WRAPS_JS = """() => [...document.querySelectorAll('.md-content .language-text pre > code')].flatMap(code => {
+  const lh = parseFloat(getComputedStyle(code).lineHeight);
+  return [...code.querySelectorAll(':scope > span')].filter(line => line.getBoundingClientRect().height > 1.5 * lh)
+    .map(line => line.textContent.slice(0, 60));
+})"""
 
 NO_LIGHTBOX_JS = """() => [...document.querySelectorAll('.md-content img')]
   .filter(i => !i.closest('a.glightbox')).map(i => i.getAttribute('src'))"""
 
-# At 390 px: each displayed equation (scaled by docs/javascripts/site.js) within its column and
-# its number on screen; the page itself does not scroll sideways.
-PHONE_JS = """async () => {
-  await MathJax.startup.promise;
-  window.fitEquations();
+# At 390 px: the page itself does not scroll sideways (a wide equation scrolls within its block,
+# overflow-x: auto, with a shadow as the cue); a displayed equation is drawn at 13 px or more
+# (its font size times the scale its svg is drawn at), a formula in a table at the table's size.
+PHONE_JS = """() => {
   const width = document.documentElement.clientWidth, out = [];
   if (document.documentElement.scrollWidth > width + 1)
     out.push('the page scrolls sideways: ' + document.documentElement.scrollWidth + ' px');
-  for (const d of document.querySelectorAll('.md-content div.arithmatex')) {
-    if (!d.querySelector('mjx-container[display="true"]')) continue;
-    const text = d.querySelector('mjx-assistive-mml, mjx-container').textContent.slice(0, 50);
-    if (d.scrollWidth > d.clientWidth + 1) out.push('equation wider than the column: ' + text);
-    for (const tag of d.querySelectorAll('[id^="mjx-eqn:"]')) {
-      const r = tag.getBoundingClientRect();
-      if (r.right > width + 1 || r.left < -1) out.push('equation number off screen: ' + tag.id);
-    }
+  const drawnPx = c => {
+    const svg = c.querySelector(':scope > svg'), probe = document.createElement('span');
+    probe.style.cssText = 'position:absolute;height:10ex;width:0';
+    c.appendChild(probe);
+    const ex = probe.getBoundingClientRect().height / 10;
+    probe.remove();
+    const scale = svg.getBoundingClientRect().height / (parseFloat(svg.getAttribute('height')) * ex);
+    return parseFloat(getComputedStyle(c).fontSize) * scale;
+  };
+  for (const c of document.querySelectorAll('.md-content mjx-container[display="true"]')) {
+    const px = drawnPx(c);
+    if (px < 13) out.push('displayed equation drawn at ' + px.toFixed(1) + ' px: ' + c.textContent.slice(0, 50));
+    const block = c.closest('div.arithmatex');
+    if (block.scrollWidth > block.clientWidth + 1 && getComputedStyle(block).overflowX !== 'auto')
+      out.push('wide equation cut off: ' + c.textContent.slice(0, 50));
   }
-  for (const t of document.querySelectorAll('.md-content .md-typeset__table, .md-content pre > code'))
-    if (t.scrollWidth > t.clientWidth + 1) out.push('scrolls sideways: ' + t.textContent.slice(0, 50));
+  for (const c of document.querySelectorAll('.md-content td mjx-container, .md-content th mjx-container')) {
+    const px = drawnPx(c), cell = parseFloat(getComputedStyle(c.closest('td, th')).fontSize);
+    if (px < 0.98 * cell) out.push('formula in a table drawn at ' + px.toFixed(1) + ' px, the table at ' + cell + ' px: ' + c.textContent.slice(0, 40));
+  }
   return out;
 }"""
 
 
 def check_phone_width(page) -> list[str]:
-    """The page at 390×844 (a phone): nothing but the page itself scrolls, every equation number shows."""
+    """The page at 390×844 (a phone): only equations and tables scroll sideways, each within its
+    block; math is drawn at its size; printed output does not wrap."""
     page.set_viewport_size({"width": 390, "height": 844})
-    return [f"390 px: {p}" for p in page.evaluate(PHONE_JS)]
+    problems = page.evaluate(PHONE_JS) + [f"printed output wraps: {t!r}" for t in page.evaluate(OUTPUT_WRAPS_JS)]
+    return [f"390 px: {p}" for p in problems]
 
 
 # At 390 px, in each colour scheme: every figure the scheme shows, its rendered width, and whether
@@ -273,10 +301,39 @@ def test_equation_anchor_lands_on_its_equation(site: Path, served: str, browser)
     page = browser.new_page()
     page.set_default_timeout(120_000)  # a busy 2-core CI machine can be slow
     page.goto(served + "bptt/#eq-bptt-W")
-    page.evaluate("() => MathJax.startup.promise")
     assert page.locator("#eq-bptt-W").count() == 1
     assert page.evaluate("() => window.scrollY") > 500, "the link did not scroll to the equation"
     page.close()
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio of two CSS colours ``rgb(r, g, b)``."""
+    def luminance(css: str) -> float:
+        channels = [int(v) / 255 for v in re.findall(r"\d+", css)[:3]]
+        lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+EQ_LINK_COLOURS_JS = """scheme => {
+  document.body.setAttribute('data-md-color-scheme', scheme);
+  const a = document.querySelector('.md-content mjx-container svg a');
+  return [getComputedStyle(a).fill, getComputedStyle(document.body).backgroundColor];
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("url", ["bptt/", "zh/lstm/"])
+def test_equation_links_meet_wcag_aa_contrast_in_both_schemes(served: str, browser, url: str) -> None:
+    """An \\eqref inside a formula is a link drawn in the link colour: 4.5:1 or more against the
+    page in the light and the dark scheme (MathJax's own blue had 1.9:1 on the dark one)."""
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.set_default_timeout(120_000)
+    page.goto(served + url)
+    ratios = {scheme: contrast(*page.evaluate(EQ_LINK_COLOURS_JS, scheme)) for scheme in ("default", "slate")}
+    page.close()
+    assert all(r >= 4.5 for r in ratios.values()), ratios
 
 
 def figure_pages(site: Path) -> list[str]:

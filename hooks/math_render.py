@@ -1,0 +1,284 @@
+"""MkDocs hook: every formula typeset at build time by MathJax 3, so a page shows its math on arrival.
+
+MathJax 3.2.2 (the ``es5`` components of PyPI's ``django-static-mathjax``) runs inside V8 through
+PyPI's ``mini-racer``: no Node, no browser, no network. Each formula of the built HTML
+(``<span class="arithmatex">\\(…\\)</span>`` and ``<div class="arithmatex">\\[…\\]</div>`` from
+pymdownx.arithmatex, and the TeX that headings carry into the table of contents and the menu)
+is replaced by MathJax's SVG output, with its MathML beside it for screen readers
+(``mjx-assistive-mml``, MathJax's own assistive-MathML extension). No MathJax script is loaded
+by the pages. The search index is made from the pages' TeX before this runs, so no MathML text
+reaches it (hooks/search_index.py turns the TeX into plain text).
+
+Numbering (``\\label``/``\\eqref``, as MathJax's AMS numbering does in the browser): on a page,
+the n-th ``equation`` environment is numbered prefix + n — (B3) on the BPTT page, the prefix
+from ``solutions/publish/pages.toml`` (``<meta name="eq-prefix">``, hooks/page_extras.py) — unless it
+holds ``\\tag``, ``\\notag`` or ``\\nonumber``. The print edition numbers each page it includes
+as that page does. The tag keeps MathJax's id ``mjx-eqn:LABEL``; ``\\eqref{LABEL}`` becomes a
+link to the static anchor ``#eq-LABEL`` (hooks/equation_anchors.py). A ``\\eqref`` without its
+``\\label``, a TeX error, or an environment this numbering does not know (``align``, ``gather``,
+``multline``: use ``equation`` with ``aligned``/``gathered``) stops the build.
+
+Numbers a demo printed in Python's e-notation (``2.401e-48``, inserted into a formula by
+``{{ value(…) }}``) would read as 2.401·e − 48: inside math they are written 2.401×10^{-48}.
+
+Cheap: a formula is typeset once per build, whatever the number of pages and editions holding
+it (cached by its final TeX); glyph outlines are written once per page, in one hidden ``<svg>``
+that every formula references (as MathJax's ``fontCache: 'global'`` does in a browser).
+"""
+
+from __future__ import annotations
+
+import atexit
+import html
+import json
+import re
+import threading
+from pathlib import Path
+
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
+
+# The MathJax components the build uses (TeX in, SVG out, the lite DOM, assistive MathML), and the
+# TeX extensions MathJax would otherwise autoload in a browser.
+COMPONENTS = ("core", "adaptors/liteDOM", "input/tex-base", "output/svg", "a11y/assistive-mml")
+TEX_PACKAGES = ("base", "ams", "newcommand", "noundefined", "boldsymbol", "html")
+
+SETUP = r"""
+var MathJax = {
+  loader: {load: %(load)s, paths: {mathjax: 'es5'},
+           require: function (file) {
+             var key = file.replace(/^es5\//, '');
+             if (!(key in SOURCES)) throw new Error('MathJax component not bundled: ' + file);
+             (0, eval)(SOURCES[key]);
+           }},
+  startup: {typeset: false},
+  tex: {packages: %(packages)s, tags: 'ams'},
+  svg: {fontCache: 'local'},
+};
+function typeset(tex, display) {
+  MathJax.texReset();
+  var doc = MathJax.startup.document;
+  var math = new doc.options.MathItem(tex, doc.inputJax[0], display);
+  math.setMetrics(16, 8, 1000000, 1000000, 1);
+  math.convert(doc);
+  math.assistiveMml(doc, true);
+  return MathJax.startup.adaptor.outerHTML(math.typesetRoot);
+}
+function stylesheet() { return MathJax.startup.adaptor.textContent(MathJax.svgStylesheet()); }
+"""
+
+
+def _es5() -> Path:
+    import mathjax
+
+    path = Path(mathjax.__file__).parent / "static" / "mathjax" / "es5"
+    if not (path / "startup.js").is_file():
+        raise PluginError(f"MathJax es5 build not found at {path}; pip install django-static-mathjax==3.2.2.1")
+    return path
+
+
+class Engine:
+    """MathJax in a V8 context (one per build process), with a cache of typeset formulas."""
+
+    def __init__(self) -> None:
+        from py_mini_racer import MiniRacer
+
+        es5 = _es5()
+        sources = {f"{c}.js": (es5 / f"{c}.js").read_text(encoding="utf-8") for c in COMPONENTS}
+        sources["output/svg/fonts/tex.js"] = (es5 / "output/svg/fonts/tex.js").read_text(encoding="utf-8")
+        for pkg in TEX_PACKAGES[1:]:
+            sources[f"input/tex/extensions/{pkg}.js"] = (es5 / f"input/tex/extensions/{pkg}.js").read_text(encoding="utf-8")
+        load = list(COMPONENTS) + [f"[tex]/{p}" for p in TEX_PACKAGES[1:]]
+        self.ctx = MiniRacer()
+        atexit.register(self.ctx.close)  # else V8's thread keeps the interpreter from exiting
+        self.ctx.eval("var SOURCES = " + json.dumps(sources) + ";")
+        self.ctx.eval(SETUP % {"load": json.dumps(load), "packages": json.dumps(list(TEX_PACKAGES))})
+        self.ctx.eval((es5 / "startup.js").read_text(encoding="utf-8"))
+        self.cache: dict[tuple[str, bool], tuple[str, dict[str, str]]] = {}
+        self.lock = threading.Lock()
+
+    def typeset(self, tex: str, display: bool) -> tuple[str, dict[str, str]]:
+        """``(html, glyphs)``: the ``mjx-container`` of ``tex`` with its glyph outlines taken out
+        (``glyphs``: id → path data, referenced as ``#MJX-TEX-…``)."""
+        key = (tex, display)
+        hit = self.cache.get(key)
+        if hit is None:
+            with self.lock:
+                out = self.ctx.call("typeset", tex, display)
+            error = re.search(r'data-mjx-error="([^"]*)"', out)
+            if error:
+                raise PluginError(f"MathJax cannot typeset {tex!r}: {html.unescape(error.group(1))}")
+            undefined = re.search(r'<mtext mathcolor="red">(\\[^<]*)</mtext>', out)
+            if undefined:
+                raise PluginError(f"undefined TeX command {undefined.group(1)} in {tex!r}")
+            glyphs = {m.group(1): m.group(2) for m in GLYPH_DEF.finditer(out)}
+            out = DEFS.sub("", out)
+            out = GLYPH_REF.sub(r'xlink:href="#MJX-TEX-\1"', out)
+            if re.search(r"MJX-\d+-", out):
+                raise PluginError(f"hooks/math_render.py: a glyph id of an unknown form in {tex!r}")
+            hit = self.cache[key] = (out, glyphs)
+        return hit
+
+    def stylesheet(self) -> str:
+        return self.ctx.call("stylesheet")
+
+
+GLYPH_DEF = re.compile(r'<path id="MJX-\d+-TEX-([A-Z0-9]+-[0-9A-F]+)" d="([^"]*)"></path>')
+GLYPH_REF = re.compile(r'xlink:href="#MJX-\d+-TEX-([A-Z0-9]+-[0-9A-F]+)"')
+DEFS = re.compile(r"<defs>.*?</defs>", re.S)
+_engine: Engine | None = None
+
+
+def engine() -> Engine:
+    global _engine
+    if _engine is None:
+        _engine = Engine()
+    return _engine
+
+
+# ---- numbering -------------------------------------------------------------------------------
+
+DISPLAY = re.compile(r'<div class="arithmatex">\\\[(.*?)\\\]</div>', re.S)
+INLINE = re.compile(r'<span class="arithmatex">\\\((.*?)\\\)</span>', re.S)
+LABEL = re.compile(r"\\label\{([^}]*)\}")
+EQREF = re.compile(r"\\eqref\{([^}]*)\}")
+UNSUPPORTED = re.compile(r"\\begin\{(align|alignat|flalign|gather|multline|eqnarray)\*?\}")
+NUMBERED = re.compile(r"\\begin\{equation\}")
+UNNUMBERED = re.compile(r"\\(tag|notag|nonumber)\b")
+H1 = re.compile(r"<h1\b")
+EQREF_LINK = "EQREF:"  # placeholder URL inside TeX (a bare # is TeX's parameter character)
+
+
+def number_equations(blocks: list[str], prefixes: list[str]) -> tuple[list[str], dict[str, str]]:
+    """Give each numbered ``equation`` its tag. ``blocks``: the TeX of the page's displayed
+    formulas in order; ``prefixes``: the prefix for each. Returns the blocks with ``\\tag{B3}``
+    inserted and the map label → tag text."""
+    counts: dict[str, int] = {}
+    tags: dict[str, str] = {}
+    out = []
+    for tex, prefix in zip(blocks, prefixes):
+        bad = UNSUPPORTED.search(tex)
+        if bad:
+            raise PluginError(f"\\begin{{{bad.group(1)}}} is not numbered by hooks/math_render.py: "
+                              "use \\begin{equation} with aligned or gathered inside")
+        labels = LABEL.findall(tex)
+        if NUMBERED.search(tex) and not UNNUMBERED.search(tex):
+            counts[prefix] = counts.get(prefix, 0) + 1
+            tag = f"{prefix}{counts[prefix]}"
+            tex = tex.replace("\\end{equation}", f"\\tag{{{tag}}}\n\\end{{equation}}", 1)
+            tags.update({label: tag for label in labels})
+        else:
+            explicit = re.search(r"\\tag\{([^}]*)\}", tex)
+            if explicit:
+                tags.update({label: explicit.group(1) for label in labels})
+            elif labels:
+                raise PluginError(f"\\label{{{labels[0]}}} on an unnumbered formula")
+        out.append(tex)
+    return out, tags
+
+
+SCIENTIFIC = re.compile(r"(?<![\w.\\])(\d+(?:\.\d+)?)[eE]([+-]?)0*(\d+)(?![\w.])")
+
+
+def scientific(tex: str) -> str:
+    """``2.401e-48`` → ``2.401\\times 10^{-48}`` (and ``e+02`` → ``10^{2}``)."""
+    return SCIENTIFIC.sub(lambda m: f"{m.group(1)}\\times 10^{{{'-' if m.group(2) == '-' else ''}{m.group(3)}}}", tex)
+
+
+def anchor_of(label: str) -> str:
+    """The static anchor of ``\\label{label}`` (as hooks/equation_anchors.py names it)."""
+    return "eq-" + label.replace(":", "-")
+
+
+def resolve_refs(tex: str, tags: dict[str, str], where: str) -> str:
+    def link(m: re.Match) -> str:
+        label = m.group(1)
+        if label not in tags:
+            raise PluginError(f"{where}: \\eqref{{{label}}} has no \\label on this page")
+        anchor = anchor_of(label)
+        return f"\\href{{{EQREF_LINK}{anchor}}}{{\\text{{({tags[label]})}}}}"
+
+    return EQREF.sub(link, tex)
+
+
+# ---- the page --------------------------------------------------------------------------------
+
+META_PREFIX = re.compile(r'<meta name="eq-prefix" content="([^"]*)">')
+NAV_MATH = re.compile(r"\\\((.*?)\\\)", re.S)
+NAV_TEXT = re.compile(r'(<span class="md-ellipsis">)(.*?)(</span>)', re.S)
+
+
+def _print_prefixes(html_text: str, src_uri: str, config) -> list[tuple[int, str]]:
+    """The print edition: (offset of each included page's h1, that page's prefix)."""
+    from solutions.publish.notebooks import pages
+
+    source = Path(config["docs_dir"]) / src_uri
+    keys = re.findall(r'^--8<-- "docs/([\w-]+)(?:\.zh)?\.md"', source.read_text(encoding="utf-8"), re.M)
+    starts = [m.start() for m in H1.finditer(html_text)][1:]  # the print page's own h1 first
+    return [(start, pages().get(key, {}).get("prefix", "")) for start, key in zip(starts, keys)]
+
+
+def render_page(output: str, where: str, print_edition: list[tuple[int, str]] | None = None) -> str:
+    """Every formula of the page's HTML typeset (see the module's docstring)."""
+    if "arithmatex" not in output and "\\(" not in output:
+        return output
+    eng = engine()
+    m = META_PREFIX.search(output)
+    prefix = m.group(1) if m else ""
+    displays = list(DISPLAY.finditer(output))
+
+    def prefix_at(pos: int) -> str:
+        if not print_edition:
+            return prefix
+        current = ""
+        for start, p in print_edition:
+            if start <= pos:
+                current = p
+        return current
+
+    numbered, tags = number_equations([html.unescape(d.group(1)) for d in displays],
+                                      [prefix_at(d.start()) for d in displays])
+    glyphs: dict[str, str] = {}
+
+    def typeset(tex: str, display: bool) -> str:
+        out, used = eng.typeset(scientific(resolve_refs(tex, tags, where)), display)
+        glyphs.update(used)
+        return out.replace(f'href="{EQREF_LINK}', 'href="#')
+
+    pieces, last = [], 0
+    for d, tex in zip(displays, numbered):
+        # the print edition includes whole pages after hooks/equation_anchors.py ran: their
+        # \eqref links need the static anchors there too
+        anchors = "".join(f'<a id="{a}" class="eq-anchor"></a>' for a in map(anchor_of, LABEL.findall(tex))
+                          if f'id="{a}"' not in output)
+        pieces += [output[last:d.start()], anchors, '<div class="arithmatex">', typeset(tex, True), "</div>"]
+        last = d.end()
+    pieces.append(output[last:])
+    output = "".join(pieces)
+    output = INLINE.sub(lambda m: '<span class="arithmatex">' + typeset(html.unescape(m.group(1)), False)
+                        + "</span>", output)
+    # headings carry their TeX into the table of contents and the menu as text
+    output = NAV_TEXT.sub(lambda m: m.group(1) + NAV_MATH.sub(
+        lambda t: '<span class="arithmatex">' + typeset(html.unescape(t.group(1)), False) + "</span>",
+        m.group(2)) + m.group(3), output)
+    if glyphs:
+        store = "".join(f'<path id="MJX-TEX-{k}" d="{v}"></path>' for k, v in sorted(glyphs.items()))
+        svg = ('<svg id="mjx-glyphs" style="display:none" aria-hidden="true" xmlns="http://www.w3.org/2000/svg">'
+               f"<defs>{store}</defs></svg>")
+        output = re.sub(r"(<body\b[^>]*>)", lambda b: b.group(1) + svg, output, count=1)
+    return output
+
+
+@event_priority(-50)  # after hooks/page_extras.py has put the page's prefix in its head
+def on_post_page(output: str, page, config, **kwargs) -> str:
+    print_edition = None
+    if page.file.src_uri in ("print.md", "print.zh.md"):
+        print_edition = _print_prefixes(output, page.file.src_uri, config)
+    return render_page(output, page.file.src_uri, print_edition)
+
+
+def on_post_build(config, **kwargs) -> None:
+    """MathJax's stylesheet for its SVG output, beside the site's own (mkdocs.yml extra_css)."""
+    path = Path(config["site_dir"]) / "assets" / "mathjax" / "svg.css"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(engine().stylesheet(), encoding="utf-8")
