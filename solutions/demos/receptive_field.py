@@ -14,7 +14,7 @@ from solutions.publish.report import Result, table
 from solutions.torch_ops import rnn
 
 T, M, D = 10, 2, 3          # steps, input size, hidden (= output) size
-W = 3                       # window (kernel size) w of every layer: a layer reads w steps of the one below
+WIDTH = 3                   # window (kernel size) w of every layer: a layer reads w steps of the one below
 TDNN_DELAYS = (1, 1)        # the book's TDNN: delays at every layer, two layers (dilation 1)
 CNN_DILATIONS = (1, 2)      # a dilated causal CNN: the second layer reads every 2nd step
 HOLES_W, HOLES_DILATIONS, HOLES_T = 2, (1, 4), 14   # d_2 = 4 > r_1 = 2: a field with holes
@@ -44,7 +44,7 @@ class CausalStack:
 
     With every d_l = 1 this is the book's TDNN (K1): delays at every layer."""
 
-    def __init__(self, width: int = W, dilations: tuple[int, ...] = CNN_DILATIONS, seed: int = 10,
+    def __init__(self, width: int = WIDTH, dilations: tuple[int, ...] = CNN_DILATIONS, seed: int = 10,
                  m: int = M, d: int = D) -> None:
         sizes = [m] + [d] * len(dilations)
         self.layers = [(_weights(seed + 2 * l, sizes[l + 1], sizes[l], width), _weights(seed + 2 * l + 1, sizes[l + 1]),
@@ -63,7 +63,7 @@ class SimpleRNN:
     """The book's simple RNN, (6.5) with h_t = f(z_t): z_t = U h_{t-1} + W x_t + b, y_t = h_t, h_0 = 0."""
 
     def __init__(self, seed: int = 30, m: int = M, d: int = D) -> None:
-        self.W_ih, self.W_hh = _weights(seed, d, m), _weights(seed + 1, d, d)      # W, U
+        self.W_ih, self.W_hh = _weights(seed, d, m), _weights(seed + 1, d, d)      # WIDTH, U
         self.b_ih, self.b_hh = _weights(seed + 2, d), _weights(seed + 3, d)        # b = b_ih + b_hh
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
@@ -168,18 +168,18 @@ def _count(model) -> int:
 
 
 def main() -> Result:
-    models = {"TDNN": (CausalStack(W, TDNN_DELAYS, seed=1), offsets(W, TDNN_DELAYS)),
-              "CNN": (CausalStack(W, CNN_DILATIONS, seed=10), offsets(W, CNN_DILATIONS)),
+    models = {"TDNN": (CausalStack(WIDTH, TDNN_DELAYS, seed=1), offsets(WIDTH, TDNN_DELAYS)),
+              "CNN": (CausalStack(WIDTH, CNN_DILATIONS, seed=10), offsets(WIDTH, CNN_DILATIONS)),
               "RNN": (SimpleRNN(), None)}
     titles = {
-        "TDNN": f"TDNN, {len(TDNN_DELAYS)} layers, w = {W}",
-        "CNN": f"causal CNN, w = {W}, d = {', '.join(map(str, CNN_DILATIONS))}",
+        "TDNN": f"TDNN, {len(TDNN_DELAYS)} layers, w = {WIDTH}",
+        "CNN": f"causal CNN, w = {WIDTH}, d = {', '.join(map(str, CNN_DILATIONS))}",
         "RNN": "simple RNN",
     }
     dils = ", ".join(map(str, CNN_DILATIONS))
     short = {  # the figure's panel titles, two short lines each (English, Chinese)
-        "TDNN": (f"TDNN, L = {len(TDNN_DELAYS)}\nw = {W}", f"延时网络，L = {len(TDNN_DELAYS)}\nw = {W}"),
-        "CNN": (f"causal CNN\nw = {W}, d = {dils}", f"因果卷积\nw = {W}, d = {dils}"),
+        "TDNN": (f"TDNN, L = {len(TDNN_DELAYS)}\nw = {WIDTH}", f"延时网络，L = {len(TDNN_DELAYS)}\nw = {WIDTH}"),
+        "CNN": (f"causal CNN\nw = {WIDTH}, d = {dils}", f"因果卷积\nw = {WIDTH}, d = {dils}"),
         "RNN": ("simple RNN\n", "简单循环网络\n"),
     }
     print(f"Which inputs x_k does each output y_t depend on? T = {T}, M = {M} inputs,")
@@ -215,14 +215,14 @@ def main() -> Result:
 
     L, Lc = len(TDNN_DELAYS), len(CNN_DILATIONS)
     n = {name: _count(model) for name, (model, _) in models.items()}
-    assert n["TDNN"] == W * M * D + D + (L - 1) * (W * D * D + D)
-    assert n["CNN"] == W * M * D + D + (Lc - 1) * (W * D * D + D)
+    assert n["TDNN"] == WIDTH * M * D + D + (L - 1) * (WIDTH * D * D + D)
+    assert n["CNN"] == WIDTH * M * D + D + (Lc - 1) * (WIDTH * D * D + D)
     assert n["RNN"] == D * M + D * D + 2 * D
     rows = [("TDNN", "wMD + D + (L-1)(wD² + D)", str(n["TDNN"]), f"{L} (layers)"),
             ("causal CNN", "wMD + D + (L-1)(wD² + D)", str(n["CNN"]), f"{Lc} (layers)"),
             ("RNN, the book (one bias b)", "DM + D² + D", str(n["RNN"] - D), f"{T} (= T)"),
             ("RNN, PyTorch (b_ih, b_hh)", "DM + D² + 2D", str(n["RNN"]), f"{T} (= T)")]
-    print(table(["network", "parameters", f"w = {W}, M = {M}, D = {D}", f"sequential steps, T = {T}"], rows))
+    print(table(["network", "parameters", f"w = {WIDTH}, M = {M}, D = {D}", f"sequential steps, T = {T}"], rows))
     low = min(smallest)
     if not low >= 100 * FLOOR:              # the claim below holds with a factor-100 margin
         raise ValueError(f"smallest dependent gradient {low:.3g} is too close to {FLOOR:g}")
@@ -231,8 +231,8 @@ def main() -> Result:
     print(f"give the same outputs (≤ 1e-12). Every ■ has max|∂y_t/∂x_k| ≥ {FLOOR:.0e} (checked),")
     print("far above rounding: no ■ is an accident of the CPU, and every · is an exact 0.")
     values = {"params-tdnn": str(n["TDNN"]), "params-cnn": str(n["CNN"]), "params-rnn": str(n["RNN"]),
-              "params-rnn-book": str(n["RNN"] - D), "tdnn-field": str(span(W, TDNN_DELAYS)),
-              "cnn-field": str(span(W, CNN_DILATIONS)), "holes-span": str(r), "holes-seen": str(len(seen)),
+              "params-rnn-book": str(n["RNN"] - D), "tdnn-field": str(span(WIDTH, TDNN_DELAYS)),
+              "cnn-field": str(span(WIDTH, CNN_DILATIONS)), "holes-span": str(r), "holes-seen": str(len(seen)),
               "holes-inputs": ", ".join(f"\\boldsymbol x_{{{k}}}" for k in seen),
               "holes-lags": ", ".join(map(str, sorted(lags)))}
     return Result(figures={"receptive-field.svg": partial(_figure, patterns)}, values=values)

@@ -100,7 +100,7 @@ REGISTRY: dict[str, LongRun] = {
     "digit-sum-course": LongRun("digit-sum-course", "solutions.experiments.digit_sum_course",
                                 replay=(0, 3), replay_steps=200, replay_tol=1e-3),
     "digit-sum-sweep": LongRun("digit-sum-sweep", "solutions.experiments.digit_sum_sweep",
-                               replay=(0, 4), replay_steps=100, replay_tol=1e-2),
+                               replay=(4,), replay_steps=100, replay_tol=1e-2),
     "gradient-reach": LongRun("gradient-reach", "solutions.experiments.gradient_reach",
                               replay=(3, 4), replay_steps=20),
     "deep-rnn-adding": LongRun("deep-rnn-adding", "solutions.experiments.deep_rnn_adding",
@@ -216,7 +216,8 @@ def regen(name: str, only: Sequence[int] | None = None, log=sys.stderr) -> None:
 
 def _render(name: str, pairs: Sequence[tuple[dict, dict]]) -> str:
     exp = REGISTRY[name]
-    head = f"{name}: replay of the first {exp.replay_steps} steps of {len(pairs)} recorded runs\n"
+    runs = f"{len(pairs)} recorded run" + ("s" if len(pairs) != 1 else "")
+    head = f"{name}: replay of the first {exp.replay_steps} steps of {runs}\n"
     return head + "".join(exp.impl.fingerprint(c, r, exp.replay_steps) + "\n" for c, r in pairs)
 
 
