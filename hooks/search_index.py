@@ -51,7 +51,7 @@ SYMBOLS = {
     "lVert": "‖", "rVert": "‖", "Vert": "‖", "|": "‖", "lvert": "|", "rvert": "|", "mid": "|",
     "sqrt": "√", "pm": "±", "prime": "′", "quad": " ", "qquad": " ", ",": " ", ";": " ", "!": "",
 }
-COMMAND = re.compile(r"\\([A-Za-z]+|[|,;!])")
+COMMAND = re.compile(r"\\([A-Za-z]+|[|,;!{}])")  # \{ \} (set braces) drop like other braces
 TEX_LEFT = re.compile(r"\\[A-Za-z]+|\\[\[\]()]")
 
 
