@@ -46,14 +46,15 @@ def test_field_is_the_set_of_lags_S_L(width: int, dilations: tuple[int, ...], se
         assert lags == set(range(8)), "the condition is sufficient, not necessary"
 
 
-@settings(max_examples=8, deadline=None)
-@given(width=st.integers(1, 3), dilations=dilation_lists, seed=st.integers(0, 10_000))
+@settings(max_examples=6, deadline=None)
+@given(width=st.integers(1, 3), dilations=st.lists(st.integers(1, 4), min_size=1, max_size=2).map(tuple),
+       seed=st.integers(0, 10_000))
 @example(width=3, dilations=(1, 2), seed=1000)    # the demo's CNN, its first ReLU draw: pairs of S_L cut
 def test_with_relu_S_L_is_only_an_upper_bound(width: int, dilations: tuple[int, ...], seed: int) -> None:
     """"Nonzero for generic weights" needs an analytic f with f' ≠ 0. With ReLU, no ■ lies outside
     S_L (the structural part holds for any f), but pairs inside S_L can be exactly 0."""
     T = span(width, dilations) + 2
-    dep, _ = dependence(CausalStack(width, dilations, seed=seed, m=2, d=3, f=torch.relu), T)
+    dep, _ = dependence(CausalStack(width, dilations, seed=seed, m=2, d=3, f=torch.relu), T)   # the demo's sizes
     lags = expected(offsets(width, dilations), T)
     assert not (dep & ~lags).any()
     if (width, dilations, seed) == (3, (1, 2), 1000):
@@ -65,7 +66,7 @@ def test_with_relu_zero_influence_holds_on_an_open_set_of_weights() -> None:
     weights, the demo's input) every unit is dead, and so it stays under any small change of the
     weights: ∂y_t/∂x_k = 0 everywhere, for the CNN and for a ReLU RNN (torch.nn.RNN)."""
     g = torch.Generator().manual_seed(0)
-    for trial in range(3):
+    for trial in range(2):
         cnn = CausalStack(3, (1, 2), seed=trial, f=torch.relu)
         cnn.layers = [(k + 0.05 * torch.randn(k.shape, generator=g, dtype=k.dtype), b - 5.0, d) for k, b, d in cnn.layers]
         assert not dependence(cnn)[0].any()

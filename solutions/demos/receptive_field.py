@@ -22,7 +22,7 @@ HOLES_W, HOLES_DILATIONS, HOLES_T = 2, (1, 4), 14   # d_2 = 4 > r_1 = 2: a field
 SCALE = 0.5                 # moderate weights: tanh far from saturation, no tiny gradients
 T_OTHER = 16                # a second length, to show that the same weights run on it
 FLOOR = 1e-6                # every dependent gradient is at least this large
-RELU_DRAWS = 20             # random weight draws of the CNN with ReLU in place of tanh
+RELU_DRAWS = 10             # random weight draws of the CNN with ReLU in place of tanh
 T_LONG, CUT = 40, 1e-8      # the RNN at a longer length, read with a tolerance abs(J) > CUT
 LAGS = (0, 1, 2, 5, 10, 20, 40)   # t - k at which the size of (K6) is printed
 ANGLE, TINY = 0.7, 1e-4     # the rotation of the 2 x 2 examples; inputs small: f' ≈ 1
