@@ -12,7 +12,15 @@ import torch
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from solutions.demos.receptive_field import CausalStack, SimpleRNN, dependence, expected, offsets, span, stream
+from solutions.experiments.receptive_field import (
+    CausalStack,
+    SimpleRNN,
+    dependence,
+    expected,
+    offsets,
+    span,
+    stream,
+)
 
 dilation_lists = st.lists(st.integers(1, 6), min_size=1, max_size=3).map(tuple)
 
