@@ -9,26 +9,50 @@ import torch
 from matplotlib.patches import Rectangle
 
 from solutions.experiments.receptive_field import (
+    CHAOS_ABOVE,
+    CHAOS_D,
+    CHAOS_GAIN,
+    CHAOS_T,
     CNN_DILATIONS,
+    LAGS,
+    TINY,
     WIDTH,
     CausalStack,
     D,
     M,
     SimpleRNN,
     T,
+    chaotic_gain,
     dependence,
     expected,
+    input_gain,
     offsets,
+    rotation,
     span,
     stream,
 )
 from solutions.publish.plotting import MATH_PT, Style, figure
-from solutions.publish.report import Result, table
+from solutions.publish.report import Result, count_below, fmt, table
 
 TDNN_DELAYS = (1, 1)        # the book's TDNN: delays at every layer, two layers (dilation 1)
 HOLES_W, HOLES_DILATIONS, HOLES_T = 2, (1, 4), 14   # d_2 = 4 > r_1 = 2: a field with holes
 T_OTHER = 16                # a second length, to show that the same weights run on it
 FLOOR = 1e-6                # every dependent gradient is at least this large
+RELU_DRAWS = 10             # random weight draws of the CNN with ReLU in place of tanh
+T_LONG, CUT = 40, 1e-8      # the RNN at a longer length, read with a tolerance abs(J) > CUT
+ANGLE = 0.7                 # the rotation of the 2 x 2 examples
+
+
+def relu_patterns(draws: int = RELU_DRAWS) -> tuple[int, int]:
+    """The demo's CNN with ReLU in place of tanh, over ``draws`` weight draws: how many patterns
+    equal S_L of (K4), and how many have a ■ outside S_L (none can: S_L holds for any f)."""
+    lags = expected(offsets(WIDTH, CNN_DILATIONS))
+    equal = outside = 0
+    for i in range(draws):
+        dep, _ = dependence(CausalStack(WIDTH, CNN_DILATIONS, seed=1000 + 7 * i, f=torch.relu))
+        equal += int((dep == lags).all())
+        outside += int((dep & ~lags).any())
+    return equal, outside
 
 
 def grid(dep: np.ndarray, rows: range | None = None) -> str:
@@ -112,6 +136,38 @@ def main() -> Result:
     inputs = ", ".join(f"x_{k}" for k in seen)
     print(f"y_{HOLES_T} depends on {inputs} only: {len(seen)} of the last {r} inputs.\n")
 
+    equal, outside = relu_patterns()
+    assert outside == 0
+    print(f"The same causal CNN (w = {WIDTH}, d = {dils}) with ReLU in place of tanh, over {RELU_DRAWS} random")
+    print(f"weight draws: the pattern equals S_2 in {equal} of {RELU_DRAWS} draws, and no draw has a ■ outside S_2.")
+    print("A dead ReLU unit (input < 0 at every step that matters) cuts paths: S_L is then an upper bound.\n")
+
+    x_long = torch.randn(T_LONG, M, generator=torch.Generator().manual_seed(99), dtype=torch.float64)
+    J = torch.autograd.functional.jacobian(models["RNN"][0], x_long)              # (T, D, T, M)
+    block = J.abs().amax(dim=(1, 3)).numpy()
+    dependent = block[np.tril(np.ones((T_LONG, T_LONG), dtype=bool))]
+    below = count_below("RNN blocks", dependent, CUT)
+    first = fmt(block[-1, 0], ".1e")
+    print(f"The same RNN at T = {T_LONG}: max|∂y_{T_LONG}/∂x_1| = {first}; {below} of the {dependent.size} pairs k ≤ t")
+    print(f"are below {CUT:.0e}, so `abs(J) > {CUT:.0e}` would report a finite window (every one is ≠ 0).\n")
+
+    cases = [("0.5 R", 0.5 * rotation(ANGLE)), ("R (orthogonal)", rotation(ANGLE)),
+             ("[[0.5, 3], [0, 0.5]]", torch.tensor([[0.5, 3.0], [0.0, 0.5]], dtype=torch.float64)),
+             ("1.1 R", 1.1 * rotation(ANGLE))]
+    gains = []
+    for label, U in cases:
+        rho = float(torch.linalg.eigvals(U).abs().max())
+        gains.append((label, fmt(rho, ".2g"), fmt(float(torch.linalg.matrix_norm(U, ord=2)), ".2g"),
+                     *(fmt(v, ".2g") for v in input_gain(U))))
+    print(f"How large is (K6)? ‖∂h_t/∂x_k‖₂ of the simple RNN with D = M = 2, W = I, b = 0, inputs of")
+    print(f"size {TINY:.0e} (tanh nearly linear), R the rotation by {ANGLE} rad, at the lags t − k:")
+    print(table(["U", "ρ(U)", "‖U‖₂", *(f"t−k = {lag}" for lag in LAGS)], gains) + "\n")
+    gain = chaotic_gain()
+    if not gain > 100 * CHAOS_ABOVE:    # a chaotic trajectory: only a claim with a wide margin is the same on every CPU
+        raise ValueError(f"‖∂h_T/∂x_1‖ = {gain:.3g} is not 100x above {CHAOS_ABOVE:.0e}")
+    print(f"A large random U (D = {CHAOS_D}, entries N(0, {CHAOS_GAIN:g}²/D), tanh, inputs N(0, 1)): along the")
+    print(f"trajectory ‖∂h_{CHAOS_T}/∂x_1‖₂ > {CHAOS_ABOVE:.0e}: it explodes although tanh keeps the state bounded.\n")
+
     L, Lc = len(TDNN_DELAYS), len(CNN_DILATIONS)
     n = {name: _count(model) for name, (model, _) in models.items()}
     assert n["TDNN"] == WIDTH * M * D + D + (L - 1) * (WIDTH * D * D + D)
@@ -133,5 +189,9 @@ def main() -> Result:
               "params-rnn-book": str(n["RNN"] - D), "tdnn-field": str(span(WIDTH, TDNN_DELAYS)),
               "cnn-field": str(span(WIDTH, CNN_DILATIONS)), "holes-span": str(r), "holes-seen": str(len(seen)),
               "holes-inputs": ", ".join(f"\\boldsymbol x_{{{k}}}" for k in seen),
-              "holes-lags": ", ".join(map(str, sorted(lags)))}
+              "holes-lags": ", ".join(map(str, sorted(lags))), "relu-equal": str(equal),
+              "relu-draws": str(RELU_DRAWS), "long-T": str(T_LONG), "long-first": first, "long-below": str(below),
+              "long-pairs": str(dependent.size), "cut": f"{CUT:.0e}", "chaos-T": str(CHAOS_T),
+              "chaos-above": f"10^{{{round(np.log10(CHAOS_ABOVE))}}}", "nonnormal-lag1": gains[2][4],
+              "growing-lag40": gains[3][-1]}
     return Result(figures={"receptive-field.svg": partial(_figure, patterns)}, values=values)
