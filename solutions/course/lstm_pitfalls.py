@@ -98,7 +98,8 @@ def sequence_backward(da, loop: lstm.LSTMLoopCache, mistake: str) -> dict[str, n
 
 def without_carry(da: np.ndarray, caches: compat.CourseLSTMCaches) -> dict[str, np.ndarray]:
     """lstm_backward with nothing carried between steps: every step backpropagates only its own
-    da[:, :, t], with da_prevt = dc_prevt = 0 — each step is solutions.lstm's backward of one step."""
+    da[:, :, t], with da_prevt = dc_prevt = 0 — each step is solutions.lstm's backward of one step
+    (its cache: that step again, by the kernel lstm_forward ran, from the states before it)."""
     cache = caches.cache
     n_a = cache.h.shape[1]
     total: dict[str, np.ndarray] = {}
@@ -106,8 +107,7 @@ def without_carry(da: np.ndarray, caches: compat.CourseLSTMCaches) -> dict[str, 
     for t in range(da.shape[2]):
         h0 = cache.h0 if t == 0 else cache.h[t - 1].T
         c0 = cache.c0 if t == 0 else cache.c[t - 1].T
-        one = cache._replace(x=cache.x[t:t + 1], h0=h0, c0=c0, h=cache.h[t:t + 1], c=cache.c[t:t + 1],
-                             gates=cache.gates[t:t + 1])
+        _, _, one = lstm.lstm_forward_unchecked(cache.x[t:t + 1], h0, c0, cache.params)
         g = lstm.lstm_backward_unchecked(da[:, :, t].T[None], one)
         dx.append(g["x"][0].T)
         if t == 0:
