@@ -146,22 +146,24 @@ def main() -> Result:
     J = torch.autograd.functional.jacobian(models["RNN"][0], x_long)              # (T, D, T, M)
     block = J.abs().amax(dim=(1, 3)).numpy()
     dependent = block[np.tril(np.ones((T_LONG, T_LONG), dtype=bool))]
+    assert (dependent != 0).all()                                                  # every pair k ≤ t is a ■
     below = count_below("RNN blocks", dependent, CUT)
     first = fmt(block[-1, 0], ".1e")
     print(f"The same RNN at T = {T_LONG}: max|∂y_{T_LONG}/∂x_1| = {first}; {below} of the {dependent.size} pairs k ≤ t")
     print(f"are below {CUT:.0e}, so `abs(J) > {CUT:.0e}` would report a finite window (every one is ≠ 0).\n")
 
-    cases = [("0.5 R", 0.5 * rotation(ANGLE)), ("R (orthogonal)", rotation(ANGLE)),
-             ("[[0.5, 3], [0, 0.5]]", torch.tensor([[0.5, 3.0], [0.0, 0.5]], dtype=torch.float64)),
-             ("1.1 R", 1.1 * rotation(ANGLE))]
+    cases = [("0.5 R", 0.5 * rotation(ANGLE), TINY), ("R (orthogonal)", rotation(ANGLE), TINY),
+             ("[[0.5, 3], [0, 0.5]]", torch.tensor([[0.5, 3.0], [0.0, 0.5]], dtype=torch.float64), TINY),
+             ("1.1 R", 1.1 * rotation(ANGLE), TINY), ("R (orthogonal)", rotation(ANGLE), 1.0)]
     gains = []
-    for label, U in cases:
+    for label, U, scale in cases:
         rho = float(torch.linalg.eigvals(U).abs().max())
-        gains.append((label, fmt(rho, ".2g"), fmt(float(torch.linalg.matrix_norm(U, ord=2)), ".2g"),
-                     *(fmt(v, ".2g") for v in input_gain(U))))
-    print(f"How large is (K6)? ‖∂h_t/∂x_k‖₂ of the simple RNN with D = M = 2, W = I, b = 0, inputs of")
-    print(f"size {TINY:.0e} (tanh nearly linear), R the rotation by {ANGLE} rad, at the lags t − k:")
-    print(table(["U", "ρ(U)", "‖U‖₂", *(f"t−k = {lag}" for lag in LAGS)], gains) + "\n")
+        gains.append((label, f"N(0, {scale:.0e}²)" if scale != 1 else "N(0, 1)", fmt(rho, ".2g"),
+                      fmt(float(torch.linalg.matrix_norm(U, ord=2)), ".2g"), *(fmt(v, ".2g") for v in input_gain(U, scale))))
+    print("How large is (K6)? ‖∂h_t/∂x_k‖₂ of the simple RNN with D = M = 2, W = I, b = 0, at the lags t − k;")
+    print(f"R is the rotation by {ANGLE} rad. Inputs of size {TINY:.0e} keep tanh nearly linear (f' ≈ 1), so the first")
+    print("four rows show the product of the U's alone; the last row has inputs of size 1 (tanh saturates in part):")
+    print(table(["U", "inputs", "ρ(U)", "‖U‖₂", *(f"t−k = {lag}" for lag in LAGS)], gains) + "\n")
     gain = chaotic_gain()
     if not gain > 100 * CHAOS_ABOVE:    # a chaotic trajectory: only a claim with a wide margin is the same on every CPU
         raise ValueError(f"‖∂h_T/∂x_1‖ = {gain:.3g} is not 100x above {CHAOS_ABOVE:.0e}")
@@ -192,6 +194,6 @@ def main() -> Result:
               "holes-lags": ", ".join(map(str, sorted(lags))), "relu-equal": str(equal),
               "relu-draws": str(RELU_DRAWS), "long-T": str(T_LONG), "long-first": first, "long-below": str(below),
               "long-pairs": str(dependent.size), "cut": f"{CUT:.0e}", "chaos-T": str(CHAOS_T),
-              "chaos-above": f"10^{{{round(np.log10(CHAOS_ABOVE))}}}", "nonnormal-lag1": gains[2][4],
-              "growing-lag40": gains[3][-1]}
+              "chaos-above": f"10^{{{round(np.log10(CHAOS_ABOVE))}}}", "nonnormal-lag1": gains[2][5],
+              "growing-lag40": gains[3][-1], "saturated-lag40": gains[4][-1], "tiny": f"{TINY:.0e}"}
     return Result(figures={"receptive-field.svg": partial(_figure, patterns)}, values=values)
