@@ -78,6 +78,11 @@ def main() -> Result:
         values[f"{a}-min"], values[f"{a}-max"] = _fmt(min(scores)), _fmt(max(scores))
         curves[a] = (steps, np.median([r["test_mse"] for _, r in got], axis=0), lr)
     print(table(["structure", "lr", "test score, seeds " + " ".join(str(s) for s in exp.SEEDS)], rows))
+    jump = max(max(a, b) / min(a, b) for st in ARCHS for _, r in by[(st, best[st][0])]
+               for a, b in zip(r["test_mse"][-LAST:], r["test_mse"][-LAST + 1:]))
+    values["jump"] = fmt(jump, ".2g", rel=1e-6)
+    print(f"(Between two consecutive evaluations among the last {LAST}, a run's test MSE changed by up to a")
+    print(f"factor of {values['jump']}: hence the mean, not the last value.)")
 
     print(f"\nLeaving the plateau: the first evaluation with test MSE < {PLATEAU:g} (the mean predictor's is")
     print(f"{fmt(BASELINE, '.3f')}), seeds {' '.join(str(s) for s in exp.SEEDS)}; '—': not within {exp.STEPS} steps.")
