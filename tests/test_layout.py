@@ -30,6 +30,11 @@ def test_readme_layout_table_names_every_folder_and_only_paths_that_exist() -> N
     folders |= {f"solutions/{p.parent.name}/" for p in (ROOT / "solutions").glob("*/__init__.py")}
     unnamed = sorted(folders - set(named))
     assert not unnamed, f"README.md's layout table lacks {unnamed}"
+    rows = dict(re.findall(r"^\| `([^`]+)` \|(.*)$", section, flags=re.M))
+    modules = {(f"{p.parent.relative_to(ROOT)}/", p.stem) for p in (ROOT / "solutions").glob("**/*.py")
+               if p.stem not in ("__init__", "__main__") and p.parent.name != "demos"}
+    missing = sorted(f"{folder}{stem}" for folder, stem in modules if f"`{stem}`" not in rows.get(folder, ""))
+    assert not missing, f"README.md's layout table does not name the modules {missing}"
 
 
 @pytest.mark.parametrize("old", sorted(solutions.MOVED))

@@ -17,9 +17,6 @@ import numpy as np
 from solutions import lstm
 from solutions.course import compat
 
-# Each mistake, as the wrong line a student writes in the notebook's lstm_cell_backward (column
-# layout; dc is the gradient reaching c_next from both paths, the notebook's
-# dc_next + Γo (1 − tanh²(c_next)) da_next).
 CELL_MISTAKES = {
     "correct": "the notebook's equations (7)-(21)",
     "no dc_next": "dc = ot * (1 - tanh(c_next)**2) * da_next             (the cell path dc_next is dropped)",
@@ -29,12 +26,17 @@ CELL_MISTAKES = {
     "no σ'": "dit = dc * cct, dft = dc * c_prev, dot = da_next * tanh(c_next)   (gradients of the gates, not of their inputs)",
     "no f in dc_prev": "dc_prev = dc                                          (the forget gate's factor f_t is dropped)",
 }
+"""Each mistake of ``lstm_cell_backward``, as the wrong line a student writes in the notebook (column
+layout; ``dc`` is the gradient reaching ``c_next`` from both paths, the notebook's
+``dc_next + Γo (1 − tanh²(c_next)) da_next``)."""
+
 SEQUENCE_MISTAKES = {
     "correct": "lstm_cell_backward(da[:,:,t] + da_prevt, dc_prevt, caches[t]), both carried",
     "no da_prevt": "lstm_cell_backward(da[:,:,t], dc_prevt, caches[t])     (da_prev of step t+1 not added)",
     "no dc_prevt": "lstm_cell_backward(da[:,:,t] + da_prevt, 0, caches[t])  (dc_prev of step t+1 not passed)",
     "neither": "lstm_cell_backward(da[:,:,t], 0, caches[t])            (nothing carried: most of the older published values, see lstm-course)",
 }
+"""Each mistake of ``lstm_backward``'s loop, as the call a student writes in the notebook."""
 
 
 def course_cell(g: dict[str, np.ndarray], n_a: int) -> dict[str, np.ndarray]:
