@@ -113,9 +113,13 @@ MATH_JS = """() => {
   const bare = blocks.filter(b => !b.querySelector('mjx-container svg')).map(b => b.textContent.slice(0, 80));
   const merrors = [...document.querySelectorAll('[data-mjx-error]')].map(e => e.getAttribute('data-mjx-error'));
   // the glyphs every formula draws with (<use href="#MJX-TEX-…">) are in the page's glyph store
-  const missing = [...new Set([...document.querySelectorAll('mjx-container use')].map(u => u.getAttribute('xlink:href'))
+  const missing = [...new Set([...document.querySelectorAll('mjx-container use')].map(u => u.getAttribute('href'))
     .filter(h => !document.getElementById(h.slice(1))))];
-  return {count: blocks.length, bare, merrors, missing};
+  // every formula keeps its MathML for screen readers; the navigation holds plain text, no copy of a formula
+  const noMathml = [...document.querySelectorAll('mjx-container')].filter(c => !c.querySelector('mjx-assistive-mml > math'))
+    .map(c => c.textContent.slice(0, 60));
+  const navMath = document.querySelectorAll('.md-header mjx-container, .md-sidebar mjx-container, .md-nav mjx-container').length;
+  return {count: blocks.length, bare, merrors, missing, noMathml, navMath};
 }"""
 
 
@@ -140,6 +144,9 @@ def test_page_in_a_real_browser(site: Path, served: str, browser, url: str) -> N
     problems += [f"math not typeset: {b!r}" for b in math["bare"]]
     problems += [f"MathJax error: {e!r}" for e in math["merrors"]]
     problems += [f"glyph missing from the page: {g}" for g in math["missing"]]
+    problems += [f"formula without its MathML for screen readers: {t!r}" for t in math["noMathml"]]
+    if math["navMath"]:
+        problems.append(f"{math['navMath']} typeset formulas in the navigation (it gets plain text)")
     # every static anchor #eq-LABEL sits right before the block MathJax numbered from \\label{LABEL}
     problems += [f"anchor #{a} is not followed by its numbered equation" for a in page.evaluate(ANCHORS_JS)]
     text = page.evaluate(VISIBLE_TEXT_JS)
