@@ -93,6 +93,7 @@ class DtCache(NamedTuple):
     """What [dt_forward][solutions.deep_rnn.dt_forward] keeps for [dt_backward][solutions.deep_rnn.dt_backward]."""
 
     PRODUCER = "solutions.deep_rnn.dt_forward"
+    SHAPES = {"x": ("T", "B", "I"), "h0": ("B", "H"), "g": ("m", "T", "B", "H")}   # params: dt_param_shapes(m, shortcut)
 
     x: np.ndarray
     """(T, B, I), the inputs."""
@@ -194,8 +195,9 @@ def dt_backward(dh: np.ndarray, cache: DtCache, dh_n: np.ndarray | None = None) 
     ValueError
         ``cache`` not a ``DtCache``; ``dh`` or ``dh_n`` of the wrong shape or dtype, NaN or infinity.
     """
-    c = check_cache(cache, DtCache)
-    x, h0, g, p, shortcut = c.x, c.h0, c.g, c.params, c.shortcut
+    s = check_cache(cache, DtCache)
+    x, h0, g, p, shortcut = cache
+    s.params("cache.params", p, dt_param_shapes(len(g), shortcut), finite=False)
     m, T, B, H = g.shape
     dh = _check_dh(dh, dh_n, g.dtype, T, B, H)
     h_prev = np.concatenate([h0[None], g[m - 1, :-1]])   # h_{t-1} for t = 1 … T
@@ -237,6 +239,7 @@ class SkipCache(NamedTuple):
     """What [skip_forward][solutions.deep_rnn.skip_forward] keeps for [skip_backward][solutions.deep_rnn.skip_backward]."""
 
     PRODUCER = "solutions.deep_rnn.skip_forward"
+    SHAPES = {"x": ("T", "B", "I"), "h0": ("B", "H"), "h": ("T", "B", "H"), "params": SKIP_PARAM_SHAPES}
 
     x: np.ndarray
     """(T, B, I), the inputs."""
@@ -316,8 +319,8 @@ def skip_backward(dh: np.ndarray, cache: SkipCache, dh_n: np.ndarray | None = No
     ValueError
         ``cache`` not a ``SkipCache``; ``dh`` or ``dh_n`` of the wrong shape or dtype, NaN or infinity.
     """
-    c = check_cache(cache, SkipCache)
-    x, h0, h, p, d = c.x, c.h0, c.h, c.params, c.skip
+    check_cache(cache, SkipCache)
+    x, h0, h, p, d = cache
     T, B, H = h.shape
     dh_total = _check_dh(dh, dh_n, h.dtype, T, B, H)   # grows as later steps send their parts back
     # --8<-- [start:skip-backward] skip_backward

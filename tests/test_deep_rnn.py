@@ -183,7 +183,7 @@ def _bad_calls():
         (lambda: dt_backward(dh[:2], cache), r"dh must have shape \(T, B, H\) with T = 3"),
         (lambda: dt_backward(dh, cache, dh[0, :, :2]), r"dh_n must have shape \(B, H\) with H = 5"),
         (lambda: dt_backward(dh, (1, 2)), "cache must be the DtCache returned by solutions.deep_rnn.dt_forward"),
-        (lambda: dt_backward(dh, DtCache(x, h0, None, p, True)), "malformed DtCache"),
+        (lambda: dt_backward(dh, DtCache(x, h0, None, p, True)), r"cache\.g must be a NumPy array of shape \(m, T, B, H\)"),
         (lambda: skip_forward(x, h0, sp, 1), "skip must be an integer >= 2"),
         (lambda: skip_forward(x, h0, p, 2), r"params is missing key 'W_skip'"),
         (lambda: skip_backward(dh, cache), "cache must be the SkipCache"),

@@ -82,3 +82,48 @@ def test_residual_imports_no_torch() -> None:
     imported = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     imported |= {(n.module or "").split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     assert "torch" not in imported
+
+
+def _cache_classes() -> list[type]:
+    """Every model cache of the package: a NamedTuple class with a ``PRODUCER``."""
+    import inspect
+
+    found = {}
+    for path in sorted((ROOT / "solutions").rglob("*.py")):
+        rel = path.relative_to(ROOT).with_suffix("")
+        if rel.parts[1] in ("demos", "experiments", "publish") or rel.name == "__main__":
+            continue
+        module = importlib.import_module(".".join(rel.parts).removesuffix(".__init__"))
+        for obj in vars(module).values():
+            if inspect.isclass(obj) and issubclass(obj, tuple) and hasattr(obj, "PRODUCER"):
+                found[f"{obj.__module__}.{obj.__qualname__}"] = obj
+    return [found[k] for k in sorted(found)]
+
+
+def test_every_cache_lists_the_shapes_its_backward_reads() -> None:
+    """Issue 25 §2: a cache is checked with ``isinstance`` and the shapes its backward needs —
+    ``SHAPES`` names only fields of the cache, each with a shape spec or a parameter mapping."""
+    caches = _cache_classes()
+    assert len(caches) >= 15, [c.__name__ for c in caches]
+    for cls in caches:
+        assert isinstance(getattr(cls, "SHAPES", None), dict), f"{cls.__name__} has no SHAPES"
+        assert set(cls.SHAPES) <= set(cls._fields), f"{cls.__name__}.SHAPES names no field: {set(cls.SHAPES) - set(cls._fields)}"
+        for field, spec in cls.SHAPES.items():
+            specs = spec.values() if isinstance(spec, dict) else [spec]
+            assert all(isinstance(s, tuple) and all(isinstance(d, str) for d in s) for s in specs), (cls, field)
+
+
+def test_check_inputs_is_the_one_input_check_of_the_recurrent_models() -> None:
+    """``validate.check_inputs``'s docstring says it is the input check of every recurrent model over
+    one input and one state, and names the functions that check arguments of another form: no other
+    module checks an argument ``x``/``h0`` itself."""
+    own = {"solutions/validate.py", "solutions/bidirectional.py", "solutions/course/compat.py",
+           "solutions/recursive.py", "solutions/torch_ops.py"}
+    found = [f"{p.relative_to(ROOT)}:{n}" for p in _sources()
+             for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+             if re.search(r"""\.array\(\s*["'](x|xt|h0|h_prev)["']""", line)
+             and str(p.relative_to(ROOT)) not in own]
+    assert not found, "inputs checked outside check_inputs:\n" + "\n".join(found)
+    doc = importlib.import_module("solutions.validate").__doc__
+    for kind in ("bidirectional", "course adapters", "recursive", "TensorShapes"):
+        assert kind in doc, kind
