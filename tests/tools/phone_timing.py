@@ -7,8 +7,12 @@ cold cache (a new browser context per page) and the CPU slowed 4× through DevTo
 * ``math ms``: milliseconds from navigation start to the first frame in which every math element
   (``.md-content .arithmatex``, those not hidden) holds its typeset ``mjx-container`` (and MathJax, if the page loads it, has
   finished), the median of ``--runs`` runs;
+* ``CPU ms``: the CPU time the page's main thread spent until then, from Chromium's trace (the
+  throttling does not count in it, and a busy machine inflates it far less than the wall time:
+  the number to compare when the load average is above the 2 cores);
 * ``gzip kB``: the gzip size (level 6, as a static host sends it) of every resource the page
-  loaded, summed; and the number of requests.
+  loaded, summed; and the number of requests;
+* ``load``: the machine's 1-minute load average after the page's runs.
 
 Usage (from the repository root)::
 
@@ -17,7 +21,9 @@ Usage (from the repository root)::
     python tests/tools/phone_timing.py /tmp/site --before /tmp/site-old   # the two builds in turn
 
 The numbers depend on the machine and on how busy it is: compare two builds with ``--before``,
-which loads each page from the two builds in turn, so that both see the same load.
+which loads each page from the two builds in turn, so that both see the same load, and ends
+with the before → after table for the closing note (``make phone`` builds the last commit that
+typeset math in the browser for ``--before``).
 """
 
 from __future__ import annotations
