@@ -255,6 +255,16 @@ def test_right_branching_chain_is_the_rnn_on_the_reversed_sequence(T: int, D: in
     root = list(tree_forward(_right_chain(T), [*x, h0], W, b).values())[-1]
     reversed_h, _ = rnn_forward(x[::-1, None], h0[None], params)
     np.testing.assert_allclose(root, reversed_h[-1, 0], rtol=0, atol=1e-12)
+    # With the chain's own W = [U | W_in] (chain_params) the root is the reversed RNN with U and
+    # W_in exchanged: neither the forward nor the reversed RNN, for generic weights.
+    root_chain_W = list(tree_forward(_right_chain(T), [*x, h0], *chain_params(params)).values())[-1]
+    exchanged = {**params, "W_ih": params["W_hh"], "W_hh": params["W_ih"]}
+    np.testing.assert_allclose(root_chain_W, rnn_forward(x[::-1, None], h0[None], exchanged)[0][-1, 0],
+                               rtol=0, atol=1e-12)
+    if np.abs(params["W_hh"] - params["W_ih"]).max() > 0.1:
+        forward_h, _ = rnn_forward(x[:, None], h0[None], params)
+        assert np.abs(root_chain_W - forward_h[-1, 0]).max() > 1e-9
+        assert np.abs(root_chain_W - reversed_h[-1, 0]).max() > 1e-9
 
 
 @settings(max_examples=15, deadline=None)
