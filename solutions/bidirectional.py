@@ -31,6 +31,7 @@ class BiCache(NamedTuple):
     [birnn_backward][solutions.bidirectional.birnn_backward]."""
 
     PRODUCER = "solutions.bidirectional.birnn_forward"
+    SHAPES = {}                        # fwd and bwd are RnnCaches, checked as such (_check_bi)
 
     fwd: RnnCache
     """The forward direction's kernel cache."""
@@ -45,6 +46,7 @@ class StackedCache(NamedTuple):
     [stacked_birnn_backward][solutions.bidirectional.stacked_birnn_backward]."""
 
     PRODUCER = "solutions.bidirectional.stacked_birnn_forward"
+    SHAPES = {}                        # each layer is a BiCache, checked as such (_check_bi)
 
     layers: list[BiCache]
     """One [BiCache][solutions.bidirectional.BiCache] per layer, bottom first (each time first)."""
@@ -53,6 +55,15 @@ class StackedCache(NamedTuple):
 
 #: Layers >= 1 read the (T, B, 2H) output of the layer below, so their ``W_ih`` is (H, 2H).
 UPPER_PARAM_SHAPES: dict[str, tuple[str, ...]] = {**RNN_PARAM_SHAPES, "W_ih": ("H", "2H")}
+
+
+def _check_bi(cache: object, name: str = "cache", shapes: Shapes | None = None) -> Shapes:
+    """``cache`` a [BiCache][solutions.bidirectional.BiCache] whose two directions are
+    [RnnCache][solutions.sequence.RnnCache]s of the same sizes (and of ``shapes``' sizes, if given)."""
+    check_cache(cache, BiCache, name)
+    s = check_cache(cache.fwd, RnnCache, f"{name}.fwd", shapes)
+    check_cache(cache.bwd, RnnCache, f"{name}.bwd", s)
+    return s
 
 
 def _check_batch_first(batch_first: object) -> bool:
@@ -185,14 +196,12 @@ def birnn_backward(dout: np.ndarray, cache: BiCache, dh_n: np.ndarray | None = N
         ``cache`` not from ``birnn_forward``, ``dout`` or ``dh_n`` of the wrong shape or dtype,
         NaN or infinity.
     """
-    c = check_cache(cache, BiCache)
-    T, B, H = c.fwd.h.shape
-    s = Shapes(c.fwd.h.dtype, T=T, B=B, H=H, **{"2H": 2 * H})
-    s.array("dout", dout, _seq_spec(c.batch_first, "2H"))
+    s = _check_bi(cache)
+    s.array("dout", dout, _seq_spec(cache.batch_first, "2H"))
     if dh_n is not None:
         _check_states(s, "dh_n", dh_n, 2, "2")
-    g = birnn_backward_unchecked(dout.swapaxes(0, 1) if c.batch_first else dout, c, dh_n)
-    if c.batch_first:
+    g = birnn_backward_unchecked(dout.swapaxes(0, 1) if cache.batch_first else dout, cache, dh_n)
+    if cache.batch_first:
         g["x"] = np.ascontiguousarray(g["x"].swapaxes(0, 1))
     return g
 
@@ -266,7 +275,6 @@ def stacked_birnn_forward(
     s = Shapes()
     s.array("x", x, _seq_spec(batch_first, "I"))
     _check_states(s, "h0", h0, 2 * L, "2L")
-    s.dims["2H"] = 2 * s.dims["H"]
     checked = [[s.params(f"layers[{l}][{d}]", params, RNN_PARAM_SHAPES if l == 0 else UPPER_PARAM_SHAPES)
                 for d, params in enumerate(pair)] for l, pair in enumerate(layers)]
     # --8<-- [start:stacked] stacked_birnn_forward
@@ -310,14 +318,14 @@ def stacked_birnn_backward(dout: np.ndarray, cache: StackedCache, dh_n: np.ndarr
         ``cache`` not from ``stacked_birnn_forward``, ``dout`` or ``dh_n`` of the wrong shape or
         dtype, NaN or infinity.
     """
-    c = check_cache(cache, StackedCache)
-    if not c.layers:
-        raise ValueError("cache is a malformed StackedCache: cache.layers is empty")
-    caches, batch_first = c.layers, c.batch_first
-    h_top = caches[-1].fwd.h
-    T, B, H = h_top.shape
+    check_cache(cache, StackedCache)
+    caches, batch_first = cache.layers, cache.batch_first
+    if not isinstance(caches, list) or not caches:
+        raise ValueError(f"cache.layers must be a non-empty list of BiCache, one per layer; got {caches!r:.60}")
     L = len(caches)
-    s = Shapes(h_top.dtype, T=T, B=B, H=H, **{"2H": 2 * H})
+    s = _check_bi(caches[-1], f"cache.layers[{L - 1}]")
+    for l in range(L - 1):             # the same T, B, H in every layer; I is 2H above layer 0
+        _check_bi(caches[l], f"cache.layers[{l}]", Shapes(s.dtype, **{k: s.dims[k] for k in "TBH"}))
     s.array("dout", dout, _seq_spec(batch_first, "2H"))
     if dh_n is not None:
         _check_states(s, "dh_n", dh_n, 2 * L, "2L")

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from solutions.validate import Params, Shapes, check_cache, check_inputs
+from solutions.validate import RNN_PARAM_SHAPES, Params, check_cache, check_inputs
 
 
 class CellCache(NamedTuple):
@@ -27,6 +27,7 @@ class CellCache(NamedTuple):
     """
 
     PRODUCER = "solutions.cell.rnn_cell_forward"
+    SHAPES = {"x": ("B", "I"), "h_prev": ("B", "H"), "h": ("B", "H"), "params": RNN_PARAM_SHAPES}
 
     x: np.ndarray
     """(B, I), the input ``x_t``."""
@@ -98,12 +99,10 @@ def rnn_cell_backward(dh: np.ndarray, cache: CellCache) -> dict[str, np.ndarray]
     ------
     ValueError
         ``dh`` not shaped like ``h``, of another dtype, or not finite; ``cache`` not a
-        ``CellCache``.
+        ``CellCache`` (or one whose arrays were replaced by arrays of other shapes).
     """
-    c = check_cache(cache, CellCache)
-    B, H = c.h.shape
-    Shapes(c.h.dtype, B=B, H=H).array("dh", dh, ("B", "H"))
-    return rnn_cell_backward_unchecked(dh, c.x, c.h_prev, c.h, c.params)
+    check_cache(cache, CellCache).array("dh", dh, ("B", "H"))
+    return rnn_cell_backward_unchecked(dh, cache.x, cache.h_prev, cache.h, cache.params)
 
 
 def rnn_cell_backward_unchecked(dh: np.ndarray, x: np.ndarray, h_prev: np.ndarray, h: np.ndarray,

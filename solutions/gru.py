@@ -36,7 +36,7 @@ from typing import NamedTuple
 import numpy as np
 
 from solutions.lstm import sigmoid
-from solutions.validate import Params, Shapes, check_cache
+from solutions.validate import Params, check_cache, check_dh, check_inputs, check_steps
 
 #: The GRU's parameters in PyTorch's names, with the shape each must have (``3H`` = 3 × ``H``).
 GRU_PARAM_SHAPES: dict[str, tuple[str, ...]] = {
@@ -70,6 +70,8 @@ class GRUCache(NamedTuple):
     """
 
     PRODUCER = "solutions.gru.gru_forward"
+    SHAPES = {"x": ("T", "B", "I"), "hs": ("T+1", "B", "H"), "gates": ("T", "B", "3H"), "hn": ("T", "B", "H"),
+              "params": GRU_PARAM_SHAPES}
 
     x: np.ndarray
     hs: np.ndarray
@@ -85,12 +87,7 @@ def _check_inputs(
 ) -> Params:
     """The input check of every GRU function: ``x`` (``x_spec``), the state (B, H) named
     ``h0_name``, the parameters (3H rows: one block per gate) and ``reset_after`` (a bool)."""
-    s = Shapes()
-    s.array("x", x, x_spec)
-    s.array(h0_name, h0, ("B", "H"))
-    s.dims["3H"] = 3 * s.dims["H"]
-    s.source["3H"] = f"{h0_name} (3H = 3 × H, one block of H rows per gate r, z, n)"
-    p = s.params("params", params, GRU_PARAM_SHAPES)
+    _, p = check_inputs(x, h0, params, x_spec=x_spec, h0_name=h0_name, shapes=GRU_PARAM_SHAPES)
     if not isinstance(reset_after, (bool, np.bool_)):
         raise ValueError(  # noqa: TRY004  (every bad input is a ValueError, as everywhere in the package)
             f"reset_after must be True (torch.nn.GRU) or False (the book); got {reset_after!r}"
@@ -236,13 +233,8 @@ def gru_backward(dh: np.ndarray, cache: GRUCache, dh_n: np.ndarray | None = None
         A cache that ``gru_forward`` did not make, or ``dh``/``dh_n`` of another shape or
         dtype, or with NaN/inf.
     """
-    c = check_cache(cache, GRUCache)
-    T, B, H = c.hn.shape
-    s = Shapes(c.hs.dtype, T=T, B=B, H=H)
-    s.array("dh", dh, ("T", "B", "H"))
-    if dh_n is not None:
-        s.array("dh_n", dh_n, ("B", "H"))
-    return gru_backward_unchecked(dh, c, dh_n)
+    check_dh(check_cache(cache, GRUCache), dh, dh_n=dh_n)
+    return gru_backward_unchecked(dh, cache, dh_n)
 
 
 def gru_backward_unchecked(dh: np.ndarray, cache: GRUCache, dh_n: np.ndarray | None = None) -> dict[str, np.ndarray]:
@@ -322,6 +314,8 @@ class GRUCellCache(NamedTuple):
     [gru_cell_backward][solutions.gru.gru_cell_backward]: every array (B, H) unless noted."""
 
     PRODUCER = "solutions.gru.gru_cell_forward"
+    SHAPES = {"x": ("B", "I"), "h_prev": ("B", "H"), "r": ("B", "H"), "z": ("B", "H"), "n": ("B", "H"),
+              "params": GRU_PARAM_SHAPES}     # and u or s, whichever reset_after's form keeps
 
     x: np.ndarray
     """(B, I), the input ``x_t``."""
@@ -414,10 +408,12 @@ def gru_cell_backward(dh: np.ndarray, cache: GRUCellCache) -> dict[str, np.ndarr
         ``dh`` not shaped like ``h_prev``, of another dtype, or not finite; ``cache`` not a
         ``GRUCellCache``.
     """
-    k = check_cache(cache, GRUCellCache)
-    B, H = k.h_prev.shape
-    Shapes(k.h_prev.dtype, B=B, H=H).array("dh", dh, ("B", "H"))
-    x, h_prev, r, z, n, u, s, p, reset_after = k
+    checked = check_cache(cache, GRUCellCache)
+    kept = "u" if cache.reset_after else "s"             # the form's own intermediate
+    checked.array(f"cache.{kept}", getattr(cache, kept), ("B", "H"), finite=False)
+    checked.array("dh", dh, ("B", "H"))
+    x, h_prev, r, z, n, u, s, p, reset_after = cache
+    H = h_prev.shape[1]
     W_hh = p["W_hh"]
     r_, z_, n_ = slice(0, H), slice(H, 2 * H), slice(2 * H, 3 * H)
     # --8<-- [start:cell-backward] gru_cell_backward
@@ -459,6 +455,7 @@ class GRULoopCache(NamedTuple):
     """What [gru_forward_loop][solutions.gru.gru_forward_loop] keeps: one cell cache per step."""
 
     PRODUCER = "solutions.gru.gru_forward_loop"
+    SHAPES = {}                        # the steps are checked one by one (validate.check_steps)
 
     steps: list[GRUCellCache]
     """``steps[t]`` is the [GRUCellCache][solutions.gru.GRUCellCache] of step ``t`` (0-based)."""
@@ -534,21 +531,14 @@ def gru_backward_loop(dh: np.ndarray, cache: GRULoopCache, dh_n: np.ndarray | No
         ``cache`` not a ``GRULoopCache``, ``dh`` not (T, B, H) in the cache's dtype, ``dh_n``
         not (B, H), or NaN/inf.
     """
-    c = check_cache(cache, GRULoopCache)
-    if not c.steps:
-        raise ValueError("cache is a malformed GRULoopCache: cache.steps is empty")
-    T = len(c.steps)
-    B, H = c.steps[0].h_prev.shape
-    s = Shapes(c.steps[0].h_prev.dtype, T=T, B=B, H=H)
-    s.array("dh", dh, ("T", "B", "H"))
-    if dh_n is not None:
-        s.array("dh_n", dh_n, ("B", "H"))
+    check_dh(check_steps(cache, GRULoopCache, GRUCellCache), dh, dh_n=dh_n)
+    T = len(cache.steps)
     # --8<-- [start:loop-backward] gru_backward_loop
-    grads = {key: np.zeros_like(c.steps[0].params[key]) for key in GRU_PARAM_SHAPES}
+    grads = {key: np.zeros_like(cache.steps[0].params[key]) for key in GRU_PARAM_SHAPES}
     dx = []
     dh_next = np.zeros_like(dh[0]) if dh_n is None else dh_n   # what reaches h_T from beyond step T
     for t in range(T - 1, -1, -1):
-        g = gru_cell_backward(dh[t] + dh_next, c.steps[t])     # (Gr5) δ^h_t = ∂L_t/∂h_t + (∂h_{t+1}/∂h_t)ᵀ δ^h_{t+1}
+        g = gru_cell_backward(dh[t] + dh_next, cache.steps[t])     # (Gr5) δ^h_t = ∂L_t/∂h_t + (∂h_{t+1}/∂h_t)ᵀ δ^h_{t+1}
         for key in GRU_PARAM_SHAPES:
             grads[key] += g[key]                               # (Gr11): shared by every step, summed
         dx.append(g["x"])

@@ -31,7 +31,7 @@ from collections.abc import Callable
 import numpy as np
 
 from solutions.sequence import RnnCache
-from solutions.validate import Shapes, check_cache, check_truncate
+from solutions.validate import check_cache, check_dh, check_truncate
 
 #: ``step(delta, t, k, dh, h, hp, W_hh) -> δ_{t,k−1}``: one step of the recursion, all (B, H).
 Step = Callable[..., np.ndarray]
@@ -52,11 +52,10 @@ def outer_hh(delta: np.ndarray, h_prev: np.ndarray) -> np.ndarray:
     return delta.T @ h_prev
 
 
-def _checked(dh: np.ndarray, cache: RnnCache) -> RnnCache:
-    c = check_cache(cache, RnnCache)
-    T, B, H = c.h.shape
-    Shapes(c.h.dtype, T=T, B=B, H=H).array("dh", dh, ("T", "B", "H"))
-    return c
+def _checked(dh: np.ndarray, cache: RnnCache, dh_n: np.ndarray | None = None) -> RnnCache:
+    """The checks of [rnn_backward][solutions.sequence.rnn_backward]: ``cache``, ``dh`` (T, B, H), ``dh_n`` (B, H)."""
+    check_dh(check_cache(cache, RnnCache), dh, dh_n=dh_n)
+    return cache
 
 
 def error_terms(dh: np.ndarray, cache: RnnCache, truncate: int | None = None, *,
@@ -151,8 +150,7 @@ def double_sum_grads(dh: np.ndarray, cache: RnnCache, truncate: int | None = Non
         As [error_terms][solutions.literal.error_terms], or ``dh_n`` not (B, H) in ``dh``'s dtype.
     """
     if dh_n is not None:
-        c = _checked(dh, cache)
-        Shapes(c.h.dtype, B=c.h.shape[1], H=c.h.shape[2]).array("dh_n", dh_n, ("B", "H"))
+        _checked(dh, cache, dh_n)
         dh = dh.copy()
         dh[-1] += dh_n                          # L reads h_T twice: through L_T and through h_n
     delta = error_terms(dh, cache, truncate, step=step)

@@ -36,7 +36,14 @@ from typing import NamedTuple
 
 import numpy as np
 
-from solutions.validate import Params, Shapes, check_cache
+from solutions.validate import (
+    Params,
+    Shapes,
+    check_cache,
+    check_dh,
+    check_inputs,
+    check_steps,
+)
 
 #: The LSTM's parameters in PyTorch's names and the shape each must have (``4H``: four gates).
 LSTM_PARAM_SHAPES: dict[str, tuple[str, ...]] = {
@@ -57,6 +64,8 @@ class LSTMCache(NamedTuple):
     """
 
     PRODUCER = "solutions.lstm.lstm_forward"
+    SHAPES = {"x": ("T", "B", "I"), "h0": ("B", "H"), "c0": ("B", "H"), "h": ("T", "H", "B"),
+              "c": ("T", "H", "B"), "gates": ("T", "4H", "B"), "params": LSTM_PARAM_SHAPES}
 
     x: np.ndarray
     """(T, B, I), the inputs."""
@@ -81,13 +90,9 @@ def _check_inputs(
     parameters (4H rows: one block of H per gate). ``step=True`` names the states ``h_prev``,
     ``c_prev`` (a cell) instead of ``h0``, ``c0`` (a sequence)."""
     h_name, c_name = ("h_prev", "c_prev") if step else ("h0", "c0")
-    s = Shapes()
-    s.array("x", x, x_spec)
-    s.array(h_name, h0, ("B", "H"))
+    s, p = check_inputs(x, h0, params, x_spec=x_spec, h0_name=h_name, shapes=LSTM_PARAM_SHAPES)
     s.array(c_name, c0, ("B", "H"))
-    s.dims["4H"] = 4 * s.dims["H"]          # four gates of H rows each
-    s.source["4H"] = f"{h_name} (4H = 4 × H, one block of H rows per gate)"
-    return s, s.params("params", params, LSTM_PARAM_SHAPES)
+    return s, p
 
 
 def lstm_forward(
@@ -200,13 +205,7 @@ def lstm_backward(
         ``dh``, ``dh_n`` or ``dc_n`` of the wrong shape or dtype, NaN/inf, or a cache that
         ``lstm_forward`` did not make.
     """
-    cache = check_cache(cache, LSTMCache)
-    T, H, B = cache.h.shape
-    s = Shapes(cache.h.dtype, T=T, B=B, H=H)
-    s.array("dh", dh, ("T", "B", "H"))
-    for name, extra in (("dh_n", dh_n), ("dc_n", dc_n)):
-        if extra is not None:
-            s.array(name, extra, ("B", "H"))
+    check_dh(check_cache(cache, LSTMCache), dh, dh_n=dh_n, dc_n=dc_n)
     return lstm_backward_unchecked(dh, cache, dh_n, dc_n)
 
 
@@ -281,6 +280,8 @@ class LSTMCellCache(NamedTuple):
     one row per example."""
 
     PRODUCER = "solutions.lstm.lstm_cell_forward"
+    SHAPES = {"x": ("B", "I"), **dict.fromkeys(("h_prev", "c_prev", "i", "f", "g", "o", "tanh_c"), ("B", "H")),
+              "params": LSTM_PARAM_SHAPES}
 
     x: np.ndarray
     """(B, I), the input ``x_t``."""
@@ -370,26 +371,24 @@ def lstm_cell_backward(dh: np.ndarray, dc: np.ndarray, cache: LSTMCellCache) -> 
         ``dh`` or ``dc`` not shaped like ``h_prev``, of another dtype, or not finite; ``cache``
         not an ``LSTMCellCache``.
     """
-    k = check_cache(cache, LSTMCellCache)
-    B, H = k.h_prev.shape
-    s = Shapes(k.h_prev.dtype, B=B, H=H)
+    s = check_cache(cache, LSTMCellCache)
     s.array("dh", dh, ("B", "H"))
     s.array("dc", dc, ("B", "H"))
-    x, h_prev, c_prev, i, f, g, o, tanh_c, p = k
+    x, h_prev, c_prev, i, f, g, o, tanh_c, p = cache
     # --8<-- [start:cell-backward] lstm_cell_backward
-    dc = dh * o * (1 - tanh_c**2) + dc     # (L6) δc_t = δh_t ⊙ o_t ⊙ (1 − tanh² c_t) + f_{t+1} ⊙ δc_{t+1}
-    d_o = dh * tanh_c * o * (1 - o)        # (L5) δ_o = δh_t ⊙ tanh(c_t) ⊙ o_t(1 − o_t)
-    d_f = dc * c_prev * f * (1 - f)        # (L7) δ_f = δc_t ⊙ c_{t-1} ⊙ f_t(1 − f_t)
-    d_i = dc * g * i * (1 - i)             # (L7) δ_i = δc_t ⊙ c̃_t ⊙ i_t(1 − i_t)
-    d_g = dc * i * (1 - g**2)              # (L7) δ_c = δc_t ⊙ i_t ⊙ (1 − c̃_t²)
-    d = np.concatenate([d_i, d_f, d_g, d_o], axis=1)   # (B, 4H): δ_t, gates in PyTorch's order
+    dc = dh * o * (1 - tanh_c**2) + dc     # (L6) δ^c_t = δ^h_t ⊙ o_t ⊙ (1 − tanh² c_t) + f_{t+1} ⊙ δ^c_{t+1}
+    d_o = dh * tanh_c * o * (1 - o)        # (L5) δ^o_t = δ^h_t ⊙ tanh(c_t) ⊙ o_t(1 − o_t)
+    d_f = dc * c_prev * f * (1 - f)        # (L7) δ^f_t = δ^c_t ⊙ c_{t-1} ⊙ f_t(1 − f_t)
+    d_i = dc * g * i * (1 - i)             # (L7) δ^i_t = δ^c_t ⊙ c̃_t ⊙ i_t(1 − i_t)
+    d_g = dc * i * (1 - g**2)              # (L7) δ^c̃_t = δ^c_t ⊙ i_t ⊙ (1 − c̃_t²)
+    d = np.concatenate([d_i, d_f, d_g, d_o], axis=1)   # (B, 4H): δ^*_t, gates in PyTorch's order
     grads = {
-        "x": d @ p["W_ih"],                # Σ_* W_*ᵀ δ_*
-        "h_prev": d @ p["W_hh"],           # (L8) Σ_* U_*ᵀ δ_*  (the loss term of h_{t-1} is added by the caller)
-        "c_prev": f * dc,                  # f_t ⊙ δc_t: the additive path to c_{t-1}
-        "W_ih": d.T @ x,                   # (L9) δ_* x_tᵀ, summed over the batch
-        "W_hh": d.T @ h_prev,              # (L9) δ_* h_{t-1}ᵀ
-        "b_ih": d.sum(axis=0),             # (L9) δ_*
+        "x": d @ p["W_ih"],                # Σ_* W_*ᵀ δ^*_t
+        "h_prev": d @ p["W_hh"],           # (L8) Σ_* U_*ᵀ δ^*_t  (the loss term of h_{t-1} is added by the caller)
+        "c_prev": f * dc,                  # f_t ⊙ δ^c_t: the additive path to c_{t-1}
+        "W_ih": d.T @ x,                   # (L9) δ^*_t x_tᵀ, summed over the batch
+        "W_hh": d.T @ h_prev,              # (L9) δ^*_t h_{t-1}ᵀ
+        "b_ih": d.sum(axis=0),             # (L9) δ^*_t
     }
     grads["b_hh"] = grads["b_ih"].copy()
     # --8<-- [end:cell-backward]
@@ -400,6 +399,7 @@ class LSTMLoopCache(NamedTuple):
     """What [lstm_forward_loop][solutions.lstm.lstm_forward_loop] keeps: one cell cache per step."""
 
     PRODUCER = "solutions.lstm.lstm_forward_loop"
+    SHAPES = {}                        # the steps are checked one by one (validate.check_steps)
 
     steps: list[LSTMCellCache]
     """``steps[t]`` is the [LSTMCellCache][solutions.lstm.LSTMCellCache] of step ``t`` (0-based)."""
@@ -480,23 +480,15 @@ def lstm_backward_loop(
         ``cache`` not an ``LSTMLoopCache``, ``dh`` not (T, B, H) in the cache's dtype,
         ``dh_n``/``dc_n`` not (B, H), or NaN/inf.
     """
-    c = check_cache(cache, LSTMLoopCache)
-    if not c.steps:
-        raise ValueError("cache is a malformed LSTMLoopCache: cache.steps is empty")
-    T = len(c.steps)
-    B, H = c.steps[0].h_prev.shape
-    s = Shapes(c.steps[0].h_prev.dtype, T=T, B=B, H=H)
-    s.array("dh", dh, ("T", "B", "H"))
-    for name, extra in (("dh_n", dh_n), ("dc_n", dc_n)):
-        if extra is not None:
-            s.array(name, extra, ("B", "H"))
+    check_dh(check_steps(cache, LSTMLoopCache, LSTMCellCache), dh, dh_n=dh_n, dc_n=dc_n)
+    T = len(cache.steps)
     # --8<-- [start:loop-backward] lstm_backward_loop
-    grads = {key: np.zeros_like(c.steps[0].params[key]) for key in LSTM_PARAM_SHAPES}
+    grads = {key: np.zeros_like(cache.steps[0].params[key]) for key in LSTM_PARAM_SHAPES}
     dx = []
     dh_next = np.zeros_like(dh[0]) if dh_n is None else dh_n   # what reaches h_T from beyond step T
     dc_next = np.zeros_like(dh[0]) if dc_n is None else dc_n   # what reaches c_T from beyond step T
     for t in range(T - 1, -1, -1):
-        g = lstm_cell_backward(dh[t] + dh_next, dc_next, c.steps[t])   # (L8): δh_t = ∂L_t/∂h_t + Σ_* U_*ᵀ δ_{*,t+1}
+        g = lstm_cell_backward(dh[t] + dh_next, dc_next, cache.steps[t])   # (L8): δ^h_t = ∂L_t/∂h_t + Σ_* U_*ᵀ δ^*_{t+1}
         for key in LSTM_PARAM_SHAPES:
             grads[key] += g[key]                               # (L9): W_*, U_*, b_* are shared by every step
         dx.append(g["x"])

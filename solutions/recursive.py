@@ -18,7 +18,9 @@ and whose other leaves are ``x_1 … x_T`` (size ``M``), node ``t`` combines the
 the simple RNN (6.5) with ``U = W[:, :D]`` and input weight ``W[:, D:]`` — see
 [chain][solutions.recursive.chain] and [chain_leaves][solutions.recursive.chain_leaves].
 
-Forward pass only: this module is checked against ``solutions.sequence.rnn_forward``.
+Forward pass only: this module is checked against ``solutions.sequence.rnn_forward``; its
+gradients (backpropagation through structure) are checked against ``torch.nn.RNN`` in
+``tests/test_recursive.py`` by autograd through the same rule.
 """
 
 from __future__ import annotations
@@ -155,12 +157,12 @@ def tree_forward(tree: tuple, leaves: Sequence[np.ndarray], W: np.ndarray, b: np
                     f"must have size M = {M}: W of shape (D, D + M) = {W.shape} allows subtrees on the "
                     "right only when M = D")
     # --8<-- [start:forward] tree_forward
-    Wl, Wr = W[:, :D], W[:, D:]         # the columns that read the left and the right child
+    Wl, Wr = W[:, :D], W[:, D:]         # (Tr3): the columns that read the left and the right child
     states: dict[tuple, np.ndarray] = {}
     h_last: dict[int, np.ndarray] = {}  # id(subtree) -> state: avoids hashing deep keys twice
     for node in order:                  # post-order: children first
         left, right = (leaves[int(c)] if _is_index(c) else h_last[id(c)] for c in node)
-        h = np.tanh(Wl @ left + Wr @ right + b)   # h = tanh(W [h_left; h_right] + b)
+        h = np.tanh(Wl @ left + Wr @ right + b)   # (Tr1), with W [a; c] = Wl a + Wr c by (Tr3)
         h_last[id(node)] = h
         states[node] = h
     # --8<-- [end:forward]
@@ -217,14 +219,14 @@ def chain_leaves(h0: np.ndarray, x: np.ndarray) -> list[np.ndarray]:
 def chain_params(params: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """The recursive network's ``(W, b)`` that runs a simple RNN on the chain.
 
-    ``W = [U | W_in] = [W_hh | W_ih]`` of shape ``(H, H + I)`` and ``b = b_ih + b_hh``:
+    ``W = [U | W_in] = [W_hh | W_ih]`` of shape ``(D, D + M)`` and ``b = b_ih + b_hh``:
     the inverse of the split ``U = W[:, :D]``, ``W_in = W[:, D:]``.
 
     Parameters
     ----------
     params : dict
-        ``W_ih`` (H, I), ``W_hh`` (H, H), ``b_ih`` (H,), ``b_hh`` (H,), as for
-        ``solutions.sequence.rnn_forward``.
+        ``W_ih`` (D, M), ``W_hh`` (D, D), ``b_ih`` (D,), ``b_hh`` (D,), as for
+        ``solutions.sequence.rnn_forward`` (whose docstring calls D and M ``H`` and ``I``).
     """
     p = Shapes().params("params", params)
     return np.concatenate([p["W_hh"], p["W_ih"]], axis=1), p["b_ih"] + p["b_hh"]

@@ -25,7 +25,13 @@ from typing import NamedTuple
 import numpy as np
 
 from solutions import sequence
-from solutions.validate import Params, Shapes, check_cache, check_inputs
+from solutions.validate import (
+    RNN_PARAM_SHAPES,
+    Params,
+    check_cache,
+    check_dh,
+    check_inputs,
+)
 
 
 class ResidualCache(NamedTuple):
@@ -34,6 +40,8 @@ class ResidualCache(NamedTuple):
     returned ``h`` in place does not change the gradients)."""
 
     PRODUCER = "solutions.residual.residual_forward"
+    SHAPES = {"x": ("T", "B", "I"), "h0": ("B", "H"), "h": ("T", "B", "H"), "g": ("T", "B", "H"),
+              "params": RNN_PARAM_SHAPES}
 
     x: np.ndarray
     """(T, B, I), the inputs."""
@@ -148,13 +156,8 @@ def residual_backward(dh: np.ndarray, cache: ResidualCache, dh_n: np.ndarray | N
         A cache not made by ``residual_forward``; ``dh`` not shaped like ``h`` or ``dh_n``
         not (B, H), of another dtype, or not finite.
     """
-    c = check_cache(cache, ResidualCache)
-    T, B, H = c.h.shape
-    s = Shapes(c.h.dtype, T=T, B=B, H=H)
-    s.array("dh", dh, ("T", "B", "H"))
-    if dh_n is not None:
-        s.array("dh_n", dh_n, ("B", "H"))
-    return residual_backward_unchecked(dh, c, dh_n)
+    check_dh(check_cache(cache, ResidualCache), dh, dh_n=dh_n)
+    return residual_backward_unchecked(dh, cache, dh_n)
 
 
 def residual_backward_unchecked(dh: np.ndarray, cache: ResidualCache,

@@ -32,7 +32,8 @@ from typing import NamedTuple
 import numpy as np
 
 from solutions.cell import CellCache, rnn_cell_backward, rnn_cell_forward
-from solutions.validate import OUTPUT_PARAM_SHAPES, PARAM_KEYS, Params, Shapes, check_cache, check_inputs, check_truncate
+from solutions.validate import (OUTPUT_PARAM_SHAPES, PARAM_KEYS, RNN_PARAM_SHAPES, Params, check_cache, check_dh,
+                                check_inputs, check_steps, check_truncate)
 
 
 class RnnCache(NamedTuple):
@@ -41,12 +42,14 @@ class RnnCache(NamedTuple):
 
     The pattern every model of the package follows (the residual, bidirectional, LSTM and GRU
     caches imitate it): a ``typing.NamedTuple`` whose ``PRODUCER`` names the function that
-    makes it, checked by [check_cache][solutions.validate.check_cache] and read by field
-    name. ``h`` is the cache's own copy of the returned states, so editing those in place
-    (``h *= 0.5``) does not change the gradients.
+    makes it and whose ``SHAPES`` lists the fields its backward reads with their shapes,
+    checked by [check_cache][solutions.validate.check_cache] and read by field name. ``h`` is
+    the cache's own copy of the returned states, so editing those in place (``h *= 0.5``)
+    does not change the gradients.
     """
 
     PRODUCER = "solutions.sequence.rnn_forward"
+    SHAPES = {"x": ("T", "B", "I"), "h0": ("B", "H"), "h": ("T", "B", "H"), "params": RNN_PARAM_SHAPES}
 
     x: np.ndarray
     """(T, B, I), the inputs."""
@@ -153,19 +156,12 @@ def rnn_backward(dh: np.ndarray, cache: RnnCache, truncate: int | None = None,
     Raises
     ------
     ValueError
-        ``cache`` not an ``RnnCache``, ``dh`` not shaped like ``h`` or ``dh_n`` not (B, H),
-        another dtype, NaN/inf, or ``truncate`` < 1.
+        ``cache`` not an ``RnnCache`` (or one whose arrays were replaced by arrays of other
+        shapes), ``dh`` not shaped like ``h`` or ``dh_n`` not (B, H), another dtype, NaN/inf,
+        or ``truncate`` < 1.
     """
-    c = check_cache(cache, RnnCache)
-    dh_n = _check_dh(dh, dh_n, *c.h.shape, c.h.dtype)
-    return rnn_backward_unchecked(dh, c, check_truncate(truncate), dh_n)
-
-
-def _check_dh(dh: object, dh_n: object, T: int, B: int, H: int, dtype: np.dtype) -> np.ndarray | None:
-    """``dh`` of shape (T, B, H) and ``dh_n``, if given, of shape (B, H), both in the states' dtype."""
-    s = Shapes(dtype, T=T, B=B, H=H)
-    s.array("dh", dh, ("T", "B", "H"))
-    return None if dh_n is None else s.array("dh_n", dh_n, ("B", "H"))
+    check_dh(check_cache(cache, RnnCache), dh, dh_n=dh_n)
+    return rnn_backward_unchecked(dh, cache, check_truncate(truncate), dh_n)
 
 
 def rnn_backward_unchecked(dh: np.ndarray, cache: RnnCache, truncate: int | None = None,
@@ -215,6 +211,7 @@ class LoopCache(NamedTuple):
     """What [rnn_forward_loop][solutions.sequence.rnn_forward_loop] keeps: one cell cache per step."""
 
     PRODUCER = "solutions.sequence.rnn_forward_loop"
+    SHAPES = {}                        # the steps are checked one by one (validate.check_steps)
 
     steps: list[CellCache]
     """``steps[t]`` is the [CellCache][solutions.cell.CellCache] of step ``t`` (0-based)."""
@@ -286,22 +283,18 @@ def rnn_backward_loop(dh: np.ndarray, cache: LoopCache, truncate: int | None = N
     Raises
     ------
     ValueError
-        ``cache`` not a ``LoopCache``, ``dh`` not (T, B, H) or ``dh_n`` not (B, H) in the
-        cache's dtype, NaN/inf, or ``truncate`` < 1.
+        ``cache`` not a ``LoopCache`` of ``CellCache`` steps, ``dh`` not (T, B, H) or ``dh_n``
+        not (B, H) in the cache's dtype, NaN/inf, or ``truncate`` < 1.
     """
-    c = check_cache(cache, LoopCache)
-    if not c.steps:
-        raise ValueError("cache is a malformed LoopCache: cache.steps is empty")
-    last = c.steps[-1].h                               # (B, H), the dtype of every state
-    dh_n = _check_dh(dh, dh_n, len(c.steps), *last.shape, last.dtype)
-    T = len(c.steps)
+    check_dh(check_steps(cache, LoopCache, CellCache), dh, dh_n=dh_n)
+    T = len(cache.steps)
     k = check_truncate(truncate) or T
     # --8<-- [start:loop-backward] rnn_backward_loop
-    grads = {key: np.zeros_like(c.steps[0].params[key]) for key in PARAM_KEYS}
+    grads = {key: np.zeros_like(cache.steps[0].params[key]) for key in PARAM_KEYS}
     dx = []
     dh_next = np.zeros_like(dh[0]) if dh_n is None else dh_n  # from h_n, or nothing after step T
     for t in range(T - 1, -1, -1):
-        g = rnn_cell_backward(dh[t] + dh_next, c.steps[t])  # ∂L/∂h_t: own loss + the future
+        g = rnn_cell_backward(dh[t] + dh_next, cache.steps[t])  # ∂L/∂h_t: own loss + the future
         for key in PARAM_KEYS:
             grads[key] += g[key]                       # W, U, b are shared by every step
         dx.append(g["x"])
@@ -354,14 +347,7 @@ def bptt(
         Wrong shapes, ``y`` out of range or not integer, missing keys, mixed dtypes, NaN/inf,
         ``truncate`` < 1.
     """
-    s, p = check_inputs(x, h0, params)
-    p.update(s.params("params", params, OUTPUT_PARAM_SHAPES))
-    s.array("y", y, ("T", "B"), kind="int")
-    O = params["V"].shape[0]
-    if y.min() < 0 or y.max() >= O:
-        raise ValueError(
-            f"y of shape (T, B) must hold class ids in [0, O) = [0, {O}); got values in [{y.min()}, {y.max()}]"
-        )
+    p = check_model_inputs(x, y, h0, params)
     k = check_truncate(truncate)
     h, cache = rnn_forward_unchecked(x, h0, p)  # checked once above; h stays inside, so no copy
     # --8<-- [start:bptt-call] bptt
@@ -370,6 +356,36 @@ def bptt(
     grads.update(grads_out)                                    # ∂L/∂V, ∂L/∂c
     # --8<-- [end:bptt-call]
     return loss, grads
+
+
+def check_model_inputs(x: object, y: object, h0: object, params: object) -> Params:
+    """The input check of an RNN with its softmax output layer, trained on class ids
+    ([bptt][solutions.sequence.bptt], [solutions.tbptt.TBPTT.train][]).
+
+    [check_inputs][solutions.validate.check_inputs] for ``x`` (T, B, I), ``h0`` (B, H) and the
+    recurrent parameters, then ``V`` (O, H), ``c`` (O,) and ``y`` (T, B), integer class ids in
+    ``[0, O)``.
+
+    Returns
+    -------
+    params : dict
+        The checked entries of ``params``, every key of ``MODEL_KEYS`` (the same arrays).
+
+    Raises
+    ------
+    ValueError
+        Naming the argument: a wrong shape, a missing key, mixed dtypes, NaN/inf, ``y`` not
+        integer or out of range.
+    """
+    s, p = check_inputs(x, h0, params)
+    p.update(s.params("params", params, OUTPUT_PARAM_SHAPES))
+    s.array("y", y, ("T", "B"), kind="int")
+    O = s.dims["O"]
+    if y.min() < 0 or y.max() >= O:
+        raise ValueError(
+            f"y of shape (T, B) must hold class ids in [0, O) = [0, {O}); got values in [{y.min()}, {y.max()}]"
+        )
+    return p
 
 
 def softmax_loss(

@@ -30,8 +30,13 @@ from typing import NamedTuple
 
 import numpy as np
 
-from solutions.sequence import rnn_backward, rnn_forward, softmax_loss
-from solutions.validate import MODEL_KEYS, Params, Shapes, check_int
+from solutions.sequence import (
+    check_model_inputs,
+    rnn_backward,
+    rnn_forward,
+    softmax_loss,
+)
+from solutions.validate import MODEL_KEYS, Params, check_int
 
 
 class Update(NamedTuple):
@@ -149,17 +154,8 @@ class TBPTT:
         ValueError
             Shapes as for [bptt][solutions.sequence.bptt].
         """
-        s = Shapes()
-        s.array("x", x, ("T", "B", "I"))
-        s.array("h0", h0, ("B", "H"))
-        s.params("params", params, {"V": ("O", "H"), "c": ("O",)})
-        s.array("y", y, ("T", "B"), kind="int")
-        O = params["V"].shape[0]
-        if y.min() < 0 or y.max() >= O:
-            raise ValueError(f"y of shape (T, B) must hold class ids in [0, O) = [0, {O}); "
-                             f"got values in [{y.min()}, {y.max()}]")
+        p = {k: a.copy() for k, a in check_model_inputs(x, y, h0, params).items()}
         T = x.shape[0]
-        p = {k: params[k].copy() for k in MODEL_KEYS}
         kept = {0: h0.copy()}                   # states a later backward pass starts from
         updates = []
         # --8<-- [start:train] TBPTT

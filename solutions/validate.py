@@ -8,25 +8,30 @@ disagrees, the message also names the argument that set the size.
 
 One way to do each check: every public function checks its arrays with a
 [Shapes][solutions.validate.Shapes] checker, and internal calls skip the checks by calling
-the unchecked kernels. [check_inputs][solutions.validate.check_inputs] is that check for the
-models with one state and one parameter set (the cell, the sequence, the residual update);
-the LSTM (a second state ``c0``), the GRU (three gate blocks) and the bidirectional layer (two
-parameter sets) bind their extra symbols on the same checker. [check_int][solutions.validate.check_int]
-is the one integer check, [check_cache][solutions.validate.check_cache] the one check of
-every model's ``typing.NamedTuple`` cache, so that backward functions read fields by name.
+the unchecked kernels.
+
+- [check_inputs][solutions.validate.check_inputs] is the input check of every recurrent model
+  over one input and one state: the cell, the sequence, the residual update, the LSTM (which
+  adds its ``c0`` on the checker it returns), the GRU, the deep-transition and skip RNNs, the
+  pitfall variants and TBPTT. Three kinds of function check their inputs on a ``Shapes`` of
+  their own, with the same symbols and messages, because their arguments have another form:
+  the bidirectional layers (a state per direction, two parameter sets), the course adapters
+  (the course's column layout and names) and the recursive network (a tree); the torch
+  functions check tensors with ``solutions.torch_ops.TensorShapes``.
+- [check_cache][solutions.validate.check_cache] is the one check of every model's
+  ``typing.NamedTuple`` cache: its type, then the shapes of the fields its backward reads
+  (the class's ``SHAPES``); [check_steps][solutions.validate.check_steps] applies it to every
+  step of a loop of cells; [check_dh][solutions.validate.check_dh] checks a backward's
+  gradient arguments against the cache's sizes.
+- [check_int][solutions.validate.check_int] is the one integer check.
 """
 
 from __future__ import annotations
 
-import functools
-import types
-import typing
-from collections.abc import Callable, Mapping, Sequence
-from numbers import Integral, Real
+import re
+from collections.abc import Mapping, Sequence
 
 import numpy as np
-
-C = typing.TypeVar("C", bound=tuple)
 
 #: The parameters of a model: PyTorch's names (``W_ih``, ``W_hh``, ``b_ih``, ``b_hh``, …) to arrays.
 Params = dict[str, np.ndarray]
@@ -60,6 +65,10 @@ def spec_text(spec: Sequence[str]) -> str:
 
 class Shapes:
     """Binds shape symbols (``"T"``, ``"B"``, ...) to sizes and checks arrays against them.
+
+    A symbol written as a whole number times another (``"4H"``, the LSTM's four gate blocks) or
+    as a sum of symbols and whole numbers (``"T+1"``, the states ``h_0 … h_T``; ``"n_a+n_x"``)
+    takes that size once its parts are bound.
 
     Parameters
     ----------
@@ -140,6 +149,7 @@ class Shapes:
                 f"{name} must have shape {spec_text(spec)} ({len(spec)}-D); got shape {shape} ({len(shape)}-D)"
             )
         for axis, (sym, size) in enumerate(zip(spec, shape)):
+            self._derive(sym)
             bound = self.dims.setdefault(sym, size)
             if bound != size:
                 want = spec_text(spec)
@@ -153,17 +163,35 @@ class Shapes:
             if size == 0:
                 raise ValueError(f"{name} must have shape {spec_text(spec)} with {sym} >= 1; got shape {shape}")
 
+    def _derive(self, sym: str) -> None:
+        """Bind a multiple (``"4H"``) or a sum (``"T+1"``, ``"n_a+n_x"``) once its parts are bound."""
+        times = re.fullmatch(r"(\d+)([A-Za-z_]\w*)", sym)
+        parts = [] if times else sym.split("+")
+        if sym in self.dims or not (times or len(parts) > 1):
+            return
+        if times and times[2] in self.dims:
+            self.dims[sym], rule, known = int(times[1]) * self.dims[times[2]], f"{times[1]} × {times[2]}", [times[2]]
+        elif parts and all(p.isdigit() or p in self.dims for p in parts):
+            self.dims[sym] = sum(int(p) if p.isdigit() else self.dims[p] for p in parts)
+            rule, known = " + ".join(parts), [p for p in parts if not p.isdigit()]
+        else:
+            return
+        sources = dict.fromkeys(self.source.get(k, k) for k in known)      # each argument once, in order
+        self.source[sym] = f"{' and '.join(sources)} ({sym} = {rule})"
+
     def params(
-        self, name: str, params: object, shapes: Mapping[str, Sequence[str]] = RNN_PARAM_SHAPES
+        self, name: str, params: object, shapes: Mapping[str, Sequence[str]] = RNN_PARAM_SHAPES,
+        finite: bool = True,
     ) -> dict[str, np.ndarray]:
-        """Check a parameter dict key by key; return the checked entries only."""
+        """Check a parameter dict key by key (as [array][solutions.validate.Shapes.array] checks
+        each array); return the checked entries only."""
         if not isinstance(params, Mapping):
             raise ValueError(f"{name} must be a dict with keys {list(shapes)}; got {type(params).__name__}")
         out = {}
         for key, spec in shapes.items():
             if key not in params:
                 raise ValueError(f"{name} is missing key {key!r} (expected an array of shape {spec_text(spec)})")
-            out[key] = self.array(f"{name}[{key!r}]", params[key], spec)
+            out[key] = self.array(f"{name}[{key!r}]", params[key], spec, finite=finite)
         return out
 
 
@@ -194,13 +222,16 @@ def check_inputs(
     h0_name: str = "h0",
     shapes: Mapping[str, Sequence[str]] = RNN_PARAM_SHAPES,
 ) -> tuple[Shapes, Params]:
-    """The input check of a one-state recurrent model's public forward function.
+    """The input check of every recurrent model over one input ``x`` and one state ``h0``.
 
     Checks ``x`` against ``x_spec``, ``h0`` against ``(B, H)`` and every parameter against
     ``shapes``, all in one dtype and finite; the sizes bound on the way (``T``, ``B``, ``I``,
-    ``H``) stay in the returned checker, e.g. for ``alpha`` or a target ``y``. Public
+    ``H``) stay in the returned checker, e.g. for the LSTM's ``c0`` or a target ``y``. Public
     functions call this once and pass the checked values to the unchecked kernels
     (the ``*_unchecked`` functions), so that no input is checked twice and none is skipped.
+    The functions whose arguments have another form (the bidirectional layers, the course
+    adapters, the recursive network, the torch functions) are listed in the module's
+    introduction.
 
     Parameters
     ----------
@@ -216,7 +247,8 @@ def check_inputs(
         The state's argument name in messages (``"h_prev"`` for a cell).
     shapes : mapping
         Parameter name to shape spec; by default ``W_ih`` (H, I), ``W_hh`` (H, H),
-        ``b_ih`` (H,), ``b_hh`` (H,).
+        ``b_ih`` (H,), ``b_hh`` (H,); the LSTM's ``("4H", "I")`` etc. (see
+        [Shapes][solutions.validate.Shapes] for multiples of a symbol).
 
     Returns
     -------
@@ -237,20 +269,23 @@ def check_inputs(
     return s, s.params("params", params, shapes)
 
 
-def check_cache(cache: object, CacheType: type[C], name: str = "cache") -> C:
-    """``cache`` if it is a well-formed ``CacheType``, else a ``ValueError`` naming ``name``.
+def check_cache(cache: object, CacheType: type, name: str = "cache", shapes: Shapes | None = None) -> Shapes:
+    """The one cache check: ``cache`` is a ``CacheType`` whose arrays have the shapes its backward reads.
 
     Every model keeps what its backward pass needs in a ``typing.NamedTuple`` (e.g.
-    [RnnCache][solutions.sequence.RnnCache]) whose class attribute ``PRODUCER`` names the
-    function that makes it. The backward function calls this first, then reads fields by
-    name (``cache.h0``). A cache of another type (another model's, a plain tuple, ``None``)
-    or one whose fields have the wrong types (built by hand, edited) is rejected here rather
-    than failing later with an unrelated message.
+    [RnnCache][solutions.sequence.RnnCache]) with two class attributes: ``PRODUCER``, the
+    function that makes it, and ``SHAPES``, the fields the backward reads with their shapes
+    (a parameter dict's field maps each key to its shape). The backward function calls this
+    first, then checks its own arguments on the checker it returns, whose sizes and dtype
+    were read off the cache::
 
-    The field types come from the NamedTuple's annotations: ``np.ndarray`` fields must be
-    arrays, ``Params`` (dict) fields dicts of arrays, ``float``/``int``/``bool``/``str``
-    fields those types, NamedTuple fields are checked recursively, ``tuple[X, ...]`` and
-    ``list[X]`` fields item by item, and ``X | None`` may be ``None``.
+        s = check_cache(cache, RnnCache)       # an RnnCache; x (T, B, I), h0 (B, H), h (T, B, H), params
+        s.array("dh", dh, ("T", "B", "H"))     # dh in the cache's T, B, H and dtype
+
+    A cache of another type (another model's, a plain tuple, ``None``), or one whose arrays
+    were replaced by arrays of another shape or dtype, is rejected here rather than failing
+    later with an unrelated message. The arrays are not scanned for NaN: the forward pass made
+    them from checked inputs.
 
     Parameters
     ----------
@@ -259,73 +294,65 @@ def check_cache(cache: object, CacheType: type[C], name: str = "cache") -> C:
     CacheType : type
         The ``typing.NamedTuple`` class expected.
     name : str
-        The argument's name, used in the error message.
+        The argument's name, used in the messages (``cache``, ``cache.h``, ``caches``, …).
+    shapes : Shapes, optional
+        A checker whose sizes the cache must agree with (e.g. one shared by the two directions
+        of a bidirectional layer); a new one by default.
 
     Returns
     -------
-    cache : CacheType
-        The same object.
+    s : Shapes
+        The checker with the sizes and the dtype read off the cache.
 
     Raises
     ------
     ValueError
-        ``cache`` not a ``CacheType``, or one of its fields of the wrong type.
+        ``cache`` not a ``CacheType``; a field of ``SHAPES`` not an array of its shape in the
+        cache's one float dtype, or a parameter dict with a key missing.
     """
-    producer = getattr(CacheType, "PRODUCER", CacheType.__name__)
     if not isinstance(cache, CacheType):
+        producer = getattr(CacheType, "PRODUCER", CacheType.__name__)
         raise ValueError(
             f"{name} must be the {CacheType.__name__} returned by {producer}; got {type(cache).__name__}"
         )
-    for field, ok, want in _field_checks(CacheType):
+    s = Shapes() if shapes is None else shapes
+    for field, spec in CacheType.SHAPES.items():
         value = getattr(cache, field)
-        if not ok(value):
-            raise ValueError(
-                f"{name} is a malformed {CacheType.__name__}: {name}.{field} must be {want}, "
-                f"got {type(value).__name__}; pass the cache {producer} returned, unchanged"
-            )
-    return cache
+        if isinstance(spec, Mapping):
+            s.params(f"{name}.{field}", value, spec, finite=False)
+        else:
+            s.array(f"{name}.{field}", value, spec, finite=False)
+    return s
 
 
-@functools.cache
-def _field_checks(CacheType: type) -> tuple[tuple[str, Callable[[object], bool], str], ...]:
-    """``(field, test, description)`` for every field of a NamedTuple class, from its annotations."""
-    hints = typing.get_type_hints(CacheType)
-    return tuple((f, *_check_for(hints.get(f, object))) for f in CacheType._fields)
+def check_steps(cache: object, LoopType: type, StepType: type) -> Shapes:
+    """The cache of a loop of cells: a ``LoopType`` whose ``steps`` is a non-empty list of
+    ``StepType`` caches, each checked by [check_cache][solutions.validate.check_cache] on one
+    checker (so every step has the same sizes and dtype); ``T`` is bound to the number of steps.
+
+    Raises
+    ------
+    ValueError
+        ``cache`` not a ``LoopType``, ``cache.steps`` not a non-empty list, or a step that
+        ``check_cache`` rejects (named ``cache.steps[t]``).
+    """
+    check_cache(cache, LoopType)
+    steps = cache.steps
+    if not isinstance(steps, list) or not steps:
+        raise ValueError(f"cache.steps must be a non-empty list of {StepType.__name__}, one per step; "
+                         f"got {steps!r:.60}")
+    s = Shapes(T=len(steps))
+    s.source["T"] = "the length of cache.steps"
+    for t, step in enumerate(steps):
+        check_cache(step, StepType, f"cache.steps[{t}]", s)
+    return s
 
 
-def _check_for(tp: object) -> tuple[Callable[[object], bool], str]:
-    """A test for values of the annotation ``tp`` and its description in messages."""
-    origin, args = typing.get_origin(tp), typing.get_args(tp)
-    if origin in (typing.Union, types.UnionType):
-        parts = [_check_for(a) for a in args if a is not type(None)]
-        nullable = type(None) in args
-        return (lambda v: (nullable and v is None) or any(ok(v) for ok, _ in parts),
-                " or ".join([w for _, w in parts] + (["None"] if nullable else [])))
-    if tp is np.ndarray:
-        return (lambda v: isinstance(v, np.ndarray)), "a NumPy array"
-    if origin in (dict, Mapping) or tp in (dict, Mapping):
-        return (lambda v: isinstance(v, Mapping) and all(isinstance(a, np.ndarray) for a in v.values()),
-                "a dict of NumPy arrays")
-    if isinstance(tp, type) and issubclass(tp, tuple) and hasattr(tp, "_fields"):
-        def nested(v: object, tp: type = tp) -> bool:
-            try:
-                check_cache(v, tp)
-            except ValueError:
-                return False
-            return True
-        return nested, f"a {tp.__name__}"
-    if origin in (tuple, list, Sequence):
-        item_ok, item_want = _check_for(args[0]) if args else ((lambda v: True), "anything")
-        container = list if origin is list else tuple
-        item = item_want.removeprefix("a ").removeprefix("an ")
-        return (lambda v: isinstance(v, container) and all(item_ok(i) for i in v),
-                f"a {container.__name__} of {item} items")
-    if tp is bool:
-        return (lambda v: isinstance(v, (bool, np.bool_))), "a bool"
-    if tp is int:
-        return (lambda v: isinstance(v, Integral) and not isinstance(v, bool)), "an int"
-    if tp is float:
-        return (lambda v: isinstance(v, Real) and not isinstance(v, bool)), "a float"
-    if isinstance(tp, type) and tp is not object:
-        return (lambda v: isinstance(v, tp)), f"a {tp.__name__}"
-    return (lambda v: True), "anything"
+def check_dh(s: Shapes, dh: object, **final: object) -> None:
+    """The gradient arguments of a sequence backward, on the checker its cache returned:
+    ``dh`` (T, B, H) and each final-state gradient passed (``dh_n=``, ``dc_n=``; ``None`` is
+    skipped) (B, H), all in the cache's dtype and finite."""
+    s.array("dh", dh, ("T", "B", "H"))
+    for name, value in final.items():
+        if value is not None:
+            s.array(name, value, ("B", "H"))

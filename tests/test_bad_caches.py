@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
-from solutions import bidirectional, cell, gru, lstm, residual, sequence
+from solutions import bidirectional, cell, deep_rnn, gru, lstm, residual, sequence
 from solutions.course import compat
 from solutions.params import random_params
 
@@ -31,18 +33,113 @@ def test_junk_cache_is_a_value_error(backward, dh_shape, junk) -> None:
         backward(np.ones(dh_shape), junk)
 
 
-def test_malformed_named_cache_names_the_field() -> None:
-    """A cache of the right type whose fields were replaced is rejected, naming the field."""
+def _made_caches():
+    """name -> (cache, backward(dh, cache)): one cache of every model, as its forward made it."""
     rng = np.random.default_rng(0)
-    _, cache = sequence.rnn_forward(rng.normal(size=(3, 2, 4)), np.zeros((2, 5)), random_params(rng, 4, 5))
-    with pytest.raises(ValueError, match=r"cache\.h must be a NumPy array, got list"):
-        sequence.rnn_backward(np.ones((3, 2, 5)), cache._replace(h=[1.0]))
-    with pytest.raises(ValueError, match=r"cache\.params must be a dict of NumPy arrays"):
-        sequence.rnn_backward(np.ones((3, 2, 5)), cache._replace(params={"W_hh": 1.0}))
-    _, _, bi = bidirectional.birnn_forward(rng.normal(size=(3, 2, 4)), np.zeros((2, 2, 5)),
-                                           random_params(rng, 4, 5), random_params(rng, 4, 5))
-    with pytest.raises(ValueError, match=r"cache\.fwd must be a RnnCache"):
+    x, h0, c0 = rng.normal(size=(3, 2, 4)), rng.normal(size=(2, 5)), rng.normal(size=(2, 5))
+    p, p4, p3 = random_params(rng, 4, 5), random_params(rng, 4, 5, gates=4), random_params(rng, 4, 5, gates=3)
+    course = {"Wax": p["W_ih"], "Waa": p["W_hh"], "ba": p["b_ih"][:, None], "Wya": np.ones((2, 5)),
+              "by": np.ones((2, 1))}
+    course_lstm = {**{f"W{g}": rng.normal(size=(5, 9)) for g in "fico"},
+                   **{f"b{g}": rng.normal(size=(5, 1)) for g in "fico"}, "Wy": np.ones((2, 5)), "by": np.ones((2, 1))}
+    seq = lambda f: (lambda c: f(np.ones((3, 2, 5)), c))
+    one = lambda f: (lambda c: f(np.ones((2, 5)), c))
+    return {
+        "rnn_cell": (cell.rnn_cell_forward(x[0], h0, p)[1], one(cell.rnn_cell_backward)),
+        "rnn": (sequence.rnn_forward(x, h0, p)[1], seq(sequence.rnn_backward)),
+        "residual": (residual.residual_forward(x, h0, p, 0.5)[1], seq(residual.residual_backward)),
+        "lstm": (lstm.lstm_forward(x, h0, c0, p4)[2], seq(lstm.lstm_backward)),
+        "lstm_cell": (lstm.lstm_cell_forward(x[0], h0, c0, p4)[2],
+                      lambda c: lstm.lstm_cell_backward(np.ones((2, 5)), np.ones((2, 5)), c)),
+        "gru": (gru.gru_forward(x, h0, p3)[1], seq(gru.gru_backward)),
+        "gru_cell": (gru.gru_cell_forward(x[0], h0, p3)[1], one(gru.gru_cell_backward)),
+        "dt": (deep_rnn.dt_forward(x, h0, deep_rnn.random_deep_params(rng, 4, 5, m=2), m=2)[1],
+               seq(deep_rnn.dt_backward)),
+        "skip": (deep_rnn.skip_forward(x, h0, deep_rnn.random_deep_params(rng, 4, 5, skip=True))[1],
+                 seq(deep_rnn.skip_backward)),
+        "compat.rnn_cell": (compat.rnn_cell_forward(x[0].T, h0.T, course)[2],
+                            lambda c: compat.rnn_cell_backward(np.ones((5, 2)), c)),
+        "compat.lstm_cell": (compat.lstm_cell_forward(x[0].T, h0.T, c0.T, course_lstm)[3],
+                             lambda c: compat.lstm_cell_backward(np.ones((5, 2)), np.ones((5, 2)), c)),
+    }
+
+
+MADE = _made_caches()
+#: (model, field) for every array field a backward reads: the field is replaced below.
+FIELDS = [(m, f) for m, (c, _) in MADE.items() for f, spec in type(c).SHAPES.items() if isinstance(spec, tuple)]
+
+
+@pytest.mark.parametrize("model, field", FIELDS, ids=[f"{m}.{f}" for m, f in FIELDS])
+def test_a_replaced_cache_array_is_named_with_its_shape(model: str, field: str) -> None:
+    """Each array a backward reads: a list, an array with an axis too many, one with a size of
+    another field's, and one of another dtype are each a ValueError naming ``cache.<field>``."""
+    cache, backward = MADE[model]
+    name = "cache." + field
+    a = getattr(cache, field)
+    spec = type(cache).SHAPES[field]
+    want = "(" + ", ".join(spec) + ("," if len(spec) == 1 else "") + ")"
+    with pytest.raises(ValueError, match=rf"^{re.escape(name)} must be a NumPy array of shape {re.escape(want)}; got list$"):
+        backward(cache._replace(**{field: a.tolist()}))
+    with pytest.raises(ValueError, match=rf"^{re.escape(name)} must have shape {re.escape(want)} \({len(spec)}-D\)"):
+        backward(cache._replace(**{field: a[None]}))
+    grown = np.concatenate([a, a[..., :1]], axis=-1)        # the last axis one longer
+    with pytest.raises(ValueError, match=r"^cache\.\S+ must have shape .* with ") as err:
+        backward(cache._replace(**{field: grown}))
+    assert re.search(rf"{re.escape(name)}\b", str(err.value)), str(err.value)   # as the culprit or as the source
+    with pytest.raises(ValueError, match=r"^cache\.\S+ has dtype float(32|64) but the other inputs are float(64|32)") as err:
+        backward(cache._replace(**{field: a.astype(np.float32)}))
+    first = next(iter(type(cache).SHAPES)) == field         # the first array checked sets the dtype
+    assert first or str(err.value).startswith(f"{name} has dtype float32"), str(err.value)
+
+
+@pytest.mark.parametrize("model", [m for m, (c, _) in MADE.items() if any(isinstance(s, dict) for s in type(c).SHAPES.values())])
+def test_a_cache_without_a_parameter_names_the_key(model: str) -> None:
+    cache, backward = MADE[model]
+    field = next(f for f, s in type(cache).SHAPES.items() if isinstance(s, dict))
+    params = dict(getattr(cache, field))
+    key = next(iter(type(cache).SHAPES[field]))
+    del params[key]
+    with pytest.raises(ValueError, match=rf"^cache\.{field} is missing key '{key}' \(expected an array of shape "):
+        backward(cache._replace(**{field: params}))
+
+
+def test_nested_caches_name_the_path() -> None:
+    """Loops name the step, bidirectional layers the direction and the layer."""
+    rng = np.random.default_rng(1)
+    x, h0 = rng.normal(size=(3, 2, 4)), rng.normal(size=(2, 5))
+    p, p3, p4 = random_params(rng, 4, 5), random_params(rng, 4, 5, gates=3), random_params(rng, 4, 5, gates=4)
+    dh = np.ones((3, 2, 5))
+    _, loop = sequence.rnn_forward_loop(x, h0, p)
+    steps = list(loop.steps)
+    steps[1] = steps[1]._replace(h=steps[1].h[:, :4])
+    with pytest.raises(ValueError, match=r"^cache\.steps\[1\]\.h must have shape \(B, H\) with H = 5; got shape \(2, 4\)"):
+        sequence.rnn_backward_loop(dh, loop._replace(steps=steps))
+    with pytest.raises(ValueError, match=r"^cache\.steps\[2\] must be the CellCache returned by solutions\.cell\.rnn_cell_forward; got tuple$"):
+        sequence.rnn_backward_loop(dh, loop._replace(steps=[*loop.steps[:2], tuple(loop.steps[2])]))
+    with pytest.raises(ValueError, match=r"^cache\.steps must be a non-empty list of CellCache, one per step; got \[\]$"):
+        sequence.rnn_backward_loop(dh, loop._replace(steps=[]))
+    _, gloop = gru.gru_forward_loop(x, h0, p3)
+    with pytest.raises(ValueError, match=r"^cache\.steps\[0\]\.params\['W_hh'\] must have shape \(3H, H\) with 3H = 15"):
+        gru.gru_backward_loop(dh, gloop._replace(steps=[gloop.steps[0]._replace(params={**p3, "W_hh": p4["W_hh"]}),
+                                                        *gloop.steps[1:]]))
+    _, _, lloop = lstm.lstm_forward_loop(x, h0, h0, p4)
+    with pytest.raises(ValueError, match=r"^cache\.steps\[0\] must be the LSTMCellCache returned by solutions\.lstm\.lstm_cell_forward; got GRUCellCache$"):
+        lstm.lstm_backward_loop(dh, lloop._replace(steps=gloop.steps))
+    _, _, bi = bidirectional.birnn_forward(x, np.stack([h0, h0]), p, p)
+    with pytest.raises(ValueError, match=r"^cache\.fwd must be the RnnCache returned by solutions\.sequence\.rnn_forward; got tuple$"):
         bidirectional.birnn_backward(np.ones((3, 2, 10)), bi._replace(fwd=tuple(bi.fwd)))
+    with pytest.raises(ValueError, match=r"^cache\.bwd\.h must have shape \(T, B, H\) with T = 3"):
+        bidirectional.birnn_backward(np.ones((3, 2, 10)), bi._replace(bwd=bi.bwd._replace(h=bi.bwd.h[:2])))
+    layers = [(p, p), (random_params(2, 10, 5), random_params(3, 10, 5))]
+    _, _, st = bidirectional.stacked_birnn_forward(x, np.ones((4, 2, 5)), layers)
+    bad = [st.layers[0]._replace(fwd=st.layers[0].fwd._replace(h0=np.ones((2, 6)))), st.layers[1]]
+    with pytest.raises(ValueError, match=r"^cache\.layers\[0\]\.fwd\.h0 must have shape \(B, H\) with H = 5"):
+        bidirectional.stacked_birnn_backward(np.ones((3, 2, 10)), st._replace(layers=bad))
+    _, _, caches = compat.rnn_forward(x.transpose(2, 1, 0).copy(), h0.T.copy(),
+                                      {"Wax": p["W_ih"], "Waa": p["W_hh"], "ba": p["b_ih"][:, None],
+                                       "Wya": np.ones((2, 5)), "by": np.ones((2, 1))})
+    with pytest.raises(ValueError, match=r"^caches\.cache must be the RnnCache returned by solutions\.sequence\.rnn_forward; got ResidualCache$"):
+        compat.rnn_backward(np.ones((5, 2, 3)), caches._replace(cache=MADE["residual"][0]))
 
 
 def _sequence_problem(seed: int = 0):

@@ -403,7 +403,7 @@ def test_one_factor_is_at_most_gamma_f_times_the_largest_singular_value(case) ->
 
 
 def test_the_spectral_radius_is_not_the_condition() -> None:
-    """ρ(U) = 0.3 < 1, yet with one unit saturated the product grows: the condition is on λ₁, not ρ."""
+    """ρ(U) = 0.3 < 1, yet with one unit saturated the product grows: the condition is on σ_max(U), not ρ."""
     F = np.diag([0.05, 1.0]) @ U_NONNORMAL.T                       # the factor diag(f') Uᵀ of (clipping-product)
     assert np.abs(np.linalg.eigvals(U_NONNORMAL)).max() < 1 < np.linalg.norm(U_NONNORMAL, 2)
     assert np.linalg.norm(np.linalg.matrix_power(F, 50), 2) > 1e5

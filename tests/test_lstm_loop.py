@@ -89,6 +89,12 @@ def message(fn, *args) -> str:
     return str(err.value)
 
 
+def without_source(msg: str) -> str:
+    """``msg`` without the clause naming which cache field set a size: a loop's cache is a list
+    of step caches, so it names ``cache.steps[0].x`` where the fast cache names ``cache.x``."""
+    return re.sub(r"; \S+ = \d+ was set by .*\)$", ")", msg)
+
+
 FORWARD_CASES = [c for c in CASES if bad_case(c)[0] is lstm_forward]
 GRADIENT_CASES = [c for c in CASES if bad_case(c)[0] is lstm_backward and not c.startswith(("cache", "an ", "a ", "malformed"))]
 
@@ -104,7 +110,7 @@ def test_backward_loop_rejects_bad_gradients_like_lstm_backward(case: str) -> No
     _, (dh, fast, *extra), _ = bad_case(case)
     x, h0, c0, params, *_ = inputs(4, 2, 3, 5)
     loop = lstm_forward_loop(x, h0, c0, params)[2]
-    assert message(lstm_backward_loop, dh, loop, *extra) == message(lstm_backward, dh, fast, *extra)
+    assert without_source(message(lstm_backward_loop, dh, loop, *extra)) == without_source(message(lstm_backward, dh, fast, *extra))
 
 
 def test_bad_caches_and_cell_inputs_name_the_argument() -> None:

@@ -12,24 +12,35 @@ import torch
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from solutions.demos.receptive_field import CausalStack, SimpleRNN, dependence, expected, offsets, span, stream
+from solutions.experiments.receptive_field import (CHAOS_ABOVE, CausalStack, SimpleRNN, chaotic_gain, dependence,
+                                                   dependence_over_inputs, expected, input_gain, offsets, rotation,
+                                                   span, stream)
 
 dilation_lists = st.lists(st.integers(1, 6), min_size=1, max_size=3).map(tuple)
 
 
+# tanh and σ: analytic, f' > 0 everywhere (the page's sufficient condition). z³ (f'(0) = 0) and
+# leaky ReLU (not analytic) show that the condition is not necessary: f' = 0 on an interval is what breaks it.
+ACTIVATIONS = {"tanh": torch.tanh, "sigmoid": torch.sigmoid, "cube": lambda z: z**3,
+               "leaky_relu": lambda z: torch.nn.functional.leaky_relu(z, 0.01)}
+
+
 @settings(max_examples=10, deadline=None)
-@given(width=st.integers(1, 3), dilations=dilation_lists, seed=st.integers(0, 10_000))
-@example(width=2, dilations=(1, 4), seed=0)       # issue 24: y_14 depends on x_9, x_10, x_13, x_14 only
-@example(width=3, dilations=(1, 1), seed=0)       # the book's TDNN: delays at every layer
-@example(width=2, dilations=(1, 4, 2), seed=0)    # a later layer fills the holes again
-@example(width=2, dilations=(1, 2, 4), seed=0)    # WaveNet's doubling meets d_l <= r_{l-1}
-@example(width=1, dilations=(5, 6), seed=0)       # w = 1: no delays, the field is x_t alone
-def test_field_is_the_set_of_lags_S_L(width: int, dilations: tuple[int, ...], seed: int) -> None:
-    """(K4): y_t depends on x_k exactly when t - k ∈ S_L (for generic weights: random ones here),
-    S_L lies in the span r_L (K5), and fills it when every d_l ≤ r_{l-1}."""
+@given(width=st.integers(1, 3), dilations=dilation_lists, seed=st.integers(0, 10_000), f=st.sampled_from(sorted(ACTIVATIONS)))
+@example(width=2, dilations=(1, 4), seed=0, f="tanh")       # issue 24: y_14 depends on x_9, x_10, x_13, x_14 only
+@example(width=3, dilations=(1, 1), seed=0, f="tanh")       # the book's TDNN: delays at every layer
+@example(width=2, dilations=(1, 4, 2), seed=0, f="tanh")    # a later layer fills the holes again
+@example(width=2, dilations=(1, 2, 4), seed=0, f="sigmoid")  # WaveNet's doubling meets d_l <= r_{l-1}
+@example(width=1, dilations=(5, 6), seed=0, f="tanh")       # w = 1: no delays, the field is x_t alone
+@example(width=3, dilations=(1, 2), seed=1000, f="cube")    # f'(0) = 0 (referee 4): still S_L
+@example(width=3, dilations=(1, 2), seed=1000, f="leaky_relu")  # the draw where ReLU cuts pairs: leaky ReLU does not
+def test_field_is_the_set_of_lags_S_L(width: int, dilations: tuple[int, ...], seed: int, f: str) -> None:
+    """(K4): y_t depends on x_k exactly when t - k ∈ S_L (for generic weights: random ones here, and
+    an analytic f with f' ≠ 0, tanh or the logistic σ; also z³ and leaky ReLU, so the condition is
+    sufficient, not necessary), S_L lies in the span r_L (K5), and fills it when every d_l ≤ r_{l-1}."""
     r = span(width, dilations)
     T = 14 if (width, dilations) == (2, (1, 4)) else r + 2
-    dep, _ = dependence(CausalStack(width, dilations, seed=seed, m=1, d=2), T, m=1)
+    dep, _ = dependence(CausalStack(width, dilations, seed=seed, m=1, d=2, f=ACTIVATIONS[f]), T, m=1)
     lags = offsets(width, dilations)
     assert (dep == expected(lags, T)).all()
     assert max(lags) == r - 1, "the span: no input older than r_L - 1 steps matters, and the oldest one does"
@@ -39,6 +50,72 @@ def test_field_is_the_set_of_lags_S_L(width: int, dilations: tuple[int, ...], se
         assert [k + 1 for k in np.flatnonzero(dep[13])] == [9, 10, 13, 14]
     if (width, dilations) == (2, (1, 4, 2)):
         assert lags == set(range(8)), "the condition is sufficient, not necessary"
+
+
+@settings(max_examples=6, deadline=None)
+@given(width=st.integers(1, 3), dilations=st.lists(st.integers(1, 4), min_size=1, max_size=2).map(tuple),
+       seed=st.integers(0, 10_000))
+@example(width=3, dilations=(1, 2), seed=1000)    # the demo's CNN, its first ReLU draw: pairs of S_L cut
+def test_with_relu_S_L_is_only_an_upper_bound(width: int, dilations: tuple[int, ...], seed: int) -> None:
+    """With ReLU, no ■ lies outside S_L (the structural part holds for any f), but at a given input
+    pairs inside S_L can be exactly 0 (units off at the steps their paths pass through)."""
+    T = span(width, dilations) + 2
+    dep, _ = dependence(CausalStack(width, dilations, seed=seed, m=2, d=3, f=torch.relu), T)   # the demo's sizes
+    lags = expected(offsets(width, dilations), T)
+    assert not (dep & ~lags).any()
+    if (width, dilations, seed) == (3, (1, 2), 1000):
+        assert (lags & ~dep).any(), "the pinned counterexample: pairs inside S_L with exactly 0"
+
+
+def test_with_relu_the_union_over_inputs_recovers_S_L() -> None:
+    """The cut pairs move with the input: for the demo's first ReLU draw the pattern at the demo's
+    input misses pairs of S_L, the union over 20 inputs is exactly S_L."""
+    dep = dependence_over_inputs(CausalStack(3, (1, 2), seed=1000, f=torch.relu))
+    lags = expected(offsets(3, (1, 2)))
+    assert (lags & ~dep[0]).any() and (dep.any(axis=0) == lags).all()
+
+
+def test_with_relu_a_unit_above_the_first_layer_can_be_dead_for_every_input() -> None:
+    """As a function of x, too, ReLU can lose dependence on an open set of weights: layer 2 reads
+    ReLU outputs (≥ 0), so with all its kernel entries and biases negative it never turns on, and
+    y ≡ 0 for every input (here 20, of size 100), under any small change of the weights."""
+    g = torch.Generator().manual_seed(1)
+    for trial in range(2):
+        cnn = CausalStack(3, (1, 2), seed=trial, f=torch.relu)
+        (k1, b1, d1), (k2, b2, d2) = cnn.layers
+        cnn.layers = [(k1, b1, d1), (-k2.abs() - 0.1 + 0.05 * torch.rand(k2.shape, generator=g, dtype=k2.dtype),
+                                     -b2.abs() - 0.1, d2)]
+        assert not dependence_over_inputs(cnn, scale=100.0).any()
+
+
+def test_with_relu_the_jacobian_at_one_input_vanishes_on_an_open_set_of_weights() -> None:
+    """At a given input (the demo's) the zeros are not a null set either: with every bias below -5
+    (moderate weights) every unit is off there, and stays off under any small change of the
+    weights: ∂y_t/∂x_k = 0 at that input, for the CNN and for a ReLU RNN (torch.nn.RNN)."""
+    g = torch.Generator().manual_seed(0)
+    for trial in range(2):
+        cnn = CausalStack(3, (1, 2), seed=trial, f=torch.relu)
+        cnn.layers = [(k + 0.05 * torch.randn(k.shape, generator=g, dtype=k.dtype), b - 5.0, d) for k, b, d in cnn.layers]
+        assert not dependence(cnn)[0].any()
+        rnn = torch.nn.RNN(2, 3, nonlinearity="relu", dtype=torch.float64)
+        with torch.no_grad():
+            for p in rnn.parameters():
+                p.copy_(0.5 * torch.randn(p.shape, generator=g, dtype=p.dtype))
+            rnn.bias_ih_l0 -= 5.0
+        assert not dependence(lambda x: rnn(x)[0], 6)[0].any()
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 10_000), T=st.integers(2, 6))
+def test_a_relu_rnn_depends_on_no_future_input(seed: int, T: int) -> None:
+    """With ReLU the RNN's pattern stays inside the lower triangle (causality holds for any f)."""
+    g = torch.Generator().manual_seed(seed)
+    rnn = torch.nn.RNN(2, 3, nonlinearity="relu", dtype=torch.float64)
+    with torch.no_grad():
+        for p in rnn.parameters():
+            p.copy_(0.5 * torch.randn(p.shape, generator=g, dtype=p.dtype))
+    dep, _ = dependence(lambda x: rnn(x)[0], T)
+    assert not (dep & ~expected(None, T)).any()
 
 
 @settings(max_examples=15, deadline=None)
@@ -90,3 +167,43 @@ def test_parameter_counts_of_the_table(width: int, layers: int, m: int, d: int) 
     assert sum(p.numel() for p in torch_rnn.parameters()) == d * m + d * d + 2 * d
     book = sum(p.numel() for p in torch_rnn.parameters() if p is not torch_rnn.bias_hh_l0)
     assert book == d * m + d * d + d
+
+
+NON_NORMAL = [[0.5, 3.0], [0.0, 0.5]]                     # ρ = 0.5, ‖U‖₂ ≈ 3.1
+ISSUE_U = [[0.705, 1.005], [-1.005, -1.305]]              # issue 24: double eigenvalue -0.3, ‖U‖₂ ≈ 2.05
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 10_000), T=st.integers(2, 8), gain=st.sampled_from([0.3, 1.0, 3.0]),
+       x_scale=st.sampled_from([1e-3, 1.0, 10.0]), U=st.sampled_from([None, NON_NORMAL, ISSUE_U]))
+@example(seed=0, T=6, gain=1.0, x_scale=1e-3, U=NON_NORMAL)   # grows before it decays, yet under the bound
+@example(seed=0, T=6, gain=1.0, x_scale=10.0, U=ISSUE_U)      # partial saturation: some f' ≈ 0, others ≈ 1
+def test_input_gain_is_bounded_by_norm_W_times_norm_U_to_the_lag(seed: int, T: int, gain: float, x_scale: float,
+                                                                    U: list | None) -> None:
+    """(K6) with 0 < f' ≤ 1 (tanh): ‖∂h_t/∂x_k‖₂ ≤ ‖W‖₂ ‖U‖₂^{t−k}, for any U (non-normal too), saturated or not."""
+    g = torch.Generator().manual_seed(seed)
+    rnn_ = SimpleRNN(seed=seed % 1000, m=2, d=2)
+    rnn_.W_hh = (torch.tensor(U, dtype=torch.float64) if U is not None
+                 else gain * torch.randn(2, 2, generator=g, dtype=torch.float64))
+    x = x_scale * torch.randn(T, 2, generator=g, dtype=torch.float64)
+    J = torch.autograd.functional.jacobian(rnn_, x)                      # (T, D, T, M)
+    nW, nU = (float(torch.linalg.matrix_norm(a, ord=2)) for a in (rnn_.W_ih, rnn_.W_hh))
+    for t in range(T):
+        for k in range(t + 1):
+            assert float(torch.linalg.matrix_norm(J[t, :, k], ord=2)) <= nW * nU ** (t - k) * (1 + 1e-12) + 1e-300
+
+
+def test_input_gain_can_stay_grow_first_or_explode() -> None:
+    """Above the bound's ‖U‖ < 1 case, with small inputs (f' ≈ 1), (K6) can stay of order one
+    (orthogonal U), grow before it decays (non-normal U, ρ < 1) and grow geometrically (ρ > 1); with
+    inputs of size 1 saturation shrinks it (the orthogonal U's case vanishes); and along the
+    trajectory of a large random U it explodes although tanh keeps the state bounded."""
+    orth = input_gain(rotation(0.7))
+    assert max(abs(v - 1) for v in orth) < 1e-6
+    non_normal = input_gain(torch.tensor(NON_NORMAL, dtype=torch.float64))
+    assert non_normal[1] > 3 * non_normal[0] and non_normal[-1] < 1e-6
+    growing = input_gain(1.1 * rotation(0.7))
+    assert all(b > a for a, b in zip(growing, growing[1:])) and growing[-1] > 40
+    saturated = input_gain(rotation(0.7), scale=1.0)
+    assert saturated[-1] < 1e-9
+    assert chaotic_gain() > CHAOS_ABOVE

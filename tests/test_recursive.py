@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+import torch
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from solutions.recursive import chain, chain_leaves, chain_params, check_tree, tree_forward
@@ -254,6 +255,16 @@ def test_right_branching_chain_is_the_rnn_on_the_reversed_sequence(T: int, D: in
     root = list(tree_forward(_right_chain(T), [*x, h0], W, b).values())[-1]
     reversed_h, _ = rnn_forward(x[::-1, None], h0[None], params)
     np.testing.assert_allclose(root, reversed_h[-1, 0], rtol=0, atol=1e-12)
+    # With the chain's own W = [U | W_in] (chain_params) the root is the reversed RNN with U and
+    # W_in exchanged: neither the forward nor the reversed RNN, for generic weights.
+    root_chain_W = list(tree_forward(_right_chain(T), [*x, h0], *chain_params(params)).values())[-1]
+    exchanged = {**params, "W_ih": params["W_hh"], "W_hh": params["W_ih"]}
+    np.testing.assert_allclose(root_chain_W, rnn_forward(x[::-1, None], h0[None], exchanged)[0][-1, 0],
+                               rtol=0, atol=1e-12)
+    if np.abs(params["W_hh"] - params["W_ih"]).max() > 0.1:
+        forward_h, _ = rnn_forward(x[:, None], h0[None], params)
+        assert np.abs(root_chain_W - forward_h[-1, 0]).max() > 1e-9
+        assert np.abs(root_chain_W - reversed_h[-1, 0]).max() > 1e-9
 
 
 @settings(max_examples=15, deadline=None)
@@ -262,6 +273,7 @@ def test_children_in_the_wrong_order_run_silently_wrong_when_M_equals_D(T: int, 
     """Pitfall "the children in the wrong order": stacking [x_t; h_{t-1}] with W = [U | W_in] and
     M = D raises nothing, and the states are not the RNN's."""
     x, params = _square_case(seed, T, D)
+    assume(np.abs(params["W_hh"] - params["W_ih"]).max() > 0.1)   # generic: U = W_in would make the order irrelevant
     h0 = np.random.default_rng(seed + 2).standard_normal(D)
     W, b = chain_params(params)
     swapped: object = 0
@@ -285,3 +297,86 @@ def test_padding_the_inputs_with_zeros_to_size_D_changes_nothing(T: int, D: int,
     a = tree_forward(chain(T), chain_leaves(h0[0], x[:, 0]), W, b)
     c = tree_forward(chain(T), chain_leaves(h0[0], padded), np.concatenate([W, extra], axis=1), b)
     np.testing.assert_allclose(np.stack(list(a.values())), np.stack(list(c.values())), rtol=0, atol=1e-12)
+
+
+def _chain_states(W: np.ndarray, b: np.ndarray, h0: np.ndarray, x: np.ndarray, f) -> np.ndarray:
+    """(Tr1) on chain(T) for any activation f, written out: the states h_1 … h_T, (T, D)."""
+    h, out = h0, []
+    for x_t in x:
+        h = f(W @ np.concatenate([h, x_t]) + b)
+        out.append(h)
+    return np.stack(out)
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-z))
+
+
+@settings(max_examples=10, deadline=None)
+@given(T=st.integers(1, 6), D=st.integers(1, 3), extra=st.integers(1, 3), seed=st.integers(0, 2**32 - 1))
+def test_widening_the_state_to_M_when_M_is_larger_than_D(T: int, D: int, extra: int, seed: int) -> None:
+    """Pitfall "a node of the wrong size", M > D: widen the state to M with zero rows of W and zero
+    bias for the extra units, started at f(0). They hold f(0) at every node; the columns that read
+    them add W[:, e] f(0): nothing for tanh (whatever those columns hold), a constant for the
+    logistic σ, which b absorbs. The first D units are the RNN's states."""
+    M = D + extra
+    rng = np.random.default_rng(seed)
+    x, h0 = rng.standard_normal((T, M)), rng.standard_normal(D)
+    U, W_in, b = 0.5 * rng.standard_normal((D, D)), 0.5 * rng.standard_normal((D, M)), rng.standard_normal(D)
+    reads_extra = rng.standard_normal((D, extra))                  # the columns that read the extra units
+    for f, f0 in ((np.tanh, 0.0), (_sigmoid, 0.5)):
+        wide = np.zeros((M, 2 * M))
+        wide[:D, :D], wide[:D, D:M], wide[:D, M:] = U, reads_extra, W_in
+        b_wide = np.concatenate([b - reads_extra @ np.full(extra, f0), np.zeros(extra)])  # absorbs W[:, e] f(0)
+        states = _chain_states(wide, b_wide, np.concatenate([h0, np.full(extra, f0)]), x, f)
+        rnn = _chain_states(np.concatenate([U, W_in], axis=1), b, h0, x, f)
+        np.testing.assert_allclose(states[:, :D], rnn, rtol=0, atol=1e-12)
+        assert (states[:, D:] == f0).all()
+        if f0:                                                      # σ without the absorbed constant: wrong
+            b_raw = np.concatenate([b, np.zeros(extra)])
+            raw = _chain_states(wide, b_raw, np.concatenate([h0, np.full(extra, f0)]), x, f)
+            assert np.abs(raw[:, :D] - rnn).max() > 1e-9 or not reads_extra.any()
+
+
+def _tree_states_torch(tree: tuple, leaves: list, W: torch.Tensor, b: torch.Tensor) -> list:
+    """(Tr1) on any tree in torch ops, node by node in post-order (check_tree): autograd through
+    it is backpropagation through structure. Returns the internal nodes' states in post-order."""
+    order, state = check_tree(tree, len(leaves)), {}
+    for node in order:
+        left, right = (leaves[c] if isinstance(c, int) else state[id(c)] for c in node)
+        state[id(node)] = torch.tanh(W @ torch.cat([left, right]) + b)
+    return [state[id(node)] for node in order]
+
+
+@settings(max_examples=10, deadline=None)
+@given(T=st.integers(1, 8), M=st.integers(1, 4), D=st.integers(1, 4), seed=st.integers(0, 2**31 - 1),
+       root_only=st.booleans())
+@example(T=7, M=2, D=3, seed=0, root_only=False)          # referee 3's check
+def test_bpts_on_the_chain_equals_bptt(T: int, M: int, D: int, seed: int, root_only: bool) -> None:
+    """BPTS on chain(T) (autograd through the tree) gives BPTT's gradients (torch.nn.RNN) when the
+    losses sit on the same nodes (L_t on node n_t, or one loss on the root and on h_T):
+    ∂L/∂W = [∂L/∂W_hh  ∂L/∂W_ih], ∂L/∂b = ∂L/∂b_ih = ∂L/∂b_hh, and the same ∂L/∂h_0, ∂L/∂x."""
+    g = torch.Generator().manual_seed(seed)
+    rnn = torch.nn.RNN(M, D, dtype=torch.float64)
+    with torch.no_grad():
+        for p in rnn.parameters():
+            p.copy_(0.5 * torch.randn(p.shape, generator=g, dtype=p.dtype))
+    x = torch.randn(T, M, generator=g, dtype=torch.float64, requires_grad=True)
+    h0 = torch.randn(D, generator=g, dtype=torch.float64, requires_grad=True)
+    a = torch.randn(T, D, generator=g, dtype=torch.float64)         # L = Σ_t L_t, L_t = a_t · sin(h_t)
+    if root_only:
+        a[:-1] = 0
+    h, _ = rnn(x[:, None], h0[None, None])
+    (a * torch.sin(h[:, 0])).sum().backward()
+    W = torch.cat([rnn.weight_hh_l0, rnn.weight_ih_l0], dim=1).detach().requires_grad_()
+    b = (rnn.bias_ih_l0 + rnn.bias_hh_l0).detach().requires_grad_()
+    x2, h02 = x.detach().clone().requires_grad_(), h0.detach().clone().requires_grad_()
+    states = _tree_states_torch(chain(T), [h02, *x2], W, b)
+    (a * torch.sin(torch.stack(states))).sum().backward()
+    close = dict(rtol=0, atol=1e-12)
+    torch.testing.assert_close(W.grad[:, :D], rnn.weight_hh_l0.grad, **close)
+    torch.testing.assert_close(W.grad[:, D:], rnn.weight_ih_l0.grad, **close)
+    torch.testing.assert_close(b.grad, rnn.bias_ih_l0.grad, **close)
+    torch.testing.assert_close(b.grad, rnn.bias_hh_l0.grad, **close)
+    torch.testing.assert_close(h02.grad, h0.grad, **close)
+    torch.testing.assert_close(x2.grad, x.grad, **close)

@@ -16,7 +16,12 @@ import torch
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from solutions.demos.residual_disc import D_PARTIAL, D_PARTIAL_SWAPPED, U_NONNORMAL
+from solutions.experiments.residual_cases import (
+    D_PARTIAL,
+    D_PARTIAL_SWAPPED,
+    U_NONNORMAL,
+)
+from solutions.params import haar_orthogonal
 
 SETTINGS = settings(max_examples=25, deadline=None)
 TOL = 1e-9
@@ -334,6 +339,28 @@ def test_u_times_diag_f_prime_is_right_when_u_commutes_with_it(case, which) -> N
         assert np.abs(wrong - right).max() > 0.01                  # the pinned case: it does not
 
 
+@SETTINGS
+@given(case=matrix_and_fprimes(1, 6))
+@example(case=(U_CX, np.array([FP_CX, FP2_CX])))
+def test_wrong_side_keeps_the_eigenvalues_but_not_the_gradient(case) -> None:
+    """The wrong-side product W = Π(I + U diag(f'_τ)) and the right one R = Π(I + diag(f'_τ) U)
+    satisfy W U = U R for every U ((I + UD)U = U(I + DU)), so for an invertible U, W = U R U⁻¹:
+    the same eigenvalues (same characteristic polynomial) and the same growth rate up to the
+    condition number of U — a spectral-radius check cannot see the mistake — while W ≠ R, so the
+    gradients Wᵀv and Rᵀv differ (the pinned case)."""
+    U, fps = case
+    n = U.shape[0]
+    W, R = np.eye(n), np.eye(n)
+    for fp in fps:
+        W = (np.eye(n) + U * fp[None, :]) @ W
+        R = (np.eye(n) + fp[:, None] * U) @ R
+    scale = max(norm2(W), norm2(R), 1.0) * (1 + norm2(U))
+    np.testing.assert_allclose(W @ U, U @ R, atol=1e-9 * scale)
+    np.testing.assert_allclose(np.poly(W), np.poly(R), atol=1e-8 * scale ** n)
+    if np.array_equal(U, U_CX):
+        assert np.abs(W - R).max() > 0.1                    # the matrices, hence the gradients, differ
+
+
 def wrong_carry_norm(U: np.ndarray, T: int) -> float:
     """‖∂L/∂h_0‖₂ of the pitfall "identity dropped" at small activations (f' = 1):
     carried as ∂L/∂h_{k−1} = Uᵀ ∂L/∂h_k from ∂L/∂h_T = e_1."""
@@ -348,8 +375,6 @@ def wrong_carry_norm(U: np.ndarray, T: int) -> float:
 def test_dropping_the_identity_can_make_gradients_grow(T: int) -> None:
     """With the identity dropped and U = 2Q (Q orthogonal) the carried gradient grows as 2^T, it does
     not vanish; the right carry (I + U)ᵀ grows too, at another rate (so every gradient is wrong)."""
-    from solutions.demos.residual_disc import haar_orthogonal
-
     U = 2 * haar_orthogonal(np.random.default_rng(0), 6)
     assert wrong_carry_norm(U, T) == pytest.approx(2.0 ** T, rel=1e-10)
     d = np.eye(6)[0]

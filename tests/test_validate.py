@@ -7,38 +7,49 @@ from typing import NamedTuple
 import numpy as np
 import pytest
 
-from solutions.validate import Params, Shapes, check_cache, check_inputs, check_int, check_truncate
+from solutions.validate import Params, Shapes, check_cache, check_dh, check_inputs, check_int, check_steps, check_truncate
 
 
-class Inner(NamedTuple):
-    PRODUCER = "tests.inner_forward"
+class Step(NamedTuple):
+    PRODUCER = "tests.step_forward"
+    SHAPES = {"h": ("B", "H")}
     h: np.ndarray
 
 
 class Outer(NamedTuple):
     PRODUCER = "tests.outer_forward"
+    SHAPES = {"x": ("T", "B", "I"), "h": ("T+1", "B", "H"), "gates": ("T", "B", "4H"),
+              "params": {"W": ("4H", "I")}}
     x: np.ndarray
+    h: np.ndarray
+    gates: np.ndarray
     params: Params
-    alpha: float
-    flag: bool
-    steps: list[Inner]
-    extra: np.ndarray | None
+    alpha: float                      # not in SHAPES: not checked
+
+
+class Loop(NamedTuple):
+    PRODUCER = "tests.loop_forward"
+    SHAPES = {}
+    steps: list[Step]
 
 
 def good() -> Outer:
-    return Outer(np.ones(2), {"W": np.ones((2, 2))}, 0.5, True, [Inner(np.ones(3))], None)
+    return Outer(np.ones((3, 2, 4)), np.ones((4, 2, 5)), np.ones((3, 2, 20)), {"W": np.ones((20, 4))}, 0.5)
 
 
-def test_a_well_formed_cache_is_returned_as_is() -> None:
-    c = good()
-    assert check_cache(c, Outer) is c
-    assert check_cache(c._replace(extra=np.zeros(1)), Outer).extra is not None
+def test_a_well_formed_cache_binds_its_sizes_and_dtype() -> None:
+    s = check_cache(good(), Outer)
+    assert s.dims == {"T": 3, "B": 2, "I": 4, "T+1": 4, "H": 5, "4H": 20} and s.dtype == np.float64
+    assert check_cache(good()._replace(alpha="anything"), Outer).dims["H"] == 5
+    with pytest.raises(ValueError, match=r"^dh must have shape \(T, B, H\) with T = 3; got shape \(2, 2, 5\) "
+                                         r"\(T = 2 on axis 0; T = 3 was set by cache\.x\)$"):
+        s.array("dh", np.ones((2, 2, 5)), ("T", "B", "H"))
 
 
 @pytest.mark.parametrize("cache, words", [
     (None, ["cache must be the Outer returned by tests.outer_forward", "got NoneType"]),
     ((1, 2, 3), ["cache must be the Outer", "got tuple"]),
-    (Inner(np.ones(1)), ["cache must be the Outer", "got Inner"]),
+    (Step(np.ones(1)), ["cache must be the Outer", "got Step"]),
 ])
 def test_foreign_cache_names_the_type_and_producer(cache, words) -> None:
     with pytest.raises(ValueError) as err:
@@ -47,22 +58,52 @@ def test_foreign_cache_names_the_type_and_producer(cache, words) -> None:
 
 
 @pytest.mark.parametrize("field, value, want", [
-    ("x", [1.0, 2.0], "a NumPy array"),
-    ("params", {"W": 1.0}, "a dict of NumPy arrays"),
-    ("params", [np.ones(1)], "a dict of NumPy arrays"),
-    ("alpha", "0.5", "a float"),
-    ("alpha", True, "a float"),
-    ("flag", 1, "a bool"),
-    ("steps", [Inner([1.0])], "a list of Inner items"),
-    ("steps", (Inner(np.ones(1)),), "a list of Inner items"),
-    ("extra", 3, "a NumPy array or None"),
+    ("x", [1.0, 2.0], "caches.x must be a NumPy array of shape (T, B, I); got list"),
+    ("x", np.ones((3, 2)), "caches.x must have shape (T, B, I) (3-D); got shape (3, 2) (2-D)"),
+    ("h", np.ones((3, 2, 5)), ("caches.h must have shape (T+1, B, H) with T+1 = 4; got shape (3, 2, 5) "
+                               "(T+1 = 3 on axis 0; T+1 = 4 was set by caches.x (T+1 = T + 1))")),
+    ("gates", np.ones((3, 2, 15)), ("caches.gates must have shape (T, B, 4H) with 4H = 20; got shape (3, 2, 15) "
+                                    "(4H = 15 on axis 2; 4H = 20 was set by caches.h (4H = 4 × H))")),
+    ("gates", np.ones((3, 2, 20), dtype=np.float32), "caches.gates has dtype float32 but the other inputs are float64"),
+    ("params", {"V": np.ones(1)}, "caches.params is missing key 'W' (expected an array of shape (4H, I))"),
+    ("params", [np.ones(1)], "caches.params must be a dict with keys ['W']; got list"),
+    ("params", {"W": np.ones((20, 3))}, "caches.params['W'] must have shape (4H, I) with I = 4"),
 ])
-def test_malformed_cache_names_the_field(field, value, want) -> None:
+def test_a_replaced_field_is_named_with_its_shape(field, value, want) -> None:
     with pytest.raises(ValueError) as err:
         check_cache(good()._replace(**{field: value}), Outer, "caches")
-    msg = str(err.value)
-    assert f"caches is a malformed Outer: caches.{field} must be {want}" in msg, msg
-    assert "tests.outer_forward" in msg
+    assert str(err.value).startswith(want), str(err.value)
+
+
+def test_cache_arrays_are_not_scanned_for_nan() -> None:
+    """The forward made them from checked inputs; the gradient arguments are scanned."""
+    assert check_cache(good()._replace(x=np.full((3, 2, 4), np.nan)), Outer).dims["T"] == 3
+
+
+def test_check_steps_names_the_step() -> None:
+    steps = [Step(np.ones((2, 5))), Step(np.ones((2, 5)))]
+    s = check_steps(Loop(steps), Loop, Step)
+    assert s.dims == {"T": 2, "B": 2, "H": 5}
+    for bad, want in [
+        ([], "cache.steps must be a non-empty list of Step, one per step; got []"),
+        (tuple(steps), "cache.steps must be a non-empty list of Step, one per step; got (Step("),
+        ([steps[0], (1,)], "cache.steps[1] must be the Step returned by tests.step_forward; got tuple"),
+        ([steps[0], Step(np.ones((2, 4)))], "cache.steps[1].h must have shape (B, H) with H = 5"),
+    ]:
+        with pytest.raises(ValueError) as err:
+            check_steps(Loop(bad), Loop, Step)
+        assert str(err.value).startswith(want), str(err.value)
+    with pytest.raises(ValueError, match=r"^cache must be the Loop returned by tests\.loop_forward; got list$"):
+        check_steps(steps, Loop, Step)
+
+
+def test_check_dh_checks_the_final_state_gradients_given() -> None:
+    s = check_cache(good(), Outer)
+    check_dh(s, np.ones((3, 2, 5)), dh_n=None, dc_n=np.ones((2, 5)))
+    with pytest.raises(ValueError, match=r"^dc_n must have shape \(B, H\) with H = 5; got shape \(2, 4\)"):
+        check_dh(s, np.ones((3, 2, 5)), dh_n=np.ones((2, 5)), dc_n=np.ones((2, 4)))
+    with pytest.raises(ValueError, match=r"^dh of shape \(T, B, H\) contains NaN or infinity$"):
+        check_dh(s, np.full((3, 2, 5), np.inf))
 
 
 def test_check_inputs_returns_the_checked_params_only_and_the_sizes() -> None:

@@ -19,12 +19,24 @@ import numpy as np
 from solutions import cell, lstm, sequence
 from solutions.validate import Params, Shapes, check_cache
 
+COURSE_PARAM_SHAPES: dict[str, tuple[str, ...]] = {
+    "Wax": ("n_a", "n_x"),
+    "Waa": ("n_a", "n_a"),
+    "Wya": ("n_y", "n_a"),
+    "ba": ("n_a", "1"),
+    "by": ("n_y", "1"),
+}
+"""The course's parameters and their shapes (``"1"`` is a literal size of one)."""
+_RECURRENT = ("Wax", "Waa", "ba")
+
 
 class CourseCellCache(NamedTuple):
     """The course's step cache ``(a_next, a_prev, xt, parameters)``, by position as in the
     course and by name here; ``a_next`` is the cache's own copy of the returned state."""
 
     PRODUCER = "solutions.course.compat.rnn_cell_forward"
+    SHAPES = {"a_next": ("n_a", "m"), "a_prev": ("n_a", "m"), "xt": ("n_x", "m"),
+              "parameters": {k: COURSE_PARAM_SHAPES[k] for k in _RECURRENT}}
 
     a_next: np.ndarray
     """(n_a, m)."""
@@ -42,21 +54,13 @@ class CourseCaches(NamedTuple):
     (the course keeps a list of per-step caches there instead)."""
 
     PRODUCER = "solutions.course.compat.rnn_forward"
+    SHAPES = {}                        # cache is an RnnCache, checked as such
 
     cache: sequence.RnnCache
     """The row-layout cache of [rnn_forward][solutions.sequence.rnn_forward]."""
     x: np.ndarray
     """(n_x, m, T_x), the course's input."""
 
-COURSE_PARAM_SHAPES: dict[str, tuple[str, ...]] = {
-    "Wax": ("n_a", "n_x"),
-    "Waa": ("n_a", "n_a"),
-    "Wya": ("n_y", "n_a"),
-    "ba": ("n_a", "1"),
-    "by": ("n_y", "1"),
-}
-"""The course's parameters and their shapes (``"1"`` is a literal size of one)."""
-_RECURRENT = ("Wax", "Waa", "ba")
 
 
 def _shapes(dtype: np.dtype | None = None, **dims: int) -> Shapes:
@@ -142,15 +146,9 @@ def rnn_cell_backward(da_next: np.ndarray, cache: tuple) -> dict[str, np.ndarray
     ValueError
         ``da_next`` not shaped like ``a_next``, another dtype, NaN/inf, or a malformed cache.
     """
-    c = check_cache(cache, CourseCellCache)
-    a_next, a_prev, xt, parameters = c.a_next, c.a_prev, c.xt, c.parameters
-    s = _shapes()
-    s.array("cache a_next", a_next, ("n_a", "m"))
-    s.array("cache a_prev", a_prev, ("n_a", "m"))
-    s.array("cache xt", xt, ("n_x", "m"))
-    p = s.params("cache parameters", parameters, {k: COURSE_PARAM_SHAPES[k] for k in _RECURRENT})
-    s.array("da_next", da_next, ("n_a", "m"))
-    g = cell.rnn_cell_backward_unchecked(da_next.T, xt.T, a_prev.T, a_next.T, _row_params(p))
+    check_cache(cache, CourseCellCache, "cache", _shapes()).array("da_next", da_next, ("n_a", "m"))
+    a_next, a_prev, xt, parameters = cache
+    g = cell.rnn_cell_backward_unchecked(da_next.T, xt.T, a_prev.T, a_next.T, _row_params(parameters))
     return {
         "dxt": g["x"].T,
         "da_prev": g["h_prev"].T,
@@ -223,10 +221,10 @@ def rnn_backward(da: np.ndarray, caches: tuple) -> dict[str, np.ndarray]:
         ``da`` not shaped like ``a``, another dtype, NaN/inf, or not the caches of
         [rnn_forward][solutions.course.compat.rnn_forward].
     """
-    cache = check_cache(caches, CourseCaches, "caches").cache
-    T, B, H = cache.h.shape
-    _shapes(cache.h.dtype, n_a=H, m=B, T_x=T).array("da", da, ("n_a", "m", "T_x"))
-    g = sequence.rnn_backward_unchecked(da.transpose(2, 1, 0), cache)
+    check_cache(caches, CourseCaches, "caches")
+    rows = check_cache(caches.cache, sequence.RnnCache, "caches.cache")     # T, B, H of the row layout
+    _shapes(rows.dtype, n_a=rows.dims["H"], m=rows.dims["B"], T_x=rows.dims["T"]).array("da", da, ("n_a", "m", "T_x"))
+    g = sequence.rnn_backward_unchecked(da.transpose(2, 1, 0), caches.cache)
     return {
         "dx": g["x"].transpose(2, 1, 0),
         "da0": g["h0"].T,
@@ -260,6 +258,9 @@ class CourseLSTMCellCache(NamedTuple):
     copies of the returned states."""
 
     PRODUCER = "solutions.course.compat.lstm_cell_forward"
+    SHAPES = {**dict.fromkeys(("a_next", "c_next", "a_prev", "c_prev", "ft", "it", "cct", "ot"), ("n_a", "m")),
+              "xt": ("n_x", "m"),
+              "parameters": {k: COURSE_LSTM_PARAM_SHAPES[k] for k in COURSE_LSTM_PARAM_SHAPES if k[1] in _LSTM_GATES}}
 
     a_next: np.ndarray
     """(n_a, m)."""
@@ -289,18 +290,12 @@ class CourseLSTMCaches(NamedTuple):
     [lstm_forward][solutions.lstm.lstm_forward] (the course keeps a list of step caches there)."""
 
     PRODUCER = "solutions.course.compat.lstm_forward"
+    SHAPES = {}                        # cache is an LSTMCache, checked as such
 
     cache: lstm.LSTMCache
     """The cache of [solutions.lstm.lstm_forward][solutions.lstm.lstm_forward]."""
     x: np.ndarray
     """(n_x, m, T_x), the course's input."""
-
-
-def _check_lstm(s: Shapes, parameters: object, n_a: int, n_x: int) -> Params:
-    """The course's LSTM parameters, checked (``n_a`` and ``n_x`` already known)."""
-    s.dims["n_a+n_x"] = n_a + n_x
-    s.source["n_a+n_x"] = "a_prev and xt (the stacked [a_prev; x_t] has n_a + n_x rows)"
-    return s.params("parameters", parameters, COURSE_LSTM_PARAM_SHAPES)
 
 
 def lstm_row_params(parameters: Params, n_a: int) -> Params:
@@ -383,8 +378,8 @@ def lstm_cell_forward(
     s.array("xt", xt, ("n_x", "m"))
     s.array("a_prev", a_prev, ("n_a", "m"))
     s.array("c_prev", c_prev, ("n_a", "m"))
-    n_a, n_x = a_prev.shape[0], xt.shape[0]
-    p = _check_lstm(s, parameters, n_a, n_x)
+    n_a = a_prev.shape[0]
+    p = s.params("parameters", parameters, COURSE_LSTM_PARAM_SHAPES)
     _, _, cache = lstm.lstm_forward_unchecked(xt.T[None], a_prev.T, c_prev.T, lstm_row_params(p, n_a))
     a_next, c_next = cache.h[0], cache.c[0]          # (n_a, m): the cache's own arrays, by columns
     i, f, g, o = (cache.gates[0, k * n_a:(k + 1) * n_a] for k in range(4))
@@ -415,20 +410,14 @@ def lstm_cell_backward(da_next: np.ndarray, dc_next: np.ndarray, cache: CourseLS
         ``da_next`` or ``dc_next`` not shaped like ``a_next``, another dtype, NaN/inf, or a
         malformed cache.
     """
-    k = check_cache(cache, CourseLSTMCellCache)
-    s = _shapes()
-    for name in ("a_next", "c_next", "a_prev", "c_prev", "ft", "it", "cct", "ot"):
-        s.array(f"cache {name}", getattr(k, name), ("n_a", "m"))
-    s.array("cache xt", k.xt, ("n_x", "m"))
-    n_a, n_x = k.a_prev.shape[0], k.xt.shape[0]
-    s.dims["n_a+n_x"] = n_a + n_x
-    p = s.params("cache parameters", k.parameters, {key: COURSE_LSTM_PARAM_SHAPES[key]
-                                                    for key in COURSE_LSTM_PARAM_SHAPES if key[1] in _LSTM_GATES})
+    s = check_cache(cache, CourseLSTMCellCache, "cache", _shapes())
     s.array("da_next", da_next, ("n_a", "m"))
     s.array("dc_next", dc_next, ("n_a", "m"))
     # solutions.lstm's cache of this step: the forward step again, by the kernel lstm_cell_forward ran
     # (the same bits as the course cache's gates and states)
-    _, _, ours = lstm.lstm_forward_unchecked(k.xt.T[None], k.a_prev.T, k.c_prev.T, lstm_row_params(p, n_a))
+    n_a = s.dims["n_a"]
+    _, _, ours = lstm.lstm_forward_unchecked(cache.xt.T[None], cache.a_prev.T, cache.c_prev.T,
+                                             lstm_row_params(cache.parameters, n_a))
     g = lstm.lstm_backward_unchecked(da_next.T[None], ours, dc_n=dc_next.T)
     return {"dxt": g["x"][0].T, "da_prev": g["h0"].T, "dc_prev": g["c0"].T, **lstm_course_grads(g, n_a)}
 
@@ -468,8 +457,8 @@ def lstm_forward(
     s = _shapes()
     s.array("x", x, ("n_x", "m", "T_x"))
     s.array("a0", a0, ("n_a", "m"))
-    n_a, n_x = a0.shape[0], x.shape[0]
-    p = _check_lstm(s, parameters, n_a, n_x)
+    n_a = a0.shape[0]
+    p = s.params("parameters", parameters, COURSE_LSTM_PARAM_SHAPES)
     h, c, cache = lstm.lstm_forward_unchecked(np.ascontiguousarray(x.transpose(2, 1, 0)), a0.T,
                                               np.zeros_like(a0.T), lstm_row_params(p, n_a))
     y = _softmax_rows(h @ p["Wy"].T + p["by"][:, 0])
@@ -503,14 +492,15 @@ def lstm_backward(da: np.ndarray, caches: CourseLSTMCaches) -> dict[str, np.ndar
         ``da`` of the wrong shape (or more steps than the forward ran), another dtype,
         NaN/inf, or not the caches of [lstm_forward][solutions.course.compat.lstm_forward].
     """
-    cache = check_cache(caches, CourseLSTMCaches, "caches").cache
-    T_x, n_a, m = cache.h.shape
-    s = _shapes(cache.h.dtype, n_a=n_a, m=m)
-    s.array("da", da, ("n_a", "m", "T"))
+    check_cache(caches, CourseLSTMCaches, "caches")
+    rows = check_cache(caches.cache, lstm.LSTMCache, "caches.cache")        # T, B, H of the row layout
+    cache, T_x, n_a, m = caches.cache, rows.dims["T"], rows.dims["H"], rows.dims["B"]
+    _shapes(rows.dtype, n_a=n_a, m=m).array("da", da, ("n_a", "m", "T"))
     T = da.shape[2]
     if T > T_x:
         raise ValueError(f"da must have shape (n_a, m, T) with T <= T_x = {T_x}, the steps lstm_forward ran; "
                          f"got shape {da.shape}")
-    first = cache._replace(x=cache.x[:T], h=cache.h[:T], c=cache.c[:T], gates=cache.gates[:T])
-    g = lstm.lstm_backward_unchecked(da.transpose(2, 1, 0), first)
+    if T < T_x:   # the cache of the first T steps: those steps again, by the kernel lstm_forward ran
+        cache = lstm.lstm_forward_unchecked(cache.x[:T], cache.h0, cache.c0, cache.params)[2]
+    g = lstm.lstm_backward_unchecked(da.transpose(2, 1, 0), cache)
     return {"dx": g["x"].transpose(2, 1, 0), "da0": g["h0"].T, **lstm_course_grads(g, n_a)}

@@ -8,11 +8,11 @@ from functools import partial
 import numpy as np
 from matplotlib.patches import Circle, FancyArrowPatch, Rectangle
 
-from solutions.clipping import clip_grad_norm, clip_grad_value
+from solutions.clipping import clip_grad_norm_, clip_grad_value_
 from solutions.publish.plotting import Style, figure
 from solutions.publish.report import fmt
 
-BOUND = 1.0                                   # κ for by value, τ for by norm
+BOUND = 1.0                                   # κ for by value, g_max for by norm
 GRADS = {"g": (3.0, 0.75), "g′": (-1.25, -2.5)}
 
 
@@ -25,14 +25,14 @@ def _vec(v) -> str:
 
 
 def main() -> dict:
-    print(f"Two 2-D gradients clipped with κ = τ = {BOUND:g} (solutions.clipping, the rules of")
+    print(f"Two 2-D gradients clipped with κ = g_max = {BOUND:g} (solutions.clipping, the rules of")
     print("torch.nn.utils.clip_grad_value_ and clip_grad_norm_); direction = angle to the x-axis.\n")
     print(f"{'':4} {'':16} {'gradient':18} {'direction':>10}")
     arrows = {}
     for name, g in GRADS.items():
         by_value, by_norm = np.array(g), np.array(g)
-        clip_grad_value(by_value, BOUND)
-        clip_grad_norm(by_norm, BOUND)
+        clip_grad_value_(by_value, BOUND)
+        clip_grad_norm_(by_norm, BOUND)
         arrows[name] = (g, tuple(float(f"{a:.6f}") for a in by_value), tuple(float(f"{a:.6f}") for a in by_norm))
         for what, v in (("as computed", g), ("by value", by_value), ("by norm", by_norm)):
             print(f"{name:4} {what:16} {_vec(v):18} {fmt(_angle(v), '.1f'):>9}°")
@@ -61,6 +61,6 @@ def _draw(arrows: dict, s: Style):
                     color=s.c("ink"))
     ax.plot([], [], color=grey, label=s.t("gradient as computed", "原始梯度"))
     ax.plot([], [], color=red, label=s.t(f"by value, κ = {BOUND:g} (dashed square)", f"按值截断，κ = {BOUND:g}（虚线正方形）"))
-    ax.plot([], [], color=blue, label=s.t(f"by norm, τ = {BOUND:g} (dashed circle)", f"按模截断，τ = {BOUND:g}（虚线圆）"))
+    ax.plot([], [], color=blue, label=s.t(f"by norm, g_max = {BOUND:g} (dashed circle)", f"按模截断，g_max = {BOUND:g}（虚线圆）"))
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), fontsize=10)
     return fig

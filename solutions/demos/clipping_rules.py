@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from solutions.clipping import clip_grad_norm, clip_grad_value, total_norm
+from solutions.clipping import clip_grad_norm_, clip_grad_value_, get_total_norm
 from solutions.gradcheck import rel_error
 from solutions.publish.report import claim, fmt, table
 
@@ -15,7 +15,7 @@ Grads = dict[str, np.ndarray]
 # --8<-- [start:others] clip_pascanu, clip_d2l
 def clip_pascanu(grads: Grads, threshold: float) -> None:
     """Pascanu et al. (2013), Algorithm 1: rescale if ‖g‖ ≥ threshold."""
-    norm = total_norm(grads)
+    norm = get_total_norm(grads)
     if norm >= threshold:
         for g in grads.values():
             g *= threshold / norm
@@ -23,14 +23,14 @@ def clip_pascanu(grads: Grads, threshold: float) -> None:
 
 def clip_d2l(grads: Grads, theta: float) -> None:
     """d2l.ai, "Gradient Clipping": rescale if ‖g‖ > θ."""
-    norm = total_norm(grads)
+    norm = get_total_norm(grads)
     if norm > theta:
         for g in grads.values():
             g *= theta / norm
 # --8<-- [end:others]
 
 
-RULES = {"Pascanu (≥)": clip_pascanu, "d2l (>)": clip_d2l, "PyTorch": clip_grad_norm}
+RULES = {"Pascanu (≥)": clip_pascanu, "d2l (>)": clip_d2l, "PyTorch": clip_grad_norm_}
 
 
 def copy(grads: Grads) -> Grads:
@@ -58,12 +58,12 @@ def threshold_table(tau: float, norms: list[float], unit: float) -> tuple[str, f
     rows, worst = [], 0.0
     for norm in norms:
         g = {k: v * (norm / 5.0) for k, v in direction.items()}
-        row = [fmt(total_norm(g) / unit, ".7f")]
+        row = [fmt(get_total_norm(g) / unit, ".7f")]
         for rule in RULES.values():
             out = copy(g)
             rule(out, tau)
             kept = all(np.array_equal(out[k], g[k]) for k in g)
-            row.append(fmt(total_norm(out) / unit, ".7f") + (" kept" if kept else ""))
+            row.append(fmt(get_total_norm(out) / unit, ".7f") + (" kept" if kept else ""))
         row.append(fmt(float(out['b'][0] / g['b'][0]), ".8f"))  # 5 / (10 + 1e-6) = 0.49999995: 8 decimals
         theirs = torch_clip(g, tau)
         worst = max([worst] + [rel_error(out[k], theirs[k]) for k in g])
@@ -77,12 +77,12 @@ def vec(a: np.ndarray, spec: str = "g") -> str:
 
 
 def nonfinite_table() -> str:
-    """Each rule on a gradient whose ``b`` part is NaN, then inf (τ = 1)."""
+    """Each rule on a gradient whose ``b`` part is NaN, then inf (g_max = 1)."""
     rows = []
     for b in (np.nan, np.inf):
         for name, rule in RULES.items():
             g = {"W": np.array([3.0, 4.0]), "b": np.array([b])}
-            norm = total_norm(g)
+            norm = get_total_norm(g)
             with np.errstate(invalid="ignore"):  # 0 · inf = NaN, on purpose
                 rule(g, 1.0)
             first = name == next(iter(RULES))
@@ -92,44 +92,44 @@ def nonfinite_table() -> str:
 
 
 def cosine(a: Grads, b: Grads) -> float:
-    return sum(float((a[k] * b[k]).sum()) for k in a) / (total_norm(a) * total_norm(b))
+    return sum(float((a[k] * b[k]).sum()) for k in a) / (get_total_norm(a) * get_total_norm(b))
 
 
 def per_parameter(grads: Grads, max_norm: float) -> None:
     """Each array clipped to ``max_norm`` on its own (not PyTorch's rule)."""
     for g in grads.values():
-        clip_grad_norm([g], max_norm)
+        clip_grad_norm_([g], max_norm)
 
 
 def scope_table() -> str:
     """The global norm (PyTorch), each parameter's own norm, and clipping by value, at 1."""
     g0 = {"W": np.array([6.0, 8.0]), "b": np.array([0.3, 0.4])}
-    rules = {"none": lambda g, c: None, "global norm": clip_grad_norm,
-             "per parameter": per_parameter, "by value": clip_grad_value}
+    rules = {"none": lambda g, c: None, "global norm": clip_grad_norm_,
+             "per parameter": per_parameter, "by value": clip_grad_value_}
     rows = []
     for name, rule in rules.items():
         g = copy(g0)
         rule(g, 1.0)
-        share = total_norm([g["b"]]) ** 2 / total_norm(g) ** 2
-        rows.append([name, vec(g["W"], ".2f"), vec(g["b"], ".2f"), fmt(total_norm(g), ".4f"),
+        share = get_total_norm([g["b"]]) ** 2 / get_total_norm(g) ** 2
+        rows.append([name, vec(g["W"], ".2f"), vec(g["b"], ".2f"), fmt(get_total_norm(g), ".4f"),
                      fmt(share, ".1%"), fmt(cosine(g, g0), ".4f")])
     return table(["clipped to 1", "g_W", "g_b", "‖g‖", "b's share", "cos"], rows)
 
 
 def main() -> None:
-    print("1. Norm rules at the threshold τ = 5. One gradient, g_W = [[3, 0], [0, 0]],\n"
+    print("1. Norm rules at the threshold g_max = 5. One gradient, g_W = [[3, 0], [0, 0]],\n"
           "   g_b = [4], scaled to each norm; each rule's ‖g‖ after clipping.\n")
     text, worst_5 = threshold_table(5.0, [4.999999, 4.9999995, 5.0, 5.000001, 10.0], 1.0)
     print(text)
-    print("\n   The same at τ = 1e-6, norms in units of 1e-6: PyTorch's +1e-6 is absolute.\n")
+    print("\n   The same at g_max = 1e-6, norms in units of 1e-6: PyTorch's +1e-6 is absolute.\n")
     text, worst_small = threshold_table(1e-6, [0.5e-6, 1e-6, 1e-5], 1e-6)
     print(text)
-    print("\n   PyTorch column: solutions.clipping.clip_grad_norm; against\n"
+    print("\n   PyTorch column: solutions.clipping.clip_grad_norm_; against\n"
           f"   torch.nn.utils.clip_grad_norm_ on every row: relative error {claim(max(worst_5, worst_small), 1e-12, what='vs torch')}")
-    print("\n2. A NaN or an infinity in g_b, with g_W = [3, 4] and τ = 1.\n")
+    print("\n2. A NaN or an infinity in g_b, with g_W = [3, 4] and g_max = 1.\n")
     print(nonfinite_table())
     try:
-        clip_grad_norm({"W": np.array([3.0, 4.0]), "b": np.array([np.nan])}, 1.0, error_if_nonfinite=True)
+        clip_grad_norm_({"W": np.array([3.0, 4.0]), "b": np.array([np.nan])}, 1.0, error_if_nonfinite=True)
     except RuntimeError as e:
         print(f"\n   PyTorch with error_if_nonfinite=True: RuntimeError,\n   {str(e).split(',')[0]!r}")
     print("\n3. g₀ = (g_W = [6, 8], g_b = [0.3, 0.4]), clipped to 1 three ways;\n"

@@ -24,6 +24,7 @@ from solutions.sequence import bptt
 
 K, T, B, H, DELAY = 4, 40, 16, 16, 3    # tokens, steps per sequence, batch, hidden units, recall delay
 U_SCALE = 1.5                            # U = 1.5 × an orthogonal matrix: every singular value is 1.5
+CONTROL = 0.5                            # part 4: U = 0.5 × orthogonal, every singular value below 1
 LR, STEPS = 0.1, 80                      # plain SGD
 SWEEP = (0.03, 0.1, 0.3)                 # part 3: learning rates, each on the first SWEEP_N seeds
 SWEEP_N = 6
@@ -57,23 +58,22 @@ def recall_batches(seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
     return out
 
 
-def init_params(seed: int = 1) -> dict[str, np.ndarray]:
-    """``U = U_SCALE · Q`` (Q orthogonal), ``W ~ N(0, 1/K)``, ``V ~ N(0, 0.01)``, zero biases; float64."""
+def init_params(seed: int = 1, u_scale: float = U_SCALE) -> dict[str, np.ndarray]:
+    """``U = u_scale · Q`` (Q orthogonal), ``W ~ N(0, 1/K)``, ``V ~ N(0, 0.01)``, zero biases; float64."""
     rng = np.random.default_rng(seed)
     q, _ = np.linalg.qr(rng.standard_normal((H, H)))
-    return {"W_ih": rng.standard_normal((H, K)) / np.sqrt(K), "W_hh": U_SCALE * q,
+    return {"W_ih": rng.standard_normal((H, K)) / np.sqrt(K), "W_hh": u_scale * q,
             "b_ih": np.zeros(H), "b_hh": np.zeros(H), "V": 0.1 * rng.standard_normal((K, H)), "c": np.zeros(K)}
 
 
 def train(mode: str, seed: int, max_norm: float = MAX_NORM, perturb: float = 0.0,
-          lr: float = LR) -> tuple[np.ndarray, np.ndarray]:
+          lr: float = LR, u_scale: float = U_SCALE) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """SGD with BPTT gradients, clipped as ``mode`` says ("none", "value" or "norm").
 
-    Without clipping the run stops at its first spike (‖g‖ > SPIKE × ‖g‖ at step 1): what
-    follows is chaotic (one rounding difference in the spike's step changes every later
-    number), so it is neither computed nor shown. A clipped run stops if its loss per time
-    step passes ``LOSS_MAX`` or its gradient is not finite. ``perturb`` multiplies the initial
-    ``W`` by ``1 + perturb`` (to measure how sensitive the run is); ``lr`` is the learning rate η.
+    Every run, clipped or not, stops only if its loss per time step passes ``LOSS_MAX`` or its
+    gradient norm is not finite (the same rule for every mode). ``perturb`` multiplies the
+    initial ``W`` by ``1 + perturb`` (to measure how sensitive the run is); ``lr`` is the
+    learning rate η; ``u_scale`` the singular values of the initial ``U``.
 
     Returns
     -------
@@ -81,11 +81,13 @@ def train(mode: str, seed: int, max_norm: float = MAX_NORM, perturb: float = 0.0
         The loss per time step, ``L / T``, before each update; NaN after a stop.
     norms : ndarray of shape (STEPS,)
         ``‖g‖₂`` of all parameter gradients before clipping; NaN after a stop.
+    moves : ndarray of shape (STEPS,)
+        The length of each update, ``η ‖g‖₂`` after clipping; NaN after a stop.
     """
-    params = init_params(1000 + seed)
+    params = init_params(1000 + seed, u_scale)
     params["W_ih"] *= 1.0 + perturb
     h0 = np.zeros((B, H))
-    losses, norms = np.full(STEPS, np.nan), np.full(STEPS, np.nan)
+    losses, norms, moves = np.full(STEPS, np.nan), np.full(STEPS, np.nan), np.full(STEPS, np.nan)
     for step, (x, y) in enumerate(recall_batches(seed)):
         # --8<-- [start:loop] train
         loss, grads = bptt(x, y, h0, params)              # L and ∂L/∂θ by BPTT
@@ -101,13 +103,23 @@ def train(mode: str, seed: int, max_norm: float = MAX_NORM, perturb: float = 0.0
         for k in PARAM_KEYS:
             params[k] -= lr * g[k]                        # θ ← θ − η g
         # --8<-- [end:loop]
-        losses[step], norms[step] = loss / T, norm
-        if mode == "none" and norm > SPIKE * norms[0]:    # the spike: stop before what follows
-            break
+        losses[step], norms[step], moves[step] = loss / T, norm, lr * get_total_norm(g)
         if loss / T > LOSS_MAX:
             break
     print(f"clipping-train: {mode} seed {seed} done", file=sys.stderr)
-    return losses, norms
+    return losses, norms, moves
+
+
+def first_spike(norms: np.ndarray) -> int:
+    """The first step (1-based) whose ‖g‖ exceeds ``SPIKE`` × its step-1 value; 0 if none."""
+    over = norms > SPIKE * norms[0]
+    return int(np.argmax(over)) + 1 if over.any() else 0
+
+
+def count_class(lo: int, hi: int, n: int) -> str:
+    """A count known only to lie in ``[lo, hi]`` (run and twin of chaotic training): ``"0/n"``
+    or ``"n/n"`` when it is sure, else ``"some"`` (finer counts differ between CPUs)."""
+    return f"0/{n}" if hi == 0 else f"{n}/{n}" if lo == n else "some"
 
 
 def f(x: float, spec: str) -> str:
@@ -127,109 +139,151 @@ def medians(runs: list[tuple[np.ndarray, np.ndarray]], which: int) -> np.ndarray
     return np.array([np.median(a[live[:, s], s]) if live[:, s].any() else np.nan for s in range(STEPS)])
 
 
+def chaos_summary(runs: list, twins: list) -> dict[str, str]:
+    """Counts that survive chaos, over the runs and their twins (initial W × (1 + PERTURB)):
+    spiked, diverged, and below chance at the last step (a run within CHAOS_MARGIN of ln K
+    counting on either side); the median L/T at the last step and the median update length
+    ``‖Δθ‖`` only when no twin moved them by more than 10 × SENSITIVE (else "?")."""
+    n = len(runs)
+    chance = math.log(K)
+    last = [np.array([r[0][-1] for r in rs]) for rs in (runs, twins)]
+    moves = [np.array([np.nanmedian(r[2]) for r in rs]) for rs in (runs, twins)]
+    spiked = [sum(first_spike(r[1]) > 0 for r in rs) for rs in (runs, twins)]
+    div = [int(np.isnan(x).sum()) for x in last]
+    below_lo = min(int((x < chance * (1 - CHAOS_MARGIN)).sum()) for x in last)
+    below_hi = max(int((x < chance * (1 + CHAOS_MARGIN)).sum()) for x in last)
+    ok = ~np.isnan(last[0])
+    chaotic = not np.array_equal(ok, ~np.isnan(last[1])) or bool(
+        np.any(np.abs(last[1][ok] - last[0][ok]) > 10 * SENSITIVE * np.abs(last[0][ok]))
+        or np.any(np.abs(moves[1] - moves[0]) > 10 * SENSITIVE * np.abs(moves[0])))
+    out = {"spiked": count_class(min(spiked), max(spiked), n), "diverged": count_class(min(div), max(div), n),
+           "below": count_class(below_lo, below_hi, n)}
+    if chaotic:
+        out.update({"final": "?", "move": "?"})
+    else:
+        out.update({"spiked": f"{spiked[0]}/{n}", "diverged": f"{div[0]}/{n}",
+                    "below": f"{count_below('sweep', last[0][ok], chance)}/{n}",
+                    "final": f(np.median(last[0][ok]), ".3f") if ok.any() else "—",
+                    "move": f(np.median(moves[0]), ".3g")})
+    return out
+
+
 def main() -> Result:
     n = len(SEEDS)
     print(f"Task: output the token seen {DELAY} steps earlier ({K} tokens, T = {T}, batch {B},\n"
           f"  a fresh batch each step).\nModel: tanh RNN, H = {H}, U = {U_SCALE} × orthogonal\n"
-          f"  (all singular values {U_SCALE} > 1/γ = 1); plain SGD, η = {LR}, {STEPS} steps.\n"
+          f"  (all singular values {U_SCALE} > 1/γ_f = 1); plain SGD, η = {LR}, {STEPS} steps.\n"
           f"{n} runs per mode (seeds {SEEDS[0]}-{SEEDS[-1]}: initial weights and batches); a mode's runs\n"
-          "  start from the same weights and see the same batches as the other modes' runs.\n")
+          "  start from the same weights and see the same batches as the other modes' runs.\n"
+          f"Every run, clipped or not, stops only if its loss per time step passes 10 ln {K}\n"
+          "  or its gradient norm is not finite (counted as diverged).\n")
 
     # 1. Without clipping: when does ‖g‖ first jump, and what is a normal ‖g‖ before that?
     none = [train("none", s) for s in SEEDS]
-    spike = np.array([int(np.argmax(nm > SPIKE * nm[0])) + 1 if (nm > SPIKE * nm[0]).any() else 0
-                      for _, nm in none])
+    none_twin = [train("none", s, perturb=PERTURB) for s in SEEDS]
+    spike = np.array([first_spike(r[1]) for r in none])
     hit = spike > 0
-    g1 = np.array([nm[0] for _, nm in none])
+    g1 = np.array([r[1][0] for r in none])
     calm = int(spike[hit].min()) - 1 if hit.any() else STEPS   # steps before any run's spike
-    tau_obs = float(np.median(np.array([nm[:calm] for _, nm in none])))
+    tau_obs = float(np.median(np.array([r[1][:calm] for r in none])))
+    after = chaos_summary(none, none_twin)
     values = {
         "n": str(n), "spiked": f"{int(hit.sum())}/{n}",
         "spike-median": f"{np.median(spike[hit]):g}",        # integers: exact
         "g1": f(np.median(g1), ".3g"), "tau-obs": f(tau_obs, ".3g"), "calm": str(calm),
-        "chance": fmt(math.log(K), ".3f"),
+        "chance": fmt(math.log(K), ".3f"), "move1": f(LR * np.median(g1), ".3g"), "steps": str(STEPS), "perturb": f"{PERTURB:g}",
+        "none-diverged": after["diverged"], "none-below": after["below"],
     }
-    print(f"1. No clipping: ‖g‖ first exceeds {SPIKE:g} × its step-1 value in {values['spiked']} runs,\n"
-          f"   at step {values['spike-median']} (median over runs); median ‖g‖ at step 1: {values['g1']}.\n"
-          f"   Each run stops at its spike: the step it would take is {LR} × that gradient, and\n"
-          f"   what follows is chaotic. Only steps 1-{calm}, before any run's spike, are used\n"
-          f"   below, so that no number depends on what happens near a spike.\n"
-          f"   Threshold from the observed norms (Pascanu et al.): the median ‖g‖ of all runs\n"
-          f"   over steps 1-{calm}: τ = {values['tau-obs']}.\n")
+    print(f"1. No clipping: ‖g‖ first exceeds {SPIKE:g} × its step-1 value (a spike) in {values['spiked']} runs,\n"
+          f"   at step {values['spike-median']} (median over runs); median ‖g‖ at step 1: {values['g1']}, so the\n"
+          f"   first update is η ‖g‖ = {values['move1']} long. What follows a spike is chaotic (a twin run,\n"
+          f"   initial W × (1 + {PERTURB:g}), ends elsewhere): only counts are printed for it.\n"
+          f"   Continued to step {STEPS}: diverged {after['diverged']}; below chance (ln {K}) at step {STEPS}: {after['below']}.\n"
+          f"   Only steps 1-{calm}, before any run's spike, give the threshold from the observed norms\n"
+          f"   (Pascanu et al.): the median ‖g‖ of all runs over steps 1-{calm}: g_max = {values['tau-obs']}.\n")
 
-    # 2. Clipped: by value, by norm with τ = 1, by norm with the observed τ.
+    # 2. Clipped: by value, by norm with g_max = 1, by norm with the observed g_max.
     modes = {"value": (f"by value, κ = {CLIP_VALUE}", lambda s: train("value", s)),
-             "norm": (f"by norm, τ = {MAX_NORM:g}", lambda s: train("norm", s)),
-             "observed": (f"by norm, τ = {values['tau-obs']}", lambda s: train("norm", s, tau_obs))}
+             "norm": (f"by norm, g_max = {MAX_NORM:g}", lambda s: train("norm", s)),
+             "observed": (f"by norm, g_max = {values['tau-obs']}", lambda s: train("norm", s, tau_obs))}
     runs = {m: [run(s) for s in SEEDS] for m, (_, run) in modes.items()}
     taus = {"value": None, "norm": MAX_NORM, "observed": tau_obs}
     for m in CHAOTIC:                                     # measure that the mode is chaotic
         again = [train("norm", seed, tau_obs, PERTURB)[0][-1] for seed in SEEDS]
         require_chaotic(m, [r[0][-1] for r in runs[m]], again)
-    rows = []
+    rows = [["none", values["spiked"], after["diverged"], f(np.median([r[0][0] for r in none]), ".3f")]
+            + ["?"] * (len(SHOWN) - 2) + [f"{after['below']} < ln {K}", "?", "—", "?"]]
     chance = math.log(K)
     for m, (label, _) in modes.items():
         losses = np.array([r[0] for r in runs[m]])
         norms = np.array([r[1] for r in runs[m]])
         ok = ~np.isnan(losses[:, -1])
         stopped = f"{int((~ok).sum())}/{n}"
+        spiked = f"{sum(first_spike(r[1]) > 0 for r in runs[m])}/{n}"
         if m in CHAOTIC:                                  # only a count, far from its bin edge
             values[f"{m}-below"] = f"{count_below(m, losses[ok, -1], chance)}/{int(ok.sum())}"
             values[f"{m}-diverged"] = stopped
-            rows.append([label, stopped] + ["?"] * (len(SHOWN) - 1)
-                        + [f"{values[f'{m}-below']} < ln {K}", "?", "?"])
+            rows.append([label, "?", stopped] + ["?"] * (len(SHOWN) - 1)
+                        + [f"{values[f'{m}-below']} < ln {K}", "?", "?", "?"])
             continue
         clipped = f(np.mean(norms[ok] > taus[m]), ".0%") if taus[m] is not None else "—"
-        row = [label, stopped] + [f(np.median(losses[ok, s - 1]), ".3f") for s in SHOWN] + [
-            f(np.median(np.nanmax(norms[ok], axis=1)), ".3g"), clipped]
+        move = f(np.median([np.nanmedian(r[2]) for r in runs[m]]), ".3g")
+        row = [label, spiked, stopped] + [f(np.median(losses[ok, s - 1]), ".3f") for s in SHOWN] + [
+            f(np.median(np.nanmax(norms[ok], axis=1)), ".3g"), clipped, move]
         rows.append(row)
-        values.update({f"{m}-diverged": row[1], f"{m}-final": row[2 + len(SHOWN) - 1],
-                       f"{m}-maxnorm": row[-2], f"{m}-clipped": row[-1]})
-    print("2. Clipped runs: loss per time step, median over the runs (none diverged if 0/N).")
-    print(table(["clipping", "diverged"] + [f"L/T @{s}" for s in SHOWN] + ["max ‖g‖", "steps clipped"], rows))
-    print(f"max ‖g‖: each run's largest ‖g‖ before clipping, median over runs. steps clipped:\n"
-          f"  share of all steps of all runs with ‖g‖ > τ (by value: every step has some\n"
-          f"  entry above κ, so the share says nothing).\n"
-          f"?: with τ = {values['tau-obs']} the clipped step η τ is large and training is chaotic: rerun\n"
-          f"  with the initial W multiplied by 1 + {PERTURB:g}, some run's loss at step {STEPS} changes\n"
-          f"  by more than {10 * SENSITIVE:g} (relative), so its digits differ between CPUs. Only the\n"
-          f"  number of runs whose loss per time step at step {STEPS} is below chance is shown\n"
-          f"  (none within {CHAOS_MARGIN:.0%} of it).")
+        values.update({f"{m}-spiked": spiked, f"{m}-diverged": stopped, f"{m}-final": row[3 + len(SHOWN) - 1],
+                       f"{m}-maxnorm": row[-3], f"{m}-clipped": row[-2], f"{m}-move": move})
+    print("2. Every mode at η = 0.1: loss per time step, median over the runs (? where chaotic).")
+    print(table(["clipping", "spiked", "diverged"] + [f"L/T @{s}" for s in SHOWN]
+                + ["max ‖g‖", "steps clipped", "‖Δθ‖"], rows))
+    print(f"spiked: runs whose ‖g‖ (before clipping) passed {SPIKE:g} × its step-1 value. max ‖g‖: each\n"
+          f"  run's largest ‖g‖ before clipping, median over runs. steps clipped: share of all\n"
+          f"  steps of all runs with ‖g‖ > g_max (by value: every step has some entry above κ, so\n"
+          f"  the share says nothing). ‖Δθ‖: the length of an update, η ‖g‖ after clipping,\n"
+          f"  median over a run's steps, then over runs.\n"
+          f"?: chaotic training: rerun with the initial W multiplied by 1 + {PERTURB:g}, some run's\n"
+          f"  loss at step {STEPS} changes by more than {10 * SENSITIVE:g} (relative), so its digits differ\n"
+          f"  between CPUs. Only counts are shown: of runs below chance at step {STEPS} (none within\n"
+          f"  {CHAOS_MARGIN:.0%} of it), or 0/N, N/N or 'some' where the run and its twin disagree.")
 
     # 3. The learning rate: the same three rules at other η, on the first SWEEP_N seeds.
     sweep_rows = []
+    names = {"none": "none", "value": f"by value, κ = {CLIP_VALUE}", "norm": f"by norm, g_max = {MAX_NORM:g}"}
     values.update({"sweep-lrs": ", ".join(f"{lr:g}" for lr in SWEEP), "sweep-n": str(SWEEP_N)})
     for lr in SWEEP:
         seeds = SEEDS[:SWEEP_N]
-        first, twin = {}, {}
         for m in ("none", "value", "norm"):
-            first[m] = (none if m == "none" else runs[m])[:SWEEP_N] if lr == LR else [train(m, s, lr=lr) for s in seeds]
-            twin[m] = first[m] if lr == LR else [train(m, s, lr=lr, perturb=PERTURB) for s in seeds]  # chaos test
-        spiked = sum(bool((nm > SPIKE * nm[0]).any()) for _, nm in first["none"])
-        row = [f"{lr:g}", f"{spiked}/{SWEEP_N}"]
-        for m in ("none", "value", "norm"):
-            last, again = (np.array([r[0][-1] for r in rs]) for rs in (first[m], twin[m]))
-            ok = ~np.isnan(last)
-            if m != "none":
-                row.append(f"{int((~ok).sum())}/{SWEEP_N}")
-            chaotic = not np.array_equal(ok, ~np.isnan(again)) or bool(
-                np.any(np.abs(again[ok] - last[ok]) > 10 * SENSITIVE * np.abs(last[ok])))
-            row.append("—" if not ok.any() else "?" if chaotic else f(np.median(last[ok]), ".3f"))
-        sweep_rows.append(row)
-    print(f"\n3. The learning rate: η = {', '.join(f'{lr:g}' for lr in SWEEP)}, seeds {SEEDS[0]}-{SEEDS[SWEEP_N - 1]}. spiked: unclipped\n"
-          f"   runs whose ‖g‖ passes {SPIKE:g} × its step-1 value within {STEPS} steps (each stops there);\n"
-          f"   L/T @{STEPS}: loss per time step at step {STEPS}, median over the runs still going\n"
-          f"   (— : none is; ?: chaotic — a twin run with W × (1 + {PERTURB:g}) moves it by more than\n"
-          f"   {10 * SENSITIVE:g}, relative, or stops at another step; at η = {LR:g} these are the runs of\n"
-          f"   sections 1 and 2).")
-    print(table(["η", "no clipping: spiked", f"L/T @{STEPS}", "by value: diverged", f"L/T @{STEPS}", f"by norm τ = {MAX_NORM:g}: diverged",
-                 f"L/T @{STEPS}"], sweep_rows))
-    for row in sweep_rows:
-        values.update({f"sweep-{row[0]}-{k}": v for k, v in zip(("spiked", "none-final", "value-diverged",
-                                                                "value-final", "norm-diverged", "norm-final"), row[1:])})
+            if lr == LR:
+                first = (none if m == "none" else runs[m])[:SWEEP_N]
+                twin = none_twin[:SWEEP_N] if m == "none" else first      # clipped at η = LR: section 2
+            else:
+                first = [train(m, s, lr=lr) for s in seeds]
+                twin = [train(m, s, lr=lr, perturb=PERTURB) for s in seeds]   # chaos test
+            st = chaos_summary(first, twin)
+            final = st["final"] if st["final"] != "?" else f"{st['below']} < ln {K}"
+            sweep_rows.append([f"{lr:g}", names[m], st["spiked"], st["diverged"], final, st["move"]])
+            values.update({f"sweep-{lr:g}-{m}-{k}": v for k, v in st.items()})
+            values[f"sweep-{lr:g}-{m}-final"] = final
+        values[f"sweep-{lr:g}-spiked"] = values[f"sweep-{lr:g}-none-spiked"]
+    print(f"\n3. The learning rate: η = {', '.join(f'{lr:g}' for lr in SWEEP)}, seeds {SEEDS[0]}-{SEEDS[SWEEP_N - 1]}, every run to step\n"
+          f"   {STEPS} unless it diverges. L/T @{STEPS}: loss per time step at step {STEPS}, median over the runs\n"
+          f"   still going (— : none is; where a twin run with W × (1 + {PERTURB:g}) moves it by more than\n"
+          f"   {10 * SENSITIVE:g}, relative, or stops at another step: the count of runs below chance instead).\n"
+          f"   ‖Δθ‖: median update length, as in section 2; at η = {LR:g} these are section 2's runs.")
+    print(table(["η", "clipping", "spiked", "diverged", f"L/T @{STEPS}", "‖Δθ‖"], sweep_rows))
+
+    # 4. A control: the same unclipped training from U = CONTROL × Q, every singular value below 1.
+    control = [train("none", s, u_scale=CONTROL) for s in SEEDS]
+    cspike = np.array([first_spike(r[1]) for r in control])
+    values.update({"control-scale": f"{CONTROL:g}", "control-spiked": f"{int((cspike > 0).sum())}/{n}",
+                   "control-step": f"{np.median(cspike[cspike > 0]):g}" if (cspike > 0).any() else "—"})
+    print(f"\n4. Control: no clipping, η = {LR}, from U = {CONTROL:g} × orthogonal (every singular value\n"
+          f"   {CONTROL:g} < 1, so every long-range product starts below {CONTROL:g}^(t-k)), seeds {SEEDS[0]}-{SEEDS[-1]}:\n"
+          f"   ‖g‖ first exceeds {SPIKE:g} × its step-1 value in {values['control-spiked']} runs, at step\n"
+          f"   {values['control-step']} (median): the spike comes with training, not from σ_max(U) > 1 at the start.")
 
     curves = {}  # mode -> (median loss, median norm) as plotted; "none" only for its calm steps
-    for m, rs in [("none", none), *runs.items()]:
+    for m, rs in [("none", none), *runs.items()]:          # "none": its steps before any spike only
         if m in CHAOTIC:
             continue                                       # no curve of it is the same on every CPU
         shown = slice(0, calm) if m == "none" else slice(None)
@@ -244,8 +298,8 @@ def _draw(curves: dict, lines: dict, s: Style):
     fig, (ax_loss, ax_norm) = figure(2, 1, height=7.4, sharex=True)
     names = {"none": s.t(f"no clipping (steps 1-{lines['calm']})", f"不截断（第 1-{lines['calm']} 步）"),
              "value": s.t(f"by value, κ = {CLIP_VALUE}", f"按值，κ = {CLIP_VALUE}"),
-             "norm": s.t(f"by norm, τ = {MAX_NORM:g}", f"按模，τ = {MAX_NORM:g}"),
-             "observed": s.t(f"by norm, τ = {lines['tau_obs']}", f"按模，τ = {lines['tau_obs']}")}
+             "norm": s.t(f"by norm, g_max = {MAX_NORM:g}", f"按模，g_max = {MAX_NORM:g}"),
+             "observed": s.t(f"by norm, g_max = {lines['tau_obs']}", f"按模，g_max = {lines['tau_obs']}")}
     for m, (loss, norm) in curves.items():
         steps = np.arange(1, len(loss) + 1)
         ax_loss.plot(steps, loss, color=s.c(COLORS[m]), lw=1.4, label=names[m])
@@ -264,8 +318,8 @@ def _draw(curves: dict, lines: dict, s: Style):
     ax_loss.set_ylabel(s.t("loss per time step", "每步损失"))
     ax_norm.set_ylabel(s.t("‖g‖₂ before clipping", "截断前的 ‖g‖₂"))
     ax_loss.set_title(s.t("medians over runs", "各次运行的中位数"), fontsize=11)
-    ax_norm.set_title(s.t(f"dashed: τ = {MAX_NORM:g}, {lines['tau_obs']}; dotted: {SPIKE:g} × median ‖g₁‖",
-                          f"虚线：τ = {MAX_NORM:g}、{lines['tau_obs']}；点线：{SPIKE:g} × ‖g₁‖ 中位数"),
+    ax_norm.set_title(s.t(f"dashed: g_max = {MAX_NORM:g}, {lines['tau_obs']}; dotted: {SPIKE:g} × median ‖g₁‖",
+                          f"虚线：g_max = {MAX_NORM:g}、{lines['tau_obs']}；点线：{SPIKE:g} × ‖g₁‖ 中位数"),
                       fontsize=10)
     fig.legend(loc="outside lower center", ncols=2, fontsize=10)
     return fig

@@ -6,130 +6,57 @@ from functools import partial
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from matplotlib.patches import Rectangle
 
+from solutions.experiments.receptive_field import (
+    CHAOS_ABOVE,
+    CHAOS_D,
+    CHAOS_GAIN,
+    CHAOS_T,
+    CNN_DILATIONS,
+    LAGS,
+    TINY,
+    WIDTH,
+    CausalStack,
+    D,
+    M,
+    SimpleRNN,
+    T,
+    chaotic_gain,
+    dependence,
+    dependence_over_inputs,
+    expected,
+    input_gain,
+    offsets,
+    rotation,
+    span,
+    stream,
+)
 from solutions.publish.plotting import MATH_PT, Style, figure
-from solutions.publish.report import Result, table
-from solutions.torch_ops import rnn
+from solutions.publish.report import Result, count_below, fmt, table
 
-T, M, D = 10, 2, 3          # steps, input size, hidden (= output) size
-WIDTH = 3                   # window (kernel size) w of every layer: a layer reads w steps of the one below
 TDNN_DELAYS = (1, 1)        # the book's TDNN: delays at every layer, two layers (dilation 1)
-CNN_DILATIONS = (1, 2)      # a dilated causal CNN: the second layer reads every 2nd step
 HOLES_W, HOLES_DILATIONS, HOLES_T = 2, (1, 4), 14   # d_2 = 4 > r_1 = 2: a field with holes
-SCALE = 0.5                 # moderate weights: tanh far from saturation, no tiny gradients
 T_OTHER = 16                # a second length, to show that the same weights run on it
 FLOOR = 1e-6                # every dependent gradient is at least this large
+RELU_DRAWS = 10             # random weight draws of the CNN with ReLU in place of tanh
+RELU_INPUTS = 20            # inputs per draw: the demo's one and others (ReLU's pattern depends on the input)
+T_LONG, CUT = 40, 1e-8      # the RNN at a longer length, read with a tolerance abs(J) > CUT
+ANGLE = 0.7                 # the rotation of the 2 x 2 examples
 
 
-def _weights(seed: int, *shape: int) -> torch.Tensor:
-    g = torch.Generator().manual_seed(seed)
-    return SCALE * torch.randn(*shape, generator=g, dtype=torch.float64)
-
-
-# --8<-- [start:models] causal_conv, CausalStack, SimpleRNN
-def causal_conv(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor, dilation: int = 1) -> torch.Tensor:
-    """One causal layer of (K2): out_t = Σ_j w[:, :, w-1-j] x_{t-j·d} + b, zeros before x_1.
-
-    x: (T, C_in), w: (C_out, C_in, w), b: (C_out,) -> (T, C_out). Never reads x_{t+1}.
-    """
-    width = w.shape[2]
-    x = F.pad(x.T[None], ((width - 1) * dilation, 0))        # (1, C_in, (w-1)d + T): zeros on the left only
-    return F.conv1d(x, w, b, dilation=dilation)[0].T         # (T, C_out)
-
-
-class CausalStack:
-    """L causal layers h^(l)_t = tanh(Σ_{j<w} W_j^(l) h^(l-1)_{t-j d_l} + b^(l)), (K2); y_t = h^(L)_t.
-
-    With every d_l = 1 this is the book's TDNN (K1): delays at every layer."""
-
-    def __init__(self, width: int = WIDTH, dilations: tuple[int, ...] = CNN_DILATIONS, seed: int = 10,
-                 m: int = M, d: int = D) -> None:
-        sizes = [m] + [d] * len(dilations)
-        self.layers = [(_weights(seed + 2 * l, sizes[l + 1], sizes[l], width), _weights(seed + 2 * l + 1, sizes[l + 1]),
-                        dil) for l, dil in enumerate(dilations)]
-
-    def __call__(self, x: torch.Tensor) -> torch.Tensor:      # x: (T, M) -> (T, D)
-        for w, b, dil in self.layers:
-            x = torch.tanh(causal_conv(x, w, b, dil))
-        return x
-
-    def params(self) -> list[torch.Tensor]:
-        return [p for w, b, _ in self.layers for p in (w, b)]
-
-
-class SimpleRNN:
-    """The book's simple RNN, (6.5) with h_t = f(z_t): z_t = U h_{t-1} + W x_t + b, y_t = h_t, h_0 = 0."""
-
-    def __init__(self, seed: int = 30, m: int = M, d: int = D) -> None:
-        self.W_ih, self.W_hh = _weights(seed, d, m), _weights(seed + 1, d, d)      # WIDTH, U
-        self.b_ih, self.b_hh = _weights(seed + 2, d), _weights(seed + 3, d)        # b = b_ih + b_hh
-
-    def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        h0 = torch.zeros(1, self.W_hh.shape[0], dtype=x.dtype)
-        return rnn(x[:, None], h0, self.W_ih, self.W_hh, self.b_ih, self.b_hh)[:, 0]
-
-    def params(self) -> list[torch.Tensor]:
-        return [self.W_ih, self.W_hh, self.b_ih, self.b_hh]
-# --8<-- [end:models]
-
-
-# --8<-- [start:stream] stream
-def stream(model: CausalStack, x: torch.Tensor) -> torch.Tensor:
-    """The same outputs as ``model(x)``, one step at a time with a cache: each new input adds one
-    unit per layer, read from the last (w-1)d_l + 1 cached activations of the layer below."""
-    caches = [torch.zeros((w.shape[2] - 1) * dil + 1, w.shape[1], dtype=x.dtype) for w, _, dil in model.layers]
-    out = []
-    for x_t in x:                                            # x_t: (M,), one new input
-        h = x_t
-        for (w, b, dil), cache in zip(model.layers, caches):
-            cache[:-1] = cache[1:].clone()                   # drop the oldest activation
-            cache[-1] = h                                    # the layer below's newest one
-            taps = cache[::dil]                              # steps t-(w-1)d, ..., t-d, t: (w, C_in)
-            h = torch.tanh(torch.einsum("oij,ji->o", w, taps) + b)
-        out.append(h)
-    return torch.stack(out)                                  # (T, D)
-# --8<-- [end:stream]
-
-
-# --8<-- [start:pattern] dependence
-def dependence(model, T: int = T, m: int = M) -> tuple[np.ndarray, float]:
-    """dep[t, k] = True iff ∂y_t/∂x_k ≠ 0 (any entry of the D × M block), by autograd.
-
-    Also returns the smallest max|∂y_t/∂x_k| over the dependent pairs: far above rounding,
-    so no ■ below could turn into · on another CPU. Independent pairs are exact zeros: no
-    path in the graph, so autograd only ever multiplies and adds zeros there.
-    """
-    x = torch.randn(T, m, generator=torch.Generator().manual_seed(99), dtype=torch.float64)
-    J = torch.autograd.functional.jacobian(model, x)                   # (T, D, T, M): ∂y[t, i]/∂x[k, j]
-    block = J.abs().amax(dim=(1, 3)).numpy()                           # (T, T): max over the D × M entries
-    dep = block != 0.0
-    return dep, float(block[dep].min())
-# --8<-- [end:pattern]
-
-
-# --8<-- [start:field] offsets, span
-def offsets(width: int, dilations: tuple[int, ...]) -> set[int]:
-    """S_L of (K4): the lags t - k at which y_t can depend on x_k, S_l = S_{l-1} + {0, d_l, ..., (w-1)d_l}."""
-    lags = {0}
-    for d in dilations:
-        lags = {a + j * d for a in lags for j in range(width)}
-    return lags
-
-
-def span(width: int, dilations: tuple[int, ...]) -> int:
-    """r_L of (K5): 1 + (w-1) Σ d_l, one more than the largest lag."""
-    return 1 + (width - 1) * sum(dilations)
-# --8<-- [end:field]
-
-
-def expected(lags: set[int] | None, T: int = T) -> np.ndarray:
-    """dep[t, k] predicted: t - k ∈ S_L (k ≤ t); ``None`` for the RNN: every k ≤ t."""
-    t, k = np.arange(T)[:, None], np.arange(T)[None, :]
-    if lags is None:
-        return k <= t
-    return np.isin(t - k, sorted(lags))
+def relu_patterns(draws: int = RELU_DRAWS) -> tuple[int, int, int]:
+    """The demo's CNN with ReLU in place of tanh, over ``draws`` weight draws: at how many draws the
+    pattern at the demo's input equals S_L of (K4), at how many the union of the patterns over
+    RELU_INPUTS inputs does, and at how many some input has a ■ outside S_L (none can)."""
+    lags = expected(offsets(WIDTH, CNN_DILATIONS))
+    at_one = over_inputs = outside = 0
+    for i in range(draws):
+        dep = dependence_over_inputs(CausalStack(WIDTH, CNN_DILATIONS, seed=1000 + 7 * i, f=torch.relu), RELU_INPUTS)
+        at_one += int((dep[0] == lags).all())
+        over_inputs += int((dep.any(axis=0) == lags).all())
+        outside += int((dep & ~lags).any())
+    return at_one, over_inputs, outside
 
 
 def grid(dep: np.ndarray, rows: range | None = None) -> str:
@@ -213,6 +140,43 @@ def main() -> Result:
     inputs = ", ".join(f"x_{k}" for k in seen)
     print(f"y_{HOLES_T} depends on {inputs} only: {len(seen)} of the last {r} inputs.\n")
 
+    equal, union, outside = relu_patterns()
+    assert outside == 0
+    print(f"The same causal CNN (w = {WIDTH}, d = {dils}) with ReLU in place of tanh, {RELU_DRAWS} random weight")
+    print(f"draws: at the demo's input the pattern equals S_2 in {equal} of {RELU_DRAWS} draws; over {RELU_INPUTS} inputs")
+    print(f"(the demo's and {RELU_INPUTS - 1} others) the union of the patterns equals S_2 in {union} of {RELU_DRAWS};")
+    print("no input has a ■ outside S_2. Units that are off (input < 0) at the steps a pair's paths pass")
+    print("through cut that pair at that input; the cut pairs move with the input.\n")
+
+    x_long = torch.randn(T_LONG, M, generator=torch.Generator().manual_seed(99), dtype=torch.float64)
+    J = torch.autograd.functional.jacobian(models["RNN"][0], x_long)              # (T, D, T, M)
+    block = J.abs().amax(dim=(1, 3)).numpy()
+    dependent = block[np.tril(np.ones((T_LONG, T_LONG), dtype=bool))]
+    assert (dependent != 0).all()                                                  # every pair k ≤ t is a ■
+    below = count_below("RNN blocks", dependent, CUT)
+    first = fmt(block[-1, 0], ".1e")
+    print(f"The same RNN at T = {T_LONG}: max|∂y_{T_LONG}/∂x_1| = {first}; {below} of the {dependent.size} pairs k ≤ t")
+    print(f"are below {CUT:.0e}, so `abs(J) > {CUT:.0e}` would report a finite window (every one is ≠ 0).\n")
+
+    cases = [("0.5 R", 0.5 * rotation(ANGLE), TINY), ("R (orthogonal)", rotation(ANGLE), TINY),
+             ("[[0.5, 3], [0, 0.5]]", torch.tensor([[0.5, 3.0], [0.0, 0.5]], dtype=torch.float64), TINY),
+             ("1.1 R", 1.1 * rotation(ANGLE), TINY), ("R (orthogonal)", rotation(ANGLE), 1.0)]
+    gains = []
+    for label, U, scale in cases:
+        rho = float(torch.linalg.eigvals(U).abs().max())
+        gains.append((label, f"N(0, {scale:.0e}²)" if scale != 1 else "N(0, 1)", fmt(rho, ".2g"),
+                      fmt(float(torch.linalg.matrix_norm(U, ord=2)), ".2g"), *(fmt(v, ".2g") for v in input_gain(U, scale))))
+    print("How large is (K6)? ‖∂h_t/∂x_k‖₂ of the simple RNN with D = M = 2, W = I, b = 0, at the lags t − k;")
+    print(f"R is the rotation by {ANGLE} rad. Inputs of size {TINY:.0e} keep tanh nearly linear (f' ≈ 1) over these")
+    print(f"{max(LAGS) + 1} steps, so the first four rows show the product of the U's alone; the last row has inputs")
+    print("of size 1 (tanh saturates in part):")
+    print(table(["U", "inputs", "ρ(U)", "‖U‖₂", *(f"t−k = {lag}" for lag in LAGS)], gains) + "\n")
+    gain = chaotic_gain()
+    if not gain > 100 * CHAOS_ABOVE:    # a chaotic trajectory: only a claim with a wide margin is the same on every CPU
+        raise ValueError(f"‖∂h_T/∂x_1‖ = {gain:.3g} is not 100x above {CHAOS_ABOVE:.0e}")
+    print(f"A large random U (D = {CHAOS_D}, entries N(0, {CHAOS_GAIN:g}²/D), tanh, inputs N(0, 1)): along the")
+    print(f"trajectory ‖∂h_{CHAOS_T}/∂x_1‖₂ > {CHAOS_ABOVE:.0e}: it explodes although tanh keeps the state bounded.\n")
+
     L, Lc = len(TDNN_DELAYS), len(CNN_DILATIONS)
     n = {name: _count(model) for name, (model, _) in models.items()}
     assert n["TDNN"] == WIDTH * M * D + D + (L - 1) * (WIDTH * D * D + D)
@@ -234,5 +198,11 @@ def main() -> Result:
               "params-rnn-book": str(n["RNN"] - D), "tdnn-field": str(span(WIDTH, TDNN_DELAYS)),
               "cnn-field": str(span(WIDTH, CNN_DILATIONS)), "holes-span": str(r), "holes-seen": str(len(seen)),
               "holes-inputs": ", ".join(f"\\boldsymbol x_{{{k}}}" for k in seen),
-              "holes-lags": ", ".join(map(str, sorted(lags)))}
+              "holes-lags": ", ".join(map(str, sorted(lags))), "relu-equal": str(equal),
+              "relu-draws": str(RELU_DRAWS), "long-T": str(T_LONG), "long-first": first, "long-below": str(below),
+              "long-pairs": str(dependent.size), "cut": f"{CUT:.0e}", "chaos-T": str(CHAOS_T),
+              "chaos-above": f"10^{{{round(np.log10(CHAOS_ABOVE))}}}", "nonnormal-lag1": gains[2][5],
+              "growing-lag40": gains[3][-1], "saturated-lag40": gains[4][-1], "tiny": f"{TINY:.0e}", "relu-union": str(union),
+              "relu-inputs": str(RELU_INPUTS), "gain-steps": str(max(LAGS) + 1), "chaos-D": str(CHAOS_D),
+              "chaos-gain": f"{CHAOS_GAIN:g}"}
     return Result(figures={"receptive-field.svg": partial(_figure, patterns)}, values=values)

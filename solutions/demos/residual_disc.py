@@ -6,6 +6,8 @@ from functools import partial
 
 import numpy as np
 
+from solutions.experiments.residual_cases import D_PARTIAL, D_PARTIAL_SWAPPED, U_NONNORMAL
+from solutions.params import haar_orthogonal
 from solutions.publish.plotting import Style, figure
 from solutions.publish.report import Result, fmt, table
 
@@ -17,16 +19,6 @@ PHI_MAX = 2 * np.pi / 3   # |1 + e^{iθ}| = 2|cos(θ/2)| > 1  ⟺  |θ| < 2π/3
 REL = 1e-6
 
 
-def haar_orthogonal(rng: np.random.Generator, n: int) -> np.ndarray:
-    """A Haar-distributed orthogonal n×n matrix (QR of a Gaussian matrix, signs fixed)."""
-    q, r = np.linalg.qr(rng.standard_normal((n, n)))
-    return q * np.sign(np.diag(r))
-
-
-#: Issue 24's non-normal U: a double eigenvalue −0.3, not diagonalisable, ‖U‖₂ ≈ 2.054.
-U_NONNORMAL = np.array([[0.705, 1.005], [-1.005, -1.305]])
-D_PARTIAL = (0.05, 1.0)            # f' with the first unit saturated
-D_PARTIAL_SWAPPED = (1.0, 0.05)    # f' with the second unit saturated
 POWER = 50                         # ‖J^POWER‖₂: what a constant factor does over 50 steps
 LEAKY_BETA, GATE_U = 0.1, 0.5
 
@@ -102,7 +94,7 @@ def main() -> Result:
         fp = D_PARTIAL_SWAPPED if (update, sign) == ("(6.50)", "U") else D_PARTIAL
         r1, rD = (float(np.abs(np.linalg.eigvals(J)).max()) for J in (J1, JD))
         p1, pD = (float(np.linalg.norm(np.linalg.matrix_power(J, POWER), 2)) for J in (J1, JD))
-        rows.append([update, sign, f"({fp[0]:g}, {fp[1]:g})", fmt(r1, ".3f", REL), fmt(rD, ".3f", REL),
+        rows.append([update, sign.replace("U", "U₀"), f"({fp[0]:g}, {fp[1]:g})", fmt(r1, ".3f", REL), fmt(rD, ".3f", REL),
                      fmt(p1, ".1e", REL), fmt(pD, ".1e", REL)])
         key = {"simple RNN": "rnn", "(6.50)": "res"}.get(update, update.split(",")[0])
         key = f"{key}{'-neg' if sign == '-U' and key in ('rnn', 'res') else ''}"
@@ -111,11 +103,12 @@ def main() -> Result:
     n_u = float(np.linalg.norm(U_NONNORMAL, 2))
     values.update(nn_norm=fmt(n_u, ".3f", REL), nn_rho=fmt(float(np.abs(np.linalg.eigvals(U_NONNORMAL)).max()), ".1f", REL),
                   leaky_bound=fmt(1 - LEAKY_BETA + LEAKY_BETA * n_u, ".3f", REL), power=str(POWER))
-    print(f"3. Partial saturation. U = [[0.705, 1.005], [-1.005, -1.305]]: eigenvalue -0.3 (double,\n"
-          f"   not diagonalisable), ‖U‖₂ = {values['nn_norm']}. J at f' = 1 and with the partial f'\n"
-          f"   (one unit saturated); W = W_hh. ‖J^{POWER}‖₂: the product of {POWER} equal factors.\n" +
-          table(["update", "W", "f'", "ρ(J), f' = 1", "ρ(J), f'", f"‖J^{POWER}‖, f' = 1", f"‖J^{POWER}‖, f'"], rows))
-    print(f"   Leaky: the norm bound 1 - β + β‖U‖₂ = {values['leaky_bound']} (> 1, since ‖U‖₂ > 1).\n")
+    print(f"3. Partial saturation. U₀ = [[0.705, 1.005], [-1.005, -1.305]]: eigenvalue -0.3 (double,\n"
+          f"   not diagonalisable), ‖U₀‖₂ = {values['nn_norm']}. J at f' = 1 and with the partial f'\n"
+          f"   (one unit saturated), the recurrent weight W_hh = ±U₀. ‖J^{POWER}‖₂: the product of {POWER}\n"
+          f"   equal factors, i.e. the same units saturated at every step.\n" +
+          table(["update", "W_hh", "f'", "ρ(J), f' = 1", "ρ(J), f'", f"‖J^{POWER}‖, f' = 1", f"‖J^{POWER}‖, f'"], rows))
+    print(f"   Leaky: the norm bound 1 - β + β‖U₀‖₂ = {values['leaky_bound']} (> 1, since ‖U₀‖₂ > 1).\n")
 
     # The figure: the disc and the eigenvalues μ of J − I at f' = 1 for one random U, then Step 3's U.
     U = np.random.default_rng(SEED + 1).standard_normal((H, H)) / np.sqrt(H)

@@ -21,12 +21,13 @@ from solutions.publish.report import (
 
 TASK = Task(K=4, T=20, B=8, delay=4)
 H, N, STEPS = 16, 6, 80
-LRS = (0.3, 1.0, 3.0)          # the learning-rate sweep: every remedy is trained at each
+LRS = (0.03, 0.1, 0.3, 1.0, 3.0)  # the learning-rate sweep: every remedy is trained at each
 EXPLODE, LOSS_MAX = 100.0, 100.0
 LAST = 10                      # the final loss: mean over the last LAST steps of a run
 REL = 1e-4                     # printed digits must survive this relative change (trained values)
 WINDOW = 10                    # truncated BPTT: windows of this many steps
 TWIN = 1e-10                   # the twin run's initial W is multiplied by 1 + TWIN (chaos test)
+NEAR = 2.0                     # chaotic runs: a run within this factor of a stopping threshold may stop on another CPU
 REMEDIES = {                   # key: the remedy (its name is the table's label)
     "none": Remedy("none: (6.50), α = 1"),
     "alpha": Remedy("smaller α = 0.1", alpha=0.1),
@@ -37,7 +38,7 @@ REMEDIES = {                   # key: the remedy (its name is the table's label)
     "truncate": Remedy(f"truncated BPTT, ℓ = {WINDOW}", truncate=WINDOW),
     "layernorm": Remedy("LayerNorm of the state", layernorm=True),
     "gate": Remedy("GRU-style gate", gate=True),
-    "clip": Remedy("clip by norm, τ = 1", max_norm=1.0),
+    "clip": Remedy("clip by norm, g_max = 1", max_norm=1.0),
 }
 LEARNED = 0.85                 # a run "learned" if its final loss per time step is below LEARNED × ln K
 LINEAR = ("none", "alpha", "leaky", "disc", "small", "decay", "truncate", "clip")  # J − I at f' = 1 is step_matrix
@@ -82,7 +83,8 @@ def final_loss(run: Runs) -> np.ndarray:
 def pick(run: Runs, rows: slice) -> Runs:
     """The runs ``rows`` of a batched training."""
     return Runs(run.loss[rows], run.norm[rows], run.exploded_at[rows], run.diverged_at[rows],
-                run.eig_before[rows], run.eig_after[rows])
+                run.eig_before[rows], run.eig_after[rows], {k: v[rows] for k, v in run.part_norm.items()},
+                run.state_norm[rows])
 
 
 def sweep(key: str) -> list[tuple[Runs, Runs, bool]]:
@@ -116,12 +118,16 @@ def count_class(lo: int, hi: int) -> str:
 def summary(key: str, run: Runs, twin: Runs, chaotic: bool) -> dict[str, str]:
     """Diverged and learned counts, median final loss, eigenvalue columns. Where the training is
     chaotic a count is "0/N", "N/N" or "some" over the run and its twin (a run within
-    CHAOS_MARGIN of the 'learned' edge counting as either side); the rest is "?"."""
+    CHAOS_MARGIN of the 'learned' edge, or whose ‖g‖ or loss came within a factor NEAR of its
+    stopping threshold, counting as either side); the rest is "?"."""
     if chaotic:
         edge = LEARNED * math.log(TASK.K)
         finals = [final_loss(r)[r.diverged_at == 0] for r in (run, twin)]
         div = [int((r.diverged_at > 0).sum()) for r in (run, twin)]
-        out = {"diverged": count_class(min(div), max(div)),
+        stops_at_norm = REMEDIES[key].max_norm is None          # a clipped run is not stopped by ‖g‖
+        near = [int(((r.diverged_at > 0) | (stops_at_norm & (np.nanmax(r.norm, axis=1) > EXPLODE / NEAR))
+                     | (np.nanmax(r.loss, axis=1) > LOSS_MAX / NEAR)).sum()) for r in (run, twin)]
+        out = {"diverged": count_class(min(div), max(near)),
                "learned": count_class(min(int((f < edge * (1 - CHAOS_MARGIN)).sum()) for f in finals),
                                       max(int((f < edge * (1 + CHAOS_MARGIN)).sum()) for f in finals)),
                "loss": "?", "exploded": "?", "step": "?", "outside": "—", "rho": "—"}
@@ -150,6 +156,31 @@ def summary(key: str, run: Runs, twin: Runs, chaotic: bool) -> dict[str, str]:
     return out
 
 
+def plain(x: float) -> str:
+    """Two significant digits without an exponent (270, 25, 5.6), refusing a fragile last digit."""
+    return np.format_float_positional(float(fmt(x, ".2g", rel=1e-6)), trim="-")
+
+
+TRIGGER = ("none", "small", "decay", "truncate")   # the diverging rows: what the gradient is made of when it passes EXPLODE
+
+
+def at_explosion(run: Runs) -> dict[str, str] | None:
+    """Medians over the runs that passed ``EXPLODE``, at that first step and at step 1: the state
+    size ‖h_T‖ and the gradient of the output layer (V), of U and of W; None if no run passed it."""
+    hit = np.flatnonzero(run.exploded_at > 0)
+    if not len(hit):
+        return None
+    first = run.exploded_at[hit] - 1                      # 0-based step of the first ‖g‖ > EXPLODE
+    def med(a: np.ndarray, steps: np.ndarray) -> str:
+        return plain(float(np.median(a[hit, steps])))
+    one = np.zeros_like(first)
+    return {"runs": f"{len(hit)}/{N}", "step": f"{np.median(run.exploded_at[hit]):g}",
+            "h1": med(run.state_norm, one), "h": med(run.state_norm, first),
+            "V1": med(run.part_norm["V"], one), "V": med(run.part_norm["V"], first),
+            "U1": med(run.part_norm["U"], one), "U": med(run.part_norm["U"], first),
+            "W": med(run.part_norm["W"], first)}
+
+
 def best(stats: list[dict[str, str]]) -> int:
     """The η of the sweep to report: most runs learned, then fewest diverged, then the lowest
     median final L/T (where printed), then a setting that is not chaotic, then the smallest η."""
@@ -173,12 +204,18 @@ def main() -> Result:
           f"  parameter gradients stacked into one vector), or its loss per time step exceeds\n"
           f"  {LOSS_MAX:g}; it is stopped there (nothing after that is used).\n")
     values: dict[str, str] = {"n": str(N), "chance": fmt(math.log(TASK.K), ".3f"), "steps": str(STEPS),
-                              "lrs": ", ".join(f"{lr:g}" for lr in LRS), "window": str(WINDOW)}
-    sweep_rows, rows, best_runs = [], [], {}
+                              "lrs": ", ".join(f"{lr:g}" for lr in LRS), "window": str(WINDOW),
+                              "explode": f"{EXPLODE:g}"}
+    sweep_rows, rows, trigger_rows, best_runs = [], [], [], {}
     for key, r in REMEDIES.items():
         stats = []
         for lr, (run, twin, chaotic) in zip(LRS, sweep(key)):
             st = summary(key, run, twin, chaotic)
+            ex = at_explosion(run) if key in TRIGGER and not chaotic else None
+            if ex is not None:
+                trigger_rows.append([REMEDIES[key].name, f"{lr:g}", ex["runs"], ex["step"], f"{ex['h1']} → {ex['h']}",
+                                     f"{ex['V1']} → {ex['V']}", f"{ex['U1']} → {ex['U']}", ex["W"]])
+                values.update({f"{key}-{lr:g}-ex-{k}": v for k, v in ex.items()})
             stats.append(st)
             sweep_rows.append([r.name, f"{lr:g}", st["diverged"], st["learned"], st["loss"]])
             values.update({f"{key}-{lr:g}-{k}": st[k] for k in ("diverged", "learned", "loss")})
@@ -210,8 +247,14 @@ def main() -> Result:
           f"  1 + {TWIN:g}, diverges at another step, ends on the other side of the 'learned' edge,\n"
           f"  or ends with a final L/T changed by more than {10 * SENSITIVE:g} (relative); its digits\n"
           f"  differ between CPUs, and so do its exact counts: a count is shown as 0/{N} or {N}/{N} when\n"
-          f"  the run and its twin agree on it (a run within {CHAOS_MARGIN:.0%} of the 'learned' edge\n"
-          f"  counting on either side), else as 'some'.")
+          f"  the run and its twin agree on it (a run within {CHAOS_MARGIN:.0%} of the 'learned' edge, or\n"
+          f"  whose loss, or unclipped ‖g‖₂, came within a factor {NEAR:g} of its threshold, counting\n"
+          f"  on either side), else as 'some'.")
+    print(f"\n3. What the gradient is made of when it first passes {EXPLODE:g}: the diverging rows (not chaotic),\n"
+          f"   medians over the runs that passed it, at step 1 → at that step. ‖h_T‖: the last state\n"
+          f"   (mean over the batch); ‖∂L/∂V‖_F: the output layer's weight; ‖∂L/∂U‖_F, ‖∂L/∂W‖_F.")
+    print(table(["remedy", "η", f"‖g‖₂ > {EXPLODE:g}", "first step", "‖h_T‖", "‖∂L/∂V‖_F", "‖∂L/∂U‖_F",
+                 "‖∂L/∂W‖_F"], trigger_rows))
 
     curves = {}  # remedy key -> (median loss, median norm), as plotted: each at its best η, not chaotic
     for key in REMEDIES:
@@ -228,8 +271,8 @@ def main() -> Result:
 ZH_NAMES = {  # the Chinese figure's labels of REMEDIES
     "none": "无：(6.50)，α = 1", "alpha": "更小的 α = 0.1", "leaky": "泄漏更新，β = 0.1",
     "disc": "圆盘内初始化，r = 0.5", "small": "初始化时较小的 U，s = 0.1", "decay": "权重衰减 0.01",
-    "truncate": f"截断的时序反向传播，ℓ = {WINDOW}", "layernorm": "状态的 LayerNorm",
-    "gate": "GRU 式门控", "clip": "按模截断，τ = 1",
+    "truncate": f"截断的随时间反向传播，ℓ = {WINDOW}", "layernorm": "状态的 LayerNorm",
+    "gate": "GRU 式门控", "clip": "按模截断，g_max = 1",
 }
 
 

@@ -111,6 +111,11 @@ class Runs:
     eig_before, eig_after : ndarray of shape (N, H), complex
         Eigenvalues of the one-step Jacobian minus I at ``f' = 1`` (``αU`` for (6.50)),
         before and after training.
+    part_norm : dict of str to ndarray of shape (N, steps)
+        ‖∂L/∂θ‖_F of each parameter array θ (keys as in [init_params][solutions.experiments.remedies.init_params]),
+        before clipping, NaN after the run was stopped; ``norm`` is the Euclidean norm of them all.
+    state_norm : ndarray of shape (N, steps)
+        ‖h_T‖ (the last state, Euclidean), mean over the batch, NaN after the run was stopped.
     """
 
     loss: np.ndarray
@@ -119,6 +124,8 @@ class Runs:
     diverged_at: np.ndarray
     eig_before: np.ndarray = field(repr=False)
     eig_after: np.ndarray = field(repr=False)
+    part_norm: dict[str, np.ndarray] = field(repr=False, default_factory=dict)
+    state_norm: np.ndarray = field(repr=False, default_factory=lambda: np.zeros((0, 0)))
 
 
 def batches(task: Task, seeds: np.ndarray | list[int], steps: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -186,9 +193,10 @@ def forward(p: dict[str, torch.Tensor], x: torch.Tensor, remedy: Remedy) -> torc
     T, N, B, _ = x.shape
     H = p["U"].shape[1]
     h = x.new_zeros((N, B, H))
-    Wx = torch.einsum("nhk,tnbk->tnbh", p["W"], x) + p["b"][None, :, None, :]
+    # unbind, not Wx[t]: indexing would make autograd build a zero tensor of Wx's size per step
+    Wx = (torch.einsum("nhk,tnbk->tnbh", p["W"], x) + p["b"][None, :, None, :]).unbind(0)
     if remedy.gate:
-        Wux = torch.einsum("nhk,tnbk->tnbh", p["W_u"], x) + p["b_u"][None, :, None, :]
+        Wux = (torch.einsum("nhk,tnbk->tnbh", p["W_u"], x) + p["b_u"][None, :, None, :]).unbind(0)
     hs = []
     # --8<-- [start:update] forward
     for t in range(T):
@@ -252,6 +260,8 @@ def train(remedy: Remedy, task: Task = Task(), H: int = 16, seeds=range(8), step
     eig_before = np.linalg.eigvals(step_matrix(remedy, p["U"].detach().numpy()))
     loss_rec = np.full((N, steps), np.nan)
     norm_rec = np.full((N, steps), np.nan)
+    part_rec = {k: np.full((N, steps), np.nan) for k in names}
+    state_rec = np.full((N, steps), np.nan)
     exploded_at = np.zeros(N, dtype=np.int64)
     diverged_at = np.zeros(N, dtype=np.int64)
     live = torch.ones(N, dtype=torch.float64)
@@ -268,13 +278,16 @@ def train(remedy: Remedy, task: Task = Task(), H: int = 16, seeds=range(8), step
             per_run = nll.sum(dim=(0, 2)) / n_terms                         # loss per time step, per run
             grads = torch.autograd.grad(per_run.sum(), [p[k] for k in names])
             with torch.no_grad():
-                sq = sum((g.reshape(N, -1) ** 2).sum(dim=1) for g in grads)
-                norm = torch.sqrt(sq)                                       # ‖g‖ of each run
+                parts = [(g.reshape(N, -1) ** 2).sum(dim=1) for g in grads]
+                norm = torch.sqrt(sum(parts))                               # ‖g‖ of each run
                 new = (norm > explode_at) & (torch.from_numpy(exploded_at) == 0) & (live > 0)
                 exploded_at[new.numpy()] = step + 1
                 active = (live > 0).numpy()
                 loss_rec[active, step] = per_run.detach().numpy()[active]
                 norm_rec[active, step] = norm.numpy()[active]
+                for k, sq in zip(names, parts):
+                    part_rec[k][active, step] = torch.sqrt(sq).numpy()[active]
+                state_rec[active, step] = h[-1].norm(dim=-1).mean(dim=-1).numpy()[active]
                 bad = ~(per_run.detach() <= loss_max) & (live > 0)          # also NaN
                 diverged_at[bad.numpy()] = step + 1
                 if remedy.max_norm is None:
@@ -296,4 +309,4 @@ def train(remedy: Remedy, task: Task = Task(), H: int = 16, seeds=range(8), step
     finally:
         torch.set_num_threads(threads)
     eig_after = np.linalg.eigvals(step_matrix(remedy, p["U"].detach().numpy()))
-    return Runs(loss_rec, norm_rec, exploded_at, diverged_at, eig_before, eig_after)
+    return Runs(loss_rec, norm_rec, exploded_at, diverged_at, eig_before, eig_after, part_rec, state_rec)
