@@ -26,7 +26,7 @@ K, T, B, H, DELAY = 4, 40, 16, 16, 3    # tokens, steps per sequence, batch, hid
 U_SCALE = 1.5                            # U = 1.5 × an orthogonal matrix: every singular value is 1.5
 CONTROL = 0.5                            # part 4: U = 0.5 × orthogonal, every singular value below 1
 LR, STEPS = 0.1, 80                      # plain SGD
-SWEEP = (0.03, 0.1, 0.3)                 # part 3: learning rates, each on the first SWEEP_N seeds
+SWEEP = (0.03, 0.1, 0.3, 1.0, 3.0)       # part 3: learning rates, each on the first SWEEP_N seeds
 SWEEP_N = 6
 SEEDS = tuple(range(12))                  # one run per seed and mode: its initial weights and batches
 MAX_NORM, CLIP_VALUE = 1.0, 0.1
@@ -117,9 +117,13 @@ def first_spike(norms: np.ndarray) -> int:
 
 
 def count_class(lo: int, hi: int, n: int) -> str:
-    """A count known only to lie in ``[lo, hi]`` (run and twin of chaotic training): ``"0/n"``
-    or ``"n/n"`` when it is sure, else ``"some"`` (finer counts differ between CPUs)."""
-    return f"0/{n}" if hi == 0 else f"{n}/{n}" if lo == n else "some"
+    """A count known only to lie in ``[lo, hi]`` (run and twin of chaotic training; another CPU
+    may move either end by a run): ``"0/n"`` or ``"n/n"`` when sure, ``"≤h/n"`` when ``hi ≤ h =
+    n/2``, ``"≥h/n"`` when ``lo ≥ h``, else ``"?"``."""
+    half = n // 2
+    if hi == 0 or lo == n:
+        return f"{lo}/{n}"
+    return f"≤{half}/{n}" if hi <= half else f"≥{half}/{n}" if lo >= half else "?"
 
 
 def f(x: float, spec: str) -> str:
@@ -244,7 +248,8 @@ def main() -> Result:
           f"?: chaotic training: rerun with the initial W multiplied by 1 + {PERTURB:g}, some run's\n"
           f"  loss at step {STEPS} changes by more than {10 * SENSITIVE:g} (relative), so its digits differ\n"
           f"  between CPUs. Only counts are shown: of runs below chance at step {STEPS} (none within\n"
-          f"  {CHAOS_MARGIN:.0%} of it), or 0/N, N/N or 'some' where the run and its twin disagree.")
+          f"  {CHAOS_MARGIN:.0%} of it), or, where the run and its twin disagree, 0/N, N/N, ≤N/2 (at most\n"
+          f"  half), ≥N/2 (at least half) when sure, else ?.")
 
     # 3. The learning rate: the same three rules at other η, on the first SWEEP_N seeds.
     sweep_rows = []
