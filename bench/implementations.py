@@ -140,6 +140,28 @@ def _gemm_operands(p: Problem) -> dict[str, np.ndarray]:
     }
 
 
+def _gemm_floor(mm: Callable[..., object], x: object, W_ih: object, W_hh: object, U_T: object,
+                o: dict) -> Callable[[], None]:
+    """The floor's products with ``mm(a, b, out=c)``: ``np.matmul`` on arrays or ``torch.mm`` on
+    tensors (``x`` (T, B, I), the operands ``o`` of ``_gemm_operands``, ``U_T`` contiguous)."""
+    T, B, I = x.shape
+    GH, H = W_hh.shape
+    x2, Z, h, dZ, g = x.reshape(T * B, I), o["Z"], o["h"], o["dZ"], o["g"]
+    Z2, dZ2, h2 = Z.reshape(T * B, GH), dZ.reshape(T * B, GH), h[:-1].reshape(T * B, H)
+    Z_t, h_t, dZ_t = list(Z), list(h), list(dZ)          # one view per step, made once
+
+    def step() -> None:
+        mm(x2, W_ih.T, out=Z2)                            # W x_t, every t
+        for t in range(T):
+            mm(h_t[t], U_T, out=Z_t[t])                   # U h_{t-1}
+        for t in range(T - 1, -1, -1):
+            mm(dZ_t[t], W_hh, out=g)                      # Uᵀ δ_t
+        mm(dZ2, W_ih, out=o["dx"])                        # ∂L/∂x
+        mm(dZ2.T, x2, out=o["dW_ih"])                     # ∂L/∂W
+        mm(dZ2.T, h2, out=o["dW_hh"])                     # ∂L/∂U
+    return step
+
+
 def numpy_gemms(p: Problem) -> Callable[[], object]:
     """The GEMM floor in NumPy: only the matrix products of a hoisted forward + backward pass.
 
@@ -147,44 +169,16 @@ def numpy_gemms(p: Problem) -> Callable[[], object]:
     ``t``, then ``∂L/∂x``, ``∂L/∂W``, ``∂L/∂U`` (one product each), into preallocated arrays;
     ``Uᵀ`` is laid out contiguously once (the fastest per-step product in both libraries).
     """
-    T, B, I, H, G = p.sizes
-    o = _gemm_operands(p)
     W_ih, W_hh = p.params["W_ih"], p.params["W_hh"]
-    x2, Z, h, dZ, g = p.x.reshape(T * B, I), o["Z"], o["h"], o["dZ"], o["g"]
-    dZ2, h2, U_T = dZ.reshape(T * B, G * H), h[:-1].reshape(T * B, H), np.ascontiguousarray(W_hh.T)
-
-    def step() -> None:
-        np.matmul(x2, W_ih.T, out=Z.reshape(T * B, G * H))
-        for t in range(T):
-            np.matmul(h[t], U_T, out=Z[t])
-        for t in range(T - 1, -1, -1):
-            np.matmul(dZ[t], W_hh, out=g)
-        np.matmul(dZ2, W_ih, out=o["dx"])
-        np.matmul(dZ2.T, x2, out=o["dW_ih"])
-        np.matmul(dZ2.T, h2, out=o["dW_hh"])
-    return step
+    return _gemm_floor(np.matmul, p.x, W_ih, W_hh, np.ascontiguousarray(W_hh.T), _gemm_operands(p))
 
 
 def torch_gemms(p: Problem) -> Callable[[], object]:
     """The GEMM floor in PyTorch: the same products as ``numpy_gemms``
     with ``torch.mm(..., out=...)``."""
-    T, B, I, H, G = p.sizes
     o = {k: torch.from_numpy(v) for k, v in _gemm_operands(p).items()}
     W_ih, W_hh = torch.from_numpy(p.params["W_ih"]), torch.from_numpy(p.params["W_hh"])
-    x2, Z, h, dZ, g = torch.from_numpy(p.x).reshape(T * B, I), o["Z"], o["h"], o["dZ"], o["g"]
-    dZ2, h2, U_T = dZ.reshape(T * B, G * H), h[:-1].reshape(T * B, H), W_hh.T.contiguous()
-    Z_t, h_t, dZ_t = Z.unbind(0), h.unbind(0), dZ.unbind(0)
-
-    def step() -> None:
-        torch.mm(x2, W_ih.T, out=Z.view(T * B, G * H))
-        for t in range(T):
-            torch.mm(h_t[t], U_T, out=Z_t[t])
-        for t in range(T - 1, -1, -1):
-            torch.mm(dZ_t[t], W_hh, out=g)
-        torch.mm(dZ2, W_ih, out=o["dx"])
-        torch.mm(dZ2.T, x2, out=o["dW_ih"])
-        torch.mm(dZ2.T, h2, out=o["dW_hh"])
-    return step
+    return _gemm_floor(torch.mm, torch.from_numpy(p.x), W_ih, W_hh, W_hh.T.contiguous(), o)
 
 
 IMPLEMENTATIONS: dict[str, Setup] = {

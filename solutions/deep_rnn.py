@@ -21,11 +21,14 @@ layer per step beside the path of ``m`` layers.
 
 where a state before the sequence is ``h_0`` (``h_{t-Δ} = h_0`` for ``t ≤ Δ``).
 
-Each backward function is BPTT for its forward: one loop from ``t = T`` down to 1 carries
-``∂L/∂h_t`` (the loss terms ``dh`` plus what the later steps send back) and turns it into the
-errors ``δˡ_t = ∂L/∂zˡ_t`` layer by layer; the weight gradients are then sums over steps, one
-matrix product each, as (6.39)–(6.41) of the book. The loops are written step by step for
-reading; the torch versions (``*_torch``) are the autograd references of the tests.
+Both structures run on one pair of loops, written step by step for reading: the forward loop
+[deep_forward_unchecked][solutions.deep_rnn.deep_forward_unchecked] (``m`` layers per step, the shortcut, the skip edge)
+and the backward loop [deep_backward_unchecked][solutions.deep_rnn.deep_backward_unchecked], BPTT from ``t = T`` down to 1: it
+carries ``∂L/∂h_t`` (the loss terms ``dh`` plus what the later steps send back) and turns it into
+the errors ``δˡ_t = ∂L/∂zˡ_t`` layer by layer; the weight gradients are then sums over steps, one
+matrix product each, as (6.39)–(6.41) of the book. ``dt_forward``/``dt_backward`` and
+``skip_forward``/``skip_backward`` check their inputs and call the pair; the torch versions
+(``*_torch``, written separately) are the autograd references of the tests.
 """
 
 from __future__ import annotations
@@ -89,6 +92,107 @@ def random_deep_params(
             for k, s in shapes.items()}
 
 
+def deep_forward_unchecked(
+    x: np.ndarray, h0: np.ndarray, p: Params, m: int, shortcut: bool, skip: int | None
+) -> np.ndarray:
+    """The forward loop of every structure here, step by step and layer by layer (no input checks).
+
+    ``gˡ_t`` for ``l = 1 … m`` and ``t = 1 … T``: layer 1 is the simple RNN's step, plus
+    ``U_Δ h_{t-Δ}`` when ``skip = Δ`` (``h_{t-Δ} = h_0`` while ``t ≤ Δ``); layers 2 … m are
+    ``tanh(Wˡ gˡ⁻¹_t + bˡ)``, the top one plus ``U_sc h_{t-1}`` when ``shortcut``; ``h_t = gᵐ_t``.
+    Called by [dt_forward][solutions.deep_rnn.dt_forward] (``skip=None``) and
+    [skip_forward][solutions.deep_rnn.skip_forward] (``m = 1``), which check the inputs first.
+
+    Returns
+    -------
+    g : ndarray of shape (m, T, B, H)
+        ``g[l-1, t-1] = gˡ_t``; ``g[m-1]`` holds the states ``h_1 … h_T``.
+    """
+    T, B, _ = x.shape
+    # --8<-- [start:forward] deep_forward_unchecked
+    g = np.empty((m, T, B, h0.shape[1]), dtype=x.dtype)    # g[l-1, t-1] = gˡ_t
+    state = lambda t: g[m - 1, t] if t >= 0 else h0         # noqa: E731  (h_{t+1}; before the sequence h_0)
+    for t in range(T):
+        z = x[t] @ p["W_ih"].T + state(t - 1) @ p["W_hh"].T + p["b_ih"] + p["b_hh"]  # W x_t + U h_{t-1} + b
+        if skip:
+            z += state(t - skip) @ p["W_skip"].T                                   # + U_Δ h_{t-Δ}  (skip)
+        g[0, t] = np.tanh(z)                                                        # g¹_t
+        for l in range(2, m + 1):
+            z = g[l - 2, t] @ p[f"W_{l}"].T + p[f"b_{l}"]                           # Wˡ gˡ⁻¹_t + bˡ
+            if shortcut and l == m:
+                z += state(t - 1) @ p["W_sc"].T                                     # + U_sc h_{t-1}  (DT(S))
+            g[l - 1, t] = np.tanh(z)                                                # gˡ_t; h_t = gᵐ_t
+    # --8<-- [end:forward]
+    return g
+
+
+def deep_backward_unchecked(
+    dh: np.ndarray, x: np.ndarray, h0: np.ndarray, g: np.ndarray, p: Params, shortcut: bool, skip: int | None
+) -> dict[str, np.ndarray]:
+    """BPTT for [deep_forward_unchecked][solutions.deep_rnn.deep_forward_unchecked] (no input checks).
+
+    ``h_t`` is read by step ``t+1`` (through ``U``, and ``U_sc`` with the shortcut) and by step
+    ``t+Δ`` (through ``U_Δ``), so ``∂L/∂h_t = dh_t + Uᵀ δ¹_{t+1} (+ U_scᵀ δᵐ_{t+1}) (+ U_Δᵀ δ¹_{t+Δ})``;
+    inside a step, down the layers, ``δᵐ_t = tanh'(zᵐ_t) ⊙ ∂L/∂h_t`` and
+    ``δˡ⁻¹_t = tanh'(zˡ⁻¹_t) ⊙ Wˡᵀ δˡ_t``, with ``tanh'(z) = 1 − g²``.
+
+    Parameters
+    ----------
+    dh : ndarray of shape (T, B, H)
+        ``∂L/∂h_t`` from outside the recurrence (a fresh array: the loop adds into it).
+    x, h0, g, p, shortcut, skip
+        The forward pass's inputs and its ``g`` (m, T, B, H).
+
+    Returns
+    -------
+    grads : dict
+        ``x`` (T, B, I), ``h0`` (B, H), and one entry per parameter, shaped like it.
+    """
+    m, T, B, H = g.shape
+    # --8<-- [start:backward] deep_backward_unchecked
+    delta = np.empty_like(g)                    # delta[l-1, t-1] = δˡ_t = ∂L/∂zˡ_t
+    dh0 = np.zeros((B, H), dtype=g.dtype)       # ∂L/∂h_0
+    for t in range(T - 1, -1, -1):              # dh[t] is complete: every reader of h_t is later
+        dg = dh[t]                              # ∂L/∂h_t = ∂L/∂gᵐ_t
+        for l in range(m, 0, -1):
+            delta[l - 1, t] = (1.0 - g[l - 1, t] ** 2) * dg     # δˡ_t = tanh'(zˡ_t) ⊙ ∂L/∂gˡ_t
+            if l > 1:
+                dg = delta[l - 1, t] @ p[f"W_{l}"]              # ∂L/∂gˡ⁻¹_t = Wˡᵀ δˡ_t
+        sends = [(t - 1, delta[0, t] @ p["W_hh"])]              # Uᵀ δ¹_t to h_{t-1}
+        if shortcut:
+            sends.append((t - 1, delta[m - 1, t] @ p["W_sc"]))  # U_scᵀ δᵐ_t to h_{t-1}  (DT(S))
+        if skip:
+            sends.append((t - skip, delta[0, t] @ p["W_skip"]))  # U_Δᵀ δ¹_t to h_{t-Δ}  (skip)
+        for src, d_src in sends:
+            if src >= 0:
+                dh[src] += d_src
+            else:
+                dh0 += d_src                                    # a state before the sequence is h_0
+    # --8<-- [end:backward]
+    # --8<-- [start:grads] deep_backward_unchecked
+    rows = lambda a: a.reshape(T * B, -1)       # noqa: E731  (steps and examples as rows)
+    before = lambda k: np.concatenate([np.broadcast_to(h0, (min(k, T), B, H)), g[m - 1, : max(T - k, 0)]])  # noqa: E731
+    d1 = rows(delta[0])
+    grads = {
+        "x": (d1 @ p["W_ih"]).reshape(x.shape),  # Wᵀ δ¹_t
+        "h0": dh0,
+        "W_ih": d1.T @ rows(x),                  # Σ_t δ¹_t x_tᵀ          (6.40)
+        "W_hh": d1.T @ rows(before(1)),          # Σ_t δ¹_t h_{t-1}ᵀ      (6.39)
+        "b_ih": d1.sum(axis=0),                  # Σ_t δ¹_t               (6.41)
+    }
+    grads["b_hh"] = grads["b_ih"].copy()
+    for l in range(2, m + 1):
+        dl = rows(delta[l - 1])
+        grads[f"W_{l}"] = dl.T @ rows(g[l - 2])  # Σ_t δˡ_t gˡ⁻¹_tᵀ
+        grads[f"b_{l}"] = dl.sum(axis=0)         # Σ_t δˡ_t
+    if shortcut:
+        grads["W_sc"] = rows(delta[m - 1]).T @ rows(before(1))   # Σ_t δᵐ_t h_{t-1}ᵀ
+    if skip:
+        grads["W_skip"] = d1.T @ rows(before(skip))              # Σ_t δ¹_t h_{t-Δ}ᵀ
+    # --8<-- [end:grads]
+    return grads
+
+
 class DtCache(NamedTuple):
     """What [dt_forward][solutions.deep_rnn.dt_forward] keeps for [dt_backward][solutions.deep_rnn.dt_backward]."""
 
@@ -141,21 +245,7 @@ def dt_forward(
     """
     _, p = check_inputs(x, h0, params, shapes=dt_param_shapes(m, shortcut))
     m = int(m)
-    T, B, _ = x.shape
-    H = h0.shape[1]
-    # --8<-- [start:dt-forward] dt_forward
-    g = np.empty((m, T, B, H), dtype=x.dtype)       # g[l-1, t-1] = gˡ_t
-    h_prev = h0
-    for t in range(T):
-        z = x[t] @ p["W_ih"].T + h_prev @ p["W_hh"].T + p["b_ih"] + p["b_hh"]  # U h_{t-1} + W x_t + b
-        g[0, t] = np.tanh(z)                                                  # g¹_t
-        for l in range(2, m + 1):
-            z = g[l - 2, t] @ p[f"W_{l}"].T + p[f"b_{l}"]                     # Wˡ gˡ⁻¹_t + bˡ
-            if shortcut and l == m:
-                z += h_prev @ p["W_sc"].T                                     # + U_sc h_{t-1}  (DT(S))
-            g[l - 1, t] = np.tanh(z)                                          # gˡ_t
-        h_prev = g[m - 1, t]                                                  # h_t = gᵐ_t
-    # --8<-- [end:dt-forward]
+    g = deep_forward_unchecked(x, h0, p, m, bool(shortcut), None)
     return g[m - 1].copy(), DtCache(x, h0, g, p, bool(shortcut))
 
 
@@ -200,39 +290,7 @@ def dt_backward(dh: np.ndarray, cache: DtCache, dh_n: np.ndarray | None = None) 
     s.params("cache.params", p, dt_param_shapes(len(g), shortcut), finite=False)
     m, T, B, H = g.shape
     dh = _check_dh(dh, dh_n, g.dtype, T, B, H)
-    h_prev = np.concatenate([h0[None], g[m - 1, :-1]])   # h_{t-1} for t = 1 … T
-    # --8<-- [start:dt-backward] dt_backward
-    delta = np.empty_like(g)                   # delta[l-1, t-1] = δˡ_t = ∂L/∂zˡ_t
-    dh_next = np.zeros((B, H), dtype=g.dtype)  # what step t+1 sends back to h_t
-    for t in range(T - 1, -1, -1):
-        dg = dh[t] + dh_next                   # ∂L/∂h_t = ∂L/∂gᵐ_t
-        for l in range(m, 0, -1):
-            delta[l - 1, t] = (1.0 - g[l - 1, t] ** 2) * dg     # δˡ_t = tanh'(zˡ_t) ⊙ ∂L/∂gˡ_t
-            if l > 1:
-                dg = delta[l - 1, t] @ p[f"W_{l}"]              # ∂L/∂gˡ⁻¹_t = Wˡᵀ δˡ_t
-        dh_next = delta[0, t] @ p["W_hh"]                       # ∂L/∂h_{t-1} = Uᵀ δ¹_t
-        if shortcut:
-            dh_next += delta[m - 1, t] @ p["W_sc"]              #   + U_scᵀ δᵐ_t
-    # --8<-- [end:dt-backward]
-    # --8<-- [start:dt-grads] dt_backward
-    rows = lambda a: a.reshape(T * B, -1)      # noqa: E731  (steps and examples as rows)
-    d1 = rows(delta[0])
-    grads = {
-        "x": (d1 @ p["W_ih"]).reshape(x.shape),  # Wᵀ δ¹_t
-        "h0": dh_next,                           # ∂L/∂h_0
-        "W_ih": d1.T @ rows(x),                  # Σ_t δ¹_t x_tᵀ          (6.40)
-        "W_hh": d1.T @ rows(h_prev),             # Σ_t δ¹_t h_{t-1}ᵀ      (6.39)
-        "b_ih": d1.sum(axis=0),                  # Σ_t δ¹_t               (6.41)
-    }
-    grads["b_hh"] = grads["b_ih"].copy()
-    for l in range(2, m + 1):
-        dl = rows(delta[l - 1])
-        grads[f"W_{l}"] = dl.T @ rows(g[l - 2])  # Σ_t δˡ_t gˡ⁻¹_tᵀ
-        grads[f"b_{l}"] = dl.sum(axis=0)         # Σ_t δˡ_t
-    if shortcut:
-        grads["W_sc"] = rows(delta[m - 1]).T @ rows(h_prev)   # Σ_t δᵐ_t h_{t-1}ᵀ
-    # --8<-- [end:dt-grads]
-    return grads
+    return deep_backward_unchecked(dh, x, h0, g, p, shortcut, None)
 
 
 class SkipCache(NamedTuple):
@@ -281,15 +339,7 @@ def skip_forward(x: np.ndarray, h0: np.ndarray, params: Params, skip: int = 2) -
     """
     _, p = check_inputs(x, h0, params, shapes=SKIP_PARAM_SHAPES)
     d = check_int("skip", skip, 2)
-    T, B, _ = x.shape
-    # --8<-- [start:skip-forward] skip_forward
-    h = np.empty((T, B, h0.shape[1]), dtype=x.dtype)
-    state = lambda t: h[t] if t >= 0 else h0   # noqa: E731  (h[t] holds h_{t+1}; before the sequence: h_0)
-    for t in range(T):
-        z = (x[t] @ p["W_ih"].T + state(t - 1) @ p["W_hh"].T     # W x_t + U h_{t-1}
-             + state(t - d) @ p["W_skip"].T + p["b_ih"] + p["b_hh"])  # + U_Δ h_{t-Δ} + b
-        h[t] = np.tanh(z)
-    # --8<-- [end:skip-forward]
+    h = deep_forward_unchecked(x, h0, p, 1, False, d)[0]
     return h, SkipCache(x, h0, h.copy(), p, d)
 
 
@@ -322,31 +372,7 @@ def skip_backward(dh: np.ndarray, cache: SkipCache, dh_n: np.ndarray | None = No
     check_cache(cache, SkipCache)
     x, h0, h, p, d = cache
     T, B, H = h.shape
-    dh_total = _check_dh(dh, dh_n, h.dtype, T, B, H)   # grows as later steps send their parts back
-    # --8<-- [start:skip-backward] skip_backward
-    delta = np.empty_like(h)
-    dh0 = np.zeros((B, H), dtype=h.dtype)
-    for t in range(T - 1, -1, -1):              # dh_total[t] is complete: every reader of h_t is later
-        delta[t] = (1.0 - h[t] ** 2) * dh_total[t]           # δ_t = tanh'(z_t) ⊙ ∂L/∂h_t
-        for src, W in ((t - 1, p["W_hh"]), (t - d, p["W_skip"])):
-            if src >= 0:
-                dh_total[src] += delta[t] @ W               # Uᵀ δ_t to h_{t-1}, U_Δᵀ δ_t to h_{t-Δ}
-            else:
-                dh0 += delta[t] @ W                         # a state before the sequence is h_0
-    # --8<-- [end:skip-backward]
-    rows = lambda a: a.reshape(T * B, -1)      # noqa: E731
-    before = lambda k: np.concatenate([np.broadcast_to(h0, (min(k, T), B, H)), h[: max(T - k, 0)]])  # noqa: E731
-    dr = rows(delta)
-    grads = {
-        "x": (dr @ p["W_ih"]).reshape(x.shape),     # Wᵀ δ_t
-        "h0": dh0,
-        "W_ih": dr.T @ rows(x),                     # Σ_t δ_t x_tᵀ
-        "W_hh": dr.T @ rows(before(1)),             # Σ_t δ_t h_{t-1}ᵀ
-        "W_skip": dr.T @ rows(before(d)),           # Σ_t δ_t h_{t-Δ}ᵀ
-        "b_ih": dr.sum(axis=0),                     # Σ_t δ_t
-    }
-    grads["b_hh"] = grads["b_ih"].copy()
-    return grads
+    return deep_backward_unchecked(_check_dh(dh, dh_n, h.dtype, T, B, H), x, h0, h[None], p, False, d)
 
 
 def dt_forward_torch(

@@ -84,8 +84,13 @@ def rel_error(a: np.ndarray, b: np.ndarray, tiny: float = TINY) -> float:
     return float(np.max(np.abs(a - b)) / max(float(np.max(np.abs(a) + np.abs(b))), tiny))
 
 
-def max_abs(a: np.ndarray, b: np.ndarray) -> float:
-    """``max|a − b|`` in float64 (0.0 for empty arrays)."""
+def max_abs(a: np.ndarray | Mapping[str, np.ndarray], b: np.ndarray | Mapping[str, np.ndarray]) -> float:
+    """``max|a − b|`` in float64 (0.0 for empty arrays); for two dicts of arrays with the same
+    keys (two sets of gradients), the largest over every key."""
+    if isinstance(a, Mapping) and isinstance(b, Mapping):
+        if set(a) != set(b):
+            raise ValueError(f"a and b must have the same keys; got {sorted(a)} and {sorted(b)}")
+        return max((max_abs(a[k], b[k]) for k in a), default=0.0)
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     if a.shape != b.shape:
         raise ValueError(f"a and b must have the same shape; got {a.shape} and {b.shape}")

@@ -376,19 +376,19 @@ def lstm_cell_backward(dh: np.ndarray, dc: np.ndarray, cache: LSTMCellCache) -> 
     s.array("dc", dc, ("B", "H"))
     x, h_prev, c_prev, i, f, g, o, tanh_c, p = cache
     # --8<-- [start:cell-backward] lstm_cell_backward
-    dc = dh * o * (1 - tanh_c**2) + dc     # (L6) δc_t = δh_t ⊙ o_t ⊙ (1 − tanh² c_t) + f_{t+1} ⊙ δc_{t+1}
-    d_o = dh * tanh_c * o * (1 - o)        # (L5) δ_o = δh_t ⊙ tanh(c_t) ⊙ o_t(1 − o_t)
-    d_f = dc * c_prev * f * (1 - f)        # (L7) δ_f = δc_t ⊙ c_{t-1} ⊙ f_t(1 − f_t)
-    d_i = dc * g * i * (1 - i)             # (L7) δ_i = δc_t ⊙ c̃_t ⊙ i_t(1 − i_t)
-    d_g = dc * i * (1 - g**2)              # (L7) δ_c = δc_t ⊙ i_t ⊙ (1 − c̃_t²)
-    d = np.concatenate([d_i, d_f, d_g, d_o], axis=1)   # (B, 4H): δ_t, gates in PyTorch's order
+    dc = dh * o * (1 - tanh_c**2) + dc     # (L6) δ^c_t = δ^h_t ⊙ o_t ⊙ (1 − tanh² c_t) + f_{t+1} ⊙ δ^c_{t+1}
+    d_o = dh * tanh_c * o * (1 - o)        # (L5) δ^o_t = δ^h_t ⊙ tanh(c_t) ⊙ o_t(1 − o_t)
+    d_f = dc * c_prev * f * (1 - f)        # (L7) δ^f_t = δ^c_t ⊙ c_{t-1} ⊙ f_t(1 − f_t)
+    d_i = dc * g * i * (1 - i)             # (L7) δ^i_t = δ^c_t ⊙ c̃_t ⊙ i_t(1 − i_t)
+    d_g = dc * i * (1 - g**2)              # (L7) δ^c̃_t = δ^c_t ⊙ i_t ⊙ (1 − c̃_t²)
+    d = np.concatenate([d_i, d_f, d_g, d_o], axis=1)   # (B, 4H): δ^*_t, gates in PyTorch's order
     grads = {
-        "x": d @ p["W_ih"],                # Σ_* W_*ᵀ δ_*
-        "h_prev": d @ p["W_hh"],           # (L8) Σ_* U_*ᵀ δ_*  (the loss term of h_{t-1} is added by the caller)
-        "c_prev": f * dc,                  # f_t ⊙ δc_t: the additive path to c_{t-1}
-        "W_ih": d.T @ x,                   # (L9) δ_* x_tᵀ, summed over the batch
-        "W_hh": d.T @ h_prev,              # (L9) δ_* h_{t-1}ᵀ
-        "b_ih": d.sum(axis=0),             # (L9) δ_*
+        "x": d @ p["W_ih"],                # Σ_* W_*ᵀ δ^*_t
+        "h_prev": d @ p["W_hh"],           # (L8) Σ_* U_*ᵀ δ^*_t  (the loss term of h_{t-1} is added by the caller)
+        "c_prev": f * dc,                  # f_t ⊙ δ^c_t: the additive path to c_{t-1}
+        "W_ih": d.T @ x,                   # (L9) δ^*_t x_tᵀ, summed over the batch
+        "W_hh": d.T @ h_prev,              # (L9) δ^*_t h_{t-1}ᵀ
+        "b_ih": d.sum(axis=0),             # (L9) δ^*_t
     }
     grads["b_hh"] = grads["b_ih"].copy()
     # --8<-- [end:cell-backward]
@@ -488,7 +488,7 @@ def lstm_backward_loop(
     dh_next = np.zeros_like(dh[0]) if dh_n is None else dh_n   # what reaches h_T from beyond step T
     dc_next = np.zeros_like(dh[0]) if dc_n is None else dc_n   # what reaches c_T from beyond step T
     for t in range(T - 1, -1, -1):
-        g = lstm_cell_backward(dh[t] + dh_next, dc_next, cache.steps[t])   # (L8): δh_t = ∂L_t/∂h_t + Σ_* U_*ᵀ δ_{*,t+1}
+        g = lstm_cell_backward(dh[t] + dh_next, dc_next, cache.steps[t])   # (L8): δ^h_t = ∂L_t/∂h_t + Σ_* U_*ᵀ δ^*_{t+1}
         for key in LSTM_PARAM_SHAPES:
             grads[key] += g[key]                               # (L9): W_*, U_*, b_* are shared by every step
         dx.append(g["x"])

@@ -3,6 +3,7 @@
 One factory, [random_params][solutions.params.random_params], makes the parameters of every
 NumPy model, test and demo: ``W_ih`` (W), ``W_hh`` (U), ``b_ih``, ``b_hh`` (the two halves
 of b) and optionally an output layer ``V``, ``c``, drawn in that order from one generator.
+[haar_orthogonal][solutions.params.haar_orthogonal] draws a random orthogonal ``U``.
 [PARAM_NAMES][solutions.params.PARAM_NAMES] maps those names to ``torch.nn.RNN``'s.
 """
 
@@ -84,3 +85,15 @@ def random_params(
             a = rng.normal(0.0, std if len(shape) == 2 else bias_std, size=shape)
         out[name] = a.astype(dtype)
     return out
+
+
+def haar_orthogonal(rng: np.random.Generator, n: int) -> np.ndarray:
+    """A random orthogonal ``n × n`` matrix, uniform (Haar) over the orthogonal group.
+
+    The QR factorisation ``A = QR`` of a matrix of independent ``N(0, 1)`` entries, with the
+    sign of each column of ``Q`` flipped where ``R``'s diagonal is negative (without the
+    flip the distribution of ``Q`` depends on the QR routine's sign convention). Draws
+    ``n × n`` normals from ``rng`` (advanced in place).
+    """
+    q, r = np.linalg.qr(rng.standard_normal((check_int("n", n), n)))
+    return q * np.sign(np.diag(r))

@@ -24,7 +24,7 @@ cycle ratios (proved on the page, section "The three measures are cycle ratios")
     d_f = max over input→output walks P of  Σ_{e∈P} (1 − d_r · delay(e))
 
 [max_cycle_ratio][solutions.rnn_graph.max_cycle_ratio] finds the first two exactly, in
-rational arithmetic (``fractions.Fraction``), by Lawler's parametric search: a cycle with
+rational arithmetic (``fractions.Fraction``), by a parametric search: a cycle with
 ratio above ``λ`` exists exactly when the edge weights ``a_e − λ b_e`` admit a positive cycle,
 which Bellman–Ford detects; each cycle found raises ``λ`` to its own ratio, until none is
 left. ``d_f`` is then one longest-path computation with the weights ``1 − d_r·delay``, which
@@ -34,8 +34,9 @@ values.
 
 The graphs of the structures on the exercise-6-6 page are built by
 [architecture][solutions.rnn_graph.architecture]. A graph here repeats the same connections at
-every step, and every delay is ≥ 0 (information flows forward in time); a bidirectional RNN
-is two such graphs, one per direction.
+every step, and every delay is ≥ 0 (information flows forward in time). A bidirectional RNN has a delay of
+−1 (``BIDIRECTIONAL``): [unroll][solutions.rnn_graph.unroll] computes the definitions on its
+unrolled graph directly.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ Edge = tuple[str, str, int]
 
 
 class RnnGraph(NamedTuple):
-    """A recurrent architecture as a cyclic graph with time delays (Zhang et al. 2016, §2).
+    """A recurrent architecture as a cyclic graph with time delays (after Zhang et al. 2016; see the module docstring).
 
     Build it with [rnn_graph][solutions.rnn_graph.rnn_graph], which checks it.
     """
@@ -183,7 +184,7 @@ def max_cycle_ratio(g: RnnGraph, num: str, den: str) -> Fraction | None:
     ``a_e`` and ``b_e`` are an edge's ``"length"`` (1) or its ``"delay"``. Every cycle of a
     checked graph has delay ≥ 1 and length ≥ 1, so both ratios are finite and positive.
 
-    Lawler's parametric search: for ``λ`` below the maximum, the weights ``a_e − λ b_e`` give
+    A parametric search: for ``λ`` below the maximum, the weights ``a_e − λ b_e`` give
     some cycle a positive weight, i.e. a cycle of ratio ``> λ``; take its ratio as the new
     ``λ`` and repeat. Each round raises ``λ`` to the ratio of a simple cycle, of which there
     are finitely many, so the search ends — at the maximum, where no positive cycle is left.
@@ -270,19 +271,19 @@ class Unrolled(NamedTuple):
     """Path lengths in the graph unrolled over ``n = 0 … N`` steps (``None`` where no path exists)."""
 
     longest: list[int | None]
-    """``D(n)``: the longest path from any node at step 0 to any node at step ``n``."""
+    """``ℓmax(n)``: the longest path from any node at step 0 to any node at step ``n``."""
     shortest: list[int | None]
-    """``d(n)``: the shortest such path."""
+    """``ℓmin(n)``: the shortest such path."""
     io_longest: list[int | None]
-    """``D*(n)``: the longest path from an input at step 0 to an output at step ``n``."""
+    """``ℓ*(n)``: the longest path from an input at step 0 to an output at step ``n``."""
 
 
 def unrolled_paths(g: RnnGraph, N: int) -> Unrolled:
     """Path lengths in the finite unrolling over steps ``0 … N`` — the definitions, computed literally.
 
-    Dynamic programming over the unrolled graph (a DAG: within a step, nodes come in the
-    order of the delay-0 edges). The measures are the limits of ``D(n)/n``, ``n/d(n)`` and
-    ``sup_n D*(n) − n·d_r``; the tests compare these finite values with the exact ones.
+    [unroll][solutions.rnn_graph.unroll] on the graph's nodes and edges. The measures are the
+    limits of ``ℓmax(n)/n``, ``n/ℓmin(n)`` and ``sup_n ℓ*(n) − n·d_r``; the tests compare these
+    finite values with the exact ones.
 
     Parameters
     ----------
@@ -294,44 +295,87 @@ def unrolled_paths(g: RnnGraph, N: int) -> Unrolled:
     -------
     Unrolled
     """
+    return unroll(g.inputs, g.hidden, g.outputs, g.edges, N)
+
+
+def unroll(
+    inputs: Iterable[str], hidden: Iterable[str], outputs: Iterable[str], edges: Iterable[Edge], N: int
+) -> Unrolled:
+    """``ℓmax(n)``, ``ℓmin(n)``, ``ℓ*(n)`` for ``n = 0 … N`` in the graph unrolled over the steps ``0 … N``.
+
+    Unlike [rnn_graph][solutions.rnn_graph.rnn_graph] this takes any integer delays, so a
+    bidirectional RNN's backward chain (``h_{t+1} → h_t``, delay −1) can be unrolled
+    (``BIDIRECTIONAL``); the cycle-ratio formulas of [measures][solutions.rnn_graph.measures]
+    need delays ≥ 0, the definitions on the unrolled graph do not. The unrolled graph is built
+    node by node — ``(v, t)`` for every node and step, an edge ``(u, t − d) → (v, t)`` for every
+    edge ``(u, v, d)`` whose source step lies in ``0 … N`` — and, being a DAG for any computable
+    architecture, walked in topological order.
+
+    Raises
+    ------
+    ValueError
+        An unknown node in an edge, a delay that is not an integer, ``N`` < 0, or an unrolled
+        graph with a cycle (a node that needs its own value: not computable).
+    """
+    ins, hid, outs = tuple(inputs), tuple(hidden), tuple(outputs)
+    names = ins + hid + outs
     N = check_int("N", N, 0)
-    order = _step_order(g)
-    into: dict[str, list[tuple[str, int]]] = {v: [] for v in g.nodes}
-    for u, v, d in g.edges:
-        into[v].append((u, d))
+    es = []
+    for e in edges:
+        if not (isinstance(e, tuple) and len(e) == 3 and e[0] in names and e[1] in names):
+            raise ValueError(f"edges must hold (source, destination, delay) triples of known nodes; got {e!r}")
+        if isinstance(e[2], bool) or not isinstance(e[2], int):
+            raise ValueError(f"edge {e!r}: the delay must be an integer (steps back in time; < 0 runs backward)")
+        es.append(e)
+    succ: dict[tuple[str, int], list[tuple[str, int]]] = {(v, t): [] for v in names for t in range(N + 1)}
+    indeg = dict.fromkeys(succ, 0)
+    for u, v, d in es:
+        for t in range(max(0, d), min(N, N + d) + 1):       # source step t − d within 0 … N
+            succ[u, t - d].append((v, t))
+            indeg[v, t] += 1
+    order = [a for a in succ if indeg[a] == 0]
+    for a in order:                                           # Kahn's algorithm: order grows as we walk it
+        for b in succ[a]:
+            indeg[b] -= 1
+            if indeg[b] == 0:
+                order.append(b)
+    if len(order) != len(succ):
+        raise ValueError("the unrolled graph has a cycle: some node needs its own value (not computable)")
 
-    def sweep(start: Iterable[str], better) -> list[dict[str, float]]:
-        # best[t][v]: the best path length from a start node at step 0 to node v at step t
-        best: list[dict[str, float]] = []
-        for t in range(N + 1):
-            row: dict[str, float] = {}
-            for v in order:
-                cands = [best[t - d][u] + 1 for u, d in into[v] if 0 < d <= t]     # from an earlier step
-                cands += [row[u] + 1 for u, d in into[v] if d == 0]              # from this step (u is earlier in order)
-                cands = [c for c in cands if math.isfinite(c)]
-                if t == 0 and v in start:
-                    cands.append(0)
-                row[v] = better(cands) if cands else math.inf * (1 if better is min else -1)
-            best.append(row)
-        return best
+    def best(start: set[tuple[str, int]], better) -> dict[tuple[str, int], int]:
+        dist = {a: 0 for a in start}                          # path length from a start node
+        for a in order:
+            if a in dist:
+                for b in succ[a]:
+                    if b not in dist or better(dist[a] + 1, dist[b]) != dist[b]:
+                        dist[b] = dist[a] + 1
+        return dist
 
-    def final(best, ends, better) -> list[int | None]:
+    def at(dist, ends, better) -> list[int | None]:
         out = []
-        for row in best:
-            vals = [row[v] for v in ends if math.isfinite(row[v])]
-            out.append(int(better(vals)) if vals else None)
+        for t in range(N + 1):
+            vals = [dist[v, t] for v in ends if (v, t) in dist]
+            out.append(better(vals) if vals else None)
         return out
 
-    hi, lo = sweep(g.nodes, max), sweep(g.nodes, min)
-    io = sweep(set(g.inputs), max)
-    return Unrolled(final(hi, g.nodes, max), final(lo, g.nodes, min), final(io, g.outputs, max))
+    step0 = {(v, 0) for v in names}
+    hi, lo, io = best(step0, max), best(step0, min), best({(v, 0) for v in ins}, max)
+    return Unrolled(at(hi, names, max), at(lo, names, min), at(io, outs, max))
+
+
+#: The bidirectional RNN (NNDL §6.7.2) as ``unroll``'s arguments: a forward chain ``f`` reading
+#: ``f_{t−1}``, a backward chain ``b`` reading ``b_{t+1}`` (delay −1), both reading ``x_t``
+#: and read by ``y_t``.
+BIDIRECTIONAL: tuple = (("x",), ("f", "b"), ("y",),
+                        (("x", "f", 0), ("f", "f", 1), ("x", "b", 0), ("b", "b", -1), ("f", "y", 0), ("b", "y", 0)))
 
 
 def architecture(name: str, k: int = 2) -> RnnGraph:
     """The graph of a structure on the exercise-6-6 page.
 
-    Node names: ``x`` input, ``y`` output, ``h`` (or ``h1, h2, …``) states, ``z1, …``
-    intermediate layers inside a step, ``e1, …`` input layers, ``o1, …`` output layers.
+    Node names: ``x`` input, ``y`` output, ``h`` (or ``h1, h2, …``) states, ``g1, …`` the
+    layers inside a deep transition, ``r1, …`` an RHN's highway layers, ``e1, …`` input layers,
+    ``o1, …`` output layers.
 
     Parameters
     ----------
@@ -344,7 +388,7 @@ def architecture(name: str, k: int = 2) -> RnnGraph:
         ``"deep-transition-output"`` (DOT-RNN: ``k``-layer transition and a 2-layer output);
         ``"skip"`` (simple RNN plus an edge ``h_{t−k} → h_t``);
         ``"rhn"`` (recurrent highway network of recurrence depth ``k``: each layer
-        ``s_{l−1} → s_l`` is a transform edge and a carry edge).
+        ``r_{l−1} → r_l`` is a transform edge and a carry edge).
     k : int
         The size parameter named above, ``≥ 1`` (``≥ 2`` for ``"skip"``).
 
@@ -365,7 +409,7 @@ def architecture(name: str, k: int = 2) -> RnnGraph:
         hs = [f"h{l}" for l in range(1, k + 1)]
         return rnn_graph(["x"], hs, ["y"], chain(["x", *hs, "y"]) + [(h, h, 1) for h in hs])
     if name in ("deep-transition", "deep-transition-shortcut", "deep-transition-output"):
-        zs = [f"z{l}" for l in range(1, k)]              # k − 1 layers, then h: k nonlinear layers
+        zs = [f"g{l}" for l in range(1, k)]              # k − 1 layers g¹ … gᵏ⁻¹, then h: k nonlinear layers
         edges = chain(["x", *zs, "h"]) + [("h", zs[0] if zs else "h", 1)]
         out = ["h", "o1", "y"] if name == "deep-transition-output" else ["h", "y"]
         if name == "deep-transition-shortcut":
@@ -382,9 +426,9 @@ def architecture(name: str, k: int = 2) -> RnnGraph:
     if name == "skip":
         return rnn_graph(["x"], ["h"], ["y"], [("x", "h", 0), ("h", "h", 1), ("h", "h", k), ("h", "y", 0)])
     if name == "rhn":
-        ss = [f"s{l}" for l in range(1, k + 1)]          # s_0 of step t is s_k of step t − 1
+        ss = [f"r{l}" for l in range(1, k + 1)]          # r_0 of step t is r_k of step t − 1
         layers = [(a, b, 0) for a, b in zip(ss, ss[1:])]
-        edges = [("x", "s1", 0), (ss[-1], "s1", 1), (ss[-1], "s1", 1)]   # layer 1: transform + carry
+        edges = [("x", "r1", 0), (ss[-1], "r1", 1), (ss[-1], "r1", 1)]   # layer 1: transform + carry
         edges += layers + layers                          # layers 2 … k: transform + carry
         return rnn_graph(["x"], ss, ["y"], edges + [(ss[-1], "y", 0)])
     raise ValueError(f"name must be one of {ARCHITECTURES}; got {name!r}")

@@ -6,18 +6,26 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from solutions import lstm
+from solutions import demos, lstm
 from solutions.course import compat
-from solutions.demos import lstm_course as course
+from solutions.course import lstm_pitfalls as pit
+from solutions.course.lstm_autograd import (
+    cell_autograd,
+    notebook_grads,
+    sequence_autograd,
+)
 from solutions.course.lstm_reference import (
     CELL_BACKWARD,
     CELL_FORWARD,
     NEWER_BACKWARD,
     OLDER_BACKWARD,
     SEQUENCE_FORWARD,
+    agreement,
     cell_draws,
+    pick,
     sequence_draws,
 )
+from solutions.gradcheck import max_abs
 
 SHAPES = [(1, 1, 1, 1), (3, 10, 4, 5), (2, 1, 3, 1), (4, 3, 1, 2)]   # (n_x, m, T_x, n_a)
 
@@ -25,7 +33,7 @@ SHAPES = [(1, 1, 1, 1), (3, 10, 4, 5), (2, 1, 3, 1), (4, 3, 1, 2)]   # (n_x, m, 
 def assert_published(ours: dict[str, np.ndarray], published: dict[str, str]) -> None:
     for label, pub in published.items():
         for a, b in zip(ours[label], pub.split(), strict=True):
-            assert course.agreement(a, b), (label, a, b)
+            assert agreement(a, b), (label, a, b)
 
 
 def course_params(rng: np.random.Generator, n_x: int, n_a: int, n_y: int = 2, dtype: type = np.float64) -> dict:
@@ -50,7 +58,7 @@ def test_cell_forward_and_backward_reproduce_the_notebook() -> None:
     d = cell_draws()
     a_next, c_next, yt, cache = compat.lstm_cell_forward(d["xt"], d["a_prev"], d["c_prev"], d["parameters"])
     assert a_next.shape == c_next.shape == (5, 10) and yt.shape == (2, 10) and len(cache) == 10
-    assert_published(course._pick({"a_next": a_next, "c_next": c_next, "yt": yt, "cache": cache}, CELL_FORWARD),
+    assert_published(pick({"a_next": a_next, "c_next": c_next, "yt": yt, "cache": cache}, CELL_FORWARD),
                      CELL_FORWARD)
     g = compat.lstm_cell_backward(d["da_next"], d["dc_next"], cache)
     assert {k: v.shape for k, v in g.items()} == {
@@ -58,8 +66,8 @@ def test_cell_forward_and_backward_reproduce_the_notebook() -> None:
         **{f"db{c}": (5, 1) for c in "fico"}}
     assert g["dxt"][1][2] == pytest.approx(3.23055911511, abs=5e-12)
     assert g["dWf"][3][1] == pytest.approx(-0.147954838164, abs=5e-12)
-    assert_published(course._pick(g, CELL_BACKWARD), CELL_BACKWARD)
-    assert course.max_diff(g, course.cell_autograd(d)) <= 1e-12
+    assert_published(pick(g, CELL_BACKWARD), CELL_BACKWARD)
+    assert max_abs(g, cell_autograd(d)) <= 1e-12
 
 
 def test_sequence_forward_reproduces_the_notebook() -> None:
@@ -67,7 +75,7 @@ def test_sequence_forward_reproduces_the_notebook() -> None:
     a, y, c, caches = compat.lstm_forward(d["x"], d["a0"], d["parameters"])
     assert a.shape == c.shape == (5, 10, 7) and y.shape == (2, 10, 7) and len(caches) == 2
     assert caches[1] is d["x"]
-    assert_published(course._pick({"a": a, "y": y, "c": c, "caches": caches}, SEQUENCE_FORWARD), SEQUENCE_FORWARD)
+    assert_published(pick({"a": a, "y": y, "c": c, "caches": caches}, SEQUENCE_FORWARD), SEQUENCE_FORWARD)
 
 
 def test_sequence_backward_reproduces_the_newer_set_which_is_autograds() -> None:
@@ -75,21 +83,21 @@ def test_sequence_backward_reproduces_the_newer_set_which_is_autograds() -> None
     _, _, _, caches = compat.lstm_forward(d["x"], d["a0"], d["parameters"])
     g = compat.lstm_backward(d["da"], caches)
     assert g["dx"].shape == (3, 10, 4) and g["da0"].shape == (5, 10)
-    assert_published(course._pick(g, NEWER_BACKWARD), NEWER_BACKWARD)
-    assert course.max_diff(g, course.sequence_autograd(d)) <= 1e-12
+    assert_published(pick(g, NEWER_BACKWARD), NEWER_BACKWARD)
+    assert max_abs(g, sequence_autograd(d)) <= 1e-12
 
 
 def test_the_older_set_is_the_gradient_without_carry_except_three_biases() -> None:
     d = sequence_draws(zero_output_layer=True)
     _, _, _, caches = compat.lstm_forward(d["x"], d["a0"], d["parameters"])
-    cut = course._pick(course.without_carry(d["da"], caches), OLDER_BACKWARD)
+    cut = pick(pit.without_carry(d["da"], caches), OLDER_BACKWARD)
     differ = [k for k, pub in OLDER_BACKWARD.items()
-              if not all(course.agreement(a, b) for a, b in zip(cut[k], pub.split(), strict=True))]
+              if not all(agreement(a, b) for a, b in zip(cut[k], pub.split(), strict=True))]
     assert differ == ["dbi[4]", "dbc[4]", "dbo[4]"]
 
 
 def test_demo_values() -> None:
-    assert course.main().values["older-equal-no-carry"] == "10"
+    assert demos.load("lstm-course").main().values["older-equal-no-carry"] == "10"
 
 
 # --- torch autograd in the column layout, any shape ------------------------------------------------
@@ -99,9 +107,9 @@ def test_sequence_equals_autograd(n_x: int, m: int, T_x: int, n_a: int) -> None:
     x, a0, p, da = course_inputs(n_x, m, T_x, n_a)
     a, y, c, caches = compat.lstm_forward(x, a0, p)
     g = compat.lstm_backward(da, caches)
-    ref = course._torch_sequence(x, a0, np.zeros_like(a0), p, da)
+    ref = notebook_grads(x, a0, np.zeros_like(a0), p, da)
     ref.pop("dc0")
-    assert course.max_diff(g, ref) <= 1e-10
+    assert max_abs(g, ref) <= 1e-10
     h, c2, _ = lstm.lstm_forward(x.transpose(2, 1, 0).copy(), a0.T.copy(), np.zeros((m, n_a)),
                                  compat.lstm_row_params(p, n_a))
     assert np.max(np.abs(a - h.transpose(2, 1, 0))) <= 1e-12 and np.max(np.abs(c - c2.transpose(2, 1, 0))) <= 1e-12
@@ -113,9 +121,9 @@ def test_a_shorter_da_is_the_loss_on_the_first_steps(T: int) -> None:
     x, a0, p, da = course_inputs(2, 3, 4, 3, seed=1)
     _, _, _, caches = compat.lstm_forward(x, a0, p)
     g = compat.lstm_backward(da[:, :, :T], caches)
-    ref = course._torch_sequence(x, a0, np.zeros_like(a0), p, da[:, :, :T])
+    ref = notebook_grads(x, a0, np.zeros_like(a0), p, da[:, :, :T])
     ref.pop("dc0")
-    assert g["dx"].shape == (2, 3, T) and course.max_diff(g, ref) <= 1e-10
+    assert g["dx"].shape == (2, 3, T) and max_abs(g, ref) <= 1e-10
 
 
 @pytest.mark.parametrize("n_x, m, n_a", [(1, 1, 1), (3, 10, 5), (2, 4, 3)])
@@ -125,7 +133,7 @@ def test_cell_equals_autograd(n_x: int, m: int, n_a: int) -> None:
          "parameters": course_params(rng, n_x, n_a), "da_next": rng.normal(size=(n_a, m)),
          "dc_next": rng.normal(size=(n_a, m))}
     _, _, _, cache = compat.lstm_cell_forward(d["xt"], d["a_prev"], d["c_prev"], d["parameters"])
-    assert course.max_diff(compat.lstm_cell_backward(d["da_next"], d["dc_next"], cache), course.cell_autograd(d)) <= 1e-10
+    assert max_abs(compat.lstm_cell_backward(d["da_next"], d["dc_next"], cache), cell_autograd(d)) <= 1e-10
 
 
 def test_float32_in_float32_out() -> None:
@@ -135,10 +143,10 @@ def test_float32_in_float32_out() -> None:
     a1, c1, y1, cache = compat.lstm_cell_forward(x[:, :, 0], a0, a0, p)
     g1 = compat.lstm_cell_backward(da[:, :, 0], da[:, :, 1], cache)
     assert all(v.dtype == np.float32 for v in (a, y, c, a1, c1, y1, *g.values(), *g1.values()))
-    ref = course._torch_sequence(*(v.astype(np.float64) for v in (x, a0, np.zeros_like(a0))),
-                                 {k: v.astype(np.float64) for k, v in p.items()}, da.astype(np.float64))
+    ref = notebook_grads(*(v.astype(np.float64) for v in (x, a0, np.zeros_like(a0))),
+                         {k: v.astype(np.float64) for k, v in p.items()}, da.astype(np.float64))
     ref.pop("dc0")
-    assert course.max_diff(g, ref) <= 1e-4
+    assert max_abs(g, ref) <= 1e-4
 
 
 def test_editing_the_outputs_in_place_changes_nothing() -> None:
@@ -214,8 +222,6 @@ def test_bad_input_raises_value_error_naming_the_argument(case: str) -> None:
 # --- the pitfalls demo's mistakes, built on the reference cell ----------------------------------------
 
 def test_pitfalls_mistakes_are_built_on_the_reference_cell_and_every_mistake_shows() -> None:
-    from solutions.demos import lstm_pitfalls as pit
-
     d = cell_draws()
     n_a = d["a_prev"].shape[0]
     _, c_next, cache = lstm.lstm_cell_forward(d["xt"].T, d["a_prev"].T, d["c_prev"].T,
@@ -223,8 +229,8 @@ def test_pitfalls_mistakes_are_built_on_the_reference_cell_and_every_mistake_sho
     run = lambda m: pit.course_cell(pit.cell_backward(d["da_next"].T, d["dc_next"].T, cache, c_next, m), n_a)  # noqa: E731
     _, _, _, ccache = compat.lstm_cell_forward(d["xt"], d["a_prev"], d["c_prev"], d["parameters"])
     right = run("correct")
-    assert course.max_diff(right, compat.lstm_cell_backward(d["da_next"], d["dc_next"], ccache)) <= 1e-12
-    printed = lambda g: np.array(pit.pick(g, CELL_BACKWARD))  # noqa: E731
+    assert max_abs(right, compat.lstm_cell_backward(d["da_next"], d["dc_next"], ccache)) <= 1e-12
+    printed = lambda g: np.concatenate(list(pick(g, CELL_BACKWARD).values()))  # noqa: E731
     for mistake in list(pit.CELL_MISTAKES)[1:]:
         assert np.max(np.abs(printed(run(mistake)) - printed(right))) > 1e-5, mistake
     # the mistakes that are a wrong input of the cell, against the notebook's lines written out
@@ -242,5 +248,5 @@ def test_pitfalls_mistakes_are_built_on_the_reference_cell_and_every_mistake_sho
                                         np.zeros_like(d["a0"].T), compat.lstm_row_params(d["parameters"], n_a))
     da = np.ascontiguousarray(d["da"].transpose(2, 1, 0))
     _, _, _, caches = compat.lstm_forward(d["x"], d["a0"], d["parameters"])
-    assert course.max_diff(pit.sequence_backward(da, loop, "correct"), compat.lstm_backward(d["da"], caches)) <= 1e-12
-    assert course.max_diff(pit.sequence_backward(da, loop, "neither"), course.without_carry(d["da"], caches)) <= 1e-12
+    assert max_abs(pit.sequence_backward(da, loop, "correct"), compat.lstm_backward(d["da"], caches)) <= 1e-12
+    assert max_abs(pit.sequence_backward(da, loop, "neither"), pit.without_carry(d["da"], caches)) <= 1e-12

@@ -199,3 +199,18 @@ def test_bad_inputs_raise_value_error_naming_the_argument(i) -> None:
 
 def test_bad_call_list_is_complete() -> None:
     assert len(_bad_calls()) == 17
+
+
+@settings(max_examples=10, deadline=None)
+@given(T=st.integers(1, 6), B=st.integers(1, 3), H=st.integers(1, 4), skip=st.integers(2, 7), seed=st.integers(0, 2**16))
+def test_one_loop_pair_serves_both_structures(T, B, H, skip, seed) -> None:
+    """The shared loops: a skip edge with U_Δ = 0 is the simple RNN, forward and backward (DT with m = 1)."""
+    x, h0, p, dh, dh_n = case(T, B, 2, H, seed, skip=True)
+    p["W_skip"] = np.zeros_like(p["W_skip"])
+    h, cache = skip_forward(x, h0, p, skip)
+    h1, cache1 = dt_forward(x, h0, p, 1)
+    assert max_abs(h, h1) <= 0.0
+    grads, want = skip_backward(dh, cache, dh_n), dt_backward(dh, cache1, dh_n)
+    assert set(grads) == set(want) | {"W_skip"}
+    for k in want:
+        assert max_abs(grads[k], want[k]) <= 1e-14, k

@@ -51,20 +51,6 @@ def gru_states(p, x, h0, mistake=None, reset_after=True):
     return hs
 
 
-def lstm_states(p, x, h0, c0, mistake=None, hold_o=False):
-    """(h_t, c_t) for t = 1 … T (gate order i, f, g, o), with one pitfall emulated."""
-    H = h0.shape[-1]
-    h, c, out = h0, c0, []
-    for t in range(x.shape[0]):
-        a = x[t] @ p["W_ih"].T + p["b_ih"] + h @ p["W_hh"].T + p["b_hh"]
-        i, f, o = torch.sigmoid(a[:, :H]), torch.sigmoid(a[:, H:2 * H]), torch.sigmoid(a[:, 3 * H:])
-        g = torch.tanh(a[:, 2 * H:3 * H])
-        c = f * (c.detach() if mistake == "no dc_next" else c) + i * g
-        h = o * torch.tanh(c.detach() if mistake == "no da in dc" else c)
-        out.append((h, c))
-    return out
-
-
 def grads(loss: torch.Tensor, p: dict[str, torch.Tensor]) -> dict[str, np.ndarray]:
     return {k: g.numpy() for k, g in zip(p, torch.autograd.grad(loss, list(p.values())))}
 
@@ -79,69 +65,147 @@ def rows_that_differ(a: dict[str, np.ndarray], b: dict[str, np.ndarray], H: int,
     return out
 
 
-@settings(max_examples=5, deadline=None)
-@given(T=st.integers(2, 5), seed=st.integers(0, 2**16))
-@example(T=2, seed=0)
-def test_gru_sign_pitfall_breaks_every_gate_for_sequences(T: int, seed: int) -> None:
-    """gru.md, pitfall "Sign of ∂L/∂z_t": only the z rows fail for T = 1; for T ≥ 2 every block fails."""
+GRU_BLOCKS = "rzn"
+LSTM_BLOCKS = "ifgo"
+PARAMS = ("W_ih", "W_hh", "b_ih", "b_hh")
+
+
+def all_blocks(letters: str) -> set[str]:
+    return {f"{k}:{g}" for k in PARAMS for g in letters}
+
+
+def gru_pitfall_right(mistake: str, reset_after: bool, T: int, seed: int, zero: bool) -> set[str]:
+    """The gate blocks whose gradient stays right under ``mistake``, for a sequence of ``T`` steps
+    (h_0 = 0 if ``zero``, else 0.5·N(0, 1)); loss Σ_t h_t·w_t, as a student's check would use."""
     rng = np.random.default_rng(seed)
     I, H, B = 3, 4, 2
     p = gru_params(rng, I, H, 0.7)
     x, h0 = torch.tensor(rng.standard_normal((T, B, I))), torch.tensor(0.5 * rng.standard_normal((B, H)))
-    w = torch.tensor(rng.standard_normal((B, H)))
+    if zero:
+        h0 = torch.zeros_like(h0)
+    w = torch.tensor(rng.standard_normal((T, B, H)))
 
-    def run(mistake, steps):
-        return grads((gru_states(p, x[:steps], h0, mistake)[-1] * w).sum(), p)
+    def run(m):
+        return grads(sum((h * w[t]).sum() for t, h in enumerate(gru_states(p, x, h0, m, reset_after))), p)
 
-    assert rows_that_differ(run(None, 1), run("z sign", 1), H, "rzn") == {f"{k}:z" for k in p}
-    bad = rows_that_differ(run(None, T), run("z sign", T), H, "rzn")
-    assert {f"{k}:{g}" for k in p for g in "rzn"} - {"b_hh:n"} <= bad
+    return all_blocks(GRU_BLOCKS) - rows_that_differ(run(None), run(mistake), H, GRU_BLOCKS)
 
 
-@settings(max_examples=5, deadline=None)
-@given(T=st.integers(2, 5), seed=st.integers(0, 2**16))
-@example(T=2, seed=0)
-def test_gru_dropped_paths_break_every_gradient_for_sequences(T: int, seed: int) -> None:
+def book_reset_rows(reset_after: bool) -> set[str]:
+    """From h_0 = 0 the book's form has r_1 ⊙ h_0 = 0: the reset rows get no gradient at step 1."""
+    return set() if reset_after else {"W_ih:r", "b_ih:r", "b_hh:r"}
+
+
+@settings(max_examples=6, deadline=None)
+@given(T=st.integers(2, 5), seed=st.integers(0, 2**16), zero=st.booleans(), reset_after=st.booleans())
+@example(T=2, seed=0, zero=False, reset_after=True)
+@example(T=2, seed=1, zero=True, reset_after=True)     # the referee's zero initial state
+@example(T=2, seed=1, zero=True, reset_after=False)
+def test_gru_sign_pitfall_breaks_every_gate_for_sequences(T: int, seed: int, zero: bool, reset_after: bool) -> None:
+    """gru.md, pitfall "Sign of ∂L/∂z_t". T = 1: only the z rows fail (W_hh's z rows only when
+    h_0 ≠ 0: their gradient is δ^z_1 h_0ᵀ). With h_0 ≠ 0 every block fails from T = 2. From
+    h_0 = 0, at T = 2 W_hh's r and candidate rows (and in the book's form every r row) are still
+    right; every block fails from T = 3."""
+    z_rows = {f"{k}:z" for k in PARAMS} - ({"W_hh:z"} if zero else set())
+    assert all_blocks(GRU_BLOCKS) - gru_pitfall_right("z sign", reset_after, 1, seed, zero) == z_rows
+    right = gru_pitfall_right("z sign", reset_after, T, seed, zero)
+    if zero and T == 2:
+        assert right == {"W_hh:r", "W_hh:n"} | book_reset_rows(reset_after)
+    else:
+        assert right == set()
+
+
+@settings(max_examples=6, deadline=None)
+@given(T=st.integers(2, 5), seed=st.integers(0, 2**16), zero=st.booleans())
+@example(T=2, seed=0, zero=False)
+@example(T=2, seed=1, zero=True)                       # the referee's zero initial state
+@example(T=3, seed=1, zero=True)
+def test_gru_dropped_paths_break_every_gradient_for_sequences(T: int, seed: int, zero: bool) -> None:
     """gru.md, pitfalls "Dropping the direct path" / "the reset's second path": for T = 1 every
-    parameter gradient stays right (only h0's is wrong); for T ≥ 2 every parameter's is wrong."""
+    parameter gradient stays right (only h0's is wrong). With h_0 ≠ 0 every block is wrong from
+    T = 2; from h_0 = 0, at T = 2 all of W_hh (and in the book's form the r rows) is still right,
+    and every block is wrong from T = 3."""
+    for mistake, reset_after in (("no direct path", True), ("no direct path", False), ("no reset path", False)):
+        assert gru_pitfall_right(mistake, reset_after, 1, seed, zero) == all_blocks(GRU_BLOCKS), mistake
+        right = gru_pitfall_right(mistake, reset_after, T, seed, zero)
+        if zero and T == 2:
+            assert right == {f"W_hh:{g}" for g in GRU_BLOCKS} | book_reset_rows(reset_after), (mistake, right)
+        else:
+            assert right == set(), (mistake, right)
+
+
+class TanhDerivativeForSigmoid(torch.autograd.Function):
+    """σ forward; backward with tanh's derivative 1 − σ² in place of σ(1 − σ) (column "1-s² for σ'")."""
+
+    @staticmethod
+    def forward(ctx, a):
+        s = torch.sigmoid(a)
+        ctx.save_for_backward(s)
+        return s
+
+    @staticmethod
+    def backward(ctx, g):
+        (s,) = ctx.saved_tensors
+        return g * (1 - s * s)
+
+
+def lstm_states(p, x, h0, c0, mistake=None):
+    """(h_t, c_t) for t = 1 … T (gate order i, f, g, o), with one pitfall of the 6-4 page emulated."""
+    H = h0.shape[-1]
+    h, c, out = h0, c0, []
+    for t in range(x.shape[0]):
+        a = x[t] @ p["W_ih"].T + p["b_ih"] + h @ p["W_hh"].T + p["b_hh"]
+        sig = TanhDerivativeForSigmoid.apply if mistake == "1-s2 for sigma'" else torch.sigmoid
+        i, f, o = sig(a[:, :H]), sig(a[:, H:2 * H]), sig(a[:, 3 * H:])
+        g = torch.tanh(a[:, 2 * H:3 * H])
+        if mistake == "no dc_next":             # the carry f_t ⊙ δ^c_t to c_{t-1} dropped
+            c = f * c.detach() + i * g
+        elif mistake == "no f in dc_prev":      # δ^c_t carried to c_{t-1} without the factor f_t
+            c = f * c.detach() + (c - c.detach()) + i * g
+        else:
+            c = f * c + i * g
+        h = o * torch.tanh(c.detach() if mistake == "no da in dc" else c)   # "no da in dc": h_t → c_t dropped
+        out.append((h, c))
+    return out
+
+
+LSTM_PITFALLS = {  # column of lstm-pitfalls: (T₀, from which every block fails when h_0, c_0 ≠ 0; the gate right longest)
+    "no da in dc": (2, "o"), "1-s2 for sigma'": (2, "g"), "no dc_next": (3, "o"), "no f in dc_prev": (3, "o"),
+}
+
+
+@pytest.mark.parametrize("mistake", LSTM_PITFALLS)
+@settings(max_examples=3, deadline=None)
+@given(extra=st.integers(0, 2), seed=st.integers(0, 2**16))
+@example(extra=0, seed=3)                              # the referee's seed
+def test_lstm_pitfalls_break_every_gradient_for_sequences(mistake: str, extra: int, seed: int) -> None:
+    """lstm.md, pitfalls (the columns of lstm-pitfalls whose one-cell symptom spares a gate; "c for
+    tanh c" and "no σ'" change every value already on one cell): each mistake leaves the rows of one
+    gate right on short sequences (the output gate for a dropped cell path, the candidate for
+    tanh's derivative in the sigmoid gates); with h_0, c_0 ≠ 0
+    every block is wrong from T = T₀ (2 or 3) on. From the zero initial state the recurrent rows
+    of that gate (in W_hh) stay right one step longer: at T₀ only they are right, from T₀ + 1 none."""
+    onset, gate = LSTM_PITFALLS[mistake]
     rng = np.random.default_rng(seed)
-    I, H, B = 3, 4, 2
-    p = gru_params(rng, I, H, 0.7)
-    x, h0 = torch.tensor(rng.standard_normal((T, B, I))), torch.tensor(0.5 * rng.standard_normal((B, H)))
-    for mistake, reset_after in (("no direct path", True), ("no reset path", False)):
-        def run(m, steps):
-            return grads(sum(h.sum() for h in gru_states(p, x[:steps], h0, m, reset_after)), p)
-
-        assert rows_that_differ(run(None, 1), run(mistake, 1), H, "rzn") == set(), mistake
-        assert {k.split(":")[0] for k in rows_that_differ(run(None, T), run(mistake, T), H, "rzn")} == set(p)
-
-
-@settings(max_examples=5, deadline=None)
-@given(T=st.integers(3, 6), seed=st.integers(0, 2**16))
-@example(T=3, seed=0)
-def test_lstm_dropped_cell_path_keeps_output_gate_right_only_for_one_cell(T: int, seed: int) -> None:
-    """lstm.md, pitfall "Dropping a path into c_t": dWo, dbo stay right for a single cell (the
-    notebook's lstm_cell_backward test); over a sequence the output-gate rows fail too once a
-    wrong cell error has passed through an earlier step's U-product: from T = 2 for "no da in dc",
-    from T = 3 for "no dc_next" (at T = 2 its dropped carry f_{T}⊙δ^c_{T} reaches no output gate)."""
-    rng = np.random.default_rng(seed)
-    I, H, B = 3, 4, 2
+    I, H, B, T = 3, 4, 2, onset + 1 + extra
     p = lstm_params(rng, I, H, 0.7)
     x = torch.tensor(rng.standard_normal((T, B, I)))
     h0, c0 = (torch.tensor(0.5 * rng.standard_normal((B, H))) for _ in range(2))
-    wh, wc = (torch.tensor(rng.standard_normal((B, H))) for _ in range(2))
-    for mistake in ("no dc_next", "no da in dc"):
-        def run(m, steps):
-            states = lstm_states(p, x[:steps], h0, c0, m)
-            loss = sum((h * wh).sum() for h, _ in states) + (states[-1][1] * wc).sum()
-            return grads(loss, p)
+    wh = torch.tensor(rng.standard_normal((T, B, H)))      # loss Σ_t h_t·w_t: no gradient from outside into c_T
 
-        one = rows_that_differ(run(None, 1), run(mistake, 1), H, "ifgo")
-        assert not any(k.endswith(":o") and k.split(":")[0] in ("W_ih", "b_ih") for k in one), (mistake, one)
-        seq = rows_that_differ(run(None, T), run(mistake, T), H, "ifgo")
-        assert {"W_ih:o", "b_ih:o"} <= seq, (mistake, seq)
-        two = rows_that_differ(run(None, 2), run(mistake, 2), H, "ifgo")
-        assert ("W_ih:o" in two) == (mistake == "no da in dc"), (mistake, two)
+    def right(steps: int, zero: bool) -> set[str]:
+        s0 = (torch.zeros_like(h0), torch.zeros_like(c0)) if zero else (h0, c0)
+
+        def run(m):
+            states = lstm_states(p, x[:steps], *s0, m)
+            return grads(sum((h * wh[t]).sum() for t, (h, _) in enumerate(states)), p)
+
+        return all_blocks(LSTM_BLOCKS) - rows_that_differ(run(None), run(mistake), H, LSTM_BLOCKS)
+
+    assert right(onset - 1, zero=False) == {f"{k}:{gate}" for k in PARAMS}
+    assert right(onset + extra, zero=False) == set()
+    assert right(onset, zero=True) == {f"W_hh:{gate}"}
+    assert right(onset + 1 + extra, zero=True) == set()
 
 
 @settings(max_examples=6, deadline=None)

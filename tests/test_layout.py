@@ -30,6 +30,11 @@ def test_readme_layout_table_names_every_folder_and_only_paths_that_exist() -> N
     folders |= {f"solutions/{p.parent.name}/" for p in (ROOT / "solutions").glob("*/__init__.py")}
     unnamed = sorted(folders - set(named))
     assert not unnamed, f"README.md's layout table lacks {unnamed}"
+    rows = dict(re.findall(r"^\| `([^`]+)` \|(.*)$", section, flags=re.M))
+    modules = {(f"{p.parent.relative_to(ROOT)}/", p.stem) for p in (ROOT / "solutions").glob("**/*.py")
+               if p.stem not in ("__init__", "__main__") and p.parent.name != "demos"}
+    missing = sorted(f"{folder}{stem}" for folder, stem in modules if f"`{stem}`" not in rows.get(folder, ""))
+    assert not missing, f"README.md's layout table does not name the modules {missing}"
 
 
 @pytest.mark.parametrize("old", sorted(solutions.MOVED))
@@ -127,3 +132,41 @@ def test_check_inputs_is_the_one_input_check_of_the_recurrent_models() -> None:
     doc = importlib.import_module("solutions.validate").__doc__
     for kind in ("bidirectional", "course adapters", "recursive", "TensorShapes"):
         assert kind in doc, kind
+
+
+def test_no_demo_imports_a_demo_and_no_test_imports_a_demo_module() -> None:
+    """Issue 25 §2: demos do not import other demos and tests do not import a demo's helpers; what
+    two of them share lives in the package. Listing and running demos through the registry
+    (``from solutions import demos``; ``demos.load(name).main()``) is fine. (Read as text, not
+    parsed: parsing every test file costs seconds on a loaded machine.)"""
+    from solutions import demos
+
+    modules = {n.replace("-", "_") for n in demos.names()}
+    files = [p for p in (ROOT / "solutions" / "demos").glob("*.py") if p.name != "__init__.py"]
+    files += sorted((ROOT / "tests").rglob("*.py"))
+    found = []
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        where = f"{path.relative_to(ROOT)}: "
+        found += [where + m[0] for m in re.finditer(r"from\s+solutions\.demos\.\w+\s+import|import\s+solutions\.demos\.\w+"
+                                                    r"|[\"']solutions\.demos\.\w+[\"']", text)]
+        for m in re.finditer(r"from\s+solutions\.demos\s+import\s+(\([^)]*\)|[^\n]*)", text):
+            names = {n.split(" as ")[0].strip() for n in m[1].strip("()").split(",")}
+            found += [where + f"from solutions.demos import {n}" for n in sorted(names & modules)]
+    assert not found, "demo modules imported outside the registry:\n" + "\n".join(found)
+
+
+def test_no_module_builds_another_modules_cache() -> None:
+    """Issue 25 §2: nothing builds another module's cache by hand; a cache comes from its forward.
+    The one exception is the pitfall whose bug is exactly that: ``pitfalls.forward_without_tanh``
+    builds the ``RnnCache`` of a forward pass that forgot the tanh, to show what the right
+    backward makes of it."""
+    allowed = {("RnnCache", "solutions/pitfalls.py")}
+    homes = {cls.__name__: Path(importlib.import_module(cls.__module__).__file__).resolve() for cls in _cache_classes()}
+    pattern = re.compile(rf"(?<!class )\b({'|'.join(homes)})\(")
+    found = []
+    for path in _sources():
+        rel = str(path.relative_to(ROOT))
+        found += [f"{rel}: {m[0]}" for m in pattern.finditer(path.read_text(encoding="utf-8"))
+                  if homes[m[1]] != path.resolve() and (m[1], rel) not in allowed]
+    assert not found, "caches built outside their module:\n" + "\n".join(found)

@@ -82,7 +82,7 @@ def test_step_matrix_is_j_minus_i_at_small_activations() -> None:
 
 
 def test_orthogonal_eigenvalues_outside_the_disc_are_those_with_theta_below_2pi_over_3() -> None:
-    from solutions.demos.residual_disc import haar_orthogonal
+    from solutions.params import haar_orthogonal
 
     lam = np.linalg.eigvals(haar_orthogonal(np.random.default_rng(0), 40))
     np.testing.assert_allclose(np.abs(lam), 1.0, rtol=1e-12)

@@ -16,7 +16,12 @@ import torch
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from solutions.demos.residual_disc import D_PARTIAL, D_PARTIAL_SWAPPED, U_NONNORMAL
+from solutions.experiments.residual_cases import (
+    D_PARTIAL,
+    D_PARTIAL_SWAPPED,
+    U_NONNORMAL,
+)
+from solutions.params import haar_orthogonal
 
 SETTINGS = settings(max_examples=25, deadline=None)
 TOL = 1e-9
@@ -370,8 +375,6 @@ def wrong_carry_norm(U: np.ndarray, T: int) -> float:
 def test_dropping_the_identity_can_make_gradients_grow(T: int) -> None:
     """With the identity dropped and U = 2Q (Q orthogonal) the carried gradient grows as 2^T, it does
     not vanish; the right carry (I + U)ᵀ grows too, at another rate (so every gradient is wrong)."""
-    from solutions.demos.residual_disc import haar_orthogonal
-
     U = 2 * haar_orthogonal(np.random.default_rng(0), 6)
     assert wrong_carry_norm(U, T) == pytest.approx(2.0 ** T, rel=1e-10)
     d = np.eye(6)[0]

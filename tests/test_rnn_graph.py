@@ -11,11 +11,13 @@ from hypothesis import strategies as st
 
 from solutions.rnn_graph import (
     ARCHITECTURES,
+    BIDIRECTIONAL,
     architecture,
     feedforward_depth,
     max_cycle_ratio,
     measures,
     rnn_graph,
+    unroll,
     unrolled_paths,
 )
 
@@ -158,6 +160,36 @@ def test_unrolling_of_the_simple_rnn_by_hand() -> None:
     assert u.longest == [2, 3, 4, 5, 6]          # x_0 → h_0 → … → h_n → y_n
     assert u.shortest == [0, 1, 2, 3, 4]         # h_0 → h_1 → … → h_n
     assert u.io_longest == [2, 3, 4, 5, 6]
+
+
+@settings(max_examples=6, deadline=None)
+@given(N=st.integers(1, 40))
+def test_bidirectional_measures_on_the_unrolled_graph(N) -> None:
+    """The page's claim: on the bidirectional RNN's unrolled graph (steps 0 … N), D(n) = D*(n) = n + 2
+    and d(n) = n for every n ≥ 1, so d_r = 1, s = 1, d_f = sup (D*(n) − n) = 2: the simple RNN's values.
+    A path never mixes the chains (f only reaches f and y, b only b and y), which the proof on the
+    page uses; reversing the forward chain's delay must turn the graph into its mirror image."""
+    u = unroll(*BIDIRECTIONAL, N)
+    assert u.longest[1:] == [n + 2 for n in range(1, N + 1)]
+    assert u.shortest[1:] == list(range(1, N + 1))
+    assert u.io_longest == [n + 2 for n in range(N + 1)]
+    fwd = unrolled_paths(architecture("simple"), N)
+    assert (u.longest, u.shortest, u.io_longest) == tuple(fwd)      # the simple RNN's numbers exactly
+    ins, hid, outs, edges = BIDIRECTIONAL
+    only_backward = [e for e in edges if e[0] != "f" and e[1] != "f"]
+    back = unroll(ins, hid, outs, only_backward, N)                   # the backward chain alone reaches no later step
+    assert back.shortest[1:] == [None] * N and back.io_longest[0] == 2
+
+
+def test_unroll_rejects_a_cyclic_unrolling_and_bad_edges() -> None:
+    with pytest.raises(ValueError, match="unrolled graph has a cycle"):
+        unroll(["x"], ["h"], ["y"], [("h", "h", 1), ("h", "h", -1)], 3)    # h_t needs h_{t-1} and h_{t+1}
+    with pytest.raises(ValueError, match="unrolled graph has a cycle"):
+        unroll(["x"], ["h", "a"], ["y"], [("h", "a", 1), ("a", "h", -1)], 3)  # a cycle of total delay 0
+    with pytest.raises(ValueError, match="must be an integer"):
+        unroll(["x"], ["h"], ["y"], [("h", "h", 1.0)], 3)
+    with pytest.raises(ValueError, match="known nodes"):
+        unroll(["x"], ["h"], ["y"], [("h", "q", 1)], 3)
 
 
 @pytest.mark.parametrize("args, match", [

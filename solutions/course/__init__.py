@@ -1,1 +1,1 @@
-"""The deeplearning.ai course: its column-layout adapters (``compat``) and published values (``reference``, ``lstm_reference``)."""
+"""The deeplearning.ai course: its column-layout adapters (``compat``), published values (``reference``, ``lstm_reference``), its LSTM equations by torch autograd (``lstm_autograd``) and the mistakes students make in them (``lstm_pitfalls``)."""

@@ -500,6 +500,7 @@ def lstm_backward(da: np.ndarray, caches: CourseLSTMCaches) -> dict[str, np.ndar
     if T > T_x:
         raise ValueError(f"da must have shape (n_a, m, T) with T <= T_x = {T_x}, the steps lstm_forward ran; "
                          f"got shape {da.shape}")
-    first = cache._replace(x=cache.x[:T], h=cache.h[:T], c=cache.c[:T], gates=cache.gates[:T])
-    g = lstm.lstm_backward_unchecked(da.transpose(2, 1, 0), first)
+    if T < T_x:   # the cache of the first T steps: those steps again, by the kernel lstm_forward ran
+        cache = lstm.lstm_forward_unchecked(cache.x[:T], cache.h0, cache.c0, cache.params)[2]
+    g = lstm.lstm_backward_unchecked(da.transpose(2, 1, 0), cache)
     return {"dx": g["x"].transpose(2, 1, 0), "da0": g["h0"].T, **lstm_course_grads(g, n_a)}

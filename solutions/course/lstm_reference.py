@@ -5,12 +5,18 @@ Sequence Models, week 1), as [solutions.course.reference][solutions.course.refer
 RNN half: what the notebook prints for ``lstm_cell_forward``, ``lstm_cell_backward``,
 ``lstm_forward`` and its two ``lstm_backward`` versions, and the draws of its tests, which
 [solutions.course.compat][solutions.course.compat] reproduces (the ``lstm-course`` and
-``lstm-pitfalls`` demos print the comparison).
+``lstm-pitfalls`` demos print the comparison). [pick][solutions.course.lstm_reference.pick]
+reads the printed entries off our arrays, [agreement][solutions.course.lstm_reference.agreement]
+compares one with the printed number.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
+
+from solutions.publish.report import FragileNumber
 
 # Provenance. The notebook "Building your Recurrent Neural Network - Step by Step" (deeplearning.ai,
 # Sequence Models, week 1) prints these values under "Expected Output", as strings with the digits
@@ -92,3 +98,33 @@ def sequence_draws(zero_output_layer: bool) -> dict[str, np.ndarray]:
     d["parameters"] = p
     d["da"] = np.random.randn(5, 10, 4)
     return d
+
+
+ROUNDING = 5e-15
+"""Allowance for the float64 rounding of both computations in [agreement][solutions.course.lstm_reference.agreement]."""
+
+
+def pick(arrays: dict[str, np.ndarray], labels: Iterable[str]) -> dict[str, np.ndarray]:
+    """``{"dWf[3][1]": ...}``: the entries the notebook prints (``labels``, e.g. the keys of
+    ``CELL_BACKWARD``), read off our arrays by the same indices, each flattened (a printed row
+    is one label)."""
+    out = {}
+    for label in labels:
+        name, *idx = label.replace("]", "").split("[")
+        v = arrays[name]
+        for i in idx:
+            v = v[int(i)]
+        out[label] = np.ravel(v)
+    return out
+
+
+def agreement(a: float, published: str) -> bool:
+    """Whether ``a`` is the published number to its ``d`` decimals: ``|a − published| ≤ ½·10^(−d)``,
+    plus ``ROUNDING`` for the float64 rounding of both computations (the notebook printed some values
+    from numbers that lie within 1e-16 of a rounding boundary). Raises ``FragileNumber`` when the
+    answer could flip on another CPU."""
+    d = len(published.split(".")[1])
+    gap, limit = abs(a - float(published)), 0.5 * 10.0 ** -d + ROUNDING
+    if abs(gap - limit) <= 1e-15:
+        raise FragileNumber(f"{a!r} lies on the rounding boundary of the published {published}")
+    return gap <= limit

@@ -11,7 +11,7 @@ from matplotlib.path import Path
 
 from solutions.publish.plotting import Style, figure
 from solutions.publish.report import Result, table
-from solutions.rnn_graph import RnnGraph, architecture, measures, rnn_graph, unrolled_paths
+from solutions.rnn_graph import BIDIRECTIONAL, RnnGraph, architecture, measures, rnn_graph, unroll, unrolled_paths
 
 #: (row label, architecture name, k, figure file or None)
 ROWS = [
@@ -124,19 +124,23 @@ def main() -> Result:
             figures[fig_name] = functools.partial(_draw, g=g)
     print(table(["structure", "edges", "d_r", "d_f", "s"], rows))
 
-    print("\nBidirectional RNN (§6.7.2): its backward chain reads h_{t+1}, a delay of −1, which the")
-    print("measures do not cover (they are defined for graphs that run forward in time):")
+    print("\nBidirectional RNN (§6.7.2): its backward chain b reads b_{t+1}, a delay of −1. The cycle-ratio")
+    print("formulas need delays ≥ 0, and rnn_graph refuses the edge:")
     try:
-        rnn_graph(["x"], ["f", "b"], ["y"], [("x", "f", 0), ("f", "f", 1), ("x", "b", 0), ("b", "b", -1),
-                                             ("f", "y", 0), ("b", "y", 0)])
+        rnn_graph(*BIDIRECTIONAL)
     except ValueError as e:
         print(f"  rnn_graph(...) -> ValueError: {e}")
-    fwd = measures(architecture("simple"))
-    print("Each chain alone, read in its own time order, is the simple RNN's graph:")
-    print(f"  d_r = {_text(fwd.recurrent_depth)}, d_f = {_text(fwd.feedforward_depth)}, "
-          f"s = {_text(fwd.skip_coefficient)} for either chain; joining the two at y_t adds no cycle,")
-    print(f"  and the path x_t → y_t keeps {_text(fwd.feedforward_depth)} edges.")
-
+    n_max = 60
+    u = unroll(*BIDIRECTIONAL, n_max)
+    print(f"The definitions apply to the unrolled graph directly (solutions.rnn_graph.unroll, steps 0 … {n_max}):")
+    print(table(["n", "ℓmax(n)", "ℓmin(n)", "ℓ*(n)"], [(str(n), str(u.longest[n]), str(u.shortest[n]), str(u.io_longest[n]))
+                                               for n in (0, 1, 2, 10, n_max)]))
+    pattern = all(u.longest[n] == u.io_longest[n] == n + 2 and u.shortest[n] == n for n in range(1, n_max + 1))
+    bi = {"dr": "1", "df": "2", "s": "1"} if pattern else {}
+    if pattern:
+        print(f"ℓmax(n) = ℓ*(n) = n + 2 and ℓmin(n) = n for every n from 1 to {n_max} (and, by the argument on the")
+        print("page, for every n): d_r = 1, d_f = 2, s = 1 — the simple RNN's values.")
+    values.update({f"bidirectional-{k}": v for k, v in bi.items()})
     print("\nThe measures are limits of the unrolled graph; the finite unrolling approaches them:")
     conv = []
     for label, name, k in (("DT-RNN, m = 2", "deep-transition", 2), ("DT(S)-RNN, m = 2", "deep-transition-shortcut", 2),
@@ -147,8 +151,8 @@ def main() -> Result:
             conv.append((label, str(n), f"{u.longest[n]}/{n}", f"{n}/{u.shortest[n]}",
                          str(max(D - measures(g).recurrent_depth * i for i, D in enumerate(u.io_longest[: n + 1])
                                  if D is not None))))
-    print(table(["structure", "n", "D(n)/n", "n/d(n)", "d_f(n)"], conv))
-    print("\nD(n), d(n): longest and shortest path from step 0 to step n (→ n·d_r and n/s);")
-    print("d_f(n) = max over n' ≤ n of D*(n') − n'·d_r, D*(n') the longest path from an input at")
+    print(table(["structure", "n", "ℓmax(n)/n", "n/ℓmin(n)", "d_f(n)"], conv))
+    print("\nℓmax(n), ℓmin(n): longest and shortest path from step 0 to step n (→ n·d_r and n/s);")
+    print("d_f(n) = max over n' ≤ n of ℓ*(n') − n'·d_r, ℓ*(n') the longest path from an input at")
     print("step 0 to an output at step n' (→ d_f). solutions.rnn_graph.unrolled_paths.")
     return Result(figures=figures, values=values)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from solutions.experiments import deep_rnn_adding as adding
 from solutions.experiments.depth import (
     ARCHS,
     fitted_slope,
@@ -20,6 +21,7 @@ from solutions.rnn_graph import measures
 
 T, B, I, H = 40, 8, 8, 32
 N_MIN, N_MAX = 5, 30                 # the fitted range of n = T − k
+TRAIN_N_MIN = 1                      # at the training's initialisation: n = 1 … T − 1 of its T = 20
 #: (gain γ, input std): near-linear at two gains, then inputs large enough to bend tanh
 SETTINGS = ((0.5, 0.1), (0.7, 0.1), (0.5, 1.0))
 NAMES = {"simple": "simple", "stacked": "stacked, L = 2", "dt": "DT, m = 2", "dt-s": "DT(S), m = 2",
@@ -30,7 +32,7 @@ def main() -> Result:
     torch.set_num_threads(1)
     print("‖∂L_T/∂h_k‖ at initialisation, L_T = uᵀh_T (u a random unit vector), T = 40, 8 sequences,")
     print("width H = 32 for every structure, tanh; every H×H weight γ·(random orthogonal), input")
-    print("weights N(0, 1/8), biases 0, inputs N(0, σ²). h_k is the whole state at step k (both layers")
+    print("weights N(0, 1/8), biases 0, inputs N(0, std²). h_k is the whole state at step k (both layers")
     print("of the stacked RNN). Slope: least-squares fit of log10‖∂L_T/∂h_k‖ (mean over the sequences)")
     print(f"against n = T − k for {N_MIN} ≤ n ≤ {N_MAX}: the change of log10 per step back in time.\n")
     curves, values = {}, {}
@@ -50,13 +52,25 @@ def main() -> Result:
                 values[f"{arch}-{gain}-s"], values[f"{arch}-{gain}-paths"] = fmt(pred_s, ".3f"), fmt(pred_r, ".3f")
                 row += [values[f"{arch}-{gain}-s"], values[f"{arch}-{gain}-paths"]]
             rows.append(row)
-        print(f"γ = {gain}, inputs σ = {std}{' (near-linear)' if linear else ' (tanh bends)'}:")
+        print(f"γ = {gain}, input std {std}{' (near-linear)' if linear else ' (tanh bends)'}:")
         print(table(["structure", "s", "slope"] + (["log10(γ)/s", "paths"] if linear else []), rows))
         print()
     print("log10(γ)/s: the slope if the shortest path (n/s edges, each ×γ) carried the gradient alone.")
-    print("paths: ½·log10 ρ, ρ the root of Σ γ^(2ℓ) ρ^(−d) = 1 over the cycles (ℓ edges, delay d)")
-    print("through the state: every path counted, tanh′ = 1, paths uncorrelated")
-    print("(solutions.experiments.depth.renewal_slope). Both ignore tanh′ < 1, which σ = 1 brings in.")
+    print("paths: ½·log10 ρ, ρ the root of Σ_C γ^(2|C|) ρ^(−σ(C)) = 1 over the cycles C through the state")
+    print("(|C| edges, delays adding up to σ(C)): every path counted, tanh′ = 1, paths uncorrelated")
+    print("(solutions.experiments.depth.renewal_slope). Both ignore tanh′ < 1, which input std 1 brings in.")
+    print()
+    print(f"Where the training of the adding problem starts (its T = {adding.T}): each structure at its trained")
+    print("width, torch.nn.RNN's initialisation (every entry uniform in ±1/√H), the run's first batch of")
+    print(f"{adding.BATCH} adding-problem sequences, L = V h_T with the run's output weights V; slope over")
+    print(f"{TRAIN_N_MIN} ≤ n ≤ {adding.T - 1} (solutions.experiments.deep_rnn_adding.initial_reach):")
+    rows = []
+    for arch in ARCHS:
+        slopes = [fitted_slope(adding.initial_reach(arch, seed), TRAIN_N_MIN, adding.T - 1) for seed in adding.SEEDS]
+        txt = [fmt(x, ".3f", rel=1e-6) for x in slopes]
+        values[f"{arch}-train"] = ", ".join(txt)
+        rows.append([NAMES[arch], str(adding.WIDTH[arch])] + txt)
+    print(table(["structure", "width H"] + [f"slope, seed {seed}" for seed in adding.SEEDS], rows))
     return Result(figures={"deep-rnn-reach.svg": lambda s: _figure(s, curves)}, values=values)
 
 
@@ -72,6 +86,6 @@ def _figure(s: Style, curves: dict[str, np.ndarray]):
     ax.set_xlabel(s.t("n = T − k (steps back)", "n = T − k（回溯步数）"), fontsize=11)
     ax.set_ylabel("log10 ‖∂L_T/∂h_k‖", fontsize=11)
     ax.tick_params(labelsize=10)
-    ax.set_title(s.t("γ = 0.5, inputs σ = 0.1", "γ = 0.5，输入 σ = 0.1"), fontsize=11)
+    ax.set_title(s.t("γ = 0.5, input std 0.1", "γ = 0.5，输入标准差 0.1"), fontsize=11)
     ax.legend(fontsize=10, loc="lower left")
     return fig

@@ -1,4 +1,4 @@
-"""The digit-sum task (数字求和), swept: SRN, LSTM (b_f = 0, 1, 2) and GRU, each at its dev-chosen learning rate."""
+"""A harder variant of the course's digit-sum task (数字求和), swept: SRN, LSTM (b_f = 0, 1, 2) and GRU, each at its dev-chosen learning rate."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from solutions.publish.plotting import Style, figure
 from solutions.publish.report import Result, table
 
 NAME = "digit-sum-sweep"
-CHANCE = 10  # per cent: the most frequent sum, 9, is 10 of the 100 digit pairs
+CHANCE = 10  # per cent, the majority-class rate: the most frequent sum, 9, is 10 of the 100 digit pairs
 LEARNED = 50  # per cent: a seed "learned" the task when its test accuracy is at least this
 
 
@@ -27,7 +27,8 @@ def main() -> Result:
     lengths = [L for L in sw.LENGTHS if all((m, L) in runs for m in sw.MODELS)]
     missing = [L for L in sw.LENGTHS if L not in lengths]
     S = len(sw.SEEDS)
-    print(f"Digit sum: L uniform random digits, answer d_1 + d_2 (19 classes); chance ≈ {CHANCE}%.\n"
+    print(f"Digit sum, a harder variant of the course's task: all L digits uniform random (L - 2 random\n"
+          f"distractors), answer d_1 + d_2 (19 classes); majority-class rate {CHANCE}% (always answering 9).\n"
           f"One layer, H = {sw.ds.H}, one-hot digits in, o = V h_L + c out; PyTorch's default init,\n"
           f"the LSTM's forget-gate bias b_f = b_if + b_hf set to 0, 1 or 2; float64.\n"
           f"Adam, {sw.STEPS} steps of {sw.BATCH} fresh sequences, at each learning rate of "
@@ -66,6 +67,18 @@ def main() -> Result:
             values[f"{key}-{L}-learned"] = f"{sum(100 * t >= LEARNED * sw.TEST for t in tests)} of {S}"
         rows.append(row)
     print(table(["model", *(f"L = {L}" for L in lengths)], rows))
+    print("\nDoes a seed's test count equal the count of one class in its own test set (what always\n"
+          "answering that class scores)? 'no' means that seed's model does not answer a constant.")
+    rows = []
+    for L in lengths:
+        _, labels = sw.data_sets(L, sw.TEST, "test")
+        counts = [set(np.bincount(labels[i], minlength=19).tolist())
+                  for i, (_, lr) in enumerate(sw.copies()) if lr == sw.LRS[0]]          # one per seed
+        for m in sw.MODELS:
+            match = [t in counts[i] for i, t in enumerate(test[m, L])]
+            values[f"{m.lower().replace(' b_f=', '').replace(' ', '')}-{L}-constant"] = f"{sum(match)} of {S}"
+            rows.append([m, f"L = {L}", " ".join("yes" if y else "no" for y in match)])
+    print(table(["model", "length", f"seeds {', '.join(map(str, sw.SEEDS))}"], rows))
     print("\nReplay (rerun by this demo; equal to the committed records):")
     print(longrun.verified_replay(NAME), end="")
 
@@ -85,7 +98,7 @@ def _draw(lengths: list[int], test: dict, S: int, s: Style):
         for L in lengths:
             ax.plot([L + off] * S, [t / 10 for t in test[m, L]], marker, color=s.c(colour), markersize=3,
                     alpha=0.5, linestyle="none")
-    ax.axhline(CHANCE, color=s.c("grey"), linestyle=":", label=s.t("chance (always 9)", "随机水平（总答 9）"))
+    ax.axhline(CHANCE, color=s.c("grey"), linestyle=":", label=s.t("majority class (always 9)", "多数类（总答 9）"))
     ax.set_xlabel(s.t("sequence length L (distractors: L − 2)", "序列长度 L（干扰数字 L − 2 个）"))
     ax.set_ylabel(s.t("test accuracy, % (dots: seeds)", "测试准确率 %（点：各种子）"))
     ax.set_xticks(lengths)

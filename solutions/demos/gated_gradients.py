@@ -34,8 +34,10 @@ def main() -> Result:
           "g(T - k) = ||dL_T/dh_k|| / ||dL_T/dh_T||: how much of the gradient of the task's loss\n"
           "reaches the state k steps back (norms over the batch); median over the seeds.\n"
           f"'trained': after {ds.STEPS} Adam steps at lr {ds.LR:g} (batch {ds.BATCH}) on L = {T}: the short budget at\n"
-          "one learning rate (the swept comparison is digit-sum). b_f is the LSTM's effective\n"
-          "forget-gate bias b_if + b_hf at initialisation.")
+          "one learning rate (the swept comparison is digit-sum), all seeds on one data stream, every\n"
+          f"parameter rounded to a multiple of 2^{round(math.log2(ds.GRID))} after each step (for the same trajectory on every CPU).\n"
+          "b_f is the LSTM's effective forget-gate bias b_if + b_hf at initialisation; the GRU is\n"
+          "PyTorch's form (reset after U_h).")
     print(longrun.session_summary(NAME))
     values = {}
     for stage in STAGES:

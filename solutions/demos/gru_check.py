@@ -7,6 +7,7 @@ import torch
 
 from solutions.gradcheck import max_abs, numeric_grads, rel_error
 from solutions.gru import gru_backward, gru_forward
+from solutions.params import PARAM_NAMES
 from solutions.publish.report import Result, claim, table
 from solutions.torch_ops import load_params
 
@@ -14,7 +15,6 @@ T, B, I, H = 6, 3, 4, 5
 SEED = 0
 TOL_TORCH, TOL_FD = 1e-12, 1e-6   # stated tolerances: float64 agreement, central differences
 KEYS = ("W_ih", "W_hh", "b_ih", "b_hh", "x", "h0")
-NAMES = {"W_ih": "weight_ih_l0", "W_hh": "weight_hh_l0", "b_ih": "bias_ih_l0", "b_hh": "bias_hh_l0"}
 BOOK = {"W_ih": "∂L/∂W_r, W_z, W_h", "W_hh": "∂L/∂U_r, U_z, U_h", "b_ih": "∂L/∂b (input part)",
         "b_hh": "∂L/∂b (recurrent part)", "x": "∂L/∂x_t", "h0": "∂L/∂h_0"}
 SIZES = (10, 32)  # (I, H) of the digit-sum models, for the parameter counts
@@ -35,7 +35,7 @@ def torch_reference(x, h0, params, dh, dh_n, reset_after: bool) -> tuple[np.ndar
     if reset_after:
         gru = load_params(torch.nn.GRU(I, H, dtype=torch.float64), params)
         out, _ = gru(tx, th0[None])
-        leaves = {k: getattr(gru, name) for k, name in NAMES.items()}
+        leaves = {k: getattr(gru, f"{name}_l0") for k, name in PARAM_NAMES.items()}
     else:
         leaves = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
         W, U, b = leaves["W_ih"], leaves["W_hh"], leaves["b_ih"] + leaves["b_hh"]

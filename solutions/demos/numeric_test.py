@@ -20,7 +20,7 @@ TOL = {np.float64: (1e-12, 100.0), np.float32: (1e-4, 20.0)}
 TOL_FD = 1e-6   # relative error against central differences (ε = 1e-6)
 NAMES = ("x", "h0", "W_ih", "W_hh", "b_ih", "b_hh")
 Arrays = dict[str, np.ndarray]
-Result = tuple[np.ndarray, Arrays]   # h (T, B, H) and the six gradients of L = Σ h ⊙ G
+Outcome = tuple[np.ndarray, Arrays]  # h (T, B, H) and the six gradients of L = Σ h ⊙ G
 
 
 def problem() -> tuple[Arrays, np.ndarray]:
@@ -32,27 +32,27 @@ def problem() -> tuple[Arrays, np.ndarray]:
 
 
 # --8<-- [start:implementations] problem
-def with_numpy(a: Arrays, G: np.ndarray) -> Result:
+def with_numpy(a: Arrays, G: np.ndarray) -> Outcome:
     h, cache = rnn_forward(a["x"], a["h0"], a)             # solutions.sequence
     return h, rnn_backward(G, cache)
 
 
-def _torch(f: Callable[..., torch.Tensor], a: Arrays, G: np.ndarray) -> Result:
+def _torch(f: Callable[..., torch.Tensor], a: Arrays, G: np.ndarray) -> Outcome:
     args = [torch.tensor(a[k], requires_grad=True) for k in NAMES]
     h = f(*args)
     grads = torch.autograd.grad(h, args, torch.from_numpy(G))   # vector-Jacobian product with G
     return to_numpy(h), {k: to_numpy(g) for k, g in zip(NAMES, grads)}
 
 
-def with_torch_op(a: Arrays, G: np.ndarray) -> Result:
+def with_torch_op(a: Arrays, G: np.ndarray) -> Outcome:
     return _torch(rnn, a, G)                                # hand-written RNNFunction.backward
 
 
-def with_autograd(a: Arrays, G: np.ndarray) -> Result:
+def with_autograd(a: Arrays, G: np.ndarray) -> Outcome:
     return _torch(rnn_autograd, a, G)                       # tanh(x_t W_ihᵀ + …) in torch ops
 
 
-def with_nn_rnn(a: Arrays, G: np.ndarray) -> Result:
+def with_nn_rnn(a: Arrays, G: np.ndarray) -> Outcome:
     m = rnn_from_params(a)                                  # W_ih, W_hh, b_ih, b_hh copied in
     params = rnn_params(m, as_numpy=False)                  # the Parameters, to collect gradients
     x, h0 = torch.tensor(a["x"], requires_grad=True), torch.tensor(a["h0"], requires_grad=True)

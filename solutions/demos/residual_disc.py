@@ -6,6 +6,8 @@ from functools import partial
 
 import numpy as np
 
+from solutions.experiments.residual_cases import D_PARTIAL, D_PARTIAL_SWAPPED, U_NONNORMAL
+from solutions.params import haar_orthogonal
 from solutions.publish.plotting import Style, figure
 from solutions.publish.report import Result, fmt, table
 
@@ -17,16 +19,6 @@ PHI_MAX = 2 * np.pi / 3   # |1 + e^{iθ}| = 2|cos(θ/2)| > 1  ⟺  |θ| < 2π/3
 REL = 1e-6
 
 
-def haar_orthogonal(rng: np.random.Generator, n: int) -> np.ndarray:
-    """A Haar-distributed orthogonal n×n matrix (QR of a Gaussian matrix, signs fixed)."""
-    q, r = np.linalg.qr(rng.standard_normal((n, n)))
-    return q * np.sign(np.diag(r))
-
-
-#: Issue 24's non-normal U: a double eigenvalue −0.3, not diagonalisable, ‖U‖₂ ≈ 2.054.
-U_NONNORMAL = np.array([[0.705, 1.005], [-1.005, -1.305]])
-D_PARTIAL = (0.05, 1.0)            # f' with the first unit saturated
-D_PARTIAL_SWAPPED = (1.0, 0.05)    # f' with the second unit saturated
 POWER = 50                         # ‖J^POWER‖₂: what a constant factor does over 50 steps
 LEAKY_BETA, GATE_U = 0.1, 0.5
 

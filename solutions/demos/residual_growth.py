@@ -6,6 +6,7 @@ from functools import partial
 
 import numpy as np
 
+from solutions.experiments.residual_cases import GROWTH_H, GROWTH_I, GROWTH_SEED, growth_problem
 from solutions.publish.plotting import MATH_PT, Style, figure
 from solutions.publish.report import Result, fmt, table
 from solutions.residual import (
@@ -16,10 +17,10 @@ from solutions.residual import (
 )
 from solutions.sequence import rnn_forward
 
-T, I, H = 100, 4, 16          # run A: T steps
+T, I, H = 100, GROWTH_I, GROWTH_H   # run A: T steps
 T_B = 1000                    # run B (driven) runs longer: does the growth stop, or only slow?
 SHOWN_B = (100, 300, 1000)    # steps at which run B is shown
-SEED = 3
+SEED = GROWTH_SEED
 SCALES = (0.5, 1.0, 2.0)      # U = s Q with Q orthogonal: every eigenvalue of U has |λ| = s
 KINDS = ("plain", "residual")
 COLORS = {0.5: "blue", 1.0: "orange", 2.0: "green"}
@@ -39,16 +40,6 @@ def coarse(a: np.ndarray) -> np.ndarray:
 
 def f(x: float, spec: str) -> str:
     return fmt(x, spec, rel=REL)
-
-
-def setup(seed: int = SEED) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(Q, W, x)``: a random orthogonal Q (H, H), W (H, I) with unit-variance W x_t, x (T_B, 1, I)."""
-    rng = np.random.default_rng(seed)
-    Q, R = np.linalg.qr(rng.standard_normal((H, H)))
-    Q *= np.sign(np.diag(R))                      # Haar-distributed orthogonal matrix
-    W = rng.standard_normal((H, I)) / np.sqrt(I)
-    x = np.concatenate([rng.standard_normal((T, 1, I)), rng.standard_normal((T_B - T, 1, I))])
-    return Q, W, x
 
 
 def weight_gradients(x: np.ndarray, params: dict, e: np.ndarray, window: int) -> tuple[float, float, float, float]:
@@ -73,7 +64,7 @@ def predicted_rate(kind: str, s: float, Q: np.ndarray) -> float:
 
 
 def main() -> Result:
-    Q, W, x_b = setup()
+    Q, W, x_b = growth_problem(T_B)
     x = x_b[:T]
     zero = np.zeros(H)
     h0 = np.zeros((1, H))

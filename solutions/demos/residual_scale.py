@@ -6,12 +6,12 @@ from functools import partial
 
 import numpy as np
 
-from solutions.demos.residual_growth import setup
+from solutions.experiments.residual_cases import GROWTH_H, growth_problem
 from solutions.publish.plotting import MATH_PT, Style, figure
 from solutions.publish.report import fmt, table
 from solutions.residual import state_jacobian_norms
 
-H = 16
+H = GROWTH_H
 T_GRID = (1, 2, 3, 5, 7, 10, 15, 20, 30, 50, 70, 100, 150, 200, 300, 500)
 RULES = {                                 # α as a function of the sequence length T
     "α = 1": lambda T: 1.0,
@@ -23,7 +23,7 @@ SHOWN = (10, 100, 500)
 
 
 def main() -> dict:
-    Q, W, _ = setup()
+    Q, W, _ = growth_problem(1)
     U = Q                                  # s = 1: the eigenvalue +1 of Q gives |1 + αλ| = 1 + α
     params = {"W_ih": W, "W_hh": U, "b_ih": np.zeros(H), "b_hh": np.zeros(H)}
     h0 = np.zeros((1, H))

@@ -1,1 +1,1 @@
-"""Training experiments: the character model (``train``), the remedies of exercise 6-3 (``remedies``), the digit-sum task (``digit_sum``)."""
+"""Experiments the demos run: training (``train``, ``remedies``, ``digit_sum``, …), the long tier (``longrun``), and the models and cases two demos or a demo and its tests share (``receptive_field``, ``residual_cases``)."""

@@ -23,11 +23,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import torch
 
 from solutions import sequence
 from solutions.clipping import clip_grad_norm_
 from solutions.deep_rnn import dt_backward, dt_forward, skip_backward, skip_forward
-from solutions.experiments.depth import ARCHS, DEPTH, SKIP, count_params, init_params
+from solutions.experiments.depth import ARCHS, DEPTH, SKIP, count_params, init_params, reach
 from solutions.publish.report import fmt
 
 T = 20
@@ -42,7 +43,6 @@ LRS = (1e-3, 3e-3, 1e-2, 3e-2)
 SEEDS = (0, 1, 2)
 CLIP = 1.0
 BASE_WIDTH = 32
-SOLVED = 0.01           # eval MSE below this counts as solved (the mean-predictor's is ≈ 0.167)
 
 
 def total_params(arch: str, H: int) -> int:
@@ -115,6 +115,30 @@ def _forward_backward(arch: str, p: dict[str, np.ndarray], x: np.ndarray, y: np.
     return loss, grads
 
 
+def initial_params(arch: str, seed: int) -> dict[str, np.ndarray]:
+    """The parameters a run of ``arch`` starts from: ``init_params(arch, I, WIDTH[arch], rng)``
+    (``torch.nn.RNN``'s uniform ``±1/√H``) and the output layer ``V`` (1, H), ``c`` (1,), also
+    uniform ``±1/√H``, all from ``rng = numpy.random.default_rng([seed, 0])``."""
+    H = WIDTH[arch]
+    init_rng = np.random.default_rng([seed, 0])
+    p = {k: v.numpy() for k, v in init_params(arch, I, H, init_rng).items()}
+    k = 1 / math.sqrt(H)
+    p["V"], p["c"] = init_rng.uniform(-k, k, size=(1, H)), init_rng.uniform(-k, k, size=(1,))
+    return p
+
+
+def initial_reach(arch: str, seed: int) -> np.ndarray:
+    """[reach][solutions.experiments.depth.reach] where training starts: ``log10 ‖∂L/∂h_k‖`` for
+    ``k = 1 … T`` at ``initial_params(arch, seed)``, on the run's first batch of ``BATCH``
+    sequences, with ``L = V h_T`` (the direction of the first step's gradient; the loss
+    ``(V h_T + c − y)²`` only scales it per sequence)."""
+    p = initial_params(arch, seed)
+    x, _ = batch(np.random.default_rng([seed, 1]), BATCH)
+    params = {k: torch.tensor(v) for k, v in p.items() if k not in ("V", "c")}
+    v = torch.tensor(p["V"][0])
+    return reach(arch, params, torch.tensor(x), v / v.norm())
+
+
 def run(config: dict, steps: int | None = None) -> dict:
     """Train one configuration; ``steps`` stops early (the record is then a prefix of the full one).
 
@@ -126,10 +150,8 @@ def run(config: dict, steps: int | None = None) -> dict:
     """
     arch, lr, seed = config["arch"], config["lr"], config["seed"]
     H = WIDTH[arch]
-    init_rng, data_rng = np.random.default_rng([seed, 0]), np.random.default_rng([seed, 1])
-    p = {k: v.numpy() for k, v in init_params(arch, I, H, init_rng).items()}
-    k = 1 / math.sqrt(H)
-    p["V"], p["c"] = init_rng.uniform(-k, k, size=(1, H)), init_rng.uniform(-k, k, size=(1,))
+    p = initial_params(arch, seed)
+    data_rng = np.random.default_rng([seed, 1])
     m1 = {key: np.zeros_like(v) for key, v in p.items()}
     m2 = {key: np.zeros_like(v) for key, v in p.items()}
     held_out = {"dev_mse": batch(np.random.default_rng(DEV_SEED), EVAL_N),

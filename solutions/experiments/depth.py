@@ -122,10 +122,19 @@ def gradient_reach(arch: str, gain: float, *, T: int = 40, B: int = 8, I: int = 
     """
     rng = np.random.default_rng(seed)
     params = init_params(arch, I, H, rng, gain)
-    x = torch.tensor(rng.normal(0.0, input_std, size=(T, B, I)), requires_grad=True)  # so the states track gradients
+    x = torch.tensor(rng.normal(0.0, input_std, size=(T, B, I)))
     u = torch.tensor(rng.normal(size=H))
-    u = u / u.norm()
-    # --8<-- [start:reach] gradient_reach
+    return reach(arch, params, x, u / u.norm())
+
+
+def reach(arch: str, params: dict[str, torch.Tensor], x: torch.Tensor, u: torch.Tensor) -> np.ndarray:
+    """``log10 ‖∂L_T/∂(state at step k)‖``, averaged over the sequences, for ``k = 1 … T``.
+
+    ``L_T = uᵀ h_T``, summed over the batch, with ``h_T`` the top state after the last step of
+    ``x`` (T, B, I); ``u`` (H,). Entry ``k − 1`` belongs to distance ``n = T − k``.
+    """
+    x = x.detach().clone().requires_grad_(True)        # so the states track gradients
+    # --8<-- [start:reach] reach
     steps = states(arch, x, params)
     for parts in steps:
         for h in parts:

@@ -49,7 +49,7 @@ def _rng(seed: int, L: int, purpose: str) -> np.random.Generator:
     return np.random.default_rng([seed, L, _PURPOSE[purpose]])
 
 
-def _sets(L: int, n: int, purpose: str, streams=None) -> tuple[np.ndarray, np.ndarray]:
+def data_sets(L: int, n: int, purpose: str, streams=None) -> tuple[np.ndarray, np.ndarray]:
     """One set of ``n`` sequences per copy: digits (S, n, L), labels (S, n)."""
     streams = streams or {s: _rng(s, L, purpose) for s in SEEDS}
     per_seed = {s: ds.make_data(L, n, streams[s]) for s in SEEDS}
@@ -102,7 +102,7 @@ def run(config: dict, steps: int | None = None) -> dict:
     state: dict = {}
     losses, block = [], []
     for t in range(1, (STEPS if steps is None else min(steps, STEPS)) + 1):
-        digits, labels = _sets(L, BATCH, "train", streams)
+        digits, labels = data_sets(L, BATCH, "train", streams)
         o = ds.logits(p, ds.states(kind, p, digits)[-1])                  # (S, n, 19)
         each = torch.nn.functional.cross_entropy(o.transpose(1, 2), torch.as_tensor(labels),
                                                  reduction="none").mean(dim=1)   # (S,) mean loss per copy
@@ -114,7 +114,7 @@ def run(config: dict, steps: int | None = None) -> dict:
             block = []
     counts = {}
     for purpose, n in (("dev", DEV), ("test", TEST)):
-        digits, labels = _sets(L, n, purpose)
+        digits, labels = data_sets(L, n, purpose)
         with torch.no_grad():
             pred = ds.logits(p, ds.states(kind, p, digits)[-1]).argmax(dim=2).numpy()
         counts[purpose] = (pred == labels).sum(axis=1)
