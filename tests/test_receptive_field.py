@@ -207,3 +207,27 @@ def test_input_gain_can_stay_grow_first_or_explode() -> None:
     saturated = input_gain(rotation(0.7), scale=1.0)
     assert saturated[-1] < 1e-9
     assert chaotic_gain() > CHAOS_ABOVE
+
+
+def test_an_fft_convolution_leaves_rounding_residue_outside_the_field() -> None:
+    """Pitfall "depends on read with a tolerance": exact-0 comparison needs a direct convolution.
+    The same causal layer computed through an FFT is the same function, but autograd leaves
+    rounding residue at pairs outside S_1, which an exact-0 test would read as dependence."""
+    kernel, b = CausalStack(3, (1,), seed=0).layers[0][:2]
+
+    def fft_layer(x: torch.Tensor) -> torch.Tensor:                  # x: (T, M) -> (T, D)
+        n = 2 * x.shape[0]
+        k = torch.flip(kernel, dims=(2,))                               # tap j multiplies x_{t-j}
+        X = torch.fft.rfft(x.T, n=n)                                    # (M, n//2 + 1)
+        K = torch.fft.rfft(k, n=n)                                      # (D, M, n//2 + 1)
+        y = torch.fft.irfft((K * X[None]).sum(dim=1), n=n)[:, : x.shape[0]]
+        return torch.tanh(y.T + b)
+
+    x = torch.randn(10, 2, generator=torch.Generator().manual_seed(99), dtype=torch.float64)
+    torch.testing.assert_close(fft_layer(x), CausalStack(3, (1,), seed=0)(x), rtol=0, atol=1e-12)   # same function
+    J = torch.autograd.functional.jacobian(fft_layer, x).abs().amax(dim=(1, 3))   # (T, T)
+    inside = torch.from_numpy(expected(offsets(3, (1,))))
+    direct, _ = dependence(CausalStack(3, (1,), seed=0))
+    assert (torch.from_numpy(direct) == inside).all()                   # the direct layer: exact zeros outside
+    assert J[inside].min() > 1e-6                                       # the FFT layer: every ■ far above rounding
+    assert (J[~inside] != 0).any() and J[~inside].max() < 1e-12         # ... and residue where there is no path

@@ -88,8 +88,8 @@ class SimpleRNN:
 
 # --8<-- [start:stream] stream
 def stream(model: CausalStack, x: torch.Tensor) -> torch.Tensor:
-    """The same outputs as ``model(x)``, one step at a time with a cache: each new input adds one
-    unit per layer, (K2) at the newest step only, read from the last (w-1)d_l + 1 cached
+    """The same outputs as ``model(x)``, one step at a time with a cache: each new input adds one new
+    step (D units) per layer, (K2) at the newest step only, read from the last (w-1)d_l + 1 cached
     activations of the layer below."""
     caches = [torch.zeros((k.shape[2] - 1) * dil + 1, k.shape[1], dtype=x.dtype) for k, _, dil in model.layers]
     out = []
