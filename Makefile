@@ -75,9 +75,15 @@ regen-long: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench --write docs/benchmarks/rnn.txt
 
-## time to math and cold-page gzip bytes of the heaviest pages on a simulated phone (390 px, CPU 4x slower)
+## time to math and cold-page gzip bytes of the five heaviest pages on a simulated phone (390 px, CPU
+## 4x slower), this build against PHONE_BEFORE (default: the last commit whose pages typeset math
+## in the browser); prints the before/after table with the machine's load beside each number
+PHONE_BEFORE ?= 2009839
 phone: build chromium
-	$(PY) tests/tools/phone_timing.py site
+	rm -rf build/phone-before && mkdir -p build/phone-before/src
+	git archive $(PHONE_BEFORE) | tar -x -C build/phone-before/src
+	cd build/phone-before/src && PYTHONPATH=$$PWD ../../../$(PY) -m mkdocs build --quiet -d ../site
+	$(PY) tests/tools/phone_timing.py site --before build/phone-before/site
 
 clean:
 	rm -rf site $(VENV) .pytest_cache

@@ -116,6 +116,7 @@ class Engine:
             out = GLYPH_REF.sub(r'xlink:href="#MJX-TEX-\1"', out)
             if re.search(r"MJX-\d+-", out):
                 raise PluginError(f"hooks/math_render.py: a glyph id of an unknown form in {tex!r}")
+            out = slim(out)
             hit = self.cache[key] = (out, glyphs)
         return hit
 
@@ -134,6 +135,115 @@ def engine() -> Engine:
     if _engine is None:
         _engine = Engine()
     return _engine
+
+
+# ---- smaller markup ---------------------------------------------------------------------------
+# A phone spends its time on a page of formulas styling and laying out elements (every element is
+# matched against every rule of the theme's stylesheet, several times while a page starts), not on
+# bytes: so each formula's SVG keeps only the elements that draw something. MathJax's SVG output
+# wraps every MathML node in a <g> (most with no attribute but data-mml-node) and names each
+# glyph's character twice (data-c and the glyph id); what it needs is kept: the <g> of a table
+# (its rules and tags are laid out by svg.css through data-mml-node="mtable", data-table,
+# data-labels), a node with an id (the equation tags, mjx-eqn:…), links and their hit boxes.
+
+TOKEN = re.compile(r'<(/?)([A-Za-z][\w:-]*)((?:\s+[\w:-]+="[^"]*")*)\s*(/?)>|([^<]+)')
+ATTR = re.compile(r'([\w:-]+)="([^"]*)"')
+KEPT_NODES = {"mtable", "merror", "maction"}   # data-mml-node values svg.css selects on
+DROPPED_ATTRS = {"data-c", "data-mjx-texclass", "focusable", "role"}
+MERGEABLE = {"g", "use", "rect", "path", "text"}  # take a parent <g>'s transform as their own
+
+
+class Node:
+    __slots__ = ("tag", "attrs", "children")
+
+    def __init__(self, tag: str, attrs: dict[str, str]) -> None:
+        self.tag, self.attrs, self.children = tag, attrs, []
+
+
+def _parse(markup: str) -> list:
+    root = Node("", {})
+    stack = [root]
+    for m in TOKEN.finditer(markup):
+        closing, tag, attrs, selfclosing, text = m.groups()
+        if text is not None:
+            stack[-1].children.append(text)
+        elif closing:
+            if stack[-1].tag != tag:
+                raise PluginError(f"hooks/math_render.py: unbalanced </{tag}> in MathJax's output")
+            stack.pop()
+        else:
+            node = Node(tag, dict(ATTR.findall(attrs)))
+            stack[-1].children.append(node)
+            if not selfclosing:
+                stack.append(node)
+    if len(stack) != 1 or "".join(TOKEN.sub("", markup).split()):
+        raise PluginError("hooks/math_render.py: MathJax's output did not parse")
+    return root.children
+
+
+def _slim_svg(node: Node, keep: int = 0) -> list:
+    """``node`` with MathJax's bookkeeping removed: the list of nodes that replace it. A ``<g>``
+    within ``keep`` levels below a table's ``<g>`` or an ``<svg>`` stays where it is, so that
+    svg.css's "g[data-mml-node=mtable] > g > svg" and "svg[data-table] > g > line" select what
+    they did."""
+    attrs = {k: v for k, v in node.attrs.items() if k not in DROPPED_ATTRS
+             and not (k == "data-mml-node" and v not in KEPT_NODES)}
+    if "xlink:href" in attrs:
+        attrs["href"] = attrs.pop("xlink:href")
+    attrs.pop("xmlns:xlink", None)
+    if "transform" in attrs:
+        attrs["transform"] = re.sub(r"translate\(([-\d.]+),0\)", r"translate(\1)", attrs["transform"])
+    node.attrs = attrs
+    below = 2 if attrs.get("data-mml-node") == "mtable" else 1 if node.tag == "svg" else keep - 1
+    children = []
+    for child in node.children:
+        children += _slim_svg(child, below) if isinstance(child, Node) else [child]
+    node.children = children
+    if node.tag != "g" or keep > 0:
+        return [node]
+    if not attrs or not children and "id" not in attrs:  # a bare or an empty group: its children
+        return children
+    elements = [c for c in children if isinstance(c, Node)]
+    if set(attrs) == {"transform"} and len(children) == 1 and elements and elements[0].tag in MERGEABLE:
+        child = elements[0]                          # a group that only moves its one child
+        child.attrs["transform"] = " ".join(filter(None, (attrs["transform"], child.attrs.get("transform"))))
+        return [child]
+    return [node]
+
+
+def _serialize(nodes: list) -> str:
+    out = []
+    for n in nodes:
+        if isinstance(n, str):
+            out.append(n)
+            continue
+        attrs = "".join(f' {k}="{v}"' for k, v in n.attrs.items())
+        out.append(f"<{n.tag}{attrs}>{_serialize(n.children)}</{n.tag}>" if n.children
+                   else f"<{n.tag}{attrs}/>" if n.tag in SVG_EMPTY else f"<{n.tag}{attrs}></{n.tag}>")
+    return "".join(out)
+
+
+SVG_EMPTY = {"use", "rect", "path", "line", "g"}   # written <use …/> (valid in HTML's SVG content)
+
+
+def slim(markup: str) -> str:
+    """MathJax's ``mjx-container`` with smaller markup, drawing the same (see above); its
+    assistive MathML loses only MathJax's internal ``data-mjx-texclass``."""
+    nodes = _parse(markup)
+    for container in nodes:
+        if isinstance(container, Node):
+            container.children = [c for child in container.children
+                                   for c in (_slim_svg(child) if isinstance(child, Node) and child.tag == "svg"
+                                             else [child])]
+            _strip_mathml(container)
+    return _serialize(nodes)
+
+
+def _strip_mathml(node: Node) -> None:
+    for child in node.children:
+        if isinstance(child, Node):
+            child.attrs.pop("data-mjx-texclass", None)
+            _strip_mathml(child)
 
 
 # ---- numbering -------------------------------------------------------------------------------
@@ -201,6 +311,61 @@ def resolve_refs(tex: str, tags: dict[str, str], where: str) -> str:
     return EQREF.sub(link, tex)
 
 
+# ---- the table of contents and the menu -------------------------------------------------------
+# A heading's formula is typeset in the heading; in the table of contents and the menu, which
+# every page repeats, it is written as plain HTML (bold, sub- and superscripts, symbols).
+
+NAV_SYMBOLS = {"odot": "⊙", "cdot": "·", "times": "×", "top": "T", "partial": "∂", "delta": "δ",
+               "sigma": "σ", "tanh": "tanh", "ell": "ℓ", "to": "→", "le": "≤", "ge": "≥", "lambda": "λ"}
+NAV_TOKEN = re.compile(r"\\([A-Za-z]+)\s*|([_^])|(\{)|(\})|(-)|([^_^{}-])", re.S)
+
+
+def nav_html(tex: str, where: str) -> str:
+    """The formula of a heading as HTML for the table of contents and the menu:
+    ``\\boldsymbol h_{t-1}`` → ``<b>h</b><sub>t−1</sub>``."""
+    tokens = list(NAV_TOKEN.finditer(tex))
+    pos = 0
+
+    def group() -> str:  # one argument: {…} or a single token
+        nonlocal pos
+        if pos < len(tokens) and tokens[pos].group(3):
+            pos += 1
+            out = sequence(until_close=True)
+            pos += 1
+            return out
+        return sequence(single=True)
+
+    def sequence(until_close: bool = False, single: bool = False) -> str:
+        nonlocal pos
+        out = []
+        while pos < len(tokens):
+            command, script, open_, close, minus, char = tokens[pos].groups()
+            if close:
+                if until_close:
+                    return "".join(out)
+                raise PluginError(f"{where}: unbalanced }} in the heading formula {tex!r}")
+            pos += 1
+            if command == "boldsymbol":
+                out.append(f"<b>{group()}</b>")
+            elif command:
+                if command not in NAV_SYMBOLS:
+                    raise PluginError(f"{where}: \\{command} in a heading: add it to math_render.NAV_SYMBOLS")
+                out.append(NAV_SYMBOLS[command])
+            elif script:
+                tag = "sub" if script == "_" else "sup"
+                out.append(f"<{tag}>{group()}</{tag}>")
+            elif open_:
+                out.append(sequence(until_close=True))
+                pos += 1
+            else:
+                out.append("−" if minus else html.escape(char).strip())
+            if single:
+                break
+        return "".join(out)
+
+    return sequence()
+
+
 # ---- the page --------------------------------------------------------------------------------
 
 META_PREFIX = re.compile(r'<meta name="eq-prefix" content="([^"]*)">')
@@ -257,12 +422,11 @@ def render_page(output: str, where: str, print_edition: list[tuple[int, str]] | 
     output = "".join(pieces)
     output = INLINE.sub(lambda m: '<span class="arithmatex">' + typeset(html.unescape(m.group(1)), False)
                         + "</span>", output)
-    # headings carry their TeX into the table of contents and the menu as text
+    # headings carry their TeX into the table of contents and the menu: plain HTML there
     output = NAV_TEXT.sub(lambda m: m.group(1) + NAV_MATH.sub(
-        lambda t: '<span class="arithmatex">' + typeset(html.unescape(t.group(1)), False) + "</span>",
-        m.group(2)) + m.group(3), output)
+        lambda t: nav_html(html.unescape(t.group(1)), where), m.group(2)) + m.group(3), output)
     if glyphs:
-        store = "".join(f'<path id="MJX-TEX-{k}" d="{v}"></path>' for k, v in sorted(glyphs.items()))
+        store = "".join(f'<path id="MJX-TEX-{k}" d="{v}"/>' for k, v in sorted(glyphs.items()))
         svg = ('<svg id="mjx-glyphs" style="display:none" aria-hidden="true" xmlns="http://www.w3.org/2000/svg">'
                f"<defs>{store}</defs></svg>")
         output = re.sub(r"(<body\b[^>]*>)", lambda b: b.group(1) + svg, output, count=1)
@@ -281,4 +445,6 @@ def on_post_build(config, **kwargs) -> None:
     """MathJax's stylesheet for its SVG output, beside the site's own (mkdocs.yml extra_css)."""
     path = Path(config["site_dir"]) / "assets" / "mathjax" / "svg.css"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(engine().stylesheet(), encoding="utf-8")
+    # its "use[data-c] { stroke-width: 3 }" draws the glyphs a little bolder: the same without data-c
+    glyphs = '\nmjx-container[jax="SVG"] use {\n  stroke-width: 3;\n}\n'
+    path.write_text(engine().stylesheet() + glyphs, encoding="utf-8")

@@ -41,6 +41,9 @@ def main(argv: list[str] | None = None) -> int:
                           "figures to FIGURES/<name>/")
     run.add_argument("--outputs", type=Path, metavar="DIR",
                      help="with --all: where the printed outputs (and values, <name>.values.json) go")
+    run.add_argument("--variants", metavar="LIST",
+                     help="with --figures: write only these variants of each figure, comma-separated, of "
+                          "en (x.svg), zh (x.zh.svg), dark (x.dark.svg), dark.zh (x.dark.zh.svg); default: all")
     run.add_argument("--values", type=Path, metavar="FILE",
                      help="write the demo's named values (what pages insert into prose) as JSON to FILE")
     args = parser.parse_args(argv)
@@ -48,6 +51,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.list:
         _list(sys.stdout)
         return 0
+    variants = None
+    if args.variants is not None:
+        from solutions.publish.plotting import variants as styles_of
+
+        if args.figures is None:
+            parser.error("--variants needs --figures DIR")
+        variants = args.variants.split(",")
+        try:
+            styles_of(variants)
+        except ValueError as e:
+            parser.error(f"--variants: {e}")
     if args.all:
         if args.outputs is None or args.name or args.values:
             parser.error("--all takes no demo name and no --values, and needs --outputs DIR")
@@ -59,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 with contextlib.redirect_stdout(buf):
                     demos.run(name, args.figures / name if args.figures else None,
-                              args.outputs / f"{name}.values.json")
+                              args.outputs / f"{name}.values.json", variants)
             except Exception as e:  # report it, run the other demos, exit 1 at the end
                 print(f"demo {name} failed: {type(e).__name__}: {e}\n{traceback.format_exc()}", file=sys.stderr)
                 failed.append(name)
@@ -72,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"unknown demo {args.name!r}; the demos are:" if args.name else "name a demo; the demos are:", file=sys.stderr)
         _list(sys.stderr)
         return 2
-    for path in demos.run(args.name, args.figures, args.values):
+    for path in demos.run(args.name, args.figures, args.values, variants):
         print(f"wrote {path}", file=sys.stderr)
     return 0
 

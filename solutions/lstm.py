@@ -239,13 +239,13 @@ def lstm_backward_unchecked(
     dh = dh.transpose(0, 2, 1).copy()            # (T, H, B): columns, as in the loop
     for t in range(T - 1, -1, -1):
         # --8<-- [start:backward-step] lstm_backward
-        np.add(dh[t], dh_next, out=dh_t)          # (L8) δh_t = ∂L_t/∂h_t + U^T δz_{t+1}
+        np.add(dh[t], dh_next, out=dh_t)          # (L8) δ^h_t = ∂L_t/∂h_t + U^T δ^*_{t+1}
         np.multiply(dh_t, h_to_c[t], out=dc_t)
-        dc_t += dc_next                           # (L6) δc_t = δh_t ⊙ ∂h_t/∂c_t + f_{t+1} ⊙ δc_{t+1}
-        np.multiply(dc_t, f[t], out=dc_next)      # f_t ⊙ δc_t: carried to c_{t-1}
-        dZ[t, :3] *= dc_t                         # δz_i, δz_f, δz_c: δc_t times their factors
-        dZ[t, 3] *= dh_t                          # δz_o: δh_t times its factor
-        np.dot(W_hh_T, dZ[t].reshape(4 * H, B), out=dh_next)      # U^T δz_t: carried to h_{t-1}
+        dc_t += dc_next                           # (L6) δ^c_t = δ^h_t ⊙ ∂h_t/∂c_t + f_{t+1} ⊙ δ^c_{t+1}
+        np.multiply(dc_t, f[t], out=dc_next)      # f_t ⊙ δ^c_t: carried to c_{t-1}
+        dZ[t, :3] *= dc_t                         # δ^i_t, δ^f_t, δ^c̃_t: δ^c_t times their factors
+        dZ[t, 3] *= dh_t                          # δ^o_t: δ^h_t times its factor
+        np.dot(W_hh_T, dZ[t].reshape(4 * H, B), out=dh_next)      # U^T δ^*_t: carried to h_{t-1}
         # --8<-- [end:backward-step]
     dz = dZ.reshape(T, 4 * H, B).transpose(0, 2, 1)    # (T, B, 4H): one row per example
     d = dz.reshape(T * B, 4 * H)                                                     # a copy, in rows
@@ -333,11 +333,11 @@ def lstm_cell_forward(
     _, p = _check_inputs(x, h_prev, c_prev, params, x_spec=("B", "I"), step=True)
     H = h_prev.shape[1]
     # --8<-- [start:cell-forward] lstm_cell_forward
-    z = x @ p["W_ih"].T + h_prev @ p["W_hh"].T + (p["b_ih"] + p["b_hh"])  # (L1) z_* = W_* x_t + U_* h_{t-1} + b_*
-    i = sigmoid(z[:, 0 * H:1 * H])     # (L1) input gate      i_t = σ(z_i)
-    f = sigmoid(z[:, 1 * H:2 * H])     # (L1) forget gate     f_t = σ(z_f)
-    g = np.tanh(z[:, 2 * H:3 * H])     # (L1) candidate       c̃_t = tanh(z_c)
-    o = sigmoid(z[:, 3 * H:4 * H])     # (L1) output gate     o_t = σ(z_o)
+    a = x @ p["W_ih"].T + h_prev @ p["W_hh"].T + (p["b_ih"] + p["b_hh"])  # (L1) a^*_t = W_* x_t + U_* h_{t-1} + b_*
+    i = sigmoid(a[:, 0 * H:1 * H])     # (L1) input gate      i_t = σ(a^i_t)
+    f = sigmoid(a[:, 1 * H:2 * H])     # (L1) forget gate     f_t = σ(a^f_t)
+    g = np.tanh(a[:, 2 * H:3 * H])     # (L1) candidate       c̃_t = tanh(a^c̃_t)
+    o = sigmoid(a[:, 3 * H:4 * H])     # (L1) output gate     o_t = σ(a^o_t)
     c = f * c_prev + i * g             # (L2) c_t = f_t ⊙ c_{t-1} + i_t ⊙ c̃_t
     tanh_c = np.tanh(c)
     h = o * tanh_c                     # (L3) h_t = o_t ⊙ tanh(c_t)

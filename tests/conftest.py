@@ -104,12 +104,14 @@ def demo_env(cpu: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def run_all_demos(out: Path, cpu: dict[str, str] | None = None) -> str:
+def run_all_demos(out: Path, cpu: dict[str, str] | None = None, variants: tuple[str, ...] | None = None) -> str:
     """``python -m solutions run --all``: every demo's output, values and figures into ``out``, with
-    the CPU variables set to ``cpu`` (the others unset, ``demo_env``); returns "" or the error log."""
+    the CPU variables set to ``cpu`` (the others unset, ``demo_env``), every variant of each figure
+    or only ``variants`` (``--variants``); returns "" or the error log."""
     env = demo_env(cpu)
+    only = ["--variants", ",".join(variants)] if variants else []
     proc = subprocess.run([sys.executable, "-m", "solutions", "run", "--all", "--outputs", str(out / "outputs"),
-                           "--figures", str(out / "figures")], cwd=ROOT, capture_output=True, timeout=900,
+                           "--figures", str(out / "figures"), *only], cwd=ROOT, capture_output=True, timeout=900,
                           env=env)
     return "" if proc.returncode == 0 else f"run --all failed:\n{proc.stderr.decode(errors='replace')}"
 
@@ -207,6 +209,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     overlap each other and the short tests, and none is left to run alone at the end.
     """
     def rank(item: pytest.Item) -> int:
+        if item.get_closest_marker("skip"):  # e.g. a CPU setting this CPU cannot run: takes no time
+            return len(SLOWEST_FIRST)
         return next((i for i, key in enumerate(SLOWEST_FIRST) if key in item.nodeid), len(SLOWEST_FIRST))
 
     ranked = sorted(items, key=rank)

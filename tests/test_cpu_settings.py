@@ -11,6 +11,13 @@ reads ``NPY_DISABLE_CPU_FEATURES`` at import), and every output, values file and
 the default run's (``demo_outputs``, itself compared with the stored files by test_outputs.py)
 byte for byte, with the same set of files both ways.
 
+Figures: the default run draws each figure in its four variants (``x.svg``, ``x.zh.svg``,
+``x.dark.svg``, ``x.dark.zh.svg``). A run under another setting draws two of them, English light
+with Chinese dark or Chinese light with English dark, the settings taking turns
+(``compared_variants``): so every run compares both label sets and both colour schemes, and every
+variant is compared under another setting wherever two settings run, for half the drawing (drawing
+is most of a run's time).
+
 The settings (a setting the CPU cannot run is skipped, with the reason):
 
 - ``baseline``: an older x86-64 CPU. NumPy's dispatched AVX2/AVX-512 code off, OpenBLAS's
@@ -80,6 +87,24 @@ def settings() -> dict[str, tuple[dict[str, str] | None, str]]:
     }
 
 
+ALL_VARIANTS = ("en", "zh", "dark", "dark.zh")  # solutions.publish.plotting.variant_id of its VARIANTS
+HALVES = (("en", "dark.zh"), ("zh", "dark"))      # each: both label sets, both colour schemes
+
+
+def compared_variants() -> dict[str, tuple[str, ...]]:
+    """Each setting this CPU runs -> the figure variants its run draws and compares: the halves in
+    turn where two or more settings run (together they cover every variant), all four where one does."""
+    runnable = [name for name, (env, _) in settings().items() if env is not None]
+    if len(runnable) < 2:
+        return {name: ALL_VARIANTS for name in runnable}
+    return {name: HALVES[i % 2] for i, name in enumerate(runnable)}
+
+
+def variant_of(path: str) -> str:
+    """``figures/d/x.dark.zh.svg`` -> ``"dark.zh"``, ``figures/d/x.svg`` -> ``"en"`` (figure names hold no dot)."""
+    return ".".join(path.rsplit("/", 1)[-1].split(".")[1:-1]) or "en"
+
+
 def files(folder: Path) -> dict[str, bytes]:
     """Every file under ``folder`` by relative path: outputs/*.txt, outputs/*.values.json, figures/*/*.svg
     (each figure in all its variants: x.svg, x.zh.svg, x.dark.svg, x.dark.zh.svg)."""
@@ -103,26 +128,46 @@ def differences(default: dict[str, bytes], other: dict[str, bytes], setting: str
     return out
 
 
-@pytest.mark.parametrize("setting", list(settings()))
+@pytest.mark.parametrize("setting", [
+    pytest.param(name, marks=[] if env else pytest.mark.skip(reason=f"CPU setting {name} {why_not}; this CPU: "
+                                                                    f"{platform.machine()}"))
+    for name, (env, why_not) in settings().items()])
 def test_every_demo_gives_the_same_bytes_under_another_cpu_setting(setting: str, request: pytest.FixtureRequest,
                                                                  tmp_path: Path) -> None:
-    env, why_not = settings()[setting]
-    if env is None:
-        pytest.skip(f"CPU setting {setting} {why_not}; this CPU: {platform.machine()}")
-    log = run_all_demos(tmp_path, env)
+    env = settings()[setting][0]
+    variants = compared_variants()[setting]
+    log = run_all_demos(tmp_path, env, variants)
     # The default run is asked for only now, so that it runs on another worker meanwhile
     # instead of this worker waiting for it first.
     demo_outputs = request.getfixturevalue("demo_outputs")
     default, other = files(demo_outputs), files(tmp_path)
     assert default, "the default run wrote nothing"
-    for variant in (".zh.svg", ".dark.svg", ".dark.zh.svg"):  # every variant of the figures is compared too
-        assert any(name.endswith(variant) for name in default), f"the default run wrote no *{variant}"
+    for variant in ALL_VARIANTS:  # the default run draws every variant (test_outputs compares them all)
+        assert any(name.endswith(".svg") and variant_of(name) == variant for name in default), \
+            f"the default run wrote no figure variant {variant}"
+    default = {name: data for name, data in default.items() if not name.endswith(".svg") or variant_of(name) in variants}
+    for variant in variants:  # this setting's variants are all compared
+        assert any(name.endswith(".svg") and variant_of(name) == variant for name in default), variant
     diffs = differences(default, other, setting)
     failures = failed_demos(log)
     assert not (diffs or log), (
         f"under {setting} ({env}): {len(failures)} demo(s) failed, {len(diffs)} of {len(default)} files differ. "
         f"A demo must print claims (report.claim), fmt()-checked numbers and figures of rounded data "
         f"(report.round_sig):\n\n" + "\n".join(failures + diffs) + ("" if failures or not log else log[-3000:]))
+
+
+def test_each_setting_compares_both_label_sets_and_schemes_and_together_every_variant() -> None:
+    """Issue 23: the cross-CPU byte test covers the English and the Chinese figures; here also both
+    colour schemes in every run, and all four variants wherever two settings run."""
+    from solutions.publish.plotting import VARIANTS, variant_id
+
+    assert ALL_VARIANTS == tuple(variant_id(s) for s in VARIANTS)
+    compared = compared_variants()
+    for setting, variants in compared.items():
+        styles = [s for s in VARIANTS if variant_id(s) in variants]
+        assert {s.lang for s in styles} == {"en", "zh"} and {s.dark for s in styles} == {False, True}, setting
+    if len(compared) >= 2:
+        assert {v for variants in compared.values() for v in variants} == set(ALL_VARIANTS), compared
 
 
 def failed_demos(log: str) -> list[str]:

@@ -141,7 +141,7 @@ def test_bad_caches_and_cell_inputs_name_the_argument() -> None:
 # Each equation of docs/lstm.md that the readable cell implements, and a piece of the code line
 # that carries its number: if the page's numbering moves, the comments must move with it.
 EQUATION_LINES = {
-    "lstm-gates": "i = sigmoid(z[:, 0 * H:1 * H])",
+    "lstm-gates": "i = sigmoid(a[:, 0 * H:1 * H])",
     "lstm-cell": "c = f * c_prev + i * g",
     "lstm-hidden": "h = o * tanh_c",
     "lstm-do": "d_o = dh * tanh_c * o * (1 - o)",

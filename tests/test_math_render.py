@@ -6,6 +6,7 @@ page may not happen to exercise: the numbering rules, \\eqref links, e-notation 
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -75,6 +76,8 @@ def test_a_page_is_typeset_with_its_numbers_links_glyph_store_and_mathml() -> No
     assert out.count('<svg id="mjx-glyphs"') == 1 and out.index('<svg id="mjx-glyphs"') < out.index("<mjx-container")
     assert "<mjx-assistive-mml" in out and "<mi>diag</mi>" in out and "<mo>&lt;</mo>" in out
     assert "<mn>10</mn>" in out  # 2.5e-3 written as 2.5×10^{-3}
+    # the table of contents and the menu get plain HTML, no second copy of the formula
+    assert '<span class="md-ellipsis">Step 2: from <b>h</b><sub>t</sub> on</span>' in out
 
 
 def test_tex_errors_stop_the_build() -> None:
@@ -82,3 +85,78 @@ def test_tex_errors_stop_the_build() -> None:
         math_render.render_page('<span class="arithmatex">\\(\\nosuchmacro x\\)</span>', "p.md")
     with pytest.raises(PluginError, match="cannot typeset"):
         math_render.render_page('<span class="arithmatex">\\(x^{\\)</span>', "p.md")
+
+
+def drawn(markup: str) -> list[tuple[str, str, str]]:
+    """What an ``mjx-container``'s SVG draws: for each element that draws (a glyph, a rule, text,
+    an inner ``svg``), its tag, its attributes but the transform, and the transforms of it and its
+    ancestors in order (MathJax's ``translate(x,0)`` written ``translate(x)``)."""
+    out = []
+
+    def walk(node, chain: tuple[str, ...]) -> None:
+        if isinstance(node, str):
+            return
+        t = node.attrs.get("transform")
+        if t:
+            chain += (re.sub(r"translate\(([-\d.]+),0\)", r"translate(\1)", t),)
+        if node.tag in ("use", "rect", "text", "svg", "line", "path", "a"):
+            attrs = {("href" if k == "xlink:href" else k): re.sub(r"#MJX-\d+-", "#MJX-", v)
+                     for k, v in node.attrs.items()
+                     if k != "transform" and not k.startswith(("data-mml", "data-c", "data-mjx", "xmlns"))
+                     and k not in ("role", "focusable")}
+            out.append((node.tag, str(sorted(attrs.items())), " ".join(chain)))
+        for child in node.children:
+            walk(child, chain)
+
+    for node in math_render._parse(markup):
+        walk(node, ())
+    return out
+
+
+@pytest.mark.parametrize("tex, display", [
+    (r"\boldsymbol h_t = \tanh(U \boldsymbol h_{t-1} + W \boldsymbol x_t + \boldsymbol b)", False),
+    (r"\begin{equation}\begin{aligned} \delta_{t,k} &= \frac{\partial \mathcal L}{\partial z_k}"
+     r" \href{EQREF:eq-x}{\text{(B1)}} \\ \Big\| \sum_{k=1}^{t} \sqrt{x_k} \Big\| &= \text{ü}"
+     r"\end{aligned}\tag{B3}\label{y}\end{equation}", True),
+    (r"\begin{pmatrix} a & b \\ c & d \end{pmatrix}^{\top} \overset{!}{=} \underbrace{x+y}_{n}", True),
+    (r"\left(\begin{array}{c|c} \Big( a \Big) & b \\ \hline c & d \end{array}\right)", True),
+])
+def test_smaller_markup_draws_the_same(tex: str, display: bool) -> None:
+    """hooks/math_render.slim drops groups and attributes, never a drawing element or a move."""
+    eng = math_render.engine()
+    with eng.lock:
+        raw = eng.ctx.call("typeset", tex, display)
+    raw = math_render.DEFS.sub("", raw)
+    slim = math_render.slim(raw)
+    assert drawn(slim) == drawn(raw)
+    assert slim.count("<") < 0.7 * raw.count("<")
+    assert "data-c=" not in slim and "xlink:" not in slim and "data-mjx-texclass" not in slim
+    assert table_selected(slim) == table_selected(raw)
+
+
+def table_selected(markup: str) -> list[str]:
+    """The elements MathJax's svg.css lays out as parts of a table: "g[data-mml-node=mtable] > g >
+    svg" and "svg[data-table] > g > line" (their tags and viewBoxes, in order)."""
+    out = []
+
+    def walk(node, parent=None, grandparent=None) -> None:
+        if isinstance(node, str):
+            return
+        if grandparent is not None and parent.tag == "g" and (
+                (node.tag == "svg" and grandparent.tag == "g" and grandparent.attrs.get("data-mml-node") == "mtable")
+                or (node.tag == "line" and grandparent.tag == "svg" and "data-table" in grandparent.attrs)):
+            out.append(f"{node.tag} {node.attrs.get('viewBox')}")
+        for child in node.children:
+            walk(child, node, parent)
+
+    for node in math_render._parse(markup):
+        walk(node)
+    return out
+
+
+def test_headings_formulas_are_plain_html_in_the_table_of_contents() -> None:
+    assert (math_render.nav_html(r"\boldsymbol z_t\odot\boldsymbol h_{t-1}", "p.md")
+            == "<b>z</b><sub>t</sub>⊙<b>h</b><sub>t−1</sub>")
+    assert math_render.nav_html(r"\boldsymbol{c}_t^{\top}", "p.md") == "<b>c</b><sub>t</sub><sup>T</sup>"
+    with pytest.raises(PluginError, match=r"\\frac"):
+        math_render.nav_html(r"\frac{a}{b}", "p.md")

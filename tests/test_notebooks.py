@@ -51,9 +51,22 @@ def test_no_stored_notebook_without_its_page() -> None:
     assert not orphans, f"docs/notebooks/ has notebooks of no page in solutions/publish/pages.toml: {orphans}"
 
 
+@pytest.fixture(scope="module")
+def kernel():
+    """One ``python3`` kernel for every notebook this test process executes: starting a kernel and
+    importing NumPy, PyTorch and matplotlib in it costs seconds per notebook. ``notebooks.execute``
+    empties its namespace before each notebook."""
+    from jupyter_client import KernelManager
+
+    km = KernelManager(kernel_name="python3")
+    km.start_kernel(cwd=str(ROOT), extra_arguments=["--HistoryManager.hist_file=:memory:"])
+    yield km
+    km.shutdown_kernel(now=True)
+
+
 @pytest.mark.parametrize("key", list(notebooks.pages()))
-def test_notebook_is_current_and_prints_what_the_page_shows(key: str, regen: bool) -> None:
-    nb = notebooks.execute(notebooks.build(key))
+def test_notebook_is_current_and_prints_what_the_page_shows(key: str, regen: bool, kernel) -> None:
+    nb = notebooks.execute(notebooks.build(key), kernel=kernel)
     first = nb.cells[0].source
     assert "pip install" in first and "pyproject.toml" in first, "the first cell says how to install from the clone"
     assert "://" not in first and "git clone" not in first, "the committed notebook names no host"

@@ -68,9 +68,10 @@ def test_demo_output_is_current(name: str, regen: bool, demo_outputs: Path) -> N
         compare(FIGURES / fig.name, fig.read_bytes(), regen)
 
 
-@pytest.mark.parametrize("name", ["shapes", "clipping-train"])
+@pytest.mark.parametrize("name", ["shapes", "train-chars"])
 def test_one_demo_on_its_own_prints_the_same_bytes(name: str, tmp_path: Path) -> None:
-    """``python -m solutions run NAME`` (what each page tells readers to run) prints the stored file."""
+    """``python -m solutions run NAME`` (what each page tells readers to run) prints the stored file:
+    a demo without figures, and a short one with a figure, values and progress on stderr."""
     values = tmp_path / "values" / f"{name}.values.json"
     proc = run_cli("run", name, "--figures", str(tmp_path / "figures"), "--values", str(values))
     assert proc.returncode == 0, proc.stderr.decode()
@@ -126,6 +127,13 @@ def test_list_is_one_demo_per_line_name_first() -> None:
     lines = proc.stdout.decode().splitlines()
     assert [line.split("\t")[0] for line in lines] == demos.names()
     assert all(len(line.split("\t")) == 2 and line.split("\t")[1] for line in lines)
+
+
+@pytest.mark.parametrize("variants", ["light", "en,zh.dark"])
+def test_unknown_figure_variant_exits_2_naming_the_variants(variants: str, tmp_path: Path) -> None:
+    proc = run_cli("run", "shapes", "--figures", str(tmp_path), "--variants", variants)
+    assert proc.returncode == 2 and b"--variants" in proc.stderr and b"dark.zh" in proc.stderr
+    assert proc.stdout == b"" and not list(tmp_path.iterdir())
 
 
 @pytest.mark.parametrize("args", [("run", "no-such-demo"), ("run",)])

@@ -119,6 +119,18 @@ def test_variant_names_and_the_i18n_suffix() -> None:
             plotting.variant_name(bad, Style())
 
 
+def test_variants_are_named_by_their_file_suffix_and_saved_alone(tmp_path) -> None:
+    """``run --variants`` (what the cross-CPU test draws): ids in, styles in VARIANTS order out; only those saved."""
+    assert [plotting.variant_id(s) for s in VARIANTS] == ["en", "zh", "dark", "dark.zh"]
+    assert plotting.variants(["dark.zh", "en"]) == (VARIANTS[0], VARIANTS[3])
+    for bad in (["light"], [], ["en", "zh.dark"]):
+        with pytest.raises(ValueError, match="ids"):
+            plotting.variants(bad)
+    written = plotting.save_svg(_line("step"), tmp_path / "f.svg", plotting.variants(["zh", "dark"]))
+    assert [p.name for p in written] == ["f.zh.svg", "f.dark.svg"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f.dark.svg", "f.zh.svg"]
+
+
 def test_style_rejects_an_unknown_language_or_colour() -> None:
     with pytest.raises(ValueError, match="lang"):
         Style("fr")

@@ -13,7 +13,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from solutions.experiments.receptive_field import (CHAOS_ABOVE, CausalStack, SimpleRNN, chaotic_gain, dependence,
-                                                   expected, input_gain, offsets, rotation, span, stream)
+                                                   dependence_over_inputs, expected, input_gain, offsets, rotation,
+                                                   span, stream)
 
 dilation_lists = st.lists(st.integers(1, 6), min_size=1, max_size=3).map(tuple)
 
@@ -56,8 +57,8 @@ def test_field_is_the_set_of_lags_S_L(width: int, dilations: tuple[int, ...], se
        seed=st.integers(0, 10_000))
 @example(width=3, dilations=(1, 2), seed=1000)    # the demo's CNN, its first ReLU draw: pairs of S_L cut
 def test_with_relu_S_L_is_only_an_upper_bound(width: int, dilations: tuple[int, ...], seed: int) -> None:
-    """"Nonzero for generic weights" needs an analytic f with f' ≠ 0. With ReLU, no ■ lies outside
-    S_L (the structural part holds for any f), but pairs inside S_L can be exactly 0."""
+    """With ReLU, no ■ lies outside S_L (the structural part holds for any f), but at a given input
+    pairs inside S_L can be exactly 0 (units off at the steps their paths pass through)."""
     T = span(width, dilations) + 2
     dep, _ = dependence(CausalStack(width, dilations, seed=seed, m=2, d=3, f=torch.relu), T)   # the demo's sizes
     lags = expected(offsets(width, dilations), T)
@@ -66,10 +67,31 @@ def test_with_relu_S_L_is_only_an_upper_bound(width: int, dilations: tuple[int, 
         assert (lags & ~dep).any(), "the pinned counterexample: pairs inside S_L with exactly 0"
 
 
-def test_with_relu_zero_influence_holds_on_an_open_set_of_weights() -> None:
-    """... and on a set of positive measure, not a null set: with every bias below -5 (moderate
-    weights, the demo's input) every unit is dead, and so it stays under any small change of the
-    weights: ∂y_t/∂x_k = 0 everywhere, for the CNN and for a ReLU RNN (torch.nn.RNN)."""
+def test_with_relu_the_union_over_inputs_recovers_S_L() -> None:
+    """The cut pairs move with the input: for the demo's first ReLU draw the pattern at the demo's
+    input misses pairs of S_L, the union over 20 inputs is exactly S_L."""
+    dep = dependence_over_inputs(CausalStack(3, (1, 2), seed=1000, f=torch.relu))
+    lags = expected(offsets(3, (1, 2)))
+    assert (lags & ~dep[0]).any() and (dep.any(axis=0) == lags).all()
+
+
+def test_with_relu_a_unit_above_the_first_layer_can_be_dead_for_every_input() -> None:
+    """As a function of x, too, ReLU can lose dependence on an open set of weights: layer 2 reads
+    ReLU outputs (≥ 0), so with all its kernel entries and biases negative it never turns on, and
+    y ≡ 0 for every input (here 20, of size 100), under any small change of the weights."""
+    g = torch.Generator().manual_seed(1)
+    for trial in range(2):
+        cnn = CausalStack(3, (1, 2), seed=trial, f=torch.relu)
+        (k1, b1, d1), (k2, b2, d2) = cnn.layers
+        cnn.layers = [(k1, b1, d1), (-k2.abs() - 0.1 + 0.05 * torch.rand(k2.shape, generator=g, dtype=k2.dtype),
+                                     -b2.abs() - 0.1, d2)]
+        assert not dependence_over_inputs(cnn, scale=100.0).any()
+
+
+def test_with_relu_the_jacobian_at_one_input_vanishes_on_an_open_set_of_weights() -> None:
+    """At a given input (the demo's) the zeros are not a null set either: with every bias below -5
+    (moderate weights) every unit is off there, and stays off under any small change of the
+    weights: ∂y_t/∂x_k = 0 at that input, for the CNN and for a ReLU RNN (torch.nn.RNN)."""
     g = torch.Generator().manual_seed(0)
     for trial in range(2):
         cnn = CausalStack(3, (1, 2), seed=trial, f=torch.relu)
@@ -185,3 +207,27 @@ def test_input_gain_can_stay_grow_first_or_explode() -> None:
     saturated = input_gain(rotation(0.7), scale=1.0)
     assert saturated[-1] < 1e-9
     assert chaotic_gain() > CHAOS_ABOVE
+
+
+def test_an_fft_convolution_leaves_rounding_residue_outside_the_field() -> None:
+    """Pitfall "depends on read with a tolerance": exact-0 comparison needs a direct convolution.
+    The same causal layer computed through an FFT is the same function, but autograd leaves
+    rounding residue at pairs outside S_1, which an exact-0 test would read as dependence."""
+    kernel, b = CausalStack(3, (1,), seed=0).layers[0][:2]
+
+    def fft_layer(x: torch.Tensor) -> torch.Tensor:                  # x: (T, M) -> (T, D)
+        n = 2 * x.shape[0]
+        k = torch.flip(kernel, dims=(2,))                               # tap j multiplies x_{t-j}
+        X = torch.fft.rfft(x.T, n=n)                                    # (M, n//2 + 1)
+        K = torch.fft.rfft(k, n=n)                                      # (D, M, n//2 + 1)
+        y = torch.fft.irfft((K * X[None]).sum(dim=1), n=n)[:, : x.shape[0]]
+        return torch.tanh(y.T + b)
+
+    x = torch.randn(10, 2, generator=torch.Generator().manual_seed(99), dtype=torch.float64)
+    torch.testing.assert_close(fft_layer(x), CausalStack(3, (1,), seed=0)(x), rtol=0, atol=1e-12)   # same function
+    J = torch.autograd.functional.jacobian(fft_layer, x).abs().amax(dim=(1, 3))   # (T, T)
+    inside = torch.from_numpy(expected(offsets(3, (1,))))
+    direct, _ = dependence(CausalStack(3, (1,), seed=0))
+    assert (torch.from_numpy(direct) == inside).all()                   # the direct layer: exact zeros outside
+    assert J[inside].min() > 1e-6                                       # the FFT layer: every ■ far above rounding
+    assert (J[~inside] != 0).any() and J[~inside].max() < 1e-12         # ... and residue where there is no path

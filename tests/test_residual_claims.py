@@ -396,3 +396,42 @@ def test_layernorm_jacobian(n, seed, scale) -> None:
     ref = torch.autograd.functional.jacobian(
         lambda t: torch.nn.functional.layer_norm(t, (n,), eps=0.0), torch.tensor(v))
     np.testing.assert_allclose(J, ref.numpy(), rtol=1e-7, atol=1e-9 / sigma)
+
+
+@SETTINGS
+@given(n=st.integers(1, 4), T=st.integers(2, 40), seed=st.integers(0, 2**16), scale=st.floats(0.0, 3.0))
+@example(n=2, T=100, seed=-1, scale=0.9)                  # the skew A = [[0, 0.9], [-0.9, 0]]: Σ‖A_τ‖ = 90
+def test_no_direction_shrinks_when_the_symmetric_part_is_positive_semidefinite(n, T, seed, scale) -> None:
+    """If every A_τ = S_τ + K_τ with S_τ positive semi-definite and K_τ skew, then σ_min(I + A_τ) ≥ 1
+    (‖(I + A)v‖ ≥ vᵀ(I + A)v = 1 + vᵀSv ≥ 1), so σ_min of the product ≥ 1 however large Σ‖A_τ‖ is:
+    Σ‖A_τ‖ < 1 is sufficient against vanishing, not necessary."""
+    P, total = np.eye(n), 0.0
+    rng = np.random.default_rng(seed if seed >= 0 else 0)
+    for _ in range(T):
+        if seed < 0:
+            A = np.array([[0.0, scale], [-scale, 0.0]])
+        else:
+            G, H = rng.standard_normal((n, n)), rng.standard_normal((n, n))
+            A = scale * (G @ G.T / n + (H - H.T) / 2)              # PSD symmetric part + skew part
+        assert np.linalg.svd(np.eye(n) + A, compute_uv=False)[-1] >= 1 - TOL
+        P = (np.eye(n) + A) @ P
+        total += norm2(A)
+    assert np.linalg.svd(P, compute_uv=False)[-1] >= 1 - 1e-6
+    if seed < 0:
+        assert total > 1 and np.linalg.svd(P, compute_uv=False)[-1] > 1e12   # Σ‖A‖ = 90, product grows
+
+
+@SETTINGS
+@given(n=st.integers(1, 4), T=st.integers(1, 60), eps=st.floats(0.01, 1.0), seed=st.integers(0, 2**16))
+@example(n=1, T=60, eps=1 - 1 / (1 + np.exp(-5.0)), seed=0)     # f = σ(5): the bound is 1/ε ≈ 149
+def test_lstm_cell_is_bounded_while_the_forget_gate_stays_below_one(n, T, eps, seed) -> None:
+    """c_t = f_t ⊙ c_{t−1} + i_t ⊙ c̃_t with f_t ∈ [0, 1 − ε], i_t ∈ [0, 1], |c̃_t| ≤ 1 and
+    |c_0| ≤ 1/ε keeps |c_t| ≤ 1/ε (|c_t| ≤ (1 − ε)/ε + 1 = 1/ε) — a bound that grows without limit
+    as the forget gate approaches 1 (f = i = 1 is the running sum of (6.50))."""
+    rng = np.random.default_rng(seed)
+    c = rng.uniform(-1.0, 1.0, n) / eps
+    for _ in range(T):
+        f = rng.uniform(0.0, 1.0 - eps, n)
+        f[0] = 1.0 - eps                                           # the worst case in one unit
+        c = f * c + rng.uniform(0.0, 1.0, n) * rng.uniform(-1.0, 1.0, n)
+        assert np.abs(c).max() <= 1.0 / eps * (1 + 1e-12)

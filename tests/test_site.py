@@ -5,8 +5,9 @@ Debian's chromium through Playwright: every math element must arrive typeset (Ma
 build time, hooks/math_render.py; no page loads a math script), no raw TeX may remain in the
 visible text or the navigation, no console error may occur, and no request may leave
 127.0.0.1. At 390 px (a phone): no displayed equation below 13 px, no formula in a table
-smaller than the table's text, no printed output that wraps. A screenshot of the notation page
-is saved in ``test-artifacts/``.
+smaller than the table's text, no printed output that wraps, no figure label below 9 px; in
+both colour schemes, links inside formulas at 4.5:1 contrast or more. Every page of both editions
+is opened. A screenshot of the notation page is saved in ``test-artifacts/``.
 """
 
 from __future__ import annotations
@@ -113,9 +114,13 @@ MATH_JS = """() => {
   const bare = blocks.filter(b => !b.querySelector('mjx-container svg')).map(b => b.textContent.slice(0, 80));
   const merrors = [...document.querySelectorAll('[data-mjx-error]')].map(e => e.getAttribute('data-mjx-error'));
   // the glyphs every formula draws with (<use href="#MJX-TEX-…">) are in the page's glyph store
-  const missing = [...new Set([...document.querySelectorAll('mjx-container use')].map(u => u.getAttribute('xlink:href'))
+  const missing = [...new Set([...document.querySelectorAll('mjx-container use')].map(u => u.getAttribute('href'))
     .filter(h => !document.getElementById(h.slice(1))))];
-  return {count: blocks.length, bare, merrors, missing};
+  // every formula keeps its MathML for screen readers; the navigation holds plain text, no copy of a formula
+  const noMathml = [...document.querySelectorAll('mjx-container')].filter(c => !c.querySelector('mjx-assistive-mml > math'))
+    .map(c => c.textContent.slice(0, 60));
+  const navMath = document.querySelectorAll('.md-header mjx-container, .md-sidebar mjx-container, .md-nav mjx-container').length;
+  return {count: blocks.length, bare, merrors, missing, noMathml, navMath};
 }"""
 
 
@@ -140,6 +145,9 @@ def test_page_in_a_real_browser(site: Path, served: str, browser, url: str) -> N
     problems += [f"math not typeset: {b!r}" for b in math["bare"]]
     problems += [f"MathJax error: {e!r}" for e in math["merrors"]]
     problems += [f"glyph missing from the page: {g}" for g in math["missing"]]
+    problems += [f"formula without its MathML for screen readers: {t!r}" for t in math["noMathml"]]
+    if math["navMath"]:
+        problems.append(f"{math['navMath']} typeset formulas in the navigation (it gets plain text)")
     # every static anchor #eq-LABEL sits right before the block MathJax numbered from \\label{LABEL}
     problems += [f"anchor #{a} is not followed by its numbered equation" for a in page.evaluate(ANCHORS_JS)]
     text = page.evaluate(VISIBLE_TEXT_JS)
@@ -160,6 +168,7 @@ def test_page_in_a_real_browser(site: Path, served: str, browser, url: str) -> N
         assert shot.stat().st_size > 10_000
     problems += [f"desktop: code block scrolls sideways: {t!r}" for t in page.evaluate(CODE_SCROLLS_JS)]
     problems += [f"figure does not open full size (no lightbox link): {src}" for src in page.evaluate(NO_LIGHTBOX_JS)]
+    problems += check_equation_link_contrast(page, url)
     if not url.endswith("print/"):
         problems += check_phone_width(page)
         problems += check_figures_on_phone(page, site)
@@ -324,24 +333,27 @@ def contrast(a: str, b: str) -> float:
     return (hi + 0.05) / (lo + 0.05)
 
 
+# An \eqref inside a formula is a link drawn in the link colour: 4.5:1 or more against the page in
+# the light and the dark scheme (MathJax's own blue had 1.9:1 on the dark one). Null: no such link.
 EQ_LINK_COLOURS_JS = """scheme => {
   document.body.setAttribute('data-md-color-scheme', scheme);
   const a = document.querySelector('.md-content mjx-container svg a');
-  return [getComputedStyle(a).fill, getComputedStyle(document.body).backgroundColor];
+  const out = a && [getComputedStyle(a).fill, getComputedStyle(document.body).backgroundColor];
+  document.body.setAttribute('data-md-color-scheme', 'default');
+  return out;
 }"""
 
 
-@pytest.mark.browser
-@pytest.mark.parametrize("url", ["bptt/", "zh/lstm/"])
-def test_equation_links_meet_wcag_aa_contrast_in_both_schemes(served: str, browser, url: str) -> None:
-    """An \\eqref inside a formula is a link drawn in the link colour: 4.5:1 or more against the
-    page in the light and the dark scheme (MathJax's own blue had 1.9:1 on the dark one)."""
-    page = browser.new_page(viewport={"width": 390, "height": 844})
-    page.set_default_timeout(120_000)
-    page.goto(served + url)
-    ratios = {scheme: contrast(*page.evaluate(EQ_LINK_COLOURS_JS, scheme)) for scheme in ("default", "slate")}
-    page.close()
-    assert all(r >= 4.5 for r in ratios.values()), ratios
+def check_equation_link_contrast(page, url: str) -> list[str]:
+    problems = []
+    for scheme in ("default", "slate"):
+        colours = page.evaluate(EQ_LINK_COLOURS_JS, scheme)
+        if not colours and url in ("bptt/", "zh/lstm/"):  # pages whose formulas hold \eqref links
+            problems.append(f"{scheme} scheme: no equation link found")
+        if colours and contrast(*colours) < 4.5:
+            problems.append(f"{scheme} scheme: equation link {colours[0]} on {colours[1]}: "
+                            f"contrast {contrast(*colours):.2f} < 4.5 (WCAG AA)")
+    return problems
 
 
 def figure_pages(site: Path) -> list[str]:

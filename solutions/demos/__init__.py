@@ -18,6 +18,7 @@ import ast
 import importlib
 import json
 import pkgutil
+from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 
@@ -47,12 +48,15 @@ def values_json(values: dict[str, str]) -> str:
     return json.dumps(dict(values), ensure_ascii=False, sort_keys=True, indent=2) + "\n"
 
 
-def run(name: str, figures_dir: Path | None = None, values_file: Path | None = None) -> list[Path]:
-    """Run demo ``name`` (its output goes to stdout); save its figures under ``figures_dir`` and,
-    if it returns values, write them to ``values_file`` (see ``values_json``). Returns the files written."""
-    from solutions.publish.plotting import save_svg  # matplotlib only when a demo runs
+def run(name: str, figures_dir: Path | None = None, values_file: Path | None = None,
+        variants: Sequence[str] | None = None) -> list[Path]:
+    """Run demo ``name`` (its output goes to stdout); save its figures under ``figures_dir`` (every
+    variant, or those named in ``variants``: ``plotting.variant_id``) and, if it returns values,
+    write them to ``values_file`` (see ``values_json``). Returns the files written."""
+    from solutions.publish import plotting  # matplotlib only when a demo runs
     from solutions.publish.report import Result
 
+    styles = plotting.VARIANTS if variants is None else plotting.variants(variants)
     returned = load(name).main()
     result = returned if isinstance(returned, Result) else Result(figures=returned or {})
     for key, text in result.values.items():
@@ -61,7 +65,7 @@ def run(name: str, figures_dir: Path | None = None, values_file: Path | None = N
     written = []
     for file_name, draw in result.figures.items():
         if figures_dir is not None:
-            written += save_svg(draw, Path(figures_dir) / file_name)
+            written += plotting.save_svg(draw, Path(figures_dir) / file_name, styles)
     if values_file is not None and result.values:
         Path(values_file).parent.mkdir(parents=True, exist_ok=True)
         Path(values_file).write_text(values_json(result.values), encoding="utf-8", newline="\n")

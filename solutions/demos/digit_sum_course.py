@@ -67,8 +67,9 @@ def main() -> Result:
         Ls = [str(L) for L in order if order[L] == key]
         values[f"lengths-{key}"] = f"L = {', '.join(Ls)}" if Ls else "–"
     for m in dc.MODELS:
-        Ls = [str(L) for L in dc.LENGTHS if (m, L) in done]
-        values[f"{m.lower()}-lengths"] = f"L = {', '.join(Ls)}" if Ls else "–"
+        Ls = [L for L in dc.LENGTHS if (m, L) in done]
+        values[f"{m.lower()}-lengths"] = f"L = {', '.join(map(str, Ls))}" if Ls else "–"
+        values[f"{m.lower()}-means"] = " → ".join(f"{sum(test[m, L]) / S:.1f}% (L = {L})" for L in Ls) or "–"
     values.update({"seeds": str(S), "steps": str(n_steps), "lr": f"{dc.LR:g}",
                    "lengths": ", ".join(map(str, lengths))})
     print("\nReplay (rerun by this demo; equal to the committed records):")

@@ -24,6 +24,7 @@ from solutions.experiments.receptive_field import (
     T,
     chaotic_gain,
     dependence,
+    dependence_over_inputs,
     expected,
     input_gain,
     offsets,
@@ -39,20 +40,23 @@ HOLES_W, HOLES_DILATIONS, HOLES_T = 2, (1, 4), 14   # d_2 = 4 > r_1 = 2: a field
 T_OTHER = 16                # a second length, to show that the same weights run on it
 FLOOR = 1e-6                # every dependent gradient is at least this large
 RELU_DRAWS = 10             # random weight draws of the CNN with ReLU in place of tanh
+RELU_INPUTS = 20            # inputs per draw: the demo's one and others (ReLU's pattern depends on the input)
 T_LONG, CUT = 40, 1e-8      # the RNN at a longer length, read with a tolerance abs(J) > CUT
 ANGLE = 0.7                 # the rotation of the 2 x 2 examples
 
 
-def relu_patterns(draws: int = RELU_DRAWS) -> tuple[int, int]:
-    """The demo's CNN with ReLU in place of tanh, over ``draws`` weight draws: how many patterns
-    equal S_L of (K4), and how many have a ■ outside S_L (none can: S_L holds for any f)."""
+def relu_patterns(draws: int = RELU_DRAWS) -> tuple[int, int, int]:
+    """The demo's CNN with ReLU in place of tanh, over ``draws`` weight draws: at how many draws the
+    pattern at the demo's input equals S_L of (K4), at how many the union of the patterns over
+    RELU_INPUTS inputs does, and at how many some input has a ■ outside S_L (none can)."""
     lags = expected(offsets(WIDTH, CNN_DILATIONS))
-    equal = outside = 0
+    at_one = over_inputs = outside = 0
     for i in range(draws):
-        dep, _ = dependence(CausalStack(WIDTH, CNN_DILATIONS, seed=1000 + 7 * i, f=torch.relu))
-        equal += int((dep == lags).all())
+        dep = dependence_over_inputs(CausalStack(WIDTH, CNN_DILATIONS, seed=1000 + 7 * i, f=torch.relu), RELU_INPUTS)
+        at_one += int((dep[0] == lags).all())
+        over_inputs += int((dep.any(axis=0) == lags).all())
         outside += int((dep & ~lags).any())
-    return equal, outside
+    return at_one, over_inputs, outside
 
 
 def grid(dep: np.ndarray, rows: range | None = None) -> str:
@@ -136,11 +140,13 @@ def main() -> Result:
     inputs = ", ".join(f"x_{k}" for k in seen)
     print(f"y_{HOLES_T} depends on {inputs} only: {len(seen)} of the last {r} inputs.\n")
 
-    equal, outside = relu_patterns()
+    equal, union, outside = relu_patterns()
     assert outside == 0
-    print(f"The same causal CNN (w = {WIDTH}, d = {dils}) with ReLU in place of tanh, over {RELU_DRAWS} random")
-    print(f"weight draws: the pattern equals S_2 in {equal} of {RELU_DRAWS} draws, and no draw has a ■ outside S_2.")
-    print("A dead ReLU unit (input < 0 at every step that matters) cuts paths: S_L is then an upper bound.\n")
+    print(f"The same causal CNN (w = {WIDTH}, d = {dils}) with ReLU in place of tanh, {RELU_DRAWS} random weight")
+    print(f"draws: at the demo's input the pattern equals S_2 in {equal} of {RELU_DRAWS} draws; over {RELU_INPUTS} inputs")
+    print(f"(the demo's and {RELU_INPUTS - 1} others) the union of the patterns equals S_2 in {union} of {RELU_DRAWS};")
+    print("no input has a ■ outside S_2. Units that are off (input < 0) at the steps a pair's paths pass")
+    print("through cut that pair at that input; the cut pairs move with the input.\n")
 
     x_long = torch.randn(T_LONG, M, generator=torch.Generator().manual_seed(99), dtype=torch.float64)
     J = torch.autograd.functional.jacobian(models["RNN"][0], x_long)              # (T, D, T, M)
@@ -161,8 +167,9 @@ def main() -> Result:
         gains.append((label, f"N(0, {scale:.0e}²)" if scale != 1 else "N(0, 1)", fmt(rho, ".2g"),
                       fmt(float(torch.linalg.matrix_norm(U, ord=2)), ".2g"), *(fmt(v, ".2g") for v in input_gain(U, scale))))
     print("How large is (K6)? ‖∂h_t/∂x_k‖₂ of the simple RNN with D = M = 2, W = I, b = 0, at the lags t − k;")
-    print(f"R is the rotation by {ANGLE} rad. Inputs of size {TINY:.0e} keep tanh nearly linear (f' ≈ 1), so the first")
-    print("four rows show the product of the U's alone; the last row has inputs of size 1 (tanh saturates in part):")
+    print(f"R is the rotation by {ANGLE} rad. Inputs of size {TINY:.0e} keep tanh nearly linear (f' ≈ 1) over these")
+    print(f"{max(LAGS) + 1} steps, so the first four rows show the product of the U's alone; the last row has inputs")
+    print("of size 1 (tanh saturates in part):")
     print(table(["U", "inputs", "ρ(U)", "‖U‖₂", *(f"t−k = {lag}" for lag in LAGS)], gains) + "\n")
     gain = chaotic_gain()
     if not gain > 100 * CHAOS_ABOVE:    # a chaotic trajectory: only a claim with a wide margin is the same on every CPU
@@ -195,5 +202,7 @@ def main() -> Result:
               "relu-draws": str(RELU_DRAWS), "long-T": str(T_LONG), "long-first": first, "long-below": str(below),
               "long-pairs": str(dependent.size), "cut": f"{CUT:.0e}", "chaos-T": str(CHAOS_T),
               "chaos-above": f"10^{{{round(np.log10(CHAOS_ABOVE))}}}", "nonnormal-lag1": gains[2][5],
-              "growing-lag40": gains[3][-1], "saturated-lag40": gains[4][-1], "tiny": f"{TINY:.0e}"}
+              "growing-lag40": gains[3][-1], "saturated-lag40": gains[4][-1], "tiny": f"{TINY:.0e}", "relu-union": str(union),
+              "relu-inputs": str(RELU_INPUTS), "gain-steps": str(max(LAGS) + 1), "chaos-D": str(CHAOS_D),
+              "chaos-gain": f"{CHAOS_GAIN:g}"}
     return Result(figures={"receptive-field.svg": partial(_figure, patterns)}, values=values)

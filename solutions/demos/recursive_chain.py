@@ -96,7 +96,7 @@ def _figure(s: Style, T: int = 4):
 
 
 def main() -> dict:
-    print("The recursive network of §6.8.1, h = tanh(W [h_left; h_right] + b), on the")
+    print("The book's recursive network (section 递归神经网络), h = tanh(W [h_left; h_right] + b), on the")
     print("left-branching chain (((h_0, x_1), x_2), …, x_T): node t = (node t-1, x_t).")
     print("W = [U | W_in] = [W_hh | W_ih] of shape (D, D + M), b = b_ih + b_hh;")
     print(f"D = {D}, M = {M}, float64, {B} random sequences per T, weights drawn per T.\n")
@@ -107,7 +107,7 @@ def main() -> dict:
         nodes, err = chain_error(T)
         assert nodes == T
         rows.append((str(T), str(nodes), claim(err, TOL, what=f"chain vs RNN, T = {T}")))
-    print(table(["T", "internal nodes", "max |node t − h_t|"], rows))
+    print(table(["T", "internal nodes", "max abs(node t − h_t)"], rows))
     print("\nnode t − h_t: tree_forward's state of internal node t minus")
     print("solutions.sequence.rnn_forward's h_t, over t = 1 … T and every sequence.\n")
     print("The book's chain has no h_0: its leaves are x_1 … x_T, x_1 the leftmost,")
@@ -118,5 +118,5 @@ def main() -> dict:
         nodes, err = book_chain_error(T)
         assert nodes == T - 1
         rows.append((str(T), str(nodes), claim(err, TOL, what=f"book's chain vs RNN from x_1, T = {T}")))
-    print(table(["T", "internal nodes", "max |node − RNN state|"], rows))
+    print(table(["T", "internal nodes", "max abs(node − RNN state)"], rows))
     return {"recursive-chain.svg": _figure}

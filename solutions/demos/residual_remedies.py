@@ -110,14 +110,18 @@ def sweep(key: str) -> list[tuple[Runs, Runs, bool]]:
 
 
 def count_class(lo: int, hi: int) -> str:
-    """A count known only to lie in ``[lo, hi]`` (chaotic training): ``"0/N"`` or ``"N/N"`` when
-    it is sure, else ``"some"`` — finer counts differ between CPUs."""
-    return f"0/{N}" if hi == 0 else f"{N}/{N}" if lo == N else "some"
+    """A count of chaotic training, known only to lie in ``[lo, hi]`` (over a run and its twin;
+    another CPU may move either end by a run): ``"0/N"`` or ``"N/N"`` when sure, ``"≤H/N"`` when
+    ``hi ≤ H = N/2``, ``"≥H/N"`` when ``lo ≥ H``, else ``"?"``."""
+    half = N // 2
+    if hi == 0 or lo == N:
+        return f"{lo}/{N}"
+    return f"≤{half}/{N}" if hi <= half else f"≥{half}/{N}" if lo >= half else "?"
 
 
 def summary(key: str, run: Runs, twin: Runs, chaotic: bool) -> dict[str, str]:
     """Diverged and learned counts, median final loss, eigenvalue columns. Where the training is
-    chaotic a count is "0/N", "N/N" or "some" over the run and its twin (a run within
+    chaotic a count is a class of the interval [lo, hi] over the run and its twin (a run within
     CHAOS_MARGIN of the 'learned' edge, or whose ‖g‖ or loss came within a factor NEAR of its
     stopping threshold, counting as either side); the rest is "?"."""
     if chaotic:
@@ -182,13 +186,17 @@ def at_explosion(run: Runs) -> dict[str, str] | None:
 
 
 def best(stats: list[dict[str, str]]) -> int:
-    """The η of the sweep to report: most runs learned, then fewest diverged, then the lowest
+    """The η of the sweep to report: most runs surely learned (the lower end of an interval), then
+    fewest runs possibly diverged (the upper end), then the lowest
     median final L/T (where printed), then a setting that is not chaotic, then the smallest η."""
     def loss(s: dict[str, str]) -> float:
         return float(s["loss"]) if s["loss"] not in ("?", "—") else math.inf
-    def count(text: str, some: int) -> int:               # "some": ranked as `some`
-        return some if text == "some" else int(text.split("/")[0])
-    score = [(-count(s["learned"], 1), count(s["diverged"], N - 1), loss(s), s["loss"] == "?", i)
+    def bounds(text: str) -> tuple[int, int]:             # the interval a printed count stands for
+        if text == "?":
+            return 0, N
+        k = int(text.split("/")[0].lstrip("≤≥"))
+        return (0, k) if text[0] == "≤" else (k, N) if text[0] == "≥" else (k, k)
+    score = [(-bounds(s["learned"])[0], bounds(s["diverged"])[1], loss(s), s["loss"] == "?", i)
              for i, s in enumerate(stats)]
     return min(score)[-1]
 
@@ -200,9 +208,10 @@ def main() -> Result:
           f"  U ~ N(0, 1/H) entries. Plain SGD, {STEPS} steps, float64, torch autograd.\n"
           f"Sweep: every remedy at η = {', '.join(f'{lr:g}' for lr in LRS)}, {N} runs each (seeds 0-{N - 1}:\n"
           f"  each its own initial weights and its own batches).\n"
-          f"A run diverges when ‖g‖₂ > {EXPLODE:g} without clipping (‖g‖₂: the Euclidean norm of all\n"
-          f"  parameter gradients stacked into one vector), or its loss per time step exceeds\n"
-          f"  {LOSS_MAX:g}; it is stopped there (nothing after that is used).\n")
+          f"A run diverges when its loss per time step exceeds {LOSS_MAX:g} or, for every remedy but\n"
+          f"  clipping, when ‖g‖₂ > {EXPLODE:g} (‖g‖₂: the Euclidean norm of all parameter gradients\n"
+          f"  stacked into one vector); it is stopped there (nothing after that is used). A clipped\n"
+          f"  run is not stopped by its ‖g‖₂ before clipping.\n")
     values: dict[str, str] = {"n": str(N), "chance": fmt(math.log(TASK.K), ".3f"), "steps": str(STEPS),
                               "lrs": ", ".join(f"{lr:g}" for lr in LRS), "window": str(WINDOW),
                               "explode": f"{EXPLODE:g}"}
@@ -230,8 +239,9 @@ def main() -> Result:
     print("1. The sweep: runs diverged and learned (of N), median final L/T of the runs that did not\n"
           "   diverge (— where every run diverged; ? where training is chaotic).")
     print(table(["remedy", "η", "diverged", "learned", "final L/T"], sweep_rows))
-    print("\n2. Each remedy at its best η: most runs learned, then fewest diverged, then the lowest\n"
-          "   final L/T (where it is printed), then a setting that is not chaotic, then the smallest η.")
+    print("\n2. Each remedy at its best η: most runs surely learned (an interval: its lower end), then\n"
+          "   fewest runs possibly diverged (its upper end), then the lowest final L/T (where it is\n"
+          "   printed), then a setting that is not chaotic, then the smallest η.")
     print(table(["remedy", "η", "diverged", f"‖g‖₂ > {EXPLODE:g}", "first step", "learned", "final L/T",
                  "outside disc", "ρ(J)"], rows))
     print(f"\ndiverged: runs stopped (of {N}). ‖g‖₂ > {EXPLODE:g}: runs whose gradient norm passed it\n"
@@ -246,10 +256,11 @@ def main() -> Result:
           f"?: training is chaotic there: a twin of some run, its initial W multiplied by\n"
           f"  1 + {TWIN:g}, diverges at another step, ends on the other side of the 'learned' edge,\n"
           f"  or ends with a final L/T changed by more than {10 * SENSITIVE:g} (relative); its digits\n"
-          f"  differ between CPUs, and so do its exact counts: a count is shown as 0/{N} or {N}/{N} when\n"
-          f"  the run and its twin agree on it (a run within {CHAOS_MARGIN:.0%} of the 'learned' edge, or\n"
-          f"  whose loss, or unclipped ‖g‖₂, came within a factor {NEAR:g} of its threshold, counting\n"
-          f"  on either side), else as 'some'.")
+          f"  differ between CPUs, and so may its exact counts. Over the run and its twin the count\n"
+          f"  lies in [lo, hi] (a run within {CHAOS_MARGIN:.0%} of the 'learned' edge, or whose loss, or unclipped\n"
+          f"  ‖g‖₂, came within a factor {NEAR:g} of its threshold, counting on either side); it is shown as\n"
+          f"  0/{N} or {N}/{N} when sure, ≤{N // 2}/{N} when hi ≤ {N // 2}, ≥{N // 2}/{N} when lo ≥ {N // 2}, else as ?.\n"
+          f"  A clipped run is stopped only by its loss.")
     print(f"\n3. What the gradient is made of when it first passes {EXPLODE:g}: the diverging rows (not chaotic),\n"
           f"   medians over the runs that passed it, at step 1 → at that step. ‖h_T‖: the last state\n"
           f"   (mean over the batch); ‖∂L/∂V‖_F: the output layer's weight; ‖∂L/∂U‖_F, ‖∂L/∂W‖_F.")

@@ -88,8 +88,8 @@ class SimpleRNN:
 
 # --8<-- [start:stream] stream
 def stream(model: CausalStack, x: torch.Tensor) -> torch.Tensor:
-    """The same outputs as ``model(x)``, one step at a time with a cache: each new input adds one
-    unit per layer, (K2) at the newest step only, read from the last (w-1)d_l + 1 cached
+    """The same outputs as ``model(x)``, one step at a time with a cache: each new input adds one new
+    step (D units) per layer, (K2) at the newest step only, read from the last (w-1)d_l + 1 cached
     activations of the layer below."""
     caches = [torch.zeros((k.shape[2] - 1) * dil + 1, k.shape[1], dtype=x.dtype) for k, _, dil in model.layers]
     out = []
@@ -119,6 +119,23 @@ def dependence(model, T: int = T, m: int = M) -> tuple[np.ndarray, float]:
     dep = block != 0.0
     return dep, float(block[dep].min()) if dep.any() else float("inf")
 # --8<-- [end:pattern]
+
+
+def dependence_over_inputs(model: CausalStack, n: int = 20, T: int = T, m: int = M,
+                           scale: float = 1.0) -> np.ndarray:
+    """dep[i, t, k] = True iff ∂y_t/∂x_k ≠ 0 at input i, by autograd: input 0 is the one
+    [dependence][solutions.experiments.receptive_field.dependence] reads, the other n - 1 are
+    N(0, scale²) draws. Returns (n, T, T): with ReLU the pattern depends on the input."""
+    first = torch.randn(1, T, m, generator=torch.Generator().manual_seed(99), dtype=torch.float64)
+    rest = scale * torch.randn(n - 1, T, m, generator=torch.Generator().manual_seed(98), dtype=torch.float64)
+    x = torch.cat([first, rest]).requires_grad_()
+    y = torch.vmap(model)(x)                                               # (n, T, D): each input on its own
+    dep = torch.zeros(n, T, T, dtype=torch.bool)
+    for t in range(T):
+        for i in range(y.shape[2]):
+            g, = torch.autograd.grad(y[:, t, i].sum(), x, retain_graph=True)   # (n, T, M): row t of each Jacobian
+            dep[:, t] |= g.abs().amax(dim=2) != 0
+    return dep.numpy()
 
 
 # --8<-- [start:field] offsets, span

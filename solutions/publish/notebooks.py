@@ -146,13 +146,31 @@ def build(key: str):
     return nb
 
 
-def execute(nb, timeout: int = 600):
+def execute(nb, timeout: int = 600, kernel=None):
     """Run every cell in a fresh ``python3`` kernel (cwd: the repository), then normalize:
-    stderr (progress) dropped, stream chunks merged, no timings or interpreter version."""
+    stderr (progress) dropped, stream chunks merged, no timings or interpreter version.
+
+    ``kernel``: a started ``jupyter_client.KernelManager`` to run in instead (what the test suite
+    does: one kernel per worker, not one per notebook); its user namespace is emptied first
+    (``%reset -f``), so a notebook still sees only the names its own cells define."""
     from nbclient import NotebookClient
 
-    NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
-                   resources={"metadata": {"path": str(ROOT)}}).execute()
+    if kernel is not None:
+        kc = kernel.blocking_client()
+        kc.start_channels()
+        try:
+            kc.wait_for_ready(timeout=timeout)
+            reply = kc.execute("get_ipython().run_line_magic('reset', '-f')", silent=True, store_history=False,
+                               reply=True, timeout=timeout)
+            if reply["content"]["status"] != "ok":
+                raise RuntimeError(f"could not empty the kernel's namespace: {reply['content']}")
+        finally:
+            kc.stop_channels()
+    client = NotebookClient(nb, km=kernel, timeout=timeout, kernel_name="python3", record_timing=False,
+                            resources={"metadata": {"path": str(ROOT)}})
+    client.execute()
+    if kernel is not None and client.kc is not None:
+        client.kc.stop_channels()  # the kernel stays up for the next notebook; its client does not
     nb.metadata["language_info"] = {"name": "python"}
     for cell in nb.cells:
         if cell.cell_type != "code":

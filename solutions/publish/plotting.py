@@ -41,7 +41,7 @@ import logging
 import re
 import warnings
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -324,16 +324,31 @@ def render(draw: Draw, style: Style) -> str:
     return svg
 
 
-def save_svg(draw: Draw, path: Path) -> list[Path]:
+def variant_id(style: Style) -> str:
+    """The short name of a variant: ``"en"``, ``"zh"``, ``"dark"`` or ``"dark.zh"`` (its file-name
+    suffix, ``"en"`` for the plain one); what ``python -m solutions run --variants`` takes."""
+    return style.suffix.lstrip(".") or "en"
+
+
+def variants(ids: Sequence[str]) -> tuple[Style, ...]:
+    """The :data:`VARIANTS` named by ``ids`` (see :func:`variant_id`), in their :data:`VARIANTS` order."""
+    known = [variant_id(s) for s in VARIANTS]
+    unknown = [i for i in ids if i not in known]
+    if unknown or not ids:
+        raise ValueError(f"ids: one or more of {known}, got {list(ids)!r}")
+    return tuple(s for s in VARIANTS if variant_id(s) in ids)
+
+
+def save_svg(draw: Draw, path: Path, styles: Sequence[Style] = VARIANTS) -> list[Path]:
     """Write every variant of ``draw`` next to ``path`` (``x.svg`` → ``x.svg``, ``x.zh.svg``,
-    ``x.dark.svg``, ``x.dark.zh.svg``); return the files written."""
+    ``x.dark.svg``, ``x.dark.zh.svg``), or only those of ``styles``; return the files written."""
     if isinstance(draw, Figure) or not callable(draw):
         raise TypeError(f"draw: a function style -> Figure that draws {Path(path).name} in each language and "
                         f"colour scheme (rules: solutions/publish/plotting.py), got {type(draw).__name__}")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     written = []
-    for style in VARIANTS:
+    for style in styles:
         target = path.with_name(variant_name(path.name, style))
         target.write_text(render(draw, style), encoding="utf-8", newline="\n")
         written.append(target)

@@ -7,8 +7,12 @@ cold cache (a new browser context per page) and the CPU slowed 4× through DevTo
 * ``math ms``: milliseconds from navigation start to the first frame in which every math element
   (``.md-content .arithmatex``, those not hidden) holds its typeset ``mjx-container`` (and MathJax, if the page loads it, has
   finished), the median of ``--runs`` runs;
+* ``CPU ms``: the CPU time the page's main thread spent until then, from Chromium's trace (the
+  throttling does not count in it, and a busy machine inflates it far less than the wall time:
+  the number to compare when the load average is above the 2 cores);
 * ``gzip kB``: the gzip size (level 6, as a static host sends it) of every resource the page
-  loaded, summed; and the number of requests.
+  loaded, summed; and the number of requests;
+* ``load``: the machine's 1-minute load average after the page's runs.
 
 Usage (from the repository root)::
 
@@ -17,7 +21,9 @@ Usage (from the repository root)::
     python tests/tools/phone_timing.py /tmp/site --before /tmp/site-old   # the two builds in turn
 
 The numbers depend on the machine and on how busy it is: compare two builds with ``--before``,
-which loads each page from the two builds in turn, so that both see the same load.
+which loads each page from the two builds in turn, so that both see the same load, and ends
+with the before → after table for the closing note (``make phone`` builds the last commit that
+typeset math in the browser for ``--before``).
 """
 
 from __future__ import annotations
@@ -26,6 +32,8 @@ import argparse
 import functools
 import gzip
 import http.server
+import json
+import os
 import statistics
 import threading
 
@@ -66,8 +74,32 @@ def serve(site: str) -> tuple[http.server.ThreadingHTTPServer, str]:
     return server, f"http://127.0.0.1:{server.server_address[1]}/"
 
 
-def measure(browser, base: str, url: str) -> tuple[float, int, int]:
-    """(ms until every equation is typeset, gzip bytes loaded, requests) for one cold load of ``url``."""
+def main_thread_ms(trace: bytes, url: str, ms: float) -> float:
+    """Milliseconds of CPU (thread time, which the DevTools throttling does not count: the page's own
+    work on the renderer's main thread, whatever else the machine is doing) that the page's main
+    thread spent from its navigation start until ``ms`` later."""
+    events = json.loads(trace)["traceEvents"]
+    start = next((e for e in events if e.get("name") == "navigationStart"
+                  and e.get("args", {}).get("data", {}).get("documentLoaderURL") == url), None)
+    if start is None:
+        raise RuntimeError(f"no navigationStart of {url} in the trace")
+    thread, t0 = (start["pid"], start["tid"]), start["ts"]
+    t1 = t0 + ms * 1000
+    tasks = sorted((e for e in events if e.get("name") == "ThreadControllerImpl::RunTask" and e.get("ph") == "X"
+                    and (e["pid"], e["tid"]) == thread and "tdur" in e), key=lambda e: e["ts"])
+    cpu, reached = 0.0, t0
+    for e in tasks:  # top-level tasks only (a nested one lies inside the one before it)
+        if e["ts"] < reached or e["ts"] >= t1:
+            continue
+        inside = min(e["ts"] + e["dur"], t1) - e["ts"]
+        cpu += e["tdur"] * inside / e["dur"] if e["dur"] else 0
+        reached = e["ts"] + e["dur"]
+    return cpu / 1000
+
+
+def measure(browser, base: str, url: str) -> dict[str, float]:
+    """One cold load of ``url``: ms until every equation is typeset, the main thread's CPU ms
+    until then, gzip bytes loaded, requests, and the machine's load average meanwhile."""
     context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=3,
                                   is_mobile=True, has_touch=True)
     page = context.new_page()
@@ -84,12 +116,15 @@ def measure(browser, base: str, url: str) -> tuple[float, int, int]:
             pass
 
     page.on("response", record)
+    browser.start_tracing(page=page, categories=["toplevel", "blink.user_timing"])
     page.goto(base + url, wait_until="load")
     page.wait_for_function("() => window.__mathMs !== undefined", timeout=300_000)
     ms = page.evaluate("() => window.__mathMs")
+    trace = browser.stop_tracing()
     page.wait_for_timeout(1500)  # whatever the page loads after the load event counts too
     context.close()
-    return ms, sum(sizes.values()), len(sizes)
+    return {"ms": ms, "cpu": main_thread_ms(trace, base + url, ms), "bytes": sum(sizes.values()),
+            "requests": len(sizes), "load": os.getloadavg()[0]}
 
 
 def main() -> None:
@@ -103,21 +138,34 @@ def main() -> None:
 
     sites = {"before": args.before, "after": args.site} if args.before else {"": args.site}
     servers = {name: serve(path) for name, path in sites.items()}
+    rows: dict[str, dict[str, dict[str, float]]] = {}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium",
                                     args=["--headless", "--no-sandbox", "--disable-gpu"])
-        print(f"{'page':<12} {'build':<7} {'math ms':>8} {'gzip kB':>8} {'requests':>8}")
+        print(f"load average at start {os.getloadavg()[0]:.1f} (2 cores: wall times above ~2 are inflated)")
+        print(f"{'page':<12} {'build':<7} {'math ms':>8} {'CPU ms':>8} {'gzip kB':>8} {'requests':>8} {'load':>5}")
         for url in args.pages:
             runs: dict[str, list] = {name: [] for name in sites}
             for _ in range(args.runs):
                 for name, (_, base) in servers.items():
                     runs[name].append(measure(browser, base, url))
             for name, r in runs.items():
-                ms = statistics.median(x[0] for x in r)
-                print(f"{url:<12} {name:<7} {ms:8.0f} {r[0][1] / 1000:8.0f} {r[0][2]:8d}", flush=True)
+                row = {k: statistics.median(x[k] for x in r) for k in ("ms", "cpu", "load")}
+                row.update(bytes=r[0]["bytes"], requests=r[0]["requests"])
+                rows.setdefault(url, {})[name] = row
+                print(f"{url:<12} {name:<7} {row['ms']:8.0f} {row['cpu']:8.0f} {row['bytes'] / 1000:8.0f} "
+                      f"{row['requests']:8d} {row['load']:5.1f}", flush=True)
         browser.close()
     for server, _ in servers.values():
         server.shutdown()
+    if args.before:
+        print("\nFor the closing note (median of %d cold loads; 390 px, CPU 4x slower; load = 1-min average):" % args.runs)
+        print("| page | gzip kB | ms to all math | main-thread CPU ms | load |")
+        print("|---|---|---|---|---|")
+        for url, r in rows.items():
+            b, a = r["before"], r["after"]
+            print(f"| {url.rstrip('/')} | {b['bytes'] / 1000:.0f} → {a['bytes'] / 1000:.0f} | {b['ms']:.0f} → {a['ms']:.0f} "
+                  f"| {b['cpu']:.0f} → {a['cpu']:.0f} | {b['load']:.1f}, {a['load']:.1f} |")
 
 
 if __name__ == "__main__":
