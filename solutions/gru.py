@@ -371,7 +371,7 @@ def gru_cell_forward(
     r_, z_, n_ = slice(0, H), slice(H, 2 * H), slice(2 * H, 3 * H)   # PyTorch's blocks: reset, update, candidate
     W_ih, W_hh, b_ih, b_hh = p["W_ih"], p["W_hh"], p["b_ih"], p["b_hh"]
     # --8<-- [start:cell-forward] gru_cell_forward
-    a = x @ W_ih.T + b_ih                                          # W_* x_t + b_i*, the blocks r, z, n
+    a = x @ W_ih.T + b_ih                                          # W_* x_t + b_i*, the blocks r, z, n (input part of a^*_t)
     r = sigmoid(a[:, r_] + h_prev @ W_hh[r_].T + b_hh[r_])         # (Gr1) r_t = σ(W_r x_t + U_r h_{t-1} + b_r)
     z = sigmoid(a[:, z_] + h_prev @ W_hh[z_].T + b_hh[z_])         # (Gr1) z_t = σ(W_z x_t + U_z h_{t-1} + b_z)
     u = s = None

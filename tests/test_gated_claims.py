@@ -342,3 +342,18 @@ def test_lstm_forget_gate_near_one_is_not_enough(U: float, small: bool, b_i: flo
     c0 = torch.zeros(1, 1, dtype=torch.float64, requires_grad=True)
     (g,) = torch.autograd.grad(lstm_states(p, x, torch.zeros(1, 1, dtype=torch.float64), c0)[-1][1].sum(), c0)
     assert (abs(float(g)) < 1e-4) if small else (abs(float(g)) > 1e4)
+
+
+def test_gru_reset_term_defeats_small_update_terms() -> None:
+    """gru.md: the U_r term of PyTorch's form, (1 − z)(1 − n²)·u·r(1 − r)·U_r with u = U_h h + b_hn,
+    does not vanish with U_h = U_z = 0; with z = σ(7), U_r = 20, b_hn = 5, b_in = −2.5 (fixed point
+    h = 0, r = ½) each step multiplies by z + (1 − z)·5·¼·20 > 1, and over 1000 steps
+    ∂h_T/∂h_0 explodes although Π z ≈ 0.4 (the referee's counterexample, scalar GRU)."""
+    T = 1000
+    p = {"W_ih": torch.zeros(3, 1, dtype=torch.float64), "W_hh": torch.tensor([[20.0], [0.0], [0.0]], dtype=torch.float64),
+         "b_ih": torch.tensor([0.0, 7.0, -2.5], dtype=torch.float64), "b_hh": torch.tensor([0.0, 0.0, 5.0], dtype=torch.float64)}
+    x = torch.zeros(T, 1, 1, dtype=torch.float64)
+    h0 = torch.zeros(1, 1, dtype=torch.float64, requires_grad=True)
+    (g,) = torch.autograd.grad(gru_states(p, x, h0)[-1].sum(), h0)
+    assert 0.3 < float(torch.sigmoid(torch.tensor(7.0, dtype=torch.float64))) ** T < 0.5
+    assert abs(float(g)) > 1e4

@@ -206,6 +206,12 @@ PHONE_JS = """() => {
     const scale = svg.getBoundingClientRect().height / (parseFloat(svg.getAttribute('height')) * ex);
     return parseFloat(getComputedStyle(c).fontSize) * scale;
   };
+  // the top-level blocks the browser may skip off screen (content-visibility in extra.css) clip
+  // what overflows them: nothing may, beyond the padding of an unbreakable inline code span (0.3em)
+  for (const b of document.querySelectorAll('.md-typeset > *'))
+    if (getComputedStyle(b).contentVisibility === 'auto' && getComputedStyle(b).overflowX === 'visible'
+        && b.scrollWidth > b.clientWidth + 5)
+      out.push('content cut off at the right edge of a ' + b.tagName.toLowerCase() + ': ' + b.textContent.slice(0, 50));
   for (const c of document.querySelectorAll('.md-content mjx-container[display="true"]')) {
     const px = drawnPx(c);
     if (px < 13) out.push('displayed equation drawn at ' + px.toFixed(1) + ' px: ' + c.textContent.slice(0, 50));
