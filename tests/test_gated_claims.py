@@ -357,3 +357,74 @@ def test_gru_reset_term_defeats_small_update_terms() -> None:
     (g,) = torch.autograd.grad(gru_states(p, x, h0)[-1].sum(), h0)
     assert 0.3 < float(torch.sigmoid(torch.tensor(7.0, dtype=torch.float64))) ** T < 0.5
     assert abs(float(g)) > 1e4
+
+
+def test_gru_kept_unit_is_not_enough_when_another_unit_amplifies() -> None:
+    """gru.md: the summed-norm condition must hold for every unit. Two units, h = 0 throughout,
+    b_z[0] = 7 (unit 0 kept: Σ(1 − z) ≈ 0.018 over 20 steps, its row's other terms 0 or as small),
+    U_h = [[0, 1], [1, 10]]: unit 1's own entry is ½ + ½·10·½ = 3, and what unit 0 leaks into it
+    comes back amplified — ∂h_{20,0}/∂h_{0,0} explodes (the referee's counterexample, both forms)."""
+    T = 20
+    for reset_after in (True, False):
+        W_hh = torch.zeros(6, 2, dtype=torch.float64)
+        W_hh[4:] = torch.tensor([[0.0, 1.0], [1.0, 10.0]], dtype=torch.float64)
+        b_ih = torch.zeros(6, dtype=torch.float64)
+        b_ih[2] = 7.0
+        p = {"W_ih": torch.zeros(6, 1, dtype=torch.float64), "W_hh": W_hh, "b_ih": b_ih,
+             "b_hh": torch.zeros(6, dtype=torch.float64)}
+        x = torch.zeros(T, 1, 1, dtype=torch.float64)
+        h0 = torch.zeros(1, 2, dtype=torch.float64, requires_grad=True)
+        (g,) = torch.autograd.grad(gru_states(p, x, h0, reset_after=reset_after)[-1][0, 0], h0)
+        assert float(torch.sigmoid(torch.tensor(7.0, dtype=torch.float64))) ** T > 0.98
+        assert abs(float(g[0, 0])) > 1e4, reset_after
+
+
+@settings(max_examples=8, deadline=None)
+@given(seed=st.integers(0, 2**16), D=st.integers(1, 5), T=st.integers(1, 40), size=st.sampled_from([1e-3, 1e-2, 0.1, 1.0]))
+@example(seed=0, D=2, T=20, size=0.1)
+def test_product_near_identity_when_the_summed_norm_is_small(seed: int, D: int, T: int, size: float) -> None:
+    """gru.md: ‖Π_τ (I + E_τ) − I‖_∞ ≤ e^{Σ_τ ‖E_τ‖_∞} − 1 for any matrices E_τ (non-normal ones
+    included), so a small summed norm of J_τ − I keeps the product of Jacobians near I."""
+    rng = np.random.default_rng(seed)
+    E = [size * rng.standard_normal((D, D)) * rng.uniform(0, 1, (D, D)) ** 3 for _ in range(T)]
+    P = np.eye(D)
+    for e in E:
+        P = (np.eye(D) + e) @ P
+    norm = lambda m: np.abs(m).sum(axis=1).max()  # noqa: E731  (the ∞-norm: the largest row sum)
+    assert norm(P - np.eye(D)) <= np.expm1(sum(norm(e) for e in E)) * (1 + 1e-12) + 1e-15
+
+
+def gru_jacobian_formula(p, x, h, reset_after: bool) -> np.ndarray:
+    """(gru-jacobian) of gru.md for the book's form, or the PyTorch variant given under it,
+    written out term by term from the page (not from autograd)."""
+    H = h.shape[-1]
+    W, U, bi, bh = (p[k].detach().numpy() for k in ("W_ih", "W_hh", "b_ih", "b_hh"))
+    x, h = x.numpy().ravel(), h.numpy().ravel()
+    gi, gh = W @ x + bi, U @ h + bh
+    U_r, U_z, U_h = U[:H], U[H:2 * H], U[2 * H:]
+    r = 1 / (1 + np.exp(-(gi[:H] + gh[:H])))
+    z = 1 / (1 + np.exp(-(gi[H:2 * H] + gh[H:2 * H])))
+    if reset_after:                                       # PyTorch: n = tanh(W_h x + b_in + r ⊙ u), u = U_h h + b_hn
+        u = gh[2 * H:]
+        n = np.tanh(gi[2 * H:] + r * u)
+        last = np.diag((1 - z) * (1 - n**2)) @ (np.diag(r) @ U_h + np.diag(u * r * (1 - r)) @ U_r)
+    else:                                                 # the book: h~ = tanh(W_h x + U_h (r ⊙ h) + b_h)
+        n = np.tanh(gi[2 * H:] + U_h @ (r * h) + bh[2 * H:])
+        last = np.diag((1 - z) * (1 - n**2)) @ U_h @ (np.diag(r) + np.diag(h * r * (1 - r)) @ U_r)
+    return np.diag(z) + np.diag(z * (1 - z) * (h - n)) @ U_z + last
+
+
+@settings(max_examples=4, deadline=None)
+@given(seed=st.integers(0, 2**16), H=st.integers(1, 5), scale=st.sampled_from([0.5, 2.0]), reset_after=st.booleans())
+@example(seed=0, H=4, scale=2.0, reset_after=False)    # the referee's check: H = 4, U ~ 2·N(0, 1)
+@example(seed=0, H=4, scale=2.0, reset_after=True)
+def test_gru_jacobian_formula_matches_autograd(seed: int, H: int, scale: float, reset_after: bool) -> None:
+    """gru.md (gru-jacobian) and its PyTorch variant equal torch autograd's ∂h_t/∂h_{t-1}, float64,
+    random weights, input and state."""
+    rng = np.random.default_rng(seed)
+    I = 3
+    p = {k: v.detach() for k, v in gru_params(rng, I, H, scale).items()}
+    x = torch.tensor(rng.standard_normal((1, 1, I)))
+    h = torch.tensor(rng.uniform(-0.9, 0.9, (1, H)))
+    J = torch.autograd.functional.jacobian(lambda v: gru_states(p, x, v, reset_after=reset_after)[-1], h)
+    np.testing.assert_allclose(gru_jacobian_formula(p, x, h, reset_after), J[0, :, 0].numpy(), rtol=0, atol=1e-12)
