@@ -290,7 +290,7 @@ def main() -> Result:
     print(f"\n4. Control: no clipping, η = {LR}, from U = {CONTROL:g} × orthogonal (every singular value\n"
           f"   {CONTROL:g} < 1, so every long-range product starts below {CONTROL:g}^(t-k)), seeds {SEEDS[0]}-{SEEDS[-1]}:\n"
           f"   ‖g‖ first exceeds {SPIKE:g} × its step-1 value in {values['control-spiked']} runs, at step\n"
-          f"   {values['control-step']} (median): the spike comes with training, not from σ_max(U) > 1 at the start.")
+          f"   {values['control-step']} (median): the spike does not need σ_max(U) > 1 at the start.")
 
     curves = {}  # mode -> (median loss, median norm) as plotted; "none" only for its calm steps
     for m, rs in [("none", none), *runs.items()]:          # "none": its steps before any spike only
