@@ -145,8 +145,8 @@ def main() -> Result:
     print(f"The same causal CNN (w = {WIDTH}, d = {dils}) with ReLU in place of tanh, {RELU_DRAWS} random weight")
     print(f"draws: at the demo's input the pattern equals S_2 in {equal} of {RELU_DRAWS} draws; over {RELU_INPUTS} inputs")
     print(f"(the demo's and {RELU_INPUTS - 1} others) the union of the patterns equals S_2 in {union} of {RELU_DRAWS};")
-    print("no input has a ■ outside S_2. Units that are off (input < 0) at the steps a pair's paths pass")
-    print("through cut that pair at that input; the cut pairs move with the input.\n")
+    print("no input has a ■ outside S_2. A pair is cut at an input when every path from x_k to y_t passes")
+    print("through a unit that is off (input < 0) there; the cut pairs move with the input.\n")
 
     x_long = torch.randn(T_LONG, M, generator=torch.Generator().manual_seed(99), dtype=torch.float64)
     J = torch.autograd.functional.jacobian(models["RNN"][0], x_long)              # (T, D, T, M)
