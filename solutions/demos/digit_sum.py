@@ -8,7 +8,7 @@ import numpy as np
 
 from solutions.experiments import digit_sum_sweep as sw
 from solutions.experiments import longrun
-from solutions.publish.plotting import Style, figure
+from solutions.publish.plotting import Style, accuracy_over_lengths, figure
 from solutions.publish.report import Result, table
 
 NAME = "digit-sum-sweep"
@@ -99,10 +99,5 @@ def _draw(lengths: list[int], test: dict, S: int, s: Style):
             ax.plot([L + off] * S, [t / 10 for t in test[m, L]], marker, color=s.c(colour), markersize=3,
                     alpha=0.5, linestyle="none")
     ax.axhline(CHANCE, color=s.c("grey"), linestyle=":", label=s.t("majority class (always 9)", "多数类（总答 9）"))
-    ax.set_xlabel(s.t("sequence length L (distractors: L − 2)", "序列长度 L（干扰数字 L − 2 个）"))
-    ax.set_ylabel(s.t("test accuracy, % (dots: seeds)", "测试准确率 %（点：各种子）"))
-    ax.set_xticks(lengths)
-    ax.set_xlim(min(lengths) - 5, max(lengths) + 5)
-    ax.set_ylim(0, 100)
-    ax.legend(fontsize=9)
+    accuracy_over_lengths(ax, s, lengths, s.t("sequence length L (distractors: L − 2)", "序列长度 L（干扰数字 L − 2 个）"))
     return fig

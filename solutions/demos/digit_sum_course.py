@@ -6,7 +6,7 @@ from functools import partial
 
 from solutions.experiments import digit_sum_course as dc
 from solutions.experiments import longrun
-from solutions.publish.plotting import Style, figure
+from solutions.publish.plotting import Style, accuracy_over_lengths, figure
 from solutions.publish.report import Result, table
 
 NAME = "digit-sum-course"
@@ -87,10 +87,5 @@ def _draw(lengths: list[int], done: set, test: dict, S: int, s: Style):
         for L in xs:
             ax.plot([L + off] * S, test[m, L], marker, color=s.c(colour), markersize=3, alpha=0.5,
                     linestyle="none")
-    ax.set_xlabel(s.t("sequence length L", "序列长度 L"))
-    ax.set_ylabel(s.t("test accuracy, % (dots: seeds)", "测试准确率 %（点：各种子）"))
-    ax.set_xticks(lengths)
-    ax.set_xlim(min(lengths) - 5, max(lengths) + 5)
-    ax.set_ylim(0, 100)
-    ax.legend(fontsize=9)
+    accuracy_over_lengths(ax, s, lengths, s.t("sequence length L", "序列长度 L"))
     return fig

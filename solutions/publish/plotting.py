@@ -200,6 +200,17 @@ class _MissingGlyphs(logging.Handler):
             self.missing.append(record.getMessage())
 
 
+def accuracy_over_lengths(ax, style: Style, lengths: Sequence[int], xlabel: str) -> None:
+    """Finish a test-accuracy-against-length plot (lines: means, dots: seeds): 0–100 %, a tick at
+    each length, the legend. The digit-sum demos' shared axes."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(style.t("test accuracy, % (dots: seeds)", "测试准确率 %（点：各种子）"))
+    ax.set_xticks(lengths)
+    ax.set_xlim(min(lengths) - 5, max(lengths) + 5)
+    ax.set_ylim(0, 100)
+    ax.legend(fontsize=9)
+
+
 @contextmanager
 def drawing(style: Style) -> Iterator[None]:
     """The style's rcParams, with a glyph missing from every font an error (not a tofu box).
