@@ -25,9 +25,9 @@ All runs of one remedy train together as one batched model (a leading "run" axis
 parameter), each run with its own seed, initial weights and batches; the loss is the sum of
 the runs' losses, so each run's gradient is its own. A run **explodes** at the first step
 whose gradient norm ‖g‖ (before clipping) exceeds ``explode_at``; without clipping it is
-stopped there (its parameters are frozen before that step's update), so nothing after the
-explosion — the chaotic part of a diverging run — is ever reported. With clipping the run
-goes on, clipped. A run whose loss per time step passes ``loss_max`` is stopped too.
+stopped there (its parameters are frozen before that step's update), and nothing after the
+explosion is recorded. (Stopping does not remove chaos: a run that does not diverge can be
+chaotic too; the demos measure that with a twin run.) With clipping the run goes on, clipped. A run whose loss per time step passes ``loss_max`` is stopped too.
 """
 
 from __future__ import annotations
