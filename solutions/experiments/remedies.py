@@ -15,7 +15,8 @@ One [Remedy][solutions.experiments.remedies.Remedy] changes one thing at a time:
 * ``weight_decay``: ``θ ← θ − η(g + wd·θ)`` on the weight matrices;
 * ``layernorm``: ``h_t = LN(h_{t-1} + α tanh(z_t))`` (layer normalisation without gain and bias);
 * ``gate``: the GRU-style update ``h_t = u_t ⊙ h_{t-1} + (1 − u_t) ⊙ tanh(z_t)`` with
-  ``u_t = σ(U_u h_{t-1} + W_u x_t + b_u)``;
+  ``u_t = σ(U_u h_{t-1} + W_u x_t + b_u)`` — a GRU without reset gate (``r_t = 1``), ``b_u = 1``
+  at initialisation;
 * ``max_norm``: clip the gradient by its norm, PyTorch's rule ``g ← min(τ/(‖g‖ + 10⁻⁶), 1) g``;
 * ``u_scale``: initialise ``U`` with i.i.d. ``N(0, u_scale²/H)`` entries (a small ``U``);
 * ``truncate``: truncated BPTT, the state detached every ``truncate`` steps, so each loss
