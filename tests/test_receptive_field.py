@@ -178,8 +178,8 @@ def test_local_in_time_dense_across_units(width: int, dilation: int, d: int, see
     assert bool((step != 0).all())
 
 
-@settings(max_examples=5, deadline=None)
-@given(t=st.integers(1, 6), d=st.integers(1, 3), seed=st.integers(0, 10_000))
+@settings(max_examples=4, deadline=None)
+@given(t=st.integers(1, 5), d=st.integers(1, 3), seed=st.integers(0, 10_000))
 def test_K6_transposed_is_the_books_error_product(t: int, d: int, seed: int) -> None:
     """(K6)ᵀ = Wᵀ Π_{τ=k}^{t-1} (diag(f'(z_τ)) Uᵀ) diag(f'(z_t)), τ = k on the left: the product of the book's
     section 长程依赖问题 (δ_{t,k} = Π_{τ=k}^{t-1} diag(f'(z_τ)) Uᵀ δ_{t,t}), against autograd, at every k ≤ t."""
