@@ -82,6 +82,7 @@ def main() -> Result:
         values.update({f"{stage}-gru-{k}": v for k, v in cells.items()})
     print(table(["GRU", *STAGES.values()], [[labels[k], *(cols[s][k] for s in STAGES)] for k in labels]))
     values["copy-alone-19"] = sig2(2.0 ** -(T - 1))
+    values.update({f"z-level-{i}": f"{c:g}" for i, c in enumerate(gr.Z_LEVELS, 1)})
     print(f"(The copy path alone at z = 1/2 in every unit: 2^-{T - 1} = {values['copy-alone-19']}.)")
     print("\nReplay (rerun by this demo; equal to the committed records):")
     print(longrun.verified_replay(NAME), end="")
