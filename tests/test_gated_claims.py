@@ -491,3 +491,78 @@ def test_gru_jacobian_formula_matches_autograd(seed: int, H: int, scale: float, 
     h = torch.tensor(rng.uniform(-0.9, 0.9, (1, H)))
     J = torch.autograd.functional.jacobian(lambda v: gru_states(p, x, v, reset_after=reset_after)[-1], h)
     np.testing.assert_allclose(gru_jacobian_formula(p, x, h, reset_after), J[0, :, 0].numpy(), rtol=0, atol=1e-12)
+
+
+@settings(max_examples=6, deadline=None)
+@given(a=st.floats(1.0, 100.0), T=st.integers(3, 40), reset_after=st.booleans())
+@example(a=5.0, T=20, reset_after=True)                 # referee 7's counterexample: U_h = [[0, 0], [5, 0]]
+@example(a=5.0, T=20, reset_after=False)
+def test_gru_kept_unit_keeps_its_gradient_when_nothing_feeds_back(a: float, T: int, reset_after: bool) -> None:
+    """gru.md: the summed-norm condition is sufficient, not necessary. Two units, h = 0 throughout,
+    b_z = (7, 0), U_h = [[0, 0], [a, 0]], every other weight 0: unit 1 reads unit 0, nothing feeds
+    back, so ∂h_{T,0}/∂h_{0,0} = σ(7)^T ≈ 0.98 at T = 20 while Σ_τ ‖J_τ − I‖_∞ is far above 1
+    (unit 1's row alone adds ½ + a/4 per step)."""
+    W_hh = torch.zeros(6, 2, dtype=torch.float64)
+    W_hh[5, 0] = a
+    b_ih = torch.zeros(6, dtype=torch.float64)
+    b_ih[2] = 7.0
+    p = {"W_ih": torch.zeros(6, 1, dtype=torch.float64), "W_hh": W_hh, "b_ih": b_ih,
+         "b_hh": torch.zeros(6, dtype=torch.float64)}
+    x = torch.zeros(T, 1, 1, dtype=torch.float64)
+    h0 = torch.zeros(1, 2, dtype=torch.float64, requires_grad=True)
+    (g,) = torch.autograd.grad(gru_states(p, x, h0, reset_after=reset_after)[-1][0, 0], h0)
+    kept = float(torch.sigmoid(torch.tensor(7.0, dtype=torch.float64))) ** T
+    assert abs(float(g[0, 0]) - kept) <= 1e-12 and kept > 0.97 ** (T / 20)
+    norm = lambda m: np.abs(m).sum(axis=1).max()  # noqa: E731
+    J = gru_jacobian_formula(p, x[0], torch.zeros(1, 2, dtype=torch.float64), reset_after)
+    summed = T * norm(J - np.eye(2))                     # every step has the same J (h = 0 throughout)
+    assert summed >= T * (0.5 + a / 4) * (1 - 1e-12) and summed > 1
+
+
+def gru_gates_by_hand(p: dict[str, torch.Tensor], digits: np.ndarray) -> dict:
+    """gradient_reach.gru_gates recomputed from (gru-jacobian)'s PyTorch variant, one copy, sequence and step at a time."""
+    S, H = p["W_hh"].shape[0], p["W_hh"].shape[2]
+    zs, sums, copies, fulls = [], [], [], []
+    for s in range(S):
+        ps = {k: p[k][s] for k in ("W_ih", "W_hh", "b_ih", "b_hh")}
+        for seq in digits:
+            h = torch.zeros(1, H, dtype=torch.float64)
+            Js, zrow = [], []
+            for t, dgt in enumerate(seq):
+                x = torch.zeros(1, 1, 10, dtype=torch.float64)
+                x[0, 0, dgt] = 1.0
+                a = ps["W_ih"] @ x[0, 0] + ps["b_ih"] + ps["W_hh"] @ h[0] + ps["b_hh"]
+                zrow.append(torch.sigmoid(a[H:2 * H]).numpy())
+                if t > 0:
+                    Js.append(gru_jacobian_formula(ps, x, h, reset_after=True))
+                h = gru_states(ps, x, h)[-1].detach()
+            zs.append(np.array(zrow))
+            sums.append(sum(np.abs(J - np.eye(H)).sum(1).max() for J in Js))
+            P = np.eye(H)
+            for J in Js:
+                P = J @ P
+            fulls.append(np.abs(P).sum(1).max())
+            copies.append(np.prod(np.array(zrow)[1:], axis=0).max())
+    zf = np.concatenate([z.ravel() for z in zs])
+    return {"z-median": np.median(zf), "z-p90": np.percentile(zf, 90), "z-above": [np.mean(zf > c) for c in (0.9, 0.99)],
+            "sum-E": np.median(sums), "copy": np.median(copies), "full": np.median(fulls)}
+
+
+@settings(max_examples=3, deadline=None)
+@given(seed=st.integers(0, 2**16), H=st.integers(1, 3), T=st.integers(2, 4), b_z=st.sampled_from([0.0, 3.0, 7.0]))
+@example(seed=0, H=2, T=3, b_z=7.0)                    # gates near 1: every z above 0.99
+def test_gru_gates_measurement_equals_the_page_formula(seed: int, H: int, T: int, b_z: float) -> None:
+    """gated-gradients' z shares, Σ‖J_τ − I‖_∞, copy-path and full-product norms (autograd rows, batched)
+    equal the same quantities from (gru-jacobian)'s PyTorch variant written out by hand."""
+    from solutions.experiments import digit_sum as ds
+    from solutions.experiments import gradient_reach as gr
+
+    p = {k: v.detach().clone() for k, v in ds.init_params("gru", H, (seed, seed + 1)).items()}
+    p["W_hh"] = 3 * p["W_hh"]
+    p["b_ih"][:, H:2 * H] += b_z
+    digits = np.random.default_rng(seed).integers(0, 10, (2, T))
+    got, want = gr.gru_gates(p, digits), gru_gates_by_hand(p, digits)
+    for k in want:
+        np.testing.assert_allclose(got[k], want[k], rtol=1e-5, atol=1e-12, err_msg=k)
+    if b_z == 7.0 and H == 2:
+        assert got["z-above"] == [1.0, 1.0]
