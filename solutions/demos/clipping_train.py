@@ -351,6 +351,7 @@ def main() -> Result:
           f"  and its twin disagree, counts on either side), as 0/N, N/N, ≤N/2 (at most half) or\n"
           f"  ≥N/2 (at least half) when sure, else ?.")
     values.update({f"{m}-twin": below_power(c) for m, c in change.items()})
+    values["chaos-change"] = f"{10 * SENSITIVE:g}"
     twin_text = ", ".join(f"{modes[m][0]}: {values[f'{m}-twin']}" for m in change)
     print(f"Twin test of every clipped row (initial W × (1 + {PERTURB:g})), the largest relative change\n"
           f"  of a run's loss at step {STEPS}: {twin_text}\n"
