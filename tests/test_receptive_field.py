@@ -15,14 +15,16 @@ from hypothesis import strategies as st
 from solutions.experiments.receptive_field import (CHAOS_ABOVE, CausalStack, SimpleRNN, chaotic_gain, dependence,
                                                    dependence_over_inputs, expected, input_gain, offsets, rotation,
                                                    span, stream)
+from solutions.torch_ops import rnn
 
 dilation_lists = st.lists(st.integers(1, 6), min_size=1, max_size=3).map(tuple)
 
 
-# tanh and σ: analytic, f' > 0 everywhere (the page's sufficient condition). z³ (f'(0) = 0) and
+# tanh and σ: analytic, f' > 0 everywhere (the page's sufficient condition); -tanh: f' < 0 everywhere (f' has
+# one sign, so every path term has the sign (sign f')^L and the sum is still nonzero). z³ (f'(0) = 0) and
 # leaky ReLU (not analytic) show that the condition is not necessary: f' = 0 on an interval is what breaks it.
-ACTIVATIONS = {"tanh": torch.tanh, "sigmoid": torch.sigmoid, "cube": lambda z: z**3,
-               "leaky_relu": lambda z: torch.nn.functional.leaky_relu(z, 0.01)}
+ACTIVATIONS = {"tanh": torch.tanh, "sigmoid": torch.sigmoid, "neg_tanh": lambda z: -torch.tanh(z),
+               "cube": lambda z: z**3, "leaky_relu": lambda z: torch.nn.functional.leaky_relu(z, 0.01)}
 
 
 @settings(max_examples=10, deadline=None)
@@ -32,12 +34,14 @@ ACTIVATIONS = {"tanh": torch.tanh, "sigmoid": torch.sigmoid, "cube": lambda z: z
 @example(width=2, dilations=(1, 4, 2), seed=0, f="tanh")    # a later layer fills the holes again
 @example(width=2, dilations=(1, 2, 4), seed=0, f="sigmoid")  # WaveNet's doubling meets d_l <= r_{l-1}
 @example(width=1, dilations=(5, 6), seed=0, f="tanh")       # w = 1: no delays, the field is x_t alone
+@example(width=3, dilations=(3,), seed=0, f="tanh")         # one dilated layer: span 1 + (w-1)d, d-1 holes between taps
+@example(width=2, dilations=(1, 2, 4), seed=0, f="neg_tanh")  # f' < 0 everywhere (referee 10): terms of one sign
 @example(width=3, dilations=(1, 2), seed=1000, f="cube")    # f'(0) = 0 (referee 4): still S_L
 @example(width=3, dilations=(1, 2), seed=1000, f="leaky_relu")  # the draw where ReLU cuts pairs: leaky ReLU does not
 def test_field_is_the_set_of_lags_S_L(width: int, dilations: tuple[int, ...], seed: int, f: str) -> None:
     """(K4): y_t depends on x_k exactly when t - k ∈ S_L (for generic weights: random ones here, and
-    an analytic f with f' ≠ 0, tanh or the logistic σ; also z³ and leaky ReLU, so the condition is
-    sufficient, not necessary), S_L lies in the span r_L (K5), and fills it when every d_l ≤ r_{l-1}."""
+    an analytic f with f' ≠ 0: tanh, the logistic σ and -tanh, whose f' < 0; also z³ and leaky ReLU, so the
+    condition is sufficient, not necessary), S_L lies in the span r_L (K5), and fills it when every d_l ≤ r_{l-1}."""
     r = span(width, dilations)
     T = 14 if (width, dilations) == (2, (1, 4)) else r + 2
     dep, _ = dependence(CausalStack(width, dilations, seed=seed, m=1, d=2, f=ACTIVATIONS[f]), T, m=1)
@@ -135,6 +139,62 @@ def test_rnn_state_depends_on_the_whole_past_generically(T: int, m: int, d: int,
     """(K3)/(K6): h_t depends on every x_k, k ≤ t, for random (generic) weights ..."""
     dep, _ = dependence(SimpleRNN(seed=seed, m=m, d=d), T, m=m)
     assert (dep == expected(None, T)).all()
+
+
+@settings(max_examples=5, deadline=None)
+@given(T=st.integers(1, 8), d=st.integers(1, 3), seed=st.integers(0, 10_000))
+def test_rnn_state_depends_on_h0_generically_and_not_when_U_is_zero(T: int, d: int, seed: int) -> None:
+    """The table's "h_0 and all of x_1 … x_t": ∂h_t/∂h_0 = Π_{τ=1}^{t} diag(f'(z_τ)) U ≠ 0 at every t for random
+    (generic) weights and a random h_0, and = 0 at every t ≥ 1 when U = 0 (the same counterexample as for x_k)."""
+    g = torch.Generator().manual_seed(seed)
+    rnn_ = SimpleRNN(seed=seed % 1000, m=2, d=d)
+    x = torch.randn(T, 1, 2, generator=g, dtype=torch.float64)
+    h0 = torch.randn(1, d, generator=g, dtype=torch.float64)
+    for U in (rnn_.W_hh, torch.zeros_like(rnn_.W_hh)):
+        J = torch.autograd.functional.jacobian(lambda h: rnn(x, h, rnn_.W_ih, U, rnn_.b_ih, rnn_.b_hh), h0)  # (T, 1, d, 1, d)
+        nonzero = J.abs().amax(dim=(1, 2, 3, 4)) != 0                                                         # (T,)
+        assert bool(nonzero.all()) if U is rnn_.W_hh else not bool(nonzero.any())
+
+
+@settings(max_examples=5, deadline=None)
+@given(width=st.integers(1, 4), dilation=st.integers(1, 4), d=st.integers(2, 4), seed=st.integers(0, 10_000))
+def test_local_in_time_dense_across_units(width: int, dilation: int, d: int, seed: int) -> None:
+    """The table's "local connectivity" row. One causal layer (K2): y_t reads x at the w lags 0, d_1, …, (w-1)d_1
+    only (local in time), and through every one of them all D × M entries of the block are nonzero (dense across
+    units). The RNN's step: h_t reads h_{t-1} and x_t only (one step back), and ∂h_t/∂h_{t-1} = diag(f'(z_t)) U has
+    every one of its D × D entries nonzero for a random U: U connects every unit to every unit."""
+    T = 1 + (width - 1) * dilation + 2
+    layer = CausalStack(width, (dilation,), seed=seed, m=2, d=d)
+    x = torch.randn(T, 2, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+    J = torch.autograd.functional.jacobian(layer, x)                           # (T, D, T, M)
+    t = T - 1
+    reads = {t - k for k in range(T) if J[t, :, k].abs().amax() != 0}
+    assert reads == {j * dilation for j in range(width)}
+    assert all(bool((J[t, :, t - lag] != 0).all()) for lag in reads)
+    rnn_ = SimpleRNN(seed=seed % 1000, m=2, d=d)
+    h_prev = torch.randn(1, d, generator=torch.Generator().manual_seed(seed + 1), dtype=torch.float64)
+    step = torch.autograd.functional.jacobian(
+        lambda h: rnn(x[-1:, None], h, rnn_.W_ih, rnn_.W_hh, rnn_.b_ih, rnn_.b_hh)[0, 0], h_prev)[:, 0]   # (D, D)
+    assert bool((step != 0).all())
+
+
+@settings(max_examples=4, deadline=None)
+@given(t=st.integers(1, 5), d=st.integers(1, 3), seed=st.integers(0, 10_000))
+def test_K6_transposed_is_the_books_error_product(t: int, d: int, seed: int) -> None:
+    """(K6)ᵀ = Wᵀ Π_{τ=k}^{t-1} (diag(f'(z_τ)) Uᵀ) diag(f'(z_t)), τ = k on the left: the product of the book's
+    section 长程依赖问题 (δ_{t,k} = Π_{τ=k}^{t-1} diag(f'(z_τ)) Uᵀ δ_{t,t}), against autograd, at every k ≤ t."""
+    rnn_ = SimpleRNN(seed=seed % 1000, m=2, d=d)
+    x = torch.randn(t, 2, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+    h = rnn_(x)                                                                  # (t, d): h_1 … h_t
+    fprime = 1 - h**2                                                            # f'(z_τ) = 1 - h_τ², tanh
+    J = torch.autograd.functional.jacobian(lambda x: rnn_(x)[-1], x)             # (d, t, 2): ∂h_t/∂x_k
+    U, W = rnn_.W_hh, rnn_.W_ih
+    for k in range(t):                                                           # k = 1 … t, 0-based
+        book = W.T
+        for tau in range(k, t - 1):
+            book = book @ torch.diag(fprime[tau]) @ U.T
+        book = book @ torch.diag(fprime[t - 1])
+        torch.testing.assert_close(J[:, k].T, book, rtol=1e-12, atol=1e-14)
 
 
 def test_rnn_with_U_zero_is_the_counterexample_to_always() -> None:

@@ -174,14 +174,15 @@ def main() -> Result:
     gain = chaotic_gain()
     if not gain > 100 * CHAOS_ABOVE:    # a chaotic trajectory: only a claim with a wide margin is the same on every CPU
         raise ValueError(f"‖∂h_T/∂x_1‖ = {gain:.3g} is not 100x above {CHAOS_ABOVE:.0e}")
-    print(f"A large random U (D = {CHAOS_D}, entries N(0, {CHAOS_GAIN:g}²/D), tanh, inputs N(0, 1)): along the")
-    print(f"trajectory ‖∂h_{CHAOS_T}/∂x_1‖₂ > {CHAOS_ABOVE:.0e}: it explodes although tanh keeps the state bounded.\n")
+    print(f"A large random U (D = {CHAOS_D}, entries N(0, {CHAOS_GAIN:g}²/D)), W with entries N(0, 1/M), M = {M}, b = 0,")
+    print(f"h_0 = 0, tanh, inputs N(0, 1): along the trajectory ‖∂h_{CHAOS_T}/∂x_1‖₂ > {CHAOS_ABOVE:.0e}: it explodes")
+    print("although tanh keeps the state bounded.\n")
 
     L, Lc = len(TDNN_DELAYS), len(CNN_DILATIONS)
     n = {name: _count(model) for name, (model, _) in models.items()}
     assert n["TDNN"] == WIDTH * M * D + D + (L - 1) * (WIDTH * D * D + D)
     assert n["CNN"] == WIDTH * M * D + D + (Lc - 1) * (WIDTH * D * D + D)
-    assert n["RNN"] == D * M + D * D + 2 * D
+    assert n["RNN"] == D * M + D * D + 2 * D == sum(p.numel() for p in torch.nn.RNN(M, D).parameters())
     rows = [("TDNN", "wMD + D + (L-1)(wD² + D)", str(n["TDNN"]), f"{L} (layers)"),
             ("causal CNN", "wMD + D + (L-1)(wD² + D)", str(n["CNN"]), f"{Lc} (layers)"),
             ("RNN, the book (one bias b)", "DM + D² + D", str(n["RNN"] - D), f"{T} (= T)"),
@@ -204,5 +205,6 @@ def main() -> Result:
               "chaos-above": f"10^{{{round(np.log10(CHAOS_ABOVE))}}}", "nonnormal-lag1": gains[2][5],
               "growing-lag40": gains[3][-1], "saturated-lag40": gains[4][-1], "tiny": f"{TINY:.0e}", "relu-union": str(union),
               "relu-inputs": str(RELU_INPUTS), "gain-steps": str(max(LAGS) + 1), "chaos-D": str(CHAOS_D),
-              "chaos-gain": f"{CHAOS_GAIN:g}"}
+              "chaos-gain": f"{CHAOS_GAIN:g}", "nonnormal-lag5": gains[2][4 + LAGS.index(5)],
+              "nonnormal-lag40": gains[2][-1], "tdnn-Lw": str(L * WIDTH), "T": str(T), "T-other": str(T_OTHER)}
     return Result(figures={"receptive-field.svg": partial(_figure, patterns)}, values=values)

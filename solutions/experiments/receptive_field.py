@@ -169,8 +169,9 @@ def input_gain(U: torch.Tensor, scale: float = TINY, T: int = max(LAGS) + 1) -> 
 
 
 def chaotic_gain() -> float:
-    """‖∂h_t/∂x_1‖₂ at t = CHAOS_T for a large random U (entries N(0, GAIN²/D)), tanh, by (K6) run
-    forwards: J_1 = diag(f'(z_1)) W, J_t = diag(f'(z_t)) U J_{t-1}."""
+    """‖∂h_t/∂x_1‖₂ at t = CHAOS_T for a large random U (D = CHAOS_D, entries N(0, GAIN²/D)), W with
+    entries N(0, 1/M), b = 0, h_0 = 0, tanh, inputs N(0, 1), by (K6) run forwards:
+    J_1 = diag(f'(z_1)) W, J_t = diag(f'(z_t)) U J_{t-1}."""
     rng = np.random.default_rng(0)
     U = CHAOS_GAIN * rng.standard_normal((CHAOS_D, CHAOS_D)) / np.sqrt(CHAOS_D)
     W, x = rng.standard_normal((CHAOS_D, M)) / np.sqrt(M), rng.standard_normal((CHAOS_T, M))
