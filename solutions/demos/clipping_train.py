@@ -168,6 +168,29 @@ def medians(runs: list[tuple[np.ndarray, np.ndarray]], which: int) -> np.ndarray
     return np.array([np.median(a[live[:, s], s]) if live[:, s].any() else np.nan for s in range(a.shape[1])])
 
 
+def twin_same(texts: list[str]) -> str:
+    """The text printed from the runs, if their twins print the same; else ``FragileNumber``."""
+    if len(set(texts)) != 1:
+        raise FragileNumber(f"the runs print {texts[0]!r}, their twins {texts[1]!r}: another CPU may print either")
+    return texts[0]
+
+
+def up_before_spike(runs: list, twins: list) -> tuple[int, str]:
+    """How many runs pass chance (``passes_chance``) at or before their spike step, in the run and
+    in its twin alike, and the median number of steps between the two (over the runs that spike
+    and pass chance). ``FragileNumber`` if a run and its twin pass chance at different steps, or
+    if the twins give another median: after its spike a run is chaotic, and its spike step can
+    differ between CPUs."""
+    up = [np.array([passes_chance(r[0]) for r in rs]) for rs in (runs, twins)]
+    if not np.array_equal(*up):
+        raise FragileNumber("a run and its twin pass chance at different steps")
+    spike = [np.array([first_spike(r[1]) for r in rs]) for rs in (runs, twins)]
+    both = (up[0] > 0) & (spike[0] > 0) & (spike[1] > 0)
+    count = int((both & (up[0] <= np.minimum(*spike))).sum())
+    lead = twin_same([f"{np.median((k - up[0])[both]):g}" for k in spike])
+    return count, lead
+
+
 def below_power(x: float) -> str:
     """``"< 1e-9"``: the smallest power of ten above ``x > 0``; ``FragileNumber`` unless ``x`` lies
     a factor ``TWIN_FACTOR`` inside its decade (the twin test's change, grown from a perturbation
@@ -264,9 +287,8 @@ def main() -> Result:
             raise FragileNumber(f"median {key} of steps 1-{EARLY}: the twin runs print {texts[1]}, not {texts[0]}")
         early[key] = texts[0]
     med_loss = medians(none, 0)[:EARLY]
-    both = hit & (up > 0)
-    climb = np.array([r[1][k - 2] / r[1][0] for r, k in zip(none, spike) if k > 1])   # ‖g‖ the step before
-    jump = np.array([r[1][k - 1] / r[1][k - 2] for r, k in zip(none, spike) if k > 1])  # × at the spike step
+    before, lead = up_before_spike(none, none_twin)
+    climb = [np.array([r[1][calm - 1] / r[1][0] for r in rs]) for rs in (none, none_twin)]  # ‖g‖ at step calm
     values = {
         "n": str(n), "spiked": f"{int(hit.sum())}/{n}",
         "spike-median": f"{np.median(spike[hit]):g}",        # integers: exact
@@ -275,11 +297,9 @@ def main() -> Result:
         "none-diverged": after["diverged"], "none-below": after["below"],
         "loss-low-step": str(int(np.argmin(med_loss)) + 1), "early": str(EARLY),
         "up-median": f"{np.median(up[up > 0]):g}", "up-runs": f"{int((up > 0).sum())}/{n}",
-        "up-before": f"{int((both & (up <= spike)).sum())}/{n}",
-        "up-lead": f"{int((spike - up)[both].min())}-{int((spike - up)[both].max())}",
-        "climb": f"{f(climb.min(), '.2g')}-{f(climb.max(), '.2g')}",
-        "jump": f"{f(jump.min(), '.2g')}-{f(jump.max(), '.2g')}",
-        "calm-growth": f(np.median(np.array([r[1][calm - 1] / r[1][0] for r in none])), ".3g"),
+        "up-before": f"{before}/{n}", "up-lead": lead,
+        "climb": twin_same([f"{f(c.min(), '.2g')}-{f(c.max(), '.2g')}" for c in climb]),
+        "calm-growth": twin_same([f(np.median(c), ".3g") for c in climb]),
     }
     values.update({f"early-{key}-{i + 1}": v for key, texts in early.items() for i, v in enumerate(texts)})
     print(f"1. No clipping. The first {EARLY} steps, medians over the {n} runs:\n"
@@ -289,15 +309,15 @@ def main() -> Result:
           f"   after step 1, its L/T is first above ln {K}: in {values['up-runs']} runs, at step {values['up-median']} (median).\n"
           f"   ‖g‖ first exceeds {SPIKE:g} × its step-1 value (a spike) in {values['spiked']} runs, at step\n"
           f"   {values['spike-median']} (median over runs). The loss passes chance at or before the spike step\n"
-          f"   in {values['up-before']} runs ({values['up-lead']} steps before it). The step before its spike a run's ‖g‖ is\n"
-          f"   already {values['climb']} × its step-1 value; at the spike step it grows × {values['jump']}.\n"
+          f"   in {values['up-before']} runs, and its twin run's too ({values['up-lead']} steps before it, median over runs).\n"
+          f"   At step {calm}, before any run's spike, a run's ‖g‖ is already {values['climb']} × its step-1 value\n"
+          f"   (median {values['calm-growth']}).\n"
           f"   Median ‖g‖ at step 1: {values['g1']}, so the first update is η ‖g‖ = {values['move1']} long.\n"
           f"   What follows a spike is chaotic (a twin run, initial W × (1 + {PERTURB:g}), ends\n"
           f"   elsewhere): only counts are printed for it.\n"
           f"   Continued to step {STEPS}: diverged {after['diverged']}; below chance (ln {K}) at step {STEPS}: {after['below']}.\n"
           f"   The threshold from the observed norms (a variant of Pascanu et al.'s): the median ‖g‖ of\n"
-          f"   all runs over steps 1-{calm}, before any run's spike (but not before the climb:\n"
-          f"   a run's ‖g‖ at step {calm} is already × {values['calm-growth']} its step-1 value, median over runs):\n"
+          f"   all runs over steps 1-{calm}, before any run's spike (but not before the climb):\n"
           f"   g_max = {values['tau-obs']}.\n")
 
     # 2. Clipped: by value, by norm with g_max = 1, by norm with the observed g_max.
@@ -390,16 +410,17 @@ def main() -> Result:
 
     # 4. A control: the same unclipped training from U = CONTROL × Q, every singular value below 1.
     control = [train("none", s, u_scale=CONTROL) for s in SEEDS]
+    control_twin = [train("none", s, perturb=PERTURB, u_scale=CONTROL) for s in SEEDS]
     cspike = np.array([first_spike(r[1]) for r in control])
-    cup = np.array([passes_chance(r[0]) for r in control])
+    cbefore, _ = up_before_spike(control, control_twin)
     values.update({"control-scale": f"{CONTROL:g}", "control-spiked": f"{int((cspike > 0).sum())}/{n}",
                    "control-step": f"{np.median(cspike[cspike > 0]):g}" if (cspike > 0).any() else "—",
-                   "control-up-before": f"{int(((cspike > 0) & (cup > 0) & (cup <= cspike)).sum())}/{n}"})
+                   "control-up-before": f"{cbefore}/{n}"})
     print(f"\n4. Control: no clipping, η = {LR}, from U = {CONTROL:g} × orthogonal (every singular value\n"
           f"   {CONTROL:g} < 1, so every long-range product starts below {CONTROL:g}^(t-k)), seeds {SEEDS[0]}-{SEEDS[-1]}:\n"
           f"   ‖g‖ first exceeds {SPIKE:g} × its step-1 value in {values['control-spiked']} runs, at step\n"
           f"   {values['control-step']} (median): the spike does not need σ_max(U) > 1 at the start. The loss\n"
-          f"   passes chance at or before the spike step in {values['control-up-before']} runs.")
+          f"   passes chance at or before the spike step (its twin run's too) in {values['control-up-before']} runs.")
 
     curves = {}  # mode -> (median loss, median norm) as plotted; "none" only for its calm steps
     for m, rs in [("none", none), *runs.items()]:          # "none": its steps before any spike only
