@@ -245,3 +245,18 @@ def test_bad_arguments() -> None:
         architecture("wide")
     with pytest.raises(ValueError, match="N must be"):
         unrolled_paths(architecture("simple"), -1)
+
+
+@settings(max_examples=5, deadline=None)
+@given(m=st.integers(1, 6))
+@example(m=3)                         # the page's row
+def test_rhn_skip_coefficient_does_not_come_from_its_carry_edges(m) -> None:
+    """The page's claim: the RHN's s = 1/m is set by its cycles, each crossing m layers per step;
+    without the carry edges (each parallel to a transform edge) the graph is the deep transition's
+    and every measure is the same — counting the carry route as an edge only hides that it can pass
+    the state on unchanged."""
+    rhn = architecture("rhn", m)
+    no_carry = rnn_graph(list(rhn.inputs), list(rhn.hidden), list(rhn.outputs), list(dict.fromkeys(rhn.edges)))
+    assert len(no_carry.edges) == len(rhn.edges) - m
+    assert tuple(measures(rhn)) == tuple(measures(no_carry)) == tuple(measures(architecture("deep-transition", m)))
+    assert measures(rhn).skip_coefficient == F(1, m)
