@@ -38,7 +38,7 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from solutions.validate import RNN_PARAM_SHAPES, Params, Shapes, check_cache, check_inputs, check_int
+from solutions.validate import RNN_PARAM_SHAPES, Params, check_cache, check_dh, check_inputs, check_int
 
 
 def dt_param_shapes(m: int, shortcut: bool = False) -> dict[str, tuple[str, ...]]:
@@ -176,19 +176,19 @@ def deep_backward_unchecked(
     grads = {
         "x": (d1 @ p["W_ih"]).reshape(x.shape),  # Wᵀ δ¹_t
         "h0": dh0,
-        "W_ih": d1.T @ rows(x),                  # Σ_t δ¹_t x_tᵀ          (6.40)
-        "W_hh": d1.T @ rows(before(1)),          # Σ_t δ¹_t h_{t-1}ᵀ      (6.39)
-        "b_ih": d1.sum(axis=0),                  # Σ_t δ¹_t               (6.41)
+        "W_ih": d1.T @ rows(x),                  # Σ_t δ¹_t x_tᵀ          (deep-dt-grads); (6.40) in the book
+        "W_hh": d1.T @ rows(before(1)),          # Σ_t δ¹_t h_{t-1}ᵀ      (deep-dt-grads); (6.39) in the book
+        "b_ih": d1.sum(axis=0),                  # Σ_t δ¹_t               ∂L/∂b^(1); (6.41) in the book
     }
     grads["b_hh"] = grads["b_ih"].copy()
     for l in range(2, m + 1):
         dl = rows(delta[l - 1])
-        grads[f"W_{l}"] = dl.T @ rows(g[l - 2])  # Σ_t δˡ_t gˡ⁻¹_tᵀ
-        grads[f"b_{l}"] = dl.sum(axis=0)         # Σ_t δˡ_t
+        grads[f"W_{l}"] = dl.T @ rows(g[l - 2])  # Σ_t δˡ_t gˡ⁻¹_tᵀ        (deep-dt-grads)
+        grads[f"b_{l}"] = dl.sum(axis=0)         # Σ_t δˡ_t               ∂L/∂b^(l)
     if shortcut:
-        grads["W_sc"] = rows(delta[m - 1]).T @ rows(before(1))   # Σ_t δᵐ_t h_{t-1}ᵀ
+        grads["W_sc"] = rows(delta[m - 1]).T @ rows(before(1))   # Σ_t δᵐ_t h_{t-1}ᵀ  (deep-dt-grads)
     if skip:
-        grads["W_skip"] = d1.T @ rows(before(skip))              # Σ_t δ¹_t h_{t-Δ}ᵀ
+        grads["W_skip"] = d1.T @ rows(before(skip))              # Σ_t δ¹_t h_{t-Δ}ᵀ  (deep-skip-delta)
     # --8<-- [end:grads]
     return grads
 
@@ -249,13 +249,11 @@ def dt_forward(
     return g[m - 1].copy(), DtCache(x, h0, g, p, bool(shortcut))
 
 
-def _check_dh(dh: np.ndarray, dh_n: np.ndarray | None, dtype: np.dtype, T: int, B: int, H: int) -> np.ndarray:
-    """``dh`` with ``dh_n`` added to its last step (a new array), after checking both."""
-    s = Shapes(dtype, T=T, B=B, H=H)
-    s.array("dh", dh, ("T", "B", "H"))
+def _with_final(dh: np.ndarray, dh_n: np.ndarray | None) -> np.ndarray:
+    """``dh`` with ``dh_n`` (∂L/∂h_T from a loss on the final state) added to its last step, as a new array."""
     dh = dh.copy()
     if dh_n is not None:
-        dh[-1] += s.array("dh_n", dh_n, ("B", "H"))   # ∂L/∂h_T from a loss on the final state
+        dh[-1] += dh_n
     return dh
 
 
@@ -288,9 +286,8 @@ def dt_backward(dh: np.ndarray, cache: DtCache, dh_n: np.ndarray | None = None) 
     s = check_cache(cache, DtCache)
     x, h0, g, p, shortcut = cache
     s.params("cache.params", p, dt_param_shapes(len(g), shortcut), finite=False)
-    m, T, B, H = g.shape
-    dh = _check_dh(dh, dh_n, g.dtype, T, B, H)
-    return deep_backward_unchecked(dh, x, h0, g, p, shortcut, None)
+    check_dh(s, dh, dh_n=dh_n)
+    return deep_backward_unchecked(_with_final(dh, dh_n), x, h0, g, p, shortcut, None)
 
 
 class SkipCache(NamedTuple):
@@ -369,10 +366,9 @@ def skip_backward(dh: np.ndarray, cache: SkipCache, dh_n: np.ndarray | None = No
     ValueError
         ``cache`` not a ``SkipCache``; ``dh`` or ``dh_n`` of the wrong shape or dtype, NaN or infinity.
     """
-    check_cache(cache, SkipCache)
+    check_dh(check_cache(cache, SkipCache), dh, dh_n=dh_n)
     x, h0, h, p, d = cache
-    T, B, H = h.shape
-    return deep_backward_unchecked(_check_dh(dh, dh_n, h.dtype, T, B, H), x, h0, h[None], p, False, d)
+    return deep_backward_unchecked(_with_final(dh, dh_n), x, h0, h[None], p, False, d)
 
 
 def dt_forward_torch(

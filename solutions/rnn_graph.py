@@ -390,7 +390,7 @@ def architecture(name: str, k: int = 2) -> RnnGraph:
         ``"rhn"`` (recurrent highway network of recurrence depth ``k``: each layer
         ``r_{l−1} → r_l`` is a transform edge and a carry edge).
     k : int
-        The size parameter named above, ``≥ 1`` (``≥ 2`` for ``"skip"``).
+        The size parameter named above, ``≥ 1`` (``≥ 2`` for ``"skip"`` and ``"feedback"``).
 
     Returns
     -------
@@ -401,7 +401,7 @@ def architecture(name: str, k: int = 2) -> RnnGraph:
     ValueError
         An unknown ``name``, or ``k`` out of range.
     """
-    k = check_int(f"k of {name!r}", k, 2 if name == "skip" else 1)
+    k = check_int(f"k of {name!r}", k, 2 if name in ("skip", "feedback") else 1)
     chain = lambda names: [(a, b, 0) for a, b in zip(names, names[1:])]  # noqa: E731
     if name == "simple":
         return rnn_graph(["x"], ["h"], ["y"], [("x", "h", 0), ("h", "h", 1), ("h", "y", 0)])
@@ -417,6 +417,9 @@ def architecture(name: str, k: int = 2) -> RnnGraph:
                 raise ValueError("k must be >= 2 for 'deep-transition-shortcut' (with k = 1 the shortcut is U itself)")
             edges.append(("h", "h", 1))
         return rnn_graph(["x"], [*zs, "h", *out[1:-1]], ["y"], edges + chain(out))
+    if name == "feedback":
+        hs = [f"h{l}" for l in range(1, k + 1)]
+        return rnn_graph(["x"], hs, ["y"], chain(["x", *hs, "y"]) + [(h, h, 1) for h in hs] + [(hs[-1], "h1", 1)])
     if name == "deep-input":
         es = [f"e{l}" for l in range(1, k + 1)]
         return rnn_graph(["x"], [*es, "h"], ["y"], chain(["x", *es, "h", "y"]) + [("h", "h", 1)])
@@ -435,5 +438,5 @@ def architecture(name: str, k: int = 2) -> RnnGraph:
 
 
 #: The names [architecture][solutions.rnn_graph.architecture] knows.
-ARCHITECTURES = ("simple", "stacked", "deep-transition", "deep-transition-shortcut", "deep-output",
+ARCHITECTURES = ("simple", "stacked", "feedback", "deep-transition", "deep-transition-shortcut", "deep-output",
                  "deep-input", "deep-transition-output", "skip", "rhn")

@@ -268,7 +268,8 @@ def test_gru_jacobian_rows_of_kept_units_are_identity_rows(T: int, seed: int, re
 @example(seed=0, t=3)
 def test_lstm_jacobian_product_holds_o_fixed_and_is_not_dc_t_dc_k(seed: int, t: int) -> None:
     """lstm.md (lstm-jacobian): the one-step Jacobian, taken with o_{t-1} held fixed, is the exact
-    ∂c_t/∂c_{t-1} (o_{t-1} does not depend on c_{t-1}); its product over t − k ≥ 2 steps is not
+    ∂c_t/∂c_{t-1} for t ≥ 2 (o_{t-1} does not depend on c_{t-1}); at t = 1 it is diag(f_1), since
+    h_0 is given; its product over t − k ≥ 2 steps is not
     ∂c_t/∂c_k, which also runs through o_{τ} (c_k → h_k → o_{k+1} → h_{k+1} → …)."""
     rng = np.random.default_rng(seed)
     I, H = 2, 3
@@ -302,6 +303,10 @@ def test_lstm_jacobian_product_holds_o_fixed_and_is_not_dc_t_dc_k(seed: int, t: 
     assert torch.allclose(onestep[-1], true_dc(t - 1), atol=1e-12)   # t − k = 1: exact
     product = onestep[-1] @ onestep[-2] @ onestep[-3]
     assert (product - true_dc(t - 3)).abs().max() > 1e-6              # t − k = 3: not ∂c_t/∂c_k
+    # t = 1: h_0 is given (it does not depend on c_0), so ∂c_1/∂c_0 = diag(f_1), not (lstm-jacobian)
+    dc1 = torch.autograd.functional.jacobian(lambda c: step(h0, c, x[0])[1], c0)[0, :, 0, :]
+    f1 = torch.sigmoid(x[0] @ p["W_ih"][H:2 * H].T + h0 @ p["W_hh"][H:2 * H].T + p["b_ih"][H:2 * H] + p["b_hh"][H:2 * H])
+    assert torch.allclose(dc1, torch.diag(f1[0]), atol=1e-15)
 
 
 @given(I=st.integers(1, 40), H=st.integers(1, 40))
@@ -328,12 +333,18 @@ def test_gru_update_gate_near_one_is_not_enough(U: float, small: bool, b_z: floa
 
 
 @pytest.mark.parametrize("U, small, b_i, b_f, T", [(-6.0, True, 0.0, 4.0, 20), (-12.0, False, 0.0, 4.0, 20),
-                                                   (-40.0, True, -6.0, 6.0, 500), (40.0, False, -6.0, 6.0, 500)])
+                                                   (-40.0, True, -6.0, 6.0, 500), (40.0, False, -6.0, 6.0, 500),
+                                                   # f = σ(40) = 1 in float64: Π f = 1, Σ(1 − f) = 0
+                                                   (-6.0, True, 0.0, 40.0, 20), (-4.0, True, 0.0, 40.0, 20),
+                                                   (-12.0, False, 0.0, 40.0, 20),
+                                                   (-40.0, True, -6.0, 40.0, 500), (40.0, False, -6.0, 40.0, 500)])
 def test_lstm_forget_gate_near_one_is_not_enough(U: float, small: bool, b_i: float, b_f: float, T: int) -> None:
     """lstm.md: f ≈ 1 at every step does not keep ∂c_T/∂c_0 near Π f. With f = σ(4) and an open input
     gate (i = ½) the term i·U_c·o of (lstm-jacobian) makes it vanish or explode over 20 steps; with
     f = σ(6) and an almost closed input gate (i = σ(−6)) the small per-step term i·U_c·o ≈ ±0.05
-    accumulates over 500 steps (the referee's counterexample; scalar LSTM at h = c = 0)."""
+    accumulates over 500 steps (the referee's counterexample; scalar LSTM at h = c = 0). The same
+    with f = 1 exactly (b_f = 40), where the cell path alone would carry the error unchanged
+    (referee 7: one step multiplies by 1 + i·U_c·½, which is 0 for i = ½, U_c = −4)."""
     W_hh = torch.zeros(4, 1, dtype=torch.float64)
     W_hh[2, 0] = U
     p = {"W_ih": torch.zeros(4, 1, dtype=torch.float64), "W_hh": W_hh,
@@ -341,6 +352,8 @@ def test_lstm_forget_gate_near_one_is_not_enough(U: float, small: bool, b_i: flo
     x = torch.zeros(T, 1, 1, dtype=torch.float64)
     c0 = torch.zeros(1, 1, dtype=torch.float64, requires_grad=True)
     (g,) = torch.autograd.grad(lstm_states(p, x, torch.zeros(1, 1, dtype=torch.float64), c0)[-1][1].sum(), c0)
+    if b_f == 40.0:
+        assert float(torch.sigmoid(torch.tensor(b_f, dtype=torch.float64))) == 1.0
     assert (abs(float(g)) < 1e-4) if small else (abs(float(g)) > 1e4)
 
 
@@ -394,6 +407,56 @@ def test_product_near_identity_when_the_summed_norm_is_small(seed: int, D: int, 
     assert norm(P - np.eye(D)) <= np.expm1(sum(norm(e) for e in E)) * (1 + 1e-12) + 1e-15
 
 
+def _norm(A: np.ndarray, p: float) -> float:
+    return float(np.linalg.norm(A, p))
+
+
+REFEREE_J = (np.array([[0.6, 0.0], [0.6, 0.0]]), [np.ones(2)], np.ones(2))
+"""Referee 7's U (= J at f′ = 1, net input 0) and error g = (1, 1): ‖J‖_∞ = 0.6, ‖Jᵀg‖_∞ = 1.2."""
+
+
+@st.composite
+def rnn_steps(draw) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
+    """U (D×D, non-normal, sparse), f′ of n steps in [0, 1] (some units saturated: f′ = 0), an error g."""
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    D, n = draw(st.integers(1, 4)), draw(st.integers(1, 6))
+    U = draw(st.sampled_from([0.3, 1.0, 3.0])) * rng.standard_normal((D, D)) * (rng.uniform(0, 1, (D, D)) < 0.7)
+    saturated = draw(st.booleans())
+    fp = [rng.uniform(0, 1, D) * ((rng.uniform(0, 1, D) < 0.5) if saturated else 1) for _ in range(n)]
+    return U, fp, rng.standard_normal(D)
+
+
+@settings(max_examples=20, deadline=None)
+@given(case=rnn_steps())
+@example(case=REFEREE_J)
+def test_rnn_error_bound_in_the_spectral_norm_or_the_books_factor(case) -> None:
+    """lstm.md, the simple RNN's comparison bound. Backwards, ∂L/∂h_{τ−1} = J_τᵀ ∂L/∂h_τ with the step
+    Jacobian J_τ = diag(f′_τ)U, and the book's δ_{t,k} = diag(f′_k)Uᵀ δ_{t,k+1}. Over n steps:
+    ‖Π J_τᵀ g‖₂ ≤ (max ‖J_τ‖₂)^n ‖g‖₂ (the spectral norm: ‖Jᵀ‖₂ = ‖J‖₂), and in every induced norm
+    p ∈ {1, 2, ∞}: ‖Π diag(f′_τ)Uᵀ g‖_p ≤ (max ‖diag(f′_τ)Uᵀ‖_p)^n ‖g‖_p (the book's factor)."""
+    U, fp, g = case
+    J = [np.diag(f) @ U for f in fp]
+    back, book = g.copy(), g.copy()
+    for Jt, f in zip(reversed(J), reversed(fp)):
+        back = Jt.T @ back
+        book = np.diag(f) @ U.T @ book
+    n, tol = len(fp), 1 + 1e-12
+    assert _norm(back, 2) <= max(_norm(Jt, 2) for Jt in J) ** n * _norm(g, 2) * tol
+    for p in (1, 2, np.inf):
+        assert _norm(book, p) <= max(_norm(np.diag(f) @ U.T, p) for f in fp) ** n * _norm(g, p) * tol
+
+
+def test_rnn_error_bound_fails_with_the_forward_factors_infinity_norm() -> None:
+    """lstm.md: with γ the ∞-norm of the forward factor J = diag(f′)U (not of the book's diag(f′)Uᵀ,
+    nor the spectral norm) the bound fails after one step: referee 7's J = [[0.6, 0], [0.6, 0]],
+    g = (1, 1) gives ‖Jᵀg‖_∞ = 1.2 = 2·‖J‖_∞·‖g‖_∞ (while ‖J‖₂ = 0.6·√2 bounds it)."""
+    U, (f,), g = REFEREE_J
+    J = np.diag(f) @ U
+    assert _norm(J, np.inf) == 0.6 and _norm(g, np.inf) == 1.0
+    assert np.isclose(_norm(J.T @ g, np.inf), 1.2) and _norm(J.T @ g, np.inf) > _norm(J, np.inf) * _norm(g, np.inf)
+    assert _norm(J.T @ g, 2) <= _norm(J, 2) * _norm(g, 2)
+
+
 def gru_jacobian_formula(p, x, h, reset_after: bool) -> np.ndarray:
     """(gru-jacobian) of gru.md for the book's form, or the PyTorch variant given under it,
     written out term by term from the page (not from autograd)."""
@@ -428,3 +491,78 @@ def test_gru_jacobian_formula_matches_autograd(seed: int, H: int, scale: float, 
     h = torch.tensor(rng.uniform(-0.9, 0.9, (1, H)))
     J = torch.autograd.functional.jacobian(lambda v: gru_states(p, x, v, reset_after=reset_after)[-1], h)
     np.testing.assert_allclose(gru_jacobian_formula(p, x, h, reset_after), J[0, :, 0].numpy(), rtol=0, atol=1e-12)
+
+
+@settings(max_examples=6, deadline=None)
+@given(a=st.floats(1.0, 100.0), T=st.integers(3, 40), reset_after=st.booleans())
+@example(a=5.0, T=20, reset_after=True)                 # referee 7's counterexample: U_h = [[0, 0], [5, 0]]
+@example(a=5.0, T=20, reset_after=False)
+def test_gru_kept_unit_keeps_its_gradient_when_nothing_feeds_back(a: float, T: int, reset_after: bool) -> None:
+    """gru.md: the summed-norm condition is sufficient, not necessary. Two units, h = 0 throughout,
+    b_z = (7, 0), U_h = [[0, 0], [a, 0]], every other weight 0: unit 1 reads unit 0, nothing feeds
+    back, so ∂h_{T,0}/∂h_{0,0} = σ(7)^T ≈ 0.98 at T = 20 while Σ_τ ‖J_τ − I‖_∞ is far above 1
+    (unit 1's row alone adds ½ + a/4 per step)."""
+    W_hh = torch.zeros(6, 2, dtype=torch.float64)
+    W_hh[5, 0] = a
+    b_ih = torch.zeros(6, dtype=torch.float64)
+    b_ih[2] = 7.0
+    p = {"W_ih": torch.zeros(6, 1, dtype=torch.float64), "W_hh": W_hh, "b_ih": b_ih,
+         "b_hh": torch.zeros(6, dtype=torch.float64)}
+    x = torch.zeros(T, 1, 1, dtype=torch.float64)
+    h0 = torch.zeros(1, 2, dtype=torch.float64, requires_grad=True)
+    (g,) = torch.autograd.grad(gru_states(p, x, h0, reset_after=reset_after)[-1][0, 0], h0)
+    kept = float(torch.sigmoid(torch.tensor(7.0, dtype=torch.float64))) ** T
+    assert abs(float(g[0, 0]) - kept) <= 1e-12 and kept > 0.97 ** (T / 20)
+    norm = lambda m: np.abs(m).sum(axis=1).max()  # noqa: E731
+    J = gru_jacobian_formula(p, x[0], torch.zeros(1, 2, dtype=torch.float64), reset_after)
+    summed = T * norm(J - np.eye(2))                     # every step has the same J (h = 0 throughout)
+    assert summed >= T * (0.5 + a / 4) * (1 - 1e-12) and summed > 1
+
+
+def gru_gates_by_hand(p: dict[str, torch.Tensor], digits: np.ndarray) -> dict:
+    """gradient_reach.gru_gates recomputed from (gru-jacobian)'s PyTorch variant, one copy, sequence and step at a time."""
+    S, H = p["W_hh"].shape[0], p["W_hh"].shape[2]
+    zs, sums, copies, fulls = [], [], [], []
+    for s in range(S):
+        ps = {k: p[k][s] for k in ("W_ih", "W_hh", "b_ih", "b_hh")}
+        for seq in digits:
+            h = torch.zeros(1, H, dtype=torch.float64)
+            Js, zrow = [], []
+            for t, dgt in enumerate(seq):
+                x = torch.zeros(1, 1, 10, dtype=torch.float64)
+                x[0, 0, dgt] = 1.0
+                a = ps["W_ih"] @ x[0, 0] + ps["b_ih"] + ps["W_hh"] @ h[0] + ps["b_hh"]
+                zrow.append(torch.sigmoid(a[H:2 * H]).numpy())
+                if t > 0:
+                    Js.append(gru_jacobian_formula(ps, x, h, reset_after=True))
+                h = gru_states(ps, x, h)[-1].detach()
+            zs.append(np.array(zrow))
+            sums.append(sum(np.abs(J - np.eye(H)).sum(1).max() for J in Js))
+            P = np.eye(H)
+            for J in Js:
+                P = J @ P
+            fulls.append(np.abs(P).sum(1).max())
+            copies.append(np.prod(np.array(zrow)[1:], axis=0).max())
+    zf = np.concatenate([z.ravel() for z in zs])
+    return {"z-median": np.median(zf), "z-p90": np.percentile(zf, 90), "z-above": [np.mean(zf > c) for c in (0.9, 0.99)],
+            "sum-E": np.median(sums), "copy": np.median(copies), "full": np.median(fulls)}
+
+
+@settings(max_examples=3, deadline=None)
+@given(seed=st.integers(0, 2**16), H=st.integers(1, 3), T=st.integers(2, 4), b_z=st.sampled_from([0.0, 3.0, 7.0]))
+@example(seed=0, H=2, T=3, b_z=7.0)                    # gates near 1: every z above 0.99
+def test_gru_gates_measurement_equals_the_page_formula(seed: int, H: int, T: int, b_z: float) -> None:
+    """gated-gradients' z shares, Σ‖J_τ − I‖_∞, copy-path and full-product norms (autograd rows, batched)
+    equal the same quantities from (gru-jacobian)'s PyTorch variant written out by hand."""
+    from solutions.experiments import digit_sum as ds
+    from solutions.experiments import gradient_reach as gr
+
+    p = {k: v.detach().clone() for k, v in ds.init_params("gru", H, (seed, seed + 1)).items()}
+    p["W_hh"] = 3 * p["W_hh"]
+    p["b_ih"][:, H:2 * H] += b_z
+    digits = np.random.default_rng(seed).integers(0, 10, (2, T))
+    got, want = gr.gru_gates(p, digits), gru_gates_by_hand(p, digits)
+    for k in want:
+        np.testing.assert_allclose(got[k], want[k], rtol=1e-5, atol=1e-12, err_msg=k)
+    if b_z == 7.0 and H == 2:
+        assert got["z-above"] == [1.0, 1.0]

@@ -9,6 +9,7 @@ the committed records of every registered experiment are checked for their envir
 from __future__ import annotations
 
 import json
+import time
 import sys
 from pathlib import Path
 
@@ -46,6 +47,30 @@ def test_regen_records_every_run_with_its_environment_and_resumes(toy):
     longrun.regen("toy")  # nothing left to run: no new session, nothing rewritten
     assert len(json.loads((toy / "environment.json").read_text())["sessions"]) == 2
     assert "3 of 3 runs" in longrun.session_summary("toy")
+
+
+def test_sessions_running_at_the_same_time_each_keep_their_environment_entry(toy, monkeypatch):
+    """Disjoint ``only`` sessions may run together (the docstring of ``regen`` says so): each must
+    find its entry in environment.json at the end. The count of records is read between the
+    re-read and the write of that file; slowed down here, it let one session's write drop another's
+    entry before the lock (docs/long/deep-rnn-adding lost one that way)."""
+    import threading
+
+    read_records = longrun.records
+
+    def slow_records(name):
+        time.sleep(0.05)
+        return read_records(name)
+
+    monkeypatch.setattr(longrun, "records", slow_records)
+    threads = [threading.Thread(target=longrun.regen, args=("toy",), kwargs={"only": [i]}) for i in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    env = json.loads((toy / "environment.json").read_text())
+    assert sorted(s["runs"] for s in env["sessions"]) == [1, 1, 1], env["sessions"]
+    assert env["runs_recorded"] == 3 and len(read_records("toy")) == 3
 
 
 def test_replay_equals_the_records_and_catches_a_change_of_the_code(toy, monkeypatch):

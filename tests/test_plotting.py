@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -109,6 +111,43 @@ def test_dark_variant_draws_text_in_the_light_ink_and_is_deterministic() -> None
     light, dark = render(draw, Style()), render(draw, Style(dark=True))
     assert Style().c("ink") in light and Style(dark=True).c("ink") in dark and Style().c("ink") not in dark
     assert render(draw, VARIANTS[-1]) == render(draw, VARIANTS[-1])
+
+
+def _boxed(offset: float):
+    """An axes box moved by ``offset`` (figure fraction): what another CPU's layout arithmetic may give."""
+    def draw(s: Style):
+        import matplotlib.pyplot as plt
+        fig = plt.figure(figsize=(plotting.PHONE_WIDTH, 2.5))
+        for row in range(2):
+            ax = fig.add_axes((0.15, 0.2 + 0.4 * row + offset, 0.8, 0.3))
+            ax.plot([1, 2, 3], [1, 3, 2], marker="o", color=s.c("blue"))
+            ax.scatter([1, 2], [2, 1], color=s.c("red"))
+        return fig
+    return draw
+
+
+def test_figure_bytes_do_not_depend_on_the_last_bits_of_a_coordinate() -> None:
+    """matplotlib names clip paths by a hash of the full-precision axes box: a 1e-15 shift changes
+    every id (the CI failure of gated-gradients.dark.svg under the baseline CPU setting), while the
+    drawn coordinates, printed to 6 decimals, stay the same. ``stable_ids`` numbers them instead."""
+    import io
+
+    def raw(draw) -> str:
+        with plotting.drawing(Style()):
+            fig = draw(Style())
+            buf = io.StringIO()
+            fig.savefig(buf, format="svg", metadata={"Date": None})
+            plotting.plt.close(fig)
+        return buf.getvalue()
+
+    a, b = raw(_boxed(0.0)), raw(_boxed(1e-15))
+    assert a != b, "the hashed ids no longer depend on the box: this test lost its point"
+    assert plotting.stable_ids(a) == plotting.stable_ids(b)
+    assert render(_boxed(0.0), Style()) == render(_boxed(1e-15), Style())
+    ids = plotting.stable_ids(a)
+    assert re.search(r'clip-path="url\(#p\d+\)"', ids) and re.search(r'id="m\d+"', ids)
+    assert not plotting._HASHED_ID.search(ids)
+    assert render(_boxed(0.0), Style()) != render(_boxed(1e-3), Style())  # a real move still shows
 
 
 def test_variant_names_and_the_i18n_suffix() -> None:

@@ -12,17 +12,19 @@ import torch
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from solutions.experiments.receptive_field import (CHAOS_ABOVE, CausalStack, SimpleRNN, chaotic_gain, dependence,
+from solutions.experiments.receptive_field import (CALM_BELOW, CALM_GAIN, CHAOS_ABOVE, CHAOS_D, CausalStack, SimpleRNN, chaotic_gain, dependence,
                                                    dependence_over_inputs, expected, input_gain, offsets, rotation,
                                                    span, stream)
+from solutions.torch_ops import rnn
 
 dilation_lists = st.lists(st.integers(1, 6), min_size=1, max_size=3).map(tuple)
 
 
-# tanh and σ: analytic, f' > 0 everywhere (the page's sufficient condition). z³ (f'(0) = 0) and
+# tanh and σ: analytic, f' > 0 everywhere (the page's sufficient condition); -tanh: f' < 0 everywhere (f' has
+# one sign, so every path term has the sign (sign f')^L and the sum is still nonzero). z³ (f'(0) = 0) and
 # leaky ReLU (not analytic) show that the condition is not necessary: f' = 0 on an interval is what breaks it.
-ACTIVATIONS = {"tanh": torch.tanh, "sigmoid": torch.sigmoid, "cube": lambda z: z**3,
-               "leaky_relu": lambda z: torch.nn.functional.leaky_relu(z, 0.01)}
+ACTIVATIONS = {"tanh": torch.tanh, "sigmoid": torch.sigmoid, "neg_tanh": lambda z: -torch.tanh(z),
+               "cube": lambda z: z**3, "leaky_relu": lambda z: torch.nn.functional.leaky_relu(z, 0.01)}
 
 
 @settings(max_examples=10, deadline=None)
@@ -32,12 +34,14 @@ ACTIVATIONS = {"tanh": torch.tanh, "sigmoid": torch.sigmoid, "cube": lambda z: z
 @example(width=2, dilations=(1, 4, 2), seed=0, f="tanh")    # a later layer fills the holes again
 @example(width=2, dilations=(1, 2, 4), seed=0, f="sigmoid")  # WaveNet's doubling meets d_l <= r_{l-1}
 @example(width=1, dilations=(5, 6), seed=0, f="tanh")       # w = 1: no delays, the field is x_t alone
+@example(width=3, dilations=(3,), seed=0, f="tanh")         # one dilated layer: span 1 + (w-1)d, d-1 holes between taps
+@example(width=2, dilations=(1, 2, 4), seed=0, f="neg_tanh")  # f' < 0 everywhere (referee 10): terms of one sign
 @example(width=3, dilations=(1, 2), seed=1000, f="cube")    # f'(0) = 0 (referee 4): still S_L
 @example(width=3, dilations=(1, 2), seed=1000, f="leaky_relu")  # the draw where ReLU cuts pairs: leaky ReLU does not
 def test_field_is_the_set_of_lags_S_L(width: int, dilations: tuple[int, ...], seed: int, f: str) -> None:
     """(K4): y_t depends on x_k exactly when t - k ∈ S_L (for generic weights: random ones here, and
-    an analytic f with f' ≠ 0, tanh or the logistic σ; also z³ and leaky ReLU, so the condition is
-    sufficient, not necessary), S_L lies in the span r_L (K5), and fills it when every d_l ≤ r_{l-1}."""
+    an analytic f with f' ≠ 0: tanh, the logistic σ and -tanh, whose f' < 0; also z³ and leaky ReLU, so the
+    condition is sufficient, not necessary), S_L lies in the span r_L (K5), and fills it when every d_l ≤ r_{l-1}."""
     r = span(width, dilations)
     T = 14 if (width, dilations) == (2, (1, 4)) else r + 2
     dep, _ = dependence(CausalStack(width, dilations, seed=seed, m=1, d=2, f=ACTIVATIONS[f]), T, m=1)
@@ -137,6 +141,62 @@ def test_rnn_state_depends_on_the_whole_past_generically(T: int, m: int, d: int,
     assert (dep == expected(None, T)).all()
 
 
+@settings(max_examples=5, deadline=None)
+@given(T=st.integers(1, 8), d=st.integers(1, 3), seed=st.integers(0, 10_000))
+def test_rnn_state_depends_on_h0_generically_and_not_when_U_is_zero(T: int, d: int, seed: int) -> None:
+    """The table's "h_0 and all of x_1 … x_t": ∂h_t/∂h_0 = Π_{τ=1}^{t} diag(f'(z_τ)) U ≠ 0 at every t for random
+    (generic) weights and a random h_0, and = 0 at every t ≥ 1 when U = 0 (the same counterexample as for x_k)."""
+    g = torch.Generator().manual_seed(seed)
+    rnn_ = SimpleRNN(seed=seed % 1000, m=2, d=d)
+    x = torch.randn(T, 1, 2, generator=g, dtype=torch.float64)
+    h0 = torch.randn(1, d, generator=g, dtype=torch.float64)
+    for U in (rnn_.W_hh, torch.zeros_like(rnn_.W_hh)):
+        J = torch.autograd.functional.jacobian(lambda h: rnn(x, h, rnn_.W_ih, U, rnn_.b_ih, rnn_.b_hh), h0)  # (T, 1, d, 1, d)
+        nonzero = J.abs().amax(dim=(1, 2, 3, 4)) != 0                                                         # (T,)
+        assert bool(nonzero.all()) if U is rnn_.W_hh else not bool(nonzero.any())
+
+
+@settings(max_examples=5, deadline=None)
+@given(width=st.integers(1, 4), dilation=st.integers(1, 4), d=st.integers(2, 4), seed=st.integers(0, 10_000))
+def test_local_in_time_dense_across_units(width: int, dilation: int, d: int, seed: int) -> None:
+    """The table's "local connectivity" row. One causal layer (K2): y_t reads x at the w lags 0, d_1, …, (w-1)d_1
+    only (local in time), and through every one of them all D × M entries of the block are nonzero (dense across
+    units). The RNN's step: h_t reads h_{t-1} and x_t only (one step back), and ∂h_t/∂h_{t-1} = diag(f'(z_t)) U has
+    every one of its D × D entries nonzero for a random U: U connects every unit to every unit."""
+    T = 1 + (width - 1) * dilation + 2
+    layer = CausalStack(width, (dilation,), seed=seed, m=2, d=d)
+    x = torch.randn(T, 2, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+    J = torch.autograd.functional.jacobian(layer, x)                           # (T, D, T, M)
+    t = T - 1
+    reads = {t - k for k in range(T) if J[t, :, k].abs().amax() != 0}
+    assert reads == {j * dilation for j in range(width)}
+    assert all(bool((J[t, :, t - lag] != 0).all()) for lag in reads)
+    rnn_ = SimpleRNN(seed=seed % 1000, m=2, d=d)
+    h_prev = torch.randn(1, d, generator=torch.Generator().manual_seed(seed + 1), dtype=torch.float64)
+    step = torch.autograd.functional.jacobian(
+        lambda h: rnn(x[-1:, None], h, rnn_.W_ih, rnn_.W_hh, rnn_.b_ih, rnn_.b_hh)[0, 0], h_prev)[:, 0]   # (D, D)
+    assert bool((step != 0).all())
+
+
+@settings(max_examples=4, deadline=None)
+@given(t=st.integers(1, 5), d=st.integers(1, 3), seed=st.integers(0, 10_000))
+def test_K6_transposed_is_the_books_error_product(t: int, d: int, seed: int) -> None:
+    """(K6)ᵀ = Wᵀ Π_{τ=k}^{t-1} (diag(f'(z_τ)) Uᵀ) diag(f'(z_t)), τ = k on the left: the product of the book's
+    section 长程依赖问题 (δ_{t,k} = Π_{τ=k}^{t-1} diag(f'(z_τ)) Uᵀ δ_{t,t}), against autograd, at every k ≤ t."""
+    rnn_ = SimpleRNN(seed=seed % 1000, m=2, d=d)
+    x = torch.randn(t, 2, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+    h = rnn_(x)                                                                  # (t, d): h_1 … h_t
+    fprime = 1 - h**2                                                            # f'(z_τ) = 1 - h_τ², tanh
+    J = torch.autograd.functional.jacobian(lambda x: rnn_(x)[-1], x)             # (d, t, 2): ∂h_t/∂x_k
+    U, W = rnn_.W_hh, rnn_.W_ih
+    for k in range(t):                                                           # k = 1 … t, 0-based
+        book = W.T
+        for tau in range(k, t - 1):
+            book = book @ torch.diag(fprime[tau]) @ U.T
+        book = book @ torch.diag(fprime[t - 1])
+        torch.testing.assert_close(J[:, k].T, book, rtol=1e-12, atol=1e-14)
+
+
 def test_rnn_with_U_zero_is_the_counterexample_to_always() -> None:
     """... but not for every weight: with U = 0, h_t = f(W x_t + b) depends on x_t alone."""
     rnn = SimpleRNN(seed=3)
@@ -207,6 +267,54 @@ def test_input_gain_can_stay_grow_first_or_explode() -> None:
     saturated = input_gain(rotation(0.7), scale=1.0)
     assert saturated[-1] < 1e-9
     assert chaotic_gain() > CHAOS_ABOVE
+
+
+@settings(max_examples=6, deadline=None)
+@given(angle=st.floats(0.05, 3.09), seed=st.integers(0, 10_000))
+@example(angle=0.7, seed=5)                                  # the demo's 1.1 R rows (referee 11)
+def test_old_inputs_dominate_only_while_tanh_is_nearly_linear(angle: float, seed: int) -> None:
+    """Pitfall "■ in the grid": for ρ(U) = ‖U‖₂ = 1.1 (U = 1.1 R, R any rotation) the 40-step-old input
+    outweighs the present one with inputs of size TINY (f' ≈ 1), but with inputs of size 1 (tanh
+    saturates in part) its gain falls far below the present input's, whatever the rotation and draw."""
+    small = input_gain(1.1 * rotation(angle), seed=seed)
+    assert all(b > a for a, b in zip(small, small[1:])) and small[-1] > 40 * small[0]
+    large = input_gain(1.1 * rotation(angle), scale=1.0, seed=seed)
+    assert large[-1] < 1e-5 * large[0]
+
+
+@settings(max_examples=3, deadline=None)
+@given(seed=st.integers(0, 10_000))
+@example(seed=0)                                             # the demo's draw (referee 11 checked seeds 0-5)
+@example(seed=60)                                            # the largest calm value of seeds 0-199, 2.2e-6
+def test_whether_the_product_explodes_depends_on_the_gain(seed: int) -> None:
+    """The chaotic line: at gain CHAOS_GAIN (K6) explodes along the trajectory; at CALM_GAIN, with
+    ρ(U) > 1 still and the same N(0, 1) inputs, it vanishes: ρ(U) > 1 alone does not make it explode.
+    Below CALM_BELOW is the demo's draw only (other draws reach ~1e-6: seeds 0-199 all stay below 3e-6)."""
+    U = np.random.default_rng(seed).standard_normal((CHAOS_D, CHAOS_D)) / np.sqrt(CHAOS_D)   # chaotic_gain's draw
+    assert CALM_GAIN * np.abs(np.linalg.eigvals(U)).max() > 1
+    assert chaotic_gain(seed=seed) > CHAOS_ABOVE
+    assert chaotic_gain(CALM_GAIN, seed) < (CALM_BELOW if seed == 0 else 1e-4)
+
+
+@settings(max_examples=10, deadline=None)
+@given(bits=st.lists(st.integers(0, 1), min_size=1, max_size=300))
+@example(bits=[1] + [0] * 299)                               # the one bit that decides is 300 steps back
+def test_a_finite_precision_rnn_is_not_limited_to_definite_memory(bits: list[int]) -> None:
+    """The memory row: a float64 tanh RNN (6.5) is a finite-state machine, but not a definite-memory one.
+    With hand-set weights, h = (2a - 1, 2b - 1) for a = [p + x > 1/2], b = [p + x > 3/2] (p the parity so far,
+    p = a - b), it tracks the parity of every prefix, which depends on x_1 at every length: no bounded
+    window of recent inputs fixes it. A steep tanh (c = 20) re-thresholds every step, so no error builds up."""
+    c = 20.0
+    U = c / 2 * torch.tensor([[1.0, -1.0], [1.0, -1.0]], dtype=torch.float64)
+    W = c * torch.ones(2, 1, dtype=torch.float64)
+    b = c * torch.tensor([-0.5, -1.5], dtype=torch.float64)
+    x = torch.tensor(bits, dtype=torch.float64)[:, None, None]                # (T, B = 1, M = 1)
+    zero = torch.zeros(2, dtype=torch.float64)
+    for flip in (0, 1):                                                       # x_1 and x_1 flipped
+        x[0] = float(bits[0] ^ flip)
+        h = rnn(x, zero[None], W, U, b, zero)[:, 0]                          # (T, 2)
+        parity = np.cumsum([int(x[0].item())] + bits[1:]) % 2
+        assert ((h[:, 0] - h[:, 1]) / 2 - torch.from_numpy(parity)).abs().max() < 1e-6
 
 
 def test_an_fft_convolution_leaves_rounding_residue_outside_the_field() -> None:

@@ -29,6 +29,8 @@ HAND = {
     ("simple", 1): (1, 2, 1),
     ("stacked", 2): (1, 3, 1),
     ("stacked", 3): (1, 4, 1),
+    ("feedback", 2): (2, 3, 1),                  # h1 → h2 → h1 (top-down, delay 1): 2 edges per step
+    ("feedback", 3): (3, 4, 1),
     ("deep-transition", 1): (1, 2, 1),           # m = 1 is the simple RNN
     ("deep-transition", 2): (2, 3, F(1, 2)),
     ("deep-transition", 3): (3, 4, F(1, 3)),
@@ -46,6 +48,22 @@ HAND = {
 @pytest.mark.parametrize("key", sorted(HAND))
 def test_architectures_worked_by_hand(key) -> None:
     assert tuple(measures(architecture(*key))) == tuple(F(v) for v in HAND[key])
+
+
+@settings(max_examples=6, deadline=None)
+@given(L=st.integers(2, 9))
+@example(L=2)                         # the page's row
+def test_top_down_feedback_raises_recurrent_depth_and_keeps_skip_coefficient(L) -> None:
+    """The page's claim: a top-down edge from the top layer at t − 1 into the first layer at t
+    turns the stacked RNN's d_r = 1 into L and keeps its d_f = L + 1 and s = 1 — recurrent depth
+    without a smaller skip coefficient, unlike the deep transition (s = 1/m)."""
+    fb, st_ = measures(architecture("feedback", L)), measures(architecture("stacked", L))
+    assert (fb.recurrent_depth, fb.feedforward_depth, fb.skip_coefficient) == (L, L + 1, 1)
+    assert (st_.recurrent_depth, st_.feedforward_depth, st_.skip_coefficient) == (1, L + 1, 1)
+    assert measures(architecture("deep-transition", L)).skip_coefficient == F(1, L)
+    # the finite unrolling agrees: x → h1 … hL, then L edges per step back round, hL → y at step n
+    u = unrolled_paths(architecture("feedback", L), 40)
+    assert u.longest[40] == 40 * L + L + 1 and u.shortest[40] == 40
 
 
 def test_every_architecture_name_builds() -> None:
@@ -112,6 +130,7 @@ SKIP_AND_DEEP = rnn_graph(["x"], ["h", "z"], ["y"],
 @given(g=graphs())
 @example(g=architecture("deep-transition-shortcut", 3))
 @example(g=architecture("skip", 3))
+@example(g=architecture("feedback", 2))
 @example(g=SKIP_AND_DEEP)
 def test_exact_measures_are_the_limits_of_the_unrolling(g) -> None:
     cycles = _simple_cycles(g)
@@ -166,7 +185,8 @@ def test_unrolling_of_the_simple_rnn_by_hand() -> None:
 @given(N=st.integers(1, 40))
 def test_bidirectional_measures_on_the_unrolled_graph(N) -> None:
     """The page's claim: on the bidirectional RNN's unrolled graph (steps 0 … N), D(n) = D*(n) = n + 2
-    and d(n) = n for every n ≥ 1, so d_r = 1, s = 1, d_f = sup (D*(n) − n) = 2: the simple RNN's values.
+    and d(n) = n for every n ≥ 1, so d_r = 1, s = 1, d_f = sup_{n ≥ 0} (D*(n) − n) = 2: the simple RNN's
+    values under the convention n ≥ 0; backward in time D*(−n) = n + 2, so over n ∈ ℤ d_f is unbounded.
     A path never mixes the chains (f only reaches f and y, b only b and y), which the proof on the
     page uses; reversing the forward chain's delay must turn the graph into its mirror image."""
     u = unroll(*BIDIRECTIONAL, N)
@@ -179,6 +199,11 @@ def test_bidirectional_measures_on_the_unrolled_graph(N) -> None:
     only_backward = [e for e in edges if e[0] != "f" and e[1] != "f"]
     back = unroll(ins, hid, outs, only_backward, N)                   # the backward chain alone reaches no later step
     assert back.shortest[1:] == [None] * N and back.io_longest[0] == 2
+    # backward in time (the unrolling with every delay negated): ℓ*(−n) = n + 2, so over n ∈ ℤ the
+    # supremum ℓ*(n) − n·d_r would be unbounded; d_f = 2 holds under the convention n ≥ 0 only
+    mirror = unroll(ins, hid, outs, [(a, b, -d) for a, b, d in edges], N)
+    assert mirror.io_longest == [n + 2 for n in range(N + 1)]
+    assert max(mirror.io_longest[n] + n * 1 for n in range(N + 1)) == 2 * N + 2
 
 
 def test_unroll_rejects_a_cyclic_unrolling_and_bad_edges() -> None:
@@ -214,7 +239,24 @@ def test_bad_arguments() -> None:
         architecture("skip", 1)
     with pytest.raises(ValueError, match="k must be >= 2"):
         architecture("deep-transition-shortcut", 1)
+    with pytest.raises(ValueError, match="k of 'feedback' must be an integer >= 2"):
+        architecture("feedback", 1)
     with pytest.raises(ValueError, match="name must be one of"):
         architecture("wide")
     with pytest.raises(ValueError, match="N must be"):
         unrolled_paths(architecture("simple"), -1)
+
+
+@settings(max_examples=5, deadline=None)
+@given(m=st.integers(1, 6))
+@example(m=3)                         # the page's row
+def test_rhn_skip_coefficient_does_not_come_from_its_carry_edges(m) -> None:
+    """The page's claim: the RHN's s = 1/m is set by its cycles, each crossing m layers per step;
+    without the carry edges (each parallel to a transform edge) the graph is the deep transition's
+    and every measure is the same — counting the carry route as an edge only hides that it can pass
+    the state on unchanged."""
+    rhn = architecture("rhn", m)
+    no_carry = rnn_graph(list(rhn.inputs), list(rhn.hidden), list(rhn.outputs), list(dict.fromkeys(rhn.edges)))
+    assert len(no_carry.edges) == len(rhn.edges) - m
+    assert tuple(measures(rhn)) == tuple(measures(no_carry)) == tuple(measures(architecture("deep-transition", m)))
+    assert measures(rhn).skip_coefficient == F(1, m)

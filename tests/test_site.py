@@ -332,10 +332,14 @@ def check_print_page(page, url: str) -> list[str]:
         ARTIFACTS.mkdir(exist_ok=True)
         (ARTIFACTS / "print.pdf").write_bytes(pdf)
         reader = PdfReader(BytesIO(pdf))
-        text = "\n".join(p.extract_text() or "" for p in reader.pages)
         if len(reader.pages) != PRINT_PDF_PAGES:
             problems.append(f"the PDF has {len(reader.pages)} pages, not {PRINT_PDF_PAGES}")
-        problems += [f"the printed PDF lacks {want!r}" for want in PRINT_HEADINGS[url][:3] if want not in text]
+        wanted, text = PRINT_HEADINGS[url][:3], ""
+        for pdf_page in reader.pages:  # page by page, up to the one that names the last of them
+            text += "\n" + (pdf_page.extract_text() or "")  # (extracting all 24 pages' text: 20 CPU-s)
+            if all(want in text for want in wanted):
+                break
+        problems += [f"the printed PDF lacks {want!r}" for want in wanted if want not in text]
     return problems
 
 

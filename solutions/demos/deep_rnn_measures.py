@@ -18,6 +18,8 @@ ROWS = [
     ("simple RNN (6.5)", "simple", 1, "deep-rnn-simple.svg"),
     ("stacked, L = 2 (§6.7.1)", "stacked", 2, "deep-rnn-stacked.svg"),
     ("stacked, L = 3", "stacked", 3, None),
+    ("stacked + feedback h2 → h1, L = 2", "feedback", 2, "deep-rnn-feedback.svg"),
+    ("stacked + feedback h3 → h1, L = 3", "feedback", 3, None),
     ("deep input-to-hidden, 2 layers", "deep-input", 2, "deep-rnn-deep-input.svg"),
     ("deep hidden-to-output, 2 layers", "deep-output", 2, "deep-rnn-deep-output.svg"),
     ("DT-RNN, m = 2", "deep-transition", 2, "deep-rnn-dt.svg"),
@@ -140,6 +142,12 @@ def main() -> Result:
     if pattern:
         print(f"ℓmax(n) = ℓ*(n) = n + 2 and ℓmin(n) = n for every n from 1 to {n_max} (and, by the argument on the")
         print("page, for every n): d_r = 1, d_f = 2, s = 1 — the simple RNN's values.")
+    ins, hid, outs, edges = BIDIRECTIONAL
+    mirror = unroll(ins, hid, outs, [(a, b, -d) for a, b, d in edges], n_max)    # time reversed: step n → step 0
+    if pattern and all(mirror.io_longest[n] == n + 2 for n in range(n_max + 1)):
+        print("Those are paths forward in time (n ≥ 0). Backward in time, from step n to step 0 (the unrolling")
+        print(f"with every delay negated): ℓ*(−n) = n + 2 for every n from 0 to {n_max}, so ℓ*(−n) − (−n)·d_r = 2n + 2")
+        print("has no bound: d_f = 2 is the value under the convention n ≥ 0, not over every n ∈ ℤ.")
     values.update({f"bidirectional-{k}": v for k, v in bi.items()})
     print("\nThe measures are limits of the unrolled graph; the finite unrolling approaches them:")
     conv = []

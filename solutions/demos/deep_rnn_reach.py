@@ -24,6 +24,7 @@ N_MIN, N_MAX = 5, 30                 # the fitted range of n = T − k
 TRAIN_N_MIN = 1                      # at the training's initialisation: n = 1 … T − 1 of its T = 20
 #: (gain γ, input std): near-linear at two gains, then inputs large enough to bend tanh
 SETTINGS = ((0.5, 0.1), (0.7, 0.1), (0.5, 1.0))
+FLAT_GAIN, FLAT_SEEDS = 0.75, (0, 1, 2, 3, 4)   # where 2γ² > 1: the skip RNN's path count predicts growth
 NAMES = {"simple": "simple", "stacked": "stacked, L = 2", "dt": "DT, m = 2", "dt-s": "DT(S), m = 2",
          "skip": "skip, Δ = 4"}
 
@@ -33,7 +34,7 @@ def main() -> Result:
     print("‖∂L_T/∂h_k‖ at initialisation, L_T = uᵀh_T (u a random unit vector), T = 40, 8 sequences,")
     print("width H = 32 for every structure, tanh; every H×H weight γ·(random orthogonal), input")
     print("weights N(0, 1/8), biases 0, inputs N(0, std²). h_k is the whole state at step k (both layers")
-    print("of the stacked RNN). Slope: least-squares fit of log10‖∂L_T/∂h_k‖ (mean over the sequences)")
+    print("of the stacked RNN). Slope: least-squares fit of the mean of log10‖∂L_T/∂h_k‖ over the sequences")
     print(f"against n = T − k for {N_MIN} ≤ n ≤ {N_MAX}: the change of log10 per step back in time.\n")
     curves, values = {}, {}
     for gain, std in SETTINGS:
@@ -59,6 +60,19 @@ def main() -> Result:
     print("paths: ½·log10 ρ, ρ the root of Σ_C γ^(2|C|) ρ^(−σ(C)) = 1 over the cycles C through the state")
     print("(|C| edges, delays adding up to σ(C)): every path counted, tanh′ = 1, paths uncorrelated")
     print("(solutions.experiments.depth.renewal_slope). Both ignore tanh′ < 1, which input std 1 brings in.")
+    print()
+    gain, g = FLAT_GAIN, graph("skip")
+    slopes = [fitted_slope(gradient_reach("skip", gain, T=T, B=B, I=I, H=H, seed=seed), N_MIN, N_MAX)
+              for seed in FLAT_SEEDS]
+    txt = [fmt(x, "+.4f", rel=1e-6) for x in slopes]
+    values.update({"skip-0.75-slopes": ", ".join(txt), "skip-0.75-min": fmt(min(slopes), "+.4f", rel=1e-6),
+                   "skip-0.75-max": fmt(max(slopes), "+.4f", rel=1e-6),
+                   "skip-0.75-paths": fmt(renewal_slope(g, "h", gain), "+.4f"),
+                   "skip-0.75-s": fmt(skip_slope(measures(g).skip_coefficient, gain), ".4f")})
+    print(f"The skip RNN at γ = {gain}, input std 0.1, where the path count predicts a slope of "
+          f"{values['skip-0.75-paths']}")
+    print(f"(log10(γ)/s = {values['skip-0.75-s']}); the same setting, seeds {FLAT_SEEDS[0]} … {FLAT_SEEDS[-1]}:")
+    print(table([f"seed {seed}" for seed in FLAT_SEEDS], [txt]))
     print()
     print(f"Where the training of the adding problem starts (its T = {adding.T}): each structure at its trained")
     print("width, torch.nn.RNN's initialisation (every entry uniform in ±1/√H), the run's first batch of")

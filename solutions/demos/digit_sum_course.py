@@ -66,10 +66,21 @@ def main() -> Result:
     for key in ORDER:
         Ls = [str(L) for L in order if order[L] == key]
         values[f"lengths-{key}"] = f"L = {', '.join(Ls)}" if Ls else "–"
+    gru_order = {L: "lstm-above-gru" if min(test["LSTM", L]) > max(test["GRU", L])
+                 else "gru-above-lstm" if min(test["GRU", L]) > max(test["LSTM", L]) else "lstm-gru-overlap"
+                 for L in lengths if ("LSTM", L) in done and ("GRU", L) in done}
+    words = {"lstm-above-gru": "every LSTM seed above every GRU seed", "lstm-gru-overlap": "the seeds overlap",
+             "gru-above-lstm": "every GRU seed above every LSTM seed"}
+    for key in words:
+        Ls = [str(L) for L in gru_order if gru_order[L] == key]
+        values[f"lengths-{key}"] = f"L = {', '.join(Ls)}" if Ls else "–"
+    print("\nThe LSTM against the GRU (the course has no GRU run), per length where both were run:")
+    print("".join(f"  {w}: {values[f'lengths-{k}']}\n" for k, w in words.items()), end="")
     for m in dc.MODELS:
         Ls = [L for L in dc.LENGTHS if (m, L) in done]
         values[f"{m.lower()}-lengths"] = f"L = {', '.join(map(str, Ls))}" if Ls else "–"
         values[f"{m.lower()}-means"] = " → ".join(f"{sum(test[m, L]) / S:.1f}% (L = {L})" for L in Ls) or "–"
+    values["not-run"] = ", ".join(missing) or "–"
     values.update({"seeds": str(S), "steps": str(n_steps), "lr": f"{dc.LR:g}",
                    "lengths": ", ".join(map(str, lengths))})
     print("\nReplay (rerun by this demo; equal to the committed records):")

@@ -27,6 +27,11 @@ def sig2(x: float) -> str:
     return fmt(x, ".2g", rel=1e-5)
 
 
+def pct(share: float) -> str:
+    """A share as a percentage with one decimal (the records hold six digits)."""
+    return fmt(100 * share, ".1f", rel=1e-5) + "%"
+
+
 def main() -> Result:
     rec = {c["model"]: r for c, r in longrun.records(NAME)}
     S, T = len(ds.SEEDS), gr.L
@@ -60,6 +65,25 @@ def main() -> Result:
     values["trained-gru-max"] = sig2(rec["GRU"]["trained"]["curve"][largest])
     values["trained-gru-max-at"] = str(largest)
     print(f"\nThe trained GRU's largest g: {values['trained-gru-max']} at T - k = {largest}.")
+    print(f"\nThe GRU's update gates z and one-step Jacobians J_t = dh_t/dh_(t-1) on the same {gr.N} sequences.\n"
+          "Shares of z: over every step, unit, sequence and seed. The rest: median over the sequences\n"
+          f"and seeds, over the {T - 1} steps from h_1 to h_T; ||.||_inf is the largest row sum.")
+    labels = {"1mz-median": "median of 1 - z", "1mz-p10": "10th percentile of 1 - z",
+              **{f"z-above-{c:g}": f"share of z > {c:g}" for c in gr.Z_LEVELS},
+              "sum-E": f"sum over {T - 1} steps of ||J_t - I||_inf",
+              "copy": "copy path alone: max_j prod_t z_t,j", "full": "whole product: ||J_T ... J_2||_inf"}
+    cols = {}
+    for stage in STAGES:
+        q = rec["GRU"][stage]["gates"]
+        cells = {"1mz-median": sig2(1 - q["z-median"]), "1mz-p10": sig2(1 - q["z-p90"]),
+                 **{f"z-above-{c:g}": pct(v) for c, v in zip(gr.Z_LEVELS, q["z-above"])},
+                 "sum-E": sig2(q["sum-E"]), "copy": sig2(q["copy"]), "full": sig2(q["full"])}
+        cols[stage] = cells
+        values.update({f"{stage}-gru-{k}": v for k, v in cells.items()})
+    print(table(["GRU", *STAGES.values()], [[labels[k], *(cols[s][k] for s in STAGES)] for k in labels]))
+    values["copy-alone-19"] = sig2(2.0 ** -(T - 1))
+    values.update({f"z-level-{i}": f"{c:g}" for i, c in enumerate(gr.Z_LEVELS, 1)})
+    print(f"(The copy path alone at z = 1/2 in every unit: 2^-{T - 1} = {values['copy-alone-19']}.)")
     print("\nReplay (rerun by this demo; equal to the committed records):")
     print(longrun.verified_replay(NAME), end="")
 

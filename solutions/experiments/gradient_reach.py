@@ -7,7 +7,9 @@ training (``digit_sum.STEPS`` Adam steps at ``digit_sum.LR``, parameters on the 
 grid). The record keeps the median over the seeds of ``g(T − k) = ‖∂L_T/∂h_k‖ / ‖∂L_T/∂h_T‖``
 (``L_T``: the task's loss, read at the last step), the heat map of
 ``‖∂L_t/∂h_k‖ / ‖∂L_t/∂h_t‖`` for the models of ``HEAT``, and how many of the ``TEST`` test
-sequences each trained seed answers right. The replay reruns the first ``PREFIX`` steps.
+sequences each trained seed answers right. For the GRU the full run also records, at
+initialisation and after training, how open its update gates are and how far its one-step
+Jacobians are from the identity (``gru_gates``). The replay reruns the first ``PREFIX`` steps.
 """
 
 from __future__ import annotations
@@ -61,6 +63,54 @@ def measure(kind: str, p: dict[str, torch.Tensor], heat: bool) -> dict:
     return out
 
 
+Z_LEVELS = (0.9, 0.99)   # update-gate levels whose shares gru_gates records
+
+
+def gru_gates(p: dict[str, torch.Tensor], digits: np.ndarray) -> dict:
+    """How open the GRU's update gates are, and how far its Jacobians are from ``I``, on ``digits``.
+
+    For every copy ``s`` and sequence ``n`` of ``digits`` (n, T), with ``z_τ`` the update gate
+    of (gru-gates) at step ``τ`` and ``J_τ = ∂h_τ/∂h_{τ−1}`` (torch autograd, row by row),
+    ``E_τ = J_τ − I``, over the ``T − 1`` steps ``τ = 2 … T`` from ``h_1`` to ``h_T``:
+
+    - ``z-median``, ``z-p90``: median and 90th percentile of every ``z_{τ,j}`` (τ = 1 … T);
+    - ``z-above``: share of the ``z_{τ,j}`` above each level of ``Z_LEVELS``;
+    - ``sum-E``: median over (s, n) of ``Σ_τ ‖E_τ‖_∞`` (‖·‖_∞: the largest row sum);
+    - ``copy``: median of ``‖Π_τ diag(z_τ)‖_∞ = max_j Π_τ z_{τ,j}``, the copy path alone;
+    - ``full``: median of ``‖J_T ⋯ J_2‖_∞``, the whole product.
+
+    Values with six significant digits (as the record stores them).
+    """
+    ps = {k: v.detach().requires_grad_(True) for k, v in p.items()}   # so that the states form a graph
+    hs = ds.states("gru", ps, digits)                     # T tensors (S, n, H), h_0 = 0
+    S, n, H = hs[0].shape
+    T = len(hs)
+    J = torch.zeros(T - 1, S, n, H, H, dtype=torch.float64)
+    for t in range(1, T):                                 # row i of every copy's and sequence's J_t at once
+        for i in range(H):
+            (g,) = torch.autograd.grad(hs[t][..., i].sum(), hs[t - 1], retain_graph=True)
+            J[t - 1, :, :, i, :] = g
+    with torch.no_grad():
+        d = torch.as_tensor(digits)
+        W_z, U_z = ps["W_ih"][:, H:2 * H], ps["W_hh"][:, H:2 * H]
+        b_z = (ps["b_ih"] + ps["b_hh"])[:, None, H:2 * H]
+        prev = [torch.zeros_like(hs[0]), *hs[:-1]]
+        z = torch.stack([torch.sigmoid(W_z[:, :, d[:, t]].transpose(1, 2) + prev[t] @ U_z.transpose(1, 2) + b_z)
+                         for t in range(T)])              # (T, S, n, H): z_t = σ(W_z x_t + U_z h_{t−1} + b_z)
+    eye = torch.eye(H, dtype=torch.float64)
+    inf = lambda m: m.abs().sum(-1).amax(-1)              # noqa: E731  (the ∞-norm: the largest row sum)
+    P = eye.expand(S, n, H, H)
+    for t in range(T - 1):
+        P = J[t] @ P                                      # J_T ⋯ J_2
+    zf = z.flatten().numpy()
+    six = lambda v: float(f"{float(v):.6g}")              # noqa: E731
+    return {"z-median": six(np.median(zf)), "z-p90": six(np.percentile(zf, 90)),
+            "z-above": [six(np.mean(zf > c)) for c in Z_LEVELS],
+            "sum-E": six(np.median(inf(J - eye).sum(0).numpy())),
+            "copy": six(np.median(z[1:].prod(0).amax(-1).numpy())),
+            "full": six(np.median(inf(P).numpy()))}
+
+
 def configs() -> list[dict]:
     """One run per model."""
     return [{"model": m} for m in MODELS]
@@ -77,7 +127,11 @@ def run(config: dict, steps: int | None = None) -> dict:
     name = config["model"]
     kind, fb = MODELS[name]
     heat = name in HEAT and steps is None
-    out = {"init": measure(kind, ds.init_params(kind, ds.H, ds.SEEDS, fb), heat)}
+    p0 = ds.init_params(kind, ds.H, ds.SEEDS, fb)
+    out = {"init": measure(kind, p0, heat)}
+    gates = kind == "gru" and steps is None               # not in the replay: it stops at the prefix
+    if gates:
+        out["init"]["gates"] = gru_gates(p0, ds.test_set(L)[0][:N])
 
     class Prefix(Exception):
         pass
@@ -94,6 +148,8 @@ def run(config: dict, steps: int | None = None) -> dict:
         return out
     p = {k: v.detach() for k, v in p.items()}
     out["trained"] = measure(kind, p, heat)
+    if gates:
+        out["trained"]["gates"] = gru_gates(p, ds.test_set(L)[0][:N])
     digits, labels = ds.test_set(L)
     out["test"] = ds.accuracy_counts(kind, p, digits, labels).tolist()
     return out

@@ -105,6 +105,10 @@ REGISTRY: dict[str, LongRun] = {
                               replay=(3, 4), replay_steps=20),
     "deep-rnn-adding": LongRun("deep-rnn-adding", "solutions.experiments.deep_rnn_adding",
                                replay=(9,), replay_steps=100),
+    "residual-remedies-long": LongRun("residual-remedies-long", "solutions.experiments.remedies_long",
+                                      replay=(2,), replay_steps=10),
+    "clipping-long": LongRun("clipping-long", "solutions.experiments.clipping_long",
+                             replay=(0, 72), replay_steps=80),
 }
 """Every long experiment, by name."""
 
@@ -191,13 +195,24 @@ def regen(name: str, only: Sequence[int] | None = None, log=sys.stderr) -> None:
                "runs": 0}
     todo = [i for i, c in enumerate(configs) if _key(c) not in done and (only is None or i in only)]
 
-    def write_env() -> None:  # re-read first: another session may be running (disjoint ``only``)
-        env = json.loads(env_path.read_text()) if env_path.exists() and path.exists() else {"sessions": []}
-        env["sessions"] = [s for s in env["sessions"] if s.get("id") != session["id"]] + [session]
-        env["sessions"].sort(key=lambda s: s["started"])
-        env["runs_recorded"] = len(records(name)) if path.exists() else 0
-        env["runs_configured"] = len(configs)
-        env_path.write_text(json.dumps(env, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    def write_env() -> None:
+        """Re-read, add this session, write back, holding an exclusive lock on ``environment.json.lock``:
+        sessions with disjoint ``only`` run at the same time, and without the lock two of them could
+        read the same file and the later write would drop the other's entry."""
+        with (exp.dir / "environment.json.lock").open("a") as lock:
+            try:
+                import fcntl  # POSIX; elsewhere (Windows) run one session at a time
+                fcntl.flock(lock, fcntl.LOCK_EX)
+            except ImportError:
+                pass
+            env = json.loads(env_path.read_text()) if env_path.exists() and path.exists() else {"sessions": []}
+            env["sessions"] = [s for s in env["sessions"] if s.get("id") != session["id"]] + [session]
+            env["sessions"].sort(key=lambda s: s["started"])
+            env["runs_recorded"] = len(records(name)) if path.exists() else 0
+            env["runs_configured"] = len(configs)
+            tmp = env_path.with_suffix(".json.tmp")
+            tmp.write_text(json.dumps(env, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+            tmp.replace(env_path)  # atomic: a reader never sees half a file
 
     if todo:
         write_env()

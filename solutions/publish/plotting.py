@@ -16,8 +16,11 @@ The rules every figure follows (the save-time check :func:`check_svg` enforces t
    matplotlib, and for Chinese the Noto Sans SC subset in ``solutions/publish/fonts/`` loaded by
    file path (``font_manager.addfont``), so the bytes of a figure never depend on the fonts of
    the machine that draws it. A glyph missing from both fonts raises.
-3. **Deterministic bytes**: no date, fixed element ids (``svg.hashsalt``), data rounded before
-   plotting (``report.round_sig``) so the same code gives the same bytes on any CPU.
+3. **Deterministic bytes**: no date, data rounded before plotting (``report.round_sig``), and
+   element ids numbered in order of appearance (:func:`stable_ids`): matplotlib names a clip path
+   or marker by a hash of its coordinates at full precision, so an axes box that differs in its
+   last bit on another CPU would otherwise change every ``clip-path`` reference. The same code
+   then gives the same bytes on any CPU.
 4. **Two languages, two colour schemes, one drawing function.** A demo returns, per file name, a
    function ``draw(style) -> Figure``; :func:`render` calls it once per :data:`VARIANTS` entry
    and :func:`variant_name` names the files: ``name.svg`` (English, light), ``name.zh.svg``
@@ -317,6 +320,29 @@ def _plain_log_ticks(fig: Figure) -> None:
                 axis.set_minor_formatter(PlainLogFormatter(labelOnlyBase=False))
 
 
+_HASHED_ID = re.compile(r'id="((?:p|m|h|image|C[0-9a-f]+_[0-9a-f]+_)[0-9a-f]{10})"')
+_HASH_TOKEN = re.compile(r"\b(p|m|h|image|C[0-9a-f]+_[0-9a-f]+_)([0-9a-f]{10})\b")
+
+
+def stable_ids(svg: str) -> str:
+    """``svg`` with matplotlib's hashed element ids (clip paths ``p…``, markers ``m…``, hatches
+    ``h…``, images, path collections ``C…_…_…``; each prefix + 10 hex digits of a hash of the
+    element's full-precision coordinates) renamed ``p1``, ``m1``, ``p2`` … in order of first
+    appearance, definitions and references alike; every other byte is unchanged."""
+    defined = set(_HASHED_ID.findall(svg))
+    names: dict[str, str] = {}
+
+    def rename(match: re.Match) -> str:
+        token = match.group(0)
+        if token not in defined:
+            return token
+        if token not in names:
+            names[token] = f"{match.group(1)}{len(names) + 1}"
+        return names[token]
+
+    return _HASH_TOKEN.sub(rename, svg)
+
+
 def render(draw: Draw, style: Style) -> str:
     """``draw(style)`` drawn and saved as SVG text under the style's rcParams, checked by
     :func:`check_svg`; the figure is closed."""
@@ -330,7 +356,7 @@ def render(draw: Draw, style: Style) -> str:
             fig.savefig(buf, format="svg", metadata={"Date": None})
         finally:
             plt.close(fig)
-    svg = buf.getvalue()
+    svg = stable_ids(buf.getvalue())
     check_svg(svg, f"{getattr(draw, '__qualname__', 'figure')} ({style.lang}{', dark' if style.dark else ''})")
     return svg
 
