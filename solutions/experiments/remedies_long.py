@@ -90,6 +90,6 @@ def fingerprint(config: dict, record: dict, steps: int) -> str:
         v = row[s - 1]
         return "stop" if v is None or not math.isfinite(v) else robust(v)
 
-    lines = [f"  η = {lr}: " + "; ".join(" ".join(at(row, s) for s in (1, steps)) for row in r["prefix"][:short.N])
-             for lr, r in record.items()]
+    lines = [f"  η = {lr:g}: " + "; ".join(" ".join(at(row, s) for s in (1, steps))
+                                         for row in record[f"{lr:g}"]["prefix"][:short.N]) for lr in LRS]
     return f"{config['remedy']}:\n" + "\n".join(lines)
