@@ -22,8 +22,11 @@ Numbers a demo printed in Python's e-notation (``2.401e-48``, inserted into a fo
 ``{{ value(…) }}``) would read as 2.401·e − 48: inside math they are written 2.401×10^{-48}.
 
 Cheap: a formula is typeset once per build, whatever the number of pages and editions holding
-it (cached by its final TeX); glyph outlines are written once per page, in one hidden ``<svg>``
-that every formula references (as MathJax's ``fontCache: 'global'`` does in a browser).
+it (cached by its final TeX). On the pages each formula draws its glyphs as one path per run (see
+"one path per run of glyphs" below): few elements for a phone to style and lay out. The print
+editions (read on paper, not on a phone, and holding every page: bytes matter more there) keep
+MathJax's glyph references: outlines written once per page in one hidden ``<svg>`` that every
+formula references with ``<use>`` (as MathJax's ``fontCache: 'global'`` does in a browser).
 """
 
 from __future__ import annotations
@@ -95,11 +98,12 @@ class Engine:
         self.ctx.eval(SETUP % {"load": json.dumps(load), "packages": json.dumps(list(TEX_PACKAGES))})
         self.ctx.eval((es5 / "startup.js").read_text(encoding="utf-8"))
         self.cache: dict[tuple[str, bool], tuple[str, dict[str, str]]] = {}
+        self.merged: dict[tuple[str, bool], str] = {}
         self.lock = threading.Lock()
 
     def typeset(self, tex: str, display: bool) -> tuple[str, dict[str, str]]:
-        """``(html, glyphs)``: the ``mjx-container`` of ``tex`` with its glyph outlines taken out
-        (``glyphs``: id → path data, referenced as ``#MJX-TEX-…``)."""
+        """``(html, glyphs)``: the slimmed ``mjx-container`` of ``tex`` with its glyph outlines
+        taken out (``glyphs``: id → path data, referenced as ``#MJX-TEX-…``)."""
         key = (tex, display)
         hit = self.cache.get(key)
         if hit is None:
@@ -116,8 +120,15 @@ class Engine:
             out = GLYPH_REF.sub(r'xlink:href="#MJX-TEX-\1"', out)
             if re.search(r"MJX-\d+-", out):
                 raise PluginError(f"hooks/math_render.py: a glyph id of an unknown form in {tex!r}")
-            out = slim(out)
-            hit = self.cache[key] = (out, glyphs)
+            hit = self.cache[key] = (slim(out), glyphs)
+        return hit
+
+    def typeset_merged(self, tex: str, display: bool) -> str:
+        """The ``mjx-container`` of ``tex`` with its glyphs drawn as paths (``merge_glyphs``)."""
+        key = (tex, display)
+        hit = self.merged.get(key)
+        if hit is None:
+            hit = self.merged[key] = merge_glyphs(*self.typeset(tex, display), tex)
         return hit
 
     def stylesheet(self) -> str:
@@ -244,6 +255,187 @@ def _strip_mathml(node: Node) -> None:
         if isinstance(child, Node):
             child.attrs.pop("data-mjx-texclass", None)
             _strip_mathml(child)
+
+
+# ---- one path per run of glyphs ---------------------------------------------------------------
+# Each glyph drawn as its own <use> costs the browser an element and a shadow tree of its own (the
+# referenced outline cloned under it), each styled and laid out: most of a formula page's work on a
+# phone. So the glyphs (and plain rules: fraction bars, roots) of a formula are drawn as one <path>
+# per run, their outlines moved into the coordinates of the group that holds them. MathJax places
+# glyphs with translations and axis-aligned scalings only (the build stops on anything else), so an
+# outline moves exactly; coordinates are rounded to MathJax's units (1/1000 em: 0.016 px at 16 px). Each
+# outline after its first point is written in relative coordinates, so that a glyph repeated at the
+# same size is the same text (what gzip compresses). What stays an element of its own: links and
+# their hit boxes, the equation tags (their ids), tables, inner <svg>s, text, coloured groups.
+# Glyphs are stroked 3 units wide (MathJax's "use[data-c] { stroke-width: 3 }", in the glyph's own
+# units: 3 × its scale; here 3 in the group's units, a difference below 1/1000 em).
+
+PATH_TOKEN = re.compile(r"([MHVLQTZ])|(-?\d*\.?\d+)")
+TRANSFORM = re.compile(r"(translate|scale|matrix)\(([^)]*)\)")
+PLAIN_RECT = {"width", "height", "x", "y"}
+
+
+def _affine(transform: str, where: str) -> tuple[float, float, float, float]:
+    """``transform`` as ``(sx, sy, tx, ty)``: the point (x, y) goes to (sx·x + tx, sy·y + ty)."""
+    sx, sy, tx, ty = 1.0, 1.0, 0.0, 0.0
+    rest = TRANSFORM.sub("", transform).strip()
+    if rest:
+        raise PluginError(f"hooks/math_render.py: transform {transform!r} in {where!r}")
+    for kind, args in TRANSFORM.findall(transform):
+        v = [float(a) for a in re.split(r"[\s,]+", args.strip())]
+        if kind == "translate":
+            a, b = (v + [0.0])[:2]
+            m = (1.0, 1.0, a, b)
+        elif kind == "scale":
+            a, b = (v + v)[:2] if len(v) == 1 else v
+            m = (a, b, 0.0, 0.0)
+        elif v[1] == 0 and v[2] == 0:  # matrix(a 0 0 d e f)
+            m = (v[0], v[3], v[4], v[5])
+        else:
+            raise PluginError(f"hooks/math_render.py: a rotation or skew {transform!r} in {where!r}")
+        sx, sy, tx, ty = sx * m[0], sy * m[1], sx * m[2] + tx, sy * m[3] + ty
+    return sx, sy, tx, ty
+
+
+def _compose(outer: tuple, inner: tuple) -> tuple:
+    return (outer[0] * inner[0], outer[1] * inner[1], outer[0] * inner[2] + outer[2], outer[1] * inner[3] + outer[3])
+
+
+def _num(x: float) -> str:
+    return str(round(x) + 0)  # + 0: no "-0"
+
+
+def _outline(d: str, m: tuple) -> str:
+    """Glyph outline ``d`` (absolute M H V L Q T Z, as MathJax's fonts write them) moved by
+    ``m``: its first point absolute, every other relative to the point before it, both from
+    coordinates rounded once (no drift along the outline)."""
+    sx, sy, tx, ty = m
+    out, cur, start, cmd, nums = [], None, None, None, []
+
+    def emit(c: str, args: list[float]) -> None:
+        nonlocal cur, start
+        pts = []
+        if c in "MLQT":
+            pts = [(round(sx * args[i]), round(sy * args[i + 1])) for i in range(0, len(args), 2)]
+        if c == "M" and cur is None:
+            x, y = pts[0]
+            out.append(f"M{_num(x + tx)} {_num(y + ty)}")
+            cur = start = pts[0]
+            rest = pts[1:]
+            if rest:
+                out.append("l" + " ".join(f"{_num(a - b)} {_num(c2 - d)}" for (a, c2), (b, d) in zip(rest, [cur] + rest[:-1])))
+                cur = rest[-1]
+            return
+        if c in "ML":
+            rel = []
+            for p in pts:
+                rel.append(f"{_num(p[0] - cur[0])} {_num(p[1] - cur[1])}")
+                cur = p
+            if c == "M":
+                start = pts[0]
+            out.append(c.lower() + " ".join(rel))
+        elif c in "QT":
+            rel, n = [], 2 if c == "Q" else 1
+            for i in range(0, len(pts), n):
+                group = pts[i:i + n]
+                rel.append(" ".join(f"{_num(p[0] - cur[0])} {_num(p[1] - cur[1])}" for p in group))
+                cur = group[-1]
+            out.append(c.lower() + " ".join(rel))
+        elif c == "H":
+            rel = []
+            for a in args:
+                x = round(sx * a)
+                rel.append(_num(x - cur[0]))
+                cur = (x, cur[1])
+            out.append("h" + " ".join(rel))
+        elif c == "V":
+            rel = []
+            for a in args:
+                y = round(sy * a)
+                rel.append(_num(y - cur[1]))
+                cur = (cur[0], y)
+            out.append("v" + " ".join(rel))
+        else:  # Z
+            out.append("z")
+            cur = start
+
+    for c, num in PATH_TOKEN.findall(d):
+        if c:
+            if cmd is not None:
+                emit(cmd, nums)
+            cmd, nums = c, []
+        else:
+            nums.append(float(num))
+    if cmd is not None:
+        emit(cmd, nums)
+    return re.sub(r" (?=-)", "", "".join(out))
+
+
+def _mergeable(node: Node) -> bool:
+    if node.tag == "use":
+        return set(node.attrs) <= {"href", "transform"}
+    if node.tag == "rect":
+        return set(node.attrs) <= PLAIN_RECT | {"transform"}
+    if node.tag == "g":
+        return set(node.attrs) <= {"transform"} and all(isinstance(c, Node) and _mergeable(c) for c in node.children)
+    return False
+
+
+def _collect(node: Node, m: tuple, glyphs: dict[str, str], into: tuple[list, list], where: str) -> None:
+    m = _compose(m, _affine(node.attrs.get("transform", ""), where))
+    if node.tag == "use":
+        key = node.attrs["href"][len("#MJX-TEX-"):]
+        if key not in glyphs:
+            raise PluginError(f"hooks/math_render.py: glyph {key} of {where!r} not in MathJax's output")
+        into[0].append(_outline(glyphs[key], m))
+    elif node.tag == "rect":
+        a = {k: float(v) for k, v in node.attrs.items() if k in PLAIN_RECT}
+        x0, y0 = m[0] * a.get("x", 0.0) + m[2], m[1] * a.get("y", 0.0) + m[3]
+        w, h = m[0] * a["width"], m[1] * a["height"]
+        into[1].append(f"M{_num(x0)} {_num(y0)}h{_num(w)}v{_num(h)}h{_num(-w)}z")
+    else:
+        for child in node.children:
+            _collect(child, m, glyphs, into, where)
+
+
+def _merge(node: Node, glyphs: dict[str, str], where: str) -> None:
+    """Replace each run of mergeable children of ``node`` by at most two paths (glyphs, rules)."""
+    children, run = [], ([], [])
+
+    def flush() -> None:
+        if run[0]:
+            children.append(Node("path", {"stroke-width": "3", "d": re.sub(r" (?=-)", "", "".join(run[0]))}))
+        if run[1]:
+            children.append(Node("path", {"d": "".join(run[1])}))
+        run[0].clear()
+        run[1].clear()
+
+    for child in node.children:
+        if isinstance(child, Node) and _mergeable(child):
+            _collect(child, (1.0, 1.0, 0.0, 0.0), glyphs, run, where)
+            continue
+        flush()
+        if isinstance(child, Node):
+            _merge(child, glyphs, where)
+        children.append(child)
+    flush()
+    node.children = children
+
+
+def merge_glyphs(markup: str, glyphs: dict[str, str], where: str = "") -> str:
+    """``markup`` (a slimmed ``mjx-container``) with its glyphs drawn as paths (see above):
+    ``glyphs`` maps the glyph ids it references to their outlines."""
+    nodes = _parse(markup)
+    for container in nodes:
+        if isinstance(container, Node):
+            for child in container.children:
+                if isinstance(child, Node) and child.tag == "svg":
+                    _merge(child, glyphs, where)
+    out = _serialize(nodes)
+    if "<use" in out:
+        raise PluginError(f"hooks/math_render.py: a glyph of {where!r} was left a <use> (in a group of a kind "
+                          "merge_glyphs does not know)")
+    return out
 
 
 # ---- numbering -------------------------------------------------------------------------------
@@ -406,8 +598,12 @@ def render_page(output: str, where: str, print_edition: list[tuple[int, str]] | 
     glyphs: dict[str, str] = {}
 
     def typeset(tex: str, display: bool) -> str:
-        out, used = eng.typeset(scientific(resolve_refs(tex, tags, where)), display)
-        glyphs.update(used)
+        tex = scientific(resolve_refs(tex, tags, where))
+        if print_edition is None:
+            out = eng.typeset_merged(tex, display)
+        else:
+            out, used = eng.typeset(tex, display)
+            glyphs.update(used)
         return out.replace(f'href="{EQREF_LINK}', 'href="#')
 
     pieces, last = [], 0
@@ -445,6 +641,7 @@ def on_post_build(config, **kwargs) -> None:
     """MathJax's stylesheet for its SVG output, beside the site's own (mkdocs.yml extra_css)."""
     path = Path(config["site_dir"]) / "assets" / "mathjax" / "svg.css"
     path.parent.mkdir(parents=True, exist_ok=True)
-    # its "use[data-c] { stroke-width: 3 }" draws the glyphs a little bolder: the same without data-c
+    # its "use[data-c] { stroke-width: 3 }" draws the print edition's glyphs a little bolder (as
+    # merge_glyphs does the pages'): the same without data-c
     glyphs = '\nmjx-container[jax="SVG"] use {\n  stroke-width: 3;\n}\n'
     path.write_text(engine().stylesheet() + glyphs, encoding="utf-8")

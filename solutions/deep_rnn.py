@@ -176,19 +176,19 @@ def deep_backward_unchecked(
     grads = {
         "x": (d1 @ p["W_ih"]).reshape(x.shape),  # Wᵀ δ¹_t
         "h0": dh0,
-        "W_ih": d1.T @ rows(x),                  # Σ_t δ¹_t x_tᵀ          (6.40)
-        "W_hh": d1.T @ rows(before(1)),          # Σ_t δ¹_t h_{t-1}ᵀ      (6.39)
-        "b_ih": d1.sum(axis=0),                  # Σ_t δ¹_t               (6.41)
+        "W_ih": d1.T @ rows(x),                  # Σ_t δ¹_t x_tᵀ          (deep-dt-grads); (6.40) in the book
+        "W_hh": d1.T @ rows(before(1)),          # Σ_t δ¹_t h_{t-1}ᵀ      (deep-dt-grads); (6.39) in the book
+        "b_ih": d1.sum(axis=0),                  # Σ_t δ¹_t               ∂L/∂b^(1); (6.41) in the book
     }
     grads["b_hh"] = grads["b_ih"].copy()
     for l in range(2, m + 1):
         dl = rows(delta[l - 1])
-        grads[f"W_{l}"] = dl.T @ rows(g[l - 2])  # Σ_t δˡ_t gˡ⁻¹_tᵀ
-        grads[f"b_{l}"] = dl.sum(axis=0)         # Σ_t δˡ_t
+        grads[f"W_{l}"] = dl.T @ rows(g[l - 2])  # Σ_t δˡ_t gˡ⁻¹_tᵀ        (deep-dt-grads)
+        grads[f"b_{l}"] = dl.sum(axis=0)         # Σ_t δˡ_t               ∂L/∂b^(l)
     if shortcut:
-        grads["W_sc"] = rows(delta[m - 1]).T @ rows(before(1))   # Σ_t δᵐ_t h_{t-1}ᵀ
+        grads["W_sc"] = rows(delta[m - 1]).T @ rows(before(1))   # Σ_t δᵐ_t h_{t-1}ᵀ  (deep-dt-grads)
     if skip:
-        grads["W_skip"] = d1.T @ rows(before(skip))              # Σ_t δ¹_t h_{t-Δ}ᵀ
+        grads["W_skip"] = d1.T @ rows(before(skip))              # Σ_t δ¹_t h_{t-Δ}ᵀ  (deep-skip-delta)
     # --8<-- [end:grads]
     return grads
 

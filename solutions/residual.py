@@ -173,8 +173,8 @@ def residual_backward_unchecked(dh: np.ndarray, cache: ResidualCache,
         dh_next += dh_n                     # ∂L/∂h_T through the final state
     for t in range(T - 1, -1, -1):
         dh_t = dh[t] + dh_next              # ∂L/∂h_t: own loss term + the future
-        dz[t] *= dh_t                       # δ_t = α f'(z_t) ⊙ ∂L/∂h_t
-        dh_next = dh_t + dz[t] @ p["W_hh"]  # ∂L/∂h_{t-1} = ∂L/∂h_t + Uᵀ δ_t
+        dz[t] *= dh_t                       # δ_t = α f'(z_t) ⊙ ∂L/∂h_t        (residual-carry)
+        dh_next = dh_t + dz[t] @ p["W_hh"]  # ∂L/∂h_{t-1} = ∂L/∂h_t + Uᵀ δ_t    (residual-carry)
     d = dz.reshape(T * B, H)                #   (identity path + through g)
     h_prev = h[:-1].reshape((T - 1) * B, H)
     grads = {

@@ -194,19 +194,19 @@ def browser():
 
 
 # The slow tests, slowest first: the first demo-output test (it makes the default run of every
-# demo), every demo under the other CPU settings, the print edition printed to PDF, the executed
-# notebooks.
-SLOWEST_FIRST = ("test_outputs.py::test_demo_output_is_current", "test_cpu_settings.py::test_every_demo",
-                 "print/", "test_notebooks.py::test_notebook_is")
+# demo), every demo under the other CPU settings, the print edition printed to PDF.
+SLOWEST_FIRST = ("test_outputs.py::test_demo_output_is_current", "test_cpu_settings.py::test_every_demo", "print/")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Put the slow tests at the head of both halves of the run.
+    """Put the slow tests at the head of both halves of the run, and the tests that read the default
+    run of the demos (``demo_outputs``) at the tail.
 
     pytest-xdist's ``worksteal`` gives each of the two workers one contiguous half of this list
     and later moves tests from the tail of a busy worker's queue to an idle one. So the slow
     tests are dealt alternately to the start of each half: both workers begin with them, they
-    overlap each other and the short tests, and none is left to run alone at the end.
+    overlap each other and the short tests, and none is left to run alone at the end. A test that
+    reads the default run waits for it while it runs on the other worker: at the tail it finds it made.
     """
     def rank(item: pytest.Item) -> int:
         if item.get_closest_marker("skip"):  # e.g. a CPU setting this CPU cannot run: takes no time
@@ -216,7 +216,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     ranked = sorted(items, key=rank)
     outputs = [item for item in ranked if rank(item) == 0]     # the first makes the default run,
     slow = outputs[:1] + [item for item in ranked if 0 < rank(item) < len(SLOWEST_FIRST)]
-    rest = [item for item in ranked if rank(item) == len(SLOWEST_FIRST)] + outputs[1:]  # the rest read it
+    others = [item for item in ranked if rank(item) == len(SLOWEST_FIRST)]
+    readers = [item for item in others if "demo_outputs" in getattr(item, "fixturenames", ())]
+    rest = [item for item in others if item not in readers] + outputs[1:] + readers  # these read it
     a, b = slow[0::2], slow[1::2]
     cut = max(0, len(items) // 2 - len(a))
     items[:] = a + rest[:cut] + b + rest[cut:]

@@ -18,6 +18,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from solutions import clipping
+from solutions.demos import clipping_train as ct
+from solutions.publish.report import FragileNumber
 from solutions.clipping import (
     clip_grad_norm_,
     clip_grad_value_,
@@ -390,16 +392,17 @@ def recurrent_case(draw):
 @given(case=recurrent_case())
 @example(case=(U_NONNORMAL, np.array([[0.05, 1.0]] * 50), 1.0))
 def test_one_factor_is_at_most_gamma_f_times_the_largest_singular_value(case) -> None:
-    """(clipping-bound): ‖diag(f')Uᵀ‖₂ ≤ γ_f λ₁ for |f'| ≤ γ_f, so a product of n factors is at most
-    (γ_f λ₁)^n: λ₁ < 1/γ_f is sufficient for vanishing, λ₁ > 1/γ_f necessary for exploding."""
+    """(clipping-bound): ‖diag(f')Uᵀ‖₂ ≤ γ_f σ_max for |f'| ≤ γ_f (σ_max = ‖U‖₂, Pascanu et al.'s λ₁),
+    so a product of n factors is at most (γ_f σ_max)^n: σ_max < 1/γ_f is sufficient for vanishing,
+    σ_max > 1/γ_f necessary for exploding."""
     U, fps, gamma = case
-    lam1 = np.linalg.norm(U, 2)
+    sigma_max = np.linalg.norm(U, 2)
     P = np.eye(U.shape[0])
     for fp in fps:
         F = fp[:, None] * U.T
-        assert np.linalg.norm(F, 2) <= gamma * lam1 * (1 + 1e-12) + 1e-12
+        assert np.linalg.norm(F, 2) <= gamma * sigma_max * (1 + 1e-12) + 1e-12
         P = F @ P
-    assert np.linalg.norm(P, 2) <= (gamma * lam1) ** len(fps) * (1 + 1e-7) + 1e-300
+    assert np.linalg.norm(P, 2) <= (gamma * sigma_max) ** len(fps) * (1 + 1e-7) + 1e-300
 
 
 def test_the_spectral_radius_is_not_the_condition() -> None:
@@ -410,25 +413,30 @@ def test_the_spectral_radius_is_not_the_condition() -> None:
 
 
 @SETTINGS
-@given(g=st.lists(st.floats(-1e3, 1e3), min_size=1, max_size=8), tau=st.floats(1e-3, 1e3),
-       lr=st.floats(1e-3, 10.0))
-@example(g=[3.0, 4.0], tau=5.0, lr=0.1)                            # ‖g‖ = τ exactly
-def test_norm_clipping_keeps_the_direction_and_bounds_the_step(g, tau, lr) -> None:
-    """(clipping-norm) and PyTorch's rule: the result is a non-negative multiple of g, its norm is
-    at most τ, so the step −η g moves the parameters by at most η τ; PyTorch's result has norm
-    τ‖g‖/(‖g‖ + 10⁻⁶) when that is below ‖g‖ (a hair under τ)."""
+@given(g=st.lists(st.floats(-1e3, 1e3), min_size=1, max_size=8),
+       g_max=st.one_of(st.just(0.0), st.floats(1e-3, 1e3)), lr=st.floats(1e-3, 10.0))
+@example(g=[3.0, 4.0], g_max=5.0, lr=0.1)                            # ‖g‖ = g_max exactly
+@example(g=[3.0, 4.0], g_max=0.0, lr=0.1)                            # g_max = 0: the zero vector
+def test_norm_clipping_keeps_the_direction_and_bounds_the_step(g, g_max, lr) -> None:
+    """(clipping-norm) and PyTorch's rule: for g_max > 0 the result is a positive multiple of g
+    (the direction is kept), its norm is at most g_max, so the step −η g moves the parameters by
+    at most η g_max; PyTorch's result has norm g_max‖g‖/(‖g‖ + 10⁻⁶) when that is below ‖g‖ (a
+    hair under g_max). For g_max = 0 both rules return the zero vector: no direction is kept."""
     g = np.array(g)
     norm = np.linalg.norm(g)
-    book = g * (tau / norm) if norm > tau else g.copy()
+    book = g * (g_max / norm) if norm > g_max else g.copy()
     torch_rule = {"g": g.copy()}
-    clip_grad_norm_(torch_rule, tau)
+    clip_grad_norm_(torch_rule, g_max)
     for out in (book, torch_rule["g"]):
-        assert np.linalg.norm(out) <= tau * (1 + 1e-12)
-        assert np.linalg.norm(lr * out) <= lr * tau * (1 + 1e-12)
-        if norm > 0:
+        assert np.linalg.norm(out) <= g_max * (1 + 1e-12)
+        assert np.linalg.norm(lr * out) <= lr * g_max * (1 + 1e-12)
+        if g_max == 0.0:
+            assert not out.any()
+        elif norm > 0:
             assert np.abs(out * norm - g * np.linalg.norm(out)).max() <= 1e-9 * norm * (1 + np.linalg.norm(out))
-    if norm > tau - 1e-6:
-        assert np.linalg.norm(torch_rule["g"]) == pytest.approx(tau * norm / (norm + 1e-6), rel=1e-12)
+            assert out @ g > 0                                     # the same direction, not the opposite
+    if norm > g_max - 1e-6:
+        assert np.linalg.norm(torch_rule["g"]) == pytest.approx(g_max * norm / (norm + 1e-6), rel=1e-12, abs=1e-300)
 
 
 @SETTINGS
@@ -454,14 +462,84 @@ def test_value_clipping_bounds_the_norm_and_turns_the_direction(g, kappa) -> Non
 
 
 @SETTINGS
-@given(norms=st.lists(st.floats(0.0, 1e3), min_size=1, max_size=6), tau=st.floats(1e-3, 1e2))
-def test_per_parameter_clipping_can_end_above_tau(norms, tau) -> None:
-    """Clipping each of n arrays to τ on its own: the total norm is at most τ√n (and above τ when
-    two or more arrays were above τ)."""
-    grads = {f"p{i}": np.full(3, v / np.sqrt(3)) for i, v in enumerate(norms)}
+@given(norms=st.lists(st.floats(0.0, 1e3), min_size=1, max_size=6), g_max=st.floats(1e-3, 1e2),
+       p=st.sampled_from([0.5, 1.0, 2.0, 3.0]))
+@example(norms=[3.0, 3.0], g_max=1.0, p=2.0)                          # two arrays above: total √2 g_max
+@example(norms=[3.0, 0.5], g_max=1.0, p=2.0)                          # one shortened, one not: turns
+@example(norms=[3.0, 0.0], g_max=1.0, p=2.0)                          # the other array is zero: no turn
+def test_per_parameter_clipping_can_end_above_g_max(norms, g_max, p) -> None:
+    """Clipping each of m arrays to g_max on its own (p-norms): the total norm is at most g_max·m^(1/p),
+    above g_max when two or more arrays were above g_max, and the direction of the whole gradient
+    changes when the arrays' non-zero parts are scaled by different factors (e.g. one shortened,
+    another non-zero one not) — not when every non-zero array gets the same factor."""
+    grads = {f"p{i}": np.full(3, v / 3 ** (1 / p)) for i, v in enumerate(norms)}
+    before = np.concatenate(list(grads.values()))
+    factors = []
     for k, g in grads.items():
-        clip_grad_norm_({k: g}, tau)
-    total = float(get_total_norm(list(grads.values())))
-    assert total <= tau * np.sqrt(len(norms)) * (1 + 1e-9)
-    if sum(v > tau for v in norms) >= 2:
-        assert total > tau
+        n0 = float(get_total_norm([g], p))
+        clip_grad_norm_({k: g}, g_max, p)
+        if n0 > 0:
+            factors.append(float(get_total_norm([g], p)) / n0)
+    after = np.concatenate(list(grads.values()))
+    total = float(get_total_norm([after], p))
+    assert total <= g_max * len(norms) ** (1 / p) * (1 + 1e-9)
+    if sum(float(get_total_norm([np.full(3, v / 3 ** (1 / p))], p)) > g_max for v in norms) >= 2:
+        assert total > g_max
+    if before.any():
+        parallel = np.allclose(after * np.linalg.norm(before), before * np.linalg.norm(after), rtol=0,
+                               atol=1e-12 * np.linalg.norm(before) * np.linalg.norm(after))
+        spread = max(factors) - min(factors)
+        if spread > 1e-6 * max(factors):
+            assert not parallel
+        if spread == 0.0:
+            assert parallel
+
+
+# --- The measurements of the clipping-train demo, tried on made-up runs ----------------------------
+
+def _run(*losses: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    a = np.array(losses, dtype=float)
+    return a, np.ones_like(a), np.ones_like(a)
+
+
+def test_passes_chance_skips_step_one_and_refuses_a_loss_next_to_chance() -> None:
+    """A run's loss passes chance at its first step after step 1 above ln 4; a loss within 1e-6
+    of ln 4 before that could fall on the other side on another CPU."""
+    assert ct.passes_chance(np.array([1.5, 1.2, 1.0, 1.3, 1.5])) == 5
+    assert ct.passes_chance(np.array([1.5, 1.2, 1.0, np.nan])) == 0
+    assert ct.passes_chance(np.array([1.0, 1.5])) == 2
+    with pytest.raises(FragileNumber):
+        ct.passes_chance(np.array([1.5, math.log(4) * (1 + 1e-8), 2.0]))
+
+
+def test_twin_test_refuses_a_row_that_moved_or_stopped_elsewhere() -> None:
+    """A row printed with digits must be measured stable: its twin may move no final loss by more
+    than 10 × SENSITIVE (relative) and must stop where its run stops."""
+    assert ct.require_stable("x", [_run(1.0, 0.5)], [_run(1.0, 0.5 * (1 + 1e-9))]) == pytest.approx(1e-9)
+    with pytest.raises(ValueError, match="not chaotic"):
+        ct.require_stable("x", [_run(1.0, 0.5)], [_run(1.0, 0.51)])
+    with pytest.raises(ValueError, match="stopped"):
+        ct.require_stable("x", [_run(1.0, 0.5)], [_run(1.0, np.nan)])
+
+
+@pytest.mark.parametrize("x, text", [(4.57e-10, "< 1e-9"), (2.7e-12, "< 1e-11"), (0.3, "< 1e0")])
+def test_below_power_prints_the_decade(x, text) -> None:
+    assert ct.below_power(x) == text
+
+
+@pytest.mark.parametrize("x", [9e-10, 1.2e-10])
+def test_below_power_refuses_a_change_next_to_a_power_of_ten(x) -> None:
+    with pytest.raises(FragileNumber):
+        ct.below_power(x)
+
+
+def test_clipped_share_is_exact_when_stable_and_a_shared_lower_bound_when_chaotic() -> None:
+    def run(*norms: float):
+        n = np.array(norms)
+        return n, n, n
+    runs = [run(2.0, 3.0, 0.5, np.nan)]                      # 2 of its 3 steps above g_max = 1
+    twins = [run(2.0, 3.0, 3.0, 0.5)]                        # 3 of 4
+    assert ct.clipped_share(runs, twins, chaotic=False) == "67%"
+    assert ct.clipped_share(runs, twins, chaotic=True) == "≥60%"
+    with pytest.raises(FragileNumber):
+        ct.clipped_share([run(1.0 + 1e-9)], [run(2.0)], chaotic=False)

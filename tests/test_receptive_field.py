@@ -12,7 +12,7 @@ import torch
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from solutions.experiments.receptive_field import (CHAOS_ABOVE, CausalStack, SimpleRNN, chaotic_gain, dependence,
+from solutions.experiments.receptive_field import (CALM_BELOW, CALM_GAIN, CHAOS_ABOVE, CHAOS_D, CausalStack, SimpleRNN, chaotic_gain, dependence,
                                                    dependence_over_inputs, expected, input_gain, offsets, rotation,
                                                    span, stream)
 from solutions.torch_ops import rnn
@@ -267,6 +267,54 @@ def test_input_gain_can_stay_grow_first_or_explode() -> None:
     saturated = input_gain(rotation(0.7), scale=1.0)
     assert saturated[-1] < 1e-9
     assert chaotic_gain() > CHAOS_ABOVE
+
+
+@settings(max_examples=6, deadline=None)
+@given(angle=st.floats(0.05, 3.09), seed=st.integers(0, 10_000))
+@example(angle=0.7, seed=5)                                  # the demo's 1.1 R rows (referee 11)
+def test_old_inputs_dominate_only_while_tanh_is_nearly_linear(angle: float, seed: int) -> None:
+    """Pitfall "■ in the grid": for ρ(U) = ‖U‖₂ = 1.1 (U = 1.1 R, R any rotation) the 40-step-old input
+    outweighs the present one with inputs of size TINY (f' ≈ 1), but with inputs of size 1 (tanh
+    saturates in part) its gain falls far below the present input's, whatever the rotation and draw."""
+    small = input_gain(1.1 * rotation(angle), seed=seed)
+    assert all(b > a for a, b in zip(small, small[1:])) and small[-1] > 40 * small[0]
+    large = input_gain(1.1 * rotation(angle), scale=1.0, seed=seed)
+    assert large[-1] < 1e-5 * large[0]
+
+
+@settings(max_examples=3, deadline=None)
+@given(seed=st.integers(0, 10_000))
+@example(seed=0)                                             # the demo's draw (referee 11 checked seeds 0-5)
+@example(seed=60)                                            # the largest calm value of seeds 0-199, 2.2e-6
+def test_whether_the_product_explodes_depends_on_the_gain(seed: int) -> None:
+    """The chaotic line: at gain CHAOS_GAIN (K6) explodes along the trajectory; at CALM_GAIN, with
+    ρ(U) > 1 still and the same N(0, 1) inputs, it vanishes: ρ(U) > 1 alone does not make it explode.
+    Below CALM_BELOW is the demo's draw only (other draws reach ~1e-6: seeds 0-199 all stay below 3e-6)."""
+    U = np.random.default_rng(seed).standard_normal((CHAOS_D, CHAOS_D)) / np.sqrt(CHAOS_D)   # chaotic_gain's draw
+    assert CALM_GAIN * np.abs(np.linalg.eigvals(U)).max() > 1
+    assert chaotic_gain(seed=seed) > CHAOS_ABOVE
+    assert chaotic_gain(CALM_GAIN, seed) < (CALM_BELOW if seed == 0 else 1e-4)
+
+
+@settings(max_examples=10, deadline=None)
+@given(bits=st.lists(st.integers(0, 1), min_size=1, max_size=300))
+@example(bits=[1] + [0] * 299)                               # the one bit that decides is 300 steps back
+def test_a_finite_precision_rnn_is_not_limited_to_definite_memory(bits: list[int]) -> None:
+    """The memory row: a float64 tanh RNN (6.5) is a finite-state machine, but not a definite-memory one.
+    With hand-set weights, h = (2a - 1, 2b - 1) for a = [p + x > 1/2], b = [p + x > 3/2] (p the parity so far,
+    p = a - b), it tracks the parity of every prefix, which depends on x_1 at every length: no bounded
+    window of recent inputs fixes it. A steep tanh (c = 20) re-thresholds every step, so no error builds up."""
+    c = 20.0
+    U = c / 2 * torch.tensor([[1.0, -1.0], [1.0, -1.0]], dtype=torch.float64)
+    W = c * torch.ones(2, 1, dtype=torch.float64)
+    b = c * torch.tensor([-0.5, -1.5], dtype=torch.float64)
+    x = torch.tensor(bits, dtype=torch.float64)[:, None, None]                # (T, B = 1, M = 1)
+    zero = torch.zeros(2, dtype=torch.float64)
+    for flip in (0, 1):                                                       # x_1 and x_1 flipped
+        x[0] = float(bits[0] ^ flip)
+        h = rnn(x, zero[None], W, U, b, zero)[:, 0]                          # (T, 2)
+        parity = np.cumsum([int(x[0].item())] + bits[1:]) % 2
+        assert ((h[:, 0] - h[:, 1]) / 2 - torch.from_numpy(parity)).abs().max() < 1e-6
 
 
 def test_an_fft_convolution_leaves_rounding_residue_outside_the_field() -> None:

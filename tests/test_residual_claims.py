@@ -105,16 +105,39 @@ def test_leaky_update_norm_bound(case, beta) -> None:
 
 
 @SETTINGS
-@given(case=matrix_and_fprimes(1, 1), u=st.lists(st.floats(0.0, 1.0), min_size=4, max_size=4))
-@example(case=(-U_CX, np.array([FP_CX])), u=[0.5] * 4)
-def test_input_driven_gate_norm_bound(case, u) -> None:
-    """A gate driven by the input only (U_u = 0) with values u_i ∈ [0, 1]:
-    J = diag(u) + diag(1 − u) diag(f') U has ‖J‖₂ ≤ max_i u_i + max_i (1 − u_i) ‖U‖₂."""
+@given(case=matrix_and_fprimes(1, 1), u=st.lists(st.floats(0.0, 1.0), min_size=4, max_size=4),
+       r=st.lists(st.floats(0.0, 1.0), min_size=4, max_size=4))
+@example(case=(-U_CX, np.array([FP_CX])), u=[0.5] * 4, r=[1.0] * 4)
+@example(case=(-U_CX, np.array([FP_CX])), u=[0.5] * 4, r=[0.0, 1.0, 1.0, 1.0])
+def test_input_driven_gate_norm_bound(case, u, r) -> None:
+    """Update and reset gates driven by the input only (U_u = U_r = 0), values u_i, r_i ∈ [0, 1]:
+    J = diag(u) + diag(1 − u) diag(f') U diag(r) has ‖J‖₂ ≤ max_i u_i + max_i (1 − u_i) ‖U‖₂
+    (‖U diag(r)‖₂ ≤ ‖U‖₂); r = 1 is the trained gate's form, without reset gate."""
     U, fps = case
     n = U.shape[0]
     uu = np.array(u[:n]) if n <= 4 else np.full(n, u[0])
-    J = np.diag(uu) + (1 - uu)[:, None] * fps[0][:, None] * U
+    rr = np.array(r[:n]) if n <= 4 else np.full(n, r[0])
+    J = np.diag(uu) + (1 - uu)[:, None] * fps[0][:, None] * U * rr[None, :]
     assert norm2(J) <= uu.max() + (1 - uu).max() * norm2(U) + TOL
+
+
+@settings(max_examples=15, deadline=None)
+@given(n=st.integers(1, 4), seed=st.integers(0, 2**16), reset=st.booleans())
+def test_input_driven_gru_jacobian(n, seed, reset) -> None:
+    """With the gates held (driven by the input only: U_u = U_r = 0), the book's GRU step
+    h = u ⊙ h_prev + (1 − u) ⊙ tanh(U (r ⊙ h_prev) + c) has Jacobian
+    diag(u) + diag(1 − u) diag(f') U diag(r) with respect to h_prev (autograd, float64);
+    r = 1 (reset=False) is the page's trained gate."""
+    rng = np.random.default_rng(seed)
+    U, c = 2 * rng.standard_normal((n, n)), rng.standard_normal(n)
+    u, r = rng.uniform(0, 1, n), (rng.uniform(0, 1, n) if reset else np.ones(n))
+    h_prev = rng.uniform(-1, 1, n)
+    Ut, ct, ut, rt = (torch.tensor(a) for a in (U, c, u, r))
+    ref = torch.autograd.functional.jacobian(
+        lambda h: ut * h + (1 - ut) * torch.tanh(Ut @ (rt * h) + ct), torch.tensor(h_prev)).numpy()
+    fp = 1 - np.tanh(U @ (r * h_prev) + c) ** 2
+    J = np.diag(u) + (1 - u)[:, None] * fp[:, None] * U * r[None, :]
+    np.testing.assert_allclose(J, ref, rtol=1e-12, atol=1e-14)
 
 
 @SETTINGS
@@ -245,16 +268,16 @@ def test_window_of_l_steps_is_bounded_by_one_plus_alpha_norm_u_to_the_l(case, al
 
 
 @SETTINGS
-@given(case=matrix_and_fprimes(2, 40), c=st.floats(0.0, 2.0))
-@example(case=(U_CX, np.array([FP2_CX] * 40)), c=1.0)
-def test_alpha_c_over_t_bounds_the_product_by_e_to_the_c_norm_u(case, c) -> None:
-    """α = c/T: ‖J_T ⋯ J_1‖₂ ≤ (1 + c‖U‖₂/T)^T ≤ e^{c‖U‖₂}, for every T."""
+@given(case=matrix_and_fprimes(2, 40), kappa=st.floats(0.0, 2.0))
+@example(case=(U_CX, np.array([FP2_CX] * 40)), kappa=1.0)
+def test_alpha_kappa_over_t_bounds_the_product_by_e_to_the_kappa_norm_u(case, kappa) -> None:
+    """α = κ/T: ‖J_T ⋯ J_1‖₂ ≤ (1 + κ‖U‖₂/T)^T ≤ e^{κ‖U‖₂}, for every T."""
     U, fps = case
     T, n = len(fps), U.shape[0]
     P = np.eye(n)
     for fp in fps:
-        P = (np.eye(n) + c / T * fp[:, None] * U) @ P
-    assert norm2(P) <= np.exp(c * norm2(U)) * (1 + 1e-7)
+        P = (np.eye(n) + kappa / T * fp[:, None] * U) @ P
+    assert norm2(P) <= np.exp(kappa * norm2(U)) * (1 + 1e-7)
 
 
 @SETTINGS
@@ -396,6 +419,59 @@ def test_layernorm_jacobian(n, seed, scale) -> None:
     ref = torch.autograd.functional.jacobian(
         lambda t: torch.nn.functional.layer_norm(t, (n,), eps=0.0), torch.tensor(v))
     np.testing.assert_allclose(J, ref.numpy(), rtol=1e-7, atol=1e-9 / sigma)
+
+
+@settings(max_examples=20, deadline=None)
+@given(n=st.integers(2, 6), seed=st.integers(0, 2**16), alpha=st.floats(0.0, 0.99),
+       g=st.lists(st.floats(-1.0, 1.0), min_size=6, max_size=6))
+@example(n=2, seed=-1, alpha=0.9, g=[-1.0, 1.0] + [0.0] * 4)      # h_prev = (1, −1), g = −h_prev: σ = 1 − α
+def test_layernorm_sigma_is_at_least_one_minus_alpha(n, seed, alpha, g) -> None:
+    """With h_prev normalised (LN with ε = 0: σ(h_prev) = 1) and |g| ≤ 1 elementwise:
+    σ(h_prev + α g) ≥ 1 − α (σ is a seminorm and σ(g) ≤ 1), so LN's Jacobian at h_prev + α g,
+    a projection divided by σ, has norm at most 1/(1 − α)."""
+    v = np.array([1.0, -1.0]) if seed < 0 else np.random.default_rng(seed).standard_normal(n)
+    h_prev = (v - v.mean()) / v.std()
+    pre = h_prev + alpha * np.array(g[:n])
+    sigma = pre.std()
+    assert sigma >= (1 - alpha) * (1 - 1e-12) - 1e-12
+    if sigma > 1e-6:
+        J = torch.autograd.functional.jacobian(
+            lambda t: torch.nn.functional.layer_norm(t, (n,), eps=0.0), torch.tensor(pre)).numpy()
+        assert norm2(J) <= 1 / (1 - alpha) * (1 + 1e-9)
+
+
+@SETTINGS
+@given(n=st.integers(1, 4), T=st.integers(2, 60), seed=st.integers(0, 2**16), omega=st.floats(0.0, 0.99),
+       alpha=st.floats(0.05, 2.0), kind=st.sampled_from(["orthogonal", "nonnormal"]))
+@example(n=16, T=200, seed=0, omega=0.5, alpha=1.0, kind="orthogonal")   # the disc initialisation, H = 16
+def test_linearised_state_forgets_when_the_factor_is_a_contraction(n, T, seed, omega, alpha, kind) -> None:
+    """(6.50) at f' = 1, h_t = (I + αU) h_{t−1} + a_t with a_t = α(W x_t + b): if ‖I + αU‖₂ ≤ ω < 1
+    (e.g. αU = −I + ωQ, Q orthogonal), then ‖h_t‖ ≤ ω^t ‖h_0‖ + max_τ ‖a_τ‖ / (1 − ω) for every t —
+    the state forgets at rate ω, whatever the length."""
+    rng = np.random.default_rng(seed)
+    if kind == "orthogonal":
+        M = haar_orthogonal(rng, n)
+    else:
+        M = rng.standard_normal((n, n)) + np.triu(5 * rng.standard_normal((n, n)), 1)
+        M /= norm2(M)                                          # ‖M‖₂ = 1, non-normal
+    U = (-np.eye(n) + omega * M) / alpha
+    h = 10 * rng.standard_normal(n)
+    h0, a_max = np.linalg.norm(h), 0.0
+    for t in range(1, T + 1):
+        a = alpha * rng.standard_normal(n) * 3
+        a_max = max(a_max, float(np.linalg.norm(a)))
+        h = h + alpha * U @ h + a
+        assert np.linalg.norm(h) <= omega ** t * h0 + a_max / (1 - omega) + 1e-9 * (1 + h0)
+
+
+def test_counterexample_eigenvalues_inside_the_disc_are_not_enough_to_forget() -> None:
+    """ρ(I + αU) = 0.5 < 1 (every eigenvalue of αU inside the disc) but ‖I + αU‖₂ ≈ 10: with no
+    input the state first grows tenfold, so the bound needs the norm, not the eigenvalues."""
+    A = np.array([[0.5, 10.0], [0.0, 0.5]])                       # I + αU, non-normal
+    assert rho(A) == 0.5 and norm2(A) > 1
+    h = np.array([0.0, 1.0])
+    h1 = A @ h
+    assert np.linalg.norm(h1) > 10 * np.linalg.norm(h) > rho(A) * np.linalg.norm(h)
 
 
 @SETTINGS

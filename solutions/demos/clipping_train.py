@@ -1,4 +1,4 @@
-"""A tanh RNN with a large U trained over several seeds: unclipped runs hit a gradient spike, clipped runs train."""
+"""A tanh RNN with a large U trained over several seeds: unclipped runs diverge, clipped runs train."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from solutions.publish.report import (
     CHAOS_MARGIN,
     PERTURB,
     SENSITIVE,
+    FragileNumber,
     Result,
     count_below,
     fmt,
@@ -36,13 +37,18 @@ SPIKE = 10.0                             # a spike: ‖g‖ above SPIKE × its v
 LOSS_MAX = 10 * math.log(K)              # a clipped run whose loss per time step passes this has diverged
 REL = 1e-6                               # printed digits must survive this relative change
 SHOWN = (1, 10, 20, 40, STEPS)           # steps shown in the table
+TWIN_FACTOR = 1.5                        # the twin test's largest change is printed as a power of ten it stays below
+EARLY = 7                                # section 1: the first steps, medians step by step
 PARAM_KEYS = ("W_ih", "W_hh", "b_ih", "b_hh", "V", "c")
 CHAOTIC = ("observed",)                  # measured: a 1e-13 change of the weights moves its losses by %
 COLORS = {"none": "red", "value": "blue", "norm": "green", "observed": "purple"}
 
 
-def recall_batches(seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
-    """``STEPS`` batches of the delayed-recall task: the target at step t is the token of step t − DELAY.
+def recall_batches(seed: int = 0, steps: int = STEPS) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``steps`` batches of the delayed-recall task: the target at step t is the token of step t − DELAY.
+
+    The batches are drawn one after another from one generator, so the first ``STEPS`` of a longer
+    stream are the demo's batches.
 
     Returns
     -------
@@ -52,7 +58,7 @@ def recall_batches(seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
     """
     rng = np.random.default_rng(seed)
     out = []
-    for _ in range(STEPS):
+    for _ in range(steps):
         tokens = rng.integers(0, K, size=(T, B))
         y = np.zeros((T, B), dtype=np.int64)
         y[DELAY:] = tokens[:-DELAY]
@@ -69,28 +75,29 @@ def init_params(seed: int = 1, u_scale: float = U_SCALE) -> dict[str, np.ndarray
 
 
 def train(mode: str, seed: int, max_norm: float = MAX_NORM, perturb: float = 0.0,
-          lr: float = LR, u_scale: float = U_SCALE) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+          lr: float = LR, u_scale: float = U_SCALE, steps: int = STEPS) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """SGD with BPTT gradients, clipped as ``mode`` says ("none", "value" or "norm").
 
     Every run, clipped or not, stops only if its loss per time step passes ``LOSS_MAX`` or its
     gradient norm is not finite (the same rule for every mode). ``perturb`` multiplies the
     initial ``W`` by ``1 + perturb`` (to measure how sensitive the run is); ``lr`` is the
-    learning rate η; ``u_scale`` the singular values of the initial ``U``.
+    learning rate η; ``u_scale`` the singular values of the initial ``U``; ``steps`` the number of
+    SGD steps (a longer run passes through the same first ``STEPS`` steps).
 
     Returns
     -------
-    losses : ndarray of shape (STEPS,)
+    losses : ndarray of shape (steps,)
         The loss per time step, ``L / T``, before each update; NaN after a stop.
-    norms : ndarray of shape (STEPS,)
+    norms : ndarray of shape (steps,)
         ``‖g‖₂`` of all parameter gradients before clipping; NaN after a stop.
-    moves : ndarray of shape (STEPS,)
+    moves : ndarray of shape (steps,)
         The length of each update, ``η ‖g‖₂`` after clipping; NaN after a stop.
     """
     params = init_params(1000 + seed, u_scale)
     params["W_ih"] *= 1.0 + perturb
     h0 = np.zeros((B, H))
-    losses, norms, moves = np.full(STEPS, np.nan), np.full(STEPS, np.nan), np.full(STEPS, np.nan)
-    for step, (x, y) in enumerate(recall_batches(seed)):
+    losses, norms, moves = np.full(steps, np.nan), np.full(steps, np.nan), np.full(steps, np.nan)
+    for step, (x, y) in enumerate(recall_batches(seed, steps)):
         # --8<-- [start:loop] train
         loss, grads = bptt(x, y, h0, params)              # L and ∂L/∂θ by BPTT
         g = {k: grads[k] for k in PARAM_KEYS}             # the parameters' gradients
@@ -118,6 +125,22 @@ def first_spike(norms: np.ndarray) -> int:
     return int(np.argmax(over)) + 1 if over.any() else 0
 
 
+def passes_chance(losses: np.ndarray) -> int:
+    """The first step s ≥ 2 (1-based) whose loss per time step is above chance, ln K; 0 if none.
+
+    Step 1 is skipped: training starts at chance (its loss is that of the untrained network).
+    Raises ``FragileNumber`` if a loss up to that step lies within ``REL`` (relative) of ln K,
+    where another CPU could put it on the other side.
+    """
+    chance = math.log(K)
+    for s in range(1, len(losses)):
+        if abs(losses[s] / chance - 1.0) < REL:
+            raise FragileNumber(f"loss {losses[s]!r} at step {s + 1} lies within {REL:g} of ln {K}")
+        if losses[s] > chance:
+            return s + 1
+    return 0
+
+
 def count_class(lo: int, hi: int, n: int) -> str:
     """A count known only to lie in ``[lo, hi]`` (run and twin of chaotic training; another CPU
     may move either end by a run): ``"0/n"`` or ``"n/n"`` when sure, ``"≤h/n"`` when ``hi ≤ h =
@@ -128,8 +151,8 @@ def count_class(lo: int, hi: int, n: int) -> str:
     return f"≤{half}/{n}" if hi <= half else f"≥{half}/{n}" if lo >= half else "?"
 
 
-def f(x: float, spec: str) -> str:
-    return fmt(float(x), spec, rel=REL)
+def f(x: float, spec: str, rel: float = REL) -> str:
+    return fmt(float(x), spec, rel=rel)
 
 
 def coarse(a: np.ndarray) -> np.ndarray:
@@ -142,7 +165,55 @@ def medians(runs: list[tuple[np.ndarray, np.ndarray]], which: int) -> np.ndarray
     """Per step, the median over the runs still going (NaN where none is)."""
     a = np.array([r[which] for r in runs])
     live = ~np.isnan(a)
-    return np.array([np.median(a[live[:, s], s]) if live[:, s].any() else np.nan for s in range(STEPS)])
+    return np.array([np.median(a[live[:, s], s]) if live[:, s].any() else np.nan for s in range(a.shape[1])])
+
+
+def twin_same(texts: list[str]) -> str:
+    """The text printed from the runs, if their twins print the same; else ``FragileNumber``."""
+    if len(set(texts)) != 1:
+        raise FragileNumber(f"the runs print {texts[0]!r}, their twins {texts[1]!r}: another CPU may print either")
+    return texts[0]
+
+
+def up_before_spike(runs: list, twins: list) -> tuple[int, str]:
+    """How many runs pass chance (``passes_chance``) at or before their spike step, in the run and
+    in its twin alike, and the median number of steps between the two (over the runs that spike
+    and pass chance). ``FragileNumber`` if a run and its twin pass chance at different steps, or
+    if the twins give another median: after its spike a run is chaotic, and its spike step can
+    differ between CPUs."""
+    up = [np.array([passes_chance(r[0]) for r in rs]) for rs in (runs, twins)]
+    if not np.array_equal(*up):
+        raise FragileNumber("a run and its twin pass chance at different steps")
+    spike = [np.array([first_spike(r[1]) for r in rs]) for rs in (runs, twins)]
+    both = (up[0] > 0) & (spike[0] > 0) & (spike[1] > 0)
+    count = int((both & (up[0] <= np.minimum(*spike))).sum())
+    lead = twin_same([f"{np.median((k - up[0])[both]):g}" for k in spike])
+    return count, lead
+
+
+def below_power(x: float) -> str:
+    """``"< 1e-9"``: the smallest power of ten above ``x > 0``; ``FragileNumber`` unless ``x`` lies
+    a factor ``TWIN_FACTOR`` inside its decade (the twin test's change, grown from a perturbation
+    of 1e-13, not from rounding, varies between CPUs by far less than that factor)."""
+    e = math.ceil(math.log10(x))
+    if not (x * TWIN_FACTOR < 10.0 ** e and x / TWIN_FACTOR > 10.0 ** (e - 1)):
+        raise FragileNumber(f"{x!r} lies within a factor {TWIN_FACTOR:g} of a power of ten")
+    return f"< 1e{e}"
+
+
+def clipped_share(runs: list, twins: list, chaotic: bool) -> str:
+    """The share of all steps of all ``runs`` (until each stops) whose ‖g‖ before clipping is above
+    ``MAX_NORM``. For chaotic ``runs`` only a lower bound that the ``twins`` share too: the
+    smaller share, minus 5%, rounded down to a multiple of 10% ("≥90%")."""
+    shares = []
+    for rs in (runs, twins):
+        norms = np.concatenate([r[1][~np.isnan(r[1])] for r in rs])
+        if np.any(np.abs(norms / MAX_NORM - 1.0) < REL):
+            raise FragileNumber(f"a gradient norm lies within {REL:g} of g_max = {MAX_NORM:g}")
+        shares.append(float(np.mean(norms > MAX_NORM)))
+    if not chaotic:
+        return f(shares[0], ".0%")
+    return f"≥{max(0, math.floor((min(shares) - 0.05) * 10)) * 10}%"
 
 
 def chaos_summary(runs: list, twins: list) -> dict[str, str]:
@@ -174,6 +245,21 @@ def chaos_summary(runs: list, twins: list) -> dict[str, str]:
     return out
 
 
+def require_stable(name: str, runs: list, twins: list) -> float:
+    """The largest relative change of a run's loss at step ``STEPS`` between ``runs`` and their
+    ``twins`` (initial W × (1 + PERTURB)); ``ValueError`` if a run stopped in one and not the
+    other, or if the change is above ``10 × SENSITIVE``: a row printed with digits must be
+    measured not to be chaotic."""
+    a, b = (np.array([r[0][-1] for r in rs]) for rs in (runs, twins))
+    if not np.array_equal(np.isnan(a), np.isnan(b)):
+        raise ValueError(f"{name}: a twin run stopped where its run did not")
+    ok = ~np.isnan(a)
+    change = float(np.max(np.abs(b[ok] - a[ok]) / a[ok])) if ok.any() else 0.0
+    if not change <= 10 * SENSITIVE:
+        raise ValueError(f"{name}: printed as not chaotic, but a {PERTURB:g} change moved its losses by {change:.2g}")
+    return change
+
+
 def main() -> Result:
     n = len(SEEDS)
     print(f"Task: output the token seen {DELAY} steps earlier ({K} tokens, T = {T}, batch {B},\n"
@@ -184,29 +270,55 @@ def main() -> Result:
           f"Every run, clipped or not, stops only if its loss per time step passes 10 ln {K}\n"
           "  or its gradient norm is not finite (counted as diverged).\n")
 
-    # 1. Without clipping: when does ‖g‖ first jump, and what is a normal ‖g‖ before that?
+    # 1. Without clipping: when does the loss pass chance, when does ‖g‖ reach 10 × its start?
     none = [train("none", s) for s in SEEDS]
     none_twin = [train("none", s, perturb=PERTURB) for s in SEEDS]
     spike = np.array([first_spike(r[1]) for r in none])
     hit = spike > 0
+    up = np.array([passes_chance(r[0]) for r in none])
     g1 = np.array([r[1][0] for r in none])
     calm = int(spike[hit].min()) - 1 if hit.any() else STEPS   # steps before any run's spike
     tau_obs = float(np.median(np.array([r[1][:calm] for r in none])))
     after = chaos_summary(none, none_twin)
+    early = {}                                             # the first steps' medians, step by step
+    for key, which, spec in (("loss", 0, ".3f"), ("norm", 1, ".3g")):
+        texts = [[f(v, spec) for v in medians(rs, which)[:EARLY]] for rs in (none, none_twin)]
+        if texts[0] != texts[1]:
+            raise FragileNumber(f"median {key} of steps 1-{EARLY}: the twin runs print {texts[1]}, not {texts[0]}")
+        early[key] = texts[0]
+    med_loss = medians(none, 0)[:EARLY]
+    before, lead = up_before_spike(none, none_twin)
+    climb = [np.array([r[1][calm - 1] / r[1][0] for r in rs]) for rs in (none, none_twin)]  # ‖g‖ at step calm
     values = {
         "n": str(n), "spiked": f"{int(hit.sum())}/{n}",
         "spike-median": f"{np.median(spike[hit]):g}",        # integers: exact
         "g1": f(np.median(g1), ".3g"), "tau-obs": f(tau_obs, ".3g"), "calm": str(calm),
         "chance": fmt(math.log(K), ".3f"), "move1": f(LR * np.median(g1), ".3g"), "steps": str(STEPS), "perturb": f"{PERTURB:g}",
         "none-diverged": after["diverged"], "none-below": after["below"],
+        "loss-low-step": str(int(np.argmin(med_loss)) + 1), "early": str(EARLY),
+        "up-median": f"{np.median(up[up > 0]):g}", "up-runs": f"{int((up > 0).sum())}/{n}",
+        "up-before": f"{before}/{n}", "up-lead": lead,
+        "climb": twin_same([f"{f(c.min(), '.2g')}-{f(c.max(), '.2g')}" for c in climb]),
+        "calm-growth": twin_same([f(np.median(c), ".3g") for c in climb]),
     }
-    print(f"1. No clipping: ‖g‖ first exceeds {SPIKE:g} × its step-1 value (a spike) in {values['spiked']} runs,\n"
-          f"   at step {values['spike-median']} (median over runs); median ‖g‖ at step 1: {values['g1']}, so the\n"
-          f"   first update is η ‖g‖ = {values['move1']} long. What follows a spike is chaotic (a twin run,\n"
-          f"   initial W × (1 + {PERTURB:g}), ends elsewhere): only counts are printed for it.\n"
+    values.update({f"early-{key}-{i + 1}": v for key, texts in early.items() for i, v in enumerate(texts)})
+    print(f"1. No clipping. The first {EARLY} steps, medians over the {n} runs:\n"
+          + table(["step"] + [str(i + 1) for i in range(EARLY)],
+                  [["L/T"] + early["loss"], ["‖g‖"] + early["norm"]]) + "\n"
+          f"   The median loss is lowest at step {values['loss-low-step']}; a run's loss passes chance (ln {K}) when,\n"
+          f"   after step 1, its L/T is first above ln {K}: in {values['up-runs']} runs, at step {values['up-median']} (median).\n"
+          f"   ‖g‖ first exceeds {SPIKE:g} × its step-1 value (a spike) in {values['spiked']} runs, at step\n"
+          f"   {values['spike-median']} (median over runs). The loss passes chance at or before the spike step\n"
+          f"   in {values['up-before']} runs, and its twin run's too ({values['up-lead']} steps before it, median over runs).\n"
+          f"   At step {calm}, before any run's spike, a run's ‖g‖ is already {values['climb']} × its step-1 value\n"
+          f"   (median {values['calm-growth']}).\n"
+          f"   Median ‖g‖ at step 1: {values['g1']}, so the first update is η ‖g‖ = {values['move1']} long.\n"
+          f"   What follows a spike is chaotic (a twin run, initial W × (1 + {PERTURB:g}), ends\n"
+          f"   elsewhere): only counts are printed for it.\n"
           f"   Continued to step {STEPS}: diverged {after['diverged']}; below chance (ln {K}) at step {STEPS}: {after['below']}.\n"
-          f"   Only steps 1-{calm}, before any run's spike, give the threshold from the observed norms\n"
-          f"   (Pascanu et al.): the median ‖g‖ of all runs over steps 1-{calm}: g_max = {values['tau-obs']}.\n")
+          f"   The threshold from the observed norms (a variant of Pascanu et al.'s): the median ‖g‖ of\n"
+          f"   all runs over steps 1-{calm}, before any run's spike (but not before the climb):\n"
+          f"   g_max = {values['tau-obs']}.\n")
 
     # 2. Clipped: by value, by norm with g_max = 1, by norm with the observed g_max.
     modes = {"value": (f"by value, κ = {CLIP_VALUE}", lambda s: train("value", s)),
@@ -214,9 +326,14 @@ def main() -> Result:
              "observed": (f"by norm, g_max = {values['tau-obs']}", lambda s: train("norm", s, tau_obs))}
     runs = {m: [run(s) for s in SEEDS] for m, (_, run) in modes.items()}
     taus = {"value": None, "norm": MAX_NORM, "observed": tau_obs}
-    for m in CHAOTIC:                                     # measure that the mode is chaotic
-        again = [train("norm", seed, tau_obs, PERTURB)[0][-1] for seed in SEEDS]
-        require_chaotic(m, [r[0][-1] for r in runs[m]], again)
+    twins = {m: [train("norm" if m == "observed" else m, s, taus[m] or MAX_NORM, PERTURB) for s in SEEDS]
+             for m in modes}                              # the twin test, for every clipped row
+    change = {}
+    for m in modes:                                       # measure which modes are chaotic
+        if m in CHAOTIC:
+            require_chaotic(m, [r[0][-1] for r in runs[m]], [r[0][-1] for r in twins[m]])
+        else:
+            change[m] = require_stable(m, runs[m], twins[m])
     rows = [["none", values["spiked"], after["diverged"], f(np.median([r[0][0] for r in none]), ".3f")]
             + ["?"] * (len(SHOWN) - 2) + [f"{after['below']} < ln {K}", "?", "—", "?"]]
     chance = math.log(K)
@@ -253,6 +370,12 @@ def main() -> Result:
           f"  within {CHAOS_MARGIN:.0%} of it; elsewhere a run within {BELOW_MARGIN:.0%} of it, or one on which the run\n"
           f"  and its twin disagree, counts on either side), as 0/N, N/N, ≤N/2 (at most half) or\n"
           f"  ≥N/2 (at least half) when sure, else ?.")
+    values.update({f"{m}-twin": below_power(c) for m, c in change.items()})
+    values["chaos-change"] = f"{10 * SENSITIVE:g}"
+    twin_text = ", ".join(f"{modes[m][0]}: {values[f'{m}-twin']}" for m in change)
+    print(f"Twin test of every clipped row (initial W × (1 + {PERTURB:g})), the largest relative change\n"
+          f"  of a run's loss at step {STEPS}: {twin_text}\n"
+          f"  (not chaotic: at most {10 * SENSITIVE:g}); {', '.join(modes[m][0] for m in CHAOTIC)}: above {10 * SENSITIVE:g} (chaotic).")
 
     # 3. The learning rate: the same three rules at other η, on the first SWEEP_N seeds.
     sweep_rows = []
@@ -263,13 +386,14 @@ def main() -> Result:
         for m in ("none", "value", "norm"):
             if lr == LR:
                 first = (none if m == "none" else runs[m])[:SWEEP_N]
-                twin = none_twin[:SWEEP_N] if m == "none" else first      # clipped at η = LR: section 2
+                twin = (none_twin if m == "none" else twins[m])[:SWEEP_N]
             else:
                 first = [train(m, s, lr=lr) for s in seeds]
                 twin = [train(m, s, lr=lr, perturb=PERTURB) for s in seeds]   # chaos test
             st = chaos_summary(first, twin)
             final = st["final"] if st["final"] != "?" else "?" if lr > NEAR_CHANCE_ABOVE else f"{st['below']} < ln {K}"
-            sweep_rows.append([f"{lr:g}", names[m], st["spiked"], st["diverged"], final, st["move"]])
+            st["clipped"] = clipped_share(first, twin, st["final"] == "?") if m == "norm" else "—"
+            sweep_rows.append([f"{lr:g}", names[m], st["spiked"], st["diverged"], final, st["clipped"], st["move"]])
             values.update({f"sweep-{lr:g}-{m}-{k}": v for k, v in st.items()
                            if not (k == "below" and lr > NEAR_CHANCE_ABOVE)})
             values[f"sweep-{lr:g}-{m}-final"] = final
@@ -279,18 +403,24 @@ def main() -> Result:
           f"   still going (— : none is; where a twin run with W × (1 + {PERTURB:g}) moves it by more than\n"
           f"   {10 * SENSITIVE:g}, relative, or stops at another step: the count of runs below chance instead;\n"
           f"   above η = {NEAR_CHANCE_ABOVE:g} they end near chance, where no count is stable: ?).\n"
+          f"   clipped: share of all steps of all runs with ‖g‖ > g_max (where the loss is chaotic: the\n"
+          f"   smaller of the run's and the twin's, rounded down to a multiple of 10% after subtracting 5%).\n"
           f"   ‖Δθ‖: median update length, as in section 2; at η = {LR:g} these are section 2's runs.")
-    print(table(["η", "clipping", "spiked", "diverged", f"L/T @{STEPS}", "‖Δθ‖"], sweep_rows))
+    print(table(["η", "clipping", "spiked", "diverged", f"L/T @{STEPS}", "clipped", "‖Δθ‖"], sweep_rows))
 
     # 4. A control: the same unclipped training from U = CONTROL × Q, every singular value below 1.
     control = [train("none", s, u_scale=CONTROL) for s in SEEDS]
+    control_twin = [train("none", s, perturb=PERTURB, u_scale=CONTROL) for s in SEEDS]
     cspike = np.array([first_spike(r[1]) for r in control])
+    cbefore, _ = up_before_spike(control, control_twin)
     values.update({"control-scale": f"{CONTROL:g}", "control-spiked": f"{int((cspike > 0).sum())}/{n}",
-                   "control-step": f"{np.median(cspike[cspike > 0]):g}" if (cspike > 0).any() else "—"})
+                   "control-step": f"{np.median(cspike[cspike > 0]):g}" if (cspike > 0).any() else "—",
+                   "control-up-before": f"{cbefore}/{n}"})
     print(f"\n4. Control: no clipping, η = {LR}, from U = {CONTROL:g} × orthogonal (every singular value\n"
           f"   {CONTROL:g} < 1, so every long-range product starts below {CONTROL:g}^(t-k)), seeds {SEEDS[0]}-{SEEDS[-1]}:\n"
           f"   ‖g‖ first exceeds {SPIKE:g} × its step-1 value in {values['control-spiked']} runs, at step\n"
-          f"   {values['control-step']} (median): the spike does not need σ_max(U) > 1 at the start.")
+          f"   {values['control-step']} (median): the spike does not need σ_max(U) > 1 at the start. The loss\n"
+          f"   passes chance at or before the spike step (its twin run's too) in {values['control-up-before']} runs.")
 
     curves = {}  # mode -> (median loss, median norm) as plotted; "none" only for its calm steps
     for m, rs in [("none", none), *runs.items()]:          # "none": its steps before any spike only

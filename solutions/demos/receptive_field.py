@@ -13,6 +13,8 @@ from solutions.experiments.receptive_field import (
     CHAOS_D,
     CHAOS_GAIN,
     CHAOS_T,
+    CALM_BELOW,
+    CALM_GAIN,
     CNN_DILATIONS,
     LAGS,
     TINY,
@@ -160,7 +162,8 @@ def main() -> Result:
 
     cases = [("0.5 R", 0.5 * rotation(ANGLE), TINY), ("R (orthogonal)", rotation(ANGLE), TINY),
              ("[[0.5, 3], [0, 0.5]]", torch.tensor([[0.5, 3.0], [0.0, 0.5]], dtype=torch.float64), TINY),
-             ("1.1 R", 1.1 * rotation(ANGLE), TINY), ("R (orthogonal)", rotation(ANGLE), 1.0)]
+             ("1.1 R", 1.1 * rotation(ANGLE), TINY), ("R (orthogonal)", rotation(ANGLE), 1.0),
+             ("1.1 R", 1.1 * rotation(ANGLE), 1.0)]
     gains = []
     for label, U, scale in cases:
         rho = float(torch.linalg.eigvals(U).abs().max())
@@ -168,15 +171,21 @@ def main() -> Result:
                       fmt(float(torch.linalg.matrix_norm(U, ord=2)), ".2g"), *(fmt(v, ".2g") for v in input_gain(U, scale))))
     print("How large is (K6)? ‖∂h_t/∂x_k‖₂ of the simple RNN with D = M = 2, W = I, b = 0, at the lags t − k;")
     print(f"R is the rotation by {ANGLE} rad. Inputs of size {TINY:.0e} keep tanh nearly linear (f' ≈ 1) over these")
-    print(f"{max(LAGS) + 1} steps, so the first four rows show the product of the U's alone; the last row has inputs")
-    print("of size 1 (tanh saturates in part):")
+    print(f"{max(LAGS) + 1} steps, so the first four rows show the product of the U's alone; the last two rows have")
+    print("inputs of size 1 (tanh saturates in part):")
     print(table(["U", "inputs", "ρ(U)", "‖U‖₂", *(f"t−k = {lag}" for lag in LAGS)], gains) + "\n")
     gain = chaotic_gain()
     if not gain > 100 * CHAOS_ABOVE:    # a chaotic trajectory: only a claim with a wide margin is the same on every CPU
         raise ValueError(f"‖∂h_T/∂x_1‖ = {gain:.3g} is not 100x above {CHAOS_ABOVE:.0e}")
     print(f"A large random U (D = {CHAOS_D}, entries N(0, {CHAOS_GAIN:g}²/D)), W with entries N(0, 1/M), M = {M}, b = 0,")
     print(f"h_0 = 0, tanh, inputs N(0, 1): along the trajectory ‖∂h_{CHAOS_T}/∂x_1‖₂ > {CHAOS_ABOVE:.0e}: it explodes")
-    print("although tanh keeps the state bounded.\n")
+    print("although tanh keeps the state bounded.")
+    calm = chaotic_gain(CALM_GAIN)
+    if not calm < CALM_BELOW / 100:     # the same margin as above
+        raise ValueError(f"‖∂h_T/∂x_1‖ = {calm:.3g} is not 100x below {CALM_BELOW:.0e}")
+    print(f"The same draw scaled to entries N(0, {CALM_GAIN:g}²/D) (ρ(U) > 1 still), the same inputs:")
+    print(f"‖∂h_{CHAOS_T}/∂x_1‖₂ < {CALM_BELOW:.0e}, it vanishes: whether the product explodes depends on the gain")
+    print("against the input drive.\n")
 
     L, Lc = len(TDNN_DELAYS), len(CNN_DILATIONS)
     n = {name: _count(model) for name, (model, _) in models.items()}
@@ -203,7 +212,9 @@ def main() -> Result:
               "relu-draws": str(RELU_DRAWS), "long-T": str(T_LONG), "long-first": first, "long-below": str(below),
               "long-pairs": str(dependent.size), "cut": f"{CUT:.0e}", "chaos-T": str(CHAOS_T),
               "chaos-above": f"10^{{{round(np.log10(CHAOS_ABOVE))}}}", "nonnormal-lag1": gains[2][5],
-              "growing-lag40": gains[3][-1], "saturated-lag40": gains[4][-1], "tiny": f"{TINY:.0e}", "relu-union": str(union),
+              "growing-lag40": gains[3][-1], "saturated-lag40": gains[4][-1],
+              "growing-saturated-lag40": gains[5][-1], "saturated-lag0": gains[4][4], "calm-gain": f"{CALM_GAIN:g}",
+              "calm-below": f"10^{{{round(np.log10(CALM_BELOW))}}}", "tiny": f"{TINY:.0e}", "relu-union": str(union),
               "relu-inputs": str(RELU_INPUTS), "gain-steps": str(max(LAGS) + 1), "chaos-D": str(CHAOS_D),
               "chaos-gain": f"{CHAOS_GAIN:g}", "nonnormal-lag5": gains[2][4 + LAGS.index(5)],
               "nonnormal-lag40": gains[2][-1], "tdnn-Lw": str(L * WIDTH), "T": str(T), "T-other": str(T_OTHER)}

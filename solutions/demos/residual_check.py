@@ -20,30 +20,30 @@ BOOK = {"W_ih": "∂L/∂W", "W_hh": "∂L/∂U", "b_ih": "∂L/∂b", "b_hh": "
 
 
 def model(seed: int = SEED) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], np.ndarray]:
-    """``(x, h0, params, c)``: a small float64 problem with the loss ``L = Σ_t c_t · h_t``."""
+    """``(x, h0, params, y)``: a small float64 problem with the loss ``L = Σ_t y_t · h_t``."""
     rng = np.random.default_rng(seed)
     params = random_params(rng, I, H)                # weights N(0, 0.5²), biases N(0, 0.1²)
     return rng.normal(size=(T, B, I)), rng.normal(0, 0.5, (B, H)), params, rng.normal(size=(T, B, H))
 
 
-def torch_grads(x, h0, params, c, alpha: float) -> dict[str, np.ndarray]:
-    """Autograd's gradients of ``L = Σ c ⊙ h`` for the same update."""
+def torch_grads(x, h0, params, y, alpha: float) -> dict[str, np.ndarray]:
+    """Autograd's gradients of ``L = Σ y ⊙ h`` for the same update."""
     leaves = {k: torch.tensor(v, requires_grad=True) for k, v in {**params, "x": x, "h0": h0}.items()}
     h = residual_autograd(leaves["x"], leaves["h0"], leaves, alpha)
-    (h * torch.tensor(c)).sum().backward()
+    (h * torch.tensor(y)).sum().backward()
     return {k: t.grad.numpy() for k, t in leaves.items()}
 
 
 def main() -> None:
-    x, h0, params, c = model()
+    x, h0, params, y = model()
     print(f"h_t = h_(t-1) + α tanh(U h_(t-1) + W x_t + b), T = {T}, B = {B}, I = {I}, H = {H};\n"
-          f"L = sum_t c_t . h_t with random c_t (so dL/dh_t = c_t); float64, seed {SEED}.\n")
+          f"L = sum_t y_t . h_t with random y_t (so dL/dh_t = y_t); float64, seed {SEED}.\n")
     cols = {}
     for alpha in ALPHAS:
         h, cache = residual_forward(x, h0, params, alpha)
-        grads = residual_backward(c, cache)                     # ∂L/∂h_t = c_t
-        ref = torch_grads(x, h0, params, c, alpha)
-        numeric = numeric_grads(lambda a=alpha: float((residual_forward(x, h0, params, a)[0] * c).sum()),
+        grads = residual_backward(y, cache)                     # ∂L/∂h_t = y_t
+        ref = torch_grads(x, h0, params, y, alpha)
+        numeric = numeric_grads(lambda a=alpha: float((residual_forward(x, h0, params, a)[0] * y).sum()),
                                 {**params, "x": x, "h0": h0})
         cols[alpha] = {k: f"{claim(max_abs(grads[k], ref[k]), TOL_TORCH, what=f'{k} vs torch')} / "
                           f"{claim(rel_error(grads[k], numeric[k]), TOL_FD, what=f'{k} vs differences')}"

@@ -30,6 +30,7 @@ MEMORY_T = (1, 10, 100, 1000)  # steps at which the state's size is shown (memor
 GRAD_T = (10, 100, 1000)       # lengths at which the weight gradient is measured
 WINDOW = 10                    # truncated BPTT window for the weight gradient
 SPAN = 100                     # run B read in windows of SPAN steps: growth per step vs saturation
+FORGET = 0.5                   # memory table's counter-case: U = -I + FORGET Q (inside the disc: it forgets)
 
 
 def coarse(a: np.ndarray) -> np.ndarray:
@@ -100,7 +101,7 @@ def main() -> Result:
                                                       for t in SHOWN_B])
             act = cache[3] if kind == "residual" else h        # tanh(z_t): g_t, or h_t itself
             sat = [int((np.abs(act[t - 1, 0]) > np.tanh(2.0)).sum()) for t in (T, T_B)]  # f' < 1 - tanh²(2)
-            rows_m.append([kind, f"{s:g}"] + [f(np.linalg.norm(h[t - 1, 0]), ".1f") for t in MEMORY_T]
+            rows_m.append([kind, f"{s:g} Q"] + [f(np.linalg.norm(h[t - 1, 0]), ".1f") for t in MEMORY_T]
                           + [f"{n}/{H}" for n in sat])
             key = f"{kind}-{s:g}"
             values.update({f"{key}-rate-a": rows_a[-1][3], f"{key}-norm-a": rows_a[-1][4],
@@ -132,10 +133,21 @@ def main() -> Result:
           f"   gamma = geometric mean of ||J_t|| over steps 1-{T}: the book's γ, an upper bound\n"
           f"   on the rate over those steps.")
     print(table(["update", "s", "gamma"] + [f"||dh_{t}/dh_0||" for t in SHOWN_B], rows_b))
-    print(f"\nMemory capacity (run B): the residual state is a running sum, so ||h_t|| grows\n"
-          f"   with t, while the plain state stays in [-1, 1]^H (||h_t|| <= √H = {np.sqrt(H):g}).\n"
+    # the counter-case: U = -I + FORGET Q puts every eigenvalue of U in the disc |1 + λ| <= FORGET < 1,
+    # so at small activations h_t ≈ FORGET Q h_(t-1) + W x_t: the branch subtracts, the state forgets
+    params = {"W_ih": W, "W_hh": -np.eye(H) + FORGET * Q, "b_ih": zero, "b_hh": zero}
+    h, cache = residual_forward(x_b, h0, params)
+    sat = [int((np.abs(cache[3][t - 1, 0]) > np.tanh(2.0)).sum()) for t in (T, T_B)]
+    rows_m.append(["residual", f"-I + {FORGET:g} Q"] + [f(np.linalg.norm(h[t - 1, 0]), ".1f") for t in MEMORY_T]
+                  + [f"{n}/{H}" for n in sat])
+    values.update({f"forget-h{t}": v for t, v in zip(MEMORY_T, rows_m[-1][2:-2])})
+    values.update({"forget-saturated": rows_m[-1][-2], f"forget-saturated-{T_B}": rows_m[-1][-1]})
+    print(f"\nMemory capacity (run B): the residual state is a running sum; with U = s Q its ||h_t||\n"
+          f"   grows with t, while the plain state stays in [-1, 1]^H (||h_t|| <= √H = {np.sqrt(H):g}).\n"
+          f"   Last row: U = -I + {FORGET:g} Q, every eigenvalue λ of U in the disc |1 + λ| <= {FORGET:g}:\n"
+          f"   the branch subtracts, and the state stays small.\n"
           f"   saturated @t: units with f'(z_t) < 1 - tanh²(2), i.e. |tanh(z_t)| > tanh(2).")
-    print(table(["update", "s"] + [f"||h_{t}||" for t in MEMORY_T] + [f"saturated @{t}" for t in (T, T_B)], rows_m))
+    print(table(["update", "U"] + [f"||h_{t}||" for t in MEMORY_T] + [f"saturated @{t}" for t in (T, T_B)], rows_m))
     print(f"\nRun B, residual update, in windows of {SPAN} steps: rate = growth per step of\n"
           f"   ||dh_t/dh_0|| over the window; all sat. = steps of the window at which every unit is\n"
           f"   saturated (|tanh(z_t)| > tanh(2)).")

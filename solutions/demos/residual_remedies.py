@@ -32,7 +32,7 @@ REMEDIES = {                   # key: the remedy (its name is the table's label)
     "none": Remedy("none: (6.50), α = 1"),
     "alpha": Remedy("smaller α = 0.1", alpha=0.1),
     "leaky": Remedy("leaky, β = 0.1", beta=0.1),
-    "disc": Remedy("init in the disc, r = 0.5", disc_radius=0.5),
+    "disc": Remedy("init in the disc, ω = 0.5", disc_radius=0.5),
     "small": Remedy("small U at init, s = 0.1", u_scale=0.1),
     "decay": Remedy("weight decay 0.01", weight_decay=0.01),
     "truncate": Remedy(f"truncated BPTT, ℓ = {WINDOW}", truncate=WINDOW),
@@ -185,6 +185,15 @@ def at_explosion(run: Runs) -> dict[str, str] | None:
             "W": med(run.part_norm["W"], first)}
 
 
+def start_of(run: Runs) -> dict[str, str]:
+    """Step 1, before any update: the median loss per time step over the runs, its smallest and
+    largest value ("lo–hi"), and the median last state ‖h_T‖ (mean over the batch)."""
+    loss, h = run.loss[:, 0], run.state_norm[:, 0]
+    return {"loss": median_or_dash(loss, ".2f", 1e-6),
+            "range": f"{fmt(float(loss.min()), '.2f', rel=1e-6)}–{fmt(float(loss.max()), '.2f', rel=1e-6)}",
+            "h": plain(float(np.median(h)))}
+
+
 def best(stats: list[dict[str, str]]) -> int:
     """The η of the sweep to report: most runs surely learned (the lower end of an interval), then
     fewest runs possibly diverged (the upper end), then the lowest
@@ -204,7 +213,7 @@ def best(stats: list[dict[str, str]]) -> int:
 def main() -> Result:
     print(f"Task: delayed recall, output the token seen {TASK.delay} steps earlier ({TASK.K} tokens,\n"
           f"  T = {TASK.T}, batch {TASK.B}, a fresh batch each step; chance: ln {TASK.K}).\n"
-          f"Model: h_t = h_(t-1) + α tanh(U h_(t-1) + W x_t + b), o_t = V h_t + c, H = {H};\n"
+          f"Model: h_t = h_(t-1) + α tanh(U h_(t-1) + W x_t + b), o_t = V h_t + b_o, H = {H};\n"
           f"  U ~ N(0, 1/H) entries. Plain SGD, {STEPS} steps, float64, torch autograd.\n"
           f"Sweep: every remedy at η = {', '.join(f'{lr:g}' for lr in LRS)}, {N} runs each (seeds 0-{N - 1}:\n"
           f"  each its own initial weights and its own batches).\n"
@@ -214,11 +223,15 @@ def main() -> Result:
           f"  run is not stopped by its ‖g‖₂ before clipping.\n")
     values: dict[str, str] = {"n": str(N), "chance": fmt(math.log(TASK.K), ".3f"), "steps": str(STEPS),
                               "lrs": ", ".join(f"{lr:g}" for lr in LRS), "window": str(WINDOW),
-                              "explode": f"{EXPLODE:g}"}
-    sweep_rows, rows, trigger_rows, best_runs = [], [], [], {}
+                              "explode": f"{EXPLODE:g}", "chaos-rel": f"{10 * SENSITIVE:g}"}
+    sweep_rows, rows, trigger_rows, best_runs, start_rows = [], [], [], {}, []
     for key, r in REMEDIES.items():
         stats = []
         for lr, (run, twin, chaotic) in zip(LRS, sweep(key)):
+            if lr == LRS[0]:                   # step 1 is before any update: the same for every η
+                start = start_of(run)
+                start_rows.append([r.name, start["loss"], start["range"], start["h"]])
+                values.update({f"{key}-start-{k}": v for k, v in start.items()})
             st = summary(key, run, twin, chaotic)
             ex = at_explosion(run) if key in TRIGGER and not chaotic else None
             if ex is not None:
@@ -236,7 +249,11 @@ def main() -> Result:
                      st["outside"], st["rho"]])
         values.update({f"{key}-{k}": v for k, v in st.items()})
         values[f"{key}-lr"] = f"{LRS[i]:g}"
-    print("1. The sweep: runs diverged and learned (of N), median final L/T of the runs that did not\n"
+    print(f"0. The start: loss per time step L/T and the last state ‖h_T‖ (mean over the batch) at\n"
+          f"   step 1, before any update (the same for every η), over the {N} runs: median, and\n"
+          f"   smallest-largest L/T (chance: ln {TASK.K} = {values['chance']}).")
+    print(table(["remedy", "L/T at step 1", "range", "‖h_T‖ at step 1"], start_rows))
+    print("\n1. The sweep: runs diverged and learned (of N), median final L/T of the runs that did not\n"
           "   diverge (— where every run diverged; ? where training is chaotic).")
     print(table(["remedy", "η", "diverged", "learned", "final L/T"], sweep_rows))
     print("\n2. Each remedy at its best η: most runs surely learned (an interval: its lower end), then\n"
@@ -244,6 +261,9 @@ def main() -> Result:
           "   printed), then a setting that is not chaotic, then the smallest η.")
     print(table(["remedy", "η", "diverged", f"‖g‖₂ > {EXPLODE:g}", "first step", "learned", "final L/T",
                  "outside disc", "ρ(J)"], rows))
+    edge = [r[0] for r in rows if r[1] == f"{LRS[-1]:g}"]
+    print(f"Best at the largest η of the grid ({LRS[-1]:g}), so the grid does not bracket their best η:\n"
+          f"  {'; '.join(edge) or 'none'}.")
     print(f"\ndiverged: runs stopped (of {N}). ‖g‖₂ > {EXPLODE:g}: runs whose gradient norm passed it\n"
           f"  at some step; first step: the median of the first such step. final L/T: loss per\n"
           f"  time step, mean over the last {LAST} steps (each on a fresh batch), median over the runs\n"
@@ -281,7 +301,7 @@ def main() -> Result:
 
 ZH_NAMES = {  # the Chinese figure's labels of REMEDIES
     "none": "无：(6.50)，α = 1", "alpha": "更小的 α = 0.1", "leaky": "泄漏更新，β = 0.1",
-    "disc": "圆盘内初始化，r = 0.5", "small": "初始化时较小的 U，s = 0.1", "decay": "权重衰减 0.01",
+    "disc": "圆盘内初始化，ω = 0.5", "small": "初始化时较小的 U，s = 0.1", "decay": "权重衰减 0.01",
     "truncate": f"截断的随时间反向传播，ℓ = {WINDOW}", "layernorm": "状态的 LayerNorm",
     "gate": "GRU 式门控", "clip": "按模截断，g_max = 1",
 }

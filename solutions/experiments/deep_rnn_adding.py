@@ -5,7 +5,7 @@ input step carries two numbers, a value ``u_t ~ U(0, 1)`` and a marker ``m_t ∈
 two steps are marked, one in the first half of the sequence and one in the second; the target,
 read from the last state, is the sum of the two marked values. Predicting the mean (1.0)
 gives a mean squared error of 1/6 ≈ 0.167; reading the two values needs the gradient to reach
-back to the first marker, on average ``3T/4`` steps before the end — the kind of depth the
+back to the first marker, ``T/2`` to ``T − 1`` steps before the last (``3T/4 − 1/2`` on average) — the kind of depth the
 recurrent skip coefficient describes.
 
 Protocol (``configs``): ``T = 20``; every structure at the width that brings its learned

@@ -107,6 +107,10 @@ REGISTRY: dict[str, LongRun] = {
                                  replay=(0,), replay_steps=5, replay_tol=1e-6),
     "deep-rnn-adding": LongRun("deep-rnn-adding", "solutions.experiments.deep_rnn_adding",
                                replay=(9,), replay_steps=100),
+    "residual-remedies-long": LongRun("residual-remedies-long", "solutions.experiments.remedies_long",
+                                      replay=(2,), replay_steps=10),
+    "clipping-long": LongRun("clipping-long", "solutions.experiments.clipping_long",
+                             replay=(0, 72), replay_steps=80),
 }
 """Every long experiment, by name."""
 

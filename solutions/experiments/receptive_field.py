@@ -29,6 +29,7 @@ SCALE = 0.5                 # moderate weights: tanh far from saturation, no tin
 LAGS = (0, 1, 2, 5, 10, 20, 40)   # t - k at which the size of (K6) is printed
 TINY = 1e-4                 # inputs of input_gain: small, so f' ≈ 1
 CHAOS_D, CHAOS_GAIN, CHAOS_T, CHAOS_ABOVE = 64, 3.0, 200, 1e10   # a large random U (tanh's chaotic regime)
+CALM_GAIN, CALM_BELOW = 1.5, 1e-10  # a smaller gain (still ρ(U) > 1): the same inputs drive it to vanish
 
 
 def _weights(seed: int, *shape: int) -> torch.Tensor:
@@ -158,22 +159,23 @@ def rotation(angle: float) -> torch.Tensor:
     return torch.tensor([[c, -s], [s, c]], dtype=torch.float64)
 
 
-def input_gain(U: torch.Tensor, scale: float = TINY, T: int = max(LAGS) + 1) -> list[float]:
+def input_gain(U: torch.Tensor, scale: float = TINY, T: int = max(LAGS) + 1, seed: int = 5) -> list[float]:
     """‖∂h_T/∂x_k‖₂ of (K6) at the lags T - k in LAGS, by autograd: W = I (D = M = 2), b = 0, h_0 = 0,
-    inputs N(0, scale²). With scale = TINY the state stays small and f' ≈ 1: the product of the U's
-    alone shows; with scale = 1 tanh saturates in part and every factor diag(f') shrinks it."""
-    x = scale * torch.randn(T, 1, 2, generator=torch.Generator().manual_seed(5), dtype=torch.float64)
+    inputs N(0, scale²) drawn with ``seed``. With scale = TINY the state stays small and f' ≈ 1: the
+    product of the U's alone shows; with scale = 1 tanh saturates in part and every factor diag(f')
+    shrinks it."""
+    x = scale * torch.randn(T, 1, 2, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
     eye, zero = torch.eye(2, dtype=torch.float64), torch.zeros(2, dtype=torch.float64)
     J = torch.autograd.functional.jacobian(lambda x: rnn(x, zero[None], eye, U, zero, zero)[-1, 0], x)  # (D, T, 1, M)
     return [float(torch.linalg.matrix_norm(J[:, T - 1 - lag, 0], ord=2)) for lag in LAGS]
 
 
-def chaotic_gain() -> float:
-    """‖∂h_t/∂x_1‖₂ at t = CHAOS_T for a large random U (D = CHAOS_D, entries N(0, GAIN²/D)), W with
-    entries N(0, 1/M), b = 0, h_0 = 0, tanh, inputs N(0, 1), by (K6) run forwards:
-    J_1 = diag(f'(z_1)) W, J_t = diag(f'(z_t)) U J_{t-1}."""
-    rng = np.random.default_rng(0)
-    U = CHAOS_GAIN * rng.standard_normal((CHAOS_D, CHAOS_D)) / np.sqrt(CHAOS_D)
+def chaotic_gain(gain: float = CHAOS_GAIN, seed: int = 0) -> float:
+    """‖∂h_t/∂x_1‖₂ at t = CHAOS_T for a large random U (D = CHAOS_D, entries N(0, gain²/D)), W with
+    entries N(0, 1/M), b = 0, h_0 = 0, tanh, inputs N(0, 1), all drawn with ``seed``, by (K6) run
+    forwards: J_1 = diag(f'(z_1)) W, J_t = diag(f'(z_t)) U J_{t-1}."""
+    rng = np.random.default_rng(seed)
+    U = gain * rng.standard_normal((CHAOS_D, CHAOS_D)) / np.sqrt(CHAOS_D)
     W, x = rng.standard_normal((CHAOS_D, M)) / np.sqrt(M), rng.standard_normal((CHAOS_T, M))
     h, J = np.zeros(CHAOS_D), np.eye(CHAOS_D)[:, :0]
     for t in range(CHAOS_T):

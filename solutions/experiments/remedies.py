@@ -15,7 +15,8 @@ One [Remedy][solutions.experiments.remedies.Remedy] changes one thing at a time:
 * ``weight_decay``: ``θ ← θ − η(g + wd·θ)`` on the weight matrices;
 * ``layernorm``: ``h_t = LN(h_{t-1} + α tanh(z_t))`` (layer normalisation without gain and bias);
 * ``gate``: the GRU-style update ``h_t = u_t ⊙ h_{t-1} + (1 − u_t) ⊙ tanh(z_t)`` with
-  ``u_t = σ(U_u h_{t-1} + W_u x_t + b_u)``;
+  ``u_t = σ(U_u h_{t-1} + W_u x_t + b_u)`` — a GRU without reset gate (``r_t = 1``), ``b_u = 1``
+  at initialisation;
 * ``max_norm``: clip the gradient by its norm, PyTorch's rule ``g ← min(τ/(‖g‖ + 10⁻⁶), 1) g``;
 * ``u_scale``: initialise ``U`` with i.i.d. ``N(0, u_scale²/H)`` entries (a small ``U``);
 * ``truncate``: truncated BPTT, the state detached every ``truncate`` steps, so each loss
@@ -25,9 +26,9 @@ All runs of one remedy train together as one batched model (a leading "run" axis
 parameter), each run with its own seed, initial weights and batches; the loss is the sum of
 the runs' losses, so each run's gradient is its own. A run **explodes** at the first step
 whose gradient norm ‖g‖ (before clipping) exceeds ``explode_at``; without clipping it is
-stopped there (its parameters are frozen before that step's update), so nothing after the
-explosion — the chaotic part of a diverging run — is ever reported. With clipping the run
-goes on, clipped. A run whose loss per time step passes ``loss_max`` is stopped too.
+stopped there (its parameters are frozen before that step's update), and nothing after the
+explosion is recorded. (Stopping does not remove chaos: a run that does not diverge can be
+chaotic too; the demos measure that with a twin run.) With clipping the run goes on, clipped. A run whose loss per time step passes ``loss_max`` is stopped too.
 """
 
 from __future__ import annotations

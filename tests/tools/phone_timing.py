@@ -5,8 +5,16 @@ cold cache (a new browser context per page) and the CPU slowed 4× through DevTo
 (``Emulation.setCPUThrottlingRate``). For each page it prints
 
 * ``math ms``: milliseconds from navigation start to the first frame in which every math element
-  (``.md-content .arithmatex``, those not hidden) holds its typeset ``mjx-container`` (and MathJax, if the page loads it, has
-  finished), the median of ``--runs`` runs;
+  (``.md-content .arithmatex``) holds its typeset ``mjx-container`` with its svg, every one the
+  browser draws is laid out (has a width), and MathJax, if the page loads it, has finished; the
+  median of ``--runs`` runs. A formula in a block the browser skips while off screen
+  (content-visibility: auto) or in a closed ``<details>`` counts once typeset: the browser lays it
+  out when the reader nears it. (Until session 3 the watcher asked for the geometry of every
+  formula, which made the browser lay out every skipped block at once: about a second of the LSTM
+  page's main thread at 4x that a reader's browser never spends, counted in math ms and CPU ms.)
+* ``reach ms``: what that leaves to the reader: after the page has shown its math, the page jumps
+  to each skipped formula in turn (as an anchor link does); the longest wait, in ms, from the jump
+  to the end of the frame after the one that stopped skipping it (``skipped``: how many);
 * ``CPU ms``: the CPU time the page's main thread spent until then, from Chromium's trace (the
   throttling does not count in it, and a busy machine inflates it far less than the wall time:
   the number to compare when the load average is above the 2 cores);
@@ -40,15 +48,23 @@ import threading
 HEAVIEST = ["lstm/", "gru/", "residual/", "bptt/", "zh/lstm/"]
 
 # Runs before the page's own scripts: records the time of the first animation frame in which
-# every math element is typeset.
+# every math element is typeset and every one the browser draws is laid out. A top-level block that
+# the browser skips while it is off screen (content-visibility: auto, docs/stylesheets/extra.css) is
+# laid out only when the reader nears it: asking for the geometry of a formula inside it would make
+# the browser lay it out now, work that the reader's browser does not do (on the LSTM page about a
+# second of the main thread at 4x, two fifths of the total). Such a formula counts once it is typeset
+# (its svg is in the page and no script is pending); REACH_MATH then measures what the reader waits
+# when they get to it.
 WATCH_MATH = """(() => {
   function done() {
     const items = document.querySelectorAll('.md-content .arithmatex');
     if (document.readyState === 'loading' || !items.length) return false;
     for (const el of items) {
-      if (!el.getClientRects().length) continue;  // inside a closed <details>
       const c = el.querySelector('mjx-container');
-      if (!c || !c.getBoundingClientRect().width) return false;
+      if (!c || !c.querySelector('svg')) return false;
+      // skipped off screen, or inside a closed <details>: not drawn, nothing to lay out
+      if (!el.checkVisibility({contentVisibilityAuto: true})) continue;
+      if (!c.getBoundingClientRect().width) return false;
     }
     return !(window.MathJax && MathJax.startup && !window.__mjxDone);
   }
@@ -62,6 +78,24 @@ WATCH_MATH = """(() => {
   }
   requestAnimationFrame(tick);
 })();"""
+
+# After WATCH_MATH: the reader jumps to each formula that was skipped off screen (scrollIntoView,
+# as an anchor link does). Milliseconds from the jump to the end of the first frame after the one in
+# which the browser stopped skipping it (then it is drawn): the longest of these, and the count.
+REACH_MATH = """async () => {
+  const frame = () => new Promise(r => requestAnimationFrame(() => r()));
+  const skipped = [...document.querySelectorAll('.md-content .arithmatex')]
+    .filter(el => !el.closest('details:not([open])') && !el.checkVisibility({contentVisibilityAuto: true}));
+  let worst = 0;
+  for (const el of skipped) {
+    const t0 = performance.now();
+    el.scrollIntoView({block: 'center'});
+    for (let i = 0; i < 10 && !el.checkVisibility({contentVisibilityAuto: true}); i++) await frame();
+    await frame();
+    worst = Math.max(worst, performance.now() - t0);
+  }
+  return [worst, skipped.length];
+}"""
 
 
 def serve(site: str) -> tuple[http.server.ThreadingHTTPServer, str]:
@@ -121,10 +155,11 @@ def measure(browser, base: str, url: str) -> dict[str, float]:
     page.wait_for_function("() => window.__mathMs !== undefined", timeout=300_000)
     ms = page.evaluate("() => window.__mathMs")
     trace = browser.stop_tracing()
+    reach, skipped = page.evaluate(REACH_MATH)
     page.wait_for_timeout(1500)  # whatever the page loads after the load event counts too
     context.close()
     return {"ms": ms, "cpu": main_thread_ms(trace, base + url, ms), "bytes": sum(sizes.values()),
-            "requests": len(sizes), "load": os.getloadavg()[0]}
+            "requests": len(sizes), "load": os.getloadavg()[0], "reach": reach, "skipped": skipped}
 
 
 def main() -> None:
@@ -143,18 +178,18 @@ def main() -> None:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium",
                                     args=["--headless", "--no-sandbox", "--disable-gpu"])
         print(f"load average at start {os.getloadavg()[0]:.1f} (2 cores: wall times above ~2 are inflated)")
-        print(f"{'page':<12} {'build':<7} {'math ms':>8} {'CPU ms':>8} {'gzip kB':>8} {'requests':>8} {'load':>5}")
+        print(f"{'page':<12} {'build':<7} {'math ms':>8} {'CPU ms':>8} {'gzip kB':>8} {'requests':>8} {'load':>5} {'reach ms':>8} {'skipped':>7}")
         for url in args.pages:
             runs: dict[str, list] = {name: [] for name in sites}
             for _ in range(args.runs):
                 for name, (_, base) in servers.items():
                     runs[name].append(measure(browser, base, url))
             for name, r in runs.items():
-                row = {k: statistics.median(x[k] for x in r) for k in ("ms", "cpu", "load")}
-                row.update(bytes=r[0]["bytes"], requests=r[0]["requests"])
+                row = {k: statistics.median(x[k] for x in r) for k in ("ms", "cpu", "load", "reach")}
+                row.update(bytes=r[0]["bytes"], requests=r[0]["requests"], skipped=r[0]["skipped"])
                 rows.setdefault(url, {})[name] = row
                 print(f"{url:<12} {name:<7} {row['ms']:8.0f} {row['cpu']:8.0f} {row['bytes'] / 1000:8.0f} "
-                      f"{row['requests']:8d} {row['load']:5.1f}", flush=True)
+                      f"{row['requests']:8d} {row['load']:5.1f} {row['reach']:8.0f} {row['skipped']:7d}", flush=True)
         browser.close()
     for server, _ in servers.values():
         server.shutdown()
