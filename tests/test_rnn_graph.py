@@ -55,11 +55,16 @@ def test_architectures_worked_by_hand(key) -> None:
 @example(L=2)                         # the page's row
 def test_top_down_feedback_raises_recurrent_depth_and_keeps_skip_coefficient(L) -> None:
     """The page's claim: a top-down edge from the top layer at t − 1 into the first layer at t
-    turns the stacked RNN's d_r = 1 into L and keeps its d_f = L + 1 and s = 1 — recurrent depth
+    turns the stacked RNN's d_r = 1 into L and keeps its d_f = L + 1 (the stacked RNN's: it does
+    not lengthen x_t → y_t) and s = 1 — recurrent depth
     without a smaller skip coefficient, unlike the deep transition (s = 1/m)."""
     fb, st_ = measures(architecture("feedback", L)), measures(architecture("stacked", L))
     assert (fb.recurrent_depth, fb.feedforward_depth, fb.skip_coefficient) == (L, L + 1, 1)
     assert (st_.recurrent_depth, st_.feedforward_depth, st_.skip_coefficient) == (1, L + 1, 1)
+    # the feedback edge has delay 1: the x_t → y_t path (n = 0) is the stacked RNN's, no longer
+    assert fb.feedforward_depth == st_.feedforward_depth
+    assert unrolled_paths(architecture("feedback", L), 3).longest[0] == unrolled_paths(
+        architecture("stacked", L), 3).longest[0] == L + 1
     assert measures(architecture("deep-transition", L)).skip_coefficient == F(1, L)
     # the finite unrolling agrees: x → h1 … hL, then L edges per step back round, hL → y at step n
     u = unrolled_paths(architecture("feedback", L), 40)
@@ -260,3 +265,32 @@ def test_rhn_skip_coefficient_does_not_come_from_its_carry_edges(m) -> None:
     assert len(no_carry.edges) == len(rhn.edges) - m
     assert tuple(measures(rhn)) == tuple(measures(no_carry)) == tuple(measures(architecture("deep-transition", m)))
     assert measures(rhn).skip_coefficient == F(1, m)
+
+
+def rhn_with_gate_nodes(m: int):
+    """The RHN graph with the candidate r̃_l and the gates a_l, κ_l as nodes (Zhang et al.'s
+    nonlinear nodes): per layer r_{l−1} → {r̃_l, a_l, κ_l} → r_l (two edges each) beside the carry
+    edge r_{l−1} → r_l; x enters layer 1's candidate and gates."""
+    rs = [f"r{l}" for l in range(1, m + 1)]
+    gates = [f"{g}{l}" for l in range(1, m + 1) for g in ("c", "a", "k")]
+    edges = [(rs[-1], "r1", 1)]                                   # carry of layer 1
+    edges += [(a, b, 0) for a, b in zip(rs, rs[1:])]             # carries of layers 2 … m
+    for l in range(1, m + 1):
+        src, d = (rs[-1], 1) if l == 1 else (rs[l - 2], 0)
+        for g in ("c", "a", "k"):
+            edges += [(src, f"{g}{l}", d), (f"{g}{l}", rs[l - 1], 0)]
+            if l == 1:
+                edges.append(("x", f"{g}{l}", 0))
+    return rnn_graph(["x"], rs + gates, ["y"], edges + [(rs[-1], "y", 0)])
+
+
+@settings(max_examples=5, deadline=None)
+@given(m=st.integers(1, 6))
+@example(m=3)                         # the page's row
+def test_rhn_measures_depend_on_whether_gates_are_nodes(m) -> None:
+    """The page's claim: d_r = m, s = 1/m for the RHN under the page's convention (gates folded
+    into edges); with the candidate and the gates as nodes d_r = 2m while s stays 1/m (the carry
+    cycle still has m edges per step)."""
+    folded, gated = measures(architecture("rhn", m)), measures(rhn_with_gate_nodes(m))
+    assert (folded.recurrent_depth, folded.skip_coefficient) == (m, F(1, m))
+    assert (gated.recurrent_depth, gated.skip_coefficient) == (2 * m, F(1, m))
