@@ -8,6 +8,10 @@
 * Under each code block pulled from ``solutions/``, a caption naming the file and the function,
   linked to its API entry: the name is written after the section's start marker in the source.
 * Heading ids unique on a page (the print editions include every page whole).
+* Figures (``<img>`` of ``figures/*.svg``) load when the reader nears them (``loading="lazy"``),
+  with their size written on them, so the page keeps its layout while they load: a page no longer
+  fetches and parses its figures (each in both schemes) before it shows its math (issue 23 §1). The
+  print editions load every figure at once (a printer does not scroll).
 * The 404 page: a static host serves one ``/404.html`` for every missing path, and the zh-CN
   build (which runs after the English one) would overwrite it with its Chinese copy. The English
   build's copy is kept; it shows the Chinese text itself when the missing path is under /zh/.
@@ -125,7 +129,24 @@ def on_page_markdown(markdown: str, page, config, **kwargs) -> str:
     return markdown[: m.end()] + "\n\n" + link + "\n" + markdown[m.end():]
 
 
+FIGURE = re.compile(r'<img (alt="[^"]*") src="((?:\.\./)*figures/([\w.-]+\.svg))(#[\w-]+)?"')
+SVG_SIZE = re.compile(r'<svg\b[^>]*?\swidth="([\d.]+)pt" height="([\d.]+)pt"')
+
+
+def _lazy_figures(output: str, config) -> str:
+    def lazy(m: re.Match) -> str:
+        path = Path(config["docs_dir"]) / "figures" / m.group(3)
+        size = SVG_SIZE.search(path.read_text(encoding="utf-8")[:2000])
+        if size is None:
+            raise PluginError(f"hooks/page_extras.py: no width/height in pt in {path}")
+        w, h = (round(float(v) * 4 / 3) for v in size.groups())  # CSS px, as the browser sizes the svg
+        return f'<img {m.group(1)} src="{m.group(2)}{m.group(4) or ""}" width="{w}" height="{h}" loading="lazy"'
+    return FIGURE.sub(lazy, output)
+
+
 def on_post_page(output: str, page, config, **kwargs) -> str:
+    if page.file.src_uri not in ("print.md", "print.zh.md"):
+        output = _lazy_figures(output, config)
     info = pages().get(_key(page))
     if info is None:
         return output

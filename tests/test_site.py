@@ -261,6 +261,7 @@ def check_phone_width(page) -> list[str]:
 FIGURES_JS = """async scheme => {
   document.body.setAttribute('data-md-color-scheme', scheme);
   const imgs = [...document.querySelectorAll('.md-content img[src*="figures/"]')];
+  imgs.forEach(i => { i.loading = 'eager'; });  // lazy figures: load them all now
   await Promise.all(imgs.map(i => i.complete ? 0 : new Promise(r => { i.onload = i.onerror = r; })));
   return imgs.map(i => ({src: new URL(i.currentSrc || i.src).pathname, width: i.getBoundingClientRect().width,
     caption: !!i.closest('figure')?.querySelector('figcaption')?.textContent.trim()}));

@@ -83,7 +83,11 @@ def main() -> Result:
     print(table(["GRU", *STAGES.values()], [[labels[k], *(cols[s][k] for s in STAGES)] for k in labels]))
     values["copy-alone-19"] = sig2(2.0 ** -(T - 1))
     values.update({f"z-level-{i}": f"{c:g}" for i, c in enumerate(gr.Z_LEVELS, 1)})
-    print(f"(The copy path alone at z = 1/2 in every unit: 2^-{T - 1} = {values['copy-alone-19']}.)")
+    init = rec["GRU"]["init"]
+    values["init-gru-19-over-copy"] = sig2(init["curve"][T - 1] / init["gates"]["copy"])
+    print(f"(The copy path alone at z = 1/2 in every unit: 2^-{T - 1} = {values['copy-alone-19']}; the gates are not\n"
+          f"exactly 1/2, and the measured copy path above is larger. At initialisation g(T - k = {T - 1}) is "
+          f"{values['init-gru-19-over-copy']} times\nthe measured copy path: the weighted terms add the rest.)")
     print("\nReplay (rerun by this demo; equal to the committed records):")
     print(longrun.verified_replay(NAME), end="")
 
