@@ -8,6 +8,8 @@ pass, so the "wrong" gradients are exactly those of the mistaken hand-written lo
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import pytest
 import torch
@@ -619,3 +621,22 @@ def test_gru_reach_at_init_exceeds_the_measured_copy_path() -> None:
     assert copy > 2.0 ** -19
     assert 1 < g19 / copy < 10
     assert g19 / 2.0 ** -19 > 10 * (g19 / copy)
+
+
+def test_course_protocol_readings_hold_for_every_model() -> None:
+    """gru.md, the course's protocol: every cell of the grid is recorded (3 seeds); each model's mean
+    falls from the shortest to the longest length yet rises between some neighbouring lengths; and
+    every LSTM seed is above every GRU seed at L = 10, 15, 20 only (the seeds overlap elsewhere)."""
+    test: dict[tuple[str, int], list[int]] = {}
+    for r in _long_records("digit-sum-course"):
+        test.setdefault((r["config"]["model"], r["config"]["L"]), []).append(r["record"]["test"])
+    lengths = [10, 15, 20, 25, 30, 35]
+    assert sorted(test) == sorted((m, L) for m in ("SRN", "LSTM", "GRU") for L in lengths)
+    assert all(len(t) == 3 for t in test.values())
+    for m in ("SRN", "LSTM", "GRU"):
+        means = [sum(test[m, L]) for L in lengths]
+        assert means[0] > means[-1]
+        assert any(b > a for a, b in pairwise(means))
+    above = [L for L in lengths if min(test["LSTM", L]) > max(test["GRU", L])]
+    assert above == [10, 15, 20]
+    assert not [L for L in lengths if min(test["GRU", L]) > max(test["LSTM", L])]

@@ -8,6 +8,7 @@ of the sequence). Dependence is read by autograd, as in the demo: ∂y_t/∂x_k 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -266,13 +267,13 @@ def test_input_gain_can_stay_grow_first_or_explode() -> None:
     assert all(b > a for a, b in zip(growing, growing[1:])) and growing[-1] > 40
     saturated = input_gain(rotation(0.7), scale=1.0)
     assert saturated[-1] < 1e-9
-    assert chaotic_gain() > CHAOS_ABOVE
+    assert chaotic_gain()[0] > CHAOS_ABOVE
 
 
 @settings(max_examples=6, deadline=None)
 @given(angle=st.floats(0.05, 3.09), seed=st.integers(0, 10_000))
 @example(angle=0.7, seed=5)                                  # the demo's 1.1 R rows (referee 11)
-def test_old_inputs_dominate_only_while_tanh_is_nearly_linear(angle: float, seed: int) -> None:
+def test_saturation_stops_the_growth_of_1_1_R(angle: float, seed: int) -> None:
     """Pitfall "■ in the grid": for ρ(U) = ‖U‖₂ = 1.1 (U = 1.1 R, R any rotation) the 40-step-old input
     outweighs the present one with inputs of size TINY (f' ≈ 1), but with inputs of size 1 (tanh
     saturates in part) its gain falls far below the present input's, whatever the rotation and draw."""
@@ -292,8 +293,20 @@ def test_whether_the_product_explodes_depends_on_the_gain(seed: int) -> None:
     Below CALM_BELOW is the demo's draw only (other draws reach ~1e-6: seeds 0-199 all stay below 3e-6)."""
     U = np.random.default_rng(seed).standard_normal((CHAOS_D, CHAOS_D)) / np.sqrt(CHAOS_D)   # chaotic_gain's draw
     assert CALM_GAIN * np.abs(np.linalg.eigvals(U)).max() > 1
-    assert chaotic_gain(seed=seed) > CHAOS_ABOVE
-    assert chaotic_gain(CALM_GAIN, seed) < (CALM_BELOW if seed == 0 else 1e-4)
+    assert chaotic_gain(seed=seed)[0] > CHAOS_ABOVE
+    assert chaotic_gain(CALM_GAIN, seed)[0] < (CALM_BELOW if seed == 0 else 1e-4)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_whether_the_product_explodes_depends_on_the_input_drive_too(seed: int) -> None:
+    """The drive sweep of the chaotic line: at CALM_GAIN with no input after x_1 (s = 0) (K6) does
+    not vanish; at CHAOS_GAIN with inputs times 10 it does not explode; and at CHAOS_GAIN with inputs
+    N(0, 1) it explodes although tanh is far from linear (mean f' < 0.5), with the present input's
+    gain below 10: saturation does not stop the growth at a large gain (unlike 1.1 R)."""
+    assert chaotic_gain(CALM_GAIN, seed, drive=0.0)[0] > 1
+    assert chaotic_gain(seed=seed, drive=10.0)[0] < CALM_BELOW
+    old, present, slope = chaotic_gain(seed=seed)
+    assert old > CHAOS_ABOVE and present < 10 and slope < 0.5
 
 
 @settings(max_examples=10, deadline=None)
@@ -315,6 +328,20 @@ def test_a_finite_precision_rnn_is_not_limited_to_definite_memory(bits: list[int
         h = rnn(x, zero[None], W, U, b, zero)[:, 0]                          # (T, 2)
         parity = np.cumsum([int(x[0].item())] + bits[1:]) % 2
         assert ((h[:, 0] - h[:, 1]) / 2 - torch.from_numpy(parity)).abs().max() < 1e-6
+
+
+def test_large_weights_show_a_false_dot_inside_the_field() -> None:
+    """Pitfall "depends on read with a tolerance", the other direction: tanh' rounds to exactly 0 in
+    float64 for |z| ≳ 19 (float32: |z| ≳ 10), so with the demo's TDNN weights times 40 some pairs
+    inside S_L read as exact 0 (with its moderate weights the demo asserts none does)."""
+    z = torch.tensor([19.5, 20.0], dtype=torch.float64, requires_grad=True)
+    torch.tanh(z).sum().backward()
+    assert (z.grad == 0).all()
+    lags = expected(offsets(3, (1, 1)))
+    model = CausalStack(3, (1, 1), seed=1)                              # the demo's TDNN (its own grid: no false ·)
+    model.layers = [(40 * kernel, 40 * b, d) for kernel, b, d in model.layers]
+    dep, _ = dependence(model)
+    assert not (dep & ~lags).any() and (lags & ~dep).sum() > 0           # false ·, never a false ■
 
 
 def test_an_fft_convolution_leaves_rounding_residue_outside_the_field() -> None:

@@ -294,3 +294,14 @@ def test_rhn_measures_depend_on_whether_gates_are_nodes(m) -> None:
     folded, gated = measures(architecture("rhn", m)), measures(rhn_with_gate_nodes(m))
     assert (folded.recurrent_depth, folded.skip_coefficient) == (m, F(1, m))
     assert (gated.recurrent_depth, gated.skip_coefficient) == (2 * m, F(1, m))
+
+
+def test_deep_transition_fed_at_the_top_is_deeper_only_in_recurrent_depth() -> None:
+    """The page's condition on "a deep transition adds feedforward depth": x_t must enter the
+    FIRST layer of the transition, as in (deep-dt). Fed into the top layer instead (x → h,
+    h → g1 with delay 1, g1 → h, h → y), the x_t → y_t path keeps the simple RNN's two edges:
+    d_f = 2, while d_r = 2 and s = 1/2 as for DT-RNN (the referee's counterexample)."""
+    top = rnn_graph(["x"], ["g1", "h"], ["y"], [("x", "h", 0), ("h", "g1", 1), ("g1", "h", 0), ("h", "y", 0)])
+    assert tuple(measures(top)) == (2, 2, F(1, 2))
+    assert measures(top).feedforward_depth == measures(architecture("simple", 1)).feedforward_depth
+    assert tuple(measures(architecture("deep-transition", 2))) == (2, 3, F(1, 2))   # x into g1: d_f = 3

@@ -25,6 +25,7 @@ TRAIN_N_MIN = 1                      # at the training's initialisation: n = 1 �
 #: (gain γ, input std): near-linear at two gains, then inputs large enough to bend tanh
 SETTINGS = ((0.5, 0.1), (0.7, 0.1), (0.5, 1.0))
 FLAT_GAIN, FLAT_SEEDS = 0.75, (0, 1, 2, 3, 4)   # where 2γ² > 1: the skip RNN's path count predicts growth
+SQRT_SEEDS = (0, 1, 2)               # DT at gain √γ per matrix against the simple RNN at γ
 NAMES = {"simple": "simple", "stacked": "stacked, L = 2", "dt": "DT, m = 2", "dt-s": "DT(S), m = 2",
          "skip": "skip, Δ = 4"}
 
@@ -53,7 +54,7 @@ def main() -> Result:
                 values[f"{arch}-{gain}-s"], values[f"{arch}-{gain}-paths"] = fmt(pred_s, ".3f"), fmt(pred_r, ".3f")
                 row += [values[f"{arch}-{gain}-s"], values[f"{arch}-{gain}-paths"]]
             rows.append(row)
-        print(f"γ = {gain}, input std {std}{' (near-linear)' if linear else ' (tanh bends)'}:")
+        print(f"γ = {gain}, input std {std}{' (near-linear)' if linear else ' (tanh bends)'}, seed 0:")
         print(table(["structure", "s", "slope"] + (["log10(γ)/s", "paths"] if linear else []), rows))
         print()
     print("log10(γ)/s: the slope if the shortest path (n/s edges, each ×γ) carried the gradient alone.")
@@ -73,6 +74,18 @@ def main() -> Result:
           f"{values['skip-0.75-paths']}")
     print(f"(log10(γ)/s = {values['skip-0.75-s']}); the same setting, seeds {FLAT_SEEDS[0]} … {FLAT_SEEDS[-1]}:")
     print(table([f"seed {seed}" for seed in FLAT_SEEDS], [txt]))
+    print()
+    print("Gain per matrix: DT-RNN (m = 2) with √0.5 for each of its two H×H matrices (one step ≈ 0.5,")
+    print("as the simple RNN's one matrix at 0.5), against both at 0.5 per matrix; the rest as above,")
+    print(f"input std 0.1, seeds {SQRT_SEEDS[0]} … {SQRT_SEEDS[-1]}:")
+    rows = []
+    for key, arch, gain, label in (("dt-sqrt", "dt", 0.5 ** 0.5, "DT, √0.5 each"), ("simple-seeds", "simple", 0.5,
+                                   "simple, 0.5"), ("dt-seeds", "dt", 0.5, "DT, 0.5 each")):
+        txt = [fmt(fitted_slope(gradient_reach(arch, gain, T=T, B=B, I=I, H=H, seed=seed), N_MIN, N_MAX),
+                   ".3f", rel=1e-6) for seed in SQRT_SEEDS]
+        values[key] = ", ".join(txt)
+        rows.append([label] + txt)
+    print(table(["structure, gain per matrix"] + [f"seed {seed}" for seed in SQRT_SEEDS], rows))
     print()
     print(f"Where the training of the adding problem starts (its T = {adding.T}): each structure at its trained")
     print("width, torch.nn.RNN's initialisation (every entry uniform in ±1/√H), the run's first batch of")

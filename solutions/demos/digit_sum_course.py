@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
+from itertools import pairwise
 
 from solutions.experiments import digit_sum_course as dc
 from solutions.experiments import longrun
@@ -80,6 +81,10 @@ def main() -> Result:
         Ls = [L for L in dc.LENGTHS if (m, L) in done]
         values[f"{m.lower()}-lengths"] = f"L = {', '.join(map(str, Ls))}" if Ls else "–"
         values[f"{m.lower()}-means"] = " → ".join(f"{sum(test[m, L]) / S:.1f}% (L = {L})" for L in Ls) or "–"
+        rises = [f"{a} → {b}" for a, b in pairwise(Ls) if sum(test[m, b]) > sum(test[m, a])]
+        values[f"{m.lower()}-rises"] = f"L = {', '.join(rises)}" if rises else "–"
+    print("\nWhere the mean test accuracy rises from one length to the next:")
+    print("".join(f"  {m}: {values[f'{m.lower()}-rises']}\n" for m in dc.MODELS), end="")
     values["not-run"] = ", ".join(missing) or "–"
     values.update({"seeds": str(S), "steps": str(n_steps), "lr": f"{dc.LR:g}",
                    "lengths": ", ".join(map(str, lengths))})

@@ -103,6 +103,8 @@ REGISTRY: dict[str, LongRun] = {
                                replay=(4,), replay_steps=100, replay_tol=1e-2),
     "gradient-reach": LongRun("gradient-reach", "solutions.experiments.gradient_reach",
                               replay=(3, 4), replay_steps=20),
+    "forget-bias-sweep": LongRun("forget-bias-sweep", "solutions.experiments.forget_bias_sweep",
+                                 replay=(0,), replay_steps=5, replay_tol=1e-6),
     "deep-rnn-adding": LongRun("deep-rnn-adding", "solutions.experiments.deep_rnn_adding",
                                replay=(9,), replay_steps=100),
     "residual-remedies-long": LongRun("residual-remedies-long", "solutions.experiments.remedies_long",

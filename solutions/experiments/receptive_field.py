@@ -170,18 +170,26 @@ def input_gain(U: torch.Tensor, scale: float = TINY, T: int = max(LAGS) + 1, see
     return [float(torch.linalg.matrix_norm(J[:, T - 1 - lag, 0], ord=2)) for lag in LAGS]
 
 
-def chaotic_gain(gain: float = CHAOS_GAIN, seed: int = 0) -> float:
+def chaotic_gain(gain: float = CHAOS_GAIN, seed: int = 0, drive: float = 1.0) -> tuple[float, float, float]:
     """‖∂h_t/∂x_1‖₂ at t = CHAOS_T for a large random U (D = CHAOS_D, entries N(0, gain²/D)), W with
-    entries N(0, 1/M), b = 0, h_0 = 0, tanh, inputs N(0, 1), all drawn with ``seed``, by (K6) run
-    forwards: J_1 = diag(f'(z_1)) W, J_t = diag(f'(z_t)) U J_{t-1}."""
+    entries N(0, 1/M), b = 0, h_0 = 0, tanh, inputs N(0, 1) (those after step 1 times ``drive``), all
+    drawn with ``seed``, by (K6) run forwards: J_1 = diag(f'(z_1)) W, J_t = diag(f'(z_t)) U J_{t-1}.
+
+    Returns
+    -------
+    (‖∂h_T/∂x_1‖₂, ‖∂h_T/∂x_T‖₂, the mean of f'(z_t) over units and the last three quarters of the steps)
+    """
     rng = np.random.default_rng(seed)
     U = gain * rng.standard_normal((CHAOS_D, CHAOS_D)) / np.sqrt(CHAOS_D)
     W, x = rng.standard_normal((CHAOS_D, M)) / np.sqrt(M), rng.standard_normal((CHAOS_T, M))
-    h, J = np.zeros(CHAOS_D), np.eye(CHAOS_D)[:, :0]
+    x[1:] *= drive
+    h, J, slopes = np.zeros(CHAOS_D), np.eye(CHAOS_D)[:, :0], []
     for t in range(CHAOS_T):
         h = np.tanh(U @ h + W @ x[t])
-        J = (1 - h**2)[:, None] * (W if t == 0 else U @ J)    # diag(f'(z_t)) (U J_{t-1}), f' = 1 - h²
-    return float(np.linalg.norm(J, 2))
+        slopes.append(1 - h**2)                                 # f'(z_t) = 1 - h_t²
+        J = slopes[-1][:, None] * (W if t == 0 else U @ J)     # diag(f'(z_t)) (U J_{t-1})
+    present = np.linalg.norm(slopes[-1][:, None] * W, 2)        # ∂h_T/∂x_T = diag(f'(z_T)) W
+    return float(np.linalg.norm(J, 2)), float(present), float(np.mean(slopes[CHAOS_T // 4:]))
 
 
 def expected(lags: set[int] | None, T: int = T) -> np.ndarray:
