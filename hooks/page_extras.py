@@ -136,6 +136,9 @@ SVG_SIZE = re.compile(r'<svg\b[^>]*?\swidth="([\d.]+)pt" height="([\d.]+)pt"')
 def _lazy_figures(output: str, config) -> str:
     def lazy(m: re.Match) -> str:
         path = Path(config["docs_dir"]) / "figures" / m.group(3)
+        translated = path.with_name(path.name[:-len(".svg")] + ".zh.svg")
+        if _language(config) == "zh" and translated.is_file():  # the zh edition serves it as NAME.svg
+            path = translated
         size = SVG_SIZE.search(path.read_text(encoding="utf-8")[:2000])
         if size is None:
             raise PluginError(f"hooks/page_extras.py: no width/height in pt in {path}")

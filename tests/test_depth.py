@@ -182,3 +182,26 @@ def test_deep_transition_at_root_gain_per_matrix_falls_like_the_simple_rnn(seed)
                            for arch, gain in (("dt", 0.5 ** 0.5), ("dt", 0.5), ("simple", 0.5)))
     assert abs(dt_root - simple) <= 0.01, (dt_root, simple)
     assert dt < 1.8 * simple, (dt, simple)
+
+
+def _radius(a: np.ndarray) -> float:
+    return float(np.max(np.abs(np.linalg.eigvals(a))))
+
+
+@settings(max_examples=5, deadline=None)
+@given(gain=st.floats(0.1, 0.95), seed=st.integers(0, 10_000))
+@example(gain=0.5, seed=0)
+def test_deep_transition_step_factor_is_gain_to_the_m_only_for_scaled_orthogonal_matrices(gain, seed) -> None:
+    """The page's "m times as fast" rests on every matrix being γ times an orthogonal one: then the
+    one-step product W⁽²⁾U scales every vector by exactly γ². A gain read as a spectral radius does not
+    fix the product: the referee's counterexample has both radii 1/2 and a product of radius 1."""
+    rng = np.random.default_rng(seed)
+    q1, _ = np.linalg.qr(rng.standard_normal((4, 4)))
+    q2, _ = np.linalg.qr(rng.standard_normal((4, 4)))
+    sv = np.linalg.svd((gain * q2) @ (gain * q1), compute_uv=False)
+    assert np.allclose(sv, gain**2, rtol=1e-12)
+    u = np.array([[0.0, 1.0], [0.25, 0.0]])
+    w2 = np.array([[0.0, 0.25], [1.0, 0.0]])
+    assert _radius(u) == pytest.approx(0.5, abs=1e-12)
+    assert _radius(w2) == pytest.approx(0.5, abs=1e-12)
+    assert _radius(w2 @ u) == pytest.approx(1.0, abs=1e-12)  # not 0.5² = 0.25

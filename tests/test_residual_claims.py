@@ -22,6 +22,7 @@ from solutions.experiments.residual_cases import (
     U_NONNORMAL,
 )
 from solutions.params import haar_orthogonal
+from solutions.residual import residual_backward, residual_forward
 
 SETTINGS = settings(max_examples=25, deadline=None)
 TOL = 1e-9
@@ -511,3 +512,29 @@ def test_lstm_cell_is_bounded_while_the_forget_gate_stays_below_one(n, T, eps, s
         f[0] = 1.0 - eps                                           # the worst case in one unit
         c = f * c + rng.uniform(0.0, 1.0, n) * rng.uniform(-1.0, 1.0, n)
         assert np.abs(c).max() <= 1.0 / eps * (1 + 1e-12)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_saturation_keeps_the_state_gradient_but_silences_the_input_gradient(seed) -> None:
+    """Step 4's lower bound protects ∂L/∂h_k only: δ_k = αf'(z_k) ⊙ ∂L/∂h_k, and ∂L/∂x_k = Wᵀδ_k.
+    The referee's case: H = 16, T = 50, α = 1, U and W with N(0, 1/16) entries, L = e₁ᵀh_T and a
+    bias b = 4·1 that saturates every unit. The gradient reaching the initial state stays of order
+    1 (not vanished), while the gradient reaching the first input is below 1% of it (vanished);
+    without the bias (b = 0) the input gradient is not small."""
+    H, T = 16, 50
+    rng = np.random.default_rng(seed)
+    U = rng.normal(0.0, H ** -0.5, (H, H))
+    W = rng.normal(0.0, H ** -0.5, (H, H))
+    x = rng.normal(size=(T, 1, H))
+    norms = {}
+    for b in (0.0, 4.0):
+        params = {"W_ih": W, "W_hh": U, "b_ih": np.full(H, b), "b_hh": np.zeros(H)}
+        h, cache = residual_forward(x, np.zeros((1, H)), params, 1.0)
+        dh = np.zeros_like(h)
+        dh[-1, 0, 0] = 1.0
+        grads = residual_backward(dh, cache)
+        norms[b] = (np.linalg.norm(grads["h0"]), np.linalg.norm(grads["x"][0]))
+    dh0, dx1 = norms[4.0]
+    assert dh0 >= 1.0                       # the state gradient has not vanished
+    assert dx1 <= 0.01 * dh0                # the input gradient has
+    assert norms[0.0][1] >= 0.1 * norms[0.0][0]   # and it is the saturation that silenced it
