@@ -417,13 +417,14 @@ def test_the_spectral_radius_is_not_the_condition() -> None:
        g_max=st.one_of(st.just(0.0), st.floats(1e-3, 1e3)), lr=st.floats(1e-3, 10.0))
 @example(g=[3.0, 4.0], g_max=5.0, lr=0.1)                            # ‖g‖ = g_max exactly
 @example(g=[3.0, 4.0], g_max=0.0, lr=0.1)                            # g_max = 0: the zero vector
+@example(g=[2.225073858507e-311], g_max=0.0, lr=1.0)                 # subnormal: its squared norm underflows
 def test_norm_clipping_keeps_the_direction_and_bounds_the_step(g, g_max, lr) -> None:
     """(clipping-norm) and PyTorch's rule: for g_max > 0 the result is a positive multiple of g
     (the direction is kept), its norm is at most g_max, so the step −η g moves the parameters by
     at most η g_max; PyTorch's result has norm g_max‖g‖/(‖g‖ + 10⁻⁶) when that is below ‖g‖ (a
     hair under g_max). For g_max = 0 both rules return the zero vector: no direction is kept."""
     g = np.array(g)
-    norm = np.linalg.norm(g)
+    norm = math.hypot(*g)  # np.linalg.norm squares first: a subnormal entry (2.2e-311) gives 0
     book = g * (g_max / norm) if norm > g_max else g.copy()
     torch_rule = {"g": g.copy()}
     clip_grad_norm_(torch_rule, g_max)

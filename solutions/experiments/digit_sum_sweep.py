@@ -45,13 +45,13 @@ def copies() -> list[tuple[int, float]]:
     return [(s, lr) for s in SEEDS for lr in LRS]
 
 
-def _rng(seed: int, L: int, purpose: str) -> np.random.Generator:
+def rng(seed: int, L: int, purpose: str) -> np.random.Generator:
     return np.random.default_rng([seed, L, _PURPOSE[purpose]])
 
 
 def data_sets(L: int, n: int, purpose: str, streams=None) -> tuple[np.ndarray, np.ndarray]:
     """One set of ``n`` sequences per copy: digits (S, n, L), labels (S, n)."""
-    streams = streams or {s: _rng(s, L, purpose) for s in SEEDS}
+    streams = streams or {s: rng(s, L, purpose) for s in SEEDS}
     per_seed = {s: ds.make_data(L, n, streams[s]) for s in SEEDS}
     pairs = [per_seed[s] for s, _ in copies()]
     return np.stack([d for d, _ in pairs]), np.stack([y for _, y in pairs])
@@ -98,7 +98,7 @@ def run(config: dict, steps: int | None = None) -> dict:
     cp = copies()
     p = ds.init_params(kind, ds.H, [s for s, _ in cp], fb)
     lr = torch.tensor([r for _, r in cp], dtype=torch.float64)
-    streams = {s: _rng(s, L, "train") for s in SEEDS}
+    streams = {s: rng(s, L, "train") for s in SEEDS}
     state: dict = {}
     losses, block = [], []
     for t in range(1, (STEPS if steps is None else min(steps, STEPS)) + 1):

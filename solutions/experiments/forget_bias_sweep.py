@@ -6,7 +6,7 @@ the rates 0.003, 0.01 and 0.03; there the LSTM with forget-gate bias ``b_f = b_i
 the rates and the budget: the same task (``L`` uniform random digits, the answer ``d_1 + d_2``),
 the same model (one LSTM layer, ``H = 32``, one-hot input, PyTorch's default initialisation apart
 from ``b_f``, float64), the same seeds with the same data streams, dev and test sets and initial
-weights (``digit_sum_sweep._rng``, ``digit_sum.init_params``), the same Adam (``adam_step``) and
+weights (``digit_sum_sweep.rng``, ``digit_sum.init_params``), the same Adam (``adam_step``) and
 batch (32 fresh sequences a step) — only the rates are ``LRS`` (one below the sweep's grid, and
 its lowest) and training runs ``STEPS`` steps, with the dev and test sets scored at every step
 of ``CHECK``. At 1000 steps and rate 0.003 a copy is the sweep's copy, step for step (the test
@@ -45,7 +45,7 @@ def copies() -> list[tuple[int, float]]:
 
 
 def _sets(n: int, purpose: str, streams=None) -> tuple[np.ndarray, np.ndarray]:
-    streams = streams or {s: sw._rng(s, L, purpose) for s in SEEDS}
+    streams = streams or {s: sw.rng(s, L, purpose) for s in SEEDS}
     per_seed = {s: ds.make_data(L, n, streams[s]) for s in SEEDS}
     pairs = [per_seed[s] for s, _ in copies()]
     return np.stack([d for d, _ in pairs]), np.stack([y for _, y in pairs])
@@ -68,7 +68,7 @@ def run(config: dict, steps: int | None = None) -> dict:
     cp = copies()
     p = ds.init_params("lstm", ds.H, [s for s, _ in cp], config["b_f"])
     lr = torch.tensor([r for _, r in cp], dtype=torch.float64)
-    streams = {s: sw._rng(s, L, "train") for s in SEEDS}
+    streams = {s: sw.rng(s, L, "train") for s in SEEDS}
     evals = {purpose: _sets(n, purpose) for purpose, n in (("dev", sw.DEV), ("test", sw.TEST))}
     state: dict = {}
     first, losses, block = [], [], []
