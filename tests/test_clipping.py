@@ -418,6 +418,7 @@ def test_the_spectral_radius_is_not_the_condition() -> None:
 @example(g=[3.0, 4.0], g_max=5.0, lr=0.1)                            # ‖g‖ = g_max exactly
 @example(g=[3.0, 4.0], g_max=0.0, lr=0.1)                            # g_max = 0: the zero vector
 @example(g=[2.225073858507e-311], g_max=0.0, lr=1.0)                 # subnormal: its squared norm underflows
+@example(g=[1.6853292978281723e-279], g_max=1.0, lr=1.0)             # tiny: out @ g underflows to 0
 def test_norm_clipping_keeps_the_direction_and_bounds_the_step(g, g_max, lr) -> None:
     """(clipping-norm) and PyTorch's rule: for g_max > 0 the result is a positive multiple of g
     (the direction is kept), its norm is at most g_max, so the step −η g moves the parameters by
@@ -434,8 +435,10 @@ def test_norm_clipping_keeps_the_direction_and_bounds_the_step(g, g_max, lr) -> 
         if g_max == 0.0:
             assert not out.any()
         elif norm > 0:
-            assert np.abs(out * norm - g * np.linalg.norm(out)).max() <= 1e-9 * norm * (1 + np.linalg.norm(out))
-            assert out @ g > 0                                     # the same direction, not the opposite
+            scale = np.abs(g).max()          # compare directions at unit scale: products of 1e-279s underflow
+            o, u = out / scale, g / scale
+            assert np.abs(o * np.linalg.norm(u) - u * np.linalg.norm(o)).max() <= 1e-9 * np.linalg.norm(u) * (1 + np.linalg.norm(o))
+            assert o @ u > 0                                       # the same direction, not the opposite
     if norm > g_max - 1e-6:
         assert np.linalg.norm(torch_rule["g"]) == pytest.approx(g_max * norm / (norm + 1e-6), rel=1e-12, abs=1e-300)
 
