@@ -374,6 +374,20 @@ def test_gru_reset_term_defeats_small_update_terms() -> None:
     assert abs(float(g)) > 1e4
 
 
+def _two_unit_gradient(W_hh: torch.Tensor, T: int, reset_after: bool) -> tuple[torch.Tensor, dict]:
+    """∂h_{T,0}/∂h_0 of a two-unit GRU with zero input, update-gate bias b_z = (7, 0), the given
+    W_hh (rows r, z, n) and every other weight 0 (the setting of the two counterexamples below);
+    returns the gradient and the parameters."""
+    b_ih = torch.zeros(6, dtype=torch.float64)
+    b_ih[2] = 7.0
+    p = {"W_ih": torch.zeros(6, 1, dtype=torch.float64), "W_hh": W_hh, "b_ih": b_ih,
+         "b_hh": torch.zeros(6, dtype=torch.float64)}
+    x = torch.zeros(T, 1, 1, dtype=torch.float64)
+    h0 = torch.zeros(1, 2, dtype=torch.float64, requires_grad=True)
+    (g,) = torch.autograd.grad(gru_states(p, x, h0, reset_after=reset_after)[-1][0, 0], h0)
+    return g, p
+
+
 def test_gru_kept_unit_is_not_enough_when_another_unit_amplifies() -> None:
     """gru.md: the summed-norm condition must hold for every unit. Two units, h = 0 throughout,
     b_z[0] = 7 (unit 0 kept: Σ(1 − z) ≈ 0.018 over 20 steps, its row's other terms 0 or as small),
@@ -383,13 +397,7 @@ def test_gru_kept_unit_is_not_enough_when_another_unit_amplifies() -> None:
     for reset_after in (True, False):
         W_hh = torch.zeros(6, 2, dtype=torch.float64)
         W_hh[4:] = torch.tensor([[0.0, 1.0], [1.0, 10.0]], dtype=torch.float64)
-        b_ih = torch.zeros(6, dtype=torch.float64)
-        b_ih[2] = 7.0
-        p = {"W_ih": torch.zeros(6, 1, dtype=torch.float64), "W_hh": W_hh, "b_ih": b_ih,
-             "b_hh": torch.zeros(6, dtype=torch.float64)}
-        x = torch.zeros(T, 1, 1, dtype=torch.float64)
-        h0 = torch.zeros(1, 2, dtype=torch.float64, requires_grad=True)
-        (g,) = torch.autograd.grad(gru_states(p, x, h0, reset_after=reset_after)[-1][0, 0], h0)
+        g, _ = _two_unit_gradient(W_hh, T, reset_after)
         assert float(torch.sigmoid(torch.tensor(7.0, dtype=torch.float64))) ** T > 0.98
         assert abs(float(g[0, 0])) > 1e4, reset_after
 
@@ -506,17 +514,11 @@ def test_gru_kept_unit_keeps_its_gradient_when_nothing_feeds_back(a: float, T: i
     (unit 1's row alone adds ½ + a/4 per step)."""
     W_hh = torch.zeros(6, 2, dtype=torch.float64)
     W_hh[5, 0] = a
-    b_ih = torch.zeros(6, dtype=torch.float64)
-    b_ih[2] = 7.0
-    p = {"W_ih": torch.zeros(6, 1, dtype=torch.float64), "W_hh": W_hh, "b_ih": b_ih,
-         "b_hh": torch.zeros(6, dtype=torch.float64)}
-    x = torch.zeros(T, 1, 1, dtype=torch.float64)
-    h0 = torch.zeros(1, 2, dtype=torch.float64, requires_grad=True)
-    (g,) = torch.autograd.grad(gru_states(p, x, h0, reset_after=reset_after)[-1][0, 0], h0)
+    g, p = _two_unit_gradient(W_hh, T, reset_after)
     kept = float(torch.sigmoid(torch.tensor(7.0, dtype=torch.float64))) ** T
     assert abs(float(g[0, 0]) - kept) <= 1e-12 and kept > 0.97 ** (T / 20)
     norm = lambda m: np.abs(m).sum(axis=1).max()  # noqa: E731
-    J = gru_jacobian_formula(p, x[0], torch.zeros(1, 2, dtype=torch.float64), reset_after)
+    J = gru_jacobian_formula(p, torch.zeros(1, 1, dtype=torch.float64), torch.zeros(1, 2, dtype=torch.float64), reset_after)
     summed = T * norm(J - np.eye(2))                     # every step has the same J (h = 0 throughout)
     assert summed >= T * (0.5 + a / 4) * (1 - 1e-12) and summed > 1
 

@@ -117,14 +117,18 @@ def drawn(markup: str) -> list[tuple[str, str, str]]:
     return out
 
 
-@pytest.mark.parametrize("tex, display", [
+# Formulas that exercise every markup path (inline, numbered aligned with a link, matrices, arrays).
+FORMULAS = [
     (r"\boldsymbol h_t = \tanh(U \boldsymbol h_{t-1} + W \boldsymbol x_t + \boldsymbol b)", False),
     (r"\begin{equation}\begin{aligned} \delta_{t,k} &= \frac{\partial \mathcal L}{\partial z_k}"
      r" \href{EQREF:eq-x}{\text{(B1)}} \\ \Big\| \sum_{k=1}^{t} \sqrt{x_k} \Big\| &= \text{ü}"
      r"\end{aligned}\tag{B3}\label{y}\end{equation}", True),
     (r"\begin{pmatrix} a & b \\ c & d \end{pmatrix}^{\top} \overset{!}{=} \underbrace{x+y}_{n}", True),
     (r"\left(\begin{array}{c|c} \Big( a \Big) & b \\ \hline c & d \end{array}\right)", True),
-])
+]
+
+
+@pytest.mark.parametrize("tex, display", FORMULAS)
 def test_smaller_markup_draws_the_same(tex: str, display: bool) -> None:
     """hooks/math_render.slim drops groups and attributes, never a drawing element or a move."""
     eng = math_render.engine()
@@ -227,13 +231,7 @@ def outline_points(markup: str, glyphs: dict[str, str] | None = None) -> tuple[l
     return pts
 
 
-@pytest.mark.parametrize("tex, display", [
-    (r"\boldsymbol h_t = \tanh(U \boldsymbol h_{t-1} + W \boldsymbol x_t + \boldsymbol b)", False),
-    (r"\begin{equation}\begin{aligned} \delta_{t,k} &= \frac{\partial \mathcal L}{\partial z_k}"
-     r" \href{EQREF:eq-x}{\text{(B1)}} \\ \Big\| \sum_{k=1}^{t} \sqrt{x_k} \Big\| &= \text{ü}"
-     r"\end{aligned}\tag{B3}\label{y}\end{equation}", True),
-    (r"\begin{pmatrix} a & b \\ c & d \end{pmatrix}^{\top} \overset{!}{=} \underbrace{x+y}_{n}", True),
-    (r"\left(\begin{array}{c|c} \Big( a \Big) & b \\ \hline c & d \end{array}\right)", True),
+@pytest.mark.parametrize("tex, display", FORMULAS + [
     (r"\prod_{\tau} \operatorname{diag}(f_\tau) \approx e^{-\sum_\tau (1-f_\tau)} \ll \frac{1}{2^{20}}", False),
 ])
 def test_glyphs_merged_into_paths_draw_the_same_outlines(tex: str, display: bool) -> None:
