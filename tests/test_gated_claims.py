@@ -341,7 +341,7 @@ def test_gru_update_gate_near_one_is_not_enough(U: float, small: bool, b_z: floa
                                                    (-12.0, False, 0.0, 40.0, 20),
                                                    (-40.0, True, -6.0, 40.0, 500), (40.0, False, -6.0, 40.0, 500)])
 def test_lstm_forget_gate_near_one_is_not_enough(U: float, small: bool, b_i: float, b_f: float, T: int) -> None:
-    """lstm.md: f ≈ 1 at every step does not keep ∂c_T/∂c_0 near Π f. With f = σ(4) and an open input
+    """lstm.md: f ≈ 1 at every step does not keep ∂c_T/∂c_0 near Π f. With f = σ(4) and a half-open input
     gate (i = ½) the term i·U_c·o of (lstm-jacobian) makes it vanish or explode over 20 steps; with
     f = σ(6) and an almost closed input gate (i = σ(−6)) the small per-step term i·U_c·o ≈ ±0.05
     accumulates over 500 steps (the referee's counterexample; scalar LSTM at h = c = 0). The same
@@ -357,6 +357,45 @@ def test_lstm_forget_gate_near_one_is_not_enough(U: float, small: bool, b_i: flo
     if b_f == 40.0:
         assert float(torch.sigmoid(torch.tensor(b_f, dtype=torch.float64))) == 1.0
     assert (abs(float(g)) < 1e-4) if small else (abs(float(g)) > 1e4)
+
+
+@settings(max_examples=20, deadline=None)
+@given(U_c=st.floats(-20.0, 20.0), T=st.integers(2, 30), others=st.tuples(*[st.floats(-20.0, 20.0)] * 3))
+@example(U_c=-4.0, T=20, others=(0.0, 0.0, 0.0))       # referee 7: the factor is 0
+@example(U_c=-2.0, T=20, others=(0.0, 0.0, 0.0))       # the s4 referee: ½ per step, vanishes
+@example(U_c=-12.0, T=20, others=(0.0, 0.0, 0.0))      # −2 per step: a large negative U_c explodes
+@example(U_c=-20.0, T=20, others=(5.0, -5.0, 5.0))
+def test_lstm_zero_state_factor_is_one_plus_a_quarter_of_U_c(U_c: float, T: int, others: tuple) -> None:
+    """lstm.md, the f = 1 counterexample: a single unit with h_0 = c_0 = 0, zero input, b_f = 40 (f = 1
+    in float64), b_i = b_o = 0 (i = o = ½) stays at the zero state, where each step t ≥ 2 multiplies
+    ∂c_t/∂c_0 by f + i·U_c·o = 1 + U_c/4 whatever U_i, U_f, U_o (the first step by f_1 = 1), so
+    ∂c_T/∂c_0 = (1 + U_c/4)^(T−1): it vanishes for −8 < U_c < 0 and explodes for U_c > 0 or U_c < −8
+    (the s4 referee: a large |U_c| explodes; vanishing needs a moderate negative U_c)."""
+    U_i, U_f, U_o = others
+    W_hh = torch.tensor([[U_i], [U_f], [U_c], [U_o]], dtype=torch.float64)
+    p = {"W_ih": torch.zeros(4, 1, dtype=torch.float64), "W_hh": W_hh,
+         "b_ih": torch.tensor([0.0, 40.0, 0.0, 0.0], dtype=torch.float64), "b_hh": torch.zeros(4, dtype=torch.float64)}
+    x = torch.zeros(T, 1, 1, dtype=torch.float64)
+    c0 = torch.zeros(1, 1, dtype=torch.float64, requires_grad=True)
+    states = lstm_states(p, x, torch.zeros(1, 1, dtype=torch.float64), c0)
+    assert all(float(h) == 0.0 and float(c) == 0.0 for h, c in states)      # the state stays at zero
+    (g,) = torch.autograd.grad(states[-1][1].sum(), c0)
+    factor = 1 + U_c / 4
+    assert np.isclose(float(g), factor ** (T - 1), rtol=1e-9, atol=1e-300)   # |factor| < 1 ⇔ −8 < U_c < 0
+
+
+@settings(max_examples=30, deadline=None)
+@given(f=st.lists(st.floats(0.0, 1.0), min_size=1, max_size=200))
+@example(f=[1 / (1 + float(np.exp(-2.0)))] * 19)         # b_f = 2 over the task's 19 steps
+@example(f=[0.999] * 100)                                # Σ(1 − f) = 0.1: within 0.1 of 1
+@example(f=[0.0, 1.0])
+def test_cell_path_product_is_at_least_one_minus_the_summed_gaps(f: list[float]) -> None:
+    """lstm.md, (lstm-product): for f_τ ∈ [0, 1], Π f_τ ≥ 1 − Σ(1 − f_τ) (Weierstrass's product
+    inequality; induction: Π_{n+1} = Π_n f ≥ Π_n − (1 − f) since Π_n ≤ 1), so the cell path keeps the
+    error within Σ(1 − f_τ) of unchanged; and Π f_τ ≤ 1."""
+    prod = float(np.prod(f))
+    assert prod >= 1 - sum(1 - v for v in f) - 1e-12
+    assert prod <= 1.0
 
 
 def test_gru_reset_term_defeats_small_update_terms() -> None:
@@ -456,15 +495,38 @@ def test_rnn_error_bound_in_the_spectral_norm_or_the_books_factor(case) -> None:
         assert _norm(book, p) <= max(_norm(np.diag(f) @ U.T, p) for f in fp) ** n * _norm(g, p) * tol
 
 
-def test_rnn_error_bound_fails_with_the_forward_factors_infinity_norm() -> None:
-    """lstm.md: with γ the ∞-norm of the forward factor J = diag(f′)U (not of the book's diag(f′)Uᵀ,
-    nor the spectral norm) the bound fails after one step: referee 7's J = [[0.6, 0], [0.6, 0]],
-    g = (1, 1) gives ‖Jᵀg‖_∞ = 1.2 = 2·‖J‖_∞·‖g‖_∞ (while ‖J‖₂ = 0.6·√2 bounds it)."""
+@settings(max_examples=20, deadline=None)
+@given(case=rnn_steps())
+@example(case=REFEREE_J)
+def test_rnn_error_bound_with_the_forward_factors_dual_norm(case) -> None:
+    """lstm.md (the s4 referee): the forward factor's induced p-norm bounds the backward error in the
+    dual norm q (1/p + 1/q = 1), since ‖Jᵀ‖_q = ‖J‖_p: ‖Π J_τᵀ g‖_1 ≤ (max ‖J_τ‖_∞)^n ‖g‖_1 and
+    ‖Π J_τᵀ g‖_∞ ≤ (max ‖J_τ‖_1)^n ‖g‖_∞, for non-normal, sparse and partly saturated steps;
+    referee 7's J with g = (1, 1): ‖Jᵀg‖_1 = 1.2 = 0.6·‖g‖_1."""
+    U, fp, g = case
+    J = [np.diag(f) @ U for f in fp]
+    back = g.copy()
+    for Jt in reversed(J):
+        back = Jt.T @ back
+    n, tol = len(fp), 1 + 1e-12
+    for p, q in ((np.inf, 1), (1, np.inf)):
+        assert _norm(back, q) <= max(_norm(Jt, p) for Jt in J) ** n * _norm(g, q) * tol + 1e-300
+
+
+def test_rnn_error_bound_fails_in_the_forward_factors_own_norm_unless_p_is_2() -> None:
+    """lstm.md: with γ the induced p-norm of the forward factor J = diag(f′)U and the error measured in
+    the same p-norm, the bound fails after one step for p = ∞ and for p = 1 (‖Jᵀ‖_p = ‖J‖_q, not ‖J‖_p):
+    referee 7's J = [[0.6, 0], [0.6, 0]], g = (1, 1) gives ‖Jᵀg‖_∞ = 1.2 = 2·‖J‖_∞·‖g‖_∞; its
+    transpose, g = (1, 0), gives ‖(Jᵀ)ᵀg‖_1 = 1.2 = 2·‖Jᵀ‖_1·‖g‖_1; the spectral norm bounds both."""
     U, (f,), g = REFEREE_J
     J = np.diag(f) @ U
     assert _norm(J, np.inf) == 0.6 and _norm(g, np.inf) == 1.0
     assert np.isclose(_norm(J.T @ g, np.inf), 1.2) and _norm(J.T @ g, np.inf) > _norm(J, np.inf) * _norm(g, np.inf)
-    assert _norm(J.T @ g, 2) <= _norm(J, 2) * _norm(g, 2)
+    K, e = J.T, np.array([1.0, 0.0])                        # p = 1: the transposed example
+    assert np.isclose(_norm(K, 1), 0.6) and np.isclose(_norm(K.T @ e, 1), 1.2)
+    assert _norm(K.T @ e, 1) > _norm(K, 1) * _norm(e, 1)
+    for A, v in ((J, g), (K, e)):
+        assert _norm(A.T @ v, 2) <= _norm(A, 2) * _norm(v, 2) * (1 + 1e-12)
 
 
 def gru_jacobian_formula(p, x, h, reset_after: bool) -> np.ndarray:
