@@ -378,7 +378,7 @@ def test_lstm_zero_state_factor_is_one_plus_a_quarter_of_U_c(U_c: float, T: int,
     x = torch.zeros(T, 1, 1, dtype=torch.float64)
     c0 = torch.zeros(1, 1, dtype=torch.float64, requires_grad=True)
     states = lstm_states(p, x, torch.zeros(1, 1, dtype=torch.float64), c0)
-    assert all(float(h) == 0.0 and float(c) == 0.0 for h, c in states)      # the state stays at zero
+    assert all(float(h.detach()) == 0.0 and float(c.detach()) == 0.0 for h, c in states)      # the state stays at zero
     (g,) = torch.autograd.grad(states[-1][1].sum(), c0)
     factor = 1 + U_c / 4
     assert np.isclose(float(g), factor ** (T - 1), rtol=1e-9, atol=1e-300)   # |factor| < 1 ⇔ −8 < U_c < 0
