@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 
-from solutions.demos.digit_sum import CHANCE, LEARNED, pct
 from solutions.experiments import digit_sum_course as dc
 from solutions.experiments import digit_sum_sweep as sw
 from solutions.experiments import forget_bias_sweep as fb
 from solutions.experiments import longrun
-from solutions.publish.report import Result, fmt, table
+from solutions.experiments.digit_sum import CHANCE
+from solutions.experiments.digit_sum_sweep import LEARNED
+from solutions.publish.report import Result, fmt, pct, table
 
 SWEEP = "digit-sum-sweep"
 NAME = "forget-bias-sweep"
