@@ -18,7 +18,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from solutions import clipping
-from solutions.demos import clipping_train as ct
+from solutions.experiments import clipping_train as ct
 from solutions.publish.report import FragileNumber
 from solutions.clipping import (
     clip_grad_norm_,
@@ -506,7 +506,7 @@ def test_per_parameter_clipping_can_end_above_g_max(norms, g_max, p) -> None:
             assert parallel
 
 
-# --- The measurements of the clipping-train demo, tried on made-up runs ----------------------------
+# --- The measurements of the clipping-train experiment, tried on made-up runs ----------------------
 
 def _run(*losses: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     a = np.array(losses, dtype=float)

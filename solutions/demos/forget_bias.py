@@ -5,14 +5,15 @@ from __future__ import annotations
 import math
 from itertools import pairwise
 
-from solutions.demos.digit_sum import CHANCE, LEARNED, pct
 from solutions.experiments import digit_sum as ds
 from solutions.experiments import digit_sum_course as dc
 from solutions.experiments import digit_sum_sweep as sw
 from solutions.experiments import forget_bias_sweep as fb
 from solutions.experiments import gradient_reach as gr
 from solutions.experiments import longrun
-from solutions.publish.report import Result, fmt, table
+from solutions.experiments.digit_sum import CHANCE
+from solutions.experiments.digit_sum_sweep import LEARNED
+from solutions.publish.report import Result, fmt, pct, table
 
 SWEEP = "digit-sum-sweep"
 NAME = "forget-bias-sweep"
