@@ -523,13 +523,16 @@ def test_gru_kept_unit_keeps_its_gradient_when_nothing_feeds_back(a: float, T: i
     assert summed >= T * (0.5 + a / 4) * (1 - 1e-12) and summed > 1
 
 
-def gru_gates_by_hand(p: dict[str, torch.Tensor], digits: np.ndarray) -> dict:
-    """gradient_reach.gru_gates recomputed from (gru-jacobian)'s PyTorch variant, one copy, sequence and step at a time."""
+def gru_gates_by_hand(p: dict[str, torch.Tensor], digits: np.ndarray, labels: np.ndarray) -> dict:
+    """gradient_reach.gru_gates recomputed from (gru-jacobian)'s PyTorch variant, one copy, sequence and step at a time;
+    δ_T = Vᵀ(softmax(V h_T + c) − onehot(label)) by hand (the loss's 1/n scales δ_T and cancels in the ratio)."""
     S, H = p["W_hh"].shape[0], p["W_hh"].shape[2]
-    zs, sums, copies, fulls = [], [], [], []
+    zs, sums, copies, fulls, batch = [], [], [], [], []
     for s in range(S):
         ps = {k: p[k][s] for k in ("W_ih", "W_hh", "b_ih", "b_hh")}
-        for seq in digits:
+        V, c = p["V"][s].detach().numpy(), p["c"][s].detach().numpy()
+        kept, total = 0.0, 0.0                            # Σ_n ‖D_n ⊙ δ_n‖², Σ_n ‖δ_n‖²
+        for seq, label in zip(digits, labels):
             h = torch.zeros(1, H, dtype=torch.float64)
             Js, zrow = [], []
             for t, dgt in enumerate(seq):
@@ -546,10 +549,19 @@ def gru_gates_by_hand(p: dict[str, torch.Tensor], digits: np.ndarray) -> dict:
             for J in Js:
                 P = J @ P
             fulls.append(np.abs(P).sum(1).max())
-            copies.append(np.prod(np.array(zrow)[1:], axis=0).max())
+            D = np.prod(np.array(zrow)[1:], axis=0)
+            copies.append(D.max())
+            o = V @ h[0].numpy() + c
+            q = np.exp(o - o.max())
+            q /= q.sum()
+            q[label] -= 1.0
+            delta = V.T @ q
+            kept += np.sum((D * delta) ** 2)
+            total += np.sum(delta ** 2)
+        batch.append(np.sqrt(kept / total))
     zf = np.concatenate([z.ravel() for z in zs])
     return {"z-median": np.median(zf), "z-p90": np.percentile(zf, 90), "z-above": [np.mean(zf > c) for c in (0.9, 0.99)],
-            "sum-E": np.median(sums), "copy": np.median(copies), "full": np.median(fulls)}
+            "sum-E": np.median(sums), "copy": np.median(copies), "copy-batch": np.median(batch), "full": np.median(fulls)}
 
 
 @settings(max_examples=3, deadline=None)
@@ -557,7 +569,8 @@ def gru_gates_by_hand(p: dict[str, torch.Tensor], digits: np.ndarray) -> dict:
 @example(seed=0, H=2, T=3, b_z=7.0)                    # gates near 1: every z above 0.99
 def test_gru_gates_measurement_equals_the_page_formula(seed: int, H: int, T: int, b_z: float) -> None:
     """gated-gradients' z shares, Σ‖J_τ − I‖_∞, copy-path and full-product norms (autograd rows, batched)
-    equal the same quantities from (gru-jacobian)'s PyTorch variant written out by hand."""
+    and the copy path's share of the batch ratio equal the same quantities from (gru-jacobian)'s
+    PyTorch variant and the softmax's gradient written out by hand."""
     from solutions.experiments import digit_sum as ds
     from solutions.experiments import gradient_reach as gr
 
@@ -565,7 +578,8 @@ def test_gru_gates_measurement_equals_the_page_formula(seed: int, H: int, T: int
     p["W_hh"] = 3 * p["W_hh"]
     p["b_ih"][:, H:2 * H] += b_z
     digits = np.random.default_rng(seed).integers(0, 10, (2, T))
-    got, want = gr.gru_gates(p, digits), gru_gates_by_hand(p, digits)
+    labels = digits[:, 0] + digits[:, 1]
+    got, want = gr.gru_gates(p, digits, labels), gru_gates_by_hand(p, digits, labels)
     for k in want:
         np.testing.assert_allclose(got[k], want[k], rtol=1e-5, atol=1e-12, err_msg=k)
     if b_z == 7.0 and H == 2:
