@@ -4,19 +4,21 @@ Zhang et al. (2016), "Architectural complexity measures of recurrent neural netw
 (NIPS 2016), describe an RNN by a finite directed graph whose edges carry a *time delay*
 (0 for a connection inside one time step, ``d ≥ 1`` for a connection from step ``t − d`` to
 step ``t``); unrolling it over time gives the familiar computation graph. On the unrolled
-graph they define three numbers as limits for long sequences:
+graph this module takes three numbers for long sequences, as the exercise-6-6 page defines them
+(upper limits, ``lim sup``: the limit itself wherever it exists, as for every structure on that
+page; on some legal graphs it does not, see ``measures``):
 
 * **recurrent depth** ``d_r``: the longest path from (any node at) step ``i`` to step
-  ``i + n``, divided by ``n``, as ``n → ∞`` — how many nonlinear edges the state passes per
-  time step on its longest route;
+  ``i + n``, divided by ``n``, its ``lim sup`` as ``n → ∞`` — how many nonlinear edges the state
+  passes per time step on its longest route;
 * **feedforward depth** ``d_f``: the supremum over ``n`` of (the longest path from an input at
   step ``i`` to an output at step ``i + n``) ``− n·d_r`` — the input-to-output depth left once
   the part that grows with time is taken away;
 * **recurrent skip coefficient** ``s``: ``n`` divided by the *shortest* path from step ``i``
-  to step ``i + n``, as ``n → ∞`` — how many time steps information can cross per edge on its
-  fastest route.
+  to step ``i + n``, its ``lim sup`` as ``n → ∞`` over the ``n`` for which such a path exists —
+  how many time steps information can cross per edge on its fastest route.
 
-Unrolled paths that are long compared with the graph go round cycles, so the limits are
+Unrolled paths that are long compared with the graph go round cycles, so these upper limits are
 cycle ratios (proved on the page, section "The three measures are cycle ratios"):
 
     d_r = max over cycles C of  len(C) / delay(C)
@@ -29,8 +31,8 @@ ratio above ``λ`` exists exactly when the edge weights ``a_e − λ b_e`` admit
 which Bellman–Ford detects; each cycle found raises ``λ`` to its own ratio, until none is
 left. ``d_f`` is then one longest-path computation with the weights ``1 − d_r·delay``, which
 have no positive cycle. Nothing is unrolled: [unrolled_paths][solutions.rnn_graph.unrolled_paths]
-does the finite unrolling separately, and the tests check that its ratios converge to these
-values.
+does the finite unrolling separately, and the tests check that these values bound its ratios
+for every ``n`` and are reached along the multiples of the best cycle's delay.
 
 The graphs of the structures on the exercise-6-6 page are built by
 [architecture][solutions.rnn_graph.architecture]. A graph here repeats the same connections at
@@ -262,7 +264,15 @@ def feedforward_depth(g: RnnGraph, d_r: Fraction | None = None) -> Fraction | No
 
 
 def measures(g: RnnGraph) -> Measures:
-    """The three measures of ``g``: ``Measures(d_r, d_f, s)``."""
+    """The three measures of ``g``: ``Measures(d_r, d_f, s)``.
+
+    ``d_r`` and ``s`` are the upper limits ``lim sup ℓmax(n)/n`` and ``lim sup n/ℓmin(n)`` (over
+    the ``n`` with a path) of the unrolling, not always its limits: with two modules ``x → a1 →
+    a2 → a3``, ``a3 → a1`` (delay 2) and ``x → b``, ``b → b`` (delay 1), ``d_r = 3/2`` while
+    ``ℓmax(n)/n`` alternates between about 3/2 (even ``n``) and about 1 (odd ``n``); a single loop
+    of delay 2 has no path at all for odd ``n``. For every structure of the exercise-6-6 page
+    (``architecture``) the limits exist and equal these values.
+    """
     d_r = recurrent_depth(g)
     return Measures(d_r, feedforward_depth(g, d_r), skip_coefficient(g))
 

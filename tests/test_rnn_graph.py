@@ -130,6 +130,15 @@ def graphs(draw):
 SKIP_AND_DEEP = rnn_graph(["x"], ["h", "z"], ["y"],
                           [("x", "z", 0), ("h", "z", 1), ("z", "h", 0), ("h", "h", 3), ("h", "y", 0)])
 
+# A referee's graph (review of 2026-12-07) on which the limits of (deep-measures) do not exist:
+# module A, x → a1 → a2 → a3 with a3 → a1 of delay 2 (ratio 3/2), beside module B, x → b with
+# b → b of delay 1; both feed y. Odd n can only be crossed by B.
+TWO_MODULES = rnn_graph(["x"], ["a1", "a2", "a3", "b"], ["y"],
+                        [("x", "a1", 0), ("a1", "a2", 0), ("a2", "a3", 0), ("a3", "a1", 2),
+                         ("x", "b", 0), ("b", "b", 1), ("a3", "y", 0), ("b", "y", 0)])
+# a single loop of delay 2: no path at all for odd n
+LOOP_OF_DELAY_TWO = rnn_graph([], ["h"], [], [("h", "h", 2)])
+
 
 @settings(max_examples=40, deadline=None)
 @given(g=graphs())
@@ -137,7 +146,13 @@ SKIP_AND_DEEP = rnn_graph(["x"], ["h", "z"], ["y"],
 @example(g=architecture("skip", 3))
 @example(g=architecture("feedback", 2))
 @example(g=SKIP_AND_DEEP)
-def test_exact_measures_are_the_limits_of_the_unrolling(g) -> None:
+@example(g=TWO_MODULES)
+@example(g=LOOP_OF_DELAY_TWO)
+def test_exact_measures_are_the_upper_limits_of_the_unrolling(g) -> None:
+    """The page's Claim (deep-ratios): d_r = lim sup ℓmax(n)/n and s = lim sup n/ℓmin(n). Checked as
+    the proof states it: the exact value bounds the unrolling for every n (up to a constant) and is
+    reached along the multiples of its best cycle's delay — together, the lim sup. It does not
+    check that the limit exists: on some graphs it does not (``TWO_MODULES``, below)."""
     cycles = _simple_cycles(g)
     m = measures(g)
     V = len(g.nodes)
@@ -177,6 +192,40 @@ def test_exact_measures_are_the_limits_of_the_unrolling(g) -> None:
         assert max(gaps) == m.feedforward_depth
         early = [D - m.recurrent_depth * n for n, D in enumerate(u.io_longest[: (V - 1) * dmax + 1]) if D is not None]
         assert max(early) == m.feedforward_depth        # a simple path, so within (|V|−1)·dmax steps
+
+
+def test_the_limit_can_fail_to_exist_the_upper_limit_cannot() -> None:
+    """On ``TWO_MODULES`` ℓmax(n)/n alternates: 3n/2 + 4 edges for even n (x → a1 → a2 → a3, round
+    the 3/2 cycle, → y), n + 2 for odd n (only module B crosses an odd number of steps). So
+    lim ℓmax(n)/n does not exist; the lim sup is 3/2 = d_r, as ``measures`` returns."""
+    m = measures(TWO_MODULES)
+    assert m.recurrent_depth == F(3, 2)
+    u = unrolled_paths(TWO_MODULES, 60)
+    for n in range(2, 61):
+        assert u.longest[n] == (3 * n // 2 + 4 if n % 2 == 0 else n + 2)
+    assert u.longest[60] / 60 > F(3, 2) > 1 + F(1, 10) > u.longest[59] / 59
+    loop = unrolled_paths(LOOP_OF_DELAY_TWO, 20)
+    assert all(loop.longest[n] is None and loop.shortest[n] is None for n in range(1, 21, 2))
+    assert measures(LOOP_OF_DELAY_TWO)[0::2] == (F(1, 2), F(2))
+
+
+PAGE_STRUCTURES = [(name, k) for name in ARCHITECTURES for k in range(1, 6)
+                   if not (k == 1 and name in ("skip", "feedback", "deep-transition-shortcut"))]
+
+
+@pytest.mark.parametrize("name,k", PAGE_STRUCTURES)
+def test_on_the_page_structures_the_limits_exist(name, k) -> None:
+    """The page's remark beside the Claim: for every structure it measures, the limits in
+    (deep-measures) exist. Checked by two-sided bounds for every n from 1 to 80: |ℓmax(n) − n·d_r|
+    and |ℓmin(n) − n/s| stay below |V|·σmax, so ℓmax(n)/n → d_r and n/ℓmin(n) → s."""
+    g = architecture(name, k)
+    m = measures(g)
+    C = len(g.nodes) * max(d for _, _, d in g.edges)
+    u = unrolled_paths(g, 80)
+    for n in range(1, 81):
+        assert u.longest[n] is not None and u.shortest[n] is not None
+        assert abs(u.longest[n] - n * m.recurrent_depth) <= C
+        assert abs(u.shortest[n] - n / m.skip_coefficient) <= C
 
 
 def test_unrolling_of_the_simple_rnn_by_hand() -> None:

@@ -1,8 +1,8 @@
 """Long tier: the five structures of [solutions.experiments.depth][] trained on the adding problem.
 
-The task (the adding problem of Hochreiter & Schmidhuber 1997, in a common short form): each
-input step carries two numbers, a value ``u_t ~ U(0, 1)`` and a marker ``m_t ∈ {0, 1}``; exactly
-two steps are marked, one in the first half of the sequence and one in the second; the target,
+The task (a variant of the adding problem of Hochreiter & Schmidhuber 1997 in our own simplified
+form, not their exact setting): each input step carries two numbers, a value ``u_t ~ U(0, 1)``
+and a marker ``m_t ∈ {0, 1}``; exactly two steps are marked, one in the first half of the sequence and one in the second; the target,
 read from the last state, is the sum of the two marked values. Predicting the mean (1.0)
 gives a mean squared error of 1/6 ≈ 0.167; reading the two values needs the gradient to reach
 back to the first marker, ``T/2`` to ``T − 1`` steps before the last (``3T/4 − 1/2`` on average) — the kind of depth the

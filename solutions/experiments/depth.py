@@ -179,6 +179,13 @@ def renewal_slope(g: RnnGraph, node: str, gain: float) -> float:
     orthogonal weights), ``E‖∂L_T/∂h_k‖² ≈ Σ_paths γ^{2ℓ}``, which grows like ``ρⁿ`` with ``ρ``
     the root of ``Σ_routes γ^{2ℓ} ρ^{−d} = 1``; the slope is ``½ log10 ρ``. When γ → 0 the
     route with the largest ``d/ℓ`` dominates and the slope tends to ``log10(γ)/s``.
+
+    The routes are the *simple* cycles through ``node``: the count is exact only if every cycle
+    that a walk from ``node`` back to ``node`` can enter passes through ``node`` (true for every
+    structure here). It counts paths from ``node`` only: for the stacked RNN, whose measured state
+    also holds layer 1 (``reach`` sums both layers), layer 1's own loop is not counted; with the
+    same gain γ on both loops its ``n + 1`` paths add ``(n + 1) γ^{2(n+1)}`` to the squared norm
+    ``γ^{2n}`` of the paths from ``h2``: a factor polynomial in ``n``, not a new rate.
     """
     rs = routes(g, node)
     f = lambda rho: sum(gain ** (2 * l) * rho ** (-d) for l, d in rs) - 1.0   # noqa: E731  decreasing in ρ
