@@ -13,7 +13,7 @@ import torch
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from solutions.experiments.receptive_field import (CHAOS_ABOVE, CausalStack, SimpleRNN, chaotic_gain, dependence,
+from solutions.experiments.receptive_field import (LARGE_ABOVE, CausalStack, SimpleRNN, large_u_gain, dependence,
                                                    dependence_over_inputs, expected, input_gain, kernel_bound, offsets,
                                                    rotation, span, stream)
 from solutions.torch_ops import rnn
@@ -324,7 +324,7 @@ def test_input_gain_can_stay_grow_first_or_explode() -> None:
     assert all(b > a for a, b in zip(growing, growing[1:])) and growing[-1] > 40
     saturated = input_gain(rotation(0.7), scale=1.0)
     assert saturated[-1] < 1e-9
-    assert chaotic_gain()[0] > CHAOS_ABOVE
+    assert large_u_gain()[0] > LARGE_ABOVE
 
 
 @settings(max_examples=6, deadline=None)
@@ -346,8 +346,8 @@ def test_a_large_random_U_explodes_although_tanh_saturates(seed: int) -> None:
     explodes along the trajectory (‖∂h_200/∂x_1‖₂ > 1e10) although tanh is far from linear (mean f' < 0.5
     over the last three quarters of the steps), while the present input's gain stays below ‖W‖₂ < 10:
     the demo's draw (seed 0) and two others."""
-    old, present, slope = chaotic_gain(seed=seed)
-    assert old > CHAOS_ABOVE and present < 10 and slope < 0.5
+    old, present, slope = large_u_gain(seed=seed)
+    assert old > LARGE_ABOVE and present < 10 and slope < 0.5
 
 
 @settings(max_examples=10, deadline=None)

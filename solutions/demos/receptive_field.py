@@ -9,10 +9,10 @@ import torch
 from matplotlib.patches import Rectangle
 
 from solutions.experiments.receptive_field import (
-    CHAOS_ABOVE,
-    CHAOS_D,
-    CHAOS_GAIN,
-    CHAOS_T,
+    LARGE_ABOVE,
+    LARGE_D,
+    LARGE_GAIN,
+    LARGE_T,
     CNN_DILATIONS,
     LAGS,
     TINY,
@@ -22,7 +22,7 @@ from solutions.experiments.receptive_field import (
     M,
     SimpleRNN,
     T,
-    chaotic_gain,
+    large_u_gain,
     dependence,
     dependence_over_inputs,
     expected,
@@ -176,15 +176,15 @@ def main() -> Result:
     print(f"{max(LAGS) + 1} steps, so the first four rows show the product of the U's alone; the last two rows have")
     print("inputs of size 1 (tanh saturates in part):")
     print(table(["U", "inputs", "ρ(U)", "‖U‖₂", *(f"t−k = {lag}" for lag in LAGS)], gains) + "\n")
-    gain, present, slope = chaotic_gain()
-    if not (gain > 100 * CHAOS_ABOVE and present < PRESENT_BELOW / 2 and slope < SLOPE_BELOW - 0.1):
+    gain, present, slope = large_u_gain()
+    if not (gain > 100 * LARGE_ABOVE and present < PRESENT_BELOW / 2 and slope < SLOPE_BELOW - 0.1):
         # an exploding trajectory: only a claim with a wide margin is the same on every CPU
         raise ValueError(f"gain {gain:.3g}, present {present:.3g}, mean f' {slope:.3g}: too close to the claims")
-    print(f"A large random U (D = {CHAOS_D}, entries N(0, {CHAOS_GAIN:g}²/D)), W with entries N(0, 1/M), M = {M}, b = 0,")
-    print(f"h_0 = 0, tanh, inputs N(0, 1): along the trajectory ‖∂h_{CHAOS_T}/∂x_1‖₂ > {CHAOS_ABOVE:.0e}: it explodes")
+    print(f"A large random U (D = {LARGE_D}, entries N(0, {LARGE_GAIN:g}²/D)), W with entries N(0, 1/M), M = {M}, b = 0,")
+    print(f"h_0 = 0, tanh, inputs N(0, 1): along the trajectory ‖∂h_{LARGE_T}/∂x_1‖₂ > {LARGE_ABOVE:.0e}: it explodes")
     print(f"although tanh keeps the state bounded and saturates (mean f' < {SLOPE_BELOW:g} over steps"
-          f" {CHAOS_T // 4 + 1}-{CHAOS_T});")
-    print(f"the present input's ‖∂h_{CHAOS_T}/∂x_{CHAOS_T}‖₂ < {PRESENT_BELOW:g}.\n")
+          f" {LARGE_T // 4 + 1}-{LARGE_T});")
+    print(f"the present input's ‖∂h_{LARGE_T}/∂x_{LARGE_T}‖₂ < {PRESENT_BELOW:g}.\n")
 
     path_cnn = CausalStack(PATH_W, PATH_DILATIONS, seed=PATH_SEED)
     r_path, L_path = span(PATH_W, PATH_DILATIONS), len(PATH_DILATIONS)
@@ -219,14 +219,14 @@ def main() -> Result:
               "holes-inputs": ", ".join(f"\\boldsymbol x_{{{k}}}" for k in seen),
               "holes-lags": ", ".join(map(str, sorted(lags))), "relu-equal": str(equal),
               "relu-draws": str(RELU_DRAWS), "long-T": str(T_LONG), "long-first": first, "long-below": str(below),
-              "long-pairs": str(dependent.size), "cut": f"{CUT:.0e}", "chaos-T": str(CHAOS_T),
-              "chaos-above": f"10^{{{round(np.log10(CHAOS_ABOVE))}}}", "nonnormal-lag1": gains[2][5],
+              "long-pairs": str(dependent.size), "cut": f"{CUT:.0e}", "large-T": str(LARGE_T),
+              "large-above": f"10^{{{round(np.log10(LARGE_ABOVE))}}}", "nonnormal-lag1": gains[2][5],
               "growing-lag40": gains[3][-1], "saturated-lag40": gains[4][-1],
               "growing-saturated-lag40": gains[5][-1], "saturated-lag0": gains[4][4], "tiny": f"{TINY:.0e}", "relu-union": str(union),
-              "relu-inputs": str(RELU_INPUTS), "gain-steps": str(max(LAGS) + 1), "chaos-D": str(CHAOS_D),
-              "chaos-gain": f"{CHAOS_GAIN:g}", "nonnormal-lag5": gains[2][4 + LAGS.index(5)],
+              "relu-inputs": str(RELU_INPUTS), "large-D": str(LARGE_D),
+              "large-gain": f"{LARGE_GAIN:g}", "nonnormal-lag5": gains[2][4 + LAGS.index(5)],
               "nonnormal-lag40": gains[2][-1], "tdnn-Lw": str(L * WIDTH), "T": str(T), "T-other": str(T_OTHER), "floor": f"{FLOOR:.0e}",
-              "chaos-present-below": f"{PRESENT_BELOW:g}", "chaos-slope-below": f"{SLOPE_BELOW:g}",
+              "large-present-below": f"{PRESENT_BELOW:g}", "large-slope-below": f"{SLOPE_BELOW:g}",
               **{f"path-{net}-{lag}": fmt(v, ".2g") for net, vals in paths.items() for lag, v in zip(PATH_LAGS, vals)},
               "path-span": str(r_path), "path-L": str(L_path), "path-dilations": ", ".join(map(str, PATH_DILATIONS))}
     return Result(figures={"receptive-field.svg": partial(_figure, patterns)}, values=values)
