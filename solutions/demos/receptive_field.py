@@ -9,12 +9,10 @@ import torch
 from matplotlib.patches import Rectangle
 
 from solutions.experiments.receptive_field import (
-    CHAOS_ABOVE,
-    CHAOS_D,
-    CHAOS_GAIN,
-    CHAOS_T,
-    CALM_BELOW,
-    CALM_GAIN,
+    LARGE_ABOVE,
+    LARGE_D,
+    LARGE_GAIN,
+    LARGE_T,
     CNN_DILATIONS,
     LAGS,
     TINY,
@@ -24,11 +22,12 @@ from solutions.experiments.receptive_field import (
     M,
     SimpleRNN,
     T,
-    chaotic_gain,
+    large_u_gain,
     dependence,
     dependence_over_inputs,
     expected,
     input_gain,
+    lag_gains,
     offsets,
     rotation,
     span,
@@ -45,8 +44,9 @@ RELU_DRAWS = 10             # random weight draws of the CNN with ReLU in place 
 RELU_INPUTS = 20            # inputs per draw: the demo's one and others (ReLU's pattern depends on the input)
 T_LONG, CUT = 40, 1e-8      # the RNN at a longer length, read with a tolerance abs(J) > CUT
 ANGLE = 0.7                 # the rotation of the 2 x 2 examples
-PRESENT_BELOW, SLOPE_BELOW = 10, 0.5   # the chaotic line: the present input's gain, the mean f' (bounds with margins)
-UNDRIVEN_ABOVE, FLOOD = 1, 10.0       # the drive sweep: no input after x_1 at CALM_GAIN; inputs x FLOOD at CHAOS_GAIN
+PRESENT_BELOW, SLOPE_BELOW = 10, 0.5   # the large random U's line: the present input's gain, the mean f' (bounds with margins)
+PATH_W, PATH_DILATIONS, PATH_SEED = 2, (1, 2, 4, 8, 16), 3   # a doubling CNN whose field (32 steps) reaches far back
+PATH_LAGS = (0, 1, 5, 10, 20, 31)      # the lags s of ∂y_T/∂x_{T-s} printed for it and the RNN, T = T_LONG
 
 
 def relu_patterns(draws: int = RELU_DRAWS) -> tuple[int, int, int]:
@@ -176,26 +176,25 @@ def main() -> Result:
     print(f"{max(LAGS) + 1} steps, so the first four rows show the product of the U's alone; the last two rows have")
     print("inputs of size 1 (tanh saturates in part):")
     print(table(["U", "inputs", "ρ(U)", "‖U‖₂", *(f"t−k = {lag}" for lag in LAGS)], gains) + "\n")
-    gain, present, slope = chaotic_gain()
-    if not (gain > 100 * CHAOS_ABOVE and present < PRESENT_BELOW / 2 and slope < SLOPE_BELOW - 0.1):
-        # a chaotic trajectory: only a claim with a wide margin is the same on every CPU
+    gain, present, slope = large_u_gain()
+    if not (gain > 100 * LARGE_ABOVE and present < PRESENT_BELOW / 2 and slope < SLOPE_BELOW - 0.1):
+        # an exploding trajectory: only a claim with a wide margin is the same on every CPU
         raise ValueError(f"gain {gain:.3g}, present {present:.3g}, mean f' {slope:.3g}: too close to the claims")
-    print(f"A large random U (D = {CHAOS_D}, entries N(0, {CHAOS_GAIN:g}²/D)), W with entries N(0, 1/M), M = {M}, b = 0,")
-    print(f"h_0 = 0, tanh, inputs N(0, 1): along the trajectory ‖∂h_{CHAOS_T}/∂x_1‖₂ > {CHAOS_ABOVE:.0e}: it explodes")
+    print(f"A large random U (D = {LARGE_D}, entries N(0, {LARGE_GAIN:g}²/D)), W with entries N(0, 1/M), M = {M}, b = 0,")
+    print(f"h_0 = 0, tanh, inputs N(0, 1): along the trajectory ‖∂h_{LARGE_T}/∂x_1‖₂ > {LARGE_ABOVE:.0e}: it explodes")
     print(f"although tanh keeps the state bounded and saturates (mean f' < {SLOPE_BELOW:g} over steps"
-          f" {CHAOS_T // 4 + 1}-{CHAOS_T});")
-    print(f"the present input's ‖∂h_{CHAOS_T}/∂x_{CHAOS_T}‖₂ < {PRESENT_BELOW:g}.")
-    calm = chaotic_gain(CALM_GAIN)[0]
-    if not calm < CALM_BELOW / 100:     # the same margin as above
-        raise ValueError(f"‖∂h_T/∂x_1‖ = {calm:.3g} is not 100x below {CALM_BELOW:.0e}")
-    print(f"The same draw scaled to entries N(0, {CALM_GAIN:g}²/D) (ρ(U) > 1 still), the same inputs:")
-    print(f"‖∂h_{CHAOS_T}/∂x_1‖₂ < {CALM_BELOW:.0e}, it vanishes.")
-    undriven, flooded = chaotic_gain(CALM_GAIN, drive=0.0)[0], chaotic_gain(drive=FLOOD)[0]
-    if not (undriven > 100 * UNDRIVEN_ABOVE and flooded < CALM_BELOW / 100):
-        raise ValueError(f"undriven {undriven:.3g}, flooded {flooded:.3g}: too close to the claims")
-    print(f"The input drive matters too (the same draws; inputs after x_1 times s): gain {CALM_GAIN:g} with s = 0 gives")
-    print(f"‖∂h_{CHAOS_T}/∂x_1‖₂ > {UNDRIVEN_ABOVE:g} (no vanishing); gain {CHAOS_GAIN:g} with s = {FLOOD:g} gives"
-          f" < {CALM_BELOW:.0e} (no explosion).\n")
+          f" {LARGE_T // 4 + 1}-{LARGE_T});")
+    print(f"the present input's ‖∂h_{LARGE_T}/∂x_{LARGE_T}‖₂ < {PRESENT_BELOW:g}.\n")
+
+    path_cnn = CausalStack(PATH_W, PATH_DILATIONS, seed=PATH_SEED)
+    r_path, L_path = span(PATH_W, PATH_DILATIONS), len(PATH_DILATIONS)
+    assert offsets(PATH_W, PATH_DILATIONS) == set(range(r_path)) and max(PATH_LAGS) < r_path   # every lag printed is a ■
+    paths = {"cnn": lag_gains(path_cnn, PATH_LAGS, T_LONG), "rnn": lag_gains(models["RNN"][0], PATH_LAGS, T_LONG)}
+    print(f"How many factors on the path from x_{{t−s}} to y_t? ‖∂y_{T_LONG}/∂x_{{{T_LONG}−s}}‖₂ at the demo's input, T = {T_LONG}:")
+    print(table(["network", "factors on the path", *(f"s = {lag}" for lag in PATH_LAGS)],
+                [(f"causal CNN, w = {PATH_W}, d = {', '.join(map(str, PATH_DILATIONS))} (r_{L_path} = {r_path})",
+                  f"{L_path} kernels, {L_path} f' (every s)", *(fmt(v, ".2g") for v in paths["cnn"])),
+                 ("the grids' simple RNN", "s + 1 f', s U's, one W", *(fmt(v, ".2g") for v in paths["rnn"]))]) + "\n")
 
     L, Lc = len(TDNN_DELAYS), len(CNN_DILATIONS)
     n = {name: _count(model) for name, (model, _) in models.items()}
@@ -220,14 +219,14 @@ def main() -> Result:
               "holes-inputs": ", ".join(f"\\boldsymbol x_{{{k}}}" for k in seen),
               "holes-lags": ", ".join(map(str, sorted(lags))), "relu-equal": str(equal),
               "relu-draws": str(RELU_DRAWS), "long-T": str(T_LONG), "long-first": first, "long-below": str(below),
-              "long-pairs": str(dependent.size), "cut": f"{CUT:.0e}", "chaos-T": str(CHAOS_T),
-              "chaos-above": f"10^{{{round(np.log10(CHAOS_ABOVE))}}}", "nonnormal-lag1": gains[2][5],
+              "long-pairs": str(dependent.size), "cut": f"{CUT:.0e}", "large-T": str(LARGE_T),
+              "large-above": f"10^{{{round(np.log10(LARGE_ABOVE))}}}", "nonnormal-lag1": gains[2][5],
               "growing-lag40": gains[3][-1], "saturated-lag40": gains[4][-1],
-              "growing-saturated-lag40": gains[5][-1], "saturated-lag0": gains[4][4], "calm-gain": f"{CALM_GAIN:g}",
-              "calm-below": f"10^{{{round(np.log10(CALM_BELOW))}}}", "tiny": f"{TINY:.0e}", "relu-union": str(union),
-              "relu-inputs": str(RELU_INPUTS), "gain-steps": str(max(LAGS) + 1), "chaos-D": str(CHAOS_D),
-              "chaos-gain": f"{CHAOS_GAIN:g}", "nonnormal-lag5": gains[2][4 + LAGS.index(5)],
+              "growing-saturated-lag40": gains[5][-1], "saturated-lag0": gains[4][4], "tiny": f"{TINY:.0e}", "relu-union": str(union),
+              "relu-inputs": str(RELU_INPUTS), "large-D": str(LARGE_D),
+              "large-gain": f"{LARGE_GAIN:g}", "nonnormal-lag5": gains[2][4 + LAGS.index(5)],
               "nonnormal-lag40": gains[2][-1], "tdnn-Lw": str(L * WIDTH), "T": str(T), "T-other": str(T_OTHER), "floor": f"{FLOOR:.0e}",
-              "chaos-present-below": f"{PRESENT_BELOW:g}", "chaos-slope-below": f"{SLOPE_BELOW:g}",
-              "undriven-above": f"{UNDRIVEN_ABOVE:g}", "flood": f"{FLOOD:g}"}
+              "large-present-below": f"{PRESENT_BELOW:g}", "large-slope-below": f"{SLOPE_BELOW:g}",
+              **{f"path-{net}-{lag}": fmt(v, ".2g") for net, vals in paths.items() for lag, v in zip(PATH_LAGS, vals)},
+              "path-span": str(r_path), "path-L": str(L_path), "path-dilations": ", ".join(map(str, PATH_DILATIONS))}
     return Result(figures={"receptive-field.svg": partial(_figure, patterns)}, values=values)

@@ -8,7 +8,10 @@ the lags and span it is compared with ([offsets][solutions.experiments.receptive
 [span][solutions.experiments.receptive_field.span], (K4)/(K5)), the cached one-step
 computation of the page's table ([stream][solutions.experiments.receptive_field.stream]) and
 the size of (K6) ([input_gain][solutions.experiments.receptive_field.input_gain],
-[chaotic_gain][solutions.experiments.receptive_field.chaotic_gain]). The ``receptive-field``
+[large_u_gain][solutions.experiments.receptive_field.large_u_gain]) and of ∂y_t/∂x_{t-s} at
+several lags s ([lag_gains][solutions.experiments.receptive_field.lag_gains]), with the bound
+(K8) of the TDNN and the CNN ([kernel_bound][solutions.experiments.receptive_field.kernel_bound]).
+The ``receptive-field``
 demo prints them; ``tests/test_receptive_field.py`` tries to break the page's claims with them.
 """
 
@@ -28,8 +31,7 @@ CNN_DILATIONS = (1, 2)      # a dilated causal CNN: the second layer reads every
 SCALE = 0.5                 # moderate weights: tanh far from saturation, no tiny gradients
 LAGS = (0, 1, 2, 5, 10, 20, 40)   # t - k at which the size of (K6) is printed
 TINY = 1e-4                 # inputs of input_gain: small, so f' ≈ 1
-CHAOS_D, CHAOS_GAIN, CHAOS_T, CHAOS_ABOVE = 64, 3.0, 200, 1e10   # a large random U (tanh's chaotic regime)
-CALM_GAIN, CALM_BELOW = 1.5, 1e-10  # a smaller gain (still ρ(U) > 1): the same inputs drive it to vanish
+LARGE_D, LARGE_GAIN, LARGE_T, LARGE_ABOVE = 64, 3.0, 200, 1e10   # a large random U whose (K6) explodes
 
 
 def _weights(seed: int, *shape: int) -> torch.Tensor:
@@ -170,26 +172,39 @@ def input_gain(U: torch.Tensor, scale: float = TINY, T: int = max(LAGS) + 1, see
     return [float(torch.linalg.matrix_norm(J[:, T - 1 - lag, 0], ord=2)) for lag in LAGS]
 
 
-def chaotic_gain(gain: float = CHAOS_GAIN, seed: int = 0, drive: float = 1.0) -> tuple[float, float, float]:
-    """‖∂h_t/∂x_1‖₂ at t = CHAOS_T for a large random U (D = CHAOS_D, entries N(0, gain²/D)), W with
-    entries N(0, 1/M), b = 0, h_0 = 0, tanh, inputs N(0, 1) (those after step 1 times ``drive``), all
-    drawn with ``seed``, by (K6) run forwards: J_1 = diag(f'(z_1)) W, J_t = diag(f'(z_t)) U J_{t-1}.
+def large_u_gain(gain: float = LARGE_GAIN, seed: int = 0) -> tuple[float, float, float]:
+    """‖∂h_t/∂x_1‖₂ at t = LARGE_T for a large random U (D = LARGE_D, entries N(0, gain²/D)), W with
+    entries N(0, 1/M), b = 0, h_0 = 0, tanh, inputs N(0, 1), all drawn with ``seed``, by (K6) run
+    forwards: J_1 = diag(f'(z_1)) W, J_t = diag(f'(z_t)) U J_{t-1}.
 
     Returns
     -------
     (‖∂h_T/∂x_1‖₂, ‖∂h_T/∂x_T‖₂, the mean of f'(z_t) over units and the last three quarters of the steps)
     """
     rng = np.random.default_rng(seed)
-    U = gain * rng.standard_normal((CHAOS_D, CHAOS_D)) / np.sqrt(CHAOS_D)
-    W, x = rng.standard_normal((CHAOS_D, M)) / np.sqrt(M), rng.standard_normal((CHAOS_T, M))
-    x[1:] *= drive
-    h, J, slopes = np.zeros(CHAOS_D), np.eye(CHAOS_D)[:, :0], []
-    for t in range(CHAOS_T):
+    U = gain * rng.standard_normal((LARGE_D, LARGE_D)) / np.sqrt(LARGE_D)
+    W, x = rng.standard_normal((LARGE_D, M)) / np.sqrt(M), rng.standard_normal((LARGE_T, M))
+    h, J, slopes = np.zeros(LARGE_D), np.eye(LARGE_D)[:, :0], []
+    for t in range(LARGE_T):
         h = np.tanh(U @ h + W @ x[t])
         slopes.append(1 - h**2)                                 # f'(z_t) = 1 - h_t²
         J = slopes[-1][:, None] * (W if t == 0 else U @ J)     # diag(f'(z_t)) (U J_{t-1})
     present = np.linalg.norm(slopes[-1][:, None] * W, 2)        # ∂h_T/∂x_T = diag(f'(z_T)) W
-    return float(np.linalg.norm(J, 2)), float(present), float(np.mean(slopes[CHAOS_T // 4:]))
+    return float(np.linalg.norm(J, 2)), float(present), float(np.mean(slopes[LARGE_T // 4:]))
+
+
+def lag_gains(model, lags: tuple[int, ...], T: int, m: int = M) -> list[float]:
+    """‖∂y_T/∂x_{T-s}‖₂ (the D × M block's spectral norm) at the lags s in ``lags``, by autograd, at the
+    input [dependence][solutions.experiments.receptive_field.dependence] reads (seed 99), length T."""
+    x = torch.randn(T, m, generator=torch.Generator().manual_seed(99), dtype=torch.float64)
+    J = torch.autograd.functional.jacobian(lambda x: model(x)[-1], x)          # (D, T, M): ∂y_T/∂x_k
+    return [float(torch.linalg.matrix_norm(J[:, T - 1 - s], ord=2)) for s in lags]
+
+
+def kernel_bound(model: CausalStack) -> float:
+    """(K8): Π_l Σ_j ‖W_j^(l)‖₂, a bound on ‖∂y_t/∂x_k‖₂ at every lag t - k when |f'| ≤ 1."""
+    return float(np.prod([sum(float(torch.linalg.matrix_norm(kernel[:, :, j], ord=2)) for j in range(kernel.shape[2]))
+                          for kernel, _, _ in model.layers]))
 
 
 def expected(lags: set[int] | None, T: int = T) -> np.ndarray:
