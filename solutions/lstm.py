@@ -136,7 +136,7 @@ def lstm_forward_unchecked(
     T, B, _ = x.shape
     H = h0.shape[1]
     dt = x.dtype
-    # σ(z) = (1 + tanh(z/2)) / 2: halving the rows of the three σ gates (exact, a power of two)
+    # σ(u) = (1 + tanh(u/2)) / 2: halving the rows of the three σ gates (exact, a power of two)
     # lets one tanh per step activate all four gates.
     half = np.ones((4 * H, 1), dtype=dt)
     half[:2 * H] = half[3 * H:] = 0.5
@@ -151,15 +151,15 @@ def lstm_forward_unchecked(
     gates += (p["b_ih"] + p["b_hh"])[:, None] * half             # + b_*  (b = b_ih + b_hh)
     h_prev, c_prev = np.ascontiguousarray(h0.T), c0.T
     for t in range(T):
-        z = gates[t]
+        a = gates[t]
         np.dot(W_hh, h_prev, out=Uh)
-        z += Uh                                 # z_t = W x_t + U h_{t-1} + b   (σ rows halved)
-        np.tanh(z, out=z)                       # c̃_t = tanh(z_c); tanh(z/2) for i, f, o
-        z[:2 * H] *= 0.5
-        z[:2 * H] += 0.5                        # i_t = σ(z_i), f_t = σ(z_f)
-        z[3 * H:] *= 0.5
-        z[3 * H:] += 0.5                        # o_t = σ(z_o)
-        i, f, g, o = z[:H], z[H:2 * H], z[2 * H:3 * H], z[3 * H:]
+        a += Uh                                 # a^*_t = W_* x_t + U_* h_{t-1} + b_*   (σ rows halved)
+        np.tanh(a, out=a)                       # c̃_t = tanh(a^c̃_t); tanh(a^*_t/2) for i, f, o
+        a[:2 * H] *= 0.5
+        a[:2 * H] += 0.5                        # i_t = σ(a^i_t), f_t = σ(a^f_t)
+        a[3 * H:] *= 0.5
+        a[3 * H:] += 0.5                        # o_t = σ(a^o_t)
+        i, f, g, o = a[:H], a[H:2 * H], a[2 * H:3 * H], a[3 * H:]
         np.multiply(f, c_prev, out=c[t])
         np.multiply(i, g, out=ig)
         c[t] += ig                              # c_t = f_t ⊙ c_{t-1} + i_t ⊙ c̃_t
@@ -179,7 +179,7 @@ def lstm_backward(
     """Backpropagation through time for [lstm_forward][solutions.lstm.lstm_forward].
 
     Carries two gradients backwards, ``δh_t = ∂L/∂h_t`` (through ``U``) and ``δc_t = ∂L/∂c_t``
-    (through ``f_t``), and collects the errors ``δz_t`` of the four gates' pre-activations at
+    (through ``f_t``), and collects the errors ``δ^*_t = ∂L/∂a^*_t`` of the four gates' net inputs at
     every step; the weight gradients are then one matrix product each over all steps.
 
     Parameters
@@ -222,16 +222,16 @@ def lstm_backward_unchecked(
     W_hh_T = np.ascontiguousarray(p["W_hh"].T)
     G = gates.reshape(T, 4, H, B)
     i, f, g, o = G[:, 0], G[:, 1], G[:, 2], G[:, 3]
-    dZ = np.empty((T, 4, H, B), dtype=dt)       # δz_t of every step: δz_i, δz_f, δz_c, δz_o
+    dA = np.empty((T, 4, H, B), dtype=dt)       # δ^*_t of every step: δ^i, δ^f, δ^c̃, δ^o
     # The factors that do not depend on the carried gradients, for every t at once:
-    dZ_all = dZ.reshape(T, 4 * H, B)                         # the same memory, gates stacked
-    np.multiply(gates, np.subtract(1, gates, out=dZ_all), out=dZ_all)   # a_t(1 − a_t) = σ'(z_a), a = i, f, o
-    dZ[:, 0] *= g                                            # δz_i = δc_t ⊙ c̃_t ⊙ i_t(1 − i_t)
-    dZ[0, 1] *= c0.T                                         # δz_f = δc_t ⊙ c_{t-1} ⊙ f_t(1 − f_t)
-    dZ[1:, 1] *= c[:-1]
-    np.multiply(i, 1 - g * g, out=dZ[:, 2])                  # δz_c = δc_t ⊙ i_t ⊙ (1 − c̃_t²)
+    dA_all = dA.reshape(T, 4 * H, B)                         # the same memory, gates stacked
+    np.multiply(gates, np.subtract(1, gates, out=dA_all), out=dA_all)   # s(1 − s) = σ'(a^s_t), s = i, f, o
+    dA[:, 0] *= g                                            # δ^i_t = δ^c_t ⊙ c̃_t ⊙ i_t(1 − i_t)
+    dA[0, 1] *= c0.T                                         # δ^f_t = δ^c_t ⊙ c_{t-1} ⊙ f_t(1 − f_t)
+    dA[1:, 1] *= c[:-1]
+    np.multiply(i, 1 - g * g, out=dA[:, 2])                  # δ^c̃_t = δ^c_t ⊙ i_t ⊙ (1 − c̃_t²)
     tanh_c = np.tanh(c)
-    dZ[:, 3] *= tanh_c                                       # δz_o = δh_t ⊙ tanh(c_t) ⊙ o_t(1 − o_t)
+    dA[:, 3] *= tanh_c                                       # δ^o_t = δ^h_t ⊙ tanh(c_t) ⊙ o_t(1 − o_t)
     h_to_c = np.multiply(tanh_c, tanh_c, out=tanh_c)
     np.subtract(1, h_to_c, out=h_to_c)
     h_to_c *= o                                              # ∂h_t/∂c_t = o_t ⊙ (1 − tanh²(c_t))
@@ -243,19 +243,19 @@ def lstm_backward_unchecked(
         np.multiply(dh_t, h_to_c[t], out=dc_t)
         dc_t += dc_next                           # (L6) δ^c_t = δ^h_t ⊙ ∂h_t/∂c_t + f_{t+1} ⊙ δ^c_{t+1}
         np.multiply(dc_t, f[t], out=dc_next)      # f_t ⊙ δ^c_t: carried to c_{t-1}
-        dZ[t, :3] *= dc_t                         # δ^i_t, δ^f_t, δ^c̃_t: δ^c_t times their factors
-        dZ[t, 3] *= dh_t                          # δ^o_t: δ^h_t times its factor
-        np.dot(W_hh_T, dZ[t].reshape(4 * H, B), out=dh_next)      # U^T δ^*_t: carried to h_{t-1}
+        dA[t, :3] *= dc_t                         # δ^i_t, δ^f_t, δ^c̃_t: δ^c_t times their factors
+        dA[t, 3] *= dh_t                          # δ^o_t: δ^h_t times its factor
+        np.dot(W_hh_T, dA[t].reshape(4 * H, B), out=dh_next)      # U^T δ^*_t: carried to h_{t-1}
         # --8<-- [end:backward-step]
-    dz = dZ.reshape(T, 4 * H, B).transpose(0, 2, 1)    # (T, B, 4H): one row per example
-    d = dz.reshape(T * B, 4 * H)                                                     # a copy, in rows
+    by_row = dA.reshape(T, 4 * H, B).transpose(0, 2, 1)  # (T, B, 4H): one row per example
+    d = by_row.reshape(T * B, 4 * H)                                                  # a copy, in rows
     grads = {
-        "x": (d @ p["W_ih"]).reshape(T, B, I),                                       # W^T δz_t
-        "h0": np.ascontiguousarray(dh_next.T),                                       # U^T δz_1
-        "c0": np.ascontiguousarray(dc_next.T),                                       # f_1 ⊙ δc_1
-        "W_ih": d.T @ x.reshape(T * B, I),                                           # Σ_t δz_t x_t^T
-        "W_hh": d[B:].T @ h[:-1].transpose(0, 2, 1).reshape(-1, H) + d[:B].T @ h0,               # Σ_t δz_t h_{t-1}^T
-        "b_ih": d.sum(axis=0),                                                       # Σ_t δz_t
+        "x": (d @ p["W_ih"]).reshape(T, B, I),                                       # Σ_* W_*^T δ^*_t
+        "h0": np.ascontiguousarray(dh_next.T),                                       # Σ_* U_*^T δ^*_1
+        "c0": np.ascontiguousarray(dc_next.T),                                       # f_1 ⊙ δ^c_1
+        "W_ih": d.T @ x.reshape(T * B, I),                                           # Σ_t δ^*_t x_t^T
+        "W_hh": d[B:].T @ h[:-1].transpose(0, 2, 1).reshape(-1, H) + d[:B].T @ h0,               # Σ_t δ^*_t h_{t-1}^T
+        "b_ih": d.sum(axis=0),                                                       # Σ_t δ^*_t
     }
     grads["b_hh"] = grads["b_ih"].copy()
     return grads
@@ -264,14 +264,14 @@ def lstm_backward_unchecked(
 # --- The readable tier: one cell, and a sequence as a loop of cells ------------------------------
 
 
-def sigmoid(z: np.ndarray) -> np.ndarray:
-    """The logistic function ``σ(z) = 1 / (1 + e^{−z})``, element-wise, in ``z``'s dtype.
+def sigmoid(u: np.ndarray) -> np.ndarray:
+    """The logistic function ``σ(u) = 1 / (1 + e^{−u})``, element-wise, in ``u``'s dtype.
 
-    For ``z`` below about −709 (float64) or −88 (float32) ``e^{−z}`` overflows to infinity and
+    For ``u`` below about −709 (float64) or −88 (float32) ``e^{−u}`` overflows to infinity and
     ``σ`` is 0, its limit; the overflow warning is silenced for that reason.
     """
     with np.errstate(over="ignore"):
-        return 1.0 / (1.0 + np.exp(-z))
+        return 1.0 / (1.0 + np.exp(-u))
 
 
 class LSTMCellCache(NamedTuple):

@@ -18,7 +18,7 @@ from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from solutions import clipping
-from solutions.demos import clipping_train as ct
+from solutions.experiments import clipping_train as ct
 from solutions.publish.report import FragileNumber
 from solutions.clipping import (
     clip_grad_norm_,
@@ -595,7 +595,7 @@ def test_clipping_before_backward_finds_no_gradients() -> None:
     assert torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0).item() > 0.0
 
 
-# --- The measurements of the clipping-train demo, tried on made-up runs ----------------------------
+# --- The measurements of the clipping-train experiment, tried on made-up runs ----------------------
 
 def _run(*losses: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     a = np.array(losses, dtype=float)
@@ -623,8 +623,6 @@ def test_spike_jump_and_isolated_jump_on_made_up_norms() -> None:
     assert not ct.isolated_jump(np.array([1.0, 1.0, 9.9, 0.5]))     # rises less than 10×
     assert not ct.isolated_jump(np.r_[np.ones(20), 100.0, 1.0])     # after step 20
     assert not ct.isolated_jump(np.array([1.0, 20.0, np.nan, np.nan]))  # stopped: no next step
-    runs = [(None, np.array([1.0, 10.0, 1.0]))] * 3
-    assert ct.count_jumps(runs, runs) == "3/3"
 
 
 def test_twin_test_refuses_a_row_that_moved_or_stopped_elsewhere() -> None:

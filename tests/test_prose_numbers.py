@@ -36,9 +36,11 @@ What is allowed (a "definition")
       exercise ids (``6-1P``, no decimal point anyway);
     - version numbers (``3.11``, ``2.13.0``, after Python/NumPy/PyTorch/MathJax/…), arXiv ids;
     - a parameter of a demo the page shows: a number equal to a numeric literal of the demo's
-      source (``solutions/demos/<name>.py``, code or string) that its printed output or values also
-      contain — e.g. ``lr = 0.02``, ``eps = 1e-6``, a tolerance ``≤ 1e-12``. The page's demos are
-      those whose ``docs/outputs/<name>.txt`` it includes or whose values it inserts;
+      source (``solutions/demos/<name>.py``, code or string), or of a module-level assignment of a
+      module of ``solutions/experiments/`` that the demo imports (where the settings it shares
+      with other demos live), that its printed output or values also contain — e.g.
+      ``lr = 0.02``, ``eps = 1e-6``, a tolerance ``≤ 1e-12``. The page's demos are those whose
+      ``docs/outputs/<name>.txt`` it includes or whose values it inserts;
     - the entries of ``tests/prose_numbers_allowlist.txt``: exact constants and other justified
       exceptions, one per line with the reason.
 """
@@ -188,13 +190,10 @@ def _numbers(text: str) -> set[float]:
     return vals
 
 
-def demo_parameters(demo: str) -> set[float]:
-    """Numbers that are literals of the demo's source (code or strings) and appear in its output."""
-    source = ROOT / "solutions" / "demos" / f"{demo.replace('-', '_')}.py"
-    if not source.exists():
-        return set()
+def _literals(code: str) -> set[float]:
+    """The numbers of ``code``'s numeric literals and of the numbers written in its strings."""
     literals: set[float] = set()
-    for tok in tokenize.generate_tokens(io.StringIO(source.read_text(encoding="utf-8")).readline):
+    for tok in tokenize.generate_tokens(io.StringIO(code).readline):
         if tok.type == tokenize.NUMBER:
             try:
                 literals.add(float(tok.string.replace("_", "")))
@@ -202,6 +201,37 @@ def demo_parameters(demo: str) -> set[float]:
                 pass
         elif tok.type == tokenize.STRING or tok.type == getattr(tokenize, "FSTRING_MIDDLE", -1):
             literals |= _numbers(tok.string)
+    return literals
+
+
+def _experiment_constants(code: str) -> str:
+    """The module-level assignments of the modules of solutions/experiments/ that ``code`` imports
+    (``from solutions.experiments import x``, ``from solutions.experiments.x import …``): the
+    settings a demo shares with another demo or an experiment live there (issue 25 §2)."""
+    import ast
+
+    modules = set()
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, ast.ImportFrom) and node.module == "solutions.experiments":
+            modules |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("solutions.experiments."):
+            modules.add(node.module.split(".")[2])
+    parts = []
+    for name in sorted(modules):
+        text = (ROOT / "solutions" / "experiments" / f"{name}.py").read_text(encoding="utf-8")
+        parts += [ast.get_source_segment(text, node) for node in ast.parse(text).body
+                  if isinstance(node, (ast.Assign, ast.AnnAssign))]
+    return "\n".join(parts)
+
+
+def demo_parameters(demo: str) -> set[float]:
+    """Numbers that are literals of the demo's source (code or strings), or of the constants of the
+    experiment modules it imports, and appear in its output."""
+    source = ROOT / "solutions" / "demos" / f"{demo.replace('-', '_')}.py"
+    if not source.exists():
+        return set()
+    code = source.read_text(encoding="utf-8")
+    literals = _literals(code) | _literals(_experiment_constants(code))
     printed = ""
     for suffix in (".txt", ".values.json"):
         path = DOCS / "outputs" / f"{demo}{suffix}"

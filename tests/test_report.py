@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from solutions.publish.report import FragileNumber, Result, claim, fmt, round_sig
+from solutions.publish.report import FragileNumber, Result, claim, fmt, pct, round_sig
 
 
 def test_claim_states_the_tolerance_not_the_error() -> None:
@@ -44,6 +44,11 @@ def test_fmt_refuses_a_fragile_number(x: float, spec: str, rel: float) -> None:
     with pytest.raises(FragileNumber):
         fmt(x, spec, rel=rel)
     assert issubclass(FragileNumber, ValueError)
+
+
+def test_pct_is_exact_and_rounds_half_up() -> None:
+    """Integer counts, so no float rounding: 1/16 = 6.25% prints 6.3 (``f"{6.25:.1f}"`` gives 6.2)."""
+    assert [pct(1, 3), pct(2, 3), pct(1, 16), pct(0, 7), pct(7, 7)] == ["33.3", "66.7", "6.3", "0.0", "100.0"]
 
 
 def test_round_sig_rounds_to_significant_digits() -> None:

@@ -19,10 +19,13 @@ from hypothesis import strategies as st
 from solutions.experiments.residual_cases import (
     D_PARTIAL,
     D_PARTIAL_SWAPPED,
+    GROWTH_SEED,
     U_NONNORMAL,
+    growth_problem,
 )
 from solutions.params import haar_orthogonal
-from solutions.residual import residual_backward, residual_forward
+from solutions.residual import residual_backward, residual_forward, state_jacobian_norms
+from solutions.torch_ops import residual_autograd
 
 SETTINGS = settings(max_examples=25, deadline=None)
 TOL = 1e-9
@@ -200,6 +203,20 @@ def test_saturation_of_every_unit_pushes_the_factor_towards_identity(case, alpha
             continue                                   # not every unit saturated: no claim
         A = alpha * fp[:, None] * U
         assert norm2(A) <= alpha * eps * norm2(U) + TOL
+
+
+@SETTINGS
+@given(case=matrix_and_fprimes(1, 8), alpha=st.floats(0.0, 2.0))
+@example(case=(U_CX, np.array([FP_CX])), alpha=1.0)
+def test_one_unsaturated_unit_keeps_the_factor_as_large_as_its_row(case, alpha) -> None:
+    """‖α diag(f')U‖₂ ≥ α f'_i ‖U_{i,:}‖₂ for every unit i (the norm is at least that of any row):
+    Σ_τ ‖A_τ‖ < 1 at α = 1, with rows of U that are not small, needs every unit saturated at almost
+    every step."""
+    U, fps = case
+    for fp in fps:
+        A = alpha * fp[:, None] * U
+        rows = alpha * fp * np.linalg.norm(U, axis=1)
+        assert norm2(A) >= rows.max() * (1 - 1e-12) - TOL
 
 
 def test_counterexample_partial_saturation_raises_the_spectral_radius() -> None:
@@ -407,6 +424,58 @@ def test_dropping_the_identity_can_make_gradients_grow(T: int) -> None:
     assert abs(np.linalg.norm(d) - 2.0 ** T) > 1e-6 * 2.0 ** T
 
 
+def backward_without_identity(dh: np.ndarray, cache) -> dict[str, np.ndarray]:
+    """The pitfall: residual_backward with the identity path dropped, ∂L/∂h_{t−1} = Uᵀδ_t."""
+    x, h0, h, g, p, a = cache.x, cache.h0, cache.h, cache.g, cache.params, cache.alpha
+    dz = a * (1.0 - g * g)
+    dh_next = np.zeros_like(h0)
+    for t in range(h.shape[0] - 1, -1, -1):
+        dz[t] *= dh[t] + dh_next
+        dh_next = dz[t] @ p["W_hh"]                     # the identity term dh_t is missing
+    h_prev = np.concatenate([h0[None], h[:-1]])
+    return {"x": dz @ p["W_ih"], "h0": dh_next, "W_ih": np.einsum("tbh,tbi->hi", dz, x),
+            "W_hh": np.einsum("tbh,tbk->hk", dz, h_prev), "b_ih": dz.sum(axis=(0, 1))}
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 2**16), T=st.integers(1, 5), alpha=st.floats(0.1, 2.0))
+@example(seed=0, T=3, alpha=1.0)
+def test_dropping_the_identity_makes_every_gradient_wrong_from_t_two(seed, T, alpha) -> None:
+    """Against autograd, with a loss at every step: for T = 1 the weight gradients and ∂L/∂x_1 are
+    right and ∂L/∂h_0 is wrong; for T ≥ 2 the gradients of U, W, b, h_0 and of x_t for t < T are
+    wrong too (∂L/∂x_T stays right: nothing comes back to step T)."""
+    rng = np.random.default_rng(seed)
+    I, H, B = 3, 4, 2
+    p = {"W_ih": rng.standard_normal((H, I)) / 2, "W_hh": rng.standard_normal((H, H)) / 2,
+         "b_ih": rng.standard_normal(H) / 2, "b_hh": np.zeros(H)}
+    x, h0, dh = rng.standard_normal((T, B, I)), rng.standard_normal((B, H)), rng.standard_normal((T, B, H))
+    _, cache = residual_forward(x, h0, p, alpha)
+    wrong = backward_without_identity(dh, cache)
+    tp = {k: torch.tensor(v, requires_grad=True) for k, v in p.items()}
+    tx, th0 = torch.tensor(x, requires_grad=True), torch.tensor(h0, requires_grad=True)
+    (residual_autograd(tx, th0, tp, alpha) * torch.tensor(dh)).sum().backward()
+    right = {"x": tx.grad.numpy(), "h0": th0.grad.numpy(), "W_ih": tp["W_ih"].grad.numpy(),
+             "W_hh": tp["W_hh"].grad.numpy(), "b_ih": tp["b_ih"].grad.numpy()}
+
+    def differs(a: np.ndarray, b: np.ndarray) -> bool:
+        return np.abs(a - b).max() > 1e-8 * (1 + np.abs(b).max())
+
+    assert differs(wrong["h0"], right["h0"])
+    np.testing.assert_allclose(wrong["x"][-1], right["x"][-1], rtol=1e-9, atol=1e-12)
+    for k in ("W_ih", "W_hh", "b_ih"):
+        assert differs(wrong[k], right[k]) == (T >= 2), k
+    if T >= 2:
+        assert differs(wrong["x"][:-1], right["x"][:-1])
+
+
+def test_three_to_the_t_leaves_float64_after_t_646() -> None:
+    """The pitfall "multiplying T Jacobians without rescaling": 3^T is a finite float64 up to
+    T = 646 and overflows to inf from T = 647 on."""
+    with np.errstate(over="ignore"):
+        assert np.isfinite(np.float64(3.0) ** 646)
+        assert np.isinf(np.float64(3.0) ** 647)
+
+
 # --- LayerNorm's Jacobian (the remedies table) -----------------------------------------------------
 
 @settings(max_examples=20, deadline=None)
@@ -441,6 +510,30 @@ def test_layernorm_sigma_is_at_least_one_minus_alpha(n, seed, alpha, g) -> None:
         assert norm2(J) <= 1 / (1 - alpha) * (1 + 1e-9)
 
 
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(3, 6), seed=st.integers(0, 2**16), alpha=st.floats(0.0, 0.99), scale=st.floats(0.0, 3.0),
+       g=st.lists(st.floats(-1.0, 1.0), min_size=6, max_size=6),
+       fp=st.lists(st.floats(0.0, 1.0), min_size=6, max_size=6))
+@example(n=4, seed=-1, alpha=0.5, scale=2.0, g=[0.0] * 6, fp=[1.0] * 6)    # U = 2I at z_t = 0: norm 2
+def test_layernorm_step_is_bounded_above_one_not_below(n, seed, alpha, scale, g, fp) -> None:
+    """h_t = LN(h_{t−1} + α f(z_t)) with h_{t−1} normalised (ε = 0): the step's Jacobian
+    J_LN (I + α diag(f')U) has norm at most (1 + α‖U‖)/(1 − α) for α < 1, a bound above 1, and the
+    norm can exceed 1 (U = 2I, α = 0.5, z_t = 0: it is 2) — LayerNorm bounds the state, not the rate."""
+    rng = np.random.default_rng(max(seed, 0))
+    v = rng.standard_normal(n)
+    h_prev = (v - v.mean()) / v.std()
+    U = scale * (np.eye(n) if seed < 0 else rng.standard_normal((n, n)) / np.sqrt(n))
+    pre = h_prev + alpha * np.array(g[:n])
+    if pre.std() < 1e-6:
+        return
+    J_ln = torch.autograd.functional.jacobian(
+        lambda t: torch.nn.functional.layer_norm(t, (n,), eps=0.0), torch.tensor(pre)).numpy()
+    J = J_ln @ (np.eye(n) + alpha * np.array(fp[:n])[:, None] * U)
+    assert norm2(J) <= (1 + alpha * norm2(U)) / (1 - alpha) * (1 + 1e-9)
+    if seed < 0:
+        assert norm2(J) == pytest.approx(2.0)
+
+
 @SETTINGS
 @given(n=st.integers(1, 4), T=st.integers(2, 60), seed=st.integers(0, 2**16), omega=st.floats(0.0, 0.99),
        alpha=st.floats(0.05, 2.0), kind=st.sampled_from(["orthogonal", "nonnormal"]))
@@ -465,14 +558,79 @@ def test_linearised_state_forgets_when_the_factor_is_a_contraction(n, T, seed, o
         assert np.linalg.norm(h) <= omega ** t * h0 + a_max / (1 - omega) + 1e-9 * (1 + h0)
 
 
-def test_counterexample_eigenvalues_inside_the_disc_are_not_enough_to_forget() -> None:
-    """ρ(I + αU) = 0.5 < 1 (every eigenvalue of αU inside the disc) but ‖I + αU‖₂ ≈ 10: with no
-    input the state first grows tenfold, so the bound needs the norm, not the eigenvalues."""
+@SETTINGS
+@given(l1=st.floats(-0.95, 0.95), l2=st.floats(-0.95, 0.95), k=st.floats(0.0, 20.0),
+       th=st.floats(0.0, np.pi), seed=st.integers(0, 2**16))
+@example(l1=0.5, l2=0.5, k=10.0, th=0.0, seed=0)                 # I + αU = [[0.5, 10], [0, 0.5]]
+def test_linearised_state_forgets_when_every_eigenvalue_is_inside_the_disc(l1, l2, k, th, seed) -> None:
+    """(6.50) at f' = 1, h_t = M h_{t−1} + a_t with M = I + αU: if ρ(M) < 1 (every eigenvalue of αU
+    inside the disc; M may be non-normal), then ‖h_t‖ ≤ ‖M^t‖‖h_0‖ + Σ_{k<t}‖M^k‖ max‖a‖ for every t,
+    with Σ_k ‖M^k‖ finite and ‖M^t‖ → 0: the state forgets h_0, after a transient."""
+    R = np.array([[np.cos(th), -np.sin(th)], [np.sin(th), np.cos(th)]])
+    M = R @ np.array([[l1, k], [0.0, l2]]) @ R.T
+    assert rho(M) < 1
+    rng = np.random.default_rng(seed)
+    h = 10 * rng.standard_normal(2)
+    h0, a_max, P, S = np.linalg.norm(h), 0.0, np.eye(2), 0.0
+    for _ in range(200):
+        a = rng.standard_normal(2)
+        a_max = max(a_max, float(np.linalg.norm(a)))
+        S += norm2(P)                                      # Σ_{k<t} ‖M^k‖
+        P = M @ P                                          # M^t
+        h = M @ h + a
+        assert np.linalg.norm(h) <= norm2(P) * h0 + S * a_max + 1e-9 * (1 + h0 + S * a_max)
+    assert norm2(np.linalg.matrix_power(M, 2000)) < 1e-10 * (1 + k)    # h_0 is forgotten
+
+
+def test_eigenvalues_inside_the_disc_allow_transient_growth() -> None:
+    """ρ(I + αU) = 0.5 < 1 but ‖I + αU‖₂ ≈ 10: with no input the state first grows tenfold, so no
+    bound ω^t‖h_0‖ with ω < 1 holds from the first step (that needs ‖I + αU‖₂ ≤ ω); it then decays,
+    after a transient of at most Σ_k ‖(I + αU)^k‖ < 42."""
     A = np.array([[0.5, 10.0], [0.0, 0.5]])                       # I + αU, non-normal
     assert rho(A) == 0.5 and norm2(A) > 1
     h = np.array([0.0, 1.0])
-    h1 = A @ h
-    assert np.linalg.norm(h1) > 10 * np.linalg.norm(h) > rho(A) * np.linalg.norm(h)
+    assert np.linalg.norm(A @ h) > 10 * np.linalg.norm(h)
+    assert sum(norm2(np.linalg.matrix_power(A, k)) for k in range(400)) < 42
+    assert np.linalg.norm(np.linalg.matrix_power(A, 200) @ h) < 1e-50
+
+
+@SETTINGS
+@given(c=st.floats(0.05, 5.0), alpha=st.floats(0.01, 2.0), n=st.integers(1, 4), T=st.integers(1, 200),
+       seed=st.integers(-1, 2**16))
+@example(c=2.5, alpha=1.0, n=16, T=1000, seed=-1)                 # U = −2.5 I on run B's inputs
+def test_an_eigenvalue_outside_the_disc_does_not_make_the_state_grow(c, alpha, n, T, seed) -> None:
+    """U = −cI: every unit is h ← h + α tanh(−c h + a_t) with a_t = (W x_t + b)_i, so
+    |h_{t,i}| ≤ max(|h_{0,i}|, max_τ |a_{τ,i}|/c + α) for every t, whatever c > 0 — also for
+    c > 2/α, where ρ(I + αU) = αc − 1 > 1 (an eigenvalue outside the disc). Linear instability of
+    h = 0 does not make the state grow to saturation. seed = −1: run B's W and inputs (H = 16)."""
+    if seed < 0:
+        _, W, x = growth_problem(T)
+        n, b = W.shape[0], np.zeros(W.shape[0])
+        h0 = np.zeros((1, n))
+    else:
+        rng = np.random.default_rng(seed)
+        W, x, b = rng.standard_normal((n, 3)), 3 * rng.standard_normal((T, 1, 3)), rng.standard_normal(n)
+        h0 = 5 * rng.standard_normal((1, n))
+    params = {"W_ih": W, "W_hh": -c * np.eye(n), "b_ih": b, "b_hh": np.zeros(n)}
+    h, _ = residual_forward(x, h0, params, alpha)
+    a = np.abs(x[:, 0] @ W.T + b).max(axis=0)
+    bound = np.maximum(np.abs(h0[0]), a / c + alpha)
+    assert (np.abs(h[:, 0]) <= bound * (1 + 1e-12) + 1e-12).all()
+
+
+@pytest.mark.parametrize("seed", [GROWTH_SEED, 0, 1, 2])
+def test_counterexample_an_eigenvalue_outside_the_disc_can_give_a_vanishing_gradient(seed) -> None:
+    """The referee's case: U = −2.5 I, α = 1, run B's protocol (H = 16, W x_t of unit variance,
+    h_0 = 0, T = 1000). ρ(I + U) = 1.5 > 1, yet the state stays of order 1 and ∂h_1000/∂h_0 vanishes:
+    1 − 2.5 f' lies in (−1.5, 1] and shrinks the product once f' varies."""
+    _, W, x = growth_problem(1000, seed)
+    H = W.shape[0]
+    params = {"W_ih": W, "W_hh": -2.5 * np.eye(H), "b_ih": np.zeros(H), "b_hh": np.zeros(H)}
+    assert rho(np.eye(H) + params["W_hh"]) == pytest.approx(1.5)
+    h, _ = residual_forward(x, np.zeros((1, H)), params)
+    assert np.abs(h).max() < 3
+    norms = state_jacobian_norms(x, np.zeros((1, H)), params)
+    assert norms[-1, 0] < 1e-100
 
 
 @SETTINGS

@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 
-from solutions.demos import clipping_train as ct
 from solutions.experiments import clipping_long as cl
+from solutions.experiments import clipping_train as ct
 from solutions.experiments import longrun
 from solutions.publish.report import PERTURB, SENSITIVE, Result, fmt, table
 

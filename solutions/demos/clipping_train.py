@@ -3,12 +3,34 @@
 from __future__ import annotations
 
 import math
-import sys
 from functools import partial
 
 import numpy as np
 
-from solutions.clipping import clip_grad_norm_, clip_grad_value_, get_total_norm
+from solutions.experiments.clipping_train import (
+    CLIP_VALUE,
+    DELAY,
+    JUMP,
+    JUMP_WINDOW,
+    LR,
+    MAX_NORM,
+    REL,
+    SPIKE,
+    STEPS,
+    U_SCALE,
+    B,
+    H,
+    K,
+    T,
+    below_power,
+    clipped_share,
+    first_spike,
+    isolated_jump,
+    passes_chance,
+    require_stable,
+    spike_jump,
+    train,
+)
 from solutions.publish.plotting import Style, figure
 from solutions.publish.report import (
     CHAOS_MARGIN,
@@ -21,127 +43,27 @@ from solutions.publish.report import (
     require_chaotic,
     table,
 )
-from solutions.sequence import bptt
 
-K, T, B, H, DELAY = 4, 40, 16, 16, 3    # tokens, steps per sequence, batch, hidden units, recall delay
-U_SCALE = 1.5                            # U = 1.5 × an orthogonal matrix: every singular value is 1.5
 CONTROL = 0.5                            # part 4: U = 0.5 × orthogonal, every singular value below 1
-LR, STEPS = 0.1, 80                      # plain SGD
 SWEEP = (0.03, 0.1, 0.3, 1.0, 3.0)       # part 3: learning rates, each on the first SWEEP_N seeds
 SWEEP_N = 6
 NEAR_CHANCE_ABOVE = 1.0                  # above this η chaotic runs end near chance: no count of them is stable
 BELOW_MARGIN = 0.2                       # chaotic runs: within 20% of chance, a run may end on either side elsewhere
 SEEDS = tuple(range(12))                  # one run per seed and mode: its initial weights and batches
-MAX_NORM, CLIP_VALUE = 1.0, 0.1
-SPIKE = 10.0                             # a spike: ‖g‖ above SPIKE × its value at step 1
-JUMP, JUMP_WINDOW = 10.0, 20             # an isolated jump: ‖g‖ up ≥ JUMP× in one step, down ≥ JUMP× the next
-LOSS_MAX = 10 * math.log(K)              # a clipped run whose loss per time step passes this has diverged
-REL = 1e-6                               # printed digits must survive this relative change
 SHOWN = (1, 10, 20, 40, STEPS)           # steps shown in the table
-TWIN_FACTOR = 1.5                        # the twin test's largest change is printed as a power of ten it stays below
 EARLY = 7                                # section 1: the first steps, medians step by step
-PARAM_KEYS = ("W_ih", "W_hh", "b_ih", "b_hh", "V", "c")
 CHAOTIC = ("observed",)                  # measured: a 1e-13 change of the weights moves its losses by %
 COLORS = {"none": "red", "value": "blue", "norm": "green", "observed": "purple"}
 
 
-def recall_batches(seed: int = 0, steps: int = STEPS) -> list[tuple[np.ndarray, np.ndarray]]:
-    """``steps`` batches of the delayed-recall task: the target at step t is the token of step t − DELAY.
-
-    The batches are drawn one after another from one generator, so the first ``STEPS`` of a longer
-    stream are the demo's batches.
-
-    Returns
-    -------
-    batches : list of (x, y)
-        ``x`` float64 of shape (T, B, K), one-hot tokens; ``y`` int64 of shape (T, B), the
-        token ``DELAY`` steps earlier (token 0 for the first ``DELAY`` steps).
-    """
-    rng = np.random.default_rng(seed)
-    out = []
-    for _ in range(steps):
-        tokens = rng.integers(0, K, size=(T, B))
-        y = np.zeros((T, B), dtype=np.int64)
-        y[DELAY:] = tokens[:-DELAY]
-        out.append((np.eye(K)[tokens], y))
-    return out
-
-
-def init_params(seed: int = 1, u_scale: float = U_SCALE) -> dict[str, np.ndarray]:
-    """``U = u_scale · Q`` (Q orthogonal), ``W ~ N(0, 1/K)``, ``V ~ N(0, 0.01)``, zero biases; float64."""
-    rng = np.random.default_rng(seed)
-    q, _ = np.linalg.qr(rng.standard_normal((H, H)))
-    return {"W_ih": rng.standard_normal((H, K)) / np.sqrt(K), "W_hh": u_scale * q,
-            "b_ih": np.zeros(H), "b_hh": np.zeros(H), "V": 0.1 * rng.standard_normal((K, H)), "c": np.zeros(K)}
-
-
-def train(mode: str, seed: int, max_norm: float = MAX_NORM, perturb: float = 0.0,
-          lr: float = LR, u_scale: float = U_SCALE, steps: int = STEPS,
-          sigmas: list | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """SGD with BPTT gradients, clipped as ``mode`` says ("none", "value" or "norm").
-
-    Every run, clipped or not, stops only if its loss per time step passes ``LOSS_MAX`` or its
-    gradient norm is not finite (the same rule for every mode). ``perturb`` multiplies the
-    initial ``W`` by ``1 + perturb`` (to measure how sensitive the run is); ``lr`` is the
-    learning rate η; ``u_scale`` the singular values of the initial ``U``; ``steps`` the number of
-    SGD steps (a longer run passes through the same first ``STEPS`` steps). A list ``sigmas``
-    receives σ_max(U) = ‖W_hh‖₂ before each update.
-
-    Returns
-    -------
-    losses : ndarray of shape (steps,)
-        The loss per time step, ``L / T``, before each update; NaN after a stop.
-    norms : ndarray of shape (steps,)
-        ``‖g‖₂`` of all parameter gradients before clipping; NaN after a stop.
-    moves : ndarray of shape (steps,)
-        The length of each update, ``η ‖g‖₂`` after clipping; NaN after a stop.
-    """
-    params = init_params(1000 + seed, u_scale)
-    params["W_ih"] *= 1.0 + perturb
-    h0 = np.zeros((B, H))
-    losses, norms, moves = np.full(steps, np.nan), np.full(steps, np.nan), np.full(steps, np.nan)
-    for step, (x, y) in enumerate(recall_batches(seed, steps)):
-        if sigmas is not None:
-            sigmas.append(float(np.linalg.norm(params["W_hh"], 2)))
-        # --8<-- [start:loop] train
-        loss, grads = bptt(x, y, h0, params)              # L and ∂L/∂θ by BPTT, (6.39)-(6.41) in the book
-        g = {k: grads[k] for k in PARAM_KEYS}             # the parameters' gradients
-        if mode == "norm":
-            norm = clip_grad_norm_(g, max_norm)           # (clipping-torch); returns ‖g‖ before clipping
-        else:
-            norm = get_total_norm(g)                      # (clipping-global)
-            if mode == "value":
-                clip_grad_value_(g, CLIP_VALUE)           # (clipping-value)
-        if not math.isfinite(norm):                       # NaN/inf: a useless step
-            break
-        for k in PARAM_KEYS:
-            params[k] -= lr * g[k]                        # θ ← θ − η g
-        # --8<-- [end:loop]
-        losses[step], norms[step], moves[step] = loss / T, norm, lr * get_total_norm(g)
-        if loss / T > LOSS_MAX:
-            break
-    print(f"clipping-train: {mode} seed {seed} done", file=sys.stderr)
-    return losses, norms, moves
-
-
-def first_spike(norms: np.ndarray) -> int:
-    """The first step (1-based) whose ‖g‖ exceeds ``SPIKE`` × its step-1 value; 0 if none."""
-    over = norms > SPIKE * norms[0]
-    return int(np.argmax(over)) + 1 if over.any() else 0
-
-
-def spike_jump(norms: np.ndarray) -> float:
-    """‖g_s‖ / ‖g_{s−1}‖ at the spike step s (``first_spike``, ≥ 2); NaN if the run has no spike."""
-    s = first_spike(norms)
-    return float(norms[s - 1] / norms[s - 2]) if s else math.nan
-
-
-def isolated_jump(norms: np.ndarray) -> bool:
-    """Whether, within steps 1-``JUMP_WINDOW``, one step's ‖g‖ is at least ``JUMP`` × the step
-    before and the next step's at most 1/``JUMP`` of it (a rise that collapses at once)."""
-    n = norms[:JUMP_WINDOW][~np.isnan(norms[:JUMP_WINDOW])]
-    r = n[1:] / n[:-1]
-    return bool(np.any((r[:-1] >= JUMP) & (r[1:] <= 1.0 / JUMP)))
+def count_class(lo: int, hi: int, n: int) -> str:
+    """A count known only to lie in ``[lo, hi]`` (run and twin of chaotic training; another CPU
+    may move either end by a run): ``"0/n"`` or ``"n/n"`` when sure, ``"≤h/n"`` when ``hi ≤ h =
+    n/2``, ``"≥h/n"`` when ``lo ≥ h``, else ``"?"``."""
+    half = n // 2
+    if hi == 0 or lo == n:
+        return f"{lo}/{n}"
+    return f"≤{half}/{n}" if hi <= half else f"≥{half}/{n}" if lo >= half else "?"
 
 
 def count_jumps(runs: list, twins: list) -> str:
@@ -154,32 +76,6 @@ def sigma_range(runs: list, sigmas: list) -> str:
     """``"1.7-4.8"``: σ_max(U) at each run's spike step, smallest to largest (2 digits)."""
     a = np.array([sg[first_spike(r[1]) - 1] for r, sg in zip(runs, sigmas) if first_spike(r[1])])
     return f"{f(a.min(), '.2g')}-{f(a.max(), '.2g')}"
-
-
-def passes_chance(losses: np.ndarray) -> int:
-    """The first step s ≥ 2 (1-based) whose loss per time step is above chance, ln K; 0 if none.
-
-    Step 1 is skipped: training starts at chance (its loss is that of the untrained network).
-    Raises ``FragileNumber`` if a loss up to that step lies within ``REL`` (relative) of ln K,
-    where another CPU could put it on the other side.
-    """
-    chance = math.log(K)
-    for s in range(1, len(losses)):
-        if abs(losses[s] / chance - 1.0) < REL:
-            raise FragileNumber(f"loss {losses[s]!r} at step {s + 1} lies within {REL:g} of ln {K}")
-        if losses[s] > chance:
-            return s + 1
-    return 0
-
-
-def count_class(lo: int, hi: int, n: int) -> str:
-    """A count known only to lie in ``[lo, hi]`` (run and twin of chaotic training; another CPU
-    may move either end by a run): ``"0/n"`` or ``"n/n"`` when sure, ``"≤h/n"`` when ``hi ≤ h =
-    n/2``, ``"≥h/n"`` when ``lo ≥ h``, else ``"?"``."""
-    half = n // 2
-    if hi == 0 or lo == n:
-        return f"{lo}/{n}"
-    return f"≤{half}/{n}" if hi <= half else f"≥{half}/{n}" if lo >= half else "?"
 
 
 def f(x: float, spec: str, rel: float = REL) -> str:
@@ -222,31 +118,6 @@ def up_before_spike(runs: list, twins: list) -> tuple[int, str]:
     return count, lead
 
 
-def below_power(x: float) -> str:
-    """``"< 1e-9"``: the smallest power of ten above ``x > 0``; ``FragileNumber`` unless ``x`` lies
-    a factor ``TWIN_FACTOR`` inside its decade (the twin test's change, grown from a perturbation
-    of 1e-13, not from rounding, varies between CPUs by far less than that factor)."""
-    e = math.ceil(math.log10(x))
-    if not (x * TWIN_FACTOR < 10.0 ** e and x / TWIN_FACTOR > 10.0 ** (e - 1)):
-        raise FragileNumber(f"{x!r} lies within a factor {TWIN_FACTOR:g} of a power of ten")
-    return f"< 1e{e}"
-
-
-def clipped_share(runs: list, twins: list, chaotic: bool) -> str:
-    """The share of all steps of all ``runs`` (until each stops) whose ‖g‖ before clipping is above
-    ``MAX_NORM``. For chaotic ``runs`` only a lower bound that the ``twins`` share too: the
-    smaller share, minus 5%, rounded down to a multiple of 10% ("≥90%")."""
-    shares = []
-    for rs in (runs, twins):
-        norms = np.concatenate([r[1][~np.isnan(r[1])] for r in rs])
-        if np.any(np.abs(norms / MAX_NORM - 1.0) < REL):
-            raise FragileNumber(f"a gradient norm lies within {REL:g} of g_max = {MAX_NORM:g}")
-        shares.append(float(np.mean(norms > MAX_NORM)))
-    if not chaotic:
-        return f(shares[0], ".0%")
-    return f"≥{max(0, math.floor((min(shares) - 0.05) * 10)) * 10}%"
-
-
 def chaos_summary(runs: list, twins: list) -> dict[str, str]:
     """Counts that survive chaos, over the runs and their twins (initial W × (1 + PERTURB)):
     spiked, diverged, and below chance at the last step (a run within BELOW_MARGIN of ln K
@@ -274,21 +145,6 @@ def chaos_summary(runs: list, twins: list) -> dict[str, str]:
                     "final": f(np.median(last[0][ok]), ".3f") if ok.any() else "—",
                     "move": f(np.median(moves[0]), ".3g")})
     return out
-
-
-def require_stable(name: str, runs: list, twins: list) -> float:
-    """The largest relative change of a run's loss at step ``STEPS`` between ``runs`` and their
-    ``twins`` (initial W × (1 + PERTURB)); ``ValueError`` if a run stopped in one and not the
-    other, or if the change is above ``10 × SENSITIVE``: a row printed with digits must be
-    measured not to be chaotic."""
-    a, b = (np.array([r[0][-1] for r in rs]) for rs in (runs, twins))
-    if not np.array_equal(np.isnan(a), np.isnan(b)):
-        raise ValueError(f"{name}: a twin run stopped where its run did not")
-    ok = ~np.isnan(a)
-    change = float(np.max(np.abs(b[ok] - a[ok]) / a[ok])) if ok.any() else 0.0
-    if not change <= 10 * SENSITIVE:
-        raise ValueError(f"{name}: printed as not chaotic, but a {PERTURB:g} change moved its losses by {change:.2g}")
-    return change
 
 
 def main() -> Result:

@@ -9,19 +9,13 @@ import numpy as np
 
 from solutions.experiments import digit_sum_sweep as sw
 from solutions.experiments import longrun
+from solutions.experiments.digit_sum import CHANCE
+from solutions.experiments.digit_sum_sweep import LEARNED
 from solutions.publish.plotting import Style, accuracy_over_lengths, figure
-from solutions.publish.report import Result, fmt, table
+from solutions.publish.report import Result, fmt, pct, table
 
 NAME = "digit-sum-sweep"
-CHANCE = 10  # per cent, the majority-class rate: the most frequent sum, 9, is 10 of the 100 digit pairs
 TAIL = 3  # loss windows (of 100 steps) printed at the end of training
-LEARNED = 50  # per cent: a seed "learned" the task when its test accuracy is at least this
-
-
-def pct(correct: int, total: int) -> str:
-    """Exact per cent of integer counts, one decimal (no rounding error to depend on the CPU)."""
-    tenths = (2000 * correct + total) // (2 * total)  # round half up, in integers
-    return f"{tenths // 10}.{tenths % 10}"
 
 
 def main() -> Result:

@@ -1,18 +1,23 @@
-"""The LSTM's forget-gate bias on the digit-sum task: the sweep's setup against the course's protocol, the sweep's rate choice, and b_f = 0, 1, 2 at a lower rate and a longer budget."""
+"""The LSTM's forget-gate bias on the digit-sum task: the sweep's setup against the course's protocol, the sweep's rate choice, b_f = 0, 1, 2 at a lower rate and a longer budget, and the gradient reach of the three biases at initialisation, step by step."""
 
 from __future__ import annotations
 
 import math
+from itertools import pairwise
 
-from solutions.demos.digit_sum import CHANCE, LEARNED, pct
+from solutions.experiments import digit_sum as ds
 from solutions.experiments import digit_sum_course as dc
 from solutions.experiments import digit_sum_sweep as sw
 from solutions.experiments import forget_bias_sweep as fb
+from solutions.experiments import gradient_reach as gr
 from solutions.experiments import longrun
-from solutions.publish.report import Result, fmt, table
+from solutions.experiments.digit_sum import CHANCE
+from solutions.experiments.digit_sum_sweep import LEARNED
+from solutions.publish.report import Result, fmt, pct, table
 
 SWEEP = "digit-sum-sweep"
 NAME = "forget-bias-sweep"
+REACH = "gradient-reach"
 L = fb.L  # the length the LSTM page discusses
 
 
@@ -101,7 +106,47 @@ def main() -> Result:
           f"{len(pairs)} such copies equal the sweep's records.")
     print("\nReplay (rerun by this demo; checked against the committed records):")
     print(longrun.verified_replay(NAME), end="")
+    values.update(reach_by_step())
     values.update({"steps": str(fb.STEPS), "lrs": ", ".join(f"{lr:g}" for lr in fb.LRS),
                    "low-lr": f"{min(fb.LRS):g}", "high-lr": f"{max(fb.LRS):g}", "checks": ", ".join(map(str, fb.CHECK)),
                    "seeds": str(len(fb.SEEDS))})
     return Result(values=values)
+
+
+def reach_by_step() -> dict[str, str]:
+    """Part 4: the three LSTMs' gradient reach at initialisation, read from the records of
+    ``gradient-reach`` (demo gated-gradients), step by step: the ratio at T − k = 1, 2, 3, the factor
+    of each step back against the cell path's σ(b_f), from which T − k on the ratios are ordered
+    like the biases, and from which T − k on every step back multiplies the ratio by more than σ(b_f)."""
+    rec = {c["model"]: r for c, r in longrun.records(REACH)}
+    biases = (0, 1, 2)
+    curve = {b: rec[f"LSTM, b_f = {b}"]["init"]["curve"] for b in biases}     # index d = T − k
+    T = len(curve[0])
+    sigma = {b: 1 / (1 + math.exp(-b)) for b in biases}
+    step = {b: [curve[b][d + 1] / curve[b][d] for d in range(T - 1)] for b in biases}   # d → d + 1
+    ordered = [all(curve[a][d] < curve[b][d] for a, b in pairwise(biases)) for d in range(T)]
+    order_from = min(d for d in range(1, T) if all(ordered[d:]))
+    slower_from = min(d for d in range(1, T - 1) if all(x > sigma[b] for b in biases for x in step[b][d:]))
+    s2 = lambda x: fmt(x, ".2g", rel=1e-5)
+    print(f"\n4. The three LSTMs' gradient reach at initialisation, step by step: the ratio\n"
+          f"||dL_T/dh_k|| / ||dL_T/dh_T|| of demo gated-gradients (records docs/long/{REACH}/: {gr.N} test\n"
+          f"sequences of length {gr.L}, H = {ds.H}, float64, the median over {len(ds.SEEDS)} seeds), and the factor of each\n"
+          "step back, the ratio at T - k = d + 1 over the ratio at d; sigma(b_f) is the cell path's factor:")
+    rows = [[f"b_f = {b}", s2(sigma[b]), *(s2(curve[b][d]) for d in (1, 2, 3)), s2(step[b][1]),
+             s2(min(step[b][slower_from:])), s2((curve[b][T - 1] / curve[b][1]) ** (1 / (T - 2)))] for b in biases]
+    print(table(["LSTM", "sigma(b_f)", "T - k = 1", "T - k = 2", "T - k = 3", "step 1 -> 2",
+                 f"smallest step from {slower_from} on", f"mean step, 1 -> {T - 1}"], rows))
+    print(f"Ordered like the biases (b_f = 0 below 1 below 2) at every T - k from {order_from} on; not at "
+          f"{', '.join(str(d) for d in range(1, order_from) if not ordered[d])}.\n"
+          f"Every step back from T - k = {slower_from} on ({slower_from} -> {slower_from + 1}, {slower_from + 1} -> "
+          f"{slower_from + 2}, ...) multiplies the ratio by more\nthan sigma(b_f), for all three biases; the step "
+          f"1 -> 2 by less, for b_f = {', '.join(str(b) for b in biases if step[b][1] <= sigma[b])}.")
+    values = {"reach-order-from": str(order_from), "reach-slower-from": str(slower_from),
+              "reach-batch": str(gr.N), "reach-length": str(gr.L), "reach-hidden": str(ds.H),
+              "reach-seeds": str(len(ds.SEEDS))}
+    for b in biases:
+        values |= {f"reach-lstm{b}-{d}": s2(curve[b][d]) for d in (1, 2, 3)}
+        values |= {f"reach-lstm{b}-step-1": s2(step[b][1]), f"reach-lstm{b}-step-min": s2(min(step[b][slower_from:])),
+                   f"reach-lstm{b}-step-mean": s2((curve[b][T - 1] / curve[b][1]) ** (1 / (T - 2))),
+                   f"sigma-{b}": s2(sigma[b])}
+    return values

@@ -7,7 +7,21 @@ from functools import partial
 
 import numpy as np
 
-from solutions.experiments.remedies import Remedy, Runs, Task, train
+from solutions.experiments.remedies import Runs, train
+from solutions.experiments.remedies_sweep import (
+    EXPLODE,
+    LAST,
+    LEARNED,
+    LOSS_MAX,
+    LRS,
+    REMEDIES,
+    STEPS,
+    TASK,
+    TWIN,
+    WINDOW,
+    H,
+    N,
+)
 from solutions.publish.plotting import Style, figure
 from solutions.publish.report import (
     CHAOS_MARGIN,
@@ -19,28 +33,8 @@ from solutions.publish.report import (
     table,
 )
 
-TASK = Task(K=4, T=20, B=8, delay=4)
-H, N, STEPS = 16, 6, 80
-LRS = (0.03, 0.1, 0.3, 1.0, 3.0)  # the learning-rate sweep: every remedy is trained at each
-EXPLODE, LOSS_MAX = 100.0, 100.0
-LAST = 10                      # the final loss: mean over the last LAST steps of a run
 REL = 1e-4                     # printed digits must survive this relative change (trained values)
-WINDOW = 10                    # truncated BPTT: windows of this many steps
-TWIN = 1e-10                   # the twin run's initial W is multiplied by 1 + TWIN (chaos test)
 NEAR = 2.0                     # chaotic runs: a run within this factor of a stopping threshold may stop on another CPU
-REMEDIES = {                   # key: the remedy (its name is the table's label)
-    "none": Remedy("none: (6.50), α = 1"),
-    "alpha": Remedy("smaller α = 0.1", alpha=0.1),
-    "leaky": Remedy("leaky, β = 0.1", beta=0.1),
-    "disc": Remedy("init in the disc, ω = 0.5", disc_radius=0.5),
-    "small": Remedy("small U at init, s = 0.1", u_scale=0.1),
-    "decay": Remedy("weight decay 0.01", weight_decay=0.01),
-    "truncate": Remedy(f"truncated BPTT, ℓ = {WINDOW}", truncate=WINDOW),
-    "layernorm": Remedy("LayerNorm of the state", layernorm=True),
-    "gate": Remedy("GRU-style gate", gate=True),
-    "clip": Remedy("clip by norm, g_max = 1", max_norm=1.0),
-}
-LEARNED = 0.85                 # a run "learned" if its final loss per time step is below LEARNED × ln K
 LINEAR = ("none", "alpha", "leaky", "disc", "small", "decay", "truncate", "clip")  # J − I at f' = 1 is step_matrix
 
 

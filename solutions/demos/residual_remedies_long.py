@@ -6,9 +6,9 @@ import math
 
 import numpy as np
 
-from solutions.demos import residual_remedies as short
 from solutions.experiments import longrun
 from solutions.experiments import remedies_long as rl
+from solutions.experiments import remedies_sweep as sweep
 from solutions.publish.report import Result, fmt, table
 
 NAME = "residual-remedies-long"
@@ -22,7 +22,7 @@ def learned(finals: list, edge: float) -> int:
 
 def count(main: int, twin: int) -> str:
     """``k/N``, with the twins' count beside it where it differs (training there is chaotic)."""
-    return f"{main}/{short.N}" if main == twin else f"{main}/{short.N} (twin {twin})"
+    return f"{main}/{sweep.N}" if main == twin else f"{main}/{sweep.N} (twin {twin})"
 
 
 def median(values: list, spec: str) -> str:
@@ -32,24 +32,24 @@ def median(values: list, spec: str) -> str:
 
 
 def main() -> Result:
-    N = short.N
-    edge = short.LEARNED * math.log(short.TASK.K)
+    N = sweep.N
+    edge = sweep.LEARNED * math.log(sweep.TASK.K)
     last = str(rl.CHECKS[-1])
-    print(f"residual-remedies' runs trained for {rl.STEPS} steps instead of {short.STEPS}: the same task, model,\n"
+    print(f"residual-remedies' runs trained for {rl.STEPS} steps instead of {sweep.STEPS}: the same task, model,\n"
           f"remedies, seeds, batches and stopping rules, η = {', '.join(f'{lr:g}' for lr in rl.LRS)}\n"
           f"(η = {', '.join(f'{lr:g}' for lr in rl.EXTRA_LRS)} beyond the demo's grid), {N} runs each, and a twin of every run\n"
-          f"(its initial W multiplied by 1 + {short.TWIN:g}).")
+          f"(its initial W multiplied by 1 + {sweep.TWIN:g}).")
     print(longrun.session_summary(NAME))
     print(f"learned @s: runs still running at step s whose loss per time step, averaged over the\n"
-          f"  {rl.LAST} steps up to s, is below {short.LEARNED} ln {short.TASK.K} = {fmt(edge, '.3f')}. diverged: runs stopped by step\n"
-          f"  {rl.STEPS} (‖g‖₂ or the loss passed {short.EXPLODE:g}; a clipped run only by its loss). final L/T and\n"
+          f"  {rl.LAST} steps up to s, is below {sweep.LEARNED} ln {sweep.TASK.K} = {fmt(edge, '.3f')}. diverged: runs stopped by step\n"
+          f"  {rl.STEPS} (‖g‖₂ or the loss passed {sweep.EXPLODE:g}; a clipped run only by its loss). final L/T and\n"
           f"  ‖h_T‖: medians at step {rl.STEPS} over the runs not stopped. max ‖g‖₂: the largest gradient norm of\n"
           f"  any run before it stopped (before clipping). (twin k): the twins' count, where it\n"
           f"  differs: there training is chaotic, and another machine may give either count.")
     rec = {c["remedy"]: r for c, r in longrun.records(NAME)}
     rows, best_rows = [], []
     values = {"steps": str(rl.STEPS), "lrs": ", ".join(f"{lr:g}" for lr in rl.LRS)}
-    for key, remedy in short.REMEDIES.items():
+    for key, remedy in sweep.REMEDIES.items():
         scored = []
         for lr in rl.LRS:
             r = rec[key][f"{lr:g}"]

@@ -1,6 +1,6 @@
 """The clipping experiment for 400 steps instead of 80: a long-tier experiment.
 
-The delayed-recall task and the tanh RNN of ``solutions.demos.clipping_train`` (U = 1.5 × an
+The delayed-recall task and the tanh RNN of ``solutions.experiments.clipping_train`` (U = 1.5 × an
 orthogonal matrix, plain SGD, the same stopping rule), trained for ``STEPS`` steps on the seeds
 ``SEEDS`` at the settings ``SETTINGS``: unclipped at three learning rates around the 80-step
 sweep's best (0.03) and below its first failing one (0.1), clipped by value and by norm at
@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 
-from solutions.demos import clipping_train as ct
+from solutions.experiments import clipping_train as ct
 from solutions.publish.report import PERTURB
 
 STEPS = 400

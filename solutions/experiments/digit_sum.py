@@ -25,6 +25,9 @@ from solutions.validate import MODEL_KEYS
 CLASSES = 19
 """``d_1 + d_2`` ranges over 0 … 18."""
 
+CHANCE = 10
+"""Per cent, the majority-class rate: the most frequent sum, 9, is 10 of the 100 digit pairs."""
+
 GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 """Blocks of ``H`` rows in ``W_ih``/``W_hh``: one per gate (PyTorch's orders: i, f, g, o and r, z, n)."""
 

@@ -37,6 +37,7 @@ LENGTHS = (20, 35, 10)  # in the order they run: a partial run covers 20 and 35 
 SEEDS = (0, 1, 2, 3, 4)
 STEPS, BATCH, DEV, TEST, LOSS_EVERY = 1000, 32, 500, 1000, 100
 BETAS, EPS = (0.9, 0.999), 1e-8  # torch.optim.Adam's defaults
+LEARNED = 50  # per cent: a seed "learned" the task when its test accuracy is at least this
 _PURPOSE = {"train": 0, "dev": 1, "test": 2}
 
 

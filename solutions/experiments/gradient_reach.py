@@ -4,7 +4,7 @@ For each model, ``‖∂L_t/∂h_k‖`` on a batch of digit-sum test sequences o
 (``solutions.experiments.digit_sum``; ``N`` sequences, the seeds of ``digit_sum.SEEDS``, float64, torch
 autograd), at initialisation, after ``PREFIX`` training steps and after the short digit-sum
 training (``digit_sum.STEPS`` Adam steps at ``digit_sum.LR``, parameters on the ``2⁻²⁰``
-grid). The record keeps the median over the seeds of ``g(T − k) = ‖∂L_T/∂h_k‖ / ‖∂L_T/∂h_T‖``
+grid). The record keeps the median over the seeds of ``reach(T − k) = ‖∂L_T/∂h_k‖ / ‖∂L_T/∂h_T‖``
 (``L_T``: the task's loss, read at the last step), the heat map of
 ``‖∂L_t/∂h_k‖ / ‖∂L_t/∂h_t‖`` for the models of ``HEAT``, and how many of the ``TEST`` test
 sequences each trained seed answers right. For the GRU the full run also records, at
@@ -53,7 +53,7 @@ def _six(a) -> list:
 
 
 def measure(kind: str, p: dict[str, torch.Tensor], heat: bool) -> dict:
-    """``curve``: median over seeds of g(d), d = T − k = 0 … T−1; ``heat`` (T, T) medians or None."""
+    """``curve``: median over seeds of reach(d), d = T − k = 0 … T−1; ``heat`` (T, T) medians or None."""
     digits, labels = ds.test_set(L)
     g = grad_norms(kind, p, digits[:N], labels[:N], all_t=heat)
     last = g[:, -1, :] / g[:, -1, -1:]
@@ -66,7 +66,7 @@ def measure(kind: str, p: dict[str, torch.Tensor], heat: bool) -> dict:
 Z_LEVELS = (0.9, 0.99)   # update-gate levels whose shares gru_gates records
 
 
-def gru_gates(p: dict[str, torch.Tensor], digits: np.ndarray) -> dict:
+def gru_gates(p: dict[str, torch.Tensor], digits: np.ndarray, labels: np.ndarray) -> dict:
     """How open the GRU's update gates are, and how far its Jacobians are from ``I``, on ``digits``.
 
     For every copy ``s`` and sequence ``n`` of ``digits`` (n, T), with ``z_τ`` the update gate
@@ -77,6 +77,9 @@ def gru_gates(p: dict[str, torch.Tensor], digits: np.ndarray) -> dict:
     - ``z-above``: share of the ``z_{τ,j}`` above each level of ``Z_LEVELS``;
     - ``sum-E``: median over (s, n) of ``Σ_τ ‖E_τ‖_∞`` (‖·‖_∞: the largest row sum);
     - ``copy``: median of ``‖Π_τ diag(z_τ)‖_∞ = max_j Π_τ z_{τ,j}``, the copy path alone;
+    - ``copy-batch``: median over the copies of ``‖D ⊙ δ_T‖ / ‖δ_T‖``, with ``D_{n,j} = Π_τ z_{τ,j}``
+      and ``δ_T = ∂L_T/∂h_T`` (the task's loss on ``labels``; 2-norms over the sequences and
+      units): the copy path's own share of ``reach(T − 1)``, the same batch ratio as ``measure``'s;
     - ``full``: median of ``‖J_T ⋯ J_2‖_∞``, the whole product.
 
     Values with six significant digits (as the record stores them).
@@ -85,6 +88,7 @@ def gru_gates(p: dict[str, torch.Tensor], digits: np.ndarray) -> dict:
     hs = ds.states("gru", ps, digits)                     # T tensors (S, n, H), h_0 = 0
     S, n, H = hs[0].shape
     T = len(hs)
+    (dT,) = torch.autograd.grad(ds.loss_of(ds.logits(ps, hs[-1]), labels), hs[-1], retain_graph=True)
     J = torch.zeros(T - 1, S, n, H, H, dtype=torch.float64)
     for t in range(1, T):                                 # row i of every copy's and sequence's J_t at once
         for i in range(H):
@@ -108,6 +112,7 @@ def gru_gates(p: dict[str, torch.Tensor], digits: np.ndarray) -> dict:
             "z-above": [six(np.mean(zf > c)) for c in Z_LEVELS],
             "sum-E": six(np.median(inf(J - eye).sum(0).numpy())),
             "copy": six(np.median(z[1:].prod(0).amax(-1).numpy())),
+            "copy-batch": six(np.median(((z[1:].prod(0) * dT).flatten(1).norm(dim=1) / dT.flatten(1).norm(dim=1)).numpy())),
             "full": six(np.median(inf(P).numpy()))}
 
 
@@ -131,7 +136,8 @@ def run(config: dict, steps: int | None = None) -> dict:
     out = {"init": measure(kind, p0, heat)}
     gates = kind == "gru" and steps is None               # not in the replay: it stops at the prefix
     if gates:
-        out["init"]["gates"] = gru_gates(p0, ds.test_set(L)[0][:N])
+        digits, labels = ds.test_set(L)
+        out["init"]["gates"] = gru_gates(p0, digits[:N], labels[:N])
 
     class Prefix(Exception):
         pass
@@ -148,9 +154,9 @@ def run(config: dict, steps: int | None = None) -> dict:
         return out
     p = {k: v.detach() for k, v in p.items()}
     out["trained"] = measure(kind, p, heat)
-    if gates:
-        out["trained"]["gates"] = gru_gates(p, ds.test_set(L)[0][:N])
     digits, labels = ds.test_set(L)
+    if gates:
+        out["trained"]["gates"] = gru_gates(p, digits[:N], labels[:N])
     out["test"] = ds.accuracy_counts(kind, p, digits, labels).tolist()
     return out
 
@@ -168,7 +174,7 @@ def decade(x: float, rel: float = 1e-6) -> int:
 
 
 def fingerprint(config: dict, record: dict, steps: int) -> str:
-    """Decades of g(T − k) at T − k = 1, 5, 10, 19, at initialisation and after the first ``PREFIX`` steps."""
+    """Decades of reach(T − k) at T − k = 1, 5, 10, 19, at initialisation and after the first ``PREFIX`` steps."""
     parts = []
     for stage in ("init", "prefix"):
         c = record[stage]["curve"]

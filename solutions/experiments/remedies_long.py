@@ -1,6 +1,6 @@
 """The remedies of 6-3 trained ten times longer than in ``residual-remedies``: a long-tier experiment.
 
-The demo ``residual-remedies`` trains (6.50) and each remedy for ``residual_remedies.STEPS`` SGD
+The demo ``residual-remedies`` trains (6.50) and each remedy for ``remedies_sweep.STEPS`` SGD
 steps, every remedy at every learning rate η of its sweep. Its verdicts are "within that many
 steps", and the rows start from different losses. This experiment trains the same runs — the
 same task, model size, remedies, seeds, batches, stopping rules and twin runs (the initial ``W``
@@ -18,16 +18,16 @@ import math
 
 import numpy as np
 
-from solutions.demos import residual_remedies as short
+from solutions.experiments import remedies_sweep as sweep
 from solutions.experiments.remedies import train
 
 STEPS = 800                       # ten times the demo's
 CHECKS = (80, 200, 400, 800)      # steps at which the final loss (mean over the LAST steps before) is kept
 EXTRA_LRS = (10.0,)               # beyond the demo's grid, to see whether its largest η is the best
-LRS = short.LRS + EXTRA_LRS
+LRS = sweep.LRS + EXTRA_LRS
 BLOCK = 10                        # the loss curve is kept as means over blocks of BLOCK steps
 PREFIX = 10                       # the replay's steps
-LAST = short.LAST
+LAST = sweep.LAST
 
 
 def _six(x: float) -> float | None:
@@ -36,8 +36,8 @@ def _six(x: float) -> float | None:
 
 
 def configs() -> list[dict]:
-    """One configuration per remedy (the demo's ``REMEDIES``, in order); each trains every η of ``LRS``."""
-    return [{"remedy": key} for key in short.REMEDIES]
+    """One configuration per remedy (``remedies_sweep.REMEDIES``, in order); each trains every η of ``LRS``."""
+    return [{"remedy": key} for key in sweep.REMEDIES]
 
 
 def run(config: dict, steps: int | None = None) -> dict:
@@ -57,12 +57,12 @@ def run(config: dict, steps: int | None = None) -> dict:
     n = STEPS if steps is None else steps
     if n < PREFIX:
         raise ValueError(f"steps must be at least PREFIX = {PREFIX}; got {steps!r}")
-    N, K = short.N, len(LRS)
+    N, K = sweep.N, len(LRS)
     seeds = [s for _ in LRS for s in range(N)] * 2
     lrs = [lr for lr in LRS for _ in range(N)] * 2
-    perturb = [0.0] * (K * N) + [short.TWIN] * (K * N)
-    runs = train(short.REMEDIES[config["remedy"]], short.TASK, short.H, seeds, n, lrs, short.EXPLODE,
-                 short.LOSS_MAX, log="residual-remedies-long", perturb=perturb)
+    perturb = [0.0] * (K * N) + [sweep.TWIN] * (K * N)
+    runs = train(sweep.REMEDIES[config["remedy"]], sweep.TASK, sweep.H, seeds, n, lrs, sweep.EXPLODE,
+                 sweep.LOSS_MAX, log="residual-remedies-long", perturb=perturb)
     out = {}
     for i, lr in enumerate(LRS):
         rows = [i * N + j for j in range(N)] + [K * N + i * N + j for j in range(N)]
@@ -91,5 +91,5 @@ def fingerprint(config: dict, record: dict, steps: int) -> str:
         return "stop" if v is None or not math.isfinite(v) else robust(v)
 
     lines = [f"  η = {lr:g}: " + "; ".join(" ".join(at(row, s) for s in (1, steps))
-                                         for row in record[f"{lr:g}"]["prefix"][:short.N]) for lr in LRS]
+                                         for row in record[f"{lr:g}"]["prefix"][:sweep.N]) for lr in LRS]
     return f"{config['remedy']}:\n" + "\n".join(lines)

@@ -116,6 +116,26 @@ def fmt(x: float, spec: str, rel: float = 1e-9) -> str:
     return text
 
 
+def pct(correct: int, total: int) -> str:
+    """``correct / total`` as a per cent with one decimal, computed exactly from the integer counts.
+
+    Integer arithmetic, rounding half up, leaves no rounding error to depend on the CPU: the
+    text is the same on every machine, with no ``fmt`` check needed.
+
+    Parameters
+    ----------
+    correct, total : int
+        A count and the total it is part of (``total > 0``).
+
+    Returns
+    -------
+    str
+        The per cent without its sign: ``pct(1, 3) == "33.3"``, ``pct(1, 16) == "6.3"``.
+    """
+    tenths = (2000 * correct + total) // (2 * total)  # round half up, in integers
+    return f"{tenths // 10}.{tenths % 10}"
+
+
 def round_sig(values, digits: int = 4):
     """``values`` (array-like) rounded to ``digits`` significant digits, for plotting.
 
