@@ -152,8 +152,8 @@ def _total_norm(arrays: list[np.ndarray], p: float, error_if_nonfinite: bool) ->
     with np.errstate(over="ignore", invalid="ignore"):
         # --8<-- [start:total] get_total_norm
         dtype = arrays[0].dtype                                       # float32 stays float32
-        norms = np.array([_vector_norm(g, p) for g in arrays], dtype)  # ‖g_i‖_p, each array
-        total = _vector_norm(norms, p)             # ‖(‖g_1‖_p, ‖g_2‖_p, …)‖_p = ‖g‖_p
+        norms = np.array([_vector_norm(g, p) for g in arrays], dtype)  # ‖g_i‖_p, each array (clipping-global)
+        total = _vector_norm(norms, p)             # ‖(‖g_1‖_p, ‖g_2‖_p, …)‖_p = ‖g‖_p  (clipping-global)
         # --8<-- [end:total]
     if error_if_nonfinite and not np.isfinite(total):
         raise RuntimeError(
@@ -201,10 +201,10 @@ def _clip(arrays: list[np.ndarray], m: float, total: np.floating) -> None:
     t = arrays[0].dtype.type  # PyTorch computes the coefficient in the gradients' dtype
     with np.errstate(over="ignore", invalid="ignore"):
         # --8<-- [start:clip] clip_grads_with_norm_
-        coef = t(m) * (t(1) / (total + t(EPS)))  # max_norm / (total_norm + 1e-6)
-        coef = np.minimum(coef, t(1))            # clamped at 1; NaN stays NaN
+        coef = t(m) * (t(1) / (total + t(EPS)))  # max_norm / (total_norm + 1e-6)  (clipping-torch)
+        coef = np.minimum(coef, t(1))            # min(…, 1); NaN stays NaN       (clipping-torch)
         for g in arrays:
-            g *= coef                            # always, also by exactly 1
+            g *= coef                            # always, also by exactly 1      (clipping-torch)
         # --8<-- [end:clip]
 
 
@@ -287,7 +287,7 @@ def clip_grad_value_(grads: Grads, clip_value: float) -> None:
         raise ValueError(f"clip_value = {clip_value!r} overflows {arrays[0].dtype} (PyTorch raises too)")
     # --8<-- [start:value] clip_grad_value_
     for g in arrays:
-        np.clip(g, t(-c), t(c), out=g)  # each entry into [−c, c]; NaN stays NaN
+        np.clip(g, t(-c), t(c), out=g)  # each entry into [−κ, κ]; NaN stays NaN  (clipping-value)
     # --8<-- [end:value]
 
 

@@ -14,7 +14,7 @@ import math
 import numpy as np
 import pytest
 import torch
-from hypothesis import example, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from solutions import clipping
@@ -106,15 +106,22 @@ def test_clip_grad_norm_equals_torch(dtype, norm_type, seed, n_arrays, scale, ma
 @pytest.mark.parametrize("dtype", DTYPES)
 @SETTINGS
 @given(seed=st.integers(0, 2**32 - 1), n_arrays=st.integers(1, 5),
-       max_norm=st.floats(1e-8, 1e8), foreach=st.booleans())
-def test_inf_norm_is_bit_identical_to_torch(dtype, seed, n_arrays, max_norm, foreach):
-    """No sum in the inf norm: every bit must match, including the coefficient's rounding."""
-    _, arrays = random_grads(seed, dtype, n_arrays, 1.0, False)
-    want_norm, want = torch_norm_clip(arrays, max_norm, math.inf, foreach=foreach)
-    got_norm = clip_grad_norm_(arrays, max_norm, "inf")
-    assert got_norm == want_norm
+       scale=st.sampled_from([1e-4, 1e-2, 1.0, 1e2, 1e4]),
+       max_norm=st.one_of(st.sampled_from([0.0, 1e-9, 1e9, math.inf]), st.floats(1e-8, 1e8)),
+       foreach=st.booleans(), nonfinite=st.sampled_from([None, np.nan, np.inf, -np.inf]))
+@example(seed=0, n_arrays=2, scale=1e4, max_norm=math.inf, foreach=False, nonfinite=np.inf)
+def test_inf_norm_is_bit_identical_to_torch(dtype, seed, n_arrays, scale, max_norm, foreach, nonfinite):
+    """No sum in the inf norm: every bit must match, including the coefficient's rounding, over the
+    same scales and thresholds as the other norms, with a NaN or ±inf entry or none."""
+    _, arrays = random_grads(seed, dtype, n_arrays, scale, False)
+    if nonfinite is not None:
+        arrays[0].reshape(-1)[0] = nonfinite
+    with np.errstate(invalid="ignore"):                           # 0 · inf = NaN, as in PyTorch
+        want_norm, want = torch_norm_clip(arrays, max_norm, math.inf, foreach=foreach)
+        got_norm = clip_grad_norm_(arrays, max_norm, "inf")
+    assert got_norm == want_norm or (math.isnan(got_norm) and math.isnan(want_norm))
     for a, w in zip(arrays, want):
-        np.testing.assert_array_equal(a, w)
+        np.testing.assert_array_equal(a, w)                       # NaN == NaN here
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -413,6 +420,24 @@ def test_the_spectral_radius_is_not_the_condition() -> None:
 
 
 @SETTINGS
+@given(a=st.floats(0.05, 0.99), k=st.floats(0.0, 100.0), n=st.integers(1, 200))
+@example(a=0.9, k=10.0, n=9)                                     # the clipping-rules example: 39 at lag 9
+def test_rho_below_one_products_grow_before_they_decay(a, k, n) -> None:
+    """Step 1: U = [[a, k], [0, a]] has ρ(U) = a < 1, yet at f′ = 1 the long-range factor
+    (Uᵀ)ⁿ has the entry n aⁿ⁻¹ k, so ‖(Uᵀ)ⁿ‖₂ ≥ n aⁿ⁻¹ k (above 1 for a large k: a transient,
+    with no unit saturated); and it decays in the end (ρ < 1)."""
+    U = np.array([[a, k], [0.0, a]])
+    assert np.abs(np.linalg.eigvals(U)).max() < 1
+    P = np.linalg.matrix_power(U.T, n)
+    assert np.linalg.norm(P, 2) >= n * a ** (n - 1) * k * (1 - 1e-12)
+    assert np.linalg.norm(np.linalg.matrix_power(U.T, 20000), 2) < 1e-6      # it decays in the end
+    if (a, k, n) == (0.9, 10.0, 9):
+        lags = [np.linalg.norm(np.linalg.matrix_power(U.T, m), 2) for m in range(1, 100)]
+        assert int(np.argmax(lags)) + 1 == 9 and 38 < max(lags) < 39
+        assert lags[39] > 6 and min(m for m in range(9, 100) if lags[m - 1] < 1) == 63
+
+
+@SETTINGS
 @given(g=st.lists(st.floats(-1e3, 1e3), min_size=1, max_size=8),
        g_max=st.one_of(st.just(0.0), st.floats(1e-3, 1e3)), lr=st.floats(1e-3, 10.0))
 @example(g=[3.0, 4.0], g_max=5.0, lr=0.1)                            # ‖g‖ = g_max exactly
@@ -506,6 +531,70 @@ def test_per_parameter_clipping_can_end_above_g_max(norms, g_max, p) -> None:
             assert parallel
 
 
+def _turn_and_total(a: np.ndarray, bs: list[np.ndarray], g_max: float) -> tuple[float, float, float, float]:
+    """Per-parameter clipping of ``a`` and the arrays ``bs``: (cos of the turn, total norm after,
+    shortening factor c of ``a``, share s = Σ‖b‖² / ‖g‖² before)."""
+    grads = {"a": a.copy(), **{f"b{i}": b.copy() for i, b in enumerate(bs)}}
+    before = np.concatenate([v.ravel() for v in grads.values()])
+    for key in grads:
+        clip_grad_norm_({key: grads[key]}, g_max)
+    after = np.concatenate([v.ravel() for v in grads.values()])
+    c = np.linalg.norm(grads["a"]) / np.linalg.norm(a)
+    s = sum(float(b @ b) for b in bs) / float(before @ before)
+    return float(after @ before / (np.linalg.norm(after) * np.linalg.norm(before))), float(np.linalg.norm(after)), c, s
+
+
+@SETTINGS
+@given(a=st.lists(st.floats(-1e3, 1e3), min_size=1, max_size=4), g_max=st.floats(0.5, 100.0),
+       bs=st.lists(st.lists(st.floats(-1.0, 1.0), min_size=1, max_size=3), min_size=1, max_size=4))
+@example(a=[6.0, 8.0], g_max=1.0, bs=[[0.3, 0.4]])               # clipping-rules section 3: 24°, total 1.118
+@example(a=[10.0], g_max=1.0, bs=[[0.99]])                       # one small array: 39°
+@example(a=[10.0], g_max=1.0, bs=[[1e-3]])                       # kept part just above the edge: total > g_max
+def test_per_parameter_turn_follows_the_share(a, g_max, bs) -> None:
+    """One array shortened by c, the others (share s of ‖g‖² before clipping) below g_max and kept:
+    cos θ = (c(1−s) + s)/√(c²(1−s) + s), and the total norm after clipping is above g_max exactly
+    when the kept arrays' ‖·‖² add up to more than g_max² − (c‖a‖)², about 2·10⁻⁶ g_max²/‖a‖."""
+    a, bs = np.array(a), [np.array(b) for b in bs]
+    assume(np.linalg.norm(a) > 2 * g_max and all(np.linalg.norm(b) < g_max for b in bs))
+    cos, total, c, s = _turn_and_total(a, bs, g_max)
+    assert cos == pytest.approx((c * (1 - s) + s) / math.sqrt(c * c * (1 - s) + s), rel=1e-9, abs=1e-12)
+    kept = sum(float(b @ b) for b in bs)
+    edge = g_max ** 2 - (c * np.linalg.norm(a)) ** 2
+    assert edge == pytest.approx(2e-6 * g_max ** 2 / np.linalg.norm(a), rel=1e-3)
+    if kept > edge * (1 + 1e-3):
+        assert total > g_max
+    elif kept < edge * (1 - 1e-3):
+        assert total < g_max
+    if a.tolist() == [6.0, 8.0] and g_max == 1.0:
+        assert math.degrees(math.acos(cos)) == pytest.approx(23.7, abs=0.1) and total == pytest.approx(1.118, abs=1e-3)
+
+
+def test_per_parameter_turn_is_not_monotone_in_the_share() -> None:
+    """g_max = 1, one array of norm 10 and k arrays of norm 0.99: the turn rises, then falls, as the
+    kept arrays' share grows (k = 1, 10, 100, 1000, 10⁴: about 39°, 55°, 40°, 16°, 5°)."""
+    turns, shares = [], []
+    for k in (1, 10, 100, 1000, 10000):
+        cos, _, _, s = _turn_and_total(np.array([10.0]), [np.array([0.99])] * k, 1.0)
+        turns.append(math.degrees(math.acos(min(1.0, cos))))
+        shares.append(s)
+    assert shares == sorted(shares)
+    assert turns[0] < turns[1] and turns[1] > turns[2] > turns[3] > turns[4]
+    assert [round(t) for t in turns] == [39, 55, 40, 16, 5]
+
+
+def test_clipping_before_backward_finds_no_gradients() -> None:
+    """Pitfall "clipping at the wrong moment": after optimizer.zero_grad() (set_to_none=True, the
+    default) the gradients are None, and clip_grad_norm_ returns 0."""
+    torch.manual_seed(0)
+    model = torch.nn.RNN(4, 16, batch_first=True)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    opt.zero_grad()
+    assert all(p.grad is None for p in model.parameters())
+    assert torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0).item() == 0.0
+    model(torch.randn(2, 5, 4))[0].sum().backward()
+    assert torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0).item() > 0.0
+
+
 # --- The measurements of the clipping-train experiment, tried on made-up runs ----------------------
 
 def _run(*losses: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -521,6 +610,19 @@ def test_passes_chance_skips_step_one_and_refuses_a_loss_next_to_chance() -> Non
     assert ct.passes_chance(np.array([1.0, 1.5])) == 2
     with pytest.raises(FragileNumber):
         ct.passes_chance(np.array([1.5, math.log(4) * (1 + 1e-8), 2.0]))
+
+
+def test_spike_jump_and_isolated_jump_on_made_up_norms() -> None:
+    """The spike step's one-step rise, and a rise of ≥ 10× that falls ≥ 10× at the next step within
+    steps 1-20 (a rise that stays up, or one after step 20, is not an isolated jump)."""
+    norms = np.array([1.0, 2.0, 4.0, 30.0, 2.0, 2.5])             # spike at step 4: 30 > 10 × 1
+    assert ct.first_spike(norms) == 4 and ct.spike_jump(norms) == pytest.approx(7.5)
+    assert math.isnan(ct.spike_jump(np.array([1.0, 2.0, 3.0])))
+    assert ct.isolated_jump(np.array([1.0, 1.0, 10.0, 1.0]))
+    assert not ct.isolated_jump(np.array([1.0, 1.0, 10.0, 1.01]))   # falls less than 10×
+    assert not ct.isolated_jump(np.array([1.0, 1.0, 9.9, 0.5]))     # rises less than 10×
+    assert not ct.isolated_jump(np.r_[np.ones(20), 100.0, 1.0])     # after step 20
+    assert not ct.isolated_jump(np.array([1.0, 20.0, np.nan, np.nan]))  # stopped: no next step
 
 
 def test_twin_test_refuses_a_row_that_moved_or_stopped_elsewhere() -> None:

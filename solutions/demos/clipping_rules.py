@@ -1,4 +1,5 @@
-"""Clipping rules side by side: Pascanu (≥), d2l (>), PyTorch (+1e-6, clamp); global vs per-parameter vs by value."""
+"""Clipping rules side by side: Pascanu (≥), d2l (>), PyTorch (+1e-6, clamp); global vs per-parameter vs by value;
+and the transient growth of a non-normal U's powers with ρ(U) < 1 (Step 1)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import torch
 
 from solutions.clipping import clip_grad_norm_, clip_grad_value_, get_total_norm
 from solutions.gradcheck import rel_error
-from solutions.publish.report import claim, fmt, table
+from solutions.publish.report import Result, claim, fmt, table
 
 Grads = dict[str, np.ndarray]
 
@@ -101,8 +102,9 @@ def per_parameter(grads: Grads, max_norm: float) -> None:
         clip_grad_norm_([g], max_norm)
 
 
-def scope_table() -> str:
-    """The global norm (PyTorch), each parameter's own norm, and clipping by value, at 1."""
+def scope_table() -> tuple[str, dict[str, str]]:
+    """The global norm (PyTorch), each parameter's own norm, and clipping by value, at 1; and the
+    per-parameter row's share and turn, for the page."""
     g0 = {"W": np.array([6.0, 8.0]), "b": np.array([0.3, 0.4])}
     rules = {"none": lambda g, c: None, "global norm": clip_grad_norm_,
              "per parameter": per_parameter, "by value": clip_grad_value_}
@@ -111,12 +113,31 @@ def scope_table() -> str:
         g = copy(g0)
         rule(g, 1.0)
         share = get_total_norm([g["b"]]) ** 2 / get_total_norm(g) ** 2
+        cos = min(1.0, cosine(g, g0))
+        kept = fmt(cos, ".4f") == "1.0000"                # a turn of rounding noise: printed as 0°
+        turn = "0" if kept else fmt(np.degrees(np.arccos(cos)), ".0f")
         rows.append([name, vec(g["W"], ".2f"), vec(g["b"], ".2f"), fmt(get_total_norm(g), ".4f"),
-                     fmt(share, ".1%"), fmt(cosine(g, g0), ".4f")])
-    return table(["clipped to 1", "g_W", "g_b", "‖g‖", "b's share", "cos"], rows)
+                     fmt(share, ".1%"), fmt(cos, ".4f"), turn + "°"])
+    values = {"share-before": rows[0][4], "per-parameter-norm": rows[2][3], "per-parameter-turn": rows[2][6]}
+    return table(["clipped to 1", "g_W", "g_b", "‖g‖", "b's share", "cos", "turn"], rows), values
 
 
-def main() -> None:
+U_TRANSIENT = np.array([[0.9, 10.0], [0.0, 0.9]])    # ρ(U) = 0.9 < 1, non-normal
+LAGS = (1, 5, 9, 20, 40, 60, 63, 80)
+
+
+def transient_table() -> tuple[str, dict[str, str]]:
+    """‖(Uᵀ)ⁿ‖₂ of ``U_TRANSIENT`` by lag n (f′ = 1): it rises before it decays."""
+    norms = [float(np.linalg.norm(np.linalg.matrix_power(U_TRANSIENT.T, n), 2)) for n in range(1, 201)]
+    peak = int(np.argmax(norms)) + 1
+    below = next(n for n in range(peak, 201) if norms[n - 1] < 1.0)
+    values = {"transient-peak": fmt(norms[peak - 1], ".2g"), "transient-peak-lag": str(peak),
+              "transient-40": fmt(norms[39], ".2g"), "transient-below": str(below)}
+    rows = [[str(n), fmt(norms[n - 1], ".3g")] for n in LAGS]
+    return table(["lag n", "‖(Uᵀ)ⁿ‖₂"], rows), values
+
+
+def main() -> Result:
     print("1. Norm rules at the threshold g_max = 5. One gradient, g_W = [[3, 0], [0, 0]],\n"
           "   g_b = [4], scaled to each norm; each rule's ‖g‖ after clipping.\n")
     text, worst_5 = threshold_table(5.0, [4.999999, 4.9999995, 5.0, 5.000001, 10.0], 1.0)
@@ -133,5 +154,15 @@ def main() -> None:
     except RuntimeError as e:
         print(f"\n   PyTorch with error_if_nonfinite=True: RuntimeError,\n   {str(e).split(',')[0]!r}")
     print("\n3. g₀ = (g_W = [6, 8], g_b = [0.3, 0.4]), clipped to 1 three ways;\n"
-          "   b's share = ‖g_b‖² / ‖g‖², cos = cos(g, g₀): 1 if the direction is kept.\n")
-    print(scope_table())
+          "   b's share = ‖g_b‖² / ‖g‖², cos = cos(g, g₀): 1 if the direction is kept; turn = arccos(cos).\n")
+    text, values = scope_table()
+    print(text)
+    text, transient = transient_table()
+    values.update(transient)
+    print("\n4. Step 1: U = [[0.9, 10], [0, 0.9]], spectral radius ρ(U) = 0.9 < 1, σ_max(U) = "
+          f"{fmt(np.linalg.norm(U_TRANSIENT, 2), '.4g')};\n"
+          "   the long-range factor at f′ = 1 by lag n. It decays in the end, after a transient.\n")
+    print(text)
+    print(f"\n   Largest at lag {values['transient-peak-lag']} ({values['transient-peak']}); below 1 from lag "
+          f"{values['transient-below']} on.")
+    return Result(values=values)

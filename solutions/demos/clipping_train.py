@@ -10,6 +10,8 @@ import numpy as np
 from solutions.experiments.clipping_train import (
     CLIP_VALUE,
     DELAY,
+    JUMP,
+    JUMP_WINDOW,
     LR,
     MAX_NORM,
     REL,
@@ -23,8 +25,10 @@ from solutions.experiments.clipping_train import (
     below_power,
     clipped_share,
     first_spike,
+    isolated_jump,
     passes_chance,
     require_stable,
+    spike_jump,
     train,
 )
 from solutions.publish.plotting import Style, figure
@@ -60,6 +64,18 @@ def count_class(lo: int, hi: int, n: int) -> str:
     if hi == 0 or lo == n:
         return f"{lo}/{n}"
     return f"≤{half}/{n}" if hi <= half else f"≥{half}/{n}" if lo >= half else "?"
+
+
+def count_jumps(runs: list, twins: list) -> str:
+    """``count_class`` of the runs with an ``isolated_jump`` (chaotic: the run and its twin may differ)."""
+    counts = [sum(isolated_jump(r[1]) for r in rs) for rs in (runs, twins)]
+    return count_class(min(counts), max(counts), len(runs))
+
+
+def sigma_range(runs: list, sigmas: list) -> str:
+    """``"1.7-4.8"``: σ_max(U) at each run's spike step, smallest to largest (2 digits)."""
+    a = np.array([sg[first_spike(r[1]) - 1] for r, sg in zip(runs, sigmas) if first_spike(r[1])])
+    return f"{f(a.min(), '.2g')}-{f(a.max(), '.2g')}"
 
 
 def f(x: float, spec: str, rel: float = REL) -> str:
@@ -134,7 +150,7 @@ def chaos_summary(runs: list, twins: list) -> dict[str, str]:
 def main() -> Result:
     n = len(SEEDS)
     print(f"Task: output the token seen {DELAY} steps earlier ({K} tokens, T = {T}, batch {B},\n"
-          f"  a fresh batch each step).\nModel: tanh RNN, H = {H}, U = {U_SCALE} × orthogonal\n"
+          f"  a fresh batch each step).\nModel: tanh RNN, {H} hidden units, U = {U_SCALE} × orthogonal\n"
           f"  (all singular values {U_SCALE} > 1/γ_f = 1); plain SGD, η = {LR}, {STEPS} steps.\n"
           f"{n} runs per mode (seeds {SEEDS[0]}-{SEEDS[-1]}: initial weights and batches); a mode's runs\n"
           "  start from the same weights and see the same batches as the other modes' runs.\n"
@@ -142,8 +158,9 @@ def main() -> Result:
           "  or its gradient norm is not finite (counted as diverged).\n")
 
     # 1. Without clipping: when does the loss pass chance, when does ‖g‖ reach 10 × its start?
-    none = [train("none", s) for s in SEEDS]
-    none_twin = [train("none", s, perturb=PERTURB) for s in SEEDS]
+    sig, sig_twin = [[] for _ in SEEDS], [[] for _ in SEEDS]     # σ_max(U) before each update
+    none = [train("none", s, sigmas=sg) for s, sg in zip(SEEDS, sig)]
+    none_twin = [train("none", s, perturb=PERTURB, sigmas=sg) for s, sg in zip(SEEDS, sig_twin)]
     spike = np.array([first_spike(r[1]) for r in none])
     hit = spike > 0
     up = np.array([passes_chance(r[0]) for r in none])
@@ -171,16 +188,31 @@ def main() -> Result:
         "up-before": f"{before}/{n}", "up-lead": lead,
         "climb": twin_same([f"{f(c.min(), '.2g')}-{f(c.max(), '.2g')}" for c in climb]),
         "calm-growth": twin_same([f(np.median(c), ".3g") for c in climb]),
+        "fell-below": twin_same([f"{sum(bool(np.any(r[0][1:u - 1] < math.log(K))) for r, u in zip(rs, up))}/{n}"
+                                 for rs in (none, none_twin)]),   # before passing chance: not chaotic
+        "up-jump-max": twin_same([f(max(np.max(r[1][1:u] / r[1][:u - 1]) for r, u in zip(rs, up)), ".2g")
+                                  for rs in (none, none_twin)]),
+        "spike-jump": twin_same([f(np.nanmedian([spike_jump(r[1]) for r in rs]), ".2g") for rs in (none, none_twin)]),
+        "spike-jump-max": twin_same([f(np.nanmax([spike_jump(r[1]) for r in rs]), ".2g") for rs in (none, none_twin)]),
+        "spike-sigma": twin_same([sigma_range(rs, sg) for rs, sg in ((none, sig), (none_twin, sig_twin))]),
+        "isolated": count_jumps(none, none_twin), "jump": f"{JUMP:g}", "jump-window": str(JUMP_WINDOW),
     }
     values.update({f"early-{key}-{i + 1}": v for key, texts in early.items() for i, v in enumerate(texts)})
     print(f"1. No clipping. The first {EARLY} steps, medians over the {n} runs:\n"
           + table(["step"] + [str(i + 1) for i in range(EARLY)],
                   [["L/T"] + early["loss"], ["‖g‖"] + early["norm"]]) + "\n"
           f"   The median loss is lowest at step {values['loss-low-step']}; a run's loss passes chance (ln {K}) when,\n"
-          f"   after step 1, its L/T is first above ln {K}: in {values['up-runs']} runs, at step {values['up-median']} (median).\n"
+          f"   after step 1, its L/T is first above ln {K}: in {values['up-runs']} runs, at step {values['up-median']} (median);\n"
+          f"   {values['fell-below']} runs had first fallen below ln {K}. Up to that step no step multiplied a run's ‖g‖\n"
+          f"   by more than {values['up-jump-max']}.\n"
           f"   ‖g‖ first exceeds {SPIKE:g} × its step-1 value (a spike) in {values['spiked']} runs, at step\n"
           f"   {values['spike-median']} (median over runs). The loss passes chance at or before the spike step\n"
           f"   in {values['up-before']} runs, and its twin run's too ({values['up-lead']} steps before it, median over runs).\n"
+          f"   In the step to its spike a run's ‖g‖ grows {values['spike-jump']} × (median over runs; largest {values['spike-jump-max']} ×);\n"
+          f"   σ_max(U) at the spike step: {values['spike-sigma']} (smallest to largest over runs).\n"
+          f"   Isolated jumps (within steps 1-{JUMP_WINDOW}, a step whose ‖g‖ is ≥ {JUMP:g} × the step before's and\n"
+          f"   whose next step's is ≤ 1/{JUMP:g} of it): in {values['isolated']} runs (chaotic there: counted over\n"
+          f"   the run and its twin as 0/N, N/N, ≤N/2 or ≥N/2, as in section 2).\n"
           f"   At step {calm}, before any run's spike, a run's ‖g‖ is already {values['climb']} × its step-1 value\n"
           f"   (median {values['calm-growth']}).\n"
           f"   Median ‖g‖ at step 1: {values['g1']}, so the first update is η ‖g‖ = {values['move1']} long.\n"
@@ -280,18 +312,25 @@ def main() -> Result:
     print(table(["η", "clipping", "spiked", "diverged", f"L/T @{STEPS}", "clipped", "‖Δθ‖"], sweep_rows))
 
     # 4. A control: the same unclipped training from U = CONTROL × Q, every singular value below 1.
-    control = [train("none", s, u_scale=CONTROL) for s in SEEDS]
-    control_twin = [train("none", s, perturb=PERTURB, u_scale=CONTROL) for s in SEEDS]
+    csig, csig_twin = [[] for _ in SEEDS], [[] for _ in SEEDS]
+    control = [train("none", s, u_scale=CONTROL, sigmas=sg) for s, sg in zip(SEEDS, csig)]
+    control_twin = [train("none", s, perturb=PERTURB, u_scale=CONTROL, sigmas=sg) for s, sg in zip(SEEDS, csig_twin)]
     cspike = np.array([first_spike(r[1]) for r in control])
     cbefore, _ = up_before_spike(control, control_twin)
     values.update({"control-scale": f"{CONTROL:g}", "control-spiked": f"{int((cspike > 0).sum())}/{n}",
                    "control-step": f"{np.median(cspike[cspike > 0]):g}" if (cspike > 0).any() else "—",
-                   "control-up-before": f"{cbefore}/{n}"})
+                   "control-up-before": f"{cbefore}/{n}",
+                   "control-sigma": twin_same([sigma_range(rs, sg) for rs, sg in ((control, csig), (control_twin, csig_twin))]),
+                   "control-sigma-first": twin_same([f"{min(fs)}-{max(fs)}" for fs in (
+                       [int(np.argmax(np.array(sg) > 1.0)) + 1 for sg in sgs] for sgs in (csig, csig_twin))]),
+                   "control-isolated": count_jumps(control, control_twin)})
     print(f"\n4. Control: no clipping, η = {LR}, from U = {CONTROL:g} × orthogonal (every singular value\n"
           f"   {CONTROL:g} < 1, so every long-range product starts below {CONTROL:g}^(t-k)), seeds {SEEDS[0]}-{SEEDS[-1]}:\n"
           f"   ‖g‖ first exceeds {SPIKE:g} × its step-1 value in {values['control-spiked']} runs, at step\n"
-          f"   {values['control-step']} (median): the spike does not need σ_max(U) > 1 at the start. The loss\n"
-          f"   passes chance at or before the spike step (its twin run's too) in {values['control-up-before']} runs.")
+          f"   {values['control-step']} (median). The loss passes chance at or before the spike step (its twin\n"
+          f"   run's too) in {values['control-up-before']} runs. σ_max(U) first exceeds 1 at step {values['control-sigma-first']} (range over runs)\n"
+          f"   and is {values['control-sigma']} at the spike step: not above 1 at the start, above 1 in every run\n"
+          f"   before its spike. Isolated jumps within steps 1-{JUMP_WINDOW} (as in section 1): in {values['control-isolated']} runs.")
 
     curves = {}  # mode -> (median loss, median norm) as plotted; "none" only for its calm steps
     for m, rs in [("none", none), *runs.items()]:          # "none": its steps before any spike only

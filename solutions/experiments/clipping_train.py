@@ -9,8 +9,9 @@ SGD on BPTT gradients (``solutions.sequence.bptt``), clipped by value (``CLIP_VA
 ``LOSS_MAX`` or its gradient norm is not finite.
 
 The measurements of a run that the demo prints and ``tests/test_clipping.py`` tries on made-up
-runs: ``first_spike``, ``passes_chance``, ``require_stable``, ``below_power`` and
-``clipped_share``; a number they return next to a rounding edge raises ``FragileNumber``.
+runs: ``first_spike``, ``spike_jump``, ``isolated_jump``, ``passes_chance``, ``require_stable``,
+``below_power`` and ``clipped_share``; a number they return next to a rounding edge raises
+``FragileNumber``.
 The demo ``clipping-long`` and the long-tier experiment ``solutions.experiments.clipping_long``
 train the same runs for longer.
 """
@@ -31,6 +32,7 @@ U_SCALE = 1.5                            # U = 1.5 × an orthogonal matrix: ever
 LR, STEPS = 0.1, 80                      # plain SGD
 MAX_NORM, CLIP_VALUE = 1.0, 0.1
 SPIKE = 10.0                             # a spike: ‖g‖ above SPIKE × its value at step 1
+JUMP, JUMP_WINDOW = 10.0, 20             # an isolated jump: ‖g‖ up ≥ JUMP× in one step, down ≥ JUMP× the next
 LOSS_MAX = 10 * math.log(K)              # a run whose loss per time step passes this has diverged (stopped)
 REL = 1e-6                               # printed digits must survive this relative change
 TWIN_FACTOR = 1.5                        # the twin test's largest change is printed as a power of ten it stays below
@@ -76,14 +78,16 @@ def init_params(seed: int = 1, u_scale: float = U_SCALE) -> dict[str, np.ndarray
 
 
 def train(mode: str, seed: int, max_norm: float = MAX_NORM, perturb: float = 0.0,
-          lr: float = LR, u_scale: float = U_SCALE, steps: int = STEPS) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+          lr: float = LR, u_scale: float = U_SCALE, steps: int = STEPS,
+          sigmas: list | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """SGD with BPTT gradients, clipped as ``mode`` says ("none", "value" or "norm").
 
     Every run, clipped or not, stops only if its loss per time step passes ``LOSS_MAX`` or its
     gradient norm is not finite (the same rule for every mode). ``perturb`` multiplies the
     initial ``W`` by ``1 + perturb`` (to measure how sensitive the run is); ``lr`` is the
     learning rate η; ``u_scale`` the singular values of the initial ``U``; ``steps`` the number of
-    SGD steps (a longer run passes through the same first ``STEPS`` steps).
+    SGD steps (a longer run passes through the same first ``STEPS`` steps). A list ``sigmas``
+    receives σ_max(U) = ‖W_hh‖₂ before each update.
 
     Returns
     -------
@@ -99,15 +103,17 @@ def train(mode: str, seed: int, max_norm: float = MAX_NORM, perturb: float = 0.0
     h0 = np.zeros((B, H))
     losses, norms, moves = np.full(steps, np.nan), np.full(steps, np.nan), np.full(steps, np.nan)
     for step, (x, y) in enumerate(recall_batches(seed, steps)):
+        if sigmas is not None:
+            sigmas.append(float(np.linalg.norm(params["W_hh"], 2)))
         # --8<-- [start:loop] train
-        loss, grads = bptt(x, y, h0, params)              # L and ∂L/∂θ by BPTT
+        loss, grads = bptt(x, y, h0, params)              # L and ∂L/∂θ by BPTT, (6.39)-(6.41) in the book
         g = {k: grads[k] for k in PARAM_KEYS}             # the parameters' gradients
         if mode == "norm":
-            norm = clip_grad_norm_(g, max_norm)           # returns ‖g‖ before clipping
+            norm = clip_grad_norm_(g, max_norm)           # (clipping-torch); returns ‖g‖ before clipping
         else:
-            norm = get_total_norm(g)
+            norm = get_total_norm(g)                      # (clipping-global)
             if mode == "value":
-                clip_grad_value_(g, CLIP_VALUE)
+                clip_grad_value_(g, CLIP_VALUE)           # (clipping-value)
         if not math.isfinite(norm):                       # NaN/inf: a useless step
             break
         for k in PARAM_KEYS:
@@ -124,6 +130,20 @@ def first_spike(norms: np.ndarray) -> int:
     """The first step (1-based) whose ‖g‖ exceeds ``SPIKE`` × its step-1 value; 0 if none."""
     over = norms > SPIKE * norms[0]
     return int(np.argmax(over)) + 1 if over.any() else 0
+
+
+def spike_jump(norms: np.ndarray) -> float:
+    """‖g_s‖ / ‖g_{s−1}‖ at the spike step s (``first_spike``, ≥ 2); NaN if the run has no spike."""
+    s = first_spike(norms)
+    return float(norms[s - 1] / norms[s - 2]) if s else math.nan
+
+
+def isolated_jump(norms: np.ndarray) -> bool:
+    """Whether, within steps 1-``JUMP_WINDOW``, one step's ‖g‖ is at least ``JUMP`` × the step
+    before and the next step's at most 1/``JUMP`` of it (a rise that collapses at once)."""
+    n = norms[:JUMP_WINDOW][~np.isnan(norms[:JUMP_WINDOW])]
+    r = n[1:] / n[:-1]
+    return bool(np.any((r[:-1] >= JUMP) & (r[1:] <= 1.0 / JUMP)))
 
 
 def passes_chance(losses: np.ndarray) -> int:
