@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -20,6 +21,9 @@ import pytest
 from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT / "tests") not in sys.path:  # imported as tests.conftest (test_hypothesis_profile's probe)
+    sys.path.insert(0, str(ROOT / "tests"))
+import sitebuild  # noqa: E402
 
 # Hypothesis: on CI (env CI set) the examples are derived from each test's name and nothing is
 # stored, so every CI run tests the same cases; locally each run explores new ones (and keeps
@@ -48,16 +52,6 @@ def root() -> Path:
     return ROOT
 
 
-def _build(out: Path) -> str:
-    """``mkdocs build --strict`` into ``out``; returns "" on success, else the log."""
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(out)],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
-    if proc.returncode != 0 or "WARNING" in proc.stderr:
-        return f"mkdocs build --strict failed:\n{proc.stdout}\n{proc.stderr}"
-    return ""
-
-
 def once_per_run(tmp_path_factory: pytest.TempPathFactory, name: str, make) -> Path:
     """A folder made by ``make(folder) -> error log or ""`` once per test run, even when
     pytest-xdist runs several workers: the first worker to get here makes it in a folder shared
@@ -70,24 +64,65 @@ def once_per_run(tmp_path_factory: pytest.TempPathFactory, name: str, make) -> P
         assert not log, log
         return out
     shared = tmp_path_factory.getbasetemp().parent / f"{name}-{run_id}"
-    done, failed = shared.with_suffix(".done"), shared.with_suffix(".failed")
+    done, failed = sitebuild.markers(shared)
     try:
         os.close(os.open(shared.with_suffix(".lock"), os.O_CREAT | os.O_EXCL))
         log = make(shared)
         (failed if log else done).write_text(log or "ok", encoding="utf-8")
     except FileExistsError:
-        deadline = time.monotonic() + 900
-        while not (done.exists() or failed.exists()):
-            assert time.monotonic() < deadline, f"timed out waiting for another worker's {name}"
-            time.sleep(0.5)
-    assert not failed.exists(), failed.read_text(encoding="utf-8")
+        wait_for(shared, f"another worker's {name}")
     return shared
+
+
+def wait_for(out: Path, what: str) -> None:
+    """Wait until ``out.done`` or ``out.failed`` exists; fail with the log if it failed."""
+    done, failed = sitebuild.markers(out)
+    deadline = time.monotonic() + 900
+    while not (done.exists() or failed.exists()):
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.5)
+    assert not failed.exists(), failed.read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The built site (``mkdocs build --strict``), built once per test run."""
-    return once_per_run(tmp_path_factory, "site", _build)
+    """The built site (``mkdocs build --strict``), built once per test run: by the background
+    build a whole-suite run started (``pytest_configure``), else by the first worker that needs it."""
+    prebuilt = os.environ.get(PREBUILT_SITE)
+    if prebuilt:
+        wait_for(Path(prebuilt), "the site build started with the run")
+        return Path(prebuilt)
+    return once_per_run(tmp_path_factory, "site", sitebuild.build)
+
+
+PREBUILT_SITE = "RNN_BPTT_PREBUILT_SITE"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A whole-suite run under pytest-xdist (``make test``: no paths, ``-k`` or ``-m`` given) starts
+    the site build in the background before the workers start, so that it overlaps the two demo runs
+    (each a worker's first test) instead of one worker building it while the other waits for it.
+    The workers inherit where it goes through the environment; the folder goes when the run ends."""
+    if (hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None)
+            or config.args_source != pytest.Config.ArgsSource.TESTPATHS
+            or config.option.keyword or config.option.markexpr or PREBUILT_SITE in os.environ):
+        return
+    folder = Path(tempfile.mkdtemp(prefix="rnn-bptt-site-"))
+    out = folder / "site"
+    config.prebuild = (folder, subprocess.Popen([sys.executable, str(ROOT / "tests" / "sitebuild.py"), str(out)],
+                                                cwd=ROOT, stdin=subprocess.DEVNULL))
+    os.environ[PREBUILT_SITE] = str(out)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    prebuild = getattr(config, "prebuild", None)
+    if prebuild:
+        folder, proc = prebuild
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        os.environ.pop(PREBUILT_SITE, None)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 # What selects the CPU code paths (and so the last bits of float64 results): NumPy's SIMD dispatch,
