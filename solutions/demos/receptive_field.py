@@ -47,6 +47,21 @@ ANGLE = 0.7                 # the rotation of the 2 x 2 examples
 PRESENT_BELOW, SLOPE_BELOW = 10, 0.5   # the large random U's line: the present input's gain, the mean f' (bounds with margins)
 PATH_W, PATH_DILATIONS, PATH_SEED = 2, (1, 2, 4, 8, 16), 3   # a doubling CNN whose field (32 steps) reaches far back
 PATH_LAGS = (0, 1, 5, 10, 20, 31)      # the lags s of ∂y_T/∂x_{T-s} printed for it and the RNN, T = T_LONG
+PATH_TDNN_L = 31            # the book's TDNN (w = 2, d_l = 1) with the same reach: r_L = 1 + L = 32 needs 31 layers
+FORGET_T, FORGET_DRAWS = 80, 3   # the grids' RNN with x_1 replaced: from which step on are the float64 outputs identical?
+
+
+def forgetting(model, T: int = FORGET_T, draws: int = FORGET_DRAWS) -> list[int | None]:
+    """For ``draws`` replacements of x_1 by 3·N(0, I) in the input ``dependence`` reads (seed 99, length T):
+    the first step t from which y_t is bit-identical to the original output at every later step (None if never)."""
+    x = torch.randn(T, M, generator=torch.Generator().manual_seed(99), dtype=torch.float64)
+    y, first = model(x), []
+    for seed in range(draws):
+        x2 = x.clone()
+        x2[0] = 3 * torch.randn(M, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+        differs = np.flatnonzero((model(x2) != y).any(dim=1).numpy())
+        first.append(int(differs.max()) + 2 if differs.max() < T - 1 else None)   # steps are 1-based
+    return first
 
 
 def relu_patterns(draws: int = RELU_DRAWS) -> tuple[int, int, int]:
@@ -184,16 +199,29 @@ def main() -> Result:
     print(f"h_0 = 0, tanh, inputs N(0, 1): along the trajectory ‖∂h_{LARGE_T}/∂x_1‖₂ > {LARGE_ABOVE:.0e}: it explodes")
     print(f"although tanh keeps the state bounded and saturates (mean f' < {SLOPE_BELOW:g} over steps"
           f" {LARGE_T // 4 + 1}-{LARGE_T});")
-    print(f"the present input's ‖∂h_{LARGE_T}/∂x_{LARGE_T}‖₂ < {PRESENT_BELOW:g}.\n")
+    print(f"the present input's ‖∂h_{LARGE_T}/∂x_{LARGE_T}‖₂ = {present:.2g} (< {PRESENT_BELOW:g}).\n")
+
+    forget = forgetting(models["RNN"][0])
+    assert all(t is not None for t in forget)
+    U_norm = float(torch.linalg.matrix_norm(models["RNN"][0].W_hh, ord=2))
+    print(f"The grids' RNN forgets in float64: ‖U‖₂ = {U_norm:.3g} < 1 and |tanh'| ≤ 1 make it contracting. With x_1")
+    print(f"replaced by {FORGET_DRAWS} random vectors (T = {FORGET_T}), y_t is bit-identical to the original from step"
+          f" t = {', '.join(map(str, forget))} on,")
+    print("although ∂y_t/∂x_1 ≠ 0 at every t (a ■ is a statement about the exact derivative).\n")
 
     path_cnn = CausalStack(PATH_W, PATH_DILATIONS, seed=PATH_SEED)
     r_path, L_path = span(PATH_W, PATH_DILATIONS), len(PATH_DILATIONS)
     assert offsets(PATH_W, PATH_DILATIONS) == set(range(r_path)) and max(PATH_LAGS) < r_path   # every lag printed is a ■
-    paths = {"cnn": lag_gains(path_cnn, PATH_LAGS, T_LONG), "rnn": lag_gains(models["RNN"][0], PATH_LAGS, T_LONG)}
+    path_tdnn = CausalStack(PATH_W, (1,) * PATH_TDNN_L, seed=PATH_SEED)
+    assert span(PATH_W, (1,) * PATH_TDNN_L) == r_path
+    paths = {"cnn": lag_gains(path_cnn, PATH_LAGS, T_LONG), "tdnn": lag_gains(path_tdnn, PATH_LAGS, T_LONG),
+             "rnn": lag_gains(models["RNN"][0], PATH_LAGS, T_LONG)}
     print(f"How many factors on the path from x_{{t−s}} to y_t? ‖∂y_{T_LONG}/∂x_{{{T_LONG}−s}}‖₂ at the demo's input, T = {T_LONG}:")
     print(table(["network", "factors on the path", *(f"s = {lag}" for lag in PATH_LAGS)],
                 [(f"causal CNN, w = {PATH_W}, d = {', '.join(map(str, PATH_DILATIONS))} (r_{L_path} = {r_path})",
                   f"{L_path} kernels, {L_path} f' (every s)", *(fmt(v, ".2g") for v in paths["cnn"])),
+                 (f"TDNN, w = {PATH_W}, L = {PATH_TDNN_L}, d = 1 (r_{PATH_TDNN_L} = {r_path})",
+                  f"{PATH_TDNN_L} kernels, {PATH_TDNN_L} f' (every s)", *(fmt(v, ".2g") for v in paths["tdnn"])),
                  ("the grids' simple RNN", "s + 1 f', s U's, one W", *(fmt(v, ".2g") for v in paths["rnn"]))]) + "\n")
 
     L, Lc = len(TDNN_DELAYS), len(CNN_DILATIONS)
@@ -205,7 +233,7 @@ def main() -> Result:
             ("causal CNN", "wMD + D + (L-1)(wD² + D)", str(n["CNN"]), f"{Lc} (layers)"),
             ("RNN, the book (one bias b)", "DM + D² + D", str(n["RNN"] - D), f"{T} (= T)"),
             ("RNN, PyTorch (b_ih, b_hh)", "DM + D² + 2D", str(n["RNN"]), f"{T} (= T)")]
-    print(table(["network", "parameters", f"w = {WIDTH}, M = {M}, D = {D}", f"sequential steps, T = {T}"], rows))
+    print(table(["network", "parameters", f"w = {WIDTH}, M = {M}, D = {D}", f"sequential steps, T = {T} (by construction)"], rows))
     low = min(smallest)
     if not low >= 100 * FLOOR:              # the claim below holds with a factor-100 margin
         raise ValueError(f"smallest dependent gradient {low:.3g} is too close to {FLOOR:g}")
@@ -228,5 +256,7 @@ def main() -> Result:
               "nonnormal-lag40": gains[2][-1], "tdnn-Lw": str(L * WIDTH), "T": str(T), "T-other": str(T_OTHER), "floor": f"{FLOOR:.0e}",
               "large-present-below": f"{PRESENT_BELOW:g}", "large-slope-below": f"{SLOPE_BELOW:g}",
               **{f"path-{net}-{lag}": fmt(v, ".2g") for net, vals in paths.items() for lag, v in zip(PATH_LAGS, vals)},
-              "path-span": str(r_path), "path-L": str(L_path), "path-dilations": ", ".join(map(str, PATH_DILATIONS))}
+              "path-span": str(r_path), "path-tdnn-L": str(PATH_TDNN_L), "large-present": fmt(present, ".2g"),
+              "forget-t": str(min(forget)), "forget-T": str(FORGET_T), "forget-draws": str(FORGET_DRAWS),
+              "rnn-U-norm": f"{U_norm:.2f}", "path-L": str(L_path), "path-dilations": ", ".join(map(str, PATH_DILATIONS))}
     return Result(figures={"receptive-field.svg": partial(_figure, patterns)}, values=values)
