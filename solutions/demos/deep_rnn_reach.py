@@ -26,6 +26,7 @@ TRAIN_N_MIN = 1                      # at the training's initialisation: n = 1 �
 SETTINGS = ((0.5, 0.1), (0.7, 0.1), (0.5, 1.0))
 FLAT_GAIN, FLAT_SEEDS = 0.75, (0, 1, 2, 3, 4)   # where 2γ² > 1: the skip RNN's path count predicts growth
 SQRT_SEEDS = (0, 1, 2)               # DT at gain √γ per matrix against the simple RNN at γ
+SQRT_STDS = (0.1, 1.0)               # ... near-linear, and where tanh′ < 1 adds m factors per DT step
 NAMES = {"simple": "simple", "stacked": "stacked, L = 2", "dt": "DT, m = 2", "dt-s": "DT(S), m = 2",
          "skip": "skip, Δ = 4"}
 
@@ -77,16 +78,19 @@ def main() -> Result:
     print()
     print("Gain per matrix: DT-RNN (m = 2) with √0.5 for each of its two H×H matrices (one step ≈ 0.5,")
     print("as the simple RNN's one matrix at 0.5), against both at 0.5 per matrix; the rest as above,")
-    print(f"input std 0.1, seeds {SQRT_SEEDS[0]} … {SQRT_SEEDS[-1]}:")
-    rows = []
-    for key, arch, gain, label in (("dt-sqrt", "dt", 0.5 ** 0.5, "DT, √0.5 each"), ("simple-seeds", "simple", 0.5,
-                                   "simple, 0.5"), ("dt-seeds", "dt", 0.5, "DT, 0.5 each")):
-        txt = [fmt(fitted_slope(gradient_reach(arch, gain, T=T, B=B, I=I, H=H, seed=seed), N_MIN, N_MAX),
-                   ".3f", rel=1e-6) for seed in SQRT_SEEDS]
-        values[key] = ", ".join(txt)
-        rows.append([label] + txt)
-    print(table(["structure, gain per matrix"] + [f"seed {seed}" for seed in SQRT_SEEDS], rows))
-    print()
+    print(f"seeds {SQRT_SEEDS[0]} … {SQRT_SEEDS[-1]}; near-linear (input std 0.1), then with tanh bending (input std 1):")
+    for std in SQRT_STDS:
+        rows = []
+        suffix = "" if std == 0.1 else f"-{std}"
+        for key, arch, gain, label in (("dt-sqrt", "dt", 0.5 ** 0.5, "DT, √0.5 each"), ("simple-seeds", "simple", 0.5,
+                                       "simple, 0.5"), ("dt-seeds", "dt", 0.5, "DT, 0.5 each")):
+            txt = [fmt(fitted_slope(gradient_reach(arch, gain, T=T, B=B, I=I, H=H, input_std=std, seed=seed),
+                                    N_MIN, N_MAX), ".3f", rel=1e-6) for seed in SQRT_SEEDS]
+            values[key + suffix] = ", ".join(txt)
+            rows.append([label] + txt)
+        print(f"input std {std}:")
+        print(table(["structure, gain per matrix"] + [f"seed {seed}" for seed in SQRT_SEEDS], rows))
+        print()
     print(f"Where the training of the adding problem starts (its T = {adding.T}): each structure at its trained")
     print("width, torch.nn.RNN's initialisation (every entry uniform in ±1/√H), the run's first batch of")
     print(f"{adding.BATCH} adding-problem sequences, L = V h_T with the run's output weights V; slope over")

@@ -177,8 +177,10 @@ def renewal_slope(g: RnnGraph, node: str, gain: float) -> float:
     some length ``ℓ`` and delay ``d``) with delays adding up to ``n = T − k``. If every edge
     scales by γ, tanh′ ≈ 1 and the paths' contributions are uncorrelated (independent random
     orthogonal weights), ``E‖∂L_T/∂h_k‖² ≈ Σ_paths γ^{2ℓ}``, which grows like ``ρⁿ`` with ``ρ``
-    the root of ``Σ_routes γ^{2ℓ} ρ^{−d} = 1``; the slope is ``½ log10 ρ``. When γ → 0 the
-    route with the largest ``d/ℓ`` dominates and the slope tends to ``log10(γ)/s``.
+    the root of ``Σ_routes γ^{2ℓ} ρ^{−d} = 1``; the slope is ``½ log10 ρ``. When γ → 0 and a
+    single route attains the largest ``d/ℓ`` (true for every structure here), that route dominates
+    and the slope minus ``log10(γ)/s`` tends to 0; with two routes tied at the maximum it does not
+    (two delay-1 loops: ``ρ = 2γ²``, a constant ``½·log10 2`` above ``log10 γ``).
 
     The routes are the *simple* cycles through ``node``: the count is exact only if every cycle
     that a walk from ``node`` back to ``node`` can enter passes through ``node`` (true for every
