@@ -199,7 +199,8 @@ def main() -> Result:
     print(f"h_0 = 0, tanh, inputs N(0, 1): along the trajectory ‖∂h_{LARGE_T}/∂x_1‖₂ > {LARGE_ABOVE:.0e}: it explodes")
     print(f"although tanh keeps the state bounded and saturates (mean f' < {SLOPE_BELOW:g} over steps"
           f" {LARGE_T // 4 + 1}-{LARGE_T});")
-    print(f"the present input's ‖∂h_{LARGE_T}/∂x_{LARGE_T}‖₂ = {present:.2g} (< {PRESENT_BELOW:g}).\n")
+    # its value is not printed: after 200 steps of this U its last digits differ between CPUs (2.9 or 2.4)
+    print(f"the present input's ‖∂h_{LARGE_T}/∂x_{LARGE_T}‖₂ < {PRESENT_BELOW:g}.\n")
 
     forget = forgetting(models["RNN"][0])
     assert all(t is not None for t in forget)
@@ -256,7 +257,7 @@ def main() -> Result:
               "nonnormal-lag40": gains[2][-1], "tdnn-Lw": str(L * WIDTH), "T": str(T), "T-other": str(T_OTHER), "floor": f"{FLOOR:.0e}",
               "large-present-below": f"{PRESENT_BELOW:g}", "large-slope-below": f"{SLOPE_BELOW:g}",
               **{f"path-{net}-{lag}": fmt(v, ".2g") for net, vals in paths.items() for lag, v in zip(PATH_LAGS, vals)},
-              "path-span": str(r_path), "path-tdnn-L": str(PATH_TDNN_L), "large-present": fmt(present, ".2g"),
+              "path-span": str(r_path), "path-tdnn-L": str(PATH_TDNN_L),
               "forget-t": str(min(forget)), "forget-T": str(FORGET_T), "forget-draws": str(FORGET_DRAWS),
               "rnn-U-norm": f"{U_norm:.2f}", "path-L": str(L_path), "path-dilations": ", ".join(map(str, PATH_DILATIONS))}
     return Result(figures={"receptive-field.svg": partial(_figure, patterns)}, values=values)
