@@ -35,7 +35,8 @@ def pct(share: float) -> str:
 def main() -> Result:
     rec = {c["model"]: r for c, r in longrun.records(NAME)}
     S, T = len(ds.SEEDS), gr.L
-    print(f"Digit-sum sequences of L = T = {T} digits, a batch of {gr.N}; H = {ds.H}; {S} seeds; float64.\n"
+    print(f"Digit-sum sequences of L = T = {T} uniform random digits (the random-distractor variant,\n"
+          f"not the course's data), a batch of {gr.N}; H = {ds.H}; {S} seeds; float64.\n"
           "reach(T - k) = ||dL_T/dh_k|| / ||dL_T/dh_T||: how much of the gradient of the task's loss\n"
           "reaches the state k steps back (norms over the batch); median over the seeds.\n"
           f"'trained': after {ds.STEPS} Adam steps at lr {ds.LR:g} (batch {ds.BATCH}) on L = {T}: the short budget at\n"

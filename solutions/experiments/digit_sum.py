@@ -1,10 +1,14 @@
-"""The course's digit-sum task (数字求和) and small torch models trained on it, several seeds at once.
+"""A random-distractor, fresh-data variant of the course's digit-sum task (数字求和), and small
+torch models trained on it, several seeds at once.
 
-The task (from the course's lab on long-range dependencies): a sequence of ``L`` digits
+The task (after the course's lab on long-range dependencies): a sequence of ``L`` digits
 ``d_1 … d_L``; only the first two matter, the other ``L − 2`` are distractors; the answer is
 ``d_1 + d_2``, one of 19 classes (0 … 18), read from the last hidden state ``h_L`` by a linear
 layer ``o = V h_L + c``. To remember ``d_1, d_2`` the state must carry them across ``L − 2``
-steps, so the gradient that teaches it has to cross them too.
+steps, so the gradient that teaches it has to cross them too. Here every digit, distractors
+included, is drawn uniformly at random and every batch is fresh (``make_data``); the course's
+distractors are zeros except one random digit, over a fixed set of 300/100/100 sequences (its
+protocol is ``digit_sum_course``).
 
 The models are the simple RNN (tanh), the LSTM and the GRU in PyTorch's layouts and gate orders
 (the same functions as ``torch.nn.RNN``/``LSTM``/``GRU``, ``tests/test_gru.py`` checks), written
