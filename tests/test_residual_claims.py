@@ -469,11 +469,26 @@ def test_dropping_the_identity_makes_every_gradient_wrong_from_t_two(seed, T, al
 
 
 def test_three_to_the_t_leaves_float64_after_t_646() -> None:
-    """The pitfall "multiplying T Jacobians without rescaling": 3^T is a finite float64 up to
-    T = 646 and overflows to inf from T = 647 on."""
+    """The pitfall "multiplying T Jacobians without rescaling", on run A's own product: with
+    U = 2Q and f' = 1 the factor I + 2Q is normal with ρ = 3, so ‖(I + 2Q)^T‖ = 3^T, a finite
+    float64 up to T = 646 and above the largest from T = 647 (the spectral norm of the
+    unrescaled product is then inf). Multiplying the matrices themselves, the entries stay
+    finite up to T = 647 and overflow at T = 648."""
     with np.errstate(over="ignore"):
         assert np.isfinite(np.float64(3.0) ** 646)
         assert np.isinf(np.float64(3.0) ** 647)
+    Q, _, _ = growth_problem(1)
+    J = np.eye(Q.shape[0]) + 2.0 * Q
+    P = np.eye(Q.shape[0])
+    with np.errstate(all="ignore"):
+        for T in range(1, 649):
+            P = J @ P
+            if T == 646:
+                assert np.isfinite(P).all()
+            if T == 647:
+                assert np.isfinite(P).all()                   # the entries still fit
+                assert not np.isfinite(np.linalg.norm(P, 2))  # their norm, 3^647, does not
+        assert not np.isfinite(P).all()                       # T = 648: the entries overflow
 
 
 # --- LayerNorm's Jacobian (the remedies table) -----------------------------------------------------
@@ -672,27 +687,37 @@ def test_lstm_cell_is_bounded_while_the_forget_gate_stays_below_one(n, T, eps, s
         assert np.abs(c).max() <= 1.0 / eps * (1 + 1e-12)
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 2**16))
+@example(seed=0)
+@example(seed=1)
+@example(seed=2)
 def test_saturation_keeps_the_state_gradient_but_silences_the_input_gradient(seed) -> None:
     """Step 4's lower bound protects ∂L/∂h_k only: δ_k = αf'(z_k) ⊙ ∂L/∂h_k, and ∂L/∂x_k = Wᵀδ_k.
-    The referee's case: H = 16, T = 50, α = 1, U and W with N(0, 1/16) entries, L = e₁ᵀh_T and a
-    bias b = 4·1 that saturates every unit. The gradient reaching the initial state stays of order
-    1 (not vanished), while the gradient reaching the first input is below 1% of it (vanished);
-    without the bias (b = 0) the input gradient is not small."""
+    H = 16, T = 50, α = 1, L = e₁ᵀh_T, h_0 = 0, W with N(0, 1/16) entries, and a U with
+    non-negative entries (|N(0, 1/16)|) and a bias b = 10·1 that keep every z_{t,i} positive and
+    large: h_t ≥ 0 by induction, so z_t ≥ Wx_t + 10. The premise is asserted, not assumed: every
+    unit has f' < 10⁻³ at every step and Σ_τ‖A_τ‖ < 1. Then ∂L/∂h_0 is at least 1 − Σ_τ‖A_τ‖
+    (not vanished), while the gradient reaching every input x_k, not only x_1, is below 1% of it.
+    (The earlier version of this test used b = 4·1 and a Gaussian U, which saturates every unit at
+    only some steps; the referee's seeds 0, 1, 2 are pinned.)"""
     H, T = 16, 50
     rng = np.random.default_rng(seed)
-    U = rng.normal(0.0, H ** -0.5, (H, H))
+    U = np.abs(rng.normal(0.0, H ** -0.5, (H, H)))
     W = rng.normal(0.0, H ** -0.5, (H, H))
     x = rng.normal(size=(T, 1, H))
-    norms = {}
-    for b in (0.0, 4.0):
-        params = {"W_ih": W, "W_hh": U, "b_ih": np.full(H, b), "b_hh": np.zeros(H)}
-        h, cache = residual_forward(x, np.zeros((1, H)), params, 1.0)
-        dh = np.zeros_like(h)
-        dh[-1, 0, 0] = 1.0
-        grads = residual_backward(dh, cache)
-        norms[b] = (np.linalg.norm(grads["h0"]), np.linalg.norm(grads["x"][0]))
-    dh0, dx1 = norms[4.0]
-    assert dh0 >= 1.0                       # the state gradient has not vanished
-    assert dx1 <= 0.01 * dh0                # the input gradient has
-    assert norms[0.0][1] >= 0.1 * norms[0.0][0]   # and it is the saturation that silenced it
+    params = {"W_ih": W, "W_hh": U, "b_ih": np.full(H, 10.0), "b_hh": np.zeros(H)}
+    h, cache = residual_forward(x, np.zeros((1, H)), params, 1.0)
+    h_prev = np.concatenate([np.zeros((1, 1, H)), h[:-1]])
+    z = h_prev @ U.T + x @ W.T + 10.0
+    fp = 1.0 - np.tanh(z) ** 2
+    assert fp.max() < 1e-3                                   # every unit saturated at every step
+    sum_A = sum(norm2(fp[t, 0][:, None] * U) for t in range(T))
+    assert sum_A < 1.0                                       # the premise of Step 4's bound
+    dh = np.zeros_like(h)
+    dh[-1, 0, 0] = 1.0
+    grads = residual_backward(dh, cache)
+    dh0 = np.linalg.norm(grads["h0"])
+    dx = np.linalg.norm(grads["x"][:, 0], axis=-1)
+    assert dh0 >= 1.0 - sum_A - 1e-12                        # the state gradient has not vanished
+    assert dx.max() <= 0.01 * dh0                            # no input gradient survives

@@ -15,7 +15,7 @@ H = 64                    # size of the matrices drawn in the figure
 H_STATS, N_STATS = 16, 2000   # size and number of random matrices behind the fractions
 SEED = 0
 ALPHA_SMALL, BETA, RADIUS = 0.1, 0.1, 0.5
-PHI_MAX = 2 * np.pi / 3   # |1 + e^{iθ}| = 2|cos(θ/2)| > 1  ⟺  |θ| < 2π/3
+PHI_MAX = 2 * np.pi / 3   # |1 + e^{iφ}| = 2|cos(φ/2)| > 1  ⟺  |φ| < 2π/3
 REL = 1e-6
 
 
@@ -71,7 +71,7 @@ def main() -> Result:
           f"at α = {ALPHA_SMALL:g} {values['gauss_left_small_outside']}\n"
           f"   (for Re λ < 0, |1 + αλ| < 1 exactly when α < -2 Re λ / |λ|²)\n")
 
-    # 2. Random orthogonal Q: eigenvalues e^{iθ}; |1 + e^{iθ}| > 1 exactly when |θ| < 2π/3.
+    # 2. Random orthogonal Q: eigenvalues e^{iφ}; |1 + e^{iφ}| > 1 exactly when |φ| < 2π/3.
     thetas, dets = [], []
     for _ in range(N_STATS):
         Q = haar_orthogonal(rng, H_STATS)
@@ -83,8 +83,8 @@ def main() -> Result:
     neg = float(np.mean(np.array(dets) < 0))
     values.update(q_inside_angle=fmt(frac, ".0%", REL), q_det_negative=fmt(neg, ".0%", REL),
                   q_rho=fmt(float(np.median(rho_q)), ".2f", REL), q_rho_min=fmt(float(rho_q.min()), ".2f", REL))
-    print(f"2. Haar-random orthogonal Q, H = {H_STATS}, {N_STATS} matrices: eigenvalues e^(iθ).\n"
-          f"   with |θ| < 2π/3, i.e. |1 + e^(iθ)| = 2|cos(θ/2)| > 1: {values['q_inside_angle']}\n"
+    print(f"2. Haar-random orthogonal Q, H = {H_STATS}, {N_STATS} matrices: eigenvalues e^(iφ).\n"
+          f"   with |φ| < 2π/3, i.e. |1 + e^(iφ)| = 2|cos(φ/2)| > 1: {values['q_inside_angle']}\n"
           f"   Q with det Q = -1 (then both +1 and -1 are eigenvalues): {values['q_det_negative']}\n"
           f"   max_i |1 + λ_i(Q)|: median {values['q_rho']}, smallest over all Q {values['q_rho_min']}\n")
 

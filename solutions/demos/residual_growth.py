@@ -157,7 +157,7 @@ def main() -> Result:
     print(table(["s", "steps, all sat.", "factor over them", "factor over the rest"], rows_s))
     values.update({f"window-{r[0]}-{s:g}-{k}": v for r in rows_w for i, s in enumerate(SCALES)
                    for k, v in (("rate", r[1 + 2 * i]), ("sat", r[2 + 2 * i]))})
-    print(f"\nWeight gradient (run B, residual update): L_T = e^T h_T for a fixed unit vector e.\n"
+    print(f"\nWeight gradient (run B, residual update): L_T = ê^T h_T for a fixed unit vector ê.\n"
           f"   dL/dU = Σ_k δ_k h_(k-1)^T and dL/db = Σ_k δ_k (6.39, 6.41): their ratio is a weighted\n"
           f"   size of the states h_(k-1). Frobenius norms; last column: BPTT truncated to the last\n"
           f"   {WINDOW} steps.")
