@@ -411,8 +411,14 @@ def test_every_figure_opens_full_size_on_a_phone(site: Path, served: str, browse
             img.click()
             big = page.locator(".glightbox-container .gslide.current .gslide-image img")
             big.wait_for(state="visible")
-            page.wait_for_timeout(400)  # the opening effect
-            box = big.bounding_box()
+            page.wait_for_timeout(400)  # the opening effect; on a busy machine it can take longer:
+            box, width = None, -1.0      # measure once the width holds still for 100 ms
+            for _ in range(100):
+                box = big.bounding_box()
+                if box is not None and abs(box["width"] - width) < 0.5:
+                    break
+                width = box["width"] if box is not None else -1.0
+                page.wait_for_timeout(100)
             natural = big.evaluate("i => i.naturalWidth")
             count += 1
             if box is None or box["width"] < 0.97 * min(natural, 2 * inline):
