@@ -31,13 +31,7 @@ class _Collector:
         self.links: list[str] = []
         for tag, attrs in _START_TAG.findall(_RAW_TEXT.sub(r"\1", _COMMENT.sub("", text))):
             a = {k.lower(): html.unescape(q or s or u) for k, q, s, u in _ATTR.findall(attrs)}
-            tag = tag.lower()
-            for key in ("id", "name"):
-                if a.get(key) and (key == "id" or tag == "a"):
-                    self.ids.add(a[key])
-            for key in ("href", "src"):
-                if a.get(key) and not (tag == "link" and a.get("rel") in ("canonical",)):
-                    self.links.append(a[key])
+            _record(self, tag.lower(), a)
 
 
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
@@ -56,13 +50,17 @@ class _Reference(HTMLParser):
         self.links: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = dict(attrs)
-        for key in ("id", "name"):
-            if a.get(key) and (key == "id" or tag == "a"):
-                self.ids.add(a[key])
-        for key in ("href", "src"):
-            if a.get(key) and not (tag == "link" and a.get("rel") in ("canonical",)):
-                self.links.append(a[key])
+        _record(self, tag, dict(attrs))
+
+
+def _record(into: _Collector | _Reference, tag: str, a: dict[str, str | None]) -> None:
+    """One start tag's share of ``into``: its id (or an ``<a name>``) and its href/src (not a canonical link)."""
+    for key in ("id", "name"):
+        if a.get(key) and (key == "id" or tag == "a"):
+            into.ids.add(a[key])
+    for key in ("href", "src"):
+        if a.get(key) and not (tag == "link" and a.get("rel") in ("canonical",)):
+            into.links.append(a[key])
 
 
 @lru_cache(maxsize=None)
