@@ -28,31 +28,51 @@ from solutions.gradcheck import max_abs
 from solutions.rnn_graph import architecture, measures
 
 
-#: How far the measured slope may lie from the path count: one path per step (simple, DT) or one
-#: dominant layer (stacked) stay within 0.02; the structures with many paths within 0.05.
-PATH_TOL = {"simple": 0.02, "stacked": 0.02, "dt": 0.02, "dt-s": 0.05, "skip": 0.05}
+#: How far the measured slope may lie from the path count. A structure with one path per step
+#: (simple, DT) or one dominant layer (stacked): every seed within 0.02. DT(S) and the skip RNN
+#: add paths of different lengths whose sum depends on the random matrices: single seeds scatter
+#: (DT(S) at gamma = 0.625, seed 247: 0.054 away, beyond a first per-seed bound of 0.05), so the
+#: claim for them is about the mean over SEEDS consecutive seeds, within 0.025.
+PATH_TOL = {"simple": 0.02, "stacked": 0.02, "dt": 0.02}
+MEAN_TOL = {"dt-s": 0.025, "skip": 0.025}
+SEEDS = 16
 
 
-@settings(max_examples=4, deadline=None)
-@given(gain=st.floats(0.35, 0.75), seed=st.integers(0, 1000))
-@example(gain=0.5, seed=0)           # the page's settings
-@example(gain=0.7, seed=0)
-@example(gain=0.625, seed=136)       # DT(S) 0.033 away from the prediction: broke a tolerance of 0.03
-def test_path_count_predicts_the_measured_slope_near_the_linear_regime(gain, seed) -> None:
-    """The page's claim: with inputs of std 0.1, orthogonal·γ weights, H = 32, T = 40, the fitted
-    slope of log10‖∂L_T/∂h_k‖ is within PATH_TOL of renewal_slope, for γ in [0.35, 0.75]."""
+@settings(max_examples=3, deadline=None)
+@given(gain=st.floats(0.35, 0.75), first_seed=st.integers(0, 1000))
+@example(gain=0.5, first_seed=0)        # the page's settings
+@example(gain=0.75, first_seed=80)      # the largest mean deviation of DT(S) found: -0.019 (seeds 80 … 95)
+@example(gain=0.625, first_seed=240)    # includes seed 247, DT(S) 0.054 from the prediction on its own
+def test_path_count_predicts_the_measured_slope_near_the_linear_regime(gain, first_seed) -> None:
+    """The page's claim: with inputs of std 0.1, orthogonal·γ weights, H = 32, T = 40 and γ in
+    [0.35, 0.75], the fitted slope of log10‖∂L_T/∂h_k‖ is within PATH_TOL of renewal_slope for
+    every seed of the one-path structures, and its mean over SEEDS seeds within MEAN_TOL for DT(S)
+    and the skip RNN; the means fall in the order the page states, and with inputs of std 1
+    (tanh′ < 1) every mean is steeper, in the same order."""
     torch.set_num_threads(1)
-    slopes = {}
+    seeds = range(first_seed, first_seed + SEEDS)
+    means, bent = {}, {}
     for arch in ARCHS:
-        slopes[arch] = fitted_slope(gradient_reach(arch, gain, seed=seed), 5, 30)
-        assert abs(slopes[arch] - renewal_slope(graph(arch), state_node(arch), gain)) <= PATH_TOL[arch], arch
-    # the order the page states: skip decays slowest, then DT(S), stacked and simple, DT fastest
-    assert slopes["skip"] > slopes["dt-s"] > slopes["simple"] > slopes["dt"]
-    assert slopes["stacked"] > slopes["dt"]
-    # inputs of std 1 (tanh′ < 1): every slope steeper, the same order
-    bent = {arch: fitted_slope(gradient_reach(arch, gain, seed=seed, input_std=1.0), 5, 30) for arch in ARCHS}
-    assert all(bent[arch] < slopes[arch] for arch in ARCHS), bent
-    assert bent["skip"] > bent["dt-s"] > bent["simple"] > bent["dt"] and bent["stacked"] > bent["dt"]
+        slopes = np.array([fitted_slope(gradient_reach(arch, gain, seed=seed), 5, 30) for seed in seeds])
+        deviation = slopes - renewal_slope(graph(arch), state_node(arch), gain)
+        if arch in PATH_TOL:
+            assert np.abs(deviation).max() <= PATH_TOL[arch], (arch, deviation)
+        else:
+            assert abs(deviation.mean()) <= MEAN_TOL[arch], (arch, deviation.mean())
+        means[arch] = slopes.mean()
+        bent[arch] = np.mean([fitted_slope(gradient_reach(arch, gain, seed=seed, input_std=1.0), 5, 30)
+                              for seed in seeds])
+    for m in (means, bent):  # skip decays slowest, then DT(S), stacked and simple, DT fastest
+        assert m["skip"] > m["dt-s"] > m["simple"] > m["dt"] and m["stacked"] > m["dt"], m
+    assert all(bent[arch] < means[arch] for arch in ARCHS), (bent, means)
+
+
+def test_one_seed_of_dt_s_lies_beyond_a_per_seed_bound() -> None:
+    """Why the DT(S) claim is about a mean (the page quotes this seed): at gamma = 0.625, seed 247,
+    the fitted slope lies 0.054 from the path count, beyond the per-seed bound 0.05 it once had."""
+    torch.set_num_threads(1)
+    deviation = fitted_slope(gradient_reach("dt-s", 0.625, seed=247), 5, 30) - renewal_slope(graph("dt-s"), state_node("dt-s"), 0.625)
+    assert round(deviation, 3) == 0.054
 
 
 #: "About flat": the bound on |slope| (log10 per step) the page states for the skip RNN at γ = 0.75.

@@ -150,6 +150,25 @@ def test_figure_bytes_do_not_depend_on_the_last_bits_of_a_coordinate() -> None:
     assert render(_boxed(0.0), Style()) != render(_boxed(1e-3), Style())  # a real move still shows
 
 
+def test_coordinates_are_written_to_two_decimals_so_a_last_bit_does_not_show() -> None:
+    """The CI failure of gated-gradients.svg under the baseline CPU setting (an AVX-512 machine):
+    the constrained layout put an axes edge at 194.994438 pt under one setting and 194.994437
+    under the other. Both are written 194.99; scales, styles and colours keep their digits."""
+    def svg(edge: str) -> str:
+        return (f'<g transform="translate(108.665762 {edge}) scale(0.11 -0.11)"><use x="63.623047" y="-0.004"/>'
+                f'<path d="M 60.248482 {edge} L 342.59976 {edge} z" style="stroke-width: 0.8; stroke-dasharray: 1.5,2.475"/>'
+                f'<rect x="60.248482" y="{edge}" width="282.351278" height="150.164463"/></g>')
+
+    a, b = plotting.coarse_coordinates(svg("194.994438")), plotting.coarse_coordinates(svg("194.994437"))
+    assert a == b
+    assert a == ('<g transform="translate(108.67 194.99) scale(0.11 -0.11)"><use x="63.62" y="0"/>'
+                 '<path d="M 60.25 194.99 L 342.6 194.99 z" style="stroke-width: 0.8; stroke-dasharray: 1.5,2.475"/>'
+                 '<rect x="60.25" y="194.99" width="282.35" height="150.16"/></g>')
+    saved = render(_line("Step"), Style())
+    assert not re.search(r'\s(?:d|x|y|width|height)="[^"]*\d\.\d{3}', saved), "a coordinate kept three decimals"
+    assert "scale(0.11 -0.11)" in saved or "scale(0.1 -0.1)" in saved
+
+
 def test_variant_names_and_the_i18n_suffix() -> None:
     assert [plotting.variant_name("a.svg", s) for s in VARIANTS] == ["a.svg", "a.zh.svg", "a.dark.svg",
                                                                       "a.dark.zh.svg"]

@@ -19,8 +19,13 @@ The rules every figure follows (the save-time check :func:`check_svg` enforces t
 3. **Deterministic bytes**: no date, data rounded before plotting (``report.round_sig``), and
    element ids numbered in order of appearance (:func:`stable_ids`): matplotlib names a clip path
    or marker by a hash of its coordinates at full precision, so an axes box that differs in its
-   last bit on another CPU would otherwise change every ``clip-path`` reference. The same code
-   then gives the same bytes on any CPU.
+   last bit on another CPU would otherwise change every ``clip-path`` reference. Coordinates
+   are written to :data:`COORD_DECIMALS` decimals (:func:`coarse_coordinates`): the layout
+   engine and the transforms run in floating point through NumPy and BLAS, whose last bits
+   differ between CPUs, and matplotlib's six decimals let such a difference show (an axes edge at
+   194.994438 pt under one CPU setting, 194.994437 under another); 0.01 pt is invisible at any
+   zoom and makes such a flip ten thousand times rarer. The same code then gives the same bytes
+   on any CPU.
 4. **Two languages, two colour schemes, one drawing function.** A demo returns, per file name, a
    function ``draw(style) -> Figure``; :func:`render` calls it once per :data:`VARIANTS` entry
    and :func:`variant_name` names the files: ``name.svg`` (English, light), ``name.zh.svg``
@@ -343,6 +348,30 @@ def stable_ids(svg: str) -> str:
     return _HASH_TOKEN.sub(rename, svg)
 
 
+COORD_DECIMALS = 2
+"""Decimals of every coordinate in a saved figure (points; 0.01 pt is 0.0035 mm)."""
+_COORD_ATTR = re.compile(r'(\s(?:d|x|y|width|height)=")([^"]*)"|(translate\()([^)]*)\)')
+_DECIMAL = re.compile(r"-?\d+\.\d+")
+
+
+def _coarse(match: re.Match) -> str:
+    text = f"{round(float(match.group(0)), COORD_DECIMALS):.{COORD_DECIMALS}f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def coarse_coordinates(svg: str) -> str:
+    """``svg`` with every decimal number in path data (``d``), in ``x``, ``y``, ``width`` and
+    ``height`` attributes and in ``translate(…)`` rounded to :data:`COORD_DECIMALS` decimals
+    (trailing zeros dropped, ``-0`` written ``0``); scales, colours, styles and every other byte
+    unchanged."""
+    def attribute(match: re.Match) -> str:
+        if match.group(1):
+            return f'{match.group(1)}{_DECIMAL.sub(_coarse, match.group(2))}"'
+        return f"{match.group(3)}{_DECIMAL.sub(_coarse, match.group(4))})"
+
+    return _COORD_ATTR.sub(attribute, svg)
+
+
 def render(draw: Draw, style: Style) -> str:
     """``draw(style)`` drawn and saved as SVG text under the style's rcParams, checked by
     :func:`check_svg`; the figure is closed."""
@@ -356,7 +385,7 @@ def render(draw: Draw, style: Style) -> str:
             fig.savefig(buf, format="svg", metadata={"Date": None})
         finally:
             plt.close(fig)
-    svg = stable_ids(buf.getvalue())
+    svg = coarse_coordinates(stable_ids(buf.getvalue()))
     check_svg(svg, f"{getattr(draw, '__qualname__', 'figure')} ({style.lang}{', dark' if style.dark else ''})")
     return svg
 
