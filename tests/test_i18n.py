@@ -169,40 +169,18 @@ def search(page, query: str, seconds: int = 240) -> list[str]:
                 reload_at = time.monotonic() + 60
 
 
-@pytest.mark.browser
-@pytest.mark.parametrize("start, query", [("notation/", "clipping"), ("zh/notation/", "clipping"),
-                                          ("zh/", "梯度")])
-def test_each_edition_searches_only_its_own_pages(served: str, browser, start: str, query: str) -> None:
-    page = browser.new_page()
-    page.set_default_timeout(120_000)
-    page.goto(served + start)
-    hrefs = search(page, query)
-    page.close()
-    zh = start.startswith("zh/")
-    wrong = [h for h in hrefs if ("/zh/" in h) != zh]
-    assert hrefs and not wrong, f"{'zh-CN' if zh else 'English'} search for {query!r} found other pages: {wrong}"
-
-
-@pytest.mark.browser
-@pytest.mark.parametrize("query", ["梯度截断", "随时间反向传播", "误差项"])
-def test_chinese_search_finds_chinese_words(served: str, browser, query: str) -> None:
-    page = browser.new_page()
-    page.set_default_timeout(120_000)  # a busy 2-core CI machine can be slow
-    page.goto(served + "zh/")
-    hrefs = search(page, query)
-    page.close()
-    assert any("/zh/" in h for h in hrefs), f"no Chinese page found for {query!r}: {hrefs}"
-
-
 # The words students type, and the pages that must come first for them in the searched edition
-# (issue 23 §5). 截断 names both truncated BPTT and gradient clipping; both pages say so.
+# (issue 23 §5). 截断 names both truncated BPTT and gradient clipping; both pages say so. None: any
+# page of the edition (a word that is on many pages, e.g. 误差项, the error term, or an English word
+# searched in the Chinese edition). Every query's results must all be of the searched edition.
 FIRST_RESULT = {
     "": [("BPTT", {"bptt"}), ("vanishing", {"lstm", "gru", "bptt", "residual"}),
          ("exploding", {"residual", "clipping", "bptt"}), ("clipping", {"clipping"}),
          ("LSTM", {"lstm"}), ("GRU", {"gru"})],
     "zh/": [("随时间反向传播", {"bptt"}), ("BPTT", {"bptt"}), ("梯度消失", {"lstm", "gru", "bptt", "residual"}),
             ("梯度爆炸", {"residual", "clipping", "bptt"}), ("梯度截断", {"clipping"}), ("截断", {"clipping", "bptt"}),
-            ("长短期记忆", {"lstm"}), ("LSTM", {"lstm"}), ("门控循环单元", {"gru"}), ("GRU", {"gru"})],
+            ("长短期记忆", {"lstm"}), ("LSTM", {"lstm"}), ("门控循环单元", {"gru"}), ("GRU", {"gru"}),
+            ("误差项", None), ("梯度", None), ("clipping", None)],
 }
 
 
@@ -217,7 +195,9 @@ def test_search_puts_the_page_about_the_word_first_and_api_entries_below_pages(s
     for query, first in FIRST_RESULT[edition]:
         paths = [h[len(served):] for h in search(page, query)]
         keys = [p.removeprefix(edition).split("?")[0].split("#")[0].rstrip("/") for p in paths]
-        if not keys or keys[0] not in first:
+        if not keys:
+            problems.append(f"{query!r}: no result")
+        elif first is not None and keys[0] not in first:
             problems.append(f"{query!r}: first result {keys[:1]}, want one of {sorted(first)}")
         if any(not p.startswith(edition) or (edition == "" and p.startswith("zh/")) for p in paths):
             problems.append(f"{query!r}: results from the other edition: {paths}")
