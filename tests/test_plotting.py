@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -167,6 +168,34 @@ def test_coordinates_are_written_to_two_decimals_so_a_last_bit_does_not_show() -
     saved = render(_line("Step"), Style())
     assert not re.search(r'\s(?:d|x|y|width|height)="[^"]*\d\.\d{3}', saved), "a coordinate kept three decimals"
     assert "scale(0.11 -0.11)" in saved or "scale(0.1 -0.1)" in saved
+
+
+@pytest.mark.parametrize("rad", [0.0, 0.3, -0.45])
+def test_edge_points_join_the_outlines_where_matplotlibs_own_clipping_does(rad: float) -> None:
+    """An arrow from edge_points(a, b, rad) (no patchA/patchB) starts and ends where matplotlib's
+    clipping to patchA/patchB puts the same arrow: within 1 % of the circle's radius."""
+    from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
+
+    fig, ax = figure()
+    ax.set_xlim(-1, 5), ax.set_ylim(-1, 5), ax.set_aspect("equal")
+    a, b = ax.add_patch(Circle((0, 0), 0.5)), ax.add_patch(Circle((3, 4), 0.5))
+    box = ax.add_patch(FancyBboxPatch((2.55, -0.3), 0.9, 0.6, boxstyle="round,pad=0.03"))
+    fig.canvas.draw()
+    for target in (b, box):
+        ours = FancyArrowPatch(*plotting.edge_points(a, target, rad), connectionstyle=f"arc3,rad={rad}",
+                               shrinkA=0, shrinkB=0)
+        theirs = FancyArrowPatch(plotting.centre(a), plotting.centre(target), patchA=a, patchB=target,
+                                 connectionstyle=f"arc3,rad={rad}", shrinkA=0, shrinkB=0)
+        for arrow in (ours, theirs):
+            ax.add_patch(arrow)
+        to_data = ax.transData.inverted()
+        ends = [to_data.transform(arrow.get_path().vertices[[0, -1]]) for arrow in (ours, theirs)]
+        assert np.abs(ends[0] - ends[1]).max() < 0.005, ends
+    start = np.array(plotting.edge_points(a, b)[0])
+    assert abs(np.hypot(*start) - 0.5) < 0.005 and abs(start[1] / start[0] - 4 / 3) < 1e-9
+    with pytest.raises(ValueError, match="overlap"):
+        plotting.edge_points(a, ax.add_patch(Circle((0.6, 0), 0.5)))
+    plotting.plt.close(fig)
 
 
 def test_variant_names_and_the_i18n_suffix() -> None:

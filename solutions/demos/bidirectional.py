@@ -9,7 +9,7 @@ from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 from solutions.bidirectional import stacked_birnn_backward, stacked_birnn_forward
 from solutions.gradcheck import max_abs, numeric_grads, rel_error
 from solutions.params import random_params
-from solutions.publish.plotting import MATH_PT, Style, figure
+from solutions.publish.plotting import MATH_PT, Style, edge_points, figure
 from solutions.publish.report import claim, fmt, table
 from solutions.torch_ops import rnn_params, to_numpy
 from solutions.validate import PARAM_KEYS
@@ -116,9 +116,7 @@ def _unrolled_figure(s: Style):
         return b
 
     def arrow(a, b, color, rad=0.0):
-        ax.add_patch(FancyArrowPatch(a.get_center() if hasattr(a, "get_center") else _centre(a),
-                                     b.get_center() if hasattr(b, "get_center") else _centre(b),
-                                     patchA=a, patchB=b, shrinkA=1.5, shrinkB=1.5, arrowstyle="-|>",
+        ax.add_patch(FancyArrowPatch(*edge_points(a, b, rad), shrinkA=1.5, shrinkB=1.5, arrowstyle="-|>",
                                      mutation_scale=12, color=color, linewidth=1.4,
                                      connectionstyle=f"arc3,rad={rad}", zorder=2))
 
@@ -149,11 +147,6 @@ def _unrolled_figure(s: Style):
     ax.text(0.1, -1.85, s.t(f"backward direction: t = T → 1;  T = {steps}", f"逆向：t = T → 1；T = {steps}"),
             ha="left", va="center", fontsize=11, color=red)
     return fig
-
-
-def _centre(patch) -> tuple[float, float]:
-    """Centre of a FancyBboxPatch in data coordinates."""
-    return patch.get_x() + patch.get_width() / 2, patch.get_y() + patch.get_height() / 2
 
 
 def main() -> dict:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 
-from solutions.publish.plotting import MATH_PT, Style, figure
+from solutions.publish.plotting import MATH_PT, Style, centre, edge_points, figure
 from solutions.publish.report import claim
 from solutions.sequence import rnn_backward, rnn_forward
 
@@ -49,15 +49,11 @@ def _box(ax, x, y, text, color, w=0.9):
 
 
 def _arrow(ax, a, b, color, rad=0.0, style="-|>", ls="-", lw=1.4):
-    ax.add_patch(FancyArrowPatch(_centre(a), _centre(b), patchA=a, patchB=b, shrinkA=1.5, shrinkB=1.5,
+    ax.add_patch(FancyArrowPatch(*edge_points(a, b, rad), shrinkA=1.5, shrinkB=1.5,
                                  arrowstyle=style, mutation_scale=11, color=color, linewidth=lw,
                                  linestyle=ls, connectionstyle=f"arc3,rad={rad}", zorder=2))
 
 
-def _centre(patch) -> tuple[float, float]:
-    if hasattr(patch, "get_center"):
-        return tuple(patch.get_center())
-    return patch.get_x() + patch.get_width() / 2, patch.get_y() + patch.get_height() / 2
 
 
 def _frame(height, xlim, ylim):
@@ -113,7 +109,7 @@ def _copies(s: Style):
     y_bus, y_wk = -0.95, (y_x + y_z) / 2
     w = _box(ax, (cols[0] + cols[-1]) / 2 - dx / 2, y_w, "$W$", ink, w=0.8)
     ax.plot([cols[0] - 1.1, cols[-1] - 1.1], [y_bus, y_bus], color=grey, linestyle=":", linewidth=1.2)
-    ax.plot([_centre(w)[0]] * 2, [y_w + 0.3, y_bus], color=grey, linestyle=":", linewidth=1.2)
+    ax.plot([centre(w)[0]] * 2, [y_w + 0.3, y_bus], color=grey, linestyle=":", linewidth=1.2)
     for k, X in enumerate(cols, start=1):
         xn = _node(ax, X, y_x, f"$x_{k}$", grey, ink)
         zs.append(_node(ax, X, y_z, f"$z_{k}$", blue, ink))
@@ -126,7 +122,7 @@ def _copies(s: Style):
                                      mutation_scale=10, color=grey, linestyle=":", linewidth=1.2))
     for k in range(T - 1):
         _arrow(ax, hs[k], zs[k + 1], blue)
-    ax.text(_centre(w)[0] + 0.6, y_w, "$W_1 = \\cdots = W_T = W$", color=grey, fontsize=MATH_PT,
+    ax.text(centre(w)[0] + 0.6, y_w, "$W_1 = \\cdots = W_T = W$", color=grey, fontsize=MATH_PT,
             ha="left", va="center")
     ax.text(0, -3.6, "$\\dfrac{\\partial\\mathcal{L}}{\\partial W} = "
             "\\sum_{k=1}^{T} \\dfrac{\\partial\\mathcal{L}}{\\partial W_k}$",

@@ -9,7 +9,7 @@ from fractions import Fraction
 from matplotlib.patches import Circle, FancyArrowPatch
 from matplotlib.path import Path
 
-from solutions.publish.plotting import Style, figure
+from solutions.publish.plotting import Style, edge_points, figure
 from solutions.publish.report import Result, table
 from solutions.rnn_graph import BIDIRECTIONAL, RnnGraph, architecture, measures, rnn_graph, unroll, unrolled_paths
 
@@ -79,7 +79,7 @@ def _draw(s: Style, g: RnnGraph):
         (ux, uy), (vx, vy) = pos[u], pos[v]
         if d == 0:
             rad = 0.0 if n == 0 else 0.45 * (1 if n % 2 else -1)
-            ax.add_patch(FancyArrowPatch((ux, uy), (vx, vy), patchA=circles[u], patchB=circles[v],
+            ax.add_patch(FancyArrowPatch(*edge_points(circles[u], circles[v], rad),
                                          arrowstyle="-|>", mutation_scale=13, color=ink, linewidth=1.4,
                                          connectionstyle=f"arc3,rad={rad}", zorder=2))
             continue

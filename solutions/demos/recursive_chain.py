@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.patches import Circle, FancyArrowPatch
 
-from solutions.publish.plotting import Style, figure
+from solutions.publish.plotting import Style, edge_points, figure
 from solutions.recursive import chain, chain_leaves, chain_params, tree_forward
 from solutions.publish.report import claim, table
 from solutions.sequence import rnn_forward
@@ -81,7 +81,7 @@ def _figure(s: Style, T: int = 4):
     for t in range(1, T + 1):
         for child, color, label, dx in ((("h", t - 1), blue, "$U$", -0.42), (("x", t), grey, "$W_{in}$", 0.62)):
             a, b = nodes[child], nodes["h", t]
-            ax.add_patch(FancyArrowPatch(a.center, b.center, patchA=a, patchB=b, arrowstyle="-|>",
+            ax.add_patch(FancyArrowPatch(*edge_points(a, b), arrowstyle="-|>",
                                          mutation_scale=16, color=color, linewidth=1.8, zorder=2))
             mx, my = (a.center[0] + b.center[0]) / 2, (a.center[1] + b.center[1]) / 2
             if t == T:
