@@ -80,7 +80,7 @@ def test_with_relu_the_union_over_inputs_recovers_S_L() -> None:
     assert (lags & ~dep[0]).any() and (dep.any(axis=0) == lags).all()
 
 
-def test_with_relu_a_unit_above_the_first_layer_can_be_dead_for_every_input() -> None:
+def test_with_relu_a_layer_above_the_first_can_be_dead_for_every_input() -> None:
     """As a function of x, too, ReLU can lose dependence on an open set of weights: layer 2 reads
     ReLU outputs (≥ 0), so with all its kernel entries and biases negative it never turns on, and
     y ≡ 0 for every input (here 20, of size 100), under any small change of the weights."""
