@@ -80,7 +80,7 @@ def test_with_relu_the_union_over_inputs_recovers_S_L() -> None:
     assert (lags & ~dep[0]).any() and (dep.any(axis=0) == lags).all()
 
 
-def test_with_relu_a_unit_above_the_first_layer_can_be_dead_for_every_input() -> None:
+def test_with_relu_a_layer_above_the_first_can_be_dead_for_every_input() -> None:
     """As a function of x, too, ReLU can lose dependence on an open set of weights: layer 2 reads
     ReLU outputs (≥ 0), so with all its kernel entries and biases negative it never turns on, and
     y ≡ 0 for every input (here 20, of size 100), under any small change of the weights."""
@@ -446,3 +446,30 @@ def test_the_grids_rnn_forgets_x1_in_float64_and_the_parity_rnn_does_not(seed: i
     assert same[-20:].all()                                     # bit-identical over the last 20 of 80 steps
     J = torch.autograd.functional.jacobian(lambda x: model(x)[59], x)    # ∂y_60/∂x_1: tiny, not 0
     assert J[:, 0].abs().max() > 0
+
+
+def test_a_contracting_rnn_need_not_forget_x1_in_float64() -> None:
+    """The memory row's limit (referee s5, script C): contraction in exact arithmetic does not make float64
+    trajectories merge. The grids' RNN (‖U‖₂ < 1), with constant input x_t = (0.5, 0.5) for t ≥ 2 and
+    x_1 = (3, -2) against (-3, 1), keeps a difference of a few ulp at every step from 1000 to 2000 (the two runs
+    end on float orbits a few ulp apart; which orbit may depend on libm, so only "nonzero and tiny" is asserted);
+    a scalar tanh RNN, h = tanh(0.999 h + x_t + 0.3), x_1 = ±1, then x_t = 0, ends on two float fixed points."""
+    model = SimpleRNN()
+    assert float(torch.linalg.matrix_norm(model.W_hh, ord=2)) < 1
+    x = torch.full((2000, 2), 0.5, dtype=torch.float64)
+    x2 = x.clone()
+    x[0], x2[0] = torch.tensor([3.0, -2.0]), torch.tensor([-3.0, 1.0])
+    y, y2 = model(x)[999:], model(x2)[999:]
+    diff = (y - y2).abs()
+    assert (diff > 0).any(dim=1).all()                                   # never bit-identical over steps 1000-2000
+    assert (diff <= 8 * torch.finfo(torch.float64).eps * y.abs().clamp_min(1.0)).all()   # ... but a few ulp at most
+
+    def scalar(x1: float) -> float:
+        h = np.tanh(x1 + 0.3)
+        for _ in range(20000):
+            h = np.tanh(0.999 * h + 0.3)
+        return float(h)
+
+    a, b = scalar(1.0), scalar(-1.0)
+    assert a != b and abs(a - b) <= 4 * np.spacing(a)
+    assert all(float(np.tanh(0.999 * h + 0.3)) == h for h in (a, b))    # both are fixed points of the float map
