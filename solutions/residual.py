@@ -232,9 +232,9 @@ def step_jacobians(
     else:
         h, c = residual_forward_unchecked(x, h0, p, a)    # the residual states and branch g
         D = a * (1.0 - c.g * c.g)              # α f'(z_t) = α (1 − g_t²)
-    J = D[..., None] * p["W_hh"]               # diag(f'(z_t)) U, every t and example
+    J = D[..., None] * p["W_hh"]               # (residual-jacobian): diag(f'(z_t)) U, every t and example
     if kind == "residual":
-        J += np.eye(h.shape[2], dtype=h.dtype) # I + α diag(f'(z_t)) U
+        J += np.eye(h.shape[2], dtype=h.dtype) # (residual-jacobian): I + α diag(f'(z_t)) U
     # --8<-- [end:jacobian]
     return J
 

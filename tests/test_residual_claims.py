@@ -315,20 +315,35 @@ def test_three_facts_about_one_factor(case, alpha) -> None:
 @SETTINGS
 @given(case=matrix_and_fprimes(2, 6), alpha=st.floats(0.0, 2.0))
 @example(case=(-U_CX, np.array([FP_CX] * 6)), alpha=1.0)
+@example(case=(np.diag([-1.0, 3.0]), np.ones((2, 2))), alpha=1.0)   # the referee's A = diag(−1, 3) twice
 def test_smallest_singular_value_of_a_product(case, alpha) -> None:
-    """σ_min(J_t ⋯ J_{k+1}) ≥ Π σ_min(J_τ) ≥ Π (1 − ‖A_τ‖) while every ‖A_τ‖ < 1."""
+    """σ_min(J_t ⋯ J_{k+1}) ≥ Π σ_min(J_τ) ≥ Π (1 − ‖A_τ‖) ≥ 1 − Σ ‖A_τ‖ while every ‖A_τ‖ ≤ 1
+    (past that, 1 − ‖A_τ‖ is replaced by 0 here: see the counterexample test below)."""
     U, fps = case
     n = U.shape[0]
-    P, lower, lower_a = np.eye(n), 1.0, 1.0
+    P, lower, lower_a, sum_a, all_small = np.eye(n), 1.0, 1.0, 0.0, True
     for fp in fps:
         A = alpha * fp[:, None] * U
         J = np.eye(n) + A
         P = J @ P
         lower *= np.linalg.svd(J, compute_uv=False)[-1]
         lower_a *= max(1 - norm2(A), 0.0)
+        sum_a += norm2(A)
+        all_small &= norm2(A) <= 1.0
     smin = np.linalg.svd(P, compute_uv=False)[-1]
     assert smin >= lower * (1 - 1e-7) - 1e-12
     assert lower >= lower_a * (1 - 1e-7) - 1e-12
+    if all_small:
+        assert lower_a >= 1 - sum_a - 1e-12
+
+
+def test_counterexample_the_sigma_min_chain_needs_every_factor_small() -> None:
+    """Without ‖A_τ‖ ≤ 1 the chain fails: A = diag(−1, 3) twice gives (I + A)² = diag(0, 16),
+    σ_min = 0, while Π (1 − ‖A_τ‖) = (1 − 3)² = 4."""
+    A = np.diag([-1.0, 3.0])
+    P = (np.eye(2) + A) @ (np.eye(2) + A)
+    assert np.linalg.svd(P, compute_uv=False)[-1] == 0.0
+    assert (1 - norm2(A)) ** 2 == pytest.approx(4.0)
 
 
 @SETTINGS
@@ -721,3 +736,39 @@ def test_saturation_keeps_the_state_gradient_but_silences_the_input_gradient(see
     dx = np.linalg.norm(grads["x"][:, 0], axis=-1)
     assert dh0 >= 1.0 - sum_A - 1e-12                        # the state gradient has not vanished
     assert dx.max() <= 0.01 * dh0                            # no input gradient survives
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 2**16))
+@example(seed=0)
+def test_small_alpha_norm_u_gives_the_bound_without_saturation(seed) -> None:
+    """Step 4: what the lower bound needs is a small α‖U‖ against 1/(t − k), not saturation and not a
+    small α. The referee's counterexample to "at α = 1 this needs every unit saturated": α = 1,
+    H = 16, T = 50, a Gaussian U rescaled to ‖U‖ = 0.01, W with unit-variance W x_t, h_0 = 0. No
+    step has every unit saturated (the mean f' is well above 0), yet Σ_τ‖A_τ‖ ≤ α‖U‖T = 0.5 < 1, so
+    σ_min(∂h_T/∂h_0) ≥ 1 − Σ_τ‖A_τ‖, and the input gradient does not vanish (its mean over the
+    steps is above a tenth of ‖∂L/∂h_0‖; at a single step it can be small where the unit that carries
+    the loss happens to saturate)."""
+    H, T = 16, 50
+    rng = np.random.default_rng(seed)
+    U = rng.normal(0.0, H ** -0.5, (H, H))
+    U *= 0.01 / norm2(U)
+    W = rng.normal(0.0, H ** -0.5, (H, H))
+    x = rng.normal(size=(T, 1, H))
+    params = {"W_ih": W, "W_hh": U, "b_ih": np.zeros(H), "b_hh": np.zeros(H)}
+    h, cache = residual_forward(x, np.zeros((1, H)), params, 1.0)
+    h_prev = np.concatenate([np.zeros((1, 1, H)), h[:-1]])
+    fp = 1.0 - np.tanh(h_prev @ U.T + x @ W.T) ** 2
+    assert fp.max(axis=-1).min() > 0.5                       # no step has every unit saturated
+    assert fp.mean() > 0.3
+    sum_A = sum(norm2(fp[t, 0][:, None] * U) for t in range(T))
+    assert sum_A <= 0.01 * T + 1e-12 and sum_A < 1.0
+    P = np.eye(H)
+    for t in range(T):
+        P = (np.eye(H) + fp[t, 0][:, None] * U) @ P
+    assert np.linalg.svd(P, compute_uv=False)[-1] >= 1.0 - sum_A - 1e-12
+    dh = np.zeros_like(h)
+    dh[-1, 0, 0] = 1.0
+    grads = residual_backward(dh, cache)
+    dx = np.linalg.norm(grads["x"][:, 0], axis=-1)
+    assert dx.mean() > 0.1 * np.linalg.norm(grads["h0"])     # the input gradient has not vanished
