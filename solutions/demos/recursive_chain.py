@@ -99,7 +99,8 @@ def main() -> dict:
     print("The book's recursive network (section 递归神经网络), h = tanh(W [h_left; h_right] + b), on the")
     print("left-branching chain (((h_0, x_1), x_2), …, x_T): node t = (node t-1, x_t).")
     print("W = [U | W_in] = [W_hh | W_ih] of shape (D, D + M), b = b_ih + b_hh;")
-    print(f"D = {D}, M = {M}, float64, {B} random sequences per T, weights drawn per T.\n")
+    print(f"D = {D}, M = {M}, float64, {B} random sequences per T, weights drawn per T:")
+    print("U, W_in ~ 0.5·N(0,1), b_ih, b_hh ~ N(0,1), x_t, h_0 ~ N(0,1).\n")
     print("The chain for T = 3 (solutions.recursive.chain(3)):")
     print(f"  {chain(3)!r}  =  (((h_0, x_1), x_2), x_3)\n")
     rows = []
