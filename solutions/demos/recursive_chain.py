@@ -84,6 +84,9 @@ def _figure(s: Style, T: int = 4):
             ax.add_patch(FancyArrowPatch(*edge_points(a, b), arrowstyle="-|>",
                                          mutation_scale=16, color=color, linewidth=1.8, zorder=2))
             mx, my = (a.center[0] + b.center[0]) / 2, (a.center[1] + b.center[1]) / 2
+            if label == "$U$":                     # half a unit along the arrow, clear of h_{T-1}
+                ux, uy = b.center[0] - a.center[0], b.center[1] - a.center[1]
+                mx, my = mx + 0.5 * ux / np.hypot(ux, uy), my + 0.5 * uy / np.hypot(ux, uy)
             if t == T:
                 ax.text(mx + dx, my, label, ha="center", va="center", fontsize=14, color=color)
     ax.text(-0.45, T + 0.3, s.t("every internal node:", "每个内部节点："), ha="left", va="top", fontsize=12, color=ink)
