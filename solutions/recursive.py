@@ -190,7 +190,7 @@ def chain(T: int) -> tuple:
     # --8<-- [start:chain] chain
     tree: Tree = 0                      # leaf 0 is h_0
     for t in range(1, int(T) + 1):
-        tree = (tree, t)                # node t = (node t-1, x_t)
+        tree = (tree, t)                # node t = (node t-1, x_t), (Tr2)
     # --8<-- [end:chain]
     return tree  # type: ignore[return-value]
 

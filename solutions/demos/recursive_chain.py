@@ -84,6 +84,9 @@ def _figure(s: Style, T: int = 4):
             ax.add_patch(FancyArrowPatch(*edge_points(a, b), arrowstyle="-|>",
                                          mutation_scale=16, color=color, linewidth=1.8, zorder=2))
             mx, my = (a.center[0] + b.center[0]) / 2, (a.center[1] + b.center[1]) / 2
+            if label == "$U$":                     # half a unit along the arrow, clear of h_{T-1}
+                ux, uy = b.center[0] - a.center[0], b.center[1] - a.center[1]
+                mx, my = mx + 0.5 * ux / np.hypot(ux, uy), my + 0.5 * uy / np.hypot(ux, uy)
             if t == T:
                 ax.text(mx + dx, my, label, ha="center", va="center", fontsize=14, color=color)
     ax.text(-0.45, T + 0.3, s.t("every internal node:", "每个内部节点："), ha="left", va="top", fontsize=12, color=ink)
@@ -99,7 +102,8 @@ def main() -> dict:
     print("The book's recursive network (section 递归神经网络), h = tanh(W [h_left; h_right] + b), on the")
     print("left-branching chain (((h_0, x_1), x_2), …, x_T): node t = (node t-1, x_t).")
     print("W = [U | W_in] = [W_hh | W_ih] of shape (D, D + M), b = b_ih + b_hh;")
-    print(f"D = {D}, M = {M}, float64, {B} random sequences per T, weights drawn per T.\n")
+    print(f"D = {D}, M = {M}, float64, {B} random sequences per T, weights drawn per T:")
+    print("U, W_in ~ 0.5·N(0,1), b_ih, b_hh ~ N(0,1), x_t, h_0 ~ N(0,1).\n")
     print("The chain for T = 3 (solutions.recursive.chain(3)):")
     print(f"  {chain(3)!r}  =  (((h_0, x_1), x_2), x_3)\n")
     rows = []
