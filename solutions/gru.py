@@ -12,9 +12,9 @@ book's ``b_r, b_z, b_h`` — except in the candidate of the default form, where 
 inside the reset:
 
 * ``reset_after=True`` (``torch.nn.GRU``):
-  ``n_t = tanh(W_in x_t + b_in + r_t ⊙ (W_hn h_{t-1} + b_hn))``;
+  ``n_t = tanh(W_h x_t + b_in + r_t ⊙ (U_h h_{t-1} + b_hn))``;
 * ``reset_after=False`` (the book, after Cho et al. 2014):
-  ``n_t = tanh(W_in x_t + b_in + W_hn (r_t ⊙ h_{t-1}) + b_hn)``.
+  ``n_t = tanh(W_h x_t + b_in + U_h (r_t ⊙ h_{t-1}) + b_hn)``.
 
 Two tiers, as for the simple RNN (``cell.py``, ``sequence.py``): the readable reference,
 [gru_cell_forward][solutions.gru.gru_cell_forward] and
@@ -61,7 +61,7 @@ class GRUCache(NamedTuple):
     gates : ndarray of shape (T, B, 3H)
         ``r_t``, ``z_t``, ``n_t`` of every step, in PyTorch's block order.
     hn : ndarray of shape (T, B, H)
-        ``W_hn h_{t-1} + b_hn`` (``reset_after=True``) or ``r_t ⊙ h_{t-1}``
+        ``U_h h_{t-1} + b_hn`` (``reset_after=True``) or ``r_t ⊙ h_{t-1}``
         (``reset_after=False``): what the candidate's recurrent term multiplies.
     params : dict
         ``W_ih``, ``W_hh``, ``b_ih``, ``b_hh`` as checked.
@@ -115,8 +115,8 @@ def gru_forward(
         ``W_ih`` (3H, I), ``W_hh`` (3H, H), ``b_ih`` (3H,), ``b_hh`` (3H,), blocks in the order
         (r, z, n), in ``x``'s dtype. Other keys are ignored.
     reset_after : bool
-        ``True`` (default): the reset gate multiplies ``W_hn h_{t-1} + b_hn``, as
-        ``torch.nn.GRU`` does. ``False``: it multiplies ``h_{t-1}`` before ``W_hn``, as the
+        ``True`` (default): the reset gate multiplies ``U_h h_{t-1} + b_hn``, as
+        ``torch.nn.GRU`` does. ``False``: it multiplies ``h_{t-1}`` before ``U_h``, as the
         book (and Cho et al. 2014) write it.
 
     Returns
@@ -164,16 +164,16 @@ def gru_forward_unchecked(
         for t in range(T):
             h_prev, rz, n, hn_t = hs[t], g_rz[t], g_n[t], hn[t]
             # --8<-- [start:forward] gru_forward
-            np.dot(h_prev, W_hh_T, out=gh)             # U_r h_{t-1}, U_z h_{t-1} (halved), W_hn h_{t-1}
+            np.dot(h_prev, W_hh_T, out=gh)             # U_r h_{t-1}, U_z h_{t-1} (halved), U_h h_{t-1}
             rz += gh_rz
             np.tanh(rz, out=rz)
             rz *= 0.5
             rz += 0.5                                  # r_t, z_t = σ(W x_t + U h_{t-1} + b)
             r, z = rz[:, :H], rz[:, H:]
-            np.add(gh_n, b_hn, out=hn_t)               # W_hn h_{t-1} + b_hn
+            np.add(gh_n, b_hn, out=hn_t)               # U_h h_{t-1} + b_hn
             np.multiply(r, hn_t, out=tmp)
             n += tmp
-            np.tanh(n, out=n)                          # n_t = tanh(W_in x_t + b_in + r_t ⊙ (W_hn h_{t-1} + b_hn))
+            np.tanh(n, out=n)                          # n_t = tanh(W_h x_t + b_in + r_t ⊙ (U_h h_{t-1} + b_hn))
             np.subtract(h_prev, n, out=tmp)
             tmp *= z
             np.add(n, tmp, out=hs[t + 1])              # h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t-1}
@@ -208,8 +208,8 @@ def gru_backward(dh: np.ndarray, cache: GRUCache, dh_n: np.ndarray | None = None
     the loop applies, backwards in ``t``,
 
     * ``∂L/∂n_t = (1 − z_t) ⊙ δh_t``, ``∂L/∂z_t = (h_{t-1} − n_t) ⊙ δh_t``;
-    * through the nonlinearities: ``a^n = (1 − n_t²) ⊙ ∂L/∂n_t``, ``a^z = z_t(1 − z_t) ⊙ ∂L/∂z_t``,
-      ``a^r = r_t(1 − r_t) ⊙ ∂L/∂r_t``;
+    * through the nonlinearities: ``δ^h̃ = (1 − n_t²) ⊙ ∂L/∂n_t``, ``δ^z = z_t(1 − z_t) ⊙ ∂L/∂z_t``,
+      ``δ^r = r_t(1 − r_t) ⊙ ∂L/∂r_t``;
     * ``δh_{t-1} = dh[t-1] + z_t ⊙ δh_t + (recurrent terms through W_hh)``.
 
     Parameters
@@ -245,35 +245,35 @@ def gru_backward_unchecked(dh: np.ndarray, cache: GRUCache, dh_n: np.ndarray | N
     r, z, n = G[:, :, :H], G[:, :, H:2 * H], G[:, :, 2 * H:]
     h_prev = hs[:-1]
     W_hh = p["W_hh"]
-    dG = np.empty((T, B, 3 * H), dtype=hs.dtype)     # ∂L/∂(pre-activations): a^r, a^z, a^n
+    dG = np.empty((T, B, 3 * H), dtype=hs.dtype)     # ∂L/∂(pre-activations): δ^r, δ^z, δ^h̃ (stacked: δ_t)
     carry = np.zeros((B, H), dtype=hs.dtype) if dh_n is None else dh_n.copy()
     if cache.reset_after:
         dGh = np.empty((T, B, 3 * H), dtype=hs.dtype)   # ∂L/∂(W_h· h_{t-1} + b_h·), blocks r, z, n
         # The factors that do not depend on δh_t, for every t at once:
         kn = (1.0 - z) * (1.0 - n * n)                  # (1 − z_t) ⊙ (1 − n_t²)
         kz = (h_prev - n) * (z * (1.0 - z))             # (h_{t-1} − n_t) ⊙ z_t (1 − z_t)
-        kr = hn * (r * (1.0 - r))                       # (W_hn h_{t-1} + b_hn) ⊙ r_t (1 − r_t)
+        kr = hn * (r * (1.0 - r))                       # (U_h h_{t-1} + b_hn) ⊙ r_t (1 − r_t)
         zd = np.empty((B, H), dtype=hs.dtype)
         for t in range(T - 1, -1, -1):
             an = dG[t, :, 2 * H:]
             dht = carry
             dht += dh[t]                                  # δh_t = ∂L_t/∂h_t + carried from t+1
-            np.multiply(dht, kn[t], out=an)               # a^n = (1 − n_t²) ⊙ (1 − z_t) ⊙ δh_t
-            np.multiply(dht, kz[t], out=dGh[t, :, H:2 * H])   # a^z = z_t (1 − z_t) ⊙ (h_{t-1} − n_t) ⊙ δh_t
-            np.multiply(an, kr[t], out=dGh[t, :, :H])     # a^r = r_t (1 − r_t) ⊙ (W_hn h_{t-1} + b_hn) ⊙ a^n
-            np.multiply(an, r[t], out=dGh[t, :, 2 * H:])  # ∂L/∂(W_hn h_{t-1} + b_hn) = r_t ⊙ a^n
+            np.multiply(dht, kn[t], out=an)               # δ^h̃ = (1 − n_t²) ⊙ (1 − z_t) ⊙ δh_t
+            np.multiply(dht, kz[t], out=dGh[t, :, H:2 * H])   # δ^z = z_t (1 − z_t) ⊙ (h_{t-1} − n_t) ⊙ δh_t
+            np.multiply(an, kr[t], out=dGh[t, :, :H])     # δ^r = r_t (1 − r_t) ⊙ (U_h h_{t-1} + b_hn) ⊙ δ^h̃
+            np.multiply(an, r[t], out=dGh[t, :, 2 * H:])  # ∂L/∂(U_h h_{t-1} + b_hn) = r_t ⊙ δ^h̃
             np.multiply(dht, z[t], out=zd)                # z_t ⊙ δh_t: the direct path to h_{t-1}
             np.dot(dGh[t], W_hh, out=carry)               # W_hhᵀ (…): the paths through r, z, n
             carry += zd                                   # δh_{t-1} (without its own dh)
-        dG[:, :, :2 * H] = dGh[:, :, :2 * H]              # a^r, a^z
+        dG[:, :, :2 * H] = dGh[:, :, :2 * H]              # δ^r, δ^z
         d, dGh = dG.reshape(T * B, 3 * H), dGh.reshape(T * B, 3 * H)
         grads = {
-            "x": (d @ p["W_ih"]).reshape(T, B, I),                   # W_ihᵀ a_t
+            "x": (d @ p["W_ih"]).reshape(T, B, I),                   # W_ihᵀ δ_t
             "h0": carry,                                             # δh_0
-            "W_ih": d.T @ x.reshape(T * B, I),                       # Σ_t a_t x_tᵀ
-            "W_hh": dGh.T @ h_prev.reshape(T * B, H),                # Σ_t a^h_t h_{t-1}ᵀ
-            "b_ih": d.sum(axis=0),                                   # Σ_t a_t
-            "b_hh": dGh.sum(axis=0),                                 # Σ_t a^h_t
+            "W_ih": d.T @ x.reshape(T * B, I),                       # Σ_t δ_t x_tᵀ
+            "W_hh": dGh.T @ h_prev.reshape(T * B, H),                # Σ_t (δ^r, δ^z, r_t ⊙ δ^h̃)_t h_{t-1}ᵀ
+            "b_ih": d.sum(axis=0),                                   # Σ_t δ_t
+            "b_hh": dGh.sum(axis=0),                                 # Σ_t (δ^r, δ^z, r_t ⊙ δ^h̃)_t
         }
     else:
         W_rz, W_hn = W_hh[:2 * H], W_hh[2 * H:]
@@ -284,23 +284,23 @@ def gru_backward_unchecked(dh: np.ndarray, cache: GRUCache, dh_n: np.ndarray | N
         for t in range(T - 1, -1, -1):
             dht = dh[t] + carry                       # δh_t
             an = dG[t, :, 2 * H:]
-            np.multiply(dht, dn_pre[t], out=an)       # a^h = (1 − z_t) ⊙ (1 − h̃_t²) ⊙ δh_t
-            np.dot(an, W_hn, out=drh)                 # ∂L/∂(r_t ⊙ h_{t-1}) = U_hᵀ a^h
-            np.multiply(drh, kr[t], out=dG[t, :, :H])          # a^r = σ'(r) ⊙ h_{t-1} ⊙ U_hᵀ a^h
-            np.multiply(dht, kz[t], out=dG[t, :, H:2 * H])     # a^z = σ'(z) ⊙ (h_{t-1} − h̃_t) ⊙ δh_t
-            np.dot(dG[t, :, :2 * H], W_rz, out=carry)          # U_rᵀ a^r + U_zᵀ a^z
+            np.multiply(dht, dn_pre[t], out=an)       # δ^h̃ = (1 − z_t) ⊙ (1 − h̃_t²) ⊙ δh_t
+            np.dot(an, W_hn, out=drh)                 # ∂L/∂(r_t ⊙ h_{t-1}) = U_hᵀ δ^h̃
+            np.multiply(drh, kr[t], out=dG[t, :, :H])          # δ^r = σ'(r) ⊙ h_{t-1} ⊙ U_hᵀ δ^h̃
+            np.multiply(dht, kz[t], out=dG[t, :, H:2 * H])     # δ^z = σ'(z) ⊙ (h_{t-1} − h̃_t) ⊙ δh_t
+            np.dot(dG[t, :, :2 * H], W_rz, out=carry)          # U_rᵀ δ^r + U_zᵀ δ^z
             carry += dht * z[t]                                # + z_t ⊙ δh_t
-            carry += drh * r[t]                                # + r_t ⊙ U_hᵀ a^h
+            carry += drh * r[t]                                # + r_t ⊙ U_hᵀ δ^h̃
         d = dG.reshape(T * B, 3 * H)
         grads = {
-            "x": (d @ p["W_ih"]).reshape(T, B, I),                   # Wᵀ a_t
+            "x": (d @ p["W_ih"]).reshape(T, B, I),                   # Wᵀ δ_t
             "h0": carry,                                             # δh_0
-            "W_ih": d.T @ x.reshape(T * B, I),                       # Σ_t a_t x_tᵀ
+            "W_ih": d.T @ x.reshape(T * B, I),                       # Σ_t δ_t x_tᵀ
             "W_hh": np.concatenate([
-                d[:, :2 * H].T @ h_prev.reshape(T * B, H),           # Σ_t a^{r,z}_t h_{t-1}ᵀ
-                d[:, 2 * H:].T @ hn.reshape(T * B, H),               # Σ_t a^h_t (r_t ⊙ h_{t-1})ᵀ
+                d[:, :2 * H].T @ h_prev.reshape(T * B, H),           # Σ_t δ^{r,z}_t h_{t-1}ᵀ
+                d[:, 2 * H:].T @ hn.reshape(T * B, H),               # Σ_t δ^h̃_t (r_t ⊙ h_{t-1})ᵀ
             ]),
-            "b_ih": d.sum(axis=0),                                   # Σ_t a_t
+            "b_ih": d.sum(axis=0),                                   # Σ_t δ_t
         }
         grads["b_hh"] = grads["b_ih"].copy()
     return grads

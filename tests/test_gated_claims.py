@@ -362,8 +362,13 @@ def test_gru_has_three_quarters_of_the_lstm_parameters(I: int, H: int) -> None:
                                              (-20.0, True, 7.0, 1000), (20.0, False, 7.0, 1000)])
 def test_gru_update_gate_near_one_is_not_enough(U: float, small: bool, b_z: float, T: int) -> None:
     """gru.md: z ≈ 1 at every step does not keep ∂h_T/∂h_0 near Π z. With z = σ(3) ≈ 0.95 (Π z ≈ 0.38
-    over 20 steps) a large U_h makes it vanish or explode; with z = σ(7), where (1 − z)|U_h| is small
-    at each step, the small terms accumulate over 1000 steps (Π z ≈ 0.4). Scalar GRU, r ≈ 1, h = 0."""
+    over 20 steps; (1 − z)|U_h| ≈ 0.7 or 0.95 per step, not small) a large U_h makes it vanish or
+    explode ("near 1 is not enough"); with z = σ(7), where (1 − z)|U_h| is small at each step, the
+    small terms accumulate over 1000 steps (Π z ≈ 0.4). Scalar GRU, r ≈ 1, zero input, from h_0 = 0:
+    a fixed point where tanh′ = 1 and each step multiplies by z + (1 − z)U_h. For U_h > 0 that fixed
+    point is unstable: from h_0 = 0.1 the candidate saturates and the gradient stays below 1 (the
+    s5 referee: the explosion needs the unsaturated candidate); for U_h < 0 it is stable and the
+    gradient vanishes from h_0 = 0.1 as well."""
     p = {"W_ih": torch.zeros(3, 1, dtype=torch.float64), "W_hh": torch.tensor([[0.0], [0.0], [U]], dtype=torch.float64),
          "b_ih": torch.tensor([40.0, b_z, 0.0], dtype=torch.float64), "b_hh": torch.zeros(3, dtype=torch.float64)}
     x = torch.zeros(T, 1, 1, dtype=torch.float64)
@@ -371,6 +376,9 @@ def test_gru_update_gate_near_one_is_not_enough(U: float, small: bool, b_z: floa
     (g,) = torch.autograd.grad(gru_states(p, x, h0)[-1].sum(), h0)
     assert 0.3 < float(torch.sigmoid(torch.tensor(b_z, dtype=torch.float64))) ** T < 0.5
     assert (abs(float(g)) < 1e-6) if small else (abs(float(g)) > 1e4)
+    h0 = torch.full((1, 1), 0.1, dtype=torch.float64, requires_grad=True)      # off the zero state
+    (g,) = torch.autograd.grad(gru_states(p, x, h0)[-1].sum(), h0)
+    assert (abs(float(g)) < 1e-6) if small else (abs(float(g)) <= 1.0)
 
 
 @pytest.mark.parametrize("U, small, b_i, b_f, T", [(-6.0, True, 0.0, 4.0, 20), (-12.0, False, 0.0, 4.0, 20),
@@ -450,18 +458,23 @@ def test_gru_reset_term_defeats_small_update_terms() -> None:
     (g,) = torch.autograd.grad(gru_states(p, x, h0)[-1].sum(), h0)
     assert 0.3 < float(torch.sigmoid(torch.tensor(7.0, dtype=torch.float64))) ** T < 0.5
     assert abs(float(g)) > 1e4
+    # only at that fixed point (tanh′ = 1): from h_0 = 0.1 the candidate saturates and it stays ≤ 1
+    h0 = torch.full((1, 1), 0.1, dtype=torch.float64, requires_grad=True)
+    (g,) = torch.autograd.grad(gru_states(p, x, h0)[-1].sum(), h0)
+    assert abs(float(g)) <= 1.0
 
 
-def _two_unit_gradient(W_hh: torch.Tensor, T: int, reset_after: bool) -> tuple[torch.Tensor, dict]:
+def _two_unit_gradient(W_hh: torch.Tensor, T: int, reset_after: bool,
+                       h_init: tuple[float, float] = (0.0, 0.0)) -> tuple[torch.Tensor, dict]:
     """∂h_{T,0}/∂h_0 of a two-unit GRU with zero input, update-gate bias b_z = (7, 0), the given
-    W_hh (rows r, z, n) and every other weight 0 (the setting of the two counterexamples below);
+    W_hh (rows r, z, n), every other weight 0 and h_0 = h_init (0 in the two counterexamples below);
     returns the gradient and the parameters."""
     b_ih = torch.zeros(6, dtype=torch.float64)
     b_ih[2] = 7.0
     p = {"W_ih": torch.zeros(6, 1, dtype=torch.float64), "W_hh": W_hh, "b_ih": b_ih,
          "b_hh": torch.zeros(6, dtype=torch.float64)}
     x = torch.zeros(T, 1, 1, dtype=torch.float64)
-    h0 = torch.zeros(1, 2, dtype=torch.float64, requires_grad=True)
+    h0 = torch.tensor([h_init], dtype=torch.float64, requires_grad=True)
     (g,) = torch.autograd.grad(gru_states(p, x, h0, reset_after=reset_after)[-1][0, 0], h0)
     return g, p
 
@@ -470,7 +483,9 @@ def test_gru_kept_unit_is_not_enough_when_another_unit_amplifies() -> None:
     """gru.md: the summed-norm condition must hold for every unit. Two units, h = 0 throughout,
     b_z[0] = 7 (unit 0 kept: Σ(1 − z) ≈ 0.018 over 20 steps, its row's other terms 0 or as small),
     U_h = [[0, 1], [1, 10]]: unit 1's own entry is ½ + ½·10·½ = 3, and what unit 0 leaks into it
-    comes back amplified — ∂h_{20,0}/∂h_{0,0} explodes (the referee's counterexample, both forms)."""
+    comes back amplified — ∂h_{20,0}/∂h_{0,0} explodes (the referee's counterexample, both forms).
+    Only at the zero state, where tanh′ = 1 (an unstable fixed point): from h_0 = (0, 0.1) unit 1
+    saturates and ∂h_{20,0}/∂h_{0,0} stays ≤ 1 (the s5 referee)."""
     T = 20
     for reset_after in (True, False):
         W_hh = torch.zeros(6, 2, dtype=torch.float64)
@@ -478,6 +493,8 @@ def test_gru_kept_unit_is_not_enough_when_another_unit_amplifies() -> None:
         g, _ = _two_unit_gradient(W_hh, T, reset_after)
         assert float(torch.sigmoid(torch.tensor(7.0, dtype=torch.float64))) ** T > 0.98
         assert abs(float(g[0, 0])) > 1e4, reset_after
+        g, _ = _two_unit_gradient(W_hh, T, reset_after, h_init=(0.0, 0.1))
+        assert abs(float(g[0, 0])) <= 1.0, reset_after
 
 
 @settings(max_examples=8, deadline=None)

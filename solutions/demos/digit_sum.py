@@ -26,7 +26,7 @@ def main() -> Result:
     print(f"Digit sum, a random-distractor, fresh-data variant of the course's task: all L digits uniform\n"
           f"random (L - 2 random distractors), answer d_1 + d_2 (19 classes); majority-class rate {CHANCE}%\n"
           f"(always answering 9).\n"
-          f"One layer, H = {sw.ds.H}, one-hot digits in, o = V h_L + c out; PyTorch's default init,\n"
+          f"One layer, H = {sw.ds.H}, one-hot digits in, o = V h_T + b_o out (T = L); PyTorch's default init,\n"
           f"the LSTM's forget-gate bias b_f = b_if + b_hf set to 0, 1 or 2; float64.\n"
           f"Adam, {sw.STEPS} steps of {sw.BATCH} fresh sequences, at each learning rate of "
           f"{', '.join(f'{lr:g}' for lr in sw.LRS)};\n"

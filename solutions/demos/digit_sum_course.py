@@ -67,6 +67,8 @@ def main() -> Result:
     for key in ORDER:
         Ls = [str(L) for L in order if order[L] == key]
         values[f"lengths-{key}"] = f"L = {', '.join(Ls)}" if Ls else "–"
+        values[f"lengths-{key}-count"] = str(len(Ls))   # the prose can say "at 0 of the lengths"
+    values["lengths-compared"] = str(len(order))
     gru_order = {L: "lstm-above-gru" if min(test["LSTM", L]) > max(test["GRU", L])
                  else "gru-above-lstm" if min(test["GRU", L]) > max(test["LSTM", L]) else "lstm-gru-overlap"
                  for L in lengths if ("LSTM", L) in done and ("GRU", L) in done}

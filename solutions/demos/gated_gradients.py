@@ -68,7 +68,7 @@ def main() -> Result:
     print(f"\nThe trained GRU's largest reach: {values['trained-gru-max']} at T - k = {largest}.")
     print(f"\nThe GRU's update gates z and one-step Jacobians J_t = dh_t/dh_(t-1) on the same {gr.N} sequences.\n"
           "Shares of z: over every step, unit, sequence and seed. The copy path's share of reach: the\n"
-          f"batch ratio ||D * dL_T/dh_T|| / ||dL_T/dh_T||, D = prod_t z_t per sequence and unit over the {T - 1}\n"
+          f"batch ratio ||p * dL_T/dh_T|| / ||dL_T/dh_T||, p = prod_t z_t per sequence and unit over the {T - 1}\n"
           "steps from h_1 to h_T (what reach(T - k = 19) would be if the copy path alone carried the gradient),\n"
           "median over the seeds. The rest: median over the sequences and seeds, over the same steps;\n"
           "||.||_inf is the largest row sum.")

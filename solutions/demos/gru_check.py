@@ -76,8 +76,9 @@ def main() -> Result:
         cols[reset_after]["h"] = claim(max_abs(h, h_ref), TOL_TORCH, what="h vs torch") + " / —"
     print("Each cell: max |numpy - torch|  /  relative error vs central differences\n"
           "(eps = 1e-6), each a claim against a stated tolerance that holds with a\n"
-          "100x margin (so it holds on any CPU). torch: nn.GRU for reset after U; the\n"
-          "book's formula written with torch ops, through autograd, for reset before U.")
+          "100x margin (so it should hold on other CPUs as well). torch: nn.GRU for\n"
+          "reset after U; the book's formula written with torch ops, through autograd,\n"
+          "for reset before U.")
     rows = [["h (forward)", "h_t", cols[True]["h"], cols[False]["h"]]]
     rows += [[k, BOOK[k], cols[True][k], cols[False][k]] for k in KEYS]
     print(table(["array", "book", forms[True], forms[False]], rows))

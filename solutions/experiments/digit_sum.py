@@ -4,7 +4,7 @@ torch models trained on it, several seeds at once.
 The task (after the course's lab on long-range dependencies): a sequence of ``L`` digits
 ``d_1 … d_L``; only the first two matter, the other ``L − 2`` are distractors; the answer is
 ``d_1 + d_2``, one of 19 classes (0 … 18), read from the last hidden state ``h_L`` by a linear
-layer ``o = V h_L + c``. To remember ``d_1, d_2`` the state must carry them across ``L − 2``
+layer ``o = V h_L + b_o``. To remember ``d_1, d_2`` the state must carry them across ``L − 2``
 steps, so the gradient that teaches it has to cross them too. Here every digit, distractors
 included, is drawn uniformly at random and every batch is fresh (``make_data``); the course's
 distractors are zeros except one random digit, over a fixed set of 300/100/100 sequences (its

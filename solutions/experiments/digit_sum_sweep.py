@@ -1,7 +1,7 @@
 """The digit-sum comparison, swept: each model at its best learning rate, chosen on a dev split.
 
 The task of ``solutions/digit_sum.py``: ``L`` uniform random digits, the answer ``d_1 + d_2``
-(19 classes), read from the last state ``h_L`` by a linear layer ``o = V h_L + c``; the other
+(19 classes), read from the last state ``h_L`` by a linear layer ``o = V h_L + b_o``; the other
 ``L − 2`` digits are distractors. Five models: the simple RNN (tanh), the LSTM with its
 forget-gate bias ``b_f = b_if + b_hf`` set to 0, 1 and 2, and the GRU (torch's reset-after
 form); one layer, ``H = 32``, one-hot digits in, PyTorch's default initialisation
