@@ -261,7 +261,7 @@ def clip_grad_value_(grads: Grads, clip_value: float) -> None:
 
     The rule of ``torch.nn.utils.clip_grad_value_`` (clipping by value, the book's ch. 7,
     梯度截断). Each element is clipped on its own, so the direction of the gradient changes
-    whenever one element is clipped and another is not. NaN stays NaN; ``±inf`` becomes
+    whenever one element is clipped and another non-zero element is not. NaN stays NaN; ``±inf`` becomes
     ``±clip_value``.
 
     Parameters

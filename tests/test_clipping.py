@@ -472,9 +472,11 @@ def test_norm_clipping_keeps_the_direction_and_bounds_the_step(g, g_max, lr) -> 
 @given(g=st.lists(st.floats(-10.0, 10.0), min_size=2, max_size=8), kappa=st.floats(0.01, 5.0))
 @example(g=[3.0, 0.0], kappa=1.0)                                  # clipped entry beside a zero one
 @example(g=[3.0, 0.5], kappa=1.0)
+@example(g=[3.0, 2.0], kappa=1.0)                                  # every entry clipped, different sizes
 def test_value_clipping_bounds_the_norm_and_turns_the_direction(g, kappa) -> None:
     """(clipping-value): the result has norm ≤ κ√n; it turns the direction whenever some entry is
-    clipped and some other non-zero entry is not — not when the other entries are 0."""
+    clipped and some other non-zero entry is not — not when the other entries are 0 — and when every
+    non-zero entry is clipped but their sizes differ; it keeps it when they are all clipped and equal."""
     g = np.array(g)
     out = {"g": g.copy()}
     clip_grad_value_(out, kappa)
@@ -488,6 +490,9 @@ def test_value_clipping_bounds_the_norm_and_turns_the_direction(g, kappa) -> Non
         assert not parallel
     if clipped.any() and not kept_nonzero.any() and np.unique(np.abs(g[clipped])).size == 1:
         assert parallel                                            # e.g. (3, 0) → (1, 0)
+    sizes = np.abs(g[clipped])
+    if clipped.any() and not kept_nonzero.any() and np.ptp(sizes) > 1e-9 * sizes.max():
+        assert not parallel                                        # e.g. (3, 2) → (1, 1)
 
 
 @SETTINGS

@@ -102,7 +102,13 @@ def main() -> Result:
                    "none-min-400": sig2(none_min), "norm-0.3-max-400": sig2(norm_max),
                    "value-0.1-max-400": sig2(value_max),
                    "value-0.1-ratio-400": sig2(raw[("none", best_lr)][0] / raw[("value", 0.1)][0]),
-                   "norm-0.3-late-clipped": f"{max(late):.0%}"})
+                   # an upper bound: rounded up (late is k/1920, rounding to nearest can fall below it)
+                   "norm-0.3-late-clipped": f"{math.ceil(1000 * max(late)) / 10:.1f}%"})
+    # every unclipped run that kept going and ends below chance has learned the task: a position whose
+    # right token has probability <= 1/2 costs at least ln 2, so at most L/T / ln 2 of the positions are such
+    learned = max(x for lr in none_lrs_f for x in finals[("none", lr)] if x < chance)
+    values.update({"none-learned-max-400": sig2(learned),
+                   "none-learned-right-400": f"{math.floor(1000 * (1 - learned / math.log(2))) / 10:.1f}%"})
     above = {lr: [[sum(r["loss"][last] > chance for r in rs if not r["stopped"]),
                    sum(r["stopped"] for r in rs)]
                   for rs in ([rec[("none", lr, s, p)] for s in cl.SEEDS] for p in (0.0, PERTURB))]
@@ -117,6 +123,8 @@ def main() -> Result:
     print(f"Per run, runs and twins alike: the largest L/T @{last} of norm clipping at η = 0.3 is {values['norm-0.3-max-400']},\n"
           f"of value clipping at η = 0.1 {values['value-0.1-max-400']}; the smallest of any unclipped run that kept going\n"
           f"is {values['none-min-400']}. Norm clipping at η = 0.3 clipped at most {values['norm-0.3-late-clipped']} of steps "
-          f"{ct.STEPS + 1}-{cl.STEPS}\n(runs or twins; given that it clipped every one of steps 1-{ct.STEPS}, as in clipping-train).\n")
+          f"{ct.STEPS + 1}-{cl.STEPS}\n(runs or twins, rounded up; given that it clipped every one of steps 1-{ct.STEPS}, as in clipping-train).\n"
+          f"Every unclipped run that kept going and ends below chance has L/T @{last} ≤ {values['none-learned-max-400']}: its right token has\n"
+          f"probability > 1/2 at ≥ {values['none-learned-right-400']} of the positions (a position where it has ≤ 1/2 costs ≥ ln 2).\n")
     print(longrun.verified_replay(NAME), end="")
     return Result(figures={}, values=values)
