@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from solutions.publish import report
 from solutions.publish.report import FragileNumber, Result, claim, fmt, pct, round_sig
 
 
@@ -61,3 +62,17 @@ def test_result_is_a_named_tuple_with_empty_defaults() -> None:
     r = Result(values={"loss": "0.961"})
     assert dict(r.figures) == {} and r.values["loss"] == "0.961"
     assert Result({"a.svg": None}, {}).figures == {"a.svg": None}
+
+
+@pytest.mark.parametrize("lo, hi, n, text", [
+    (0, 0, 12, "0/12"), (12, 12, 12, "12/12"), (0, 6, 12, "≤6/12"), (1, 5, 12, "≤6/12"),
+    (6, 12, 12, "≥6/12"), (7, 11, 12, "≥6/12"), (5, 7, 12, "?"), (0, 3, 5, "?"), (3, 5, 5, "≥2/5"),
+])
+def test_count_class_prints_what_holds_for_every_count_in_the_range(lo, hi, n, text) -> None:
+    assert report.count_class(lo, hi, n) == text
+
+
+@pytest.mark.parametrize("lo, hi, n", [(3, 2, 5), (-1, 2, 5), (0, 6, 5)])
+def test_count_class_rejects_a_range_that_is_not_one(lo, hi, n) -> None:
+    with pytest.raises(ValueError, match="lo, hi, n"):
+        report.count_class(lo, hi, n)

@@ -9,19 +9,12 @@ import numpy as np
 from solutions.experiments import clipping_long as cl
 from solutions.experiments import clipping_train as ct
 from solutions.experiments import longrun
-from solutions.publish.report import PERTURB, SENSITIVE, Result, fmt, table
+from solutions.publish.report import PERTURB, SENSITIVE, Result, count_class, fmt, table
 
 NAME = "clipping-long"
 NAMES = {"none": "none", "value": f"by value, κ = {ct.CLIP_VALUE}", "norm": f"by norm, g_max = {ct.MAX_NORM:g}"}
 
 
-def count_class(lo: int, hi: int, n: int) -> str:
-    """A count known only to lie in ``[lo, hi]`` (run and twin), printed as clipping-train prints it:
-    ``"0/n"`` or ``"n/n"`` when sure, ``"≤h/n"`` when ``hi ≤ h = n/2``, ``"≥h/n"`` when ``lo ≥ h``, else ``"?"``."""
-    half = n // 2
-    if hi == 0 or lo == n:
-        return f"{lo}/{n}"
-    return f"≤{half}/{n}" if hi <= half else f"≥{half}/{n}" if lo >= half else "?"
 
 
 def sig2(x: float) -> str:

@@ -39,8 +39,10 @@ from solutions.publish.report import (
     FragileNumber,
     Result,
     count_below,
+    count_class,
     fmt,
     require_chaotic,
+    round_sig,
     table,
 )
 
@@ -56,14 +58,6 @@ CHAOTIC = ("observed",)                  # measured: a 1e-13 change of the weigh
 COLORS = {"none": "red", "value": "blue", "norm": "green", "observed": "purple"}
 
 
-def count_class(lo: int, hi: int, n: int) -> str:
-    """A count known only to lie in ``[lo, hi]`` (run and twin of chaotic training; another CPU
-    may move either end by a run): ``"0/n"`` or ``"n/n"`` when sure, ``"≤h/n"`` when ``hi ≤ h =
-    n/2``, ``"≥h/n"`` when ``lo ≥ h``, else ``"?"``."""
-    half = n // 2
-    if hi == 0 or lo == n:
-        return f"{lo}/{n}"
-    return f"≤{half}/{n}" if hi <= half else f"≥{half}/{n}" if lo >= half else "?"
 
 
 def count_jumps(runs: list, twins: list) -> str:
@@ -83,10 +77,6 @@ def f(x: float, spec: str, rel: float = REL) -> str:
     return fmt(float(x), spec, rel=rel)
 
 
-def coarse(a: np.ndarray) -> np.ndarray:
-    """Round to 2 significant digits for plotting, so that last-bit differences between CPUs
-    (amplified by training) do not move a point of the figure."""
-    return np.array([float(f"{v:.2g}") if np.isfinite(v) else np.nan for v in a])
 
 
 def medians(runs: list[tuple[np.ndarray, np.ndarray]], which: int) -> np.ndarray:
@@ -340,7 +330,7 @@ def main() -> Result:
         if m in CHAOTIC:
             continue                                       # no curve of it is the same on every CPU
         shown = slice(0, calm) if m == "none" else slice(None)
-        curves[m] = (coarse(medians(rs, 0)[shown]), coarse(medians(rs, 1)[shown]))
+        curves[m] = (round_sig(medians(rs, 0)[shown], 2), round_sig(medians(rs, 1)[shown], 2))
     lines = {"med_spike": float(np.median(spike[hit])), "calm": calm, "tau_obs": values["tau-obs"],
              "spike_line": SPIKE * float(values["g1"])}
     return Result(figures={"clipping-train.svg": partial(_draw, curves, lines)}, values=values)

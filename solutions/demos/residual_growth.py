@@ -8,7 +8,7 @@ import numpy as np
 
 from solutions.experiments.residual_cases import GROWTH_H, GROWTH_I, GROWTH_SEED, growth_problem
 from solutions.publish.plotting import MATH_PT, Style, figure
-from solutions.publish.report import Result, fmt, table
+from solutions.publish.report import Result, fmt, round_sig, table
 from solutions.residual import (
     residual_backward,
     residual_forward,
@@ -33,10 +33,6 @@ SPAN = 100                     # run B read in windows of SPAN steps: growth per
 FORGET = 0.5                   # memory table's counter-case: U = -I + FORGET Q (inside the disc: it forgets)
 
 
-def coarse(a: np.ndarray) -> np.ndarray:
-    """Round to 3 significant digits for plotting: a last-bit difference between CPUs must not
-    move a point of the figure (the SVG stores coordinates to many more digits)."""
-    return np.array([float(f"{v:.3g}") for v in a])
 
 
 def f(x: float, spec: str) -> str:
@@ -125,7 +121,7 @@ def main() -> Result:
                                    f(dU_w, ".3g")])
                     values.update({f"grad-{s:g}-{t}-{k}": v for k, v in zip(("h", "db", "dU", "ratio", "dUw"),
                                                                           rows_g[-1][2:])})
-            curves.append((kind, s, rate ** steps.astype(float), coarse(small), coarse(driven)))
+            curves.append((kind, s, rate ** steps.astype(float), round_sig(small, 3), round_sig(driven, 3)))
     print("A: small activations. x_t = 0, b = 0, h_0 = 0, so every z_t = 0, f'(z_t) = 1,\n"
           "   and J_t is the constant U (plain) or I + U (residual).")
     print(table(["update", "s", "predicted rate", "measured rate", "||dh_T/dh_0||"], rows_a))

@@ -29,7 +29,9 @@ from solutions.publish.report import (
     FragileNumber,
     Result,
     count_below,
+    count_class,
     fmt,
+    round_sig,
     table,
 )
 
@@ -54,10 +56,6 @@ def outside(eigs: np.ndarray) -> int:
     return int((np.abs(1.0 + eigs) > 1.0).sum())
 
 
-def coarse(a: np.ndarray) -> np.ndarray:
-    """Round to 2 significant digits for plotting: last-bit differences between CPUs (amplified
-    by training) must not move a point of the figure."""
-    return np.array([float(f"{v:.2g}") if np.isfinite(v) else np.nan for v in a])
 
 
 def rho(eigs: np.ndarray) -> np.ndarray:
@@ -103,14 +101,6 @@ def sweep(key: str) -> list[tuple[Runs, Runs, bool]]:
     return out
 
 
-def count_class(lo: int, hi: int) -> str:
-    """A count of chaotic training, known only to lie in ``[lo, hi]`` (over a run and its twin;
-    another CPU may move either end by a run): ``"0/N"`` or ``"N/N"`` when sure, ``"≤H/N"`` when
-    ``hi ≤ H = N/2``, ``"≥H/N"`` when ``lo ≥ H``, else ``"?"``."""
-    half = N // 2
-    if hi == 0 or lo == N:
-        return f"{lo}/{N}"
-    return f"≤{half}/{N}" if hi <= half else f"≥{half}/{N}" if lo >= half else "?"
 
 
 def summary(key: str, run: Runs, twin: Runs, chaotic: bool) -> dict[str, str]:
@@ -125,9 +115,9 @@ def summary(key: str, run: Runs, twin: Runs, chaotic: bool) -> dict[str, str]:
         stops_at_norm = REMEDIES[key].max_norm is None          # a clipped run is not stopped by ‖g‖
         near = [int(((r.diverged_at > 0) | (stops_at_norm & (np.nanmax(r.norm, axis=1) > EXPLODE / NEAR))
                      | (np.nanmax(r.loss, axis=1) > LOSS_MAX / NEAR)).sum()) for r in (run, twin)]
-        out = {"diverged": count_class(min(div), max(near)),
+        out = {"diverged": count_class(min(div), max(near), N),
                "learned": count_class(min(int((f < edge * (1 - CHAOS_MARGIN)).sum()) for f in finals),
-                                      max(int((f < edge * (1 + CHAOS_MARGIN)).sum()) for f in finals)),
+                                      max(int((f < edge * (1 + CHAOS_MARGIN)).sum()) for f in finals), N),
                "loss": "?", "exploded": "?", "step": "?", "outside": "—", "rho": "—"}
         if key in LINEAR:
             before = (str(outside(run.eig_before)), median_or_dash(rho(run.eig_before), ".2f", 1e-6))
@@ -289,7 +279,7 @@ def main() -> Result:
         live = ~np.isnan(run.loss)
         m = np.array([np.median(run.loss[live[:, s], s]) if live[:, s].any() else np.nan for s in range(STEPS)])
         g = np.array([np.median(run.norm[live[:, s], s]) if live[:, s].any() else np.nan for s in range(STEPS)])
-        curves[key] = (coarse(m), coarse(g), values[key + "-lr"])
+        curves[key] = (round_sig(m, 2), round_sig(g, 2), values[key + "-lr"])
     return Result(figures={"residual-remedies.svg": partial(_draw, curves)}, values=values)
 
 

@@ -155,6 +155,19 @@ def round_sig(values, digits: int = 4):
     return out
 
 
+def count_class(lo: int, hi: int, n: int) -> str:
+    """A count of chaotic training runs known only to lie in ``[lo, hi]`` of ``n`` (a run and its
+    twin may differ; another CPU may move either end by a run), printed as what holds on every CPU:
+    ``"0/n"`` or ``"n/n"`` when sure, ``"≤h/n"`` when ``hi ≤ h = n // 2``, ``"≥h/n"`` when
+    ``lo ≥ h``, else ``"?"``."""
+    if not 0 <= lo <= hi <= n:
+        raise ValueError(f"lo, hi, n: counts with 0 <= lo <= hi <= n, got {lo}, {hi}, {n}")
+    half = n // 2
+    if hi == 0 or lo == n:
+        return f"{lo}/{n}"
+    return f"≤{half}/{n}" if hi <= half else f"≥{half}/{n}" if lo >= half else "?"
+
+
 #: The chaos test of training demos: a set of runs is *chaotic* when multiplying the initial
 #: weights by ``1 + PERTURB`` moves some final loss by more than ``10 × SENSITIVE`` (relative),
 #: so its digits differ between CPUs. Only counts are printed for such runs, and a count is
