@@ -165,7 +165,7 @@ def cell_reach() -> dict[str, str]:
     rec = {c["model"]: r for c, r in longrun.records(REACH)}
     digits, labels = ds.test_set(gr.L)
     s2 = lambda x: fmt(x, ".2g", rel=1e-5)
-    print(f"\n5. The gradient that reaches the cell c_k at initialisation, on the batch of part 4: the whole\n"
+    print("\n5. The gradient that reaches the cell c_k at initialisation, on the batch of part 4: the whole\n"
           "||dL_T/dc_k|| / ||dL_T/dc_T|| (autograd, every path), and the cell path alone,\n"
           "||(prod_tau f_tau) * dL_T/dc_T|| / ||dL_T/dc_T|| with each sequence's and unit's own f_tau\n"
           "(tau = k+1 ... T); the median over the seeds. h: the ratio of part 4. The paths through U_*\n"

@@ -140,7 +140,7 @@ def lstm_cell_reach(p: dict[str, torch.Tensor], digits: np.ndarray, labels: np.n
         fs.append(torch.sigmoid(f).detach())
     gs = torch.autograd.grad(ds.loss_of(ds.logits(p, h), labels), cs)
     T = len(cs)
-    norm = lambda x: x.flatten(1).norm(dim=1).numpy()     # noqa: E731  (one norm per copy)
+    norm = lambda x: x.flatten(1).norm(dim=1).numpy()     # one norm per copy
     dT = gs[-1]
     total = np.stack([norm(gs[T - 1 - k]) / norm(dT) for k in range(T)], axis=1)
     D = torch.ones_like(dT)
