@@ -488,11 +488,11 @@ def lstm_backward_loop(
     dh_next = np.zeros_like(dh[0]) if dh_n is None else dh_n   # what reaches h_T from beyond step T
     dc_next = np.zeros_like(dh[0]) if dc_n is None else dc_n   # what reaches c_T from beyond step T
     for t in range(T - 1, -1, -1):
-        g = lstm_cell_backward(dh[t] + dh_next, dc_next, cache.steps[t])   # (L8): δ^h_t = ∂L_t/∂h_t + Σ_* U_*ᵀ δ^*_{t+1}
+        step_grads = lstm_cell_backward(dh[t] + dh_next, dc_next, cache.steps[t])   # (L8): δ^h_t = ∂L_t/∂h_t + Σ_* U_*ᵀ δ^*_{t+1}
         for key in LSTM_PARAM_SHAPES:
-            grads[key] += g[key]                               # (L9): W_*, U_*, b_* are shared by every step
-        dx.append(g["x"])
-        dh_next, dc_next = g["h_prev"], g["c_prev"]
+            grads[key] += step_grads[key]                      # (L9): W_*, U_*, b_* are shared by every step
+        dx.append(step_grads["x"])
+        dh_next, dc_next = step_grads["h_prev"], step_grads["c_prev"]
     grads["x"], grads["h0"], grads["c0"] = np.stack(dx[::-1]), dh_next, dc_next
     # --8<-- [end:loop-backward]
     return grads

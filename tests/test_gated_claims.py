@@ -704,6 +704,37 @@ def test_gru_gates_measurement_equals_the_page_formula(seed: int, H: int, T: int
         assert got["z-above"] == [1.0, 1.0]
 
 
+@settings(max_examples=3, deadline=None)
+@given(seed=st.integers(0, 2**16), H=st.integers(1, 3), T=st.integers(2, 5), b_f=st.sampled_from([0.0, 1.0, 2.0]))
+@example(seed=0, H=32, T=20, b_f=2.0)                  # the page's size: the cell path alone is a small share
+def test_lstm_cell_reach_is_the_cell_path_when_no_U(seed: int, H: int, T: int, b_f: float) -> None:
+    """forget-bias part 5: gradient_reach.lstm_cell_reach's whole ratio equals its cell-path ratio when every
+    U_* is zero (then diag(f) is the only path from c_k to c_T); both are 1 at T − k = 0; the cell path's
+    share only shrinks going back and lies between the smallest and largest Π f_τ, written out per unit."""
+    from solutions.experiments import digit_sum as ds
+    from solutions.experiments import gradient_reach as gr
+
+    p = ds.init_params("lstm", H, (seed, seed + 1), forget_bias=b_f)
+    digits = np.random.default_rng(seed).integers(0, 10, (3, T))
+    labels = digits[:, 0] + digits[:, 1]
+    total, cell = gr.lstm_cell_reach(p, digits, labels)
+    np.testing.assert_allclose(total[:, 0], 1.0, rtol=1e-12)
+    np.testing.assert_allclose(cell[:, 0], 1.0, rtol=1e-12)
+    q = {k: (torch.zeros_like(v) if k == "W_hh" else v).detach() for k, v in p.items()}
+    total0, cell0 = gr.lstm_cell_reach(q, digits, labels)
+    np.testing.assert_allclose(total0, cell0, rtol=1e-10, atol=1e-300)
+    # the cell path by hand: f_t = σ(W_f x_t + b_f), since h_{t-1} no longer enters the gates
+    Wf = q["W_ih"][:, H:2 * H].numpy()                          # (S, H, 10)
+    bf = (q["b_ih"] + q["b_hh"])[:, H:2 * H].numpy()            # (S, H)
+    f = 1 / (1 + np.exp(-(Wf[:, :, digits].transpose(0, 2, 3, 1) + bf[:, None, None])))   # (S, n, T, H)
+    for d in range(1, T):
+        D = f[:, :, T - d:, :].prod(2)                          # Π f_τ, τ = T−d+1 … T  (index τ−1)
+        assert np.all(D > 0) and np.all(D <= 1)
+        assert np.all(cell0[:, d] <= cell0[:, d - 1] + 1e-15)   # the cell path only shrinks
+        assert np.all(cell0[:, d] >= D.reshape(len(D), -1).min(1) - 1e-15)
+        assert np.all(cell0[:, d] <= D.reshape(len(D), -1).max(1) + 1e-15)
+
+
 # ---- readings of the recorded long runs (docs/long/), as the 6-5 page states them -------------
 
 def _long_records(name: str) -> list[dict]:

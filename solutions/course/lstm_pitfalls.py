@@ -23,7 +23,7 @@ CELL_MISTAKES = {
     "no da in dc": "dc = dc_next                                          (the path da_next -> tanh(c_next) -> c_next is dropped)",
     "c for tanh c": "dot = da_next * c_next * ot*(1-ot);  dc uses (1 - c_next**2)   (c_next where tanh(c_next) belongs)",
     "1-s² for σ'": "dit = dc * cct * (1 - it**2), same for dft, dot   (tanh's derivative for the sigmoid gates)",
-    "no σ'": "dit = dc * cct, dft = dc * c_prev, dot = da_next * tanh(c_next)   (gradients of the gates, not of their inputs)",
+    "no σ'": "dit = dc * cct, dft = dc * c_prev, dcct = dc * it, dot = da_next * tanh(c_next)   (gradients of the gates, not of their inputs)",
     "no f in dc_prev": "dc_prev = dc                                          (the forget gate's factor f_t is dropped)",
 }
 """Each mistake of ``lstm_cell_backward``, as the wrong line a student writes in the notebook (column
@@ -70,7 +70,8 @@ def cell_backward(da_next, dc_next, cache: lstm.LSTMCellCache, c_next, mistake: 
 
 def slipped_derivative(da_next, dc_next, k: lstm.LSTMCellCache, tanh_for_sigmoid: bool) -> dict[str, np.ndarray]:
     """The reference's gate errors with σ'(z) = s(1 − s) replaced by tanh's 1 − s² (``tanh_for_sigmoid``),
-    or with every activation derivative left out (the gradients of the gates, not of their inputs)."""
+    or with the gates' and the candidate's derivatives left out (the gradients of the gates, not of their
+    inputs; the 1 − tanh²(c_t) of (L6) is kept)."""
     d_sig = (lambda s: 1 - s**2) if tanh_for_sigmoid else (lambda s: 1.0)
     d_tanh = (lambda t: 1 - t**2) if tanh_for_sigmoid else (lambda t: 1.0)
     dc = da_next * k.o * (1 - k.tanh_c**2) + dc_next                     # (L6), right

@@ -1,9 +1,11 @@
-"""The LSTM's forget-gate bias on the digit-sum task: the sweep's setup against the course's protocol, the sweep's rate choice, b_f = 0, 1, 2 at a lower rate and a longer budget, and the gradient reach of the three biases at initialisation, step by step."""
+"""The LSTM's forget-gate bias on the digit-sum task: the sweep's setup against the course's protocol, the sweep's rate choice, b_f = 0, 1, 2 at a lower rate and a longer budget, the gradient reach of the three biases at initialisation, step by step, and the part of the gradient reaching the cell that the cell path carries alone."""
 
 from __future__ import annotations
 
 import math
 from itertools import pairwise
+
+import numpy as np
 
 from solutions.experiments import digit_sum as ds
 from solutions.experiments import digit_sum_course as dc
@@ -107,6 +109,7 @@ def main() -> Result:
     print("\nReplay (rerun by this demo; checked against the committed records):")
     print(longrun.verified_replay(NAME), end="")
     values.update(reach_by_step())
+    values.update(cell_reach())
     values.update({"steps": str(fb.STEPS), "lrs": ", ".join(f"{lr:g}" for lr in fb.LRS),
                    "low-lr": f"{min(fb.LRS):g}", "high-lr": f"{max(fb.LRS):g}", "checks": ", ".join(map(str, fb.CHECK)),
                    "seeds": str(len(fb.SEEDS))})
@@ -149,4 +152,36 @@ def reach_by_step() -> dict[str, str]:
         values |= {f"reach-lstm{b}-step-1": s2(step[b][1]), f"reach-lstm{b}-step-min": s2(min(step[b][slower_from:])),
                    f"reach-lstm{b}-step-mean": s2((curve[b][T - 1] / curve[b][1]) ** (1 / (T - 2))),
                    f"sigma-{b}": s2(sigma[b])}
+    return values
+
+
+CELL_AT = (1, 5, 10, 19)   # the T − k at which part 5 prints the cell's ratios
+
+
+def cell_reach() -> dict[str, str]:
+    """Part 5: the gradient that reaches the cell c_k at initialisation, whole and along the cell path
+    alone (``gradient_reach.lstm_cell_reach``, computed here, a few seconds): the median over the seeds
+    at the T − k of ``CELL_AT``, and the least the paths through U_* carry (triangle inequality)."""
+    rec = {c["model"]: r for c, r in longrun.records(REACH)}
+    digits, labels = ds.test_set(gr.L)
+    s2 = lambda x: fmt(x, ".2g", rel=1e-5)
+    print("\n5. The gradient that reaches the cell c_k at initialisation, on the batch of part 4: the whole\n"
+          "||dL_T/dc_k|| / ||dL_T/dc_T|| (autograd, every path), and the cell path alone,\n"
+          "||(prod_tau f_tau) * dL_T/dc_T|| / ||dL_T/dc_T|| with each sequence's and unit's own f_tau\n"
+          "(tau = k+1 ... T); the median over the seeds. h: the ratio of part 4. The paths through U_*\n"
+          "carry at least whole - cell path (triangle inequality, per seed; the median shown):")
+    values: dict[str, str] = {}
+    rows = []
+    for b in (0, 1, 2):
+        total, cell = gr.lstm_cell_reach(ds.init_params("lstm", ds.H, ds.SEEDS, float(b)), digits[:gr.N], labels[:gr.N])
+        curve = rec[f"LSTM, b_f = {b}"]["init"]["curve"]
+        other = np.median(total[:, -1] - cell[:, -1])
+        for d in CELL_AT:
+            tm, cm = np.median(total[:, d]), np.median(cell[:, d])
+            rows.append([f"b_f = {b}", str(d), s2(curve[d]), s2(tm), s2(cm)])
+            values |= {f"c-lstm{b}-{d}": s2(tm), f"cell-lstm{b}-{d}": s2(cm)}
+        values |= {f"uc-lstm{b}-19": s2(other), f"uc-over-cell-lstm{b}-19": fmt(np.median((total[:, -1] - cell[:, -1]) / cell[:, -1]), ".2g", rel=1e-5)}
+    print(table(["LSTM", "T - k", "h", "c, whole", "c, cell path alone"], rows))
+    print("Paths through U_* at T - k = 19, at least (median over seeds), and that over the cell path: "
+          + "; ".join(f"b_f = {b}: {values[f'uc-lstm{b}-19']} ({values[f'uc-over-cell-lstm{b}-19']}x)" for b in (0, 1, 2)))
     return values

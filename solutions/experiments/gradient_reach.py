@@ -116,6 +116,41 @@ def gru_gates(p: dict[str, torch.Tensor], digits: np.ndarray, labels: np.ndarray
             "full": six(np.median(inf(P).numpy()))}
 
 
+def lstm_cell_reach(p: dict[str, torch.Tensor], digits: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The gradient that reaches the LSTM's cell ``c_k``, whole and along the cell path alone: two (S, T) arrays.
+
+    Entry [s, d] of the first is ``‖∂L_T/∂c_{T−d}‖ / ‖∂L_T/∂c_T‖`` for copy ``s`` (torch autograd,
+    every path); of the second ``‖D_d ⊙ δ^c_T‖ / ‖δ^c_T‖`` with ``δ^c_T = ∂L_T/∂c_T`` and
+    ``D_{d; n,j} = Π_{τ=T−d+1}^{T} f_{τ,j}``, each sequence's and unit's own forget gates: the path
+    along the cell, (lstm-product), alone. ``L_T`` is the task's loss on ``labels``; the norms are
+    over the sequences and units together, as in ``measure``. No training: ``p`` as given.
+    """
+    p = {k: v.detach().clone().requires_grad_(True) for k, v in p.items()}
+    S, H = p["W_ih"].shape[0], p["W_hh"].shape[2]
+    d = torch.as_tensor(digits)
+    gi = (p["W_ih"].transpose(1, 2)[:, d.T] + p["b_ih"][:, None, None]).unbind(1)
+    h = torch.zeros(S, len(digits), H, dtype=p["W_hh"].dtype)
+    c = torch.zeros_like(h)
+    cs, fs = [], []
+    for t in range(d.shape[1]):                           # the LSTM of ds.states, keeping c_t and f_t
+        i, f, g, o = (gi[t] + torch.baddbmm(p["b_hh"][:, None], h, p["W_hh"].transpose(1, 2))).split(H, 2)
+        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+        h = torch.sigmoid(o) * torch.tanh(c)
+        cs.append(c)
+        fs.append(torch.sigmoid(f).detach())
+    gs = torch.autograd.grad(ds.loss_of(ds.logits(p, h), labels), cs)
+    T = len(cs)
+    norm = lambda x: x.flatten(1).norm(dim=1).numpy()     # one norm per copy
+    dT = gs[-1]
+    total = np.stack([norm(gs[T - 1 - k]) / norm(dT) for k in range(T)], axis=1)
+    D = torch.ones_like(dT)
+    cell = [norm(dT) / norm(dT)]
+    for k in range(1, T):
+        D = D * fs[T - k]                                 # Π f_τ, τ = T−k+1 … T (fs[t] is f_{t+1})
+        cell.append(norm(D * dT) / norm(dT))
+    return total, np.stack(cell, axis=1)
+
+
 def configs() -> list[dict]:
     """One run per model."""
     return [{"model": m} for m in MODELS]
