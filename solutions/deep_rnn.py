@@ -113,14 +113,14 @@ def deep_forward_unchecked(
     g = np.empty((m, T, B, h0.shape[1]), dtype=x.dtype)    # g[l-1, t-1] = gˡ_t
     state = lambda t: g[m - 1, t] if t >= 0 else h0         # noqa: E731  (h_{t+1}; before the sequence h_0)
     for t in range(T):
-        z = x[t] @ p["W_ih"].T + state(t - 1) @ p["W_hh"].T + p["b_ih"] + p["b_hh"]  # W x_t + U h_{t-1} + b
+        z = x[t] @ p["W_ih"].T + state(t - 1) @ p["W_hh"].T + p["b_ih"] + p["b_hh"]  # W x_t + U h_{t-1} + b   (deep-dt)
         if skip:
-            z += state(t - skip) @ p["W_skip"].T                                   # + U_Δ h_{t-Δ}  (skip)
+            z += state(t - skip) @ p["W_skip"].T                                   # + U_Δ h_{t-Δ}  (deep-skip)
         g[0, t] = np.tanh(z)                                                        # g¹_t
         for l in range(2, m + 1):
-            z = g[l - 2, t] @ p[f"W_{l}"].T + p[f"b_{l}"]                           # Wˡ gˡ⁻¹_t + bˡ
+            z = g[l - 2, t] @ p[f"W_{l}"].T + p[f"b_{l}"]                           # Wˡ gˡ⁻¹_t + bˡ  (deep-dt)
             if shortcut and l == m:
-                z += state(t - 1) @ p["W_sc"].T                                     # + U_sc h_{t-1}  (DT(S))
+                z += state(t - 1) @ p["W_sc"].T                                     # + U_sc h_{t-1}  (deep-dts)
             g[l - 1, t] = np.tanh(z)                                                # gˡ_t; h_t = gᵐ_t
     # --8<-- [end:forward]
     return g
@@ -155,14 +155,14 @@ def deep_backward_unchecked(
     for t in range(T - 1, -1, -1):              # dh[t] is complete: every reader of h_t is later
         dg = dh[t]                              # ∂L/∂h_t = ∂L/∂gᵐ_t
         for l in range(m, 0, -1):
-            delta[l - 1, t] = (1.0 - g[l - 1, t] ** 2) * dg     # δˡ_t = tanh'(zˡ_t) ⊙ ∂L/∂gˡ_t
+            delta[l - 1, t] = (1.0 - g[l - 1, t] ** 2) * dg     # δˡ_t = tanh'(zˡ_t) ⊙ ∂L/∂gˡ_t  (deep-dt-delta)
             if l > 1:
-                dg = delta[l - 1, t] @ p[f"W_{l}"]              # ∂L/∂gˡ⁻¹_t = Wˡᵀ δˡ_t
-        sends = [(t - 1, delta[0, t] @ p["W_hh"])]              # Uᵀ δ¹_t to h_{t-1}
+                dg = delta[l - 1, t] @ p[f"W_{l}"]              # ∂L/∂gˡ⁻¹_t = Wˡᵀ δˡ_t  (deep-dt-delta)
+        sends = [(t - 1, delta[0, t] @ p["W_hh"])]              # Uᵀ δ¹_t to h_{t-1}  (deep-dt-delta)
         if shortcut:
-            sends.append((t - 1, delta[m - 1, t] @ p["W_sc"]))  # U_scᵀ δᵐ_t to h_{t-1}  (DT(S))
+            sends.append((t - 1, delta[m - 1, t] @ p["W_sc"]))  # U_scᵀ δᵐ_t to h_{t-1}  (deep-dt-delta, DT(S))
         if skip:
-            sends.append((t - skip, delta[0, t] @ p["W_skip"]))  # U_Δᵀ δ¹_t to h_{t-Δ}  (skip)
+            sends.append((t - skip, delta[0, t] @ p["W_skip"]))  # U_Δᵀ δ¹_t to h_{t-Δ}  (deep-skip-delta)
         for src, d_src in sends:
             if src >= 0:
                 dh[src] += d_src

@@ -29,7 +29,7 @@ ROWS = [
     ("DOT-RNN, m = 2", "deep-transition-output", 2, "deep-rnn-dot.svg"),
     ("skip, Δ = 2", "skip", 2, None),
     ("skip, Δ = 4", "skip", 4, "deep-rnn-skip.svg"),
-    ("RHN, recurrence depth 3", "rhn", 3, "deep-rnn-rhn.svg"),
+    ("RHN, m = 3", "rhn", 3, "deep-rnn-rhn.svg"),
 ]
 
 LABEL = {"x": "x", "y": "y", "h": "h"}
