@@ -416,7 +416,7 @@ def test_an_fft_convolution_leaves_rounding_residue_outside_the_field() -> None:
 @pytest.mark.parametrize("width, dilation", [(2, 1), (3, 1), (4, 1), (5, 1), (2, 2), (3, 3)])
 def test_same_padding_reads_the_future(width: int, dilation: int) -> None:
     """Pitfall "non-causal padding": PyTorch's Conv1d(padding="same") pads (w-1)d zeros, (w-1)d // 2 on the
-    left and the rest on the right (so one more on the right for even (w-1)d), so y_t reads inputs after x_t;
+    left and the rest on the right (so one more on the right for odd (w-1)d), so y_t reads inputs after x_t;
     without dilation it reads x_{t+1}."""
     conv = torch.nn.Conv1d(1, 1, width, padding="same", dilation=dilation, bias=False).double()
     with torch.no_grad():
