@@ -7,6 +7,8 @@ of the sequence). Dependence is read by autograd, as in the demo: ∂y_t/∂x_k 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -15,7 +17,7 @@ from hypothesis import strategies as st
 
 from solutions.experiments.receptive_field import (LARGE_ABOVE, CausalStack, SimpleRNN, large_u_gain, dependence,
                                                    dependence_over_inputs, expected, input_gain, kernel_bound, offsets,
-                                                   rotation, span, stream)
+                                                   rotation, span, stream, tap_choices)
 from solutions.torch_ops import rnn
 
 dilation_lists = st.lists(st.integers(1, 6), min_size=1, max_size=3).map(tuple)
@@ -55,6 +57,29 @@ def test_field_is_the_set_of_lags_S_L(width: int, dilations: tuple[int, ...], se
         assert [k + 1 for k in np.flatnonzero(dep[13])] == [9, 10, 13, 14]
     if (width, dilations) == (2, (1, 4, 2)):
         assert lags == set(range(8)), "the condition is sufficient, not necessary"
+
+
+@settings(max_examples=20, deadline=None)
+@given(width=st.integers(1, 3), dilations=st.lists(st.integers(1, 5), min_size=1, max_size=4).map(tuple))
+@example(width=2, dilations=(1,) * 31)                 # the demo's TDNN: C(31, s) terms, 1 at s = 0 and s = 31
+@example(width=2, dilations=(1, 2, 4, 8, 16))          # the demo's doubling CNN: one term per lag (referee s6, 2)
+def test_the_number_of_terms_per_lag(width: int, dilations: tuple[int, ...]) -> None:
+    """Page: ∂y_t/∂x_{t-s} of the plain stack (K2) is a sum with one term per choice of taps j_l with
+    Σ_l j_l d_l = s; C(L, s) terms for w = 2, d_l = 1, exactly one per lag for w = 2 and d_l = 1, 2, 4, ....
+    Checked on a scalar linear stack with every kernel entry 1 and no bias, whose ∂y_t/∂x_{t-s} counts the terms."""
+    L, r = len(dilations), span(width, dilations)
+    if width == 2 and set(dilations) == {1}:
+        assert [tap_choices(width, dilations, s) for s in range(r)] == [math.comb(L, s) for s in range(r)]
+    if width == 2 and list(dilations) == [2**l for l in range(L)]:
+        assert [tap_choices(width, dilations, s) for s in range(r)] == [1] * r
+    if L > 6:                                          # the autograd count below is for short stacks only
+        return
+    stack = CausalStack(width, dilations, seed=0, m=1, d=1, f=lambda z: z)
+    stack.layers = [(torch.ones_like(kernel), torch.zeros_like(b), dil) for kernel, b, dil in stack.layers]
+    T = r + 2
+    J = torch.autograd.functional.jacobian(lambda x: stack(x)[-1, 0], torch.zeros(T, 1, dtype=torch.float64))[:, 0]
+    assert [int(J[T - 1 - s]) for s in range(T)] == [tap_choices(width, dilations, s) for s in range(T)]
+    assert {s for s in range(T) if tap_choices(width, dilations, s)} == offsets(width, dilations)
 
 
 @settings(max_examples=6, deadline=None)
@@ -416,7 +441,7 @@ def test_an_fft_convolution_leaves_rounding_residue_outside_the_field() -> None:
 @pytest.mark.parametrize("width, dilation", [(2, 1), (3, 1), (4, 1), (5, 1), (2, 2), (3, 3)])
 def test_same_padding_reads_the_future(width: int, dilation: int) -> None:
     """Pitfall "non-causal padding": PyTorch's Conv1d(padding="same") pads (w-1)d zeros, (w-1)d // 2 on the
-    left and the rest on the right (so one more on the right for even (w-1)d), so y_t reads inputs after x_t;
+    left and the rest on the right (so one more on the right for odd (w-1)d), so y_t reads inputs after x_t;
     without dilation it reads x_{t+1}."""
     conv = torch.nn.Conv1d(1, 1, width, padding="same", dilation=dilation, bias=False).double()
     with torch.no_grad():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from functools import partial
 
 import numpy as np
@@ -28,6 +29,8 @@ from solutions.experiments.receptive_field import (
     expected,
     input_gain,
     lag_gains,
+    SCALE,
+    tap_choices,
     offsets,
     rotation,
     span,
@@ -46,7 +49,7 @@ T_LONG, CUT = 40, 1e-8      # the RNN at a longer length, read with a tolerance 
 ANGLE = 0.7                 # the rotation of the 2 x 2 examples
 PRESENT_BELOW, SLOPE_BELOW = 10, 0.5   # the large random U's line: the present input's gain, the mean f' (bounds with margins)
 PATH_W, PATH_DILATIONS, PATH_SEED = 2, (1, 2, 4, 8, 16), 3   # a doubling CNN whose field (32 steps) reaches far back
-PATH_LAGS = (0, 1, 5, 10, 20, 31)      # the lags s of ∂y_T/∂x_{T-s} printed for it and the RNN, T = T_LONG
+PATH_LAGS = (0, 1, 5, 10, 15, 20, 31)      # the lags s of ∂y_T/∂x_{T-s} printed for it and the RNN, T = T_LONG
 PATH_TDNN_L = 31            # the book's TDNN (w = 2, d_l = 1) with the same reach: r_L = 1 + L = 32 needs 31 layers
 FORGET_T, FORGET_DRAWS = 80, 3   # the grids' RNN with x_1 replaced: from which step on are the float64 outputs identical?
 
@@ -130,6 +133,8 @@ def main() -> Result:
     }
     print(f"Which inputs x_k does each output y_t depend on? T = {T}, M = {M} inputs,")
     print(f"D = {D} hidden units, float64; ■: ∂y_t/∂x_k ≠ 0 (by autograd), ·: exactly 0.")
+    print(f"Weights (kernels and biases of the TDNN and the CNN; W, U, b_ih, b_hh of the RNN) i.i.d. N(0, {SCALE:g}²);")
+    print("the input of the grids and of the path table: x_t i.i.d. N(0, I) (seed 99).")
     print("Last column: how many inputs y_t sees (its receptive field).\n")
     patterns, smallest = [], []
     x_other = torch.randn(T_OTHER, M, generator=torch.Generator().manual_seed(7), dtype=torch.float64)
@@ -223,7 +228,14 @@ def main() -> Result:
                   f"{L_path} kernels, {L_path} f' (every s)", *(fmt(v, ".2g") for v in paths["cnn"])),
                  (f"TDNN, w = {PATH_W}, L = {PATH_TDNN_L}, d = 1 (r_{PATH_TDNN_L} = {r_path})",
                   f"{PATH_TDNN_L} kernels, {PATH_TDNN_L} f' (every s)", *(fmt(v, ".2g") for v in paths["tdnn"])),
-                 ("the grids' simple RNN", "s + 1 f', s U's, one W", *(fmt(v, ".2g") for v in paths["rnn"]))]) + "\n")
+                 ("the grids' simple RNN", "s + 1 f', s U's, one W", *(fmt(v, ".2g") for v in paths["rnn"]))]))
+    terms = {"cnn": [tap_choices(PATH_W, PATH_DILATIONS, lag) for lag in PATH_LAGS],
+             "tdnn": [tap_choices(PATH_W, (1,) * PATH_TDNN_L, lag) for lag in PATH_LAGS]}
+    assert terms["cnn"] == [1] * len(PATH_LAGS)                                  # binary digits: one tap choice per lag
+    assert terms["tdnn"] == [math.comb(PATH_TDNN_L, lag) for lag in PATH_LAGS]   # C(L, s) for w = 2, d = 1
+    print("Terms of the sum over paths (tap choices with Σ_l j_l d_l = s): CNN "
+          + ", ".join(map(str, terms["cnn"])) + "; TDNN C(31, s) = " + ", ".join(f"{c:.2g}" if c > 10**4 else str(c)
+                                                                               for c in terms["tdnn"]) + ".\n")
 
     L, Lc = len(TDNN_DELAYS), len(CNN_DILATIONS)
     n = {name: _count(model) for name, (model, _) in models.items()}
@@ -257,6 +269,8 @@ def main() -> Result:
               "nonnormal-lag40": gains[2][-1], "tdnn-Lw": str(L * WIDTH), "T": str(T), "T-other": str(T_OTHER), "floor": f"{FLOOR:.0e}",
               "large-present-below": f"{PRESENT_BELOW:g}", "large-slope-below": f"{SLOPE_BELOW:g}",
               **{f"path-{net}-{lag}": fmt(v, ".2g") for net, vals in paths.items() for lag, v in zip(PATH_LAGS, vals)},
+              **{f"terms-tdnn-{lag}": f"{c:.2g}" if c > 10**4 else str(c) for lag, c in zip(PATH_LAGS, terms["tdnn"])},
+              "weight-scale": f"{SCALE:g}",
               "path-span": str(r_path), "path-tdnn-L": str(PATH_TDNN_L),
               "forget-t": str(min(forget)), "forget-T": str(FORGET_T), "forget-draws": str(FORGET_DRAWS),
               "rnn-U-norm": f"{U_norm:.2f}", "path-L": str(L_path), "path-dilations": ", ".join(map(str, PATH_DILATIONS))}

@@ -201,6 +201,19 @@ def lag_gains(model, lags: tuple[int, ...], T: int, m: int = M) -> list[float]:
     return [float(torch.linalg.matrix_norm(J[:, T - 1 - s], ord=2)) for s in lags]
 
 
+def tap_choices(width: int, dilations: tuple[int, ...], lag: int) -> int:
+    """The number of terms of ∂y_t/∂x_{t-s} in the sum over paths through the layers: the choices of one tap
+    j_l ∈ {0, ..., w-1} per layer with Σ_l j_l d_l = s (``lag``); 0 outside S_L of (K4)."""
+    count = {0: 1}
+    for d in dilations:
+        nxt: dict[int, int] = {}
+        for a, c in count.items():
+            for j in range(width):
+                nxt[a + j * d] = nxt.get(a + j * d, 0) + c
+        count = nxt
+    return count.get(lag, 0)
+
+
 def kernel_bound(model: CausalStack) -> float:
     """(K8): Π_l Σ_j ‖W_j^(l)‖₂, a bound on ‖∂y_t/∂x_k‖₂ at every lag t - k when |f'| ≤ 1."""
     return float(np.prod([sum(float(torch.linalg.matrix_norm(kernel[:, :, j], ord=2)) for j in range(kernel.shape[2]))
