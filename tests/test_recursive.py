@@ -327,6 +327,27 @@ def test_children_in_the_wrong_order_run_silently_wrong_when_M_equals_D(T: int, 
     assert np.abs(list(states.values())[-1] - h[-1, 0]).max() > 1e-6
 
 
+@settings(max_examples=25, deadline=None)
+@given(T=st.integers(1, 8), M=st.integers(1, 6), D=st.integers(1, 6), seed=st.integers(0, 2**32 - 1))
+@example(T=6, M=4, D=2, seed=0).via("the referee's counterexample: W = [c c c], U = c, W_in = [c c]")
+@example(T=6, M=6, D=3, seed=1).via("the referee's second counterexample")
+def test_children_in_the_wrong_order_are_harmless_when_the_columns_of_W_repeat_with_period_gcd(
+        T: int, M: int, D: int, seed: int) -> None:
+    """Pitfall "the children in the wrong order": W [x; h] = W [h; x] for every h, x exactly when the
+    columns of W repeat with period gcd(D, M). Then the wrong order gives the RNN's states, also
+    for M != D (where U != W_in); for M = D the condition is U = W_in."""
+    rng = np.random.default_rng(seed)
+    g = int(np.gcd(D, M))
+    W = np.tile(rng.standard_normal((D, g)), (D + M) // g)          # columns of period gcd(D, M)
+    b, h0, x = rng.standard_normal(D), rng.standard_normal(D), rng.standard_normal((T, M))
+    params = {"W_hh": W[:, :D], "W_ih": W[:, D:], "b_ih": b, "b_hh": np.zeros(D)}
+    h, _ = rnn_forward(x[:, None], h0[None], params)
+    state = h0
+    for t in range(T):
+        state = np.tanh(W @ np.concatenate([x[t], state]) + b)     # wrong order [x_t; h_{t-1}]
+        np.testing.assert_allclose(state, h[t, 0], rtol=0, atol=1e-12)
+
+
 @settings(max_examples=10, deadline=None)
 @given(T=st.integers(1, 8), D=st.integers(2, 4), seed=st.integers(0, 2**32 - 1), data=st.data())
 def test_padding_the_inputs_with_zeros_to_size_D_changes_nothing(T: int, D: int, seed: int, data) -> None:
