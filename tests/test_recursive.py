@@ -80,7 +80,7 @@ def test_chain_equals_rnn_to_rounding_over_the_first_steps_at_any_weight_scale(s
 def test_a_chaotic_rnn_amplifies_the_rounding_to_order_one() -> None:
     """The equivalence is exact in real arithmetic, but a chaotic RNN amplifies the per-step
     rounding: at s = 3 (ρ(U) > 3) the two codes' states differ by more than 1 within 1500 steps,
-    though they agree to 1e-12 over the first 3. Contracting weights (s = 0.5) stay within 1e-12."""
+    though they agree to 1e-12 over the first 3. At s = 0.5 this draw stays within 1e-12."""
     x, h0, params = _chaotic_case(0, 1500, 32, 3.0)
     assert max(abs(np.linalg.eigvals(params["W_hh"]))) > 3
     d = _stepwise_difference(x, h0, params)
