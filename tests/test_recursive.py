@@ -79,11 +79,11 @@ def test_chain_equals_rnn_to_rounding_over_the_first_steps_at_any_weight_scale(s
 
 def test_a_chaotic_rnn_amplifies_the_rounding_to_order_one() -> None:
     """The equivalence is exact in real arithmetic, but a chaotic RNN amplifies the per-step
-    rounding. One draw, seed 0, at s = 3 (ρ(U) = 3.34; other draws at this scale differ): the two
+    rounding. One draw, seed 0, at s = 3 (ρ(U) = 3.34 > 3; other draws at this scale differ): the two
     codes' states agree to 1e-12 over the first 3 steps, first differ by more than 1 within 300
     steps, and keep differing by more than 1 up to step 1500. At s = 0.5 this draw stays within 1e-12."""
     x, h0, params = _chaotic_case(0, 1500, 32, 3.0)
-    assert round(float(max(abs(np.linalg.eigvals(params["W_hh"])))), 2) == 3.34
+    assert max(abs(np.linalg.eigvals(params["W_hh"]))) > 3
     d = _stepwise_difference(x, h0, params)
     first = int(np.argmax(d > 1))                # index of step first + 1
     assert d[:3].max() <= 1e-12 and d[first] > 1 and first < 300 and (d[first:] > 1).all()
