@@ -350,6 +350,17 @@ def test_children_in_the_wrong_order_are_harmless_when_the_columns_of_W_repeat_w
         np.testing.assert_allclose(state, h[t, 0], rtol=0, atol=1e-12)
 
 
+@pytest.mark.parametrize("alone", ["b_ih", "b_hh"])
+def test_one_of_pytorchs_two_biases_alone_is_wrong_from_the_first_node(alone: str) -> None:
+    """Pitfall "two biases": with b = b_ih (or b_hh) alone instead of b_ih + b_hh, the tree's
+    states differ from the RNN's from the first node on, already for T = 1."""
+    x, h0, params = _rnn_case(np.random.default_rng(7), 1, 1, M=3, D=4)
+    h, _ = rnn_forward(x, h0, params)
+    W, _ = chain_params(params)
+    states = tree_forward(chain(1), chain_leaves(h0[0], x[:, 0]), W, params[alone])
+    assert np.abs(list(states.values())[0] - h[0, 0]).max() > 1e-3
+
+
 @settings(max_examples=10, deadline=None)
 @given(T=st.integers(1, 8), D=st.integers(2, 4), seed=st.integers(0, 2**32 - 1), data=st.data())
 def test_padding_the_inputs_with_zeros_to_size_D_changes_nothing(T: int, D: int, seed: int, data) -> None:
