@@ -841,3 +841,28 @@ def test_course_protocol_readings_hold_for_every_model() -> None:
     above = [L for L in lengths if min(test["LSTM", L]) > max(test["GRU", L])]
     assert above == [10, 15, 20]
     assert not [L for L in lengths if min(test["GRU", L]) > max(test["LSTM", L])]
+
+
+@pytest.mark.parametrize("b_f", [0.0, 1.0, 2.0])
+def test_forget_bias_setting_gives_the_effective_bias(b_f: float) -> None:
+    """lstm.md, "The forget-gate bias": the book's b_f is the sum of PyTorch's two forget rows.
+    ``init_params(..., forget_bias=b_f)`` (the snippet on the page) and the recipe the page gives for
+    ``torch.nn.LSTM`` (fill ``bias_ih_l0[H:2H]`` with b_f, zero ``bias_hh_l0[H:2H]``) both give
+    ``(b_ih + b_hh)[H:2H] == b_f`` and leave the other gates' rows alone (the s6 referee)."""
+    from solutions.experiments import digit_sum as ds
+
+    H = 5
+    p = ds.init_params("lstm", H, (0, 1), forget_bias=b_f)
+    assert torch.equal((p["b_ih"] + p["b_hh"])[:, H:2 * H], torch.full((2, H), b_f, dtype=torch.float64))
+    plain = ds.init_params("lstm", H, (0, 1))
+    for rows in (slice(0, H), slice(2 * H, 4 * H)):
+        assert torch.equal(p["b_ih"][:, rows], plain["b_ih"][:, rows])
+    torch.manual_seed(0)
+    lstm = torch.nn.LSTM(3, H)
+    before = (lstm.bias_ih_l0 + lstm.bias_hh_l0).detach().clone()
+    with torch.no_grad():
+        lstm.bias_ih_l0[H:2 * H].fill_(b_f)
+        lstm.bias_hh_l0[H:2 * H].zero_()
+    after = (lstm.bias_ih_l0 + lstm.bias_hh_l0).detach()
+    assert torch.equal(after[H:2 * H], torch.full((H,), b_f))
+    assert torch.equal(after[:H], before[:H]) and torch.equal(after[2 * H:], before[2 * H:])
