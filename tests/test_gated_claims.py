@@ -386,14 +386,19 @@ def test_gru_update_gate_near_one_is_not_enough(U: float, small: bool, b_z: floa
                                                    # f = σ(40) = 1 in float64: Π f = 1, Σ(1 − f) = 0
                                                    (-6.0, True, 0.0, 40.0, 20), (-4.0, True, 0.0, 40.0, 20),
                                                    (-12.0, False, 0.0, 40.0, 20),
-                                                   (-40.0, True, -6.0, 40.0, 500), (40.0, False, -6.0, 40.0, 500)])
+                                                   (-40.0, True, -6.0, 40.0, 500), (40.0, False, -6.0, 40.0, 500),
+                                                   # the s6 referee: U_c = 4, 12 explode only on the zero state
+                                                   (4.0, False, 0.0, 40.0, 20), (12.0, False, 0.0, 40.0, 20)])
 def test_lstm_forget_gate_near_one_is_not_enough(U: float, small: bool, b_i: float, b_f: float, T: int) -> None:
     """lstm.md: f ≈ 1 at every step does not keep ∂c_T/∂c_0 near Π f. With f = σ(4) and a half-open input
     gate (i = ½) the term i·U_c·o of (lstm-jacobian) makes it vanish or explode over 20 steps; with
     f = σ(6) and an almost closed input gate (i = σ(−6)) the small per-step term i·U_c·o ≈ ±0.05
     accumulates over 500 steps (the referee's counterexample; scalar LSTM at h = c = 0). The same
     with f = 1 exactly (b_f = 40), where the cell path alone would carry the error unchanged
-    (referee 7: one step multiplies by 1 + i·U_c·½, which is 0 for i = ½, U_c = −4)."""
+    (referee 7: one step multiplies by 1 + i·U_c·½, which is 0 for i = ½, U_c = −4). The explosions
+    need the zero state: there it is an unstable fixed point, and from c_0 = 0.1 the candidate
+    saturates and |∂c_T/∂c_0| stays below 10 (the s6 referee); the vanishing cases, where the fixed
+    point is stable, vanish from c_0 = 0.1 (and −0.1) as well."""
     W_hh = torch.zeros(4, 1, dtype=torch.float64)
     W_hh[2, 0] = U
     p = {"W_ih": torch.zeros(4, 1, dtype=torch.float64), "W_hh": W_hh,
@@ -404,6 +409,31 @@ def test_lstm_forget_gate_near_one_is_not_enough(U: float, small: bool, b_i: flo
     if b_f == 40.0:
         assert float(torch.sigmoid(torch.tensor(b_f, dtype=torch.float64))) == 1.0
     assert (abs(float(g)) < 1e-4) if small else (abs(float(g)) > 1e4)
+    for start in (0.1, -0.1):                                                   # off the zero state
+        c0 = torch.full((1, 1), start, dtype=torch.float64, requires_grad=True)
+        (g,) = torch.autograd.grad(lstm_states(p, x, torch.zeros(1, 1, dtype=torch.float64), c0)[-1][1].sum(), c0)
+        assert (abs(float(g)) < 1e-4) if small else (abs(float(g)) < 10.0)
+
+
+@pytest.mark.parametrize("start, explodes", [(0.1, True), (0.5, True), (-0.5, True), (1.0, True), (2.0, True),
+                                             (-1.0, False)])
+def test_lstm_explosion_off_the_zero_state(start: float, explodes: bool) -> None:
+    """lstm.md: an explosion with f = 1 that does not need an unstable fixed point. One unit, zero
+    input, b_f = 40 (f = 1 in float64), U_c = −16, U_i = 11, U_o = −5, every other weight and bias 0:
+    the cell does not settle, and |∂c_T/∂c_0| grows with T from c_0 = 0.1, ±0.5, 1 and 2
+    (above 1e10 at T = 100, above 1e15 at T = 150); from c_0 = −1 it does not (below 10)."""
+    W_hh = torch.tensor([[11.0], [0.0], [-16.0], [-5.0]], dtype=torch.float64)
+    p = {"W_ih": torch.zeros(4, 1, dtype=torch.float64), "W_hh": W_hh,
+         "b_ih": torch.tensor([0.0, 40.0, 0.0, 0.0], dtype=torch.float64), "b_hh": torch.zeros(4, dtype=torch.float64)}
+    grads = []
+    for T in (100, 150):
+        x = torch.zeros(T, 1, 1, dtype=torch.float64)
+        c0 = torch.full((1, 1), start, dtype=torch.float64, requires_grad=True)
+        states = lstm_states(p, x, torch.zeros(1, 1, dtype=torch.float64), c0)
+        assert max(abs(float(c.detach())) for _, c in states) < 3.0             # the cell stays bounded
+        (g,) = torch.autograd.grad(states[-1][1].sum(), c0)
+        grads.append(abs(float(g)))
+    assert (grads[0] > 1e10 and grads[1] > 1e15) if explodes else max(grads) < 10.0
 
 
 @settings(max_examples=20, deadline=None)
@@ -417,7 +447,9 @@ def test_lstm_zero_state_factor_is_one_plus_a_quarter_of_U_c(U_c: float, T: int,
     in float64), b_i = b_o = 0 (i = o = ½) stays at the zero state, where each step t ≥ 2 multiplies
     ∂c_t/∂c_0 by f + i·U_c·o = 1 + U_c/4 whatever U_i, U_f, U_o (the first step by f_1 = 1), so
     ∂c_T/∂c_0 = (1 + U_c/4)^(T−1): it vanishes for −8 < U_c < 0 and explodes for U_c > 0 or U_c < −8
-    (the s4 referee: a large |U_c| explodes; vanishing needs a moderate negative U_c)."""
+    (the s4 referee: a large |U_c| explodes; vanishing needs a moderate negative U_c). On the zero
+    state only: for U_c > 0 or U_c < −8 it is an unstable fixed point (the s6 referee; off it, see
+    test_lstm_forget_gate_near_one_is_not_enough and test_lstm_explosion_off_the_zero_state)."""
     U_i, U_f, U_o = others
     W_hh = torch.tensor([[U_i], [U_f], [U_c], [U_o]], dtype=torch.float64)
     p = {"W_ih": torch.zeros(4, 1, dtype=torch.float64), "W_hh": W_hh,
@@ -809,3 +841,28 @@ def test_course_protocol_readings_hold_for_every_model() -> None:
     above = [L for L in lengths if min(test["LSTM", L]) > max(test["GRU", L])]
     assert above == [10, 15, 20]
     assert not [L for L in lengths if min(test["GRU", L]) > max(test["LSTM", L])]
+
+
+@pytest.mark.parametrize("b_f", [0.0, 1.0, 2.0])
+def test_forget_bias_setting_gives_the_effective_bias(b_f: float) -> None:
+    """lstm.md, "The forget-gate bias": the book's b_f is the sum of PyTorch's two forget rows.
+    ``init_params(..., forget_bias=b_f)`` (the snippet on the page) and the recipe the page gives for
+    ``torch.nn.LSTM`` (fill ``bias_ih_l0[H:2H]`` with b_f, zero ``bias_hh_l0[H:2H]``) both give
+    ``(b_ih + b_hh)[H:2H] == b_f`` and leave the other gates' rows alone (the s6 referee)."""
+    from solutions.experiments import digit_sum as ds
+
+    H = 5
+    p = ds.init_params("lstm", H, (0, 1), forget_bias=b_f)
+    assert torch.equal((p["b_ih"] + p["b_hh"])[:, H:2 * H], torch.full((2, H), b_f, dtype=torch.float64))
+    plain = ds.init_params("lstm", H, (0, 1))
+    for rows in (slice(0, H), slice(2 * H, 4 * H)):
+        assert torch.equal(p["b_ih"][:, rows], plain["b_ih"][:, rows])
+    torch.manual_seed(0)
+    lstm = torch.nn.LSTM(3, H)
+    before = (lstm.bias_ih_l0 + lstm.bias_hh_l0).detach().clone()
+    with torch.no_grad():
+        lstm.bias_ih_l0[H:2 * H].fill_(b_f)
+        lstm.bias_hh_l0[H:2 * H].zero_()
+    after = (lstm.bias_ih_l0 + lstm.bias_hh_l0).detach()
+    assert torch.equal(after[H:2 * H], torch.full((H,), b_f))
+    assert torch.equal(after[:H], before[:H]) and torch.equal(after[2 * H:], before[2 * H:])

@@ -84,8 +84,10 @@ def init_params(kind: str, H: int, seeds: Sequence[int], forget_bias: float | No
         if forget_bias is not None:
             if kind != "lstm":
                 raise ValueError(f"forget_bias is for kind='lstm'; got kind={kind!r}")
-            p["b_ih"][H:2 * H] = forget_bias
+            # --8<-- [start:forget-bias] init_params
+            p["b_ih"][H:2 * H] = forget_bias   # the forget rows: effective b_f = forget_bias + 0
             p["b_hh"][H:2 * H] = 0.0
+            # --8<-- [end:forget-bias]
         for key in MODEL_KEYS:
             out[key].append(p[key])
     return {key: torch.tensor(np.stack(v), dtype=torch.float64, requires_grad=True) for key, v in out.items()}
