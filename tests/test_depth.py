@@ -133,7 +133,7 @@ def test_renewal_slope_special_cases() -> None:
 
 
 def test_states_are_what_later_steps_read() -> None:
-    """retain_grad on states() gives ∂L/∂h_k: checked against a finite difference on h_k's effect."""
+    """states() returns one (B, H) tensor per state and step: two per step for the stacked RNN, one otherwise."""
     rng = np.random.default_rng(0)
     for arch in ARCHS:
         p = init_params(arch, 3, 4, rng)
