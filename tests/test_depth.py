@@ -232,13 +232,16 @@ def test_deep_transition_step_factor_is_gain_to_the_m_only_for_scaled_orthogonal
 @example(gain=1.1, seed=0)           # the referee's counterexample: DT -0.0068 against the simple RNN's -0.0088
 @example(gain=1.2, seed=0)           # DT rises (+0.0084) while the simple RNN is about flat (-0.0004)
 @example(gain=1.3, seed=0)           # both rise, DT less steeply (+0.0091 against +0.0105)
+@example(gain=1.1875, seed=264)      # both about flat, DT -0.00097 against -0.00038: broke a bound without tolerance
+@example(gain=1.15, seed=7)          # DT -0.0040 against -0.0014: the lowest of gains 1.1 … 1.5 (step 0.05) x seeds 0 … 9
 def test_deep_transition_need_not_fall_m_times_as_fast_above_gain_one(gain, seed) -> None:
     """The page's condition "γ < 1" on "m times as fast": at a gain above 1 per matrix (H = 32,
-    T = 40, input std 0.1) tanh saturates and DT-RNN (m = 2) does not fall twice as fast as the
-    simple RNN at the same gain: its slope is above twice the simple RNN's, or it rises."""
+    T = 40, input std 0.1) tanh saturates and DT-RNN (m = 2) does not fall clearly faster than twice
+    the simple RNN's rate: its slope is above twice the simple RNN's less 0.003 per step, or it rises.
+    (Where DT does fall about twice as fast, both slopes are near flat.)"""
     torch.set_num_threads(1)
     dt, simple = (fitted_slope(gradient_reach(arch, gain, seed=seed), 5, 30) for arch in ("dt", "simple"))
-    assert dt > 2 * simple or dt > 0, (dt, simple)
+    assert dt > 2 * simple - 0.003 or dt > 0, (dt, simple)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 3])
