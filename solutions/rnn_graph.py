@@ -395,7 +395,7 @@ def architecture(name: str, k: int = 2) -> RnnGraph:
         ``"deep-transition-shortcut"`` (DT(S)-RNN: plus an edge ``h_{t−1} → h_t``);
         ``"deep-output"`` (``k`` layers between ``h_t`` and ``y_t``);
         ``"deep-input"`` (``k`` layers between ``x_t`` and ``h_t``);
-        ``"deep-transition-output"`` (DOT-RNN: ``k``-layer transition and a 2-layer output);
+        ``"deep-transition-output"`` (DOT-RNN: ``k``-layer transition and one output layer ``o1``);
         ``"skip"`` (simple RNN plus an edge ``h_{t−k} → h_t``);
         ``"rhn"`` (recurrent highway network of recurrence depth ``k``: each layer
         ``r_{l−1} → r_l`` is a transform edge and a carry edge).

@@ -122,7 +122,7 @@ def main() -> Result:
     assert tied + later == len(exits["skip", 3e-3]), "the page's stacked-vs-skip sentence no longer fits"
     values.update({"stacked-first-0.003": str(first), "stacked-first-tied-0.003": str(tied),
                    "stacked-first-later-0.003": str(later)})
-    print("\nReplay (rerun now, checked equal to the committed records): dev MSE after")
+    print("\nReplay (rerun now, checked equal to the committed records; dev MSE after the replayed steps):")
     print(verified_replay("deep-rnn-adding"), end="")
     return Result(figures={"deep-rnn-adding.svg": lambda s: _figure(s, curves)}, values=values)
 
