@@ -829,7 +829,7 @@ def test_sweep_gru_lead_is_set_by_the_grid_and_the_budget() -> None:
 
 def test_gru_reach_exceeds_the_copy_paths_share() -> None:
     """gru.md, gradient reach: at initialisation the measured copy path (median over sequences and
-    seeds of max_j prod z) is above 2^-19, since the gates are not exactly 1/2; the copy path's own
+    seeds of max_j prod z) is above 2^-19, the largest unit's product; the copy path's own
     share of the batch ratio (‖D ⊙ δ_T‖/‖δ_T‖, the same statistic as reach) is below it, and
     reach(19) is between 5 and 25 times that share (the referee's computation: 9 to 15 per seed):
     the weighted terms add net gradient. After training the copy path's share is below 1 and
