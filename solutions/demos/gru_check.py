@@ -59,7 +59,7 @@ def param_counts(I: int, H: int) -> dict[str, int]:
 
 def main() -> Result:
     x, h0, params, dh, dh_n = model()
-    print(f"A GRU, T = {T}, B = {B}, I = {I}, H = {H}; L = sum_t dh_t . h_t + dh_n . h_T with\n"
+    print(f"A GRU, T = {T}, B = {B}, M = {I} inputs, D = {H} units; L = sum_t dh_t . h_t + dh_n . h_T with\n"
           f"random dh_t, dh_n (the gradients nn.GRU's output and h_n receive); float64, seed {SEED}.\n")
     cols, forms = {}, {True: "reset after U (torch.nn.GRU)", False: "reset before U (the book)"}
     for reset_after in forms:
@@ -88,7 +88,7 @@ def main() -> Result:
     print(f"\nSame parameters, the two forms: max |h_after - h_before| > 1e-3: {differ}"
           " (two different functions)")
     counts = param_counts(*SIZES)
-    print(f"\nParameters of one layer, I = {SIZES[0]} inputs, H = {SIZES[1]} hidden units"
+    print(f"\nParameters of one layer, M = {SIZES[0]} inputs, D = {SIZES[1]} hidden units"
           " (PyTorch's two biases):")
     print(table(["model", "gate blocks", "parameters"],
                 [[k, {"RNN": 1, "GRU": 3, "LSTM": 4}[k], v] for k, v in counts.items()]))

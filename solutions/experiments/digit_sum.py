@@ -156,8 +156,8 @@ def train(kind: str, L: int, H: int, seeds: Sequence[int], steps: int, batch: in
     another step, and the final accuracy differs by several per cent. So after every step each
     parameter is rounded to a multiple of ``grid`` (2⁻²⁰ ≈ 1e-6: a fixed-point format with 20
     fractional bits, exact in float64): two CPUs whose updates differ in the last bits round to
-    the same grid point unless a value lies within that difference of a rounding edge, so
-    every CPU follows the same trajectory. ``grid=None`` trains without rounding.
+    the same grid point unless a value lies within that difference of a rounding edge (unlikely,
+    not impossible; the demos replay the first steps to check). ``grid=None`` trains without rounding.
     ``on_step(n, params)``, if given, is called after the ``n``-th step (n = 1 … steps).
     """
     p = init_params(kind, H, seeds, forget_bias)
