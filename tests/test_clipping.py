@@ -681,3 +681,16 @@ def test_clipped_share_is_exact_when_stable_and_a_shared_lower_bound_when_chaoti
     assert ct.clipped_share(runs, twins, chaotic=True) == "≥60%"
     with pytest.raises(FragileNumber):
         ct.clipped_share([run(1.0 + 1e-9)], [run(2.0)], chaotic=False)
+
+
+@SETTINGS
+@given(seed=st.integers(0, 50), u_scale=st.sampled_from([0.5, 1.5, 3.0]), step=st.integers(1, 3))
+@example(seed=0, u_scale=1.5, step=1)
+def test_the_lag_split_sums_to_the_bptt_gradient(seed, u_scale, step) -> None:
+    """Section 5 of clipping-train: ∂L/∂U split by the lag t − k (``lag_parts``) sums back to
+    ``bptt``'s ∂L/∂U."""
+    params = ct.init_params(1000 + seed, u_scale)
+    x, y = ct.recall_batches(seed, step)[step - 1]
+    G = ct.lag_parts(x, y, params)
+    _, grads = ct.bptt(x, y, np.zeros((ct.B, ct.H)), params)
+    np.testing.assert_allclose(G.sum(0), grads["W_hh"], rtol=1e-9, atol=1e-12)
