@@ -412,11 +412,31 @@ def test_one_factor_is_at_most_gamma_f_times_the_largest_singular_value(case) ->
     assert np.linalg.norm(P, 2) <= (gamma * sigma_max) ** len(fps) * (1 + 1e-7) + 1e-300
 
 
-def test_the_spectral_radius_is_not_the_condition() -> None:
-    """ρ(U) = 0.3 < 1, yet with one unit saturated the product grows: the condition is on σ_max(U), not ρ."""
-    F = np.diag([0.05, 1.0]) @ U_NONNORMAL.T                       # the factor diag(f') Uᵀ of (clipping-product)
+@SETTINGS
+@given(f1=st.floats(0.0, 0.05), f2=st.floats(0.8, 1.0))
+@example(f1=0.05, f2=1.0)
+@example(f1=0.05, f2=0.8)                                          # the edge of growth: ρ(F) = 1.005
+def test_the_spectral_radius_is_not_the_condition(f1, f2) -> None:
+    """ρ(U) = 0.3 < 1, yet with one unit saturated (f′ ≤ 0.05) and the other near the linear regime
+    (f′ ≥ 0.8), the same f′ at every step, the product grows without bound: the condition is on
+    σ_max(U), not ρ."""
+    F = np.diag([f1, f2]) @ U_NONNORMAL.T                          # the factor diag(f') Uᵀ of (clipping-product)
     assert np.abs(np.linalg.eigvals(U_NONNORMAL)).max() < 1 < np.linalg.norm(U_NONNORMAL, 2)
-    assert np.linalg.norm(np.linalg.matrix_power(F, 50), 2) > 1e5
+    assert np.abs(np.linalg.eigvals(F)).max() > 1
+    assert np.linalg.norm(np.linalg.matrix_power(F, 2000), 2) > 1e3
+    if (f1, f2) == (0.05, 1.0):
+        assert np.linalg.norm(np.linalg.matrix_power(F, 50), 2) > 1e5
+
+
+@SETTINGS
+@given(f1=st.floats(0.0, 0.05), f2=st.floats(0.0, 0.7))
+@example(f1=0.05, f2=0.7)
+@example(f1=0.0, f2=0.5)                                           # a clearly unsaturated unit (tanh at |z| ≈ 0.88)
+def test_the_counterexample_needs_the_other_unit_near_linear(f1, f2) -> None:
+    """The same U with the other unit at f′ ≤ 0.7 (the first saturated as above): the product vanishes."""
+    F = np.diag([f1, f2]) @ U_NONNORMAL.T
+    assert np.abs(np.linalg.eigvals(F)).max() < 0.92
+    assert np.linalg.norm(np.linalg.matrix_power(F, 200), 2) < 1e-3
 
 
 @SETTINGS
@@ -661,3 +681,16 @@ def test_clipped_share_is_exact_when_stable_and_a_shared_lower_bound_when_chaoti
     assert ct.clipped_share(runs, twins, chaotic=True) == "≥60%"
     with pytest.raises(FragileNumber):
         ct.clipped_share([run(1.0 + 1e-9)], [run(2.0)], chaotic=False)
+
+
+@SETTINGS
+@given(seed=st.integers(0, 50), u_scale=st.sampled_from([0.5, 1.5, 3.0]), step=st.integers(1, 3))
+@example(seed=0, u_scale=1.5, step=1)
+def test_the_lag_split_sums_to_the_bptt_gradient(seed, u_scale, step) -> None:
+    """Section 5 of clipping-train: ∂L/∂U split by the lag t − k (``lag_parts``) sums back to
+    ``bptt``'s ∂L/∂U."""
+    params = ct.init_params(1000 + seed, u_scale)
+    x, y = ct.recall_batches(seed, step)[step - 1]
+    G = ct.lag_parts(x, y, params)
+    _, grads = ct.bptt(x, y, np.zeros((ct.B, ct.H)), params)
+    np.testing.assert_allclose(G.sum(0), grads["W_hh"], rtol=1e-9, atol=1e-12)

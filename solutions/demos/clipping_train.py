@@ -12,6 +12,7 @@ from solutions.experiments.clipping_train import (
     DELAY,
     JUMP,
     JUMP_WINDOW,
+    LAG_SPLIT,
     LR,
     MAX_NORM,
     REL,
@@ -26,6 +27,7 @@ from solutions.experiments.clipping_train import (
     clipped_share,
     first_spike,
     isolated_jump,
+    long_short,
     passes_chance,
     require_stable,
     spike_jump,
@@ -71,6 +73,22 @@ def sigma_range(runs: list, sigmas: list) -> str:
     is chaotic: 12 here, 17 under the baseline CPU setting, so it is not printed)."""
     a = np.array([sg[first_spike(r[1]) - 1] for r, sg in zip(runs, sigmas) if first_spike(r[1])])
     return f"{math.floor(a.min() * 10) / 10:g}"
+
+
+def lag_summary(runs: list, logs: list, calm: int) -> dict[str, str]:
+    """The lag split (``long_short``: ‖lags ≥ LAG_SPLIT part‖ / ‖lags < LAG_SPLIT part‖ of ∂L/∂U):
+    its median over the runs at step 1 and at step ``calm``; at each run's spike step, which is at the
+    chaotic edge (a twin's ratio can differ by a factor 3), only how many runs have it ≥ 2 or ≤ 1/2;
+    the median ‖g‖ at step 1 and the range of ‖g‖ at the spike (its median moves with the twins)."""
+    spikes = [(s, lg, k) for s, lg, k in zip(SEEDS, logs, (first_spike(r[1]) for r in runs)) if k]
+    at = {w: np.array([long_short(lg[step - 1], s, step) for s, lg, k in spikes for step in [
+        {"1": 1, "calm": calm, "spike": k}[w]]]) for w in ("1", "calm", "spike")}
+    g = np.array([r[1][first_spike(r[1]) - 1] for r in runs if first_spike(r[1])])
+    n = len(spikes)
+    return {"ratio-1": f(np.median(at["1"]), ".1g"), "ratio-calm": f(np.median(at["calm"]), ".1g"),
+            "long": f"{int((at['spike'] >= 2).sum())}/{n}", "short": f"{int((at['spike'] <= 0.5).sum())}/{n}",
+            "g1": f(np.median([r[1][0] for r in runs]), ".2g"),
+            "norm-range": "-".join(f"{float(f(x, '.2g')):g}" for x in (g.min(), g.max()))}
 
 
 def f(x: float, spec: str, rel: float = REL) -> str:
@@ -150,8 +168,10 @@ def main() -> Result:
 
     # 1. Without clipping: when does the loss pass chance, when does ‖g‖ reach 10 × its start?
     sig, sig_twin = [[] for _ in SEEDS], [[] for _ in SEEDS]     # σ_max(U) before each update
-    none = [train("none", s, sigmas=sg) for s, sg in zip(SEEDS, sig)]
-    none_twin = [train("none", s, perturb=PERTURB, sigmas=sg) for s, sg in zip(SEEDS, sig_twin)]
+    logs, logs_twin = [[] for _ in SEEDS], [[] for _ in SEEDS]   # the parameters before each update
+    none = [train("none", s, sigmas=sg, params_log=lg) for s, sg, lg in zip(SEEDS, sig, logs)]
+    none_twin = [train("none", s, perturb=PERTURB, sigmas=sg, params_log=lg)
+                 for s, sg, lg in zip(SEEDS, sig_twin, logs_twin)]
     spike = np.array([first_spike(r[1]) for r in none])
     hit = spike > 0
     up = np.array([passes_chance(r[0]) for r in none])
@@ -306,8 +326,10 @@ def main() -> Result:
 
     # 4. A control: the same unclipped training from U = CONTROL × Q, every singular value below 1.
     csig, csig_twin = [[] for _ in SEEDS], [[] for _ in SEEDS]
-    control = [train("none", s, u_scale=CONTROL, sigmas=sg) for s, sg in zip(SEEDS, csig)]
-    control_twin = [train("none", s, perturb=PERTURB, u_scale=CONTROL, sigmas=sg) for s, sg in zip(SEEDS, csig_twin)]
+    clogs, clogs_twin = [[] for _ in SEEDS], [[] for _ in SEEDS]
+    control = [train("none", s, u_scale=CONTROL, sigmas=sg, params_log=lg) for s, sg, lg in zip(SEEDS, csig, clogs)]
+    control_twin = [train("none", s, perturb=PERTURB, u_scale=CONTROL, sigmas=sg, params_log=lg)
+                    for s, sg, lg in zip(SEEDS, csig_twin, clogs_twin)]
     cspike = np.array([first_spike(r[1]) for r in control])
     cbefore, _ = up_before_spike(control, control_twin)
     values.update({"control-scale": f"{CONTROL:g}", "control-spiked": f"{int((cspike > 0).sum())}/{n}",
@@ -324,6 +346,25 @@ def main() -> Result:
           f"   run's too) in {values['control-up-before']} runs. σ_max(U) first exceeds 1 at step {values['control-sigma-first']} (range over runs)\n"
           f"   and is at least {values['control-sigma']} at the spike step: not above 1 at the start, above 1 in every run\n"
           f"   before its spike. Isolated jumps within steps 1-{JUMP_WINDOW} (as in section 1): in {values['control-isolated']} runs.")
+
+    # 5. Which lags carry ∂L/∂U: the part from lags t − k ≥ LAG_SPLIT against the part from lags below.
+    for name, rs, twin_rs, lg, twin_lg in (("", none, none_twin, logs, logs_twin),
+                                           ("control-", control, control_twin, clogs, clogs_twin)):
+        a, b = lag_summary(rs, lg, calm), lag_summary(twin_rs, twin_lg, calm)
+        values.update({f"{name}lag-{k}": twin_same([a[k], b[k]]) for k in a})
+    values["lag-split"] = str(LAG_SPLIT)
+    rows = [[f"{start} × orthogonal"] + [values[f"{name}lag-{k}"] for k in (
+                "ratio-1", "ratio-calm", "long", "short", "g1", "norm-range")]
+            for start, name in ((f"{U_SCALE:g}", ""), (f"{CONTROL:g}", "control-"))]
+    print(f"\n5. Which lags carry ∂L/∂U, without clipping (sections 1 and 4): the sum over t, k of\n"
+          f"   δ_(t,k) h_(k-1)ᵀ split by the lag t − k into lags < {LAG_SPLIT} and lags ≥ {LAG_SPLIT}; long/short is\n"
+          f"   the ratio of the two parts' norms on the batch of that step, median over the runs. At step\n"
+          f"   1 and {calm} (before any run's spike). At a run's spike step the ratio is at the chaotic edge\n"
+          f"   (a twin run's can differ by a factor 3), so only counts: runs whose ratio there is ≥ 2\n"
+          f"   (mostly long lags) and ≤ 1/2 (mostly short lags). ‖g‖: median at step 1; range over runs at\n"
+          f"   the spike step (2 significant digits).")
+    print(table(["start U", "long/short @1", f"long/short @{calm}", "spike: ≥ 2", "spike: ≤ 1/2",
+                 "‖g‖ @1", "‖g‖ @spike"], rows))
 
     curves = {}  # mode -> (median loss, median norm) as plotted; "none" only for its calm steps
     for m, rs in [("none", none), *runs.items()]:          # "none": its steps before any spike only

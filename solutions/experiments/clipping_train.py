@@ -25,7 +25,7 @@ import numpy as np
 
 from solutions.clipping import clip_grad_norm_, clip_grad_value_, get_total_norm
 from solutions.publish.report import PERTURB, SENSITIVE, FragileNumber, fmt
-from solutions.sequence import bptt
+from solutions.sequence import bptt, rnn_forward_unchecked, softmax_loss
 
 K, T, B, H, DELAY = 4, 40, 16, 16, 3    # tokens, steps per sequence, batch, hidden units, recall delay
 U_SCALE = 1.5                            # U = 1.5 × an orthogonal matrix: every singular value is 1.5
@@ -37,6 +37,7 @@ LOSS_MAX = 10 * math.log(K)              # a run whose loss per time step passes
 REL = 1e-6                               # printed digits must survive this relative change
 TWIN_FACTOR = 1.5                        # the twin test's largest change is printed as a power of ten it stays below
 PARAM_KEYS = ("W_ih", "W_hh", "b_ih", "b_hh", "V", "c")
+LAG_SPLIT = 10                           # the lag split: lags t − k below 10 against lags of 10 or more
 
 
 def recall_batches(seed: int = 0, steps: int = STEPS) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -79,7 +80,7 @@ def init_params(seed: int = 1, u_scale: float = U_SCALE) -> dict[str, np.ndarray
 
 def train(mode: str, seed: int, max_norm: float = MAX_NORM, perturb: float = 0.0,
           lr: float = LR, u_scale: float = U_SCALE, steps: int = STEPS,
-          sigmas: list | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+          sigmas: list | None = None, params_log: list | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """SGD with BPTT gradients, clipped as ``mode`` says ("none", "value" or "norm").
 
     Every run, clipped or not, stops only if its loss per time step passes ``LOSS_MAX`` or its
@@ -87,7 +88,8 @@ def train(mode: str, seed: int, max_norm: float = MAX_NORM, perturb: float = 0.0
     initial ``W`` by ``1 + perturb`` (to measure how sensitive the run is); ``lr`` is the
     learning rate η; ``u_scale`` the singular values of the initial ``U``; ``steps`` the number of
     SGD steps (a longer run passes through the same first ``STEPS`` steps). A list ``sigmas``
-    receives σ_max(U) = ‖W_hh‖₂ before each update.
+    receives σ_max(U) = ‖W_hh‖₂ before each update; a list ``params_log`` a copy of the parameters
+    before each update.
 
     Returns
     -------
@@ -105,6 +107,8 @@ def train(mode: str, seed: int, max_norm: float = MAX_NORM, perturb: float = 0.0
     for step, (x, y) in enumerate(recall_batches(seed, steps)):
         if sigmas is not None:
             sigmas.append(float(np.linalg.norm(params["W_hh"], 2)))
+        if params_log is not None:
+            params_log.append({k: v.copy() for k, v in params.items()})
         # --8<-- [start:loop] train
         loss, grads = bptt(x, y, h0, params)              # L and ∂L/∂θ by BPTT, (6.39)-(6.41) in the book
         g = {k: grads[k] for k in PARAM_KEYS}             # the parameters' gradients
@@ -124,6 +128,36 @@ def train(mode: str, seed: int, max_norm: float = MAX_NORM, perturb: float = 0.0
             break
     print(f"clipping-train: {mode} seed {seed} done", file=sys.stderr)
     return losses, norms, moves
+
+
+def lag_parts(x: np.ndarray, y: np.ndarray, params: dict[str, np.ndarray]) -> np.ndarray:
+    """∂L/∂U split by the lag n = t − k: ``G[n] = Σ_t δ_{t,t−n} h_{t−n−1}ᵀ`` (the terms of (6.39) in
+    the book whose error term has crossed n factors of (clipping-product)), from h₀ = 0 as in
+    ``train``; ``G.sum(0)`` is ``bptt``'s ``W_hh`` gradient.
+
+    Returns
+    -------
+    G : ndarray of shape (T, H, H)
+    """
+    h0 = np.zeros((x.shape[1], params["W_hh"].shape[0]))
+    h, _ = rnn_forward_unchecked(x, h0, params)
+    _, do, _ = softmax_loss(h, y, params["V"], params["c"])
+    fp = 1.0 - h ** 2                                    # f'(z_t) of tanh
+    h_prev = np.concatenate([h0[None], h[:-1]])          # h_{k-1} for every k
+    d = (do @ params["V"]) * fp                          # δ_{t,t} for every t; below, d[i] = δ_{i+n, i}
+    G = np.zeros((len(x),) + params["W_hh"].shape)
+    for n in range(len(x)):
+        G[n] = np.einsum("tbi,tbj->ij", d, h_prev[: len(x) - n])
+        d = (d[1:] @ params["W_hh"]) * fp[: len(x) - n - 1]   # one more factor diag(f') Uᵀ
+    return G
+
+
+def long_short(params: dict[str, np.ndarray], seed: int, step: int) -> float:
+    """‖part of ∂L/∂U from lags ≥ LAG_SPLIT‖ / ‖part from lags < LAG_SPLIT‖ (Frobenius) at a run's
+    ``step`` (1-based), on that step's batch."""
+    x, y = recall_batches(seed, step)[step - 1]
+    G = lag_parts(x, y, params)
+    return float(np.linalg.norm(G[LAG_SPLIT:].sum(0)) / np.linalg.norm(G[:LAG_SPLIT].sum(0)))
 
 
 def first_spike(norms: np.ndarray) -> int:
