@@ -19,8 +19,12 @@ from hypothesis import strategies as st
 from solutions.experiments.residual_cases import (
     D_PARTIAL,
     D_PARTIAL_SWAPPED,
+    DRIVE_AMP,
+    DRIVE_T,
     GROWTH_SEED,
     U_NONNORMAL,
+    driven_partial_saturation,
+    gaussian_driving_rates,
     growth_problem,
 )
 from solutions.params import haar_orthogonal
@@ -172,6 +176,62 @@ def test_counterexample_leaky_and_gate_do_not_bound_the_rate() -> None:
     assert rho(gate(I)) == pytest.approx(0.650, abs=5e-4) and rho(gate(D_CX)) == pytest.approx(1.133, abs=5e-4)
     P = np.linalg.matrix_power(leaky(D_CX), 200)
     assert norm2(P) > 10                               # the product grows
+
+
+def _rot(theta: float) -> np.ndarray:
+    return np.array([[np.cos(theta), -np.sin(theta)], [np.sin(theta), np.cos(theta)]])
+
+
+M_CX = 0.9 * _rot(3 * np.pi / 4)                    # ‖M‖₂ = 0.9: αU = −I + M lies inside the disc
+
+
+@SETTINGS
+@given(M=matrices(), omega=st.floats(0.0, 0.999), data=st.data())
+@example(M=M_CX, omega=0.9, data=None)
+@example(M=_rot(np.pi / 2), omega=0.5, data=None)
+def test_inside_the_disc_keeps_rho_at_most_one_at_every_fixed_fprime(M, omega, data) -> None:
+    """αU = −I + M with ‖M‖₂ ≤ ω < 1: ρ(I + diag(f')αU) ≤ 1 for every fixed f' ∈ [0, 1]^D, not only
+    at f' = 1 (the norm can exceed 1: M = ω R(90°), f' = (0, 1) gives ‖J‖₂ = √(1 + ω²))."""
+    n = M.shape[0]
+    if norm2(M) > 0:
+        M = omega * M / norm2(M)
+    aU = -np.eye(n) + M
+    if data is None:
+        fps = [np.ones(n), np.array([0.05, 1.0]), np.array([1.0, 0.05]), np.array([0.0, 1.0])]
+    else:
+        fps = list(data.draw(fprimes(n, 3)))
+    for fp in fps:
+        assert rho(np.eye(n) + fp[:, None] * aU) <= 1 + 1e-6
+
+
+def test_counterexample_changing_saturation_grows_inside_the_disc() -> None:
+    """Inside the disc, a saturation pattern that changes from step to step can make the product grow:
+    αU = −I + 0.9 R(135°), f' alternating between (0.05, 1) and (1, 0.05). The same matrices are the
+    input-driven gate J = diag(u) + diag(1 − u)U with U = 0.9 R(135°), ‖U‖₂ = 0.9 < 1, and u = 1 − f'
+    unequal across units."""
+    I = np.eye(2)
+    aU = -I + M_CX
+    J1, J2 = I + D_CX @ aU, I + D2_CX @ aU
+    assert rho(J1) == pytest.approx(0.905, abs=5e-4) and rho(J2) == pytest.approx(0.905, abs=5e-4)
+    assert rho(J2 @ J1) ** 0.5 == pytest.approx(1.156, abs=5e-4)
+    K1, K2 = I + np.diag([0.0, 1.0]) @ aU, I + np.diag([1.0, 0.0]) @ aU
+    assert rho(K2 @ K1) ** 0.5 == pytest.approx(1.177, abs=5e-4)
+    assert norm2(np.linalg.matrix_power(K2 @ K1, 50)) > 1e7
+    gate = lambda u: np.diag(u) + np.diag(1 - u) @ M_CX
+    assert np.allclose(gate(np.array([0.0, 1.0])), K2) and np.allclose(gate(np.array([1.0, 0.0])), K1)
+    aU_half = -I + 0.5 * _rot(3 * np.pi / 4)            # the page's ω = 0.5: this pattern shrinks
+    assert rho((I + np.diag([1.0, 0.0]) @ aU_half) @ (I + np.diag([0.0, 1.0]) @ aU_half)) < 1
+
+
+def test_driven_sequence_holds_the_partial_saturation() -> None:
+    """The pitfall's symptom on a sequence: (6.50) with U₀ (ρ(I + U₀) = 0.7, inside the disc), α = 1,
+    h₀ = 0 and bounded inputs that hold unit 1 at z = 0 and unit 2 saturated explodes, while
+    Gaussian inputs, which do not hold the pattern, let the same product vanish."""
+    norm, a_max, h_max = driven_partial_saturation()
+    assert rho(np.eye(2) + U_CX) == pytest.approx(0.7, abs=1e-6)
+    assert a_max <= DRIVE_AMP and h_max <= 1.0
+    assert norm > 1e20 and norm ** (1 / DRIVE_T) > 1.6
+    assert max(gaussian_driving_rates()) < 1
 
 
 # --- Saturation: only when every unit saturates -----------------------------------------------------

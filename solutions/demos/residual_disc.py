@@ -6,7 +6,20 @@ from functools import partial
 
 import numpy as np
 
-from solutions.experiments.residual_cases import D_PARTIAL, D_PARTIAL_SWAPPED, U_NONNORMAL
+from solutions.experiments.residual_cases import (
+    ALT_OMEGAS,
+    D_PARTIAL,
+    D_PARTIAL_SWAPPED,
+    DRIVE_AMP,
+    DRIVE_T,
+    GAUSS_SCALE,
+    GAUSS_SEEDS,
+    GAUSS_T,
+    U_NONNORMAL,
+    alternating_saturation,
+    driven_partial_saturation,
+    gaussian_driving_rates,
+)
 from solutions.params import haar_orthogonal
 from solutions.publish.plotting import Style, figure
 from solutions.publish.report import Result, fmt, table
@@ -108,7 +121,26 @@ def main() -> Result:
           f"   (one unit saturated), the recurrent weight W_hh = ±U₀. ‖J^{POWER}‖₂: the product of {POWER}\n"
           f"   equal factors, i.e. the same units saturated at every step.\n" +
           table(["update", "W_hh", "f'", "ρ(J), f' = 1", "ρ(J), f'", f"‖J^{POWER}‖, f' = 1", f"‖J^{POWER}‖, f'"], rows))
-    print(f"   Leaky: the norm bound 1 - β + β‖U₀‖₂ = {values['leaky_bound']} (> 1, since ‖U₀‖₂ > 1).\n")
+    print(f"   Leaky: the norm bound 1 - β + β‖U₀‖₂ = {values['leaky_bound']} (> 1, since ‖U₀‖₂ > 1).")
+
+    # A saturation pattern that changes from step to step, inside the disc; a driven sequence.
+    print(f"   Inside the disc, αU = -I + ω R(135°), f' alternating {D_PARTIAL} / {D_PARTIAL_SWAPPED}:")
+    for omega in ALT_OMEGAS:
+        r_each, rate = alternating_saturation(omega)
+        values.update({f"alt-{omega:g}-rho": fmt(r_each, ".3f", REL), f"alt-{omega:g}-rate": fmt(rate, ".3f", REL)})
+        print(f"     ω = {omega:g}: ρ(J) of each factor {values[f'alt-{omega:g}-rho']}, "
+              f"growth per step ρ(J₂J₁)^(1/2) = {values[f'alt-{omega:g}-rate']}")
+    n_drive, a_max, h_max = driven_partial_saturation()
+    rates = gaussian_driving_rates()
+    values.update(drive_norm=fmt(n_drive, ".1e", REL), drive_rate=fmt(n_drive ** (1 / DRIVE_T), ".2f", REL),
+                  drive_amax=fmt(a_max, ".1f", REL), drive_hmax=fmt(h_max, ".2f", REL),
+                  gauss_rate_min=fmt(min(rates), ".2f", REL), gauss_rate_max=fmt(max(rates), ".2f", REL))
+    print(f"   Driven, (6.50) with U₀, α = 1, h₀ = 0, a_t = (-U₀[0, :]·h_(t-1), {DRIVE_AMP:g}·(-1)^t)\n"
+          f"   (unit 1 held at z = 0, unit 2 saturated), T = {DRIVE_T}: max |a_t| = {values['drive_amax']}, "
+          f"max |h_t| = {values['drive_hmax']},\n"
+          f"   ‖∂h_{DRIVE_T}/∂h_0‖₂ = {values['drive_norm']}, {values['drive_rate']} per step.\n"
+          f"   Contrast, a_t ~ N(0, {GAUSS_SCALE:g}²), T = {GAUSS_T}, {GAUSS_SEEDS} seeds: per step "
+          f"{values['gauss_rate_min']} to {values['gauss_rate_max']}.\n")
 
     # The figure: the disc and the eigenvalues μ of J − I at f' = 1 for one random U, then Step 3's U.
     U = np.random.default_rng(SEED + 1).standard_normal((H, H)) / np.sqrt(H)
