@@ -429,6 +429,19 @@ def test_the_spectral_radius_is_not_the_condition(f1, f2) -> None:
 
 
 @SETTINGS
+@given(f1=st.floats(0.8, 1.0), f2=st.floats(0.0, 0.05))
+@example(f1=0.8, f2=0.05)                                          # the roles of the two units swapped
+@example(f1=1.0, f2=0.05)
+@example(f1=1.0, f2=0.0)                                           # the largest spectral radius of the range
+def test_the_counterexample_needs_the_first_unit_saturated(f1, f2) -> None:
+    """The same U with the roles swapped (the second unit saturated, the first near linear): the
+    product vanishes, so which unit saturates is part of the condition."""
+    F = np.diag([f1, f2]) @ U_NONNORMAL.T
+    assert np.abs(np.linalg.eigvals(F)).max() < 0.75                 # 0.705 at f' = (1, 0)
+    assert np.linalg.norm(np.linalg.matrix_power(F, 200), 2) < 1e-3
+
+
+@SETTINGS
 @given(f1=st.floats(0.0, 0.05), f2=st.floats(0.0, 0.7))
 @example(f1=0.05, f2=0.7)
 @example(f1=0.0, f2=0.5)                                           # a clearly unsaturated unit (tanh at |z| ≈ 0.88)
