@@ -80,16 +80,15 @@ def init_params(seed: int = 1, u_scale: float = U_SCALE) -> dict[str, np.ndarray
 
 def train(mode: str, seed: int, max_norm: float = MAX_NORM, perturb: float = 0.0,
           lr: float = LR, u_scale: float = U_SCALE, steps: int = STEPS,
-          sigmas: list | None = None, params_log: list | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+          params_log: list | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """SGD with BPTT gradients, clipped as ``mode`` says ("none", "value" or "norm").
 
     Every run, clipped or not, stops only if its loss per time step passes ``LOSS_MAX`` or its
     gradient norm is not finite (the same rule for every mode). ``perturb`` multiplies the
     initial ``W`` by ``1 + perturb`` (to measure how sensitive the run is); ``lr`` is the
     learning rate η; ``u_scale`` the singular values of the initial ``U``; ``steps`` the number of
-    SGD steps (a longer run passes through the same first ``STEPS`` steps). A list ``sigmas``
-    receives σ_max(U) = ‖W_hh‖₂ before each update; a list ``params_log`` a copy of the parameters
-    before each update.
+    SGD steps (a longer run passes through the same first ``STEPS`` steps). A list ``params_log``
+    receives a copy of the parameters before each update.
 
     Returns
     -------
@@ -105,8 +104,6 @@ def train(mode: str, seed: int, max_norm: float = MAX_NORM, perturb: float = 0.0
     h0 = np.zeros((B, H))
     losses, norms, moves = np.full(steps, np.nan), np.full(steps, np.nan), np.full(steps, np.nan)
     for step, (x, y) in enumerate(recall_batches(seed, steps)):
-        if sigmas is not None:
-            sigmas.append(float(np.linalg.norm(params["W_hh"], 2)))
         if params_log is not None:
             params_log.append({k: v.copy() for k, v in params.items()})
         # --8<-- [start:loop] train
