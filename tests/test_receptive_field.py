@@ -498,3 +498,10 @@ def test_a_contracting_rnn_need_not_forget_x1_in_float64() -> None:
     a, b = scalar(1.0), scalar(-1.0)
     assert a != b and abs(a - b) <= 4 * np.spacing(a)
     assert all(float(np.tanh(0.999 * h + 0.3)) == h for h in (a, b))    # both are fixed points of the float map
+
+
+@pytest.mark.parametrize("args, name", [((0, (1, 2), 3), "width"), ((2, (1, 0), 3), r"dilations\[1\]"),
+                                        ((2, (1, 2), -1), "lag"), ((2.0, (1, 2), 3), "width")])
+def test_tap_choices_names_the_bad_argument(args, name) -> None:
+    with pytest.raises(ValueError, match=name):
+        tap_choices(*args)

@@ -24,6 +24,7 @@ import torch
 import torch.nn.functional as F
 
 from solutions.torch_ops import rnn
+from solutions.validate import check_int
 
 T, M, D = 10, 2, 3          # steps, input size, hidden (= output) size
 WIDTH = 3                   # window (kernel size) w of every layer: a layer reads w steps of the one below
@@ -204,6 +205,8 @@ def lag_gains(model, lags: tuple[int, ...], T: int, m: int = M) -> list[float]:
 def tap_choices(width: int, dilations: tuple[int, ...], lag: int) -> int:
     """The number of terms of ∂y_t/∂x_{t-s} in the sum over paths through the layers: the choices of one tap
     j_l ∈ {0, ..., w-1} per layer with Σ_l j_l d_l = s (``lag``); 0 outside S_L of (K4)."""
+    width, lag = check_int("width", width), check_int("lag", lag, lo=0)
+    dilations = [check_int(f"dilations[{i}]", d) for i, d in enumerate(dilations)]
     count = {0: 1}
     for d in dilations:
         nxt: dict[int, int] = {}
