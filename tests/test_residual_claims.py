@@ -724,6 +724,20 @@ def test_counterexample_an_eigenvalue_outside_the_disc_can_give_a_vanishing_grad
 
 
 @SETTINGS
+@given(fp=st.floats(0.0, 1.0))
+@example(fp=0.8)                                # the factor is exactly −1: not a shrinking one
+@example(fp=0.0)                                # a saturated unit: the factor is exactly 1
+def test_the_factor_one_minus_two_and_a_half_f_prime_shrinks_exactly_for_f_prime_between_0_and_0_8(fp) -> None:
+    """Step 3: with U = −2.5 I and α = 1 the factor of unit i is 1 − 2.5 f'_i, and
+    |1 − 2.5 f'_i| < 1 exactly when 0 < f'_i < 0.8 (at f'_i = 0.8 it is −1, at f'_i = 0 it is 1).
+    Exact rational arithmetic, so that rounding near 0.8 cannot decide it."""
+    from fractions import Fraction
+
+    factor = 1 - Fraction(5, 2) * Fraction(fp)
+    assert (abs(factor) < 1) == (0 < Fraction(fp) < Fraction(4, 5))
+
+
+@SETTINGS
 @given(n=st.integers(1, 4), T=st.integers(2, 40), seed=st.integers(0, 2**16), scale=st.floats(0.0, 3.0))
 @example(n=2, T=100, seed=-1, scale=0.9)                  # the skew A = [[0, 0.9], [-0.9, 0]]: Σ‖A_τ‖ = 90
 def test_no_direction_shrinks_when_the_symmetric_part_is_positive_semidefinite(n, T, seed, scale) -> None:
