@@ -24,6 +24,7 @@ from solutions.experiments.residual_cases import (
     GROWTH_SEED,
     U_NONNORMAL,
     driven_partial_saturation,
+    driven_saturation_depth,
     gaussian_driving_rates,
     growth_problem,
 )
@@ -232,6 +233,16 @@ def test_driven_sequence_holds_the_partial_saturation() -> None:
     assert a_max <= DRIVE_AMP and h_max <= 1.0
     assert norm > 1e20 and norm ** (1 / DRIVE_T) > 1.6
     assert max(gaussian_driving_rates()) < 1
+
+
+def test_driven_sequence_saturates_unit_two_deeper_than_the_fixed_example() -> None:
+    """The pitfall's parenthesis: along the driven sequence unit 2's f' stays far below the 0.05 of
+    the fixed example, and the factor's limit I + diag(1, 0)U₀ has the spectral radius the demo
+    prints (1.705), larger than ρ at f' = (1, 0.05): why the driven rate exceeds that ρ."""
+    fp2_max, rho_limit = driven_saturation_depth()
+    assert fp2_max < 1e-5
+    assert rho_limit == pytest.approx(rho(np.eye(2) + np.diag([1.0, 0.0]) @ U_CX))
+    assert rho_limit > rho(np.eye(2) + D2_CX @ U_CX)
 
 
 # --- Saturation: only when every unit saturates -----------------------------------------------------

@@ -18,6 +18,7 @@ from solutions.experiments.residual_cases import (
     U_NONNORMAL,
     alternating_saturation,
     driven_partial_saturation,
+    driven_saturation_depth,
     gaussian_driving_rates,
 )
 from solutions.params import haar_orthogonal
@@ -132,6 +133,8 @@ def main() -> Result:
               f"growth per step ρ(J₂J₁)^(1/2) = {values[f'alt-{omega:g}-rate']}")
     n_drive, a_max, h_max = driven_partial_saturation()
     rates = gaussian_driving_rates()
+    fp2_max, rho_limit = driven_saturation_depth()
+    values.update(drive_fp2max=fmt(fp2_max, ".0e", REL), drive_rho_limit=fmt(rho_limit, ".3f", REL))
     values.update(drive_norm=fmt(n_drive, ".1e", REL), drive_rate=fmt(n_drive ** (1 / DRIVE_T), ".2f", REL),
                   drive_amax=fmt(a_max, ".1f", REL), drive_hmax=fmt(h_max, ".2f", REL),
                   gauss_rate_min=fmt(min(rates), ".2f", REL), gauss_rate_max=fmt(max(rates), ".2f", REL))
@@ -139,6 +142,8 @@ def main() -> Result:
           f"   (unit 1 held at z = 0, unit 2 saturated), T = {DRIVE_T}: max |a_t| = {values['drive_amax']}, "
           f"max |h_t| = {values['drive_hmax']},\n"
           f"   ‖∂h_{DRIVE_T}/∂h_0‖₂ = {values['drive_norm']}, {values['drive_rate']} per step.\n"
+          f"   Unit 2's f' stays below {values['drive_fp2max']}; in the limit f' = (1, 0), "
+          f"ρ(I + diag(1, 0)U₀) = {values['drive_rho_limit']}.\n"
           f"   Contrast, a_t ~ N(0, {GAUSS_SCALE:g}²), T = {GAUSS_T}, {GAUSS_SEEDS} seeds: per step "
           f"{values['gauss_rate_min']} to {values['gauss_rate_max']}.\n")
 

@@ -79,6 +79,18 @@ def driven_partial_saturation() -> tuple[float, float, float]:
     return _drive(lambda t, h: np.array([-U_NONNORMAL[0] @ h, DRIVE_AMP * (-1) ** t]), DRIVE_T)
 
 
+def driven_saturation_depth() -> tuple[float, float]:
+    """Along the sequence of ``driven_partial_saturation``: ``(max_t f'_2(z_t), ρ(I + diag(1, 0) U₀))``,
+    how saturated unit 2 is and the spectral radius of the factor in the limit f'_2 = 0."""
+    U, h, fp2 = U_NONNORMAL, np.zeros(2), 0.0
+    for t in range(1, DRIVE_T + 1):
+        z = U @ h + np.array([-U[0] @ h, DRIVE_AMP * (-1) ** t])
+        fp2 = max(fp2, float(1 - np.tanh(z[1]) ** 2))
+        h = h + np.tanh(z)
+    rho0 = float(np.abs(np.linalg.eigvals(np.eye(2) + np.diag([1.0, 0.0]) @ U)).max())
+    return fp2, rho0
+
+
 def gaussian_driving_rates() -> list[float]:
     """Per-step rate ‖∂h_T/∂h_0‖₂^{1/T} of U₀ under N(0, GAUSS_SCALE²) inputs, one per seed."""
     out = []
