@@ -127,14 +127,14 @@ LAGS = (1, 5, 9, 20, 40, 60, 63, 80)
 
 
 def transient_table() -> tuple[str, dict[str, str]]:
-    """‖(Uᵀ)ⁿ‖₂ of ``U_TRANSIENT`` by lag n (f′ = 1): it rises before it decays."""
+    """‖(Uᵀ)^(t−k)‖₂ of ``U_TRANSIENT`` by lag t − k (f′ = 1): it rises before it decays."""
     norms = [float(np.linalg.norm(np.linalg.matrix_power(U_TRANSIENT.T, n), 2)) for n in range(1, 201)]
     peak = int(np.argmax(norms)) + 1
     below = next(n for n in range(peak, 201) if norms[n - 1] < 1.0)
     values = {"transient-peak": fmt(norms[peak - 1], ".2g"), "transient-peak-lag": str(peak),
               "transient-40": fmt(norms[39], ".2g"), "transient-below": str(below)}
     rows = [[str(n), fmt(norms[n - 1], ".3g")] for n in LAGS]
-    return table(["lag n", "‖(Uᵀ)ⁿ‖₂"], rows), values
+    return table(["lag t − k", "‖(Uᵀ)^(t−k)‖₂"], rows), values
 
 
 def main() -> Result:
@@ -161,7 +161,7 @@ def main() -> Result:
     values.update(transient)
     print("\n4. Step 1: U = [[0.9, 10], [0, 0.9]], spectral radius ρ(U) = 0.9 < 1, σ_max(U) = "
           f"{fmt(np.linalg.norm(U_TRANSIENT, 2), '.4g')};\n"
-          "   the long-range factor at f′ = 1 by lag n. It decays in the end, after a transient.\n")
+          "   the long-range factor at f′ = 1 by lag t − k. It decays in the end, after a transient.\n")
     print(text)
     print(f"\n   Largest at lag {values['transient-peak-lag']} ({values['transient-peak']}); below 1 from lag "
           f"{values['transient-below']} on.")
