@@ -240,3 +240,21 @@ def test_naive_negative_index_is_silent_forward_equal_gradient_wrong(T, skip, se
     h_naive, wrong = autograd(naive, x, h0, p, dh, None)
     assert max_abs(h_naive, h) <= 1e-12           # forward: no error, the same states
     assert max_abs(wrong["h0"], right) > 1e-3     # backward: ∂L/∂h_0 differs
+
+
+@pytest.mark.parametrize("index", ["correct", "naive"])
+def test_torch_tensor_buffer_written_in_place_fails_at_backward(index) -> None:
+    """The pitfall's other container: a torch tensor buffer written in place (``hs[t] = ...``)
+    does not fail silently; backward() raises autograd's in-place error, with the correct index
+    (max(t − Δ, 0)) as well as the naive one (T = 6, Δ = 4)."""
+    T, skip, B, H = 6, 4, 2, 3
+    gen = torch.Generator().manual_seed(0)
+    W = torch.randn(H, H, generator=gen, dtype=torch.float64, requires_grad=True)
+    W_skip = torch.randn(H, H, generator=gen, dtype=torch.float64, requires_grad=True)
+    x = torch.randn(T, B, H, generator=gen, dtype=torch.float64)
+    hs = torch.zeros(T + 1, B, H, dtype=torch.float64)
+    for t in range(1, T + 1):
+        back = t - skip if index == "naive" else max(t - skip, 0)
+        hs[t] = torch.tanh(x[t - 1] + hs[t - 1] @ W.T + hs[back] @ W_skip.T)
+    with pytest.raises(RuntimeError, match="inplace operation"):
+        hs[1:].sum().backward()

@@ -89,15 +89,56 @@ FLAT = 0.02
 @example(seed=5)                     # -0.0101, the steepest of the seeds 0 … 11
 @example(seed=6)                     # +0.0118, the only one of the seeds 0 … 11 that rises by more than 0.002
 def test_skip_rnn_is_about_flat_at_gain_three_quarters(seed) -> None:
-    """The page's claim: at γ = 0.75 (input std 0.1, orthogonal·γ weights, H = 32, T = 40) the skip
-    RNN's fitted slope is about flat, |slope| ≤ FLAT per step, although the path count predicts
-    +0.0105 and log10(γ)/s −0.031; and it is several times flatter than the simple RNN's."""
+    """The page's claim at input std 0.1 only: at γ = 0.75 (orthogonal·γ weights, H = 32, T = 40)
+    the skip RNN's fitted slope is about flat, |slope| ≤ FLAT per step, although the path count
+    predicts +0.0105 and log10(γ)/s −0.031; it is several times flatter than the simple RNN's; and
+    at this input std tanh already bends: the simple RNN falls faster than its tanh′ = 1 slope
+    log10 γ (−0.132 to −0.136 over the seeds 0 … 11, against −0.125)."""
     torch.set_num_threads(1)
     skip = fitted_slope(gradient_reach("skip", 0.75, seed=seed), 5, 30)
     simple = fitted_slope(gradient_reach("simple", 0.75, seed=seed), 5, 30)
     assert abs(skip) <= FLAT, skip
     assert renewal_slope(graph("skip"), "h", 0.75) > 0 > skip_slope(measures(graph("skip")).skip_coefficient, 0.75)
     assert simple < -5 * FLAT, simple
+    assert simple < math.log10(0.75) - 0.004, simple
+
+
+@settings(max_examples=4, deadline=None)
+@given(seed=st.integers(0, 10_000))
+@example(seed=0)                     # the five seeds the deep-rnn-reach output prints
+@example(seed=1)
+@example(seed=2)
+@example(seed=3)
+@example(seed=4)
+@example(seed=5)                     # +0.0036, the least rising of the seeds 0 … 29
+def test_skip_rnn_rises_at_gain_three_quarters_with_small_inputs(seed) -> None:
+    """The referee's counterexample to "the prediction's sign is not borne out": with inputs of std
+    0.01 (near-linear at γ = 0.75) the skip RNN's fitted slope is positive, the sign the path count
+    predicts (+0.0105), and the simple RNN's is log10 γ to 0.001."""
+    torch.set_num_threads(1)
+    skip = fitted_slope(gradient_reach("skip", 0.75, seed=seed, input_std=0.01), 5, 30)
+    simple = fitted_slope(gradient_reach("simple", 0.75, seed=seed, input_std=0.01), 5, 30)
+    assert skip > 0, skip
+    assert simple == pytest.approx(math.log10(0.75), abs=1e-3), simple
+
+
+@settings(max_examples=3, deadline=None)
+@given(gain=st.floats(0.5, 0.95), seed=st.integers(0, 10_000))
+@example(gain=0.95, seed=0)          # the page's table: 1.64 at input std 0.1, 1.99 at 0.01
+@example(gain=0.5, seed=0)           # 1.98 and 2.00
+def test_deep_transition_ratio_is_m_only_while_tanh_is_near_linear(gain, seed) -> None:
+    """The page's claim: DT-RNN (m = 2) falls m = 2 times as fast as the simple RNN while the
+    activations are near-linear (input std 0.01: ratio within 0.03 of 2 for γ ≤ 0.95); at input std
+    0.1 the ratio stays between 1 and 2 and falls as γ nears 1 (lower at 0.95 than at 0.75)."""
+    torch.set_num_threads(1)
+
+    def ratio(g, std):
+        dt, simple = (fitted_slope(gradient_reach(a, g, seed=seed, input_std=std), 5, 30) for a in ("dt", "simple"))
+        return dt / simple
+
+    assert ratio(gain, 0.01) == pytest.approx(2.0, abs=0.03)
+    assert 1.0 < ratio(gain, 0.1) < 2.0
+    assert ratio(0.95, 0.1) < ratio(0.75, 0.1) - 0.2
 
 
 @settings(max_examples=4, deadline=None)
@@ -244,10 +285,30 @@ def test_deep_transition_need_not_fall_m_times_as_fast_above_gain_one(gain, seed
     assert dt > 2 * simple - 0.003 or dt > 0, (dt, simple)
 
 
-@pytest.mark.parametrize("seed", [0, 1, 3])
-def test_deep_transition_falls_slower_than_the_simple_rnn_at_gain_1_1(seed) -> None:
-    """The referee's table: at γ = 1.1 per matrix (H = 32, T = 40, input std 0.1) DT-RNN's gradient
-    falls more slowly than the simple RNN's in the seeds 0, 1 and 3, so "falls faster" needs γ < 1."""
+def test_deep_transition_falls_slower_than_the_simple_rnn_at_gain_1_1_in_four_of_six_seeds() -> None:
+    """The page's statement: at γ = 1.1 per matrix (H = 32, T = 40, input std 0.1), seeds 0 … 5,
+    DT-RNN's gradient falls more slowly than the simple RNN's in 4 of the 6 (not in seeds 2 and 4),
+    and every slope of both is within 0.012 of flat."""
     torch.set_num_threads(1)
-    dt, simple = (fitted_slope(gradient_reach(arch, 1.1, seed=seed), 5, 30) for arch in ("dt", "simple"))
-    assert simple < dt < 0, (dt, simple)
+    slower = []
+    for seed in range(6):
+        dt, simple = (fitted_slope(gradient_reach(arch, 1.1, seed=seed), 5, 30) for arch in ("dt", "simple"))
+        assert abs(dt) <= 0.012 and abs(simple) <= 0.012, (seed, dt, simple)
+        slower.append(dt > simple)
+    assert slower == [True, True, False, True, False, True], slower
+
+
+@pytest.mark.parametrize("D", [19, 23, 32])
+def test_torch_default_initialisation_has_no_single_gain(D) -> None:
+    """The page's statement on torch.nn.RNN's initialisation (entries uniform in ±1/√D, variance
+    1/(3D)): a typical vector is scaled by about 1/√3 ≈ 0.58, yet the matrix's norm is above 1 (mean
+    over 200 draws, about 1.1 at the trained widths D = 19, 23, 32), so no single gain γ describes it."""
+    rng = np.random.default_rng(D)
+    norms, gains = [], []
+    for _ in range(200):
+        U = rng.uniform(-1 / math.sqrt(D), 1 / math.sqrt(D), size=(D, D))
+        v = rng.normal(size=D)
+        norms.append(np.linalg.norm(U, 2))
+        gains.append(np.linalg.norm(U @ v) / np.linalg.norm(v))
+    assert np.mean(gains) == pytest.approx(1 / math.sqrt(3), abs=0.03), np.mean(gains)
+    assert 1.0 < np.mean(norms) < 1.2, np.mean(norms)

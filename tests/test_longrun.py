@@ -73,6 +73,26 @@ def test_sessions_running_at_the_same_time_each_keep_their_environment_entry(toy
     assert env["runs_recorded"] == 3 and len(read_records("toy")) == 3
 
 
+def test_session_runs_counts_only_the_runs_it_wrote(toy, monkeypatch):
+    """A config recorded by another session while this one runs is skipped; the session's ``runs``
+    counts the records it wrote, not its position in its todo list (environment.json of
+    docs/long/deep-rnn-adding, written before this fix, sums to 59 for 60 records)."""
+    run = longrun_toy.run
+
+    def run_and_let_another_session_record_seed_1(config):
+        record = run(config)
+        if config == {"seed": 0}:
+            with (toy / "records.jsonl").open("a", encoding="utf-8") as f:
+                f.write(json.dumps({"config": {"seed": 1}, "record": run({"seed": 1})}, sort_keys=True) + "\n")
+        return record
+
+    monkeypatch.setattr(longrun.REGISTRY["toy"].impl, "run", run_and_let_another_session_record_seed_1)
+    longrun.regen("toy")
+    env = json.loads((toy / "environment.json").read_text())
+    assert [s["runs"] for s in env["sessions"]] == [2]
+    assert env["runs_recorded"] == 3
+
+
 def test_replay_equals_the_records_and_catches_a_change_of_the_code(toy, monkeypatch):
     longrun.regen("toy")
     text = longrun.verified_replay("toy")

@@ -22,11 +22,13 @@ from solutions.rnn_graph import measures
 T, B, I, H = 40, 8, 8, 32
 N_MIN, N_MAX = 5, 30                 # the fitted range of n = T − k
 TRAIN_N_MIN = 1                      # at the training's initialisation: n = 1 … T − 1 of its T = 20
-#: (gain γ, input std): near-linear at two gains, then inputs large enough to bend tanh
+#: (gain γ, input std): small inputs at two gains, then inputs large enough to bend tanh
 SETTINGS = ((0.5, 0.1), (0.7, 0.1), (0.5, 1.0))
 FLAT_GAIN, FLAT_SEEDS = 0.75, (0, 1, 2, 3, 4)   # where 2γ² > 1: the skip RNN's path count predicts growth
+FLAT_STDS = (0.1, 0.01)              # at γ = 0.75 tanh already bends at input std 0.1; 0.01 is near-linear
+RATIO_GAINS = (0.5, 0.75, 0.9, 0.95, 1.0)  # DT / simple slope ratio as γ → 1
 SQRT_SEEDS = (0, 1, 2)               # DT at gain √γ per matrix against the simple RNN at γ
-SQRT_STDS = (0.1, 1.0)               # ... near-linear, and where tanh′ < 1 adds m factors per DT step
+SQRT_STDS = (0.1, 1.0)               # ... small inputs, and where tanh′ < 1 adds m factors per DT step
 NAMES = {"simple": "simple", "stacked": "stacked, L = 2", "dt": "DT, m = 2", "dt-s": "DT(S), m = 2",
          "skip": "skip, Δ = 4"}
 
@@ -55,7 +57,7 @@ def main() -> Result:
                 values[f"{arch}-{gain}-s"], values[f"{arch}-{gain}-paths"] = fmt(pred_s, ".3f"), fmt(pred_r, ".3f")
                 row += [values[f"{arch}-{gain}-s"], values[f"{arch}-{gain}-paths"]]
             rows.append(row)
-        print(f"γ = {gain}, input std {std}{' (near-linear)' if linear else ' (tanh bends)'}, seed 0:")
+        print(f"γ = {gain}, input std {std}{'' if linear else ' (tanh bends)'}, seed 0:")
         print(table(["structure", "s", "slope"] + (["log10(γ)/s", "paths"] if linear else []), rows))
         print()
     print("log10(γ)/s: the slope if the shortest path (n/s edges, each ×γ) carried the gradient alone.")
@@ -64,21 +66,40 @@ def main() -> Result:
     print("(solutions.experiments.depth.renewal_slope). Both ignore tanh′ < 1, which input std 1 brings in.")
     print()
     gain, g = FLAT_GAIN, graph("skip")
-    slopes = [fitted_slope(gradient_reach("skip", gain, T=T, B=B, I=I, H=H, seed=seed), N_MIN, N_MAX)
-              for seed in FLAT_SEEDS]
-    txt = [fmt(x, "+.4f", rel=1e-6) for x in slopes]
-    values.update({"skip-0.75-slopes": ", ".join(txt), "skip-0.75-min": fmt(min(slopes), "+.4f", rel=1e-6),
-                   "skip-0.75-max": fmt(max(slopes), "+.4f", rel=1e-6),
-                   "skip-0.75-paths": fmt(renewal_slope(g, "h", gain), "+.4f"),
-                   "skip-0.75-s": fmt(skip_slope(measures(g).skip_coefficient, gain), ".4f")})
-    print(f"The skip RNN at γ = {gain}, input std 0.1, where the path count predicts a slope of "
-          f"{values['skip-0.75-paths']}")
-    print(f"(log10(γ)/s = {values['skip-0.75-s']}); the same setting, seeds {FLAT_SEEDS[0]} … {FLAT_SEEDS[-1]}:")
-    print(table([f"seed {seed}" for seed in FLAT_SEEDS], [txt]))
+    values.update({"skip-0.75-paths": fmt(renewal_slope(g, "h", gain), "+.4f"),
+                   "skip-0.75-s": fmt(skip_slope(measures(g).skip_coefficient, gain), ".4f"),
+                   "simple-0.75-log": fmt(np.log10(gain), ".4f")})
+    print(f"γ = {gain}, seeds {FLAT_SEEDS[0]} … {FLAT_SEEDS[-1]}, inputs of std 0.1 and of std 0.01: the skip RNN, where the path")
+    print(f"count predicts a slope of {values['skip-0.75-paths']} (log10(γ)/s = {values['skip-0.75-s']}), and the simple RNN,")
+    print(f"whose slope at tanh′ = 1 is log10 γ = {values['simple-0.75-log']}:")
+    rows = []
+    for arch in ("skip", "simple"):
+        for std in FLAT_STDS:
+            slopes = [fitted_slope(gradient_reach(arch, gain, T=T, B=B, I=I, H=H, input_std=std, seed=seed),
+                                   N_MIN, N_MAX) for seed in FLAT_SEEDS]
+            txt = [fmt(x, "+.4f", rel=1e-6) for x in slopes]
+            key = f"{arch}-0.75" + ("" if std == 0.1 else f"-{std}")
+            values.update({f"{key}-slopes": ", ".join(txt), f"{key}-min": fmt(min(slopes), "+.4f", rel=1e-6),
+                           f"{key}-max": fmt(max(slopes), "+.4f", rel=1e-6)})
+            rows.append([f"{NAMES[arch]}, input std {std}"] + txt)
+    print(table(["structure, inputs"] + [f"seed {seed}" for seed in FLAT_SEEDS], rows))
+    print()
+    print("DT-RNN against the simple RNN as the gain per matrix γ approaches 1: the ratio of their slopes")
+    print("(DT / simple; m = 2 is the path count's value at tanh′ = 1), seed 0, the rest as above:")
+    rows = []
+    for std in FLAT_STDS:
+        txt = []
+        for gain in RATIO_GAINS:
+            dt, simple = (fitted_slope(gradient_reach(arch, gain, T=T, B=B, I=I, H=H, input_std=std), N_MIN, N_MAX)
+                          for arch in ("dt", "simple"))
+            txt.append(fmt(dt / simple, ".2f", rel=1e-6))
+            values[f"ratio-{gain}-{std}"] = txt[-1]
+        rows.append([f"input std {std}"] + txt)
+    print(table(["DT / simple"] + [f"γ = {gain}" for gain in RATIO_GAINS], rows))
     print()
     print("Gain per matrix: DT-RNN (m = 2) with √0.5 for each of its two H×H matrices (one step ≈ 0.5,")
     print("as the simple RNN's one matrix at 0.5), against both at 0.5 per matrix; the rest as above,")
-    print(f"seeds {SQRT_SEEDS[0]} … {SQRT_SEEDS[-1]}; near-linear (input std 0.1), then with tanh bending (input std 1):")
+    print(f"seeds {SQRT_SEEDS[0]} … {SQRT_SEEDS[-1]}; input std 0.1, then with tanh bending (input std 1):")
     for std in SQRT_STDS:
         rows = []
         suffix = "" if std == 0.1 else f"-{std}"

@@ -218,6 +218,7 @@ def regen(name: str, only: Sequence[int] | None = None, log=sys.stderr) -> None:
 
     if todo:
         write_env()
+    written = 0  # runs this session wrote (a config another session recorded meanwhile is skipped, not counted)
     for n, i in enumerate(todo, 1):
         if path.exists() and _key(configs[i]) in {_key(c) for c, _ in records(name)}:  # recorded by another session
             continue
@@ -225,7 +226,8 @@ def regen(name: str, only: Sequence[int] | None = None, log=sys.stderr) -> None:
         record = exp.impl.run(configs[i])
         with path.open("a", encoding="utf-8") as f:
             f.write(json.dumps({"config": configs[i], "record": record}, sort_keys=True) + "\n")
-        session.update(finished=_now(), runs=n)
+        written += 1
+        session.update(finished=_now(), runs=written)
         write_env()
         print(f"{_now()}  {name}: {n}/{len(todo)} config {i} {configs[i]} in {time.time() - t0:.0f} s",
               file=log, flush=True)
