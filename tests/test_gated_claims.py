@@ -190,6 +190,20 @@ class TanhDerivativeForSigmoid(torch.autograd.Function):
         return g * (1 - s * s)
 
 
+class TanhDerivativeFromC(torch.autograd.Function):
+    """tanh forward; backward with 1 − c² in place of 1 − tanh²(c) (column "c for tanh c")."""
+
+    @staticmethod
+    def forward(ctx, c):
+        ctx.save_for_backward(c)
+        return torch.tanh(c)
+
+    @staticmethod
+    def backward(ctx, g):
+        (c,) = ctx.saved_tensors
+        return g * (1 - c * c)
+
+
 def lstm_states(p, x, h0, c0, mistake=None):
     """(h_t, c_t) for t = 1 … T (gate order i, f, g, o), with one pitfall of the 6-4 page emulated."""
     H = h0.shape[-1]
@@ -205,7 +219,10 @@ def lstm_states(p, x, h0, c0, mistake=None):
             c = f * c.detach() + (c - c.detach()) + i * g
         else:
             c = f * c + i * g
-        h = o * torch.tanh(c.detach() if mistake == "no da in dc" else c)   # "no da in dc": h_t → c_t dropped
+        if mistake == "c for tanh c":           # backward: 1 − c² for tanh′(c), and c for tanh c in δ^o
+            h = o.detach() * TanhDerivativeFromC.apply(c) + (o - o.detach()) * c.detach()
+        else:
+            h = o * torch.tanh(c.detach() if mistake == "no da in dc" else c)   # "no da in dc": h_t → c_t dropped
         out.append((h, c))
     return out
 
@@ -247,6 +264,34 @@ def test_lstm_pitfalls_break_every_gradient_for_sequences(mistake: str, extra: i
     assert right(onset + extra, zero=False) == set()
     assert right(onset, zero=True) == {f"W_hh:{gate}"}
     assert right(onset + 1 + extra, zero=True) == set()
+
+
+@settings(max_examples=5, deadline=None)
+@given(T=st.integers(1, 5), seed=st.integers(0, 2**16))
+@example(T=1, seed=3)
+def test_lstm_c_for_tanh_c_breaks_every_gradient_on_sequences(T: int, seed: int) -> None:
+    """lstm.md, pitfalls, "c for tanh c" (1 − c² for tanh′(c) and c for tanh c in the output gate's
+    error): over a sequence every gradient block differs from T = 1 on with h_0, c_0 ≠ 0; from the zero
+    initial state every block from T = 2 (at T = 1, W_hh and the forget gate's rows are zero in both)."""
+    rng = np.random.default_rng(seed)
+    I, H, B = 3, 4, 2
+    p = lstm_params(rng, I, H, 0.7)
+    x = torch.tensor(rng.standard_normal((T, B, I)))
+    h0, c0 = (torch.tensor(0.5 * rng.standard_normal((B, H))) for _ in range(2))
+    wh = torch.tensor(rng.standard_normal((T, B, H)))
+
+    def right(zero: bool) -> set[str]:
+        s0 = (torch.zeros_like(h0), torch.zeros_like(c0)) if zero else (h0, c0)
+
+        def run(m):
+            states = lstm_states(p, x, *s0, m)
+            return grads(sum((h * wh[t]).sum() for t, (h, _) in enumerate(states)), p)
+
+        return all_blocks(LSTM_BLOCKS) - rows_that_differ(run(None), run("c for tanh c"), H, LSTM_BLOCKS)
+
+    assert right(zero=False) == set()
+    zero_at_1 = {f"W_hh:{g}" for g in "ifgo"} | {f"{k}:f" for k in PARAMS}   # h_0 = c_0 = 0: δ^f_1 = δ^c_1 ⊙ c_0 = 0
+    assert right(zero=True) == (zero_at_1 if T == 1 else set())
 
 
 @settings(max_examples=6, deadline=None)

@@ -57,6 +57,7 @@ def main() -> Result:
                 values[f"{key}-{L}-dev-{lr:g}"] = pct(dev, S * sw.DEV) + "%"
                 values[f"{key}-{L}-test-{lr:g}"] = pct(sum(tests), S * sw.TEST) + "%"
                 values[f"{key}-{L}-learned-{lr:g}"] = f"{learned} of {S}"
+                values[f"{key}-{L}-learned-{lr:g}-n"] = str(learned)  # language-neutral: "k" of "seeds"
                 values[f"{key}-{L}-max-{lr:g}"] = pct(max(tests), sw.TEST) + "%"
                 row.append(f"{pct(sum(tests), S * sw.TEST)} ({learned} of {S})")
             rows.append(row)
@@ -79,6 +80,7 @@ def main() -> Result:
             values[f"{key}-{L}"] = pct(sum(tests), S * sw.TEST) + "%"
             values[f"{key}-{L}-lr"] = f"{chosen[m, L]:g}"
             values[f"{key}-{L}-learned"] = f"{sum(100 * t >= LEARNED * sw.TEST for t in tests)} of {S}"
+            values[f"{key}-{L}-learned-n"] = str(sum(100 * t >= LEARNED * sw.TEST for t in tests))  # language-neutral: "k" of "seeds"
         rows.append(row)
     print(table(["model", *(f"L = {L}" for L in lengths)], rows))
     print("\nDoes a seed's test count equal the count of one class in its own test set (what always\n"
@@ -91,6 +93,7 @@ def main() -> Result:
         for m in sw.MODELS:
             match = [t in counts[i] for i, t in enumerate(test[m, L])]
             values[f"{_key(m)}-{L}-constant"] = f"{sum(match)} of {S}"
+            values[f"{_key(m)}-{L}-constant-n"] = str(sum(match))  # language-neutral: "k" of "seeds"
             rows.append([m, f"L = {L}", " ".join("yes" if y else "no" for y in match)])
     print(table(["model", "length", f"seeds {', '.join(map(str, sw.SEEDS))}"], rows))
     print(f"\nMean training loss per 100 steps over the last {TAIL} windows (to step {sw.STEPS}) at the chosen rate:\n"
@@ -103,6 +106,7 @@ def main() -> Result:
             falling = sum(all(b < a for a, b in pairwise(w)) for w in losses)
             values[f"{_key(m)}-{L}-loss-tail"] = tail.replace("->", "→")
             values[f"{_key(m)}-{L}-falling"] = f"{falling} of {S}"
+            values[f"{_key(m)}-{L}-falling-n"] = str(falling)  # language-neutral: "k" of "seeds"
             rows.append([m, f"L = {L}", tail, f"{falling} of {S}"])
     print(table(["model", "length", "loss", "falling"], rows))
     print("\nReplay (rerun by this demo; equal to the committed records):")

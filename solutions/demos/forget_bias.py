@@ -91,9 +91,11 @@ def main() -> Result:
             key = f"fb{b:g}-{lr:g}"
             values[f"{key}-test"] = " / ".join(pct(t, sw.TEST) for t in final) + "%"
             values[f"{key}-learned"] = learned
+            values[f"{key}-learned-n"] = str(sum(100 * t >= LEARNED * sw.TEST for t in final))  # language-neutral
             for i, step in enumerate(fb.CHECK[:-1]):
                 n = sum(100 * c["test"][i] >= LEARNED * sw.TEST for c in copies)
                 values[f"{key}-learned-{step}"] = f"{n} of {len(copies)}"
+                values[f"{key}-learned-{step}-n"] = str(n)  # language-neutral: n of "seeds"
     print(table(["LSTM", "lr", *(f"after {s}" for s in fb.CHECK), "learned"], rows))
 
     at = fb.CHECK.index(sw.STEPS)  # the sweep's budget is one of the checkpoints
@@ -110,6 +112,7 @@ def main() -> Result:
     print(longrun.verified_replay(NAME), end="")
     values.update(reach_by_step())
     values.update(cell_reach())
+    values.update(own_rate_reach())
     values.update({"steps": str(fb.STEPS), "lrs": ", ".join(f"{lr:g}" for lr in fb.LRS),
                    "low-lr": f"{min(fb.LRS):g}", "high-lr": f"{max(fb.LRS):g}", "checks": ", ".join(map(str, fb.CHECK)),
                    "seeds": str(len(fb.SEEDS))})
@@ -121,7 +124,7 @@ def reach_by_step() -> dict[str, str]:
     ``gradient-reach`` (demo gated-gradients), step by step: the ratio at T − k = 1, 2, 3, the factor
     of each step back against the cell path's σ(b_f), from which T − k on the ratios are ordered
     like the biases, and from which T − k on every step back multiplies the ratio by more than σ(b_f)."""
-    rec = {c["model"]: r for c, r in longrun.records(REACH)}
+    rec = {c["model"]: r for c, r in longrun.records(REACH) if "lr" not in c}
     biases = (0, 1, 2)
     curve = {b: rec[f"LSTM, b_f = {b}"]["init"]["curve"] for b in biases}     # index d = T − k
     T = len(curve[0])
@@ -162,7 +165,7 @@ def cell_reach() -> dict[str, str]:
     """Part 5: the gradient that reaches the cell c_k at initialisation, whole and along the cell path
     alone (``gradient_reach.lstm_cell_reach``, computed here, a few seconds): the median over the seeds
     at the T − k of ``CELL_AT``, and the least the paths through U_* carry (triangle inequality)."""
-    rec = {c["model"]: r for c, r in longrun.records(REACH)}
+    rec = {c["model"]: r for c, r in longrun.records(REACH) if "lr" not in c}
     digits, labels = ds.test_set(gr.L)
     s2 = lambda x: fmt(x, ".2g", rel=1e-5)
     print("\n5. The gradient that reaches the cell c_k at initialisation, on the batch of part 4: the whole\n"
@@ -184,4 +187,49 @@ def cell_reach() -> dict[str, str]:
     print(table(["LSTM", "T - k", "h", "c, whole", "c, cell path alone"], rows))
     print("Paths through U_* at T - k = 19, at least (median over seeds), and that over the cell path: "
           + "; ".join(f"b_f = {b}: {values[f'uc-lstm{b}-19']} ({values[f'uc-over-cell-lstm{b}-19']}x)" for b in (0, 1, 2)))
+    return values
+
+
+def own_rate_reach() -> dict[str, str]:
+    """Part 6: the gradient reach of LSTMs trained at a rate where they learned (``gradient_reach.OWN_RATE``,
+    records of ``gradient-reach``): per seed at initialisation and after training, the ratios of parts 4
+    and 5 at the T − k of ``CELL_AT``, and the median over the seeds that learned."""
+    rec = {(c["model"], c["lr"], c["steps"]): r for c, r in longrun.records(REACH) if "lr" in c}
+    s2 = lambda x: fmt(x, ".2g", rel=1e-5)
+    seeds = list(sw.SEEDS)
+    print(f"\n6. The LSTMs trained at a rate where they learned: forget_bias_sweep's protocol (part 3; its copies\n"
+          f"at that rate, {len(seeds)} seeds), measured on the batch of part 4 before and after training\n"
+          f"(records docs/long/{REACH}/, gradient_reach.own_rate). h: ||dL_T/dh_k|| / ||dL_T/dh_T||; c: the\n"
+          "whole ||dL_T/dc_k|| / ||dL_T/dc_T||; cell: the cell path alone (part 5). Median over the seeds\n"
+          f"that learned ({LEARNED}% or more on their test set) and, in brackets, over all {len(seeds)}:")
+    values: dict[str, str] = {}
+    rows = []
+    for cfg in gr.OWN_RATE:
+        r = rec.get((cfg["model"], cfg["lr"], cfg["steps"]))
+        if r is None:
+            continue
+        b = cfg["model"][-1]
+        step = fb.CHECK.index(cfg["steps"])
+        theirs = [c["test"][step] for c in {c_["b_f"]: r_ for c_, r_ in longrun.records(NAME)}[float(b)]["copies"]
+                  if c["lr"] == cfg["lr"]]
+        if theirs != r["test"]:
+            raise ValueError(f"{REACH} {cfg}: test counts {r['test']} differ from {NAME}'s {theirs} after {cfg['steps']} steps")
+        ok = [i for i, t in enumerate(r["test"]) if 100 * t >= LEARNED * sw.TEST]
+        key = f"own-lstm{b}"
+        values |= {f"{key}-lr": f"{cfg['lr']:g}", f"{key}-steps": str(cfg["steps"]),
+                   f"{key}-learned-n": str(len(ok)), f"{key}-seeds": str(len(seeds)),
+                   f"{key}-test": " / ".join(pct(t, sw.TEST) for t in r["test"]) + "%"}
+        for stage in ("init", "trained"):
+            for q in ("h", "c", "cell"):
+                arr = np.asarray(r[stage][q])
+                row = [f"b_f = {b}, lr {cfg['lr']:g}, {cfg['steps']} steps", stage, q]
+                for d in CELL_AT:
+                    m = s2(np.median(arr[ok, d])) if ok else "-"
+                    row.append(f"{m} ({s2(np.median(arr[:, d]))})")
+                    values[f"{key}-{stage}-{q}-{d}"] = m
+                rows.append(row)
+        print(f"b_f = {b} at lr {cfg['lr']:g}, {cfg['steps']} steps: test "
+              + " ".join(pct(t, sw.TEST) for t in r["test"]) + f"%; learned on {len(ok)} of {len(seeds)}")
+    print(table(["LSTM", "stage", "ratio", *(f"T - k = {d}" for d in CELL_AT)], rows))
+    print(f"Check: each seed's test count equals that of the same copy in {NAME}'s records (part 3) at that step.")
     return values

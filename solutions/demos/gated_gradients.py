@@ -33,7 +33,7 @@ def pct(share: float) -> str:
 
 
 def main() -> Result:
-    rec = {c["model"]: r for c, r in longrun.records(NAME)}
+    rec = {c["model"]: r for c, r in longrun.records(NAME) if "lr" not in c}
     S, T = len(ds.SEEDS), gr.L
     print(f"Digit-sum sequences of L = T = {T} uniform random digits (the random-distractor variant,\n"
           f"not the course's data), a batch of {gr.N}; H = {ds.H}; {S} seeds; float64.\n"

@@ -151,9 +151,60 @@ def lstm_cell_reach(p: dict[str, torch.Tensor], digits: np.ndarray, labels: np.n
     return total, np.stack(cell, axis=1)
 
 
+OWN_RATE = ({"model": "LSTM, b_f = 2", "lr": 0.003, "steps": 1000},
+            {"model": "LSTM, b_f = 1", "lr": 0.001, "steps": 3000})
+"""LSTMs trained at a rate where they learned (``forget_bias_sweep``'s records), by that run's protocol."""
+
+
 def configs() -> list[dict]:
-    """One run per model."""
-    return [{"model": m} for m in MODELS]
+    """One run per model at the short budget, then the LSTMs of ``OWN_RATE`` (appended: the earlier indices stay)."""
+    return [{"model": m} for m in MODELS] + [dict(c) for c in OWN_RATE]
+
+
+def own_rate(config: dict) -> dict:
+    """An LSTM of ``OWN_RATE`` trained by the protocol of ``forget_bias_sweep`` and measured per seed.
+
+    Every seed of ``digit_sum_sweep.SEEDS`` (its own initial weights and training stream), Adam
+    (``digit_sum_sweep.adam_step``) at ``config["lr"]`` for ``config["steps"]`` steps of
+    ``digit_sum_sweep.BATCH`` fresh sequences, no rounding: ``forget_bias_sweep``'s copies at that
+    rate. At initialisation and after training, on the batch of ``measure`` (the first ``N`` of
+    ``digit_sum.test_set(L)``), per seed: ``h``, ``reach(T − k)`` of ``measure`` (d = 0 … T−1);
+    ``c`` and ``cell``, the two ratios of ``lstm_cell_reach``. ``test``: the correct answers on each
+    seed's test set of ``digit_sum_sweep`` (of ``digit_sum_sweep.TEST``), as ``forget_bias_sweep`` scores it.
+    """
+    from solutions.experiments import digit_sum_sweep as sw
+
+    torch.set_num_threads(1)
+    fb = MODELS[config["model"]][1]
+    seeds = list(sw.SEEDS)
+    p = ds.init_params("lstm", ds.H, seeds, fb)
+    digits, labels = ds.test_set(L)
+    digits, labels = digits[:N], labels[:N]
+
+    def per_seed(q: dict[str, torch.Tensor]) -> dict:
+        g = grad_norms("lstm", q, digits, labels, all_t=False)[:, -1, :]
+        total, cell = lstm_cell_reach(q, digits, labels)
+        return {"h": _six((g / g[:, -1:])[:, ::-1]), "c": _six(total), "cell": _six(cell)}
+
+    out = {"init": per_seed(p)}
+    lr = torch.tensor([config["lr"]] * len(seeds), dtype=torch.float64)
+    streams = {s: sw.rng(s, L, "train") for s in seeds}
+    state: dict = {}
+    for t in range(1, config["steps"] + 1):
+        per = {s: ds.make_data(L, sw.BATCH, streams[s]) for s in seeds}
+        d = np.stack([per[s][0] for s in seeds])
+        y = np.stack([per[s][1] for s in seeds])
+        o = ds.logits(p, ds.states("lstm", p, d)[-1])
+        each = torch.nn.functional.cross_entropy(o.transpose(1, 2), torch.as_tensor(y), reduction="none").mean(dim=1)
+        each.sum().backward()
+        sw.adam_step(p, state, lr, t)
+    p = {k: v.detach() for k, v in p.items()}
+    out["trained"] = per_seed(p)
+    tests = {s: ds.make_data(L, sw.TEST, sw.rng(s, L, "test")) for s in seeds}
+    with torch.no_grad():
+        pred = ds.logits(p, ds.states("lstm", p, np.stack([tests[s][0] for s in seeds]))[-1]).argmax(dim=2).numpy()
+    out["test"] = [int(c) for c in (pred == np.stack([tests[s][1] for s in seeds])).sum(axis=1)]
+    return out
 
 
 def run(config: dict, steps: int | None = None) -> dict:
@@ -163,6 +214,10 @@ def run(config: dict, steps: int | None = None) -> dict:
     """
     if steps is not None and steps != PREFIX:
         raise ValueError(f"steps must be None or PREFIX = {PREFIX}; got {steps!r}")
+    if "lr" in config:
+        if steps is not None:
+            raise ValueError(f"{config} is not replayed")
+        return own_rate(config)
     torch.set_num_threads(1)
     name = config["model"]
     kind, fb = MODELS[name]
