@@ -232,3 +232,22 @@ def test_draw_must_return_a_figure_and_a_demo_must_return_draw_functions(tmp_pat
     with pytest.raises(TypeError, match="a function style -> Figure that draws x.svg"):
         plotting.save_svg(fig, tmp_path / "x.svg")
     plotting.plt.close(fig)
+
+
+@pytest.mark.parametrize("text, family, ismath", [
+    ("梯度 0.5", ["DejaVu Sans", plotting.CJK_FAMILY], False), ("梯度", [plotting.CJK_FAMILY], False),
+    ("step 0.5", ["DejaVu Sans"], False), (r"$\|g\|_2$", ["DejaVu Sans"], True)])
+def test_the_process_wide_text_size_cache_returns_matplotlibs_own_sizes(text: str, family: list, ismath: bool) -> None:
+    """The cache (plotting.py, beside the math-label cache) answers what matplotlib computes, and its key
+    holds the font files the properties resolve to: a family that resolves elsewhere is measured anew."""
+    from matplotlib import font_manager, textpath
+
+    prop = font_manager.FontProperties(family=family, size=11)
+    expected = plotting._text_size(textpath.text_to_path, text, prop, ismath)
+    for _ in range(2):  # computed, then from the cache
+        assert textpath.text_to_path.get_text_width_height_descent(text, prop, ismath) == expected
+    serif = font_manager.FontProperties(family=["DejaVu Serif"], size=11)
+    assert (textpath.text_to_path.get_text_width_height_descent("step", serif, False)
+            == plotting._text_size(textpath.text_to_path, "step", serif, False)
+            != textpath.text_to_path.get_text_width_height_descent("step", font_manager.FontProperties(
+                family=["DejaVu Sans"], size=11), False))
