@@ -178,7 +178,7 @@ def deep_backward_unchecked(
         "h0": dh0,
         "W_ih": d1.T @ rows(x),                  # Σ_t δ¹_t x_tᵀ          (deep-dt-grads); (6.40) in the book
         "W_hh": d1.T @ rows(before(1)),          # Σ_t δ¹_t h_{t-1}ᵀ      (deep-dt-grads); (6.39) in the book
-        "b_ih": d1.sum(axis=0),                  # Σ_t δ¹_t               ∂L/∂b^(1); (6.41) in the book
+        "b_ih": d1.sum(axis=0),                  # Σ_t δ¹_t               ∂L/∂b;     (6.41) in the book
     }
     grads["b_hh"] = grads["b_ih"].copy()
     for l in range(2, m + 1):

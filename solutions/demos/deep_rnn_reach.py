@@ -22,11 +22,13 @@ from solutions.rnn_graph import measures
 T, B, I, H = 40, 8, 8, 32
 N_MIN, N_MAX = 5, 30                 # the fitted range of n = T − k
 TRAIN_N_MIN = 1                      # at the training's initialisation: n = 1 … T − 1 of its T = 20
+TRAIN_MEAN_SEEDS = range(40)         # ... and the mean over these seeds (about 1 s in all)
+TRAIN_GAIN = 3 ** -0.5               # RMS gain of a matrix with entries uniform in ±1/√H (variance 1/(3H))
 #: (gain γ, input std): small inputs at two gains, then inputs large enough to bend tanh
 SETTINGS = ((0.5, 0.1), (0.7, 0.1), (0.5, 1.0))
 FLAT_GAIN, FLAT_SEEDS = 0.75, (0, 1, 2, 3, 4)   # where 2γ² > 1: the skip RNN's path count predicts growth
 FLAT_STDS = (0.1, 0.01)              # at γ = 0.75 tanh already bends at input std 0.1; 0.01 is near-linear
-RATIO_GAINS = (0.5, 0.75, 0.9, 0.95, 1.0)  # DT / simple slope ratio as γ → 1
+RATIO_GAINS = (0.5, 0.75, 0.9, 0.95)  # DT / simple slope ratio as γ → 1 (at γ = 1 both predictions are 0: no ratio)
 SQRT_SEEDS = (0, 1, 2)               # DT at gain √γ per matrix against the simple RNN at γ
 SQRT_STDS = (0.1, 1.0)               # ... small inputs, and where tanh′ < 1 adds m factors per DT step
 NAMES = {"simple": "simple", "stacked": "stacked, L = 2", "dt": "DT, m = 2", "dt-s": "DT(S), m = 2",
@@ -85,7 +87,8 @@ def main() -> Result:
     print(table(["structure, inputs"] + [f"seed {seed}" for seed in FLAT_SEEDS], rows))
     print()
     print("DT-RNN against the simple RNN as the gain per matrix γ approaches 1: the ratio of their slopes")
-    print("(DT / simple; m = 2 is the path count's value at tanh′ = 1), seed 0, the rest as above:")
+    print("(DT / simple; m = 2 is the path count's value at tanh′ = 1 for γ < 1; at γ = 1 both predicted slopes")
+    print("are 0 and a ratio says nothing), seed 0, the rest as above:")
     rows = []
     for std in FLAT_STDS:
         txt = []
@@ -113,16 +116,29 @@ def main() -> Result:
         print(table(["structure, gain per matrix"] + [f"seed {seed}" for seed in SQRT_SEEDS], rows))
         print()
     print(f"Where the training of the adding problem starts (its T = {adding.T}): each structure at its trained")
-    print("width, torch.nn.RNN's initialisation (every entry uniform in ±1/√H), the run's first batch of")
-    print(f"{adding.BATCH} adding-problem sequences, L = V h_T with the run's output weights V; slope over")
-    print(f"{TRAIN_N_MIN} ≤ n ≤ {adding.T - 1} (solutions.experiments.deep_rnn_adding.initial_reach):")
-    rows = []
+    print("width, torch.nn.RNN's initialisation (every entry uniform in ±1/√H, variance 1/(3H): RMS gain")
+    print(f"1/√3 per matrix), the run's first batch of {adding.BATCH} adding-problem sequences, L = V h_T with the")
+    print(f"run's output weights V; slope over {TRAIN_N_MIN} ≤ n ≤ {adding.T - 1} (solutions.experiments.deep_rnn_adding.initial_reach);")
+    print(f"mean and range over the seeds {TRAIN_MEAN_SEEDS[0]} … {TRAIN_MEAN_SEEDS[-1]}; paths: the path count at γ = 1/√3:")
+    rows, train = [], {}
     for arch in ARCHS:
-        slopes = [fitted_slope(adding.initial_reach(arch, seed), TRAIN_N_MIN, adding.T - 1) for seed in adding.SEEDS]
-        txt = [fmt(x, ".3f", rel=1e-6) for x in slopes]
+        slopes = [fitted_slope(adding.initial_reach(arch, seed), TRAIN_N_MIN, adding.T - 1) for seed in TRAIN_MEAN_SEEDS]
+        train[arch] = np.array(slopes)
+        txt = [fmt(slopes[seed], ".3f", rel=1e-6) for seed in adding.SEEDS]
         values[f"{arch}-train"] = ", ".join(txt)
-        rows.append([NAMES[arch], str(adding.WIDTH[arch])] + txt)
-    print(table(["structure", "width H"] + [f"slope, seed {seed}" for seed in adding.SEEDS], rows))
+        for key, x in (("mean", np.mean(slopes)), ("min", min(slopes)), ("max", max(slopes)),
+                       ("paths", renewal_slope(graph(arch), state_node(arch), TRAIN_GAIN))):
+            values[f"{arch}-train-{key}"] = fmt(x, ".3f", rel=1e-6)
+        rows.append([NAMES[arch], str(adding.WIDTH[arch])] + txt +
+                    [values[f"{arch}-train-{key}"] for key in ("mean", "min", "max", "paths")])
+    print(table(["structure", "width H"] + [f"seed {seed}" for seed in adding.SEEDS] +
+                [f"mean, seeds 0 … {TRAIN_MEAN_SEEDS[-1]}", "min", "max", "paths"], rows))
+    ratio = train["dt"] / train["simple"]
+    values.update({"dt-train-ratio-mean": fmt(ratio.mean(), ".2f", rel=1e-6),
+                   "dt-train-ratio-min": fmt(ratio.min(), ".2f", rel=1e-6),
+                   "dt-train-ratio-max": fmt(ratio.max(), ".2f", rel=1e-6)})
+    print(f"DT / simple, per seed: mean {values['dt-train-ratio-mean']}, from {values['dt-train-ratio-min']} "
+          f"to {values['dt-train-ratio-max']} (the path count: 2).")
     return Result(figures={"deep-rnn-reach.svg": lambda s: _figure(s, curves)}, values=values)
 
 
