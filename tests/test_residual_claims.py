@@ -370,6 +370,22 @@ def test_alpha_kappa_over_t_bounds_the_product_by_e_to_the_kappa_norm_u(case, ka
 
 
 @SETTINGS
+@given(T=st.integers(1, 10**9))
+@example(T=100)   # the referee's check: (1 + 1/10)^100 = 1.38e4 against e^10 = 2.2e4
+@example(T=500)
+@example(T=1)
+@example(T=25)
+def test_alpha_one_over_sqrt_t_grows_between_e_to_the_sqrt_t_minus_half_and_e_to_the_sqrt_t(T) -> None:
+    """α = 1/√T at f' = 1 with an eigenvalue +1: e^{√T − 1/2} ≤ (1 + 1/√T)^T ≤ e^{√T} (from
+    x − x²/2 ≤ ln(1 + x) ≤ x), so the growth is not e^{√T} itself."""
+    r = np.sqrt(T)
+    log_growth = T * np.log1p(1 / r)
+    assert r - 0.5 - 1e-9 * r <= log_growth <= r + 1e-9 * r
+    if T >= 25:                          # 1/(3√T) < 0.1: below e^{√T} by a factor of at least e^{0.4}
+        assert log_growth < r - 0.4
+
+
+@SETTINGS
 @given(case=matrix_and_fprimes(1, 1), alpha=st.floats(0.0, 2.0))
 @example(case=(U_CX, np.array([FP2_CX])), alpha=1.0)
 def test_three_facts_about_one_factor(case, alpha) -> None:
