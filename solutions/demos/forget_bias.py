@@ -195,7 +195,7 @@ def own_rate_reach() -> dict[str, str]:
     records of ``gradient-reach``): per seed at initialisation and after training, the ratios of parts 4
     and 5 at the T − k of ``CELL_AT``, and the median over the seeds that learned."""
     rec = {(c["model"], c["lr"], c["steps"]): r for c, r in longrun.records(REACH) if "lr" in c}
-    s2 = lambda x: fmt(x, ".3g", rel=1e-5) if abs(x) >= 100 else fmt(x, ".2g", rel=1e-5)  # noqa: E731
+    s2 = lambda x: fmt(x, ".3g", rel=1e-5) if abs(x) >= 100 else fmt(x, ".2g", rel=1e-5)
     seeds = list(sw.SEEDS)
     print(f"\n6. The LSTMs trained at a rate where they learned: forget_bias_sweep's protocol (part 3; its copies\n"
           f"at that rate, {len(seeds)} seeds), measured on the batch of part 4 before and after training\n"
@@ -234,7 +234,7 @@ def own_rate_reach() -> dict[str, str]:
             seed_rows.append([f"b_f = {b}", str(seeds[i]), pct(r["test"][i], sw.TEST) + "%",
                               "yes" if i in ok else "no", s2(cell_t[i]), s2(c_t[i])])
         fail = [i for i in range(len(seeds)) if i not in ok]
-        span = lambda a: (s2(min(a)) if s2(min(a)) == s2(max(a)) else f"{s2(min(a))}–{s2(max(a))}") if len(a) else "-"  # noqa: E731
+        span = lambda a: (s2(min(a)) if s2(min(a)) == s2(max(a)) else f"{s2(min(a))}–{s2(max(a))}") if len(a) else "-"
         values |= {f"{key}-learners-cell-{d}": span([cell_t[i] for i in ok]),
                    f"{key}-learners-c-{d}": span([c_t[i] for i in ok]),
                    f"{key}-others-cell-{d}": span([cell_t[i] for i in fail]),
