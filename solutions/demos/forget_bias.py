@@ -195,7 +195,7 @@ def own_rate_reach() -> dict[str, str]:
     records of ``gradient-reach``): per seed at initialisation and after training, the ratios of parts 4
     and 5 at the T − k of ``CELL_AT``, and the median over the seeds that learned."""
     rec = {(c["model"], c["lr"], c["steps"]): r for c, r in longrun.records(REACH) if "lr" in c}
-    s2 = lambda x: fmt(x, ".2g", rel=1e-5)
+    s2 = lambda x: fmt(x, ".3g", rel=1e-5) if abs(x) >= 100 else fmt(x, ".2g", rel=1e-5)
     seeds = list(sw.SEEDS)
     print(f"\n6. The LSTMs trained at a rate where they learned: forget_bias_sweep's protocol (part 3; its copies\n"
           f"at that rate, {len(seeds)} seeds), measured on the batch of part 4 before and after training\n"
@@ -203,7 +203,7 @@ def own_rate_reach() -> dict[str, str]:
           "whole ||dL_T/dc_k|| / ||dL_T/dc_T||; cell: the cell path alone (part 5). Median over the seeds\n"
           f"that learned ({LEARNED}% or more on their test set) and, in brackets, over all {len(seeds)}:")
     values: dict[str, str] = {}
-    rows = []
+    rows, seed_rows = [], []
     for cfg in gr.OWN_RATE:
         r = rec.get((cfg["model"], cfg["lr"], cfg["steps"]))
         if r is None:
@@ -228,8 +228,21 @@ def own_rate_reach() -> dict[str, str]:
                     row.append(f"{m} ({s2(np.median(arr[:, d]))})")
                     values[f"{key}-{stage}-{q}-{d}"] = m
                 rows.append(row)
+        d = CELL_AT[-1]
+        cell_t, c_t = np.asarray(r["trained"]["cell"])[:, d], np.asarray(r["trained"]["c"])[:, d]
+        for i in range(len(seeds)):
+            seed_rows.append([f"b_f = {b}", str(seeds[i]), pct(r["test"][i], sw.TEST) + "%",
+                              "yes" if i in ok else "no", s2(cell_t[i]), s2(c_t[i])])
+        fail = [i for i in range(len(seeds)) if i not in ok]
+        span = lambda a: (s2(min(a)) if s2(min(a)) == s2(max(a)) else f"{s2(min(a))}–{s2(max(a))}") if len(a) else "-"
+        values |= {f"{key}-learners-cell-{d}": span([cell_t[i] for i in ok]),
+                   f"{key}-learners-c-{d}": span([c_t[i] for i in ok]),
+                   f"{key}-others-cell-{d}": span([cell_t[i] for i in fail]),
+                   f"{key}-others-c-{d}": span([c_t[i] for i in fail])}
         print(f"b_f = {b} at lr {cfg['lr']:g}, {cfg['steps']} steps: test "
               + " ".join(pct(t, sw.TEST) for t in r["test"]) + f"%; learned on {len(ok)} of {len(seeds)}")
     print(table(["LSTM", "stage", "ratio", *(f"T - k = {d}" for d in CELL_AT)], rows))
     print(f"Check: each seed's test count equals that of the same copy in {NAME}'s records (part 3) at that step.")
+    print(f"Per seed after training, at T - k = {CELL_AT[-1]} (learned: {LEARNED}% or more on its test set):")
+    print(table(["LSTM", "seed", "test", "learned", "cell", "c, whole"], seed_rows))
     return values

@@ -117,10 +117,10 @@ def main() -> Result:
                     b[t, k] = min(max(math.floor(math.log10(m[t, k])), LOW), HIGH)
             bins[stage, name] = b
     values.update(length=str(T), steps=str(ds.STEPS), lr=f"{ds.LR:g}", batch=str(ds.BATCH))
-    return Result(figures={"gated-gradients.svg": partial(_draw, lines, bins, S)}, values=values)
+    return Result(figures={"gated-gradients.svg": partial(_draw, lines, bins, S, values["lr"])}, values=values)
 
 
-def _draw(lines: dict, bins: dict, S: int, s: Style):
+def _draw(lines: dict, bins: dict, S: int, lr: str, s: Style):
     """Top: the median reach(T − k) per model, at initialisation and after training; bottom: heat
     maps of the ratio over (k, t) for three models, one colour per decade (the top bin: 10 or more)."""
     fig = figure(height=9.6)[0]
@@ -137,7 +137,9 @@ def _draw(lines: dict, bins: dict, S: int, s: Style):
         ax.set_ylim(1e-12, 1e2)
         ax.set_yticks([1e-12, 1e-8, 1e-4, 1])
         ax.set_ylabel(r"$\|\partial L_T/\partial h_k\| \,/\, \|\partial L_T/\partial h_T\|$", fontsize=MATH_PT)
-        ax.set_title(s.t(f"{stages[stage]} (median of {S} seeds)", f"{stages[stage]}（{S} 个种子的中位数）"), fontsize=11)
+        long = {"init": stages["init"],                 # the top panel says which training, so that it stands alone
+                "trained": s.t(f"trained at lr {lr}, the GRU's", f"以 GRU 的学习率 {lr} 训练后")}
+        ax.set_title(s.t(f"{long[stage]} (median of {S} seeds)", f"{long[stage]}（{S} 个种子的中位数）"), fontsize=11)
     curve_axes[1].set_xlabel(s.t("T − k (steps back)", "T − k（向前回溯的步数）"))
     curve_axes[1].set_xticks([0, 5, 10, 15])
     curve_axes[0].legend(fontsize=10, ncols=2, loc="lower left")
