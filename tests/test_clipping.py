@@ -429,6 +429,22 @@ def test_the_spectral_radius_is_not_the_condition(f1, f2) -> None:
 
 
 @SETTINGS
+@given(fs=st.lists(st.tuples(st.floats(0.0, 0.05), st.floats(0.8, 1.0)), min_size=1, max_size=8))
+@example(fs=[(0.05, 0.8)])                                         # the slowest constant f′: 1.005 per step
+@example(fs=[(0.05, 0.8), (0.0, 1.0)])
+@example(fs=[(0.0, 0.8), (0.05, 1.0), (0.05, 0.8), (0.0, 1.0)])
+def test_the_counterexample_grows_when_f_prime_changes_from_step_to_step(fs) -> None:
+    """Step 1's counterexample with f′ changing from step to step inside the box (first unit f′ ≤ 0.05,
+    second f′ ≥ 0.8), repeated over 2000 steps: the product still grows, at no less than the slowest
+    constant corner's rate, 1.005 per step (1.005^2000 > 2e4)."""
+    P = np.eye(2)
+    for i in range(2000):
+        f1, f2 = fs[i % len(fs)]
+        P = P @ (np.diag([f1, f2]) @ U_NONNORMAL.T)                # the factor diag(f′_τ) Uᵀ, τ = k leftmost
+    assert np.linalg.norm(P, 2) > 1e4
+
+
+@SETTINGS
 @given(f1=st.floats(0.8, 1.0), f2=st.floats(0.0, 0.05))
 @example(f1=0.8, f2=0.05)                                          # the roles of the two units swapped
 @example(f1=1.0, f2=0.05)

@@ -97,6 +97,23 @@ def main() -> Result:
                    "value-0.1-ratio-400": sig2(raw[("none", best_lr)][0] / raw[("value", 0.1)][0]),
                    # an upper bound: rounded up (late is k/1920, rounding to nearest can fall below it)
                    "norm-0.3-late-clipped": f"{math.ceil(1000 * max(late)) / 10:.1f}%"})
+    # the same share run by run (steps 81-400 all recorded as counts: exact, the same on every machine)
+    late_runs = [[(r["clipped"] - ct.STEPS) / (cl.STEPS - ct.STEPS) for r in (rec[("norm", 0.3, s, p)] for s in cl.SEEDS)]
+                 for p in (0.0, PERTURB)]
+    flat = late_runs[0] + late_runs[1]
+    values.update({"norm-0.3-late-min": f"{math.floor(1000 * min(flat)) / 10:.1f}%",
+                   "norm-0.3-late-max": f"{math.ceil(1000 * max(flat)) / 10:.1f}%",
+                   "norm-0.3-late-half-run": str(sum(x > 0.5 for x in late_runs[0])),
+                   "norm-0.3-late-half-twin": str(sum(x > 0.5 for x in late_runs[1]))})
+
+    def relapsed(r: dict) -> bool:
+        """Had learned (L/T < 0.01 at a recorded step s), then spiked or stopped after s, or ended above chance."""
+        learned_at = [int(s) for s, x in r["loss"].items() if x is not None and x < 0.01]
+        if not learned_at:
+            return False
+        s = min(learned_at)
+        return (r["stopped"] and r["steps_run"] > s) or r["spike"] > s or (
+            r["loss"][str(cl.STEPS)] is not None and r["loss"][str(cl.STEPS)] > chance)
     # every unclipped run that kept going and ends below chance has learned the task: a position whose
     # right token has probability <= 1/2 costs at least ln 2, so at most L/T / ln 2 of the positions are such
     learned = max(x for lr in none_lrs_f for x in finals[("none", lr)] if x < chance)
@@ -108,6 +125,9 @@ def main() -> Result:
              for lr in none_lrs_f}
     values.update({f"none-{lr:g}-above-{w}": str(above[lr][i][0]) for lr in none_lrs_f for i, w in enumerate(("run", "twin"))})
     values.update({f"none-{lr:g}-stopped-{w}": str(above[lr][i][1]) for lr in none_lrs_f for i, w in enumerate(("run", "twin"))})
+    relapse = {lr: [sum(relapsed(rec[("none", lr, s, p)]) for s in cl.SEEDS) for p in (0.0, PERTURB)]
+               for lr in none_lrs_f}
+    values.update({f"none-{lr:g}-relapsed-{w}": str(relapse[lr][i]) for lr in none_lrs_f for i, w in enumerate(("run", "twin"))})
     print(f"At step {cl.STEPS}, the lowest unclipped median (η = {best_lr:g}: {values['best-none']}) is {values['ratio-400']} × that of norm\n"
           f"clipping at η = 0.3 ({values[f'norm-0.3-{last}']}); over the twin runs the lowest unclipped median is at\n"
           f"η = {best_twin_lr:g} ({values['best-none-twin']}), {values['ratio-400-twin']} × that of norm clipping at η = 0.3.")
@@ -116,7 +136,12 @@ def main() -> Result:
     print(f"Per run, runs and twins alike: the largest L/T @{last} of norm clipping at η = 0.3 is {values['norm-0.3-max-400']},\n"
           f"of value clipping at η = 0.1 {values['value-0.1-max-400']}; the smallest of any unclipped run that kept going\n"
           f"is {values['none-min-400']}. Norm clipping at η = 0.3 clipped at most {values['norm-0.3-late-clipped']} of steps "
-          f"{ct.STEPS + 1}-{cl.STEPS}\n(runs or twins, rounded up; given that it clipped every one of steps 1-{ct.STEPS}, as in clipping-train).\n"
+          f"{ct.STEPS + 1}-{cl.STEPS}\n(runs or twins, rounded up; given that it clipped every one of steps 1-{ct.STEPS}, as in clipping-train);\n"
+          f"run by run {values['norm-0.3-late-min']}-{values['norm-0.3-late-max']}, above half in {values['norm-0.3-late-half-run']} of {n} runs "
+          f"and {values['norm-0.3-late-half-twin']} of {n} twins.\n"
+          "Unclipped runs that had learned (L/T < 0.01 at a step read above) and then spiked, stopped or ended\n"
+          "above chance, of this machine's runs and of their twins: " + "; ".join(
+              f"η = {lr:g}: {relapse[lr][0]} and {relapse[lr][1]}" for lr in none_lrs_f) + ".\n"
           f"Every unclipped run that kept going and ends below chance has L/T @{last} ≤ {values['none-learned-max-400']}: its right token has\n"
           f"probability > 1/2 at ≥ {values['none-learned-right-400']} of the positions (a position where it has ≤ 1/2 costs ≥ ln 2).\n")
     print(longrun.verified_replay(NAME), end="")

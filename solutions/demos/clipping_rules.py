@@ -137,6 +137,16 @@ def transient_table() -> tuple[str, dict[str, str]]:
     return table(["lag t − k", "‖(Uᵀ)^(t−k)‖₂"], rows), values
 
 
+U_NONNORMAL = np.array([[0.705, 1.005], [-1.005, -1.305]])   # ρ(U) = 0.3 < 1 < σ_max(U): Step 1's counterexample
+CORNERS = ((0.05, 0.8), (0.0, 0.8), (0.0, 1.0))                # f′ = (f′₁, f′₂), the same at every step
+
+
+def counter_rates() -> dict[str, str]:
+    """The growth per step of Step 1's counterexample, ρ(diag(f′) Uᵀ), at a constant f′ (``CORNERS``)."""
+    rates = [float(np.abs(np.linalg.eigvals(np.diag(c) @ U_NONNORMAL.T)).max()) for c in CORNERS]
+    return {f"counter-rate-{i}": fmt(r, ".4g") for i, r in enumerate(rates)}
+
+
 def main() -> Result:
     print("1. Norm rules at the threshold g_max = 5. One gradient, g_W = [[3, 0], [0, 0]],\n"
           "   g_b = [4], scaled to each norm; each rule's ‖g‖ after clipping.\n")
@@ -165,4 +175,7 @@ def main() -> Result:
     print(text)
     print(f"\n   Largest at lag {values['transient-peak-lag']} ({values['transient-peak']}); below 1 from lag "
           f"{values['transient-below']} on.")
+    values.update(counter_rates())
+    print("\n   U = [[0.705, 1.005], [-1.005, -1.305]] (ρ(U) = 0.3): growth per step of the product, ρ(diag(f′) Uᵀ),\n   at f′ = "
+          + ", ".join(f"({a:g}, {b:g}): {values[f'counter-rate-{i}']}" for i, (a, b) in enumerate(CORNERS)) + ".")
     return Result(values=values)

@@ -27,12 +27,16 @@ from solutions.experiments.clipping_train import (
     clipped_share,
     first_spike,
     isolated_jump,
-    long_short,
+    PARAM_KEYS,
+    lag_parts,
     passes_chance,
+    recall_batches,
     require_stable,
     spike_jump,
     train,
 )
+from solutions.clipping import clip_grad_value_
+from solutions.sequence import bptt
 from solutions.publish.plotting import Style, figure
 from solutions.publish.report import (
     CHAOS_MARGIN,
@@ -87,7 +91,7 @@ def lag_summary(runs: list, logs: list, calm: int) -> dict[str, str]:
     the median ‖g‖ at step 1 and the smallest ‖g‖ at a spike (its median and its largest move with
     the twins: 9300 in the runs, 16000 in their twins under the baseline CPU setting)."""
     spikes = [(s, lg, k) for s, lg, k in zip(SEEDS, logs, (first_spike(r[1]) for r in runs)) if k]
-    at = {w: np.array([long_short(lg[step - 1], s, step) for s, lg, k in spikes for step in [
+    at = {w: np.array([lag_ratio(lg[step - 1], s, step) for s, lg, k in spikes for step in [
         {"1": 1, "calm": calm, "spike": k}[w]]]) for w in ("1", "calm", "spike")}
     g = np.array([r[1][first_spike(r[1]) - 1] for r in runs if first_spike(r[1])])
     n = len(spikes)
@@ -95,6 +99,70 @@ def lag_summary(runs: list, logs: list, calm: int) -> dict[str, str]:
             "long": f"{int((at['spike'] >= 2).sum())}/{n}", "short": f"{int((at['spike'] <= 0.5).sum())}/{n}",
             "g1": f(np.median([r[1][0] for r in runs]), ".2g"),
             "norm-min": f"{float(f(g.min(), '.2g')):g}"}
+
+
+_CACHE: dict = {}
+
+
+def grads_at(params: dict, seed: int, step: int, lags: bool = True) -> tuple[dict, np.ndarray | None]:
+    """The parameters' gradients (as ``train`` computes them) and, if ``lags``, ``lag_parts`` at a run's
+    ``step`` (1-based), on that step's batch; kept for the demo's run (``lag_parts`` is the costly part,
+    and section 5 reads it twice)."""
+    key = (id(params), seed, step, lags)
+    if key not in _CACHE:
+        x, y = recall_batches(seed, step)[step - 1]
+        _, grads = bptt(x, y, np.zeros((B, H)), params)
+        _CACHE[key] = {k: grads[k] for k in PARAM_KEYS}, (lag_parts(x, y, params) if lags else None)
+    return _CACHE[key]
+
+
+def lag_ratio(params: dict, seed: int, step: int) -> float:
+    """``long_short``, from the cached ``lag_parts`` (the same arithmetic)."""
+    G = grads_at(params, seed, step)[1]
+    return float(np.linalg.norm(G[LAG_SPLIT:].sum(0)) / np.linalg.norm(G[:LAG_SPLIT].sum(0)))
+
+
+def shares_summary(runs: list, logs: list, calm: int) -> dict[str, str]:
+    """How much of ‖g‖² is ∂L/∂U (``W_hh``) and ∂L/∂V: medians over the spiked runs at step 1 and at
+    step ``calm``; at each run's spike step (chaotic edge) only counts: runs whose ∂L/∂U holds at least
+    half of ‖g‖², and runs where some lag n ≥ 2 LAG_SPLIT has ‖G[n]‖ > ‖G[0]‖ (the terms grow with the lag)."""
+    spikes = [(s, lg, first_spike(r[1])) for s, lg, r in zip(SEEDS, logs, runs) if first_spike(r[1])]
+    out, n = {}, len(spikes)
+    for w in ("1", "calm", "spike"):
+        u, v, grow = [], [], []
+        for s, lg, k in spikes:
+            step = {"1": 1, "calm": calm, "spike": k}[w]
+            g, G = grads_at(lg[step - 1], s, step)
+            total = sum(float(np.sum(a ** 2)) for a in g.values())
+            u.append(float(np.sum(g["W_hh"] ** 2)) / total)
+            v.append(float(np.sum(g["V"] ** 2)) / total)
+            norms = np.linalg.norm(G, axis=(1, 2))
+            grow.append(bool(norms[2 * LAG_SPLIT:].max() > norms[0]))
+        if w == "spike":
+            out["u-half-spike"] = f"{sum(x >= 0.5 for x in u)}/{n}"
+            out["grow-spike"] = f"{sum(grow)}/{n}"
+        else:
+            out[f"u-share-{w}"], out[f"v-share-{w}"] = f(np.median(u), ".0%"), f(np.median(v), ".0%")
+    return out
+
+
+def value_turn(logs: list, steps: tuple[int, ...]) -> dict[str, str]:
+    """Clipping by value at ``steps`` of each run: the share of the entries clipped and cos(g, clipped g),
+    medians over the runs and those steps."""
+    share, cos = [], []
+    for s, lg in zip(SEEDS, logs):
+        batches = recall_batches(s, max(steps))
+        for step in steps:
+            x, y = batches[step - 1]
+            g = {k: v for k, v in bptt(x, y, np.zeros((B, H)), lg[step - 1])[1].items() if k in PARAM_KEYS}
+            a = np.concatenate([x.ravel() for x in g.values()])
+            c = a.copy()
+            clip_grad_value_([c], CLIP_VALUE)
+            share.append(float(np.mean(np.abs(a) > CLIP_VALUE)))
+            cos.append(float(a @ c / (np.linalg.norm(a) * np.linalg.norm(c))))
+    return {"value-entries": str(a.size), "value-share": f(np.median(share), ".0%"),
+            "value-cos": f(np.median(cos), ".2f"),
+            "value-turn": f"{float(f(np.degrees(np.arccos(np.median(cos))), '.2g')):g}°"}
 
 
 def f(x: float, spec: str, rel: float = REL) -> str:
@@ -242,7 +310,8 @@ def main() -> Result:
           f"   g_max = {values['tau-obs']}.\n")
 
     # 2. Clipped: by value, by norm with g_max = 1, by norm with the observed g_max.
-    modes = {"value": (f"by value, κ = {CLIP_VALUE}", lambda s: train("value", s)),
+    vlogs = [[] for _ in SEEDS]                            # the value-clipped runs' parameters, for the turn
+    modes = {"value": (f"by value, κ = {CLIP_VALUE}", lambda s: train("value", s, params_log=vlogs[s])),
              "norm": (f"by norm, g_max = {MAX_NORM:g}", lambda s: train("norm", s)),
              "observed": (f"by norm, g_max = {values['tau-obs']}", lambda s: train("norm", s, tau_obs))}
     runs = {m: [run(s) for s in SEEDS] for m, (_, run) in modes.items()}
@@ -291,6 +360,11 @@ def main() -> Result:
           f"  within {CHAOS_MARGIN:.0%} of it; elsewhere a run within {BELOW_MARGIN:.0%} of it, or one on which the run\n"
           f"  and its twin disagree, counts on either side), as 0/N, N/N, ≤N/2 (at most half) or\n"
           f"  ≥N/2 (at least half) when sure, else ?.")
+    turn_steps = (1, 10, 40, STEPS)
+    values.update(value_turn(vlogs, turn_steps))
+    print(f"By value, κ = {CLIP_VALUE}, at steps {', '.join(map(str, turn_steps))} (medians over the runs and these steps): "
+          f"{values['value-share']} of the\n  {values['value-entries']} entries of g are clipped, and cos(g, clipped g) = {values['value-cos']} "
+          f"(a turn of {values['value-turn']}).")
     values.update({f"{m}-twin": below_power(c) for m, c in change.items()})
     values["chaos-change"] = f"{10 * SENSITIVE:g}"
     twin_text = ", ".join(f"{modes[m][0]}: {values[f'{m}-twin']}" for m in change)
@@ -355,6 +429,8 @@ def main() -> Result:
     for name, rs, twin_rs, lg, twin_lg in (("", none, none_twin, logs, logs_twin),
                                            ("control-", control, control_twin, clogs, clogs_twin)):
         a, b = lag_summary(rs, lg, calm), lag_summary(twin_rs, twin_lg, calm)
+        a.update(shares_summary(rs, lg, calm))
+        b.update(shares_summary(twin_rs, twin_lg, calm))
         values.update({f"{name}lag-{k}": twin_same([a[k], b[k]]) for k in a})
     values["lag-split"] = str(LAG_SPLIT)
     rows = [[f"{start} × orthogonal"] + [values[f"{name}lag-{k}"] for k in (
@@ -369,6 +445,13 @@ def main() -> Result:
           f"   runs at the spike step (2 significant digits; the largest moves with the twin runs).")
     print(table(["start U", "long/short @1", f"long/short @{calm}", "spike: ≥ 2", "spike: ≤ 1/2",
                  "‖g‖ @1", "‖g‖ @spike ≥"], rows))
+    rows = [[f"{start} × orthogonal"] + [values[f"{name}lag-{k}"] for k in (
+                "u-share-1", "v-share-1", "u-share-calm", "v-share-calm", "u-half-spike", "grow-spike")]
+            for start, name in ((f"{U_SCALE:g}", ""), (f"{CONTROL:g}", "control-"))]
+    print(f"   ∂L/∂U is one part of g: its share of ‖g‖² (and ∂L/∂V's, the output layer's, which has no lag),\n"
+          f"   median over the runs at step 1 and {calm}; at the spike step, counts: runs where ∂L/∂U holds ≥ 1/2 of\n"
+          f"   ‖g‖², and runs where some lag n ≥ {2 * LAG_SPLIT} has ‖G_n‖ > ‖G_0‖, G_n the part of ∂L/∂U from lag n.")
+    print(table(["start U", "U @1", "V @1", f"U @{calm}", f"V @{calm}", "spike: U ≥ 1/2", "spike: ‖G_n≥20‖ > ‖G_0‖"], rows))
 
     curves = {}  # mode -> (median loss, median norm) as plotted; "none" only for its calm steps
     for m, rs in [("none", none), *runs.items()]:          # "none": its steps before any spike only
