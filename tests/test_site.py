@@ -170,6 +170,8 @@ def test_page_in_a_real_browser(site: Path, served: str, tab, url: str) -> None:
         problems = _check_page(page, site, served, url, events)
     finally:
         page.goto("about:blank")
+        if url.endswith("print/"):
+            page.emulate_media(media="screen")     # check_print_page left it in print media
         for event, listener in listeners:
             page.remove_listener(event, listener)
     assert not problems, f"/{url}:\n" + "\n".join(problems)
@@ -197,8 +199,6 @@ def _check_page(page, site: Path, served: str, url: str, events: list[str]) -> l
         problems.append(f"raw TeX in the navigation: {nav[max(0, m.start() - 40): m.end() + 40]!r}")
     page.wait_for_timeout(50)
     problems += events
-    if url.endswith("print/"):
-        problems += check_print_page(page, url)
     if url in ("notation/", "zh/notation/"):
         ARTIFACTS.mkdir(exist_ok=True)
         page.set_viewport_size({"width": 1280, "height": 900})
@@ -209,7 +209,9 @@ def _check_page(page, site: Path, served: str, url: str, events: list[str]) -> l
     problems += [f"figure does not open full size (no lightbox link): {src}" for src in page.evaluate(NO_LIGHTBOX_JS)]
     problems += check_equation_link_contrast(page, url)
     problems += check_mathml_exposed(page)
-    if not url.endswith("print/"):
+    if url.endswith("print/"):
+        problems += check_print_page(page, url)      # last: it leaves the tab at A4 width, print media
+    else:
         problems += check_phone_width(page)
         problems += check_figures_on_phone(page, site)
     return problems
@@ -371,12 +373,12 @@ def check_print_page(page, url: str) -> list[str]:
     h1 = page.eval_on_selector_all(".md-content h1", "els => els.map(e => e.textContent)")
     problems = [f"print page lacks the page {want!r}" for want in PRINT_HEADINGS[url]
                 if not any(h.startswith(want) for h in h1)]
-    screen = page.viewport_size
+    # The page is left at A4 width in print media (the test then leaves for about:blank and the next
+    # test sets its own size): laying the whole edition out twice more to restore the screen cost
+    # about 5 s per edition.
     page.set_viewport_size({"width": 794, "height": 1123})
     page.emulate_media(media="print")
     printed = page.evaluate(PRINT_MEDIA_JS)
-    page.emulate_media(media="screen")
-    page.set_viewport_size(screen)
     problems += [f"printed, the site's {c} shows" for c in printed["chrome"]]
     problems += [f"printed, the page {want!r} is hidden" for want in PRINT_HEADINGS[url]
                  if not any(h.startswith(want) for h in printed["h1"])]
