@@ -468,6 +468,35 @@ def test_the_counterexample_needs_the_other_unit_near_linear(f1, f2) -> None:
     assert np.linalg.norm(np.linalg.matrix_power(F, 200), 2) < 1e-3
 
 
+def _forward_product(drive, h0, steps=200):
+    """‖∏ diag(f′(z_τ)) Uᵀ‖₂ along the forward pass z_τ = U h_{τ−1} + x_τ, h_τ = tanh(z_τ), of the
+    counterexample, with x_τ = drive(h_{τ−1}) (τ = k leftmost, as in (clipping-product))."""
+    h, P = np.asarray(h0, float), np.eye(2)
+    for _ in range(steps):
+        h = np.tanh(U_NONNORMAL @ h + drive(h))
+        P = P @ (np.diag(1 - h ** 2) @ U_NONNORMAL.T)
+    return np.linalg.norm(P, 2)
+
+
+@SETTINGS
+@given(s=st.sampled_from([3.0, -3.0]), b2=st.floats(-3.0, 3.0),
+       h0=st.tuples(st.floats(-1.0, 1.0), st.floats(-1.0, 1.0)))
+@example(s=3.0, b2=0.3, h0=(0.0, 0.0))
+@example(s=-3.0, b2=0.0, h0=(1.0, -1.0))
+def test_the_counterexample_decays_under_a_constant_input(s, b2, h0) -> None:
+    """Step 1: f′ is set by the forward pass. Under a constant input (±3, b₂) that saturates the first
+    unit, the second unit's own weight −1.305 does not let it stay near linear: the product decays."""
+    assert _forward_product(lambda h: np.array([s, b2]), h0) < 1
+
+
+@pytest.mark.parametrize("s", [3.0, -3.0])
+def test_the_counterexample_grows_when_the_input_cancels_the_recurrent_drive(s) -> None:
+    """Step 1: an input that cancels (U h_{t−1})₂ at every step holds z₂ = 0.3 (f′₂ > 0.9) while the
+    first unit saturates: then the forward pass realises the counterexample, and the product grows."""
+    drive = lambda h: np.array([s, 0.3 - (U_NONNORMAL @ h)[1]])     # noqa: E731
+    assert _forward_product(drive, (0.0, 0.0)) > 1e10
+
+
 @SETTINGS
 @given(a=st.floats(0.05, 0.99), k=st.floats(0.0, 100.0), n=st.integers(1, 200))
 @example(a=0.9, k=10.0, n=9)                                     # the clipping-rules example: 39 at lag 9
