@@ -357,6 +357,32 @@ def test_window_of_l_steps_is_bounded_by_one_plus_alpha_norm_u_to_the_l(case, al
 
 
 @SETTINGS
+@given(seed=st.integers(0, 2**32 - 1), D=st.integers(1, 5), T=st.integers(1, 60), data=st.data(),
+       alpha=st.floats(0.05, 2.0), scale=st.floats(0.0, 5.0))
+@example(seed=0, D=4, T=60, data=None, alpha=2.0, scale=5.0)     # ℓ = T: full BPTT, the largest bound
+@example(seed=1, D=16, T=60, data=None, alpha=1.0, scale=0.5)    # run B's size, ‖U‖ of order s = 0.5
+def test_truncated_weight_gradient_is_at_most_linear_in_t(seed, D, T, data, alpha, scale) -> None:
+    """Step 6: for L_T = eᵀh_T and BPTT truncated to the last ℓ steps (restarted from the constant
+    h_{T−ℓ}), ‖∂L_T/∂U‖_F ≤ ℓ α (1 + α‖U‖₂)^{ℓ−1} ‖e‖ (‖h_0‖ + αT√D): each δ_k crosses at most ℓ − 1
+    factors of norm ≤ 1 + α‖U‖₂, and ‖h_{k−1}‖ ≤ ‖h_0‖ + α(k − 1)√D."""
+    ell = T if data is None else data.draw(st.integers(1, T))
+    rng = np.random.default_rng(seed)
+    M = 3
+    p = {"W_ih": scale * rng.standard_normal((D, M)), "W_hh": scale * rng.standard_normal((D, D)) / np.sqrt(D),
+         "b_ih": scale * rng.standard_normal(D), "b_hh": np.zeros(D)}
+    x, h0, e = rng.standard_normal((T, 1, M)), scale * rng.standard_normal((1, D)), rng.standard_normal(D)
+    h, _ = residual_forward(x, h0, p, alpha)
+    start = h[T - ell - 1] if T > ell else h0
+    _, cache = residual_forward(x[T - ell:], start, p, alpha)
+    dh = np.zeros((ell, 1, D))
+    dh[-1, 0] = e
+    dU = np.linalg.norm(residual_backward(dh, cache)["W_hh"])
+    bound = (ell * alpha * (1 + alpha * norm2(p["W_hh"])) ** (ell - 1) * np.linalg.norm(e)
+             * (np.linalg.norm(h0) + alpha * T * np.sqrt(D)))
+    assert dU <= bound * (1 + 1e-9) + 1e-12
+
+
+@SETTINGS
 @given(case=matrix_and_fprimes(2, 40), kappa=st.floats(0.0, 2.0))
 @example(case=(U_CX, np.array([FP2_CX] * 40)), kappa=1.0)
 def test_alpha_kappa_over_t_bounds_the_product_by_e_to_the_kappa_norm_u(case, kappa) -> None:

@@ -131,6 +131,10 @@ def main() -> Result:
         values.update({f"alt-{omega:g}-rho": fmt(r_each, ".3f", REL), f"alt-{omega:g}-rate": fmt(rate, ".3f", REL)})
         print(f"     ω = {omega:g}: ρ(J) of each factor {values[f'alt-{omega:g}-rho']}, "
               f"growth per step ρ(J₂J₁)^(1/2) = {values[f'alt-{omega:g}-rate']}")
+    _, rate = alternating_saturation(ALT_OMEGAS[0], (0.0, 1.0), (1.0, 0.0))
+    values["alt-limit-rate"] = fmt(rate, ".3f", REL)
+    print(f"     the limit f' alternating (0, 1) / (1, 0), ω = {ALT_OMEGAS[0]:g} (the input-driven gate with u = 1 - f',\n"
+          f"       U = {ALT_OMEGAS[0]:g} R(135°)): growth per step {values['alt-limit-rate']}")
     n_drive, a_max, h_max = driven_partial_saturation()
     rates = gaussian_driving_rates()
     fp2_max, rho_limit = driven_saturation_depth()

@@ -31,6 +31,8 @@ GRAD_T = (10, 100, 1000)       # lengths at which the weight gradient is measure
 WINDOW = 10                    # truncated BPTT window for the weight gradient
 SPAN = 100                     # run B read in windows of SPAN steps: growth per step vs saturation
 FORGET = 0.5                   # memory table's counter-case: U = -I + FORGET Q (inside the disc: it forgets)
+SMALL_EPS = (1e-6, 1e-3)       # run A with small inputs: W scaled by ε (s = 1), how long f' ≈ 1 lasts
+SMALL_T = (100, 400)           # steps at which the small-input runs are shown
 
 
 
@@ -129,6 +131,33 @@ def main() -> Result:
           f"   gamma = geometric mean of ||J_t|| over steps 1-{T}: the book's γ, an upper bound\n"
           f"   on the rate over those steps.")
     print(table(["update", "s", "gamma"] + [f"||dh_{t}/dh_0||" for t in SHOWN_B], rows_b))
+    # run A is the one trajectory on which f' = 1 forever: with inputs of size ε (W scaled by ε, s = 1)
+    # the state grows along the same direction and leaves f' ≈ 1 after a transient
+    params = {"W_ih": W, "W_hh": Q, "b_ih": zero, "b_hh": zero}
+    rows_e = []
+    for eps in SMALL_EPS:
+        p_e = dict(params, W_ih=eps * W)
+        norms = state_jacobian_norms(x_b[:max(SMALL_T)], h0, p_e, "residual")[:, 0]
+        _, c_e = residual_forward(x_b[:max(SMALL_T)], h0, p_e)
+        first = int(np.argmax((1.0 - c_e[3][:, 0] ** 2).min(axis=1) < 0.9))      # index of the first step with f' < 0.9
+        rate = float(norms[first] ** (1.0 / (first + 1)))
+        rows_e.append([f"{eps:g}", str(first + 1), f(norms[first], ".2g"), f(rate, ".3f")]
+                      + [f(norms[t - 1], ".2g") for t in SMALL_T])
+        values.update({f"eps-{eps:g}-{k}": v for k, v in zip(("first", "norm", "rate") + tuple(f"norm{t}" for t in SMALL_T),
+                                                            rows_e[-1][1:])})
+    print(f"\nA with small inputs: s = 1, run B's x_t with W scaled by ε (h_0 = 0, b = 0). The state grows\n"
+          f"   along the growing direction too, so f' = 1 lasts only a transient. first f' < 0.9: the first\n"
+          f"   step t at which some unit has f'(z_t) < 0.9; rate = ||dh_t/dh_0||^(1/t) up to that step.")
+    print(table(["ε", "first f' < 0.9", "||dh_t/dh_0|| there", "rate"] + [f"||dh_{t}/dh_0||" for t in SMALL_T], rows_e))
+    # an eigenvalue outside the disc need not give growth: U = -2.5 I has ρ(I + U) = 1.5, yet on run B's
+    # inputs the factor I - 2.5 diag(f') shrinks once f' varies
+    p_n = dict(params, W_hh=-2.5 * np.eye(H))
+    h_n, _ = residual_forward(x_b, h0, p_n)
+    n_n = state_jacobian_norms(x_b, h0, p_n, "residual")[-1, 0]
+    neg = {"neg-hmax": f(np.abs(h_n).max(), ".2f"), "neg-norm": f(n_n, ".0e") if n_n > 0 else "< 1e-307"}
+    values.update(neg)
+    print(f"\nRun B with U = -2.5 I (ρ(I + U) = 1.5, outside the disc): max_t |h_t,i| = {neg['neg-hmax']},\n"
+          f"   ||dh_{T_B}/dh_0|| = {neg['neg-norm']}.")
     # the counter-case: U = -I + FORGET Q puts every eigenvalue of U in the disc |1 + λ| <= FORGET < 1,
     # so at small activations h_t ≈ FORGET Q h_(t-1) + W x_t: the branch subtracts, the state forgets
     params = {"W_ih": W, "W_hh": -np.eye(H) + FORGET * Q, "b_ih": zero, "b_hh": zero}

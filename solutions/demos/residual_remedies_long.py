@@ -67,15 +67,17 @@ def main() -> Result:
             scored.append((-cells[PRINTED[-1]][0], div[0], float(loss) if loss != "—" else math.inf, lr))
         _, _, _, lr = min(scored)
         k = f"{key}-{lr:g}"
+        alive = [v for v in rec[key][f"{lr:g}"]["final"][last][:N] if v is not None]
+        spread = f"{fmt(min(alive), '.2g', rel=1e-5)}–{fmt(max(alive), '.2g', rel=1e-5)}" if alive else "—"
         best_rows.append([remedy.name, f"{lr:g}", values[f"{k}-diverged"], values[f"{k}-learned-{last}"],
-                          values[f"{k}-loss"]])
+                          values[f"{k}-loss"], spread])
         values.update({f"{key}-best-lr": f"{lr:g}", f"{key}-best-learned": values[f"{k}-learned-{last}"],
-                       f"{key}-best-loss": values[f"{k}-loss"]})
+                       f"{key}-best-loss": values[f"{k}-loss"], f"{key}-best-range": spread})
     print(table(["remedy", "η", "diverged", *(f"learned @{c}" for c in PRINTED), "final L/T", "‖h_T‖",
                  "max ‖g‖₂"], rows))
     print(f"\nEach remedy at its best η at step {rl.STEPS}: most runs learned, then fewest diverged, then the\n"
-          f"lowest final L/T, then the smallest η.")
-    print(table(["remedy", "η", "diverged", f"learned @{last}", "final L/T"], best_rows))
+          f"lowest final L/T, then the smallest η. range: the smallest and largest final L/T of the runs not stopped.")
+    print(table(["remedy", "η", "diverged", f"learned @{last}", "final L/T", "range"], best_rows))
     print()
     print(longrun.verified_replay(NAME), end="")
     return Result(figures={}, values=values)

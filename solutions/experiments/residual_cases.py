@@ -48,13 +48,14 @@ DRIVE_AMP, DRIVE_T = 8.0, 100
 GAUSS_SCALE, GAUSS_T, GAUSS_SEEDS = 3.0, 1000, 5
 
 
-def alternating_saturation(omega: float) -> tuple[float, float]:
+def alternating_saturation(omega: float, d1=D_PARTIAL, d2=D_PARTIAL_SWAPPED) -> tuple[float, float]:
     """``(ρ of each factor, growth per step ρ(J₂J₁)^{1/2})`` for αU = −I + ω R(135°) and f'
-    alternating between ``D_PARTIAL`` and ``D_PARTIAL_SWAPPED``, J = I + diag(f')αU."""
+    alternating between ``d1`` and ``d2`` (by default ``D_PARTIAL`` and ``D_PARTIAL_SWAPPED``),
+    J = I + diag(f')αU."""
     c, s = np.cos(ALT_ANGLE), np.sin(ALT_ANGLE)
     I = np.eye(2)
     aU = -I + omega * np.array([[c, -s], [s, c]])
-    J1, J2 = I + np.diag(D_PARTIAL) @ aU, I + np.diag(D_PARTIAL_SWAPPED) @ aU
+    J1, J2 = I + np.diag(d1) @ aU, I + np.diag(d2) @ aU
     rho = lambda A: float(np.abs(np.linalg.eigvals(A)).max())
     return rho(J1), rho(J2 @ J1) ** 0.5
 
