@@ -234,26 +234,35 @@ SLOWEST_FIRST = ("test_outputs.py::test_demo_output_is_current", "test_cpu_setti
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Put the slow tests at the head of both halves of the run, and the tests that read the default
-    run of the demos (``demo_outputs``) at the tail.
+    """Put the slow tests at the head of each worker's share of the run, and the tests that read
+    the default run of the demos (``demo_outputs``) at the tail.
 
-    pytest-xdist's ``worksteal`` gives each of the two workers one contiguous half of this list
-    and later moves tests from the tail of a busy worker's queue to an idle one. So the slow
-    tests are dealt alternately to the start of each half: both workers begin with them, they
-    overlap each other and the short tests, and none is left to run alone at the end. A test that
-    reads the default run waits for it while it runs on the other worker: at the tail it finds it made.
+    pytest-xdist's ``worksteal`` gives each of the n workers one contiguous n-th of this list and
+    later moves tests from the tail of a busy worker's queue to an idle one. So the slow tests are
+    dealt in turn to the start of the first two shares: those workers begin with them, they overlap
+    each other and the short tests, and none is left to run alone at the end. A test that reads the default
+    run waits for it while it runs on another worker: at the tail it finds it made.
     """
     def rank(item: pytest.Item) -> int:
         if item.get_closest_marker("skip"):  # e.g. a CPU setting this CPU cannot run: takes no time
             return len(SLOWEST_FIRST)
         return next((i for i, key in enumerate(SLOWEST_FIRST) if key in item.nodeid), len(SLOWEST_FIRST))
 
+    workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
     ranked = sorted(items, key=rank)
     outputs = [item for item in ranked if rank(item) == 0]     # the first makes the default run,
     slow = outputs[:1] + [item for item in ranked if 0 < rank(item) < len(SLOWEST_FIRST)]
     others = [item for item in ranked if rank(item) == len(SLOWEST_FIRST)]
     readers = [item for item in others if "demo_outputs" in getattr(item, "fixturenames", ())]
     rest = [item for item in others if item not in readers] + outputs[1:] + readers  # these read it
-    a, b = slow[0::2], slow[1::2]
-    cut = max(0, len(items) // 2 - len(a))
-    items[:] = a + rest[:cut] + b + rest[cut:]
+    # the slow tests go to the first two workers only: a third worker would wait for the site the
+    # print edition needs (built while the two demo runs go); it starts on the short tests instead
+    dealt = min(workers, 2)
+    heads = [slow[i::dealt] for i in range(dealt)] + [[] for _ in range(workers - dealt)]
+    ordered: list[pytest.Item] = []
+    for i, head in enumerate(heads):
+        share = (len(items) - len(ordered)) // (workers - i)   # what worksteal sends worker i first
+        take = rest if i == workers - 1 else rest[: max(0, share - len(head))]
+        ordered += head + take
+        rest = rest[len(take):]
+    items[:] = ordered
