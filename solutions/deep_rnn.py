@@ -188,7 +188,7 @@ def deep_backward_unchecked(
     if shortcut:
         grads["W_sc"] = rows(delta[m - 1]).T @ rows(before(1))   # Σ_t δᵐ_t h_{t-1}ᵀ  (deep-dt-grads)
     if skip:
-        grads["W_skip"] = d1.T @ rows(before(skip))              # Σ_t δ¹_t h_{t-Δ}ᵀ  (deep-skip-delta)
+        grads["W_skip"] = d1.T @ rows(before(skip))              # Σ_t δ¹_t h_{t-Δ}ᵀ  (after deep-skip-delta)
     # --8<-- [end:grads]
     return grads
 
