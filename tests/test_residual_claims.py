@@ -382,6 +382,74 @@ def test_truncated_weight_gradient_is_at_most_linear_in_t(seed, D, T, data, alph
     assert dU <= bound * (1 + 1e-9) + 1e-12
 
 
+def _truncated_summed_loss_grad(x, h0, p, alpha, e, ell):
+    """‖∂L/∂U‖_F for L = Σ_t eᵀh_t, each term L_t backpropagated over its last ℓ steps only
+    (restarted from the constant h_{t−ℓ})."""
+    T = x.shape[0]
+    h, _ = residual_forward(x, h0, p, alpha)
+    total = np.zeros_like(p["W_hh"])
+    for t in range(1, T + 1):
+        w = min(ell, t)
+        start = h[t - w - 1] if t > w else h0
+        _, cache = residual_forward(x[t - w:t], start, p, alpha)
+        dh = np.zeros((w, 1, h0.shape[1]))
+        dh[-1, 0] = e
+        total += residual_backward(dh, cache)["W_hh"]
+    return np.linalg.norm(total)
+
+
+def _referee_linear_state(D, T, alpha=1.0):
+    """The referee's case: U = 0, W = 0, b = 0.5·1, so z_t = 0.5·1 and h_t = t·α·tanh(0.5)·1 grows
+    linearly without saturating."""
+    p = {"W_ih": np.zeros((D, 1)), "W_hh": np.zeros((D, D)), "b_ih": 0.5 * np.ones(D), "b_hh": np.zeros(D)}
+    return np.zeros((T, 1, 1)), np.zeros((1, D)), p
+
+
+@SETTINGS
+@given(seed=st.integers(0, 2**32 - 1), D=st.integers(1, 4), T=st.integers(1, 30), data=st.data(),
+       alpha=st.floats(0.05, 2.0), scale=st.floats(0.0, 5.0))
+@example(seed=0, D=4, T=30, data=None, alpha=1.0, scale=0.0)     # the referee's case: U = 0, h linear
+@example(seed=0, D=4, T=30, data=None, alpha=2.0, scale=5.0)
+def test_truncated_weight_gradient_of_the_summed_loss_is_at_most_quadratic_in_t(
+        seed, D, T, data, alpha, scale) -> None:
+    """Step 6: for the book's L = Σ_t L_t (L_t = eᵀh_t), each term truncated to its last ℓ steps,
+    ‖∂L/∂U‖_F ≤ Σ_t ℓα(1 + α‖U‖₂)^{ℓ−1}‖e‖(‖h_0‖ + αt√D) ≤ ℓα(1 + α‖U‖₂)^{ℓ−1}‖e‖ T(‖h_0‖ + αT√D):
+    T terms, each bounded linearly in t, so at most quadratic in T."""
+    ell = T if data is None else data.draw(st.integers(1, T))
+    rng = np.random.default_rng(seed)
+    if scale == 0.0 and data is None:
+        x, h0, p = _referee_linear_state(D, T, alpha)
+        e = np.ones(D)
+        ell = min(10, T)
+    else:
+        M = 3
+        p = {"W_ih": scale * rng.standard_normal((D, M)), "W_hh": scale * rng.standard_normal((D, D)) / np.sqrt(D),
+             "b_ih": scale * rng.standard_normal(D), "b_hh": np.zeros(D)}
+        x, h0, e = rng.standard_normal((T, 1, M)), scale * rng.standard_normal((1, D)), rng.standard_normal(D)
+    dU = _truncated_summed_loss_grad(x, h0, p, alpha, e, ell)
+    bound = (ell * alpha * (1 + alpha * norm2(p["W_hh"])) ** (ell - 1) * np.linalg.norm(e)
+             * T * (np.linalg.norm(h0) + alpha * T * np.sqrt(D)))
+    assert dU <= bound * (1 + 1e-9) + 1e-12
+
+
+def test_counterexample_truncated_summed_loss_grows_quadratically() -> None:
+    """The referee's counterexample: α = 1, U = 0, z = 0.5·1, D = 4, ℓ = 10. The truncated gradient
+    of L_T alone grows linearly in T, that of L = Σ_t L_t quadratically (×~100 per ×10 in T), so
+    "at most linear in T" holds for one loss term only."""
+    D, ell, e = 4, 10, np.ones(4)
+    summed, single = [], []
+    for T in (10, 100, 1000):
+        x, h0, p = _referee_linear_state(D, T)
+        summed.append(_truncated_summed_loss_grad(x, h0, p, 1.0, e, ell))
+        h, _ = residual_forward(x, h0, p, 1.0)
+        _, cache = residual_forward(x[T - ell:], h[T - ell - 1] if T > ell else h0, p, 1.0)
+        dh = np.zeros((ell, 1, D))
+        dh[-1, 0] = e
+        single.append(np.linalg.norm(residual_backward(dh, cache)["W_hh"]))
+    assert 5 < single[2] / single[1] < 20                # linear: ×~10 per ×10 in T
+    assert summed[2] / summed[1] > 50                    # quadratic: ×~100 per ×10 in T
+
+
 @SETTINGS
 @given(case=matrix_and_fprimes(2, 40), kappa=st.floats(0.0, 2.0))
 @example(case=(U_CX, np.array([FP2_CX] * 40)), kappa=1.0)
