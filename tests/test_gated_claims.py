@@ -513,6 +513,25 @@ def test_lstm_explosion_off_the_zero_state(start: float, horizons: tuple) -> Non
         assert grads[0] > 1e10 and grads[1] > 1e15
 
 
+@pytest.mark.parametrize("U_c, start, low, high", [(4.0, 1e-3, 500.0, 900.0), (4.0, -1e-3, 500.0, 900.0),
+                                                   (12.0, 1e-3, 300.0, 400.0), (12.0, -1e-3, 300.0, 400.0),
+                                                   (4.0, 0.1, 0.0, 10.0),
+                                                   (12.0, 0.1, 0.0, 10.0)])
+def test_lstm_explosion_near_the_zero_state(U_c: float, start: float, low: float, high: float) -> None:
+    """lstm.md: the explosion at the unstable zero state (factor 1 + U_c/4 per step) reaches a
+    neighbourhood of it, not only the point (the s10 referee): f = 1 (b_f = 40), i = o = ½,
+    U_i = U_f = U_o = 0, zero input, h_0 = 0; from c_0 = ±1e-3, |∂c_20/∂c_0| ≈ 700 for U_c = 4 and
+    ≈ 360 for U_c = 12; from c_0 = 0.1 the candidate saturates first and it stays below 10."""
+    W_hh = torch.zeros(4, 1, dtype=torch.float64)
+    W_hh[2, 0] = U_c
+    p = {"W_ih": torch.zeros(4, 1, dtype=torch.float64), "W_hh": W_hh,
+         "b_ih": torch.tensor([0.0, 40.0, 0.0, 0.0], dtype=torch.float64), "b_hh": torch.zeros(4, dtype=torch.float64)}
+    x = torch.zeros(20, 1, 1, dtype=torch.float64)
+    c0 = torch.full((1, 1), start, dtype=torch.float64, requires_grad=True)
+    (g,) = torch.autograd.grad(lstm_states(p, x, torch.zeros(1, 1, dtype=torch.float64), c0)[-1][1].sum(), c0)
+    assert low < abs(float(g)) < high
+
+
 @pytest.mark.parametrize("U_c, others, start, bound", [(4.0, (5.0, -5.0, 5.0), 0.1, 10.0),
                                                         (-12.0, (11.0, 0.0, -5.0), 0.1, 1e4),
                                                         (-12.0, (-10.0, 0.0, 10.0), -0.1, 1e4)])
