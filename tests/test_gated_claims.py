@@ -389,6 +389,16 @@ def test_lstm_jacobian_product_holds_o_fixed_and_is_not_dc_t_dc_k(seed: int, t: 
     assert torch.allclose(onestep[-1], true_dc(t - 1), atol=1e-12)   # t − k = 1: exact
     product = onestep[-1] @ onestep[-2] @ onestep[-3]
     assert (product - true_dc(t - 3)).abs().max() > 1e-6              # t − k = 3: not ∂c_t/∂c_k
+    # the exact one (the s10 referee): the c rows of the product of the 2H×2H Jacobians of (h_τ, c_τ),
+    # applied to ∂(h_k, c_k)/∂c_k = [diag(o_k ⊙ (1 − tanh² c_k)); I], since h_k moves with c_k
+    k0 = t - 3
+    full = torch.eye(2 * H, dtype=torch.float64)
+    for k in range(k0, t):
+        jac = torch.autograd.functional.jacobian(
+            lambda hc, k=k: torch.cat(step(hc[None, :H], hc[None, H:], x[k]), dim=1)[0], torch.cat([hs[k], cs[k]], dim=1)[0])
+        full = jac @ full
+    embed = torch.cat([torch.diag(os_[k0][0] * (1 - torch.tanh(cs[k0][0]) ** 2)), torch.eye(H, dtype=torch.float64)])
+    assert torch.allclose((full @ embed)[H:], true_dc(k0), atol=1e-10)
     # t = 1: h_0 is given (it does not depend on c_0), so ∂c_1/∂c_0 = diag(f_1), not (lstm-jacobian)
     dc1 = torch.autograd.functional.jacobian(lambda c: step(h0, c, x[0])[1], c0)[0, :, 0, :]
     f1 = torch.sigmoid(x[0] @ p["W_ih"][H:2 * H].T + h0 @ p["W_hh"][H:2 * H].T + p["b_ih"][H:2 * H] + p["b_hh"][H:2 * H])
@@ -511,6 +521,25 @@ def test_lstm_explosion_off_the_zero_state(start: float, horizons: tuple) -> Non
         assert grads[0] < 10.0 and grads[1] > 1e40
     else:
         assert grads[0] > 1e10 and grads[1] > 1e15
+
+
+@pytest.mark.parametrize("U_c, start, low, high", [(4.0, 1e-3, 500.0, 900.0), (4.0, -1e-3, 500.0, 900.0),
+                                                   (12.0, 1e-3, 300.0, 400.0), (12.0, -1e-3, 300.0, 400.0),
+                                                   (4.0, 0.1, 0.0, 10.0),
+                                                   (12.0, 0.1, 0.0, 10.0)])
+def test_lstm_explosion_near_the_zero_state(U_c: float, start: float, low: float, high: float) -> None:
+    """lstm.md: the explosion at the unstable zero state (factor 1 + U_c/4 per step) reaches a
+    neighbourhood of it, not only the point (the s10 referee): f = 1 (b_f = 40), i = o = ½,
+    U_i = U_f = U_o = 0, zero input, h_0 = 0; from c_0 = ±1e-3, |∂c_20/∂c_0| ≈ 700 for U_c = 4 and
+    ≈ 360 for U_c = 12; from c_0 = 0.1 the candidate saturates first and it stays below 10."""
+    W_hh = torch.zeros(4, 1, dtype=torch.float64)
+    W_hh[2, 0] = U_c
+    p = {"W_ih": torch.zeros(4, 1, dtype=torch.float64), "W_hh": W_hh,
+         "b_ih": torch.tensor([0.0, 40.0, 0.0, 0.0], dtype=torch.float64), "b_hh": torch.zeros(4, dtype=torch.float64)}
+    x = torch.zeros(20, 1, 1, dtype=torch.float64)
+    c0 = torch.full((1, 1), start, dtype=torch.float64, requires_grad=True)
+    (g,) = torch.autograd.grad(lstm_states(p, x, torch.zeros(1, 1, dtype=torch.float64), c0)[-1][1].sum(), c0)
+    assert low < abs(float(g)) < high
 
 
 @pytest.mark.parametrize("U_c, others, start, bound", [(4.0, (5.0, -5.0, 5.0), 0.1, 10.0),
