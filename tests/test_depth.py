@@ -147,17 +147,19 @@ def test_deep_transition_ratio_is_m_only_while_tanh_is_near_linear(gain, seed) -
 @example(seed=1)
 @example(seed=2)
 @example(seed=4112)                  # DT 1.28 times the simple RNN's slope: broke a first bound of 1.4
+@example(seed=915)                   # skip 0.43 times the simple RNN's slope: broke a first bound of 0.4
 def test_reach_at_the_training_initialisation(seed) -> None:
     """The page's per-seed claim at the adding problem's initialisation (uniform ±1/√H, trained
     widths, the run's first batch, L = V h_T): single draws scatter around the mean ratio of about 2,
     but DT falls at least 1.2 times as steeply as the simple RNN (1.27 to 4.08 over the seeds 0 … 82
-    and 4112; a first bound of 1.4 was broken by seed 4112) and the skip RNN at most 0.4 times as
-    steeply (0.03 to 0.31)."""
+    and 4112; a first bound of 1.4 was broken by seed 4112) and the skip RNN at most 0.5 times as
+    steeply (0.03 to 0.31 over those seeds, at most 0.23 over 40 more drawn at random; a first bound
+    of 0.4 was broken by seed 915, 0.43, found by the explore profile)."""
     torch.set_num_threads(1)
     slope = {a: fitted_slope(adding.initial_reach(a, seed), 1, adding.T - 1) for a in ("simple", "dt", "skip")}
     assert slope["simple"] < 0
     assert slope["dt"] / slope["simple"] >= 1.2, slope
-    assert slope["skip"] / slope["simple"] <= 0.4, slope
+    assert slope["skip"] / slope["simple"] <= 0.5, slope
 
 
 def test_renewal_slope_special_cases() -> None:
