@@ -75,17 +75,20 @@ def test_one_seed_of_dt_s_lies_beyond_a_per_seed_bound() -> None:
     assert round(deviation, 3) == 0.054
 
 
+def printed_seeds(test):
+    """Pin as hypothesis examples the five seeds (0 … 4) the deep-rnn-reach output prints."""
+    for seed in range(4, -1, -1):
+        test = example(seed=seed)(test)
+    return test
+
+
 #: "About flat": the bound on |slope| (log10 per step) the page states for the skip RNN at γ = 0.75.
 FLAT = 0.02
 
 
 @settings(max_examples=4, deadline=None)
 @given(seed=st.integers(0, 10_000))
-@example(seed=0)                     # the five seeds the deep-rnn-reach output prints
-@example(seed=1)
-@example(seed=2)
-@example(seed=3)
-@example(seed=4)
+@printed_seeds
 @example(seed=5)                     # -0.0101, the steepest of the seeds 0 … 11
 @example(seed=6)                     # +0.0118, the only one of the seeds 0 … 11 that rises by more than 0.002
 def test_skip_rnn_is_about_flat_at_gain_three_quarters(seed) -> None:
@@ -105,11 +108,7 @@ def test_skip_rnn_is_about_flat_at_gain_three_quarters(seed) -> None:
 
 @settings(max_examples=4, deadline=None)
 @given(seed=st.integers(0, 10_000))
-@example(seed=0)                     # the five seeds the deep-rnn-reach output prints
-@example(seed=1)
-@example(seed=2)
-@example(seed=3)
-@example(seed=4)
+@printed_seeds
 @example(seed=5)                     # +0.0036, the least rising of the seeds 0 … 29
 def test_skip_rnn_rises_at_gain_three_quarters_with_small_inputs(seed) -> None:
     """The referee's counterexample to "the prediction's sign is not borne out": with inputs of std
