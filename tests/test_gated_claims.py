@@ -505,7 +505,10 @@ def test_lstm_explosion_off_the_zero_state(start: float, horizons: tuple) -> Non
     the cell stays bounded without settling, and |∂c_T/∂c_0| grows with T from c_0 = 0.1, ±0.5, 1
     and 2 (above 1e10 at T = 100, above 1e15 at T = 150). From c_0 = −1 the cell drifts slowly
     toward 0 and the explosion comes later (the s8 referee): below 10 at T = 150, above 1e40 at
-    T = 700."""
+    T = 700. Not off every fixed point (the s12 referee): the zero state is one, unstable with factor
+    1 + U_c/4 = −3 (test_lstm_zero_state_factor_is_one_plus_a_quarter_of_U_c), and each orbit comes
+    within 0.05 of it by the last horizon; "without settling": over the last 20 steps c still swings
+    by more than 0.5."""
     W_hh = torch.tensor([[11.0], [0.0], [-16.0], [-5.0]], dtype=torch.float64)
     p = {"W_ih": torch.zeros(4, 1, dtype=torch.float64), "W_hh": W_hh,
          "b_ih": torch.tensor([0.0, 40.0, 0.0, 0.0], dtype=torch.float64), "b_hh": torch.zeros(4, dtype=torch.float64)}
@@ -517,6 +520,9 @@ def test_lstm_explosion_off_the_zero_state(start: float, horizons: tuple) -> Non
         assert max(abs(float(c.detach())) for _, c in states) < 3.0             # the cell stays bounded
         (g,) = torch.autograd.grad(states[-1][1].sum(), c0)
         grads.append(abs(float(g)))
+    cs = [float(c.detach()) for _, c in states]                                  # the orbit to the last horizon
+    assert min(abs(c) for c in cs) < 0.05                                        # it passes near the zero state
+    assert max(cs[-20:]) - min(cs[-20:]) > 0.5                                   # and has not settled
     if start == -1.0:
         assert grads[0] < 10.0 and grads[1] > 1e40
     else:
@@ -566,6 +572,7 @@ def test_lstm_saturation_off_the_zero_state_needs_zero_gate_weights(U_c: float, 
 @example(U_c=-2.0, T=20, others=(0.0, 0.0, 0.0))       # the s4 referee: ½ per step, vanishes
 @example(U_c=-12.0, T=20, others=(0.0, 0.0, 0.0))      # −2 per step: a large negative U_c explodes
 @example(U_c=-20.0, T=20, others=(5.0, -5.0, 5.0))
+@example(U_c=-16.0, T=20, others=(11.0, 0.0, -5.0))    # the s12 referee: the bounded-orbit example's zero state, −3
 def test_lstm_zero_state_factor_is_one_plus_a_quarter_of_U_c(U_c: float, T: int, others: tuple) -> None:
     """lstm.md, the f = 1 counterexample: a single unit with h_0 = c_0 = 0, zero input, b_f = 40 (f = 1
     in float64), b_i = b_o = 0 (i = o = ½) stays at the zero state, where each step t ≥ 2 multiplies
