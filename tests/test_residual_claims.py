@@ -130,6 +130,37 @@ def test_input_driven_gate_norm_bound(case, u, r) -> None:
     assert norm2(J) <= uu.max() + (1 - uu).max() * norm2(U) + TOL
 
 
+@settings(max_examples=100, deadline=None)
+@given(u=st.lists(st.floats(0.0, 1.0), min_size=1, max_size=6), norm_u=st.floats(0.0, 10.0),
+       at_threshold=st.booleans())
+@example(u=[0.5, 0.5], norm_u=1.0, at_threshold=False)          # equal gate: the threshold is 1
+@example(u=[0.0, 1.0], norm_u=0.0, at_threshold=True)           # max u = 1: only ‖U‖ = 0
+@example(u=[0.0, 0.9], norm_u=0.2, at_threshold=False)          # min u = 0: threshold 1 − max u
+@example(u=[0.2, 0.8], norm_u=0.25, at_threshold=True)          # exactly at the threshold
+def test_gate_bound_is_at_most_one_exactly_below_the_gate_ratio(u, norm_u, at_threshold) -> None:
+    """The bound max_i u_i + max_i (1 − u_i) ‖U‖ of the input-driven gate is ≤ 1 exactly when
+    ‖U‖ ≤ (1 − max_i u_i)/(1 − min_i u_i) (min_i u_i < 1): ‖U‖ ≤ 1 for a gate equal across units,
+    a threshold below 1 for an unequal one. Cases at the threshold and on both sides of it."""
+    uu = np.array(u)
+    if uu.min() >= 1.0:
+        return                                    # every u_i = 1: the bound is 1 for every ‖U‖
+    threshold = (1 - uu.max()) / (1 - uu.min())
+    if at_threshold:
+        norm_u = threshold
+    bound = uu.max() + (1 - uu.min()) * norm_u
+    # bound − 1 = (1 − min u)(‖U‖ − threshold): the sign of one is the sign of the other
+    np.testing.assert_allclose(bound - 1, (1 - uu.min()) * (norm_u - threshold), atol=1e-12)
+    if norm_u <= threshold:
+        assert bound <= 1 + 1e-12
+    elif (1 - uu.min()) * (norm_u - threshold) > 1e-12:   # clearly above: the bound exceeds 1
+        assert bound > 1
+    assert threshold <= 1
+    if 1 - uu.max() < 1 - uu.min():               # an unequal gate (as floats): threshold below 1
+        assert threshold < 1
+    else:
+        assert threshold == 1.0
+
+
 @settings(max_examples=15, deadline=None)
 @given(n=st.integers(1, 4), seed=st.integers(0, 2**16), reset=st.booleans())
 def test_input_driven_gru_jacobian(n, seed, reset) -> None:
