@@ -9,7 +9,9 @@ so the coefficient arithmetic itself is compared). NaN must come out in the same
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,6 +22,7 @@ from hypothesis import strategies as st
 from solutions import clipping
 from solutions.experiments import clipping_train as ct
 from solutions.publish.report import FragileNumber
+from solutions.sequence import softmax_loss
 from solutions.clipping import (
     clip_grad_norm_,
     clip_grad_value_,
@@ -752,3 +755,32 @@ def test_the_lag_split_sums_to_the_bptt_gradient(seed, u_scale, step) -> None:
     G = ct.lag_parts(x, y, params)
     _, grads = ct.bptt(x, y, np.zeros((ct.B, ct.H)), params)
     np.testing.assert_allclose(G.sum(0), grads["W_hh"], rtol=1e-9, atol=1e-12)
+
+
+@SETTINGS
+@given(seed=st.integers(0, 2**32 - 1), wrong=st.integers(1, 3), scale=st.sampled_from([1.0, 10.0, 100.0]))
+@example(seed=0, wrong=1, scale=100.0)
+def test_one_wrong_position_outweighs_the_400_step_gap(seed, wrong, scale) -> None:
+    """The 400-step section: L/T is the mean −log p of the right token over the B·T positions of
+    one batch, so each position whose right token has probability ≤ 1/2 adds ≥ ln 2/(BT) to it,
+    however confident the others (``scale`` makes them near-certain); and ln 2/(BT) exceeds the
+    gap between the medians behind the printed factors (run and twin), so the factor cannot tell
+    confidence from one wrong position."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, ct.K, size=(ct.T, ct.B))
+    V = scale * np.eye(ct.K)
+    h = np.zeros((ct.T, ct.B, ct.K))
+    t_idx, b_idx = np.indices((ct.T, ct.B))
+    h[t_idx, b_idx, y] = 1.0                                    # every right token near-certain …
+    bad = rng.choice(ct.T * ct.B, size=wrong, replace=False)
+    for i in bad:                                               # … except ``wrong`` positions, p ≤ 1/2
+        t, b = divmod(int(i), ct.B)
+        h[t, b] = 0.0
+        h[t, b, (y[t, b] + 1) % ct.K] = rng.uniform(0.0, 1.0)
+    loss, _, _ = softmax_loss(h, y, V, np.zeros(ct.K))
+    assert loss / ct.T >= wrong * math.log(2) / (ct.B * ct.T) * (1 - 1e-12)
+
+    values = json.loads((Path(__file__).resolve().parents[1] / "docs/outputs/clipping-long.values.json").read_text())
+    clipped = float(values["norm-0.3-400"])
+    for key in ("best-none", "best-none-twin"):
+        assert 0 < float(values[key]) - clipped < math.log(2) / (ct.B * ct.T)
