@@ -94,7 +94,15 @@ def init_params(kind: str, H: int, seeds: Sequence[int], forget_bias: float | No
 
 
 def states(kind: str, p: dict[str, torch.Tensor], digits: np.ndarray) -> list[torch.Tensor]:
-    """Every hidden state ``h_1 … h_L`` (each (S, n, H)) of the ``S`` copies on one-hot ``digits``.
+    """Every hidden state ``h_1 … h_L`` (each (S, n, H)) of the ``S`` copies on one-hot ``digits``:
+    ``trajectory(kind, p, digits)["h"]``."""
+    return trajectory(kind, p, digits)["h"]
+
+
+def trajectory(kind: str, p: dict[str, torch.Tensor], digits: np.ndarray) -> dict[str, list[torch.Tensor]]:
+    """The run of the ``S`` copies on one-hot ``digits``, step by step (each entry (S, n, H)):
+    ``"h"``: the hidden states ``h_1 … h_L``; for the LSTM also ``"c"``: the cells ``c_1 … c_L``,
+    and ``"f"``: the forget gates ``f_1 … f_L``.
 
     ``digits`` is (n, L), the same sequences for every copy, or (S, n, L), each copy its own.
     ``h_0`` (and ``c_0``) are zero. The input product ``W_ih x_t`` of a one-hot ``x_t`` is the
@@ -115,22 +123,25 @@ def states(kind: str, p: dict[str, torch.Tensor], digits: np.ndarray) -> list[to
     W_hh_T, b_hh = p["W_hh"].transpose(1, 2), p["b_hh"][:, None]
     h = torch.zeros(S, n, H, dtype=p["W_hh"].dtype)
     c = torch.zeros_like(h)
-    out = []
+    out: dict[str, list[torch.Tensor]] = {"h": [], "c": [], "f": []} if kind == "lstm" else {"h": []}
     for t in range(L):
         a, u = gi[t], torch.baddbmm(b_hh, h, W_hh_T)
         if kind == "rnn":
             h = torch.tanh(a + u)                                   # h_t = tanh(W x_t + U h_{t-1} + b)
         elif kind == "lstm":
             i, f, g, o = (a + u).split(H, dim=2)
-            c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)   # c_t = f ⊙ c_{t-1} + i ⊙ c̃
+            f = torch.sigmoid(f)
+            c = f * c + torch.sigmoid(i) * torch.tanh(g)                  # c_t = f ⊙ c_{t-1} + i ⊙ c̃
             h = torch.sigmoid(o) * torch.tanh(c)                          # h_t = o ⊙ tanh(c_t)
+            out["c"].append(c)
+            out["f"].append(f)
         else:
             ar, az, an = a.split(H, dim=2)
             ur, uz, un = u.split(H, dim=2)
             r, z = torch.sigmoid(ar + ur), torch.sigmoid(az + uz)
             cand = torch.tanh(an + r * un)                          # n_t (torch.nn.GRU's reset-after form)
             h = (1 - z) * cand + z * h                              # h_t = (1 − z) ⊙ n_t + z ⊙ h_{t-1}
-        out.append(h)
+        out["h"].append(h)
     return out
 
 

@@ -126,18 +126,9 @@ def lstm_cell_reach(p: dict[str, torch.Tensor], digits: np.ndarray, labels: np.n
     over the sequences and units together, as in ``measure``. No training: ``p`` as given.
     """
     p = {k: v.detach().clone().requires_grad_(True) for k, v in p.items()}
-    S, H = p["W_ih"].shape[0], p["W_hh"].shape[2]
-    d = torch.as_tensor(digits)
-    gi = (p["W_ih"].transpose(1, 2)[:, d.T] + p["b_ih"][:, None, None]).unbind(1)
-    h = torch.zeros(S, len(digits), H, dtype=p["W_hh"].dtype)
-    c = torch.zeros_like(h)
-    cs, fs = [], []
-    for t in range(d.shape[1]):                           # the LSTM of ds.states, keeping c_t and f_t
-        i, f, g, o = (gi[t] + torch.baddbmm(p["b_hh"][:, None], h, p["W_hh"].transpose(1, 2))).split(H, 2)
-        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
-        h = torch.sigmoid(o) * torch.tanh(c)
-        cs.append(c)
-        fs.append(torch.sigmoid(f).detach())
+    run = ds.trajectory("lstm", p, digits)
+    cs, fs = run["c"], [f.detach() for f in run["f"]]
+    h = run["h"][-1]
     gs = torch.autograd.grad(ds.loss_of(ds.logits(p, h), labels), cs)
     T = len(cs)
     norm = lambda x: x.flatten(1).norm(dim=1).numpy()     # one norm per copy
