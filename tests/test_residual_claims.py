@@ -413,18 +413,19 @@ def test_truncated_weight_gradient_is_at_most_linear_in_t(seed, D, T, data, alph
     assert dU <= bound * (1 + 1e-9) + 1e-12
 
 
-def _truncated_summed_loss_grad(x, h0, p, alpha, e, ell):
-    """‖∂L/∂U‖_F for L = Σ_t eᵀh_t, each term L_t backpropagated over its last ℓ steps only
-    (restarted from the constant h_{t−ℓ})."""
+def _truncated_summed_loss_grad(x, h0, p, alpha, e, ell, squared=False, terms=None):
+    """‖∂L/∂U‖_F for L = Σ_t L_t, L_t = eᵀh_t (or ½‖h_t‖² if ``squared``, whose gradient is h_t),
+    each term L_t backpropagated over its last ℓ steps only (restarted from the constant h_{t−ℓ}).
+    ``terms`` restricts the sum to those t (e.g. (T,) for L_T alone)."""
     T = x.shape[0]
     h, _ = residual_forward(x, h0, p, alpha)
     total = np.zeros_like(p["W_hh"])
-    for t in range(1, T + 1):
+    for t in (range(1, T + 1) if terms is None else terms):
         w = min(ell, t)
         start = h[t - w - 1] if t > w else h0
         _, cache = residual_forward(x[t - w:t], start, p, alpha)
         dh = np.zeros((w, 1, h0.shape[1]))
-        dh[-1, 0] = e
+        dh[-1, 0] = h[t - 1, 0] if squared else e
         total += residual_backward(dh, cache)["W_hh"]
     return np.linalg.norm(total)
 
@@ -479,6 +480,49 @@ def test_counterexample_truncated_summed_loss_grows_quadratically() -> None:
         single.append(np.linalg.norm(residual_backward(dh, cache)["W_hh"]))
     assert 5 < single[2] / single[1] < 20                # linear: ×~10 per ×10 in T
     assert summed[2] / summed[1] > 50                    # quadratic: ×~100 per ×10 in T
+
+
+@SETTINGS
+@given(seed=st.integers(0, 2**32 - 1), D=st.integers(1, 4), T=st.integers(1, 30), data=st.data(),
+       alpha=st.floats(0.05, 2.0), scale=st.floats(0.0, 5.0))
+@example(seed=0, D=4, T=30, data=None, alpha=1.0, scale=0.0)     # the referee's case: U = 0, h linear
+@example(seed=0, D=4, T=30, data=None, alpha=2.0, scale=5.0)
+def test_truncated_weight_gradient_of_the_squared_error_is_at_most_cubic_in_t(
+        seed, D, T, data, alpha, scale) -> None:
+    """Step 6, for L_t = ½‖h_t‖² (gradient h_t, ‖h_t‖ ≤ ‖h_0‖ + αt√D): truncated to ℓ steps,
+    ‖∂L_T/∂U‖_F ≤ ℓα(1 + α‖U‖₂)^{ℓ−1}(‖h_0‖ + αT√D)² (quadratic in T) and
+    ‖∂(Σ_t L_t)/∂U‖_F ≤ T times that (cubic in T)."""
+    ell = T if data is None else data.draw(st.integers(1, T))
+    rng = np.random.default_rng(seed)
+    if scale == 0.0 and data is None:
+        x, h0, p = _referee_linear_state(D, T, alpha)
+        ell = min(10, T)
+    else:
+        M = 3
+        p = {"W_ih": scale * rng.standard_normal((D, M)), "W_hh": scale * rng.standard_normal((D, D)) / np.sqrt(D),
+             "b_ih": scale * rng.standard_normal(D), "b_hh": np.zeros(D)}
+        x, h0 = rng.standard_normal((T, 1, M)), scale * rng.standard_normal((1, D))
+    one = (ell * alpha * (1 + alpha * norm2(p["W_hh"])) ** (ell - 1)
+           * (np.linalg.norm(h0) + alpha * T * np.sqrt(D)) ** 2)
+    single = _truncated_summed_loss_grad(x, h0, p, alpha, None, ell, squared=True, terms=(T,))
+    summed = _truncated_summed_loss_grad(x, h0, p, alpha, None, ell, squared=True)
+    assert single <= one * (1 + 1e-9) + 1e-12
+    assert summed <= T * one * (1 + 1e-9) + 1e-12
+
+
+def test_counterexample_truncated_squared_error_adds_one_power_of_t() -> None:
+    """The referee's counterexample with L_t = ½‖h_t‖²: α = 1, U = 0, z = 0.5·1, D = 4, ℓ = 10.
+    The loss gradient h_t grows linearly, so the truncated gradient of L_T alone grows
+    quadratically (×~100 per ×10 in T) and that of Σ_t L_t cubically (×~1000): "linear" and
+    "quadratic" need ‖∂L_t/∂h_t‖ bounded independently of T."""
+    D, ell = 4, 10
+    summed, single = [], []
+    for T in (10, 100, 1000):
+        x, h0, p = _referee_linear_state(D, T)
+        summed.append(_truncated_summed_loss_grad(x, h0, p, 1.0, None, ell, squared=True))
+        single.append(_truncated_summed_loss_grad(x, h0, p, 1.0, None, ell, squared=True, terms=(T,)))
+    assert 50 < single[2] / single[1] < 200              # quadratic: ×~100 per ×10 in T
+    assert 500 < summed[2] / summed[1] < 2000            # cubic: ×~1000 per ×10 in T
 
 
 @SETTINGS
