@@ -1048,3 +1048,27 @@ def test_forget_bias_setting_gives_the_effective_bias(b_f: float) -> None:
     after = (lstm.bias_ih_l0 + lstm.bias_hh_l0).detach()
     assert torch.equal(after[H:2 * H], torch.full((H,), b_f))
     assert torch.equal(after[:H], before[:H]) and torch.equal(after[2 * H:], before[2 * H:])
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), L=st.integers(2, 25))
+@example(seed=10_020, L=20)
+def test_majority_class_rate_is_expected_not_per_test_set(seed: int, L: int) -> None:
+    """The LSTM page: "the expected majority-class rate (always answering 9, with uniform digits) is
+    10%, a test set having its own class shares". Exactly: over the 100 equally likely digit pairs
+    the sum 9 is the most frequent, 10 of them; its mean share over many test sets is that rate, while
+    single test sets of ``TEST`` differ (the page's fixed one among them)."""
+    from collections import Counter
+
+    from solutions.experiments import digit_sum as ds
+    from solutions.experiments import digit_sum_sweep as sw
+
+    counts = Counter(a + b for a in range(10) for b in range(10))
+    top, n = counts.most_common(1)[0]
+    assert (top, n) == (9, ds.CHANCE) and sorted(counts.values())[-2] < n   # 9 alone is the mode, 10 of 100
+    rng = np.random.default_rng(seed)
+    shares = np.array([np.bincount(ds.make_data(L, sw.TEST, rng)[1], minlength=19) for _ in range(100)]) / sw.TEST
+    assert abs(100 * shares[:, 9].mean() - ds.CHANCE) < 0.5   # the mean share (standard error 0.1 points): the expected rate
+    assert (100 * shares.max(axis=1) != ds.CHANCE).any()                    # single test sets differ from it
+    _, labels = ds.test_set(20)
+    assert np.bincount(labels, minlength=19).max() != ds.CHANCE * len(labels) // 100

@@ -24,8 +24,8 @@ def main() -> Result:
     missing = [L for L in sw.LENGTHS if L not in lengths]
     S = len(sw.SEEDS)
     print(f"Digit sum, a random-distractor, fresh-data variant of the course's task: all L digits uniform\n"
-          f"random (L - 2 random distractors), answer d_1 + d_2 (19 classes); majority-class rate {CHANCE}%\n"
-          f"(always answering 9).\n"
+          f"random (L - 2 random distractors), answer d_1 + d_2 (19 classes); expected majority-class\n"
+          f"rate {CHANCE}% (always answering 9; each seed's test set has its own class shares).\n"
           f"One layer, H = {sw.ds.H}, one-hot digits in, o = V h_T + b_o out (T = L); PyTorch's default init,\n"
           f"the LSTM's forget-gate bias b_f = b_if + b_hf set to 0, 1 or 2; float64.\n"
           f"Adam, {sw.STEPS} steps of {sw.BATCH} fresh sequences, at each learning rate of "

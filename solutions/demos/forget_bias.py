@@ -55,7 +55,7 @@ def main() -> Result:
     sweep = {c["model"]: r for c, r in longrun.records(SWEEP) if c["L"] == L}
     S = len(sw.SEEDS)
     print(f"\n2. The sweep's LSTMs at L = {L}: mean dev accuracy (%, {S} seeds) at each rate; "
-          f"majority-class rate {CHANCE}%")
+          f"expected majority-class rate {CHANCE}%")
     rows = []
     for b in (0, 1, 2):
         copies = sweep[f"LSTM b_f={b}"]["copies"]
@@ -175,7 +175,7 @@ def cell_reach() -> dict[str, str]:
           "(tau = k+1 ... T); the median over the seeds. h: the ratio of part 4. The paths through U_*\n"
           "carry at least whole - cell path (triangle inequality, per seed; the median shown):")
     values: dict[str, str] = {}
-    rows = []
+    rows, shows = [], {}
     for b in (0, 1, 2):
         total, cell = gr.lstm_cell_reach(ds.init_params("lstm", ds.H, ds.SEEDS, float(b)), digits[:gr.N], labels[:gr.N])
         curve = rec[f"LSTM, b_f = {b}"]["init"]["curve"]
@@ -185,9 +185,17 @@ def cell_reach() -> dict[str, str]:
             rows.append([f"b_f = {b}", str(d), s2(curve[d]), s2(tm), s2(cm)])
             values |= {f"c-lstm{b}-{d}": s2(tm), f"cell-lstm{b}-{d}": s2(cm)}
         values |= {f"uc-lstm{b}-19": s2(other), f"uc-over-cell-lstm{b}-19": fmt(np.median((total[:, -1] - cell[:, -1]) / cell[:, -1]), ".2g", rel=1e-5)}
+        over = np.median((total - cell)[:, 1:] / cell[:, 1:], axis=0)       # T − k = 1 … T − 1
+        above = [d for d in range(1, len(over) + 1) if all(over[d - 1:] > 1)]
+        shows[b] = (above[0] if above else None, all(over[:above[0] - 1] <= 1) if above else False)
+        values[f"uc-shows-from-lstm{b}"] = str(shows[b][0])
     print(table(["LSTM", "T - k", "h", "c, whole", "c, cell path alone"], rows))
     print("Paths through U_* at T - k = 19, at least (median over seeds), and that over the cell path: "
           + "; ".join(f"b_f = {b}: {values[f'uc-lstm{b}-19']} ({values[f'uc-over-cell-lstm{b}-19']}x)" for b in (0, 1, 2)))
+    print("That lower bound over the cell path, (whole - cell path) / cell path (median over seeds), exceeds 1 at\n"
+          "every T - k from: " + "; ".join(f"b_f = {b}: {d} on" + ("" if ok else " (and at some T - k before)")
+                                            for b, (d, ok) in shows.items())
+          + (", and at no T - k before" if all(ok for _, ok in shows.values()) else ""))
     return values
 
 
@@ -231,9 +239,10 @@ def own_rate_reach() -> dict[str, str]:
                 rows.append(row)
         d = CELL_AT[-1]
         cell_t, c_t = np.asarray(r["trained"]["cell"])[:, d], np.asarray(r["trained"]["c"])[:, d]
+        cell_0 = np.asarray(r["init"]["cell"])[:, d]
         for i in range(len(seeds)):
             seed_rows.append([f"b_f = {b}", str(seeds[i]), pct(r["test"][i], sw.TEST) + "%",
-                              "yes" if i in ok else "no", s2(cell_t[i]), s2(c_t[i])])
+                              "yes" if i in ok else "no", s2(cell_0[i]), s2(cell_t[i]), s2(c_t[i])])
         fail = [i for i in range(len(seeds)) if i not in ok]
         span = lambda a: (s2(min(a)) if s2(min(a)) == s2(max(a)) else f"{s2(min(a))}–{s2(max(a))}") if len(a) else "-"
         values |= {f"{key}-learners-cell-{d}": span([cell_t[i] for i in ok]),
@@ -244,6 +253,6 @@ def own_rate_reach() -> dict[str, str]:
               + " ".join(pct(t, sw.TEST) for t in r["test"]) + f"%; learned on {len(ok)} of {len(seeds)}")
     print(table(["LSTM", "stage", "ratio", *(f"T - k = {d}" for d in CELL_AT)], rows))
     print(f"Check: each seed's test count equals that of the same copy in {NAME}'s records (part 3) at that step.")
-    print(f"Per seed after training, at T - k = {CELL_AT[-1]} (learned: {LEARNED}% or more on its test set):")
-    print(table(["LSTM", "seed", "test", "learned", "cell", "c, whole"], seed_rows))
+    print(f"Per seed, at T - k = {CELL_AT[-1]} (learned: {LEARNED}% or more on its test set); cell at initialisation, then after training:")
+    print(table(["LSTM", "seed", "test", "learned", "cell, init", "cell", "c, whole"], seed_rows))
     return values
