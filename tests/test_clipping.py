@@ -481,15 +481,70 @@ def _forward_product(drive, h0, steps=200):
     return np.linalg.norm(P, 2)
 
 
+def _constant_input_orbit(x, h0, steps):
+    """The counterexample's forward pass under the constant input x from h0: the last two states and
+    ln ‖∏ diag(f′(z_τ)) Uᵀ‖₂ over `steps` steps (the product renormalised at each step: no overflow)."""
+    h, P, log_norm = np.asarray(h0, float), np.eye(2), 0.0
+    for _ in range(steps):
+        h_prev, h = h, np.tanh(U_NONNORMAL @ h + x)
+        P = P @ (np.diag(1 - h ** 2) @ U_NONNORMAL.T)
+        n = np.linalg.norm(P, 2)
+        log_norm, P = log_norm + math.log(n), P / n
+    return h_prev, h, log_norm
+
+
+_REFEREE_CASE = (-3.0, 0.121373228636517, (0.7916384, -0.88954775))   # the product is still 2.6 at lag 200
+
+
 @SETTINGS
 @given(s=st.sampled_from([3.0, -3.0]), b2=st.floats(-3.0, 3.0),
        h0=st.tuples(st.floats(-1.0, 1.0), st.floats(-1.0, 1.0)))
 @example(s=3.0, b2=0.3, h0=(0.0, 0.0))
 @example(s=-3.0, b2=0.0, h0=(1.0, -1.0))
-def test_the_counterexample_decays_under_a_constant_input(s, b2, h0) -> None:
-    """Step 1: f′ is set by the forward pass. Under a constant input (±3, b₂) that saturates the first
-    unit, the second unit's own weight −1.305 does not let it stay near linear: the product decays."""
-    assert _forward_product(lambda h: np.array([s, b2]), h0) < 1
+@example(s=_REFEREE_CASE[0], b2=_REFEREE_CASE[1], h0=_REFEREE_CASE[2])
+def test_the_counterexample_under_a_constant_input(s, b2, h0) -> None:
+    """Step 1: under a constant input (±3, b₂) the product decays in the end where the forward pass
+    settles at a stable fixed point (checked at lag 1000), but it need not decay soon: from the
+    referee's initial state it is still above 1 at lag 200 (an earlier version of this test asserted
+    decay by lag 200 for every draw; that case broke it)."""
+    x = np.array([s, b2])
+    h_prev, h, log_norm = _constant_input_orbit(x, h0, 1000)
+    if np.abs(h - h_prev).max() < 1e-10:                                 # settled at a fixed point
+        rho = np.abs(np.linalg.eigvals(np.diag(1 - h ** 2) @ U_NONNORMAL)).max()
+        if rho < 1:                                                      # a stable one
+            assert log_norm < 0
+    if (s, b2, h0) == _REFEREE_CASE:
+        assert _forward_product(lambda h: x, h0, steps=200) > 1           # not decayed by lag 200
+
+
+@SETTINGS
+@given(d=st.tuples(st.floats(0.0, 1.0), st.floats(0.0, 1.0)),
+       u=st.tuples(*[st.floats(-3.0, 3.0)] * 4))
+@example(d=(0.0, 1.0), u=tuple(U_NONNORMAL.ravel()))                    # partial saturation
+@example(d=(1.0, 1.0), u=(0.9, 10.0, 0.0, 0.9))                          # non-normal, ρ < 1 < σ_max
+def test_a_fixed_point_where_the_product_grows_is_unstable(d, u) -> None:
+    """Step 1: at a fixed point of a constant-input forward pass, f′ is the same at every step, so
+    the forward Jacobian is diag(f′) U and the backward factor diag(f′) Uᵀ = (U diag(f′))ᵀ; AB and BA
+    have the same eigenvalues, so the two have the same spectral radius: where the product grows
+    geometrically (ρ > 1), the fixed point is unstable."""
+    U, D = np.array(u).reshape(2, 2), np.diag(d)
+    forward = np.sort_complex(np.linalg.eigvals(D @ U))
+    backward = np.sort_complex(np.linalg.eigvals(D @ U.T))
+    assert np.allclose(forward, backward, atol=1e-9 * (1 + np.abs(forward).max()))
+
+
+def test_a_constant_input_holds_the_counterexample_at_an_unstable_fixed_point() -> None:
+    """Step 1 (the referee's case): the input (3, 1) has a fixed point h* ≈ (0.9988, −0.0016) with
+    f′ ≈ (0.002, 1); there the product grows (ρ > 1), so h* is unstable, yet started at h* it is held."""
+    x, h = np.array([3.0, 1.0]), np.array([0.9988, -0.0016])
+    for _ in range(50):                                                  # Newton on h − tanh(U h + x) = 0
+        fp = 1 - np.tanh(U_NONNORMAL @ h + x) ** 2
+        h = h - np.linalg.solve(np.eye(2) - np.diag(fp) @ U_NONNORMAL, h - np.tanh(U_NONNORMAL @ h + x))
+    assert np.abs(h - np.tanh(U_NONNORMAL @ h + x)).max() < 1e-14
+    fp = 1 - h ** 2
+    assert fp[0] < 0.01 and fp[1] > 0.99
+    assert np.abs(np.linalg.eigvals(np.diag(fp) @ U_NONNORMAL)).max() > 1.2     # unstable
+    assert _forward_product(lambda _: x, h, steps=40) > 1e4                      # the product grows
 
 
 @pytest.mark.parametrize("s", [3.0, -3.0])
