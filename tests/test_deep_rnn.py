@@ -216,30 +216,54 @@ def test_one_loop_pair_serves_both_structures(T, B, H, skip, seed) -> None:
         assert max_abs(grads[k], want[k]) <= 1e-14, k
 
 
+def naive_skip_forward(x, h0, q, T, skip):
+    """The pitfall's code: a preallocated list, slot 0 = h_0, slots 1 … T zero and written in turn,
+    read as ``hs[t - skip]`` (a negative index wraps round)."""
+    hs = [h0] + [torch.zeros_like(h0)] * T
+    for t in range(1, T + 1):
+        hs[t] = torch.tanh(x[t - 1] @ q["W_ih"].T + q["b_ih"] + hs[t - 1] @ q["W_hh"].T
+                           + hs[t - skip] @ q["W_skip"].T + q["b_hh"])
+    return hs[1:]
+
+
 @settings(max_examples=5, deadline=None)
-@given(T=st.integers(3, 8), skip=st.integers(2, 7), seed=st.integers(0, 2**16))
+@given(T=st.integers(3, 8), skip=st.integers(2, 9), seed=st.integers(0, 2**16))
 @example(T=6, skip=4, seed=0)                     # the referee's case: T = 6, Δ = 4, h_0 = 0
+@example(T=6, skip=7, seed=0)                     # Δ = T + 1, the buffer's length
 def test_naive_negative_index_is_silent_forward_equal_gradient_wrong(T, skip, seed) -> None:
-    """The page's pitfall: indexing a preallocated state buffer as ``hs[t − Δ]`` raises nothing for
-    t < Δ (a negative index wraps round to a slot not yet written, still zero). With h_0 = 0 the
-    forward states equal the correct ones (h_{t−Δ} = h_0 for t ≤ Δ), but ∂L/∂h_0 misses every
-    U_Δ term and disagrees with the correct model's gradient (skip_backward = autograd)."""
-    skip = min(skip, T)                           # Δ ≤ T: some step t < Δ reads before the start
+    """The page's pitfall: for Δ ≤ T + 1 (the buffer's length), indexing a preallocated state
+    buffer as ``hs[t − Δ]`` raises nothing for t < Δ (a negative index wraps round to a slot not
+    yet written, still zero). With h_0 = 0 the forward states equal the correct ones
+    (h_{t−Δ} = h_0 for t ≤ Δ), but ∂L/∂h_0 misses every U_Δ term and disagrees with the correct
+    model's gradient (skip_backward = autograd)."""
+    skip = min(skip, T + 1)                       # Δ ≤ T + 1: some step t < Δ reads before the start
     x, _, p, dh, _ = case(T, 2, 3, 4, seed, skip=True)
     h0 = np.zeros((2, 4))
     h, cache = skip_forward(x, h0, p, skip)
     right = skip_backward(dh, cache)["h0"]
-
-    def naive(a, b, q):
-        hs = [b] + [torch.zeros_like(b)] * T      # slot 0 = h_0, slots 1 … T written in turn
-        for t in range(1, T + 1):                 # hs[t - skip] wraps round, no IndexError
-            hs[t] = torch.tanh(a[t - 1] @ q["W_ih"].T + q["b_ih"] + hs[t - 1] @ q["W_hh"].T
-                               + hs[t - skip] @ q["W_skip"].T + q["b_hh"])
-        return hs[1:]
-
-    h_naive, wrong = autograd(naive, x, h0, p, dh, None)
+    h_naive, wrong = autograd(lambda a, b, q: naive_skip_forward(a, b, q, T, skip), x, h0, p, dh, None)
     assert max_abs(h_naive, h) <= 1e-12           # forward: no error, the same states
     assert max_abs(wrong["h0"], right) > 1e-3     # backward: ∂L/∂h_0 differs
+
+
+@settings(max_examples=5, deadline=None)
+@given(T=st.integers(3, 8), past=st.integers(0, 4), seed=st.integers(0, 2**16))
+@example(T=6, past=0, seed=0)                     # the referee's case: T = 6, Δ = 8
+def test_naive_negative_index_past_the_buffer(T, past, seed) -> None:
+    """The same code for Δ > T + 1: at Δ = T + 2 the index t − Δ wraps round to slot t − 1, already
+    written, so there is still no error but the forward states differ from the correct model's;
+    Δ ≥ T + 3 puts t − Δ below −(T + 1) at t = 1 and raises an IndexError."""
+    skip = T + 2 + past
+    x, _, p, _, _ = case(T, 2, 3, 4, seed, skip=True)
+    h0 = np.zeros((2, 4))
+    h, _ = skip_forward(x, h0, p, skip)
+    q = {k: torch.tensor(v) for k, v in p.items()}
+    if past == 0:
+        h_naive = torch.stack(naive_skip_forward(torch.tensor(x), torch.tensor(h0), q, T, skip)).numpy()
+        assert max_abs(h_naive, h) > 1e-6
+    else:
+        with pytest.raises(IndexError):
+            naive_skip_forward(torch.tensor(x), torch.tensor(h0), q, T, skip)
 
 
 @pytest.mark.parametrize("index", ["correct", "naive"])

@@ -128,3 +128,16 @@ def test_robust_drops_a_digit_only_next_to_a_rounding_edge():
     assert longrun.robust(1.234) == "1.23"
     assert longrun.robust(2.95471) == "3"       # 2.95|5 lies 1e-4 away: '2.95' or '2.96' on another CPU
     assert longrun.robust(0.0913) == "0.0913"
+
+
+def test_deep_rnn_adding_environment_accounts_for_every_record() -> None:
+    """The 6-6 page's statement on its long tier: every session of deep-rnn-adding names the same
+    commit with no uncommitted change, and the sessions' run counts add to one fewer than the 60
+    records (a session updates its count only after appending a record)."""
+    d = Path(__file__).resolve().parents[1] / "docs" / "long" / "deep-rnn-adding"
+    env = json.loads((d / "environment.json").read_text())
+    records = (d / "records.jsonl").read_text().splitlines()
+    assert len(records) == env["runs_recorded"] == env["runs_configured"] == 60
+    assert len({s["git_commit"] for s in env["sessions"]}) == 1
+    assert not any(s["solutions_modified_since_commit"] for s in env["sessions"])
+    assert sum(s["runs"] for s in env["sessions"]) == 59
