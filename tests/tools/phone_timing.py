@@ -57,8 +57,9 @@ HEAVIEST = ["lstm/", "gru/", "residual/", "bptt/", "zh/lstm/"]
 # when they get to it.
 WATCH_MATH = """(() => {
   function done() {
+    if (document.readyState === 'loading') return false;  // not a query per frame while parsing
     const items = document.querySelectorAll('.md-content .arithmatex');
-    if (document.readyState === 'loading' || !items.length) return false;
+    if (!items.length) return false;
     for (const el of items) {
       const c = el.querySelector('mjx-container');
       if (!c || !c.querySelector('svg')) return false;
