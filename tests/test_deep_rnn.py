@@ -266,6 +266,37 @@ def test_naive_negative_index_past_the_buffer(T, past, seed) -> None:
             naive_skip_forward(torch.tensor(x), torch.tensor(h0), q, T, skip)
 
 
+def growing_skip_forward(x, h0, q, T, skip):
+    """The pitfall with a growing list: ``hs = [h_0]``, then ``hs.append``, read as ``hs[t - skip]``."""
+    hs = [h0]
+    for t in range(1, T + 1):
+        hs.append(torch.tanh(x[t - 1] @ q["W_ih"].T + q["b_ih"] + hs[t - 1] @ q["W_hh"].T
+                             + hs[t - skip] @ q["W_skip"].T + q["b_hh"]))
+    return hs[1:]
+
+
+@settings(max_examples=5, deadline=None)
+@given(T=st.integers(2, 8), skip=st.integers(2, 10), seed=st.integers(0, 2**16))
+@example(T=6, skip=2, seed=0)
+@example(T=6, skip=3, seed=0)
+def test_naive_negative_index_growing_list(T, skip, seed) -> None:
+    """A growing list (``hs = [h_0]``, ``hs.append``) read as ``hs[t − Δ]`` has length t at step t,
+    so Δ ≥ 3 raises an IndexError at t = 1; for Δ = 2, ``hs[-1]`` at t = 1 and ``hs[0]`` at t = 2 are
+    h_0, so states and every gradient equal the correct model's, with a nonzero h_0 too."""
+    x, h0, p, dh, _ = case(T, 2, 3, 4, seed, skip=True)    # h0 ~ N(0, 0.5²), nonzero
+    if skip >= 3:
+        q = {k: torch.tensor(v) for k, v in p.items()}
+        with pytest.raises(IndexError):
+            growing_skip_forward(torch.tensor(x), torch.tensor(h0), q, T, skip)
+        return
+    h, cache = skip_forward(x, h0, p, skip)
+    want = skip_backward(dh, cache)
+    h_grow, grads = autograd(lambda a, b, q: growing_skip_forward(a, b, q, T, skip), x, h0, p, dh, None)
+    assert max_abs(h_grow, h) <= 1e-12
+    for k in ("h0", "W_skip", "W_hh", "x"):
+        assert max_abs(grads[k], want[k]) <= 1e-12, k
+
+
 @pytest.mark.parametrize("index", ["correct", "naive"])
 def test_torch_tensor_buffer_written_in_place_fails_at_backward(index) -> None:
     """The pitfall's other container: a torch tensor buffer written in place (``hs[t] = ...``)

@@ -141,3 +141,11 @@ def test_deep_rnn_adding_environment_accounts_for_every_record() -> None:
     assert len({s["git_commit"] for s in env["sessions"]}) == 1
     assert not any(s["solutions_modified_since_commit"] for s in env["sessions"])
     assert sum(s["runs"] for s in env["sessions"]) == 59
+
+
+def test_deep_rnn_adding_simple_scores_below_one_twelfth() -> None:
+    """The 6-6 page: at T = 20 every simple-RNN seed's printed test score is below 1/12, the MSE of
+    the best predictor that ignores the first marked value (predict the near value plus ½)."""
+    d = Path(__file__).resolve().parents[1] / "docs" / "outputs" / "deep-rnn-adding.values.json"
+    scores = [float(s) for s in json.loads(d.read_text())["simple-scores"].split(",")]
+    assert len(scores) == 3 and max(scores) < 1 / 12
