@@ -1072,3 +1072,16 @@ def test_majority_class_rate_is_expected_not_per_test_set(seed: int, L: int) -> 
     assert (100 * shares.max(axis=1) != ds.CHANCE).any()                    # single test sets differ from it
     _, labels = ds.test_set(20)
     assert np.bincount(labels, minlength=19).max() != ds.CHANCE * len(labels) // 100
+
+
+def test_forget_bias_orders_the_cell_gradient_and_its_cell_path_19_steps_back() -> None:
+    """The LSTM page: at initialisation, 19 steps back, a larger forget bias gave both a larger whole
+    gradient at c_k and a larger cell-path share (medians over the seeds, as forget-bias prints them);
+    the page claims no order for the rest, of which only lower bounds are printed."""
+    import json
+    from pathlib import Path
+
+    v = json.loads((Path(__file__).resolve().parents[1] / "docs" / "outputs" / "forget-bias.values.json").read_text())
+    for part in ("c", "cell"):
+        got = [float(v[f"{part}-lstm{b}-19"]) for b in (0, 1, 2)]
+        assert got == sorted(got) and len(set(got)) == 3, (part, got)
