@@ -148,6 +148,27 @@ def test_norm_equal_to_max_norm_is_still_scaled_by_the_1e6(dtype):
     assert np.all(g < np.array([3.0, 4.0], dtype=dtype))
 
 
+@SETTINGS
+@given(seed=st.integers(0, 2**32 - 1), n_arrays=st.integers(1, 5), k=st.floats(1.0, 1e3))
+def test_the_1e6_halves_a_gradient_of_norm_equal_to_a_1e6_threshold(seed, n_arrays, k):
+    """The page: at g_max = 1e-6 PyTorch's result is not a hair but a factor of 2 under g_max at
+    ||g|| = g_max. Any direction, float64, against PyTorch: the factor is exactly 1/2 at ||g|| = g_max
+    and k/(k + 1) at ||g|| = k g_max, so never below 1/2 for ||g|| >= g_max and near 1 far above it."""
+    g_max = 1e-6
+    for norm, want_ratio in [(g_max, 0.5), (k * g_max, k / (k + 1))]:
+        _, arrays = random_grads(seed, np.float64, n_arrays, 1.0, False)
+        total = math.sqrt(sum(float((a ** 2).sum()) for a in arrays))
+        assume(total > 0)
+        arrays = [np.array(a * (norm / total), dtype=np.float64) for a in arrays]
+        _, want = torch_norm_clip([a.copy() for a in arrays], g_max)
+        clip_grad_norm_(arrays, g_max)
+        after = math.sqrt(sum(float((a ** 2).sum()) for a in arrays))
+        assert after / g_max == pytest.approx(want_ratio, rel=1e-9)
+        assert after / g_max >= 0.5 * (1 - 1e-9)
+        for a, w in zip(arrays, want):
+            assert_close(a, w, RTOL[np.float64])
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("max_norm", [0.0, 1.0])
 def test_zero_gradients_stay_zero(dtype, max_norm):
