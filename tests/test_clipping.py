@@ -840,8 +840,9 @@ def test_one_wrong_position_outweighs_the_400_step_gap(seed, wrong, scale) -> No
     """The 400-step section: L/T is the mean −log p of the right token over the B·T positions of
     one batch, so each position whose right token has probability ≤ 1/2 adds ≥ ln 2/(BT) to it,
     however confident the others (``scale`` makes them near-certain); and ln 2/(BT) exceeds the
-    gap between the medians behind the printed factors (run and twin), so the factor cannot tell
-    confidence from one wrong position."""
+    gap between the medians behind the printed factors (run and twin), and the run-by-run gap (the
+    largest norm-clipped run at eta = 0.3 against the smallest unclipped one), so neither the factor
+    nor that order can tell confidence from one wrong position."""
     rng = np.random.default_rng(seed)
     y = rng.integers(0, ct.K, size=(ct.T, ct.B))
     V = scale * np.eye(ct.K)
@@ -860,3 +861,4 @@ def test_one_wrong_position_outweighs_the_400_step_gap(seed, wrong, scale) -> No
     clipped = float(values["norm-0.3-400"])
     for key in ("best-none", "best-none-twin"):
         assert 0 < float(values[key]) - clipped < math.log(2) / (ct.B * ct.T)
+    assert 0 < float(values["none-min-400"]) - float(values["norm-0.3-max-400"]) < math.log(2) / (ct.B * ct.T)
