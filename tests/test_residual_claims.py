@@ -437,6 +437,22 @@ def _referee_linear_state(D, T, alpha=1.0):
     return np.zeros((T, 1, 1)), np.zeros((1, D)), p
 
 
+def _truncation_case(seed, D, T, data, alpha, scale):
+    """The inputs of the two truncation-bound tests: ``(x, h0, p, ell, rng)``. The referee's case
+    (``scale`` 0 and no ``data``: U = 0, h linear, ℓ = min(10, T)), else weights of size ``scale``
+    from ``seed`` and ℓ drawn from 1 … T; ``rng`` is left for any further draw."""
+    ell = T if data is None else data.draw(st.integers(1, T))
+    rng = np.random.default_rng(seed)
+    if scale == 0.0 and data is None:
+        x, h0, p = _referee_linear_state(D, T, alpha)
+        return x, h0, p, min(10, T), rng
+    M = 3
+    p = {"W_ih": scale * rng.standard_normal((D, M)), "W_hh": scale * rng.standard_normal((D, D)) / np.sqrt(D),
+         "b_ih": scale * rng.standard_normal(D), "b_hh": np.zeros(D)}
+    x, h0 = rng.standard_normal((T, 1, M)), scale * rng.standard_normal((1, D))
+    return x, h0, p, ell, rng
+
+
 @SETTINGS
 @given(seed=st.integers(0, 2**32 - 1), D=st.integers(1, 4), T=st.integers(1, 30), data=st.data(),
        alpha=st.floats(0.05, 2.0), scale=st.floats(0.0, 5.0))
@@ -447,17 +463,8 @@ def test_truncated_weight_gradient_of_the_summed_loss_is_at_most_quadratic_in_t(
     """Step 6: for the book's L = Σ_t L_t (L_t = eᵀh_t), each term truncated to its last ℓ steps,
     ‖∂L/∂U‖_F ≤ Σ_t ℓα(1 + α‖U‖₂)^{ℓ−1}‖e‖(‖h_0‖ + αt√D) ≤ ℓα(1 + α‖U‖₂)^{ℓ−1}‖e‖ T(‖h_0‖ + αT√D):
     T terms, each bounded linearly in t, so at most quadratic in T."""
-    ell = T if data is None else data.draw(st.integers(1, T))
-    rng = np.random.default_rng(seed)
-    if scale == 0.0 and data is None:
-        x, h0, p = _referee_linear_state(D, T, alpha)
-        e = np.ones(D)
-        ell = min(10, T)
-    else:
-        M = 3
-        p = {"W_ih": scale * rng.standard_normal((D, M)), "W_hh": scale * rng.standard_normal((D, D)) / np.sqrt(D),
-             "b_ih": scale * rng.standard_normal(D), "b_hh": np.zeros(D)}
-        x, h0, e = rng.standard_normal((T, 1, M)), scale * rng.standard_normal((1, D)), rng.standard_normal(D)
+    x, h0, p, ell, rng = _truncation_case(seed, D, T, data, alpha, scale)
+    e = np.ones(D) if scale == 0.0 and data is None else rng.standard_normal(D)
     dU = _truncated_summed_loss_grad(x, h0, p, alpha, e, ell)
     bound = (ell * alpha * (1 + alpha * norm2(p["W_hh"])) ** (ell - 1) * np.linalg.norm(e)
              * T * (np.linalg.norm(h0) + alpha * T * np.sqrt(D)))
@@ -492,16 +499,7 @@ def test_truncated_weight_gradient_of_the_squared_error_is_at_most_cubic_in_t(
     """Step 6, for L_t = ½‖h_t‖² (gradient h_t, ‖h_t‖ ≤ ‖h_0‖ + αt√D): truncated to ℓ steps,
     ‖∂L_T/∂U‖_F ≤ ℓα(1 + α‖U‖₂)^{ℓ−1}(‖h_0‖ + αT√D)² (quadratic in T) and
     ‖∂(Σ_t L_t)/∂U‖_F ≤ T times that (cubic in T)."""
-    ell = T if data is None else data.draw(st.integers(1, T))
-    rng = np.random.default_rng(seed)
-    if scale == 0.0 and data is None:
-        x, h0, p = _referee_linear_state(D, T, alpha)
-        ell = min(10, T)
-    else:
-        M = 3
-        p = {"W_ih": scale * rng.standard_normal((D, M)), "W_hh": scale * rng.standard_normal((D, D)) / np.sqrt(D),
-             "b_ih": scale * rng.standard_normal(D), "b_hh": np.zeros(D)}
-        x, h0 = rng.standard_normal((T, 1, M)), scale * rng.standard_normal((1, D))
+    x, h0, p, ell, _ = _truncation_case(seed, D, T, data, alpha, scale)
     one = (ell * alpha * (1 + alpha * norm2(p["W_hh"])) ** (ell - 1)
            * (np.linalg.norm(h0) + alpha * T * np.sqrt(D)) ** 2)
     single = _truncated_summed_loss_grad(x, h0, p, alpha, None, ell, squared=True, terms=(T,))
